@@ -1,0 +1,160 @@
+//! The error every public entry point returns: a kind and a detail code as the
+//! openCypher TCK names them, the phase it was found in, and where.
+
+use crate::query::ast::Span;
+use std::fmt;
+
+/// The kinds of the openCypher TCK plus the ones it does not cover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    SyntaxError,
+    SemanticError,
+    TypeError,
+    ArgumentError,
+    ParameterMissing,
+    EntityNotFound,
+    ConstraintVerificationFailed,
+    ProcedureError,
+    ConstraintError,
+    ImportError,
+    StorageError,
+    Cancelled,
+    Timeout,
+    /// Usage errors of the CLI and dot commands.
+    UsageError,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::SyntaxError => "SyntaxError",
+            ErrorKind::SemanticError => "SemanticError",
+            ErrorKind::TypeError => "TypeError",
+            ErrorKind::ArgumentError => "ArgumentError",
+            ErrorKind::ParameterMissing => "ParameterMissing",
+            ErrorKind::EntityNotFound => "EntityNotFound",
+            ErrorKind::ConstraintVerificationFailed => "ConstraintVerificationFailed",
+            ErrorKind::ProcedureError => "ProcedureError",
+            ErrorKind::ConstraintError => "ConstraintError",
+            ErrorKind::ImportError => "ImportError",
+            ErrorKind::StorageError => "StorageError",
+            ErrorKind::Cancelled => "Cancelled",
+            ErrorKind::Timeout => "Timeout",
+            ErrorKind::UsageError => "UsageError",
+        }
+    }
+}
+
+/// When the error was found: before any row was produced, or while running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Compile,
+    Runtime,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    /// TCK detail code (`UndefinedVariable`, `InvalidArgumentType`, …); may be empty.
+    pub code: &'static str,
+    pub phase: Phase,
+    pub message: String,
+    /// Where in the statement text, when known.
+    pub span: Option<Span>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(kind: ErrorKind, code: &'static str, phase: Phase, message: impl Into<String>) -> Error {
+        Error { kind, code, phase, message: message.into(), span: None }
+    }
+
+    pub fn compile(kind: ErrorKind, code: &'static str, message: impl Into<String>, span: Span) -> Error {
+        Error { kind, code, phase: Phase::Compile, message: message.into(), span: Some(span) }
+    }
+
+    pub fn runtime(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Error {
+        Error::new(kind, code, Phase::Runtime, message)
+    }
+
+    pub fn storage(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::StorageError, "", Phase::Runtime, message)
+    }
+
+    pub fn with_span(mut self, span: Span) -> Error {
+        if self.span.is_none() {
+            self.span = Some(span);
+        }
+        self
+    }
+
+    /// `error[KIND]: message (Code)` — the first line of what the CLI prints.
+    pub fn headline(&self) -> String {
+        if self.code.is_empty() {
+            format!("error[{}]: {}", self.kind.as_str(), self.message)
+        } else {
+            format!("error[{}]: {} ({})", self.kind.as_str(), self.message, self.code)
+        }
+    }
+
+    /// The headline, then `origin:LINE:COL`, the offending source line and a
+    /// caret under the span. `base_line`/`base_col` place `source` inside a
+    /// larger file (both 1-based; the column only applies to its first line).
+    pub fn render(&self, origin: &str, source: &str, base_line: usize, base_col: usize) -> String {
+        let mut out = self.headline();
+        if let Some(span) = self.span {
+            let start = floor_char_boundary(source, span.start.min(source.len()));
+            let before = &source[..start];
+            let line_idx = before.matches('\n').count();
+            let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+            let col = source[line_start..start].chars().count() + 1;
+            let line_text = source[line_start..].lines().next().unwrap_or("");
+            let shown_col = if line_idx == 0 { col + base_col - 1 } else { col };
+            out.push_str(&format!(
+                "\n  --> {}:{}:{}\n   | {}\n   | {}^",
+                origin,
+                base_line + line_idx,
+                shown_col,
+                line_text,
+                " ".repeat(col - 1)
+            ));
+            let end = floor_char_boundary(source, span.end.min(source.len()));
+            let width = source[start..end.max(start)].lines().next().map(|l| l.chars().count()).unwrap_or(0);
+            if width > 1 {
+                out.push_str(&"^".repeat(width - 1));
+            }
+        }
+        out
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.headline())
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_points_at_the_span() {
+        let e = Error::compile(ErrorKind::SyntaxError, "UndefinedVariable", "variable `x` is not defined", Span::new(20, 21));
+        let text = e.render("<command>", "MATCH (n)\nRETURN n, x", 1, 1);
+        assert_eq!(
+            text,
+            "error[SyntaxError]: variable `x` is not defined (UndefinedVariable)\n  --> <command>:2:11\n   | RETURN n, x\n   |           ^"
+        );
+    }
+}

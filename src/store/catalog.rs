@@ -1,0 +1,78 @@
+//! Interned names: labels, relationship types and property keys are stored
+//! as small integers. The whole catalog is loaded at open; a transaction
+//! works on a copy and commits the names it added.
+
+use super::{keys, KvStore, StorageError};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NameKind {
+    Label = 0,
+    Type = 1,
+    Key = 2,
+}
+
+const KINDS: [NameKind; 3] = [NameKind::Label, NameKind::Type, NameKind::Key];
+
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    names: [Vec<String>; 3],
+    ids: [HashMap<String, u32>; 3],
+    /// Names added since the last commit: (kind, id).
+    added: Vec<(NameKind, u32)>,
+}
+
+impl Catalog {
+    pub fn load(store: &dyn KvStore) -> Result<Catalog, StorageError> {
+        let mut c = Catalog::default();
+        for kind in KINDS {
+            let prefix = vec![keys::CATALOG, kind as u8];
+            let end = vec![keys::CATALOG, kind as u8 + 1];
+            for item in store.scan(&prefix, Some(&end)) {
+                let (k, v) = item?;
+                let id = k.get(2..6).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes);
+                let name = String::from_utf8(v).ok();
+                match (id, name) {
+                    (Some(id), Some(name)) if id as usize == c.names[kind as usize].len() => {
+                        c.ids[kind as usize].insert(name.clone(), id);
+                        c.names[kind as usize].push(name);
+                    }
+                    _ => return Err(StorageError::Corrupt("damaged name catalog".into())),
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    pub fn id(&self, kind: NameKind, name: &str) -> Option<u32> {
+        self.ids[kind as usize].get(name).copied()
+    }
+
+    pub fn name(&self, kind: NameKind, id: u32) -> &str {
+        self.names[kind as usize].get(id as usize).map(String::as_str).unwrap_or("?")
+    }
+
+    /// The id of `name`, adding it if new.
+    pub fn intern(&mut self, kind: NameKind, name: &str) -> u32 {
+        if let Some(id) = self.id(kind, name) {
+            return id;
+        }
+        let id = self.names[kind as usize].len() as u32;
+        self.names[kind as usize].push(name.to_string());
+        self.ids[kind as usize].insert(name.to_string(), id);
+        self.added.push((kind, id));
+        id
+    }
+
+    pub fn names(&self, kind: NameKind) -> &[String] {
+        &self.names[kind as usize]
+    }
+
+    /// The writes that persist the names added since the last commit.
+    pub fn take_added(&mut self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        std::mem::take(&mut self.added)
+            .into_iter()
+            .map(|(kind, id)| (keys::catalog(kind as u8, id), self.name(kind, id).as_bytes().to_vec()))
+            .collect()
+    }
+}

@@ -1,0 +1,95 @@
+//! Storage: an ordered key-value engine behind a small trait, and the graph
+//! laid out on top of it (records, packed adjacency, indexes).
+//!
+//! Everything lives in one keyspace, each kind of key marked by a leading tag
+//! byte (`keys.rs`), so that one atomic batch commits a whole statement.
+
+pub mod adjacency;
+pub mod catalog;
+pub mod check;
+pub mod codec;
+pub mod graph;
+pub mod index;
+pub mod keys;
+pub mod memory;
+pub mod overlay;
+pub mod sled_store;
+
+use std::fmt;
+
+pub use graph::{Graph, NodeRecord, RelRecord};
+pub use overlay::{Overlay, View};
+
+/// Why a storage operation failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageError {
+    /// Another process holds the database.
+    Locked(String),
+    /// The files or a record are damaged.
+    Corrupt(String),
+    /// Written by a newer or unknown format version.
+    Format(String),
+    Io(String),
+}
+
+impl fmt::Display for StorageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StorageError::Locked(m)
+            | StorageError::Corrupt(m)
+            | StorageError::Format(m)
+            | StorageError::Io(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for StorageError {}
+
+impl From<StorageError> for crate::error::Error {
+    fn from(e: StorageError) -> Self {
+        crate::error::Error::storage(e.to_string())
+    }
+}
+
+pub type KvPair = (Vec<u8>, Vec<u8>);
+pub type KvIter<'a> = Box<dyn Iterator<Item = Result<KvPair, StorageError>> + 'a>;
+
+/// One atomic write: puts (`Some`) and deletes (`None`), applied all or none.
+pub type Batch = Vec<(Vec<u8>, Option<Vec<u8>>)>;
+
+/// The contract every engine keeps:
+/// - `scan(start, end)` yields keys in ascending byte order, `start`
+///   inclusive, `end` exclusive (`None`: to the end of the keyspace);
+/// - `apply` makes the whole batch visible at once and durable before it
+///   returns: after a crash either all of it or none of it is there.
+pub trait KvStore: Send + Sync {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
+    fn scan<'a>(&'a self, start: &[u8], end: Option<&[u8]>) -> KvIter<'a>;
+    fn apply(&self, batch: Batch) -> Result<(), StorageError>;
+    /// Bytes the database takes on disk (0 in memory).
+    fn size_on_disk(&self) -> u64;
+}
+
+/// The smallest key greater than every key that starts with `prefix`.
+pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_end_is_the_next_prefix() {
+        assert_eq!(prefix_end(&[1, 2]), Some(vec![1, 3]));
+        assert_eq!(prefix_end(&[1, 0xff]), Some(vec![2]));
+        assert_eq!(prefix_end(&[0xff, 0xff]), None);
+    }
+}

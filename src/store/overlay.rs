@@ -1,0 +1,132 @@
+//! A transaction's staged writes. Reads through a `View` see the overlay on
+//! top of the committed store; commit turns the overlay into one batch.
+
+use super::{prefix_end, Batch, KvIter, KvPair, KvStore, StorageError};
+use std::collections::BTreeMap;
+use std::iter::Peekable;
+use std::ops::Bound;
+
+#[derive(Debug, Clone, Default)]
+pub struct Overlay {
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl Overlay {
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.writes.len()
+    }
+
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.writes.insert(key, Some(value));
+    }
+
+    pub fn delete(&mut self, key: Vec<u8>) {
+        self.writes.insert(key, None);
+    }
+
+    pub fn into_batch(self) -> Batch {
+        self.writes.into_iter().collect()
+    }
+}
+
+/// Read access to the store as the transaction sees it.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    pub store: &'a dyn KvStore,
+    pub overlay: &'a Overlay,
+}
+
+impl<'a> View<'a> {
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        match self.overlay.writes.get(key) {
+            Some(staged) => Ok(staged.clone()),
+            None => self.store.get(key),
+        }
+    }
+
+    /// Keys in `[start, end)` in order, staged writes merged in.
+    pub fn scan(&self, start: &[u8], end: Option<&[u8]>) -> KvIter<'a> {
+        let base = self.store.scan(start, end);
+        if self.overlay.is_empty() {
+            return base;
+        }
+        let upper = match end {
+            Some(e) => Bound::Excluded(e.to_vec()),
+            None => Bound::Unbounded,
+        };
+        let staged: Vec<(Vec<u8>, Option<Vec<u8>>)> = self
+            .overlay
+            .writes
+            .range((Bound::Included(start.to_vec()), upper))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Box::new(Merge { base: base.peekable(), staged: staged.into_iter().peekable() })
+    }
+
+    pub fn scan_prefix(&self, prefix: &[u8]) -> KvIter<'a> {
+        let end = prefix_end(prefix);
+        self.scan(prefix, end.as_deref())
+    }
+}
+
+struct Merge<'a> {
+    base: Peekable<KvIter<'a>>,
+    staged: Peekable<std::vec::IntoIter<(Vec<u8>, Option<Vec<u8>>)>>,
+}
+
+impl Iterator for Merge<'_> {
+    type Item = Result<KvPair, StorageError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let take_staged = match (self.base.peek(), self.staged.peek()) {
+                (None, None) => return None,
+                (Some(Err(_)), _) => return self.base.next(),
+                (None, Some(_)) => true,
+                (Some(_), None) => false,
+                (Some(Ok((bk, _))), Some((sk, _))) => {
+                    if sk == bk {
+                        self.base.next();
+                        true
+                    } else {
+                        sk < bk
+                    }
+                }
+            };
+            if take_staged {
+                match self.staged.next() {
+                    Some((k, Some(v))) => return Some(Ok((k, v))),
+                    Some((_, None)) => continue,
+                    None => return None,
+                }
+            }
+            return self.base.next();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::memory::MemoryStore;
+
+    #[test]
+    fn staged_writes_shadow_the_store_in_gets_and_scans() {
+        let store = MemoryStore::new();
+        store.apply(vec![(vec![1], Some(vec![1])), (vec![2], Some(vec![2])), (vec![4], Some(vec![4]))]).unwrap();
+        let mut ov = Overlay::default();
+        ov.delete(vec![2]);
+        ov.put(vec![3], vec![3]);
+        ov.put(vec![4], vec![40]);
+        let view = View { store: &store, overlay: &ov };
+        assert_eq!(view.get(&[2]).unwrap(), None);
+        let all: Vec<_> = view.scan(&[0], None).map(|r| r.unwrap()).collect();
+        assert_eq!(all, vec![(vec![1], vec![1]), (vec![3], vec![3]), (vec![4], vec![40])]);
+        let some: Vec<_> = view.scan(&[2], Some(&[4])).map(|r| r.unwrap().0).collect();
+        assert_eq!(some, vec![vec![3]]);
+    }
+}

@@ -1,0 +1,129 @@
+//! The sled engine: one default tree, one `apply_batch` plus `flush` per
+//! commit (sled's own timer would leave up to 500 ms of acknowledged writes
+//! in memory), and sled's failure modes turned into clear errors.
+
+use super::{Batch, KvIter, KvStore, StorageError};
+use std::path::{Path, PathBuf};
+
+/// sled may use several times this in RAM (PITFALLS.md), so it stays modest.
+const CACHE_BYTES: u64 = 64 << 20;
+
+pub struct SledStore {
+    db: sled::Db,
+    path: PathBuf,
+}
+
+impl SledStore {
+    pub fn open(path: &Path) -> Result<SledStore, StorageError> {
+        let shown = path.display().to_string();
+        std::fs::create_dir_all(path).map_err(|e| StorageError::Io(format!("cannot create database directory {shown}: {e}")))?;
+        let config = sled::Config::new()
+            .path(path)
+            .cache_capacity(CACHE_BYTES)
+            .flush_every_ms(None);
+        // sled 0.34 panics on some damaged files instead of returning an error.
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+        match opened {
+            Ok(Ok(db)) => Ok(SledStore { db, path: path.to_path_buf() }),
+            Ok(Err(e)) => Err(open_error(&shown, e)),
+            Err(_) => Err(StorageError::Corrupt(format!("database {shown} is damaged and cannot be opened"))),
+        }
+    }
+}
+
+fn open_error(shown: &str, e: sled::Error) -> StorageError {
+    match e {
+        sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock || io.raw_os_error() == Some(11) => {
+            StorageError::Locked(format!("database {shown} is in use by another process"))
+        }
+        sled::Error::Io(io) => StorageError::Io(format!("cannot open database {shown}: {io}")),
+        sled::Error::Corruption { .. } => StorageError::Corrupt(format!("database {shown} is damaged: {e}")),
+        other => StorageError::Corrupt(format!("database {shown} cannot be opened: {other}")),
+    }
+}
+
+fn sled_err(e: sled::Error) -> StorageError {
+    match e {
+        sled::Error::Io(io) => StorageError::Io(format!("storage I/O error: {io}")),
+        sled::Error::Corruption { .. } => StorageError::Corrupt(format!("storage is damaged: {e}")),
+        other => StorageError::Io(format!("storage error: {other}")),
+    }
+}
+
+impl KvStore for SledStore {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self.db.get(key).map_err(sled_err)?.map(|v| v.to_vec()))
+    }
+
+    fn scan<'a>(&'a self, start: &[u8], end: Option<&[u8]>) -> KvIter<'a> {
+        let iter = match end {
+            Some(end) => self.db.range(start.to_vec()..end.to_vec()),
+            None => self.db.range(start.to_vec()..),
+        };
+        Box::new(iter.map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(sled_err)))
+    }
+
+    fn apply(&self, batch: Batch) -> Result<(), StorageError> {
+        let mut b = sled::Batch::default();
+        for (k, v) in batch {
+            match v {
+                Some(v) => b.insert(k, v),
+                None => b.remove(k),
+            }
+        }
+        self.db.apply_batch(b).map_err(sled_err)?;
+        self.db.flush().map_err(sled_err)?;
+        Ok(())
+    }
+
+    fn size_on_disk(&self) -> u64 {
+        dir_size(&self.path)
+    }
+}
+
+impl Drop for SledStore {
+    fn drop(&mut self) {
+        let _ = self.db.flush();
+    }
+}
+
+/// Allocated bytes under a directory, as `du` counts them.
+pub fn dir_size(path: &Path) -> u64 {
+    let mut total = 0;
+    if let Ok(entries) = std::fs::read_dir(path) {
+        for entry in entries.flatten() {
+            if let Ok(meta) = entry.metadata() {
+                if meta.is_dir() {
+                    total += dir_size(&entry.path());
+                } else {
+                    #[cfg(unix)]
+                    {
+                        use std::os::unix::fs::MetadataExt;
+                        total += meta.blocks() * 512;
+                    }
+                    #[cfg(not(unix))]
+                    {
+                        total += meta.len();
+                    }
+                }
+            }
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_apply_and_scan_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SledStore::open(dir.path()).unwrap();
+        s.apply(vec![(vec![2], Some(vec![b'b'])), (vec![1], Some(vec![b'a'])), (vec![3], Some(vec![]))]).unwrap();
+        s.apply(vec![(vec![3], None)]).unwrap();
+        let keys: Vec<_> = s.scan(&[0], None).map(|r| r.unwrap().0).collect();
+        assert_eq!(keys, vec![vec![1], vec![2]]);
+        assert_eq!(s.get(&[2]).unwrap(), Some(vec![b'b']));
+    }
+}
