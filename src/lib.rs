@@ -1,6 +1,8 @@
 //! supplygraph: an embedded graph database for analysing who supplies whom.
 
+pub mod cli;
 pub mod error;
+pub mod io;
 pub mod query;
 pub mod result;
 pub mod store;

@@ -1,0 +1,283 @@
+//! Cypher-notation text of values, as tables, CSV cells and the REPL show them.
+
+use crate::result::{Entities, NodeData, RelData};
+use crate::value::{format_float, NodeId, Path, RelId, Value};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Cypher-notation text of a value. A top-level string is returned bare (its
+/// characters unchanged); strings nested in lists, maps and entity properties
+/// are single-quoted with Cypher escapes (`'it\'s'`).
+pub fn render_value(v: &Value, entities: &Entities) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => {
+            let mut out = String::new();
+            write_value(&mut out, other, entities);
+            out
+        }
+    }
+}
+
+/// Appends the nested (quoted-string) Cypher form of `v` to `out`.
+pub(super) fn write_value(out: &mut String, v: &Value, entities: &Entities) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => out.push_str(&format_float(*f)),
+        Value::String(s) => quote_string(out, s),
+        Value::Date(d) => {
+            let _ = write!(out, "{d}");
+        }
+        Value::Estimate(e) => {
+            let _ = write!(out, "{e}");
+        }
+        Value::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_value(out, item, entities);
+            }
+            out.push(']');
+        }
+        Value::Map(map) => write_map(out, map, entities),
+        Value::Node(id) => write_node(out, *id, entities),
+        Value::Rel(id) => write_rel(out, *id, entities),
+        Value::Path(p) => write_path(out, p, entities),
+    }
+}
+
+/// `'text'` with `\\`, `\'` and control characters escaped.
+pub(super) fn quote_string(out: &mut String, s: &str) {
+    out.push('\'');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+}
+
+/// A map key bare when it is an identifier, else in backticks.
+fn write_key(out: &mut String, k: &str) {
+    let mut chars = k.chars();
+    let ident = match chars.next() {
+        Some(c) if c.is_alphabetic() || c == '_' => chars.all(|c| c.is_alphanumeric() || c == '_'),
+        _ => false,
+    };
+    if ident {
+        out.push_str(k);
+    } else {
+        out.push('`');
+        out.push_str(&k.replace('`', "``"));
+        out.push('`');
+    }
+}
+
+fn write_map(out: &mut String, map: &BTreeMap<String, Value>, entities: &Entities) {
+    out.push('{');
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_key(out, k);
+        out.push_str(": ");
+        write_value(out, v, entities);
+    }
+    out.push('}');
+}
+
+/// ` {k: v, …}` when there are properties, nothing otherwise.
+fn write_props(out: &mut String, props: &BTreeMap<String, Value>, entities: &Entities) {
+    if !props.is_empty() {
+        out.push(' ');
+        write_map(out, props, entities);
+    }
+}
+
+fn write_label(out: &mut String, label: &str) {
+    out.push(':');
+    write_key(out, label);
+}
+
+fn write_node_data(out: &mut String, n: &NodeData, entities: &Entities) {
+    out.push('(');
+    for l in &n.labels {
+        write_label(out, l);
+    }
+    write_props(out, &n.properties, entities);
+    out.push(')');
+}
+
+fn write_node(out: &mut String, id: NodeId, entities: &Entities) {
+    match entities.nodes.get(&id) {
+        Some(n) => write_node_data(out, n, entities),
+        None => {
+            let _ = write!(out, "(#{id})");
+        }
+    }
+}
+
+/// `[:TYPE {k: v}]`, or `[#id]` when the relationship is unknown.
+fn write_rel_body(out: &mut String, r: Option<&RelData>, id: RelId, entities: &Entities) {
+    match r {
+        Some(r) => {
+            out.push('[');
+            write_label(out, &r.rel_type);
+            write_props(out, &r.properties, entities);
+            out.push(']');
+        }
+        None => {
+            let _ = write!(out, "[#{id}]");
+        }
+    }
+}
+
+fn write_rel(out: &mut String, id: RelId, entities: &Entities) {
+    write_rel_body(out, entities.rels.get(&id), id, entities);
+}
+
+/// A node inside a path: `(name)`, else `(id)`, else the full node form.
+fn write_path_node(out: &mut String, id: NodeId, entities: &Entities) {
+    let Some(n) = entities.nodes.get(&id) else {
+        let _ = write!(out, "(#{id})");
+        return;
+    };
+    let short = n
+        .properties
+        .get("name")
+        .filter(|v| !v.is_null())
+        .or_else(|| n.properties.get("id").filter(|v| !v.is_null()));
+    match short {
+        Some(v) => {
+            out.push('(');
+            out.push_str(&render_value(v, entities));
+            out.push(')');
+        }
+        None => write_node_data(out, n, entities),
+    }
+}
+
+fn write_path(out: &mut String, p: &Path, entities: &Entities) {
+    let Some(&first) = p.nodes.first() else {
+        out.push_str("<>");
+        return;
+    };
+    write_path_node(out, first, entities);
+    for (i, &rid) in p.rels.iter().enumerate() {
+        let from = p.nodes.get(i).copied();
+        let to = p.nodes.get(i + 1).copied();
+        let rel = entities.rels.get(&rid);
+        // Forward unless the relationship demonstrably runs the other way.
+        let (left, right) = match rel {
+            Some(r) if Some(r.start) == from && Some(r.end) == to => ("-", "->"),
+            Some(r) if Some(r.start) == to && Some(r.end) == from => ("<-", "-"),
+            _ => ("-", "-"),
+        };
+        out.push_str(left);
+        write_rel_body(out, rel, rid, entities);
+        out.push_str(right);
+        match to {
+            Some(to) => write_path_node(out, to, entities),
+            None => out.push_str("()"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testdata::{entities, path_value};
+    use super::*;
+    use crate::value::{Date, Estimate};
+
+    fn r(v: &Value) -> String {
+        render_value(v, &entities())
+    }
+
+    #[test]
+    fn scalars() {
+        assert_eq!(r(&Value::Null), "null");
+        assert_eq!(r(&Value::Bool(true)), "true");
+        assert_eq!(r(&Value::Int(-3)), "-3");
+        assert_eq!(r(&Value::Float(1.0)), "1.0");
+        assert_eq!(r(&Value::Float(0.5)), "0.5");
+        assert_eq!(r(&Value::Float(f64::NAN)), "NaN");
+        assert_eq!(r(&Value::Float(f64::NEG_INFINITY)), "-Infinity");
+        assert_eq!(r(&Value::String("it's".into())), "it's");
+        assert_eq!(r(&Value::Date(Date::parse("2022-03").unwrap())), "2022-03");
+        assert_eq!(
+            r(&Value::Estimate(Estimate { lo: 0.6, hi: 0.7 })),
+            "estimate(0.6, 0.7)"
+        );
+    }
+
+    #[test]
+    fn lists_and_maps_quote_strings() {
+        let list = Value::List(vec![
+            Value::Int(1),
+            Value::String("it's\n".into()),
+            Value::Null,
+            Value::List(vec![]),
+        ]);
+        assert_eq!(r(&list), r"[1, 'it\'s\n', null, []]");
+        let mut m = BTreeMap::new();
+        m.insert("b".to_string(), Value::String("x".into()));
+        m.insert("a".to_string(), Value::Int(1));
+        m.insert("two words".to_string(), Value::Bool(false));
+        assert_eq!(r(&Value::Map(m)), "{a: 1, b: 'x', `two words`: false}");
+        assert_eq!(r(&Value::Map(BTreeMap::new())), "{}");
+    }
+
+    #[test]
+    fn entities_render() {
+        assert_eq!(
+            r(&Value::Node(1)),
+            "(:Country {id: 'belarus', name: 'Belarus'})"
+        );
+        assert_eq!(r(&Value::Node(4)), "()");
+        assert_eq!(r(&Value::Rel(10)), "[:SUPPLIES {category: 'ammunition'}]");
+        assert_eq!(r(&Value::Node(99)), "(#99)");
+        assert_eq!(r(&Value::Rel(99)), "[#99]");
+    }
+
+    #[test]
+    fn paths_follow_direction() {
+        assert_eq!(
+            r(&path_value()),
+            "(Belarus)-[:SUPPLIES {category: 'ammunition'}]->(Russia)\
+             <-[:SUPPLIES {category: 'vehicles'}]-(China)"
+        );
+        let p = Value::Path(Path {
+            nodes: vec![5, 4, 98],
+            rels: vec![12, 97],
+        });
+        assert_eq!(r(&p), "(minsk-plant)-[:OWNS]->()-[#97]-(#98)");
+        let broken = Value::Path(Path {
+            nodes: vec![],
+            rels: vec![1],
+        });
+        assert_eq!(r(&broken), "<>");
+        let short = Value::Path(Path {
+            nodes: vec![1],
+            rels: vec![10, 11],
+        });
+        assert_eq!(
+            r(&short),
+            "(Belarus)-[:SUPPLIES {category: 'ammunition'}]-()\
+             -[:SUPPLIES {category: 'electronics'}]-()"
+        );
+    }
+}
