@@ -7,3 +7,9 @@ pub mod query;
 pub mod result;
 pub mod store;
 pub mod value;
+pub mod tck;
+
+mod database;
+pub use database::{Database, Params};
+pub use error::{Error, ErrorKind};
+pub use result::QueryResult;

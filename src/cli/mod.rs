@@ -3,6 +3,8 @@
 //! 3 the database could not be opened.
 
 mod admin;
+mod batch;
+mod repl;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -79,9 +81,99 @@ pub fn main() -> ExitCode {
     match cli.command {
         Some(Command::Import { db, nodes, relationships }) => admin::import(&db, &nodes, &relationships),
         Some(Command::Check { db }) => admin::check(&db),
-        None => {
-            eprintln!("error[UsageError]: queries are not available yet");
-            ExitCode::from(EXIT_USAGE)
+        None => run(cli),
+    }
+}
+
+fn run(cli: Cli) -> ExitCode {
+    use std::io::{IsTerminal, Read};
+    let opened = if cli.memory {
+        crate::Database::open_memory()
+    } else {
+        crate::Database::open(cli.db.as_deref().unwrap_or(std::path::Path::new("supplygraph.db")))
+    };
+    let mut db = match opened {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("error[StorageError]: {e}");
+            return ExitCode::from(EXIT_OPEN);
         }
+    };
+    let flag = db.cancel.flag.clone();
+    let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::Relaxed));
+    let format: crate::io::format::Format = match cli.format.parse() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error[UsageError]: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let mut params = crate::Params::new();
+    for p in &cli.params {
+        match batch::parse_param(&mut db, p) {
+            Ok((k, v)) => {
+                params.insert(k, v);
+            }
+            Err(e) => {
+                eprintln!("{}", e.headline());
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    let timeout = match cli.timeout {
+        Some(t) if t.is_finite() && t > 0.0 => Some(std::time::Duration::from_secs_f64(t)),
+        Some(_) => {
+            eprintln!("error[UsageError]: --timeout needs a positive number of seconds");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        None => None,
+    };
+    let mut runner = batch::Runner { db: &mut db, params, format, bail: cli.bail, timeout, failed: false };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut scripts = Vec::new();
+    if let Some(init) = &cli.init {
+        match std::fs::read_to_string(init) {
+            Ok(text) => scripts.push(batch::Script { origin: init.display().to_string(), text }),
+            Err(e) => {
+                eprintln!("error[UsageError]: cannot read {}: {e}", init.display());
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    for c in &cli.commands {
+        scripts.push(batch::Script { origin: "<command>".into(), text: c.clone() });
+    }
+    for f in &cli.files {
+        match std::fs::read_to_string(f) {
+            Ok(text) => scripts.push(batch::Script { origin: f.display().to_string(), text }),
+            Err(e) => {
+                eprintln!("error[UsageError]: cannot read {}: {e}", f.display());
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    let interactive = cli.commands.is_empty() && cli.files.is_empty() && std::io::stdin().is_terminal();
+    if cli.commands.is_empty() && cli.files.is_empty() && !interactive {
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            eprintln!("error[UsageError]: cannot read standard input: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        scripts.push(batch::Script { origin: "<stdin>".into(), text });
+    }
+    for s in &scripts {
+        if !runner.run_script(s, &mut out) {
+            break;
+        }
+    }
+    drop(out);
+    if interactive {
+        return repl::run(&mut runner);
+    }
+    if runner.failed {
+        ExitCode::from(EXIT_FAILED)
+    } else {
+        ExitCode::SUCCESS
     }
 }

@@ -1,3 +1,6 @@
-//! The query language: parse (pest pairs to a typed AST) → plan → execute.
+//! The query language: parse (pest pairs to a typed AST) → check → execute.
 
 pub mod ast;
+pub mod check;
+pub mod exec;
+pub mod parse;

@@ -1,0 +1,184 @@
+//! The public entry point: open a database, run statements.
+//!
+//! ```
+//! let mut db = supplygraph::Database::open_memory().unwrap();
+//! db.execute("CREATE (:Country {id: 'by', name: 'Belarus'})", &Default::default()).unwrap();
+//! let r = db.execute("MATCH (c:Country) RETURN c.name AS name", &Default::default()).unwrap();
+//! assert_eq!(r.rows[0][0], supplygraph::value::Value::String("Belarus".into()));
+//! ```
+
+use crate::error::{Error, ErrorKind, Phase};
+use crate::query::ast::{Body, Mode, Statement};
+use crate::query::exec::context::{Cancel, Ctx};
+use crate::query::exec::{self, StepProfile};
+use crate::query::parse;
+use crate::result::{Entities, NodeData, QueryResult, RelData};
+use crate::store::graph::{Graph, Tx, TxState};
+use crate::store::StorageError;
+use crate::value::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub type Params = BTreeMap<String, Value>;
+
+pub struct Database {
+    graph: Graph,
+    /// An explicit transaction opened with BEGIN.
+    open_tx: Option<TxState>,
+    /// Cancellation for the statement that is running.
+    pub cancel: Cancel,
+}
+
+impl Database {
+    pub fn open(path: &Path) -> Result<Database, StorageError> {
+        Ok(Database { graph: Graph::open_path(path)?, open_tx: None, cancel: Cancel::default() })
+    }
+
+    pub fn open_memory() -> Result<Database, StorageError> {
+        Ok(Database { graph: Graph::open_memory()?, open_tx: None, cancel: Cancel::default() })
+    }
+
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    pub fn graph_mut(&mut self) -> &mut Graph {
+        &mut self.graph
+    }
+
+    pub fn in_transaction(&self) -> bool {
+        self.open_tx.is_some()
+    }
+
+    /// Parses and runs one statement. A failing statement changes nothing.
+    pub fn execute(&mut self, text: &str, params: &Params) -> Result<QueryResult, Error> {
+        let stmt = parse::parse_statement(text).map_err(|e| Error::compile(ErrorKind::SyntaxError, e.code, e.message, e.span))?;
+        self.execute_parsed(&stmt, params)
+    }
+
+    pub fn execute_parsed(&mut self, stmt: &Statement, params: &Params) -> Result<QueryResult, Error> {
+        let query = match &stmt.body {
+            Body::Begin => {
+                if self.open_tx.is_some() {
+                    return Err(Error::new(ErrorKind::SemanticError, "TransactionAlreadyOpen", Phase::Compile, "a transaction is already open"));
+                }
+                self.open_tx = Some(self.graph.begin());
+                return Ok(QueryResult::default());
+            }
+            Body::Commit => {
+                let tx = self.open_tx.take().ok_or_else(|| Error::new(ErrorKind::SemanticError, "NoOpenTransaction", Phase::Compile, "there is no open transaction to commit"))?;
+                self.graph.commit(tx)?;
+                return Ok(QueryResult::default());
+            }
+            Body::Rollback => {
+                self.open_tx.take().ok_or_else(|| Error::new(ErrorKind::SemanticError, "NoOpenTransaction", Phase::Compile, "there is no open transaction to roll back"))?;
+                return Ok(QueryResult::default());
+            }
+            Body::Query(q) => q,
+        };
+        crate::query::check::check_query(query)?;
+        if stmt.mode == Mode::Explain {
+            let plan = crate::query::check::explain(query);
+            return Ok(QueryResult { columns: vec!["plan".into()], rows: plan.lines().map(|l| vec![Value::String(l.to_string())]).collect(), plan: Some(plan), ..Default::default() });
+        }
+        let mut state = match &self.open_tx {
+            Some(tx) => tx.clone(),
+            None => self.graph.begin(),
+        };
+        let started = std::time::Instant::now();
+        let mut profile: Vec<StepProfile> = Vec::new();
+        let outcome = {
+            let tx = self.graph.tx(&mut state);
+            let mut ctx = Ctx::new(tx, params, &self.cancel);
+            match exec::run_query(&mut ctx, query, &mut profile) {
+                Ok((columns, rows)) => resolve(&ctx.tx, &rows).map(|entities| QueryResult { columns, rows, stats: ctx.stats, entities, plan: None }),
+                Err(e) => Err(e),
+            }
+        };
+        let mut result = outcome?;
+        if stmt.mode == Mode::Profile {
+            let mut text = String::new();
+            for p in &profile {
+                text.push_str(&format!("{:<40} {:>10} rows {:>10.3} ms\n", p.operator, p.rows, p.micros as f64 / 1000.0));
+            }
+            text.push_str(&format!("total {:.3} ms", started.elapsed().as_secs_f64() * 1000.0));
+            result.plan = Some(text);
+        }
+        match &mut self.open_tx {
+            Some(tx) => *tx = state,
+            None => self.graph.commit(state)?,
+        }
+        Ok(result)
+    }
+}
+
+/// Loads every node and relationship the rows mention.
+fn resolve(tx: &Tx<'_>, rows: &[Vec<Value>]) -> Result<Entities, Error> {
+    let mut ent = Entities::default();
+    fn visit(tx: &Tx<'_>, v: &Value, ent: &mut Entities) -> Result<(), Error> {
+        match v {
+            Value::Node(id) => add_node(tx, *id, ent),
+            Value::Rel(id) => add_rel(tx, *id, ent),
+            Value::Path(p) => {
+                for n in &p.nodes {
+                    add_node(tx, *n, ent)?;
+                }
+                for r in &p.rels {
+                    add_rel(tx, *r, ent)?;
+                }
+                Ok(())
+            }
+            Value::List(items) => items.iter().try_for_each(|i| visit(tx, i, ent)),
+            Value::Map(m) => m.values().try_for_each(|i| visit(tx, i, ent)),
+            _ => Ok(()),
+        }
+    }
+    fn add_node(tx: &Tx<'_>, id: u64, ent: &mut Entities) -> Result<(), Error> {
+        if ent.nodes.contains_key(&id) {
+            return Ok(());
+        }
+        if let Some(rec) = tx.node(id)? {
+            let cat = tx.catalog();
+            ent.nodes.insert(id, NodeData {
+                id,
+                labels: rec.labels.iter().map(|l| cat.name(crate::store::catalog::NameKind::Label, *l).to_string()).collect(),
+                properties: rec.props.iter().map(|(k, v)| (cat.name(crate::store::catalog::NameKind::Key, *k).to_string(), v.clone())).collect(),
+            });
+        }
+        Ok(())
+    }
+    fn add_rel(tx: &Tx<'_>, id: u64, ent: &mut Entities) -> Result<(), Error> {
+        if ent.rels.contains_key(&id) {
+            return Ok(());
+        }
+        if let Some(rec) = tx.rel(id)? {
+            let cat = tx.catalog();
+            ent.rels.insert(id, RelData {
+                id,
+                rel_type: cat.name(crate::store::catalog::NameKind::Type, rec.rel_type).to_string(),
+                start: rec.src,
+                end: rec.dst,
+                properties: rec.props.iter().map(|(k, v)| (cat.name(crate::store::catalog::NameKind::Key, *k).to_string(), v.clone())).collect(),
+            });
+            add_node(tx, rec.src, ent)?;
+            add_node(tx, rec.dst, ent)?;
+        }
+        Ok(())
+    }
+    for r in rows {
+        for v in r {
+            visit(tx, v, &mut ent)?;
+        }
+    }
+    Ok(ent)
+}
+
+impl crate::tck::Engine for Database {
+    fn fresh() -> Result<Self, Error> {
+        Database::open_memory().map_err(Error::from)
+    }
+
+    fn execute(&mut self, query: &str, params: &BTreeMap<String, Value>) -> Result<QueryResult, Error> {
+        Database::execute(self, query, params)
+    }
+}

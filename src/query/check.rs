@@ -1,0 +1,441 @@
+//! Compile-time checks that the grammar cannot make: variables in scope,
+//! aggregate placement, function names and arities, column names. Errors
+//! carry the TCK's detail codes. Also renders EXPLAIN.
+
+use super::ast::*;
+use super::exec::functions;
+use crate::error::{Error, ErrorKind};
+
+fn err(code: &'static str, msg: String, span: Span) -> Error {
+    Error::compile(ErrorKind::SyntaxError, code, msg, span)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Node,
+    Rel,
+    Path,
+    Any,
+}
+
+type Scope = Vec<(String, Kind)>;
+
+pub fn check_query(q: &Query) -> Result<(), Error> {
+    check_single(&q.first)?;
+    for u in &q.unions {
+        check_single(&u.query)?;
+    }
+    let cols = |s: &SingleQuery| -> Option<Vec<String>> {
+        s.clauses.iter().rev().find_map(|c| if let Clause::Return(r) = c { Some(r.projection.items.iter().map(|i| i.alias.as_ref().map(|a| a.name.clone()).unwrap_or(i.text.clone())).collect()) } else { None })
+    };
+    let first = cols(&q.first);
+    for u in &q.unions {
+        if cols(&u.query) != first {
+            return Err(err("DifferentColumnsInUnion", "all parts of a UNION must return the same columns".into(), u.span));
+        }
+    }
+    Ok(())
+}
+
+fn check_single(q: &SingleQuery) -> Result<(), Error> {
+    let mut scope: Scope = Vec::new();
+    let n = q.clauses.len();
+    for (i, c) in q.clauses.iter().enumerate() {
+        match c {
+            Clause::Match(m) => {
+                bind_pattern(&mut scope, &m.pattern, false)?;
+                if let Some(e) = &m.as_of {
+                    expr(e, &[], false)?;
+                }
+                if let Some(w) = &m.where_ {
+                    expr(w, &scope, false)?;
+                }
+            }
+            Clause::Unwind(u) => {
+                expr(&u.expr, &scope, false)?;
+                if scope.iter().any(|(n, _)| *n == u.variable.name) {
+                    return Err(err("VariableAlreadyBound", format!("variable `{}` is already defined", u.variable.name), u.variable.span));
+                }
+                scope.push((u.variable.name.clone(), Kind::Any));
+            }
+            Clause::With(w) => {
+                scope = projection(&w.projection, &scope, true)?;
+                if let Some(p) = &w.where_ {
+                    expr(p, &scope, false)?;
+                }
+            }
+            Clause::Return(r) => {
+                projection(&r.projection, &scope, false)?;
+                if i + 1 != n {
+                    return Err(err("InvalidClauseComposition", "RETURN must be the last clause".into(), r.span));
+                }
+            }
+            Clause::Create(c) => {
+                for part in &c.pattern {
+                    for (r, _) in &part.element.chain {
+                        if let Some(v) = &r.variable {
+                            if scope.iter().any(|(n, _)| *n == v.name) {
+                                return Err(err("VariableAlreadyBound", format!("relationship variable `{}` is already defined", v.name), v.span));
+                            }
+                        }
+                        if r.types.len() != 1 {
+                            return Err(err("NoSingleRelationshipType", "a relationship needs exactly one type to be created".into(), r.span));
+                        }
+                        if r.direction == Direction::Both {
+                            return Err(err("RequiresDirectedRelationship", "a relationship must have a direction to be created".into(), r.span));
+                        }
+                    }
+                    for np in nodes_of(&part.element) {
+                        if let Some(v) = &np.variable {
+                            if scope.iter().any(|(n, _)| *n == v.name) && (!np.labels.is_empty() || np.properties.is_some()) {
+                                return Err(err("VariableAlreadyBound", format!("variable `{}` is already defined", v.name), v.span));
+                            }
+                        }
+                    }
+                }
+                bind_pattern(&mut scope, &c.pattern, true)?;
+            }
+            Clause::Merge(m) => {
+                bind_pattern(&mut scope, std::slice::from_ref(&m.part), true)?;
+                for s in m.on_create.iter().chain(&m.on_match) {
+                    set_item(s, &scope)?;
+                }
+            }
+            Clause::Set(s) => {
+                for item in &s.items {
+                    set_item(item, &scope)?;
+                }
+            }
+            Clause::Remove(r) => {
+                for item in &r.items {
+                    match item {
+                        RemoveItem::Property { target, .. } => expr(target, &scope, false)?,
+                        RemoveItem::Labels { variable, .. } => var(variable, &scope)?,
+                    }
+                }
+            }
+            Clause::Delete(d) => {
+                for e in &d.exprs {
+                    expr(e, &scope, false)?;
+                    if !matches!(e.kind, ExprKind::Variable(_) | ExprKind::Property(..) | ExprKind::Index(..) | ExprKind::Function { .. }) {
+                        return Err(err("InvalidDelete", "DELETE takes variables (nodes, relationships or paths)".into(), e.span));
+                    }
+                }
+            }
+            Clause::Call(c) => {
+                if let Some(args) = &c.args {
+                    for a in args {
+                        expr(a, &scope, false)?;
+                    }
+                }
+            }
+        }
+    }
+    if let Some(last) = q.clauses.last() {
+        let ends_ok = matches!(last, Clause::Return(_) | Clause::Create(_) | Clause::Merge(_) | Clause::Set(_) | Clause::Remove(_) | Clause::Delete(_) | Clause::Call(_));
+        if !ends_ok {
+            return Err(err("InvalidClauseComposition", "a query must end with RETURN or an updating clause".into(), q.span));
+        }
+    }
+    Ok(())
+}
+
+fn var(v: &Ident, scope: &Scope) -> Result<(), Error> {
+    if scope.iter().any(|(n, _)| *n == v.name) {
+        Ok(())
+    } else {
+        Err(err("UndefinedVariable", format!("variable `{}` is not defined", v.name), v.span))
+    }
+}
+
+fn set_item(s: &SetItem, scope: &Scope) -> Result<(), Error> {
+    match s {
+        SetItem::Property { target, value, .. } => {
+            expr(target, scope, false)?;
+            expr(value, scope, false)
+        }
+        SetItem::Replace { variable, value, .. } | SetItem::Append { variable, value, .. } => {
+            var(variable, scope)?;
+            expr(value, scope, false)
+        }
+        SetItem::Labels { variable, .. } => var(variable, scope),
+    }
+}
+
+fn nodes_of(e: &PatternElement) -> Vec<&NodePattern> {
+    let mut v = vec![&e.start];
+    v.extend(e.chain.iter().map(|(_, n)| n));
+    v
+}
+
+fn bind(scope: &mut Scope, v: &Ident, kind: Kind) -> Result<(), Error> {
+    match scope.iter().find(|(n, _)| *n == v.name) {
+        Some((_, k)) if *k != kind && *k != Kind::Any => Err(err("VariableTypeConflict", format!("variable `{}` is already bound to a different kind of value", v.name), v.span)),
+        Some(_) => Ok(()),
+        None => {
+            scope.push((v.name.clone(), kind));
+            Ok(())
+        }
+    }
+}
+
+fn bind_pattern(scope: &mut Scope, parts: &[PatternPart], creating: bool) -> Result<(), Error> {
+    let before = scope.clone();
+    let mut rels_here: Vec<String> = Vec::new();
+    for part in parts {
+        for np in nodes_of(&part.element) {
+            if let Some(p) = &np.properties {
+                expr(p, scope, false)?;
+            }
+            if let Some(v) = &np.variable {
+                bind(scope, v, Kind::Node)?;
+            }
+        }
+        for (r, _) in &part.element.chain {
+            if let Some(p) = &r.properties {
+                expr(p, scope, false)?;
+            }
+            if let Some(v) = &r.variable {
+                if rels_here.contains(&v.name) && !creating {
+                    return Err(err("RelationshipUniquenessViolation", format!("relationship variable `{}` is used twice in one pattern", v.name), v.span));
+                }
+                rels_here.push(v.name.clone());
+                let kind = if r.length.is_some() { Kind::Any } else { Kind::Rel };
+                if r.length.is_some() && before.iter().any(|(n, _)| *n == v.name) {
+                    return Err(err("VariableAlreadyBound", format!("variable `{}` is already defined", v.name), v.span));
+                }
+                bind(scope, v, kind)?;
+            }
+        }
+        if let Some(v) = &part.variable {
+            if scope.iter().any(|(n, _)| *n == v.name) {
+                return Err(err("VariableAlreadyBound", format!("variable `{}` is already defined", v.name), v.span));
+            }
+            scope.push((v.name.clone(), Kind::Path));
+        }
+    }
+    Ok(())
+}
+
+fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Error> {
+    if p.star && scope.iter().all(|(n, _)| n.starts_with(' ')) && p.items.is_empty() {
+        return Err(err("NoVariablesInScope", "RETURN * needs at least one variable in scope".into(), Span::default()));
+    }
+    let mut out: Scope = if p.star { scope.clone() } else { Vec::new() };
+    let mut has_agg = false;
+    for item in &p.items {
+        expr(&item.expr, scope, true)?;
+        let mut aggs = Vec::new();
+        super::exec::projection::aggregates_in(&item.expr, &mut aggs);
+        has_agg |= !aggs.is_empty();
+        let name = match (&item.alias, &item.expr.kind) {
+            (Some(a), _) => a.name.clone(),
+            (None, ExprKind::Variable(v)) => v.clone(),
+            (None, _) if is_with => return Err(err("NoExpressionAlias", format!("expression `{}` in WITH needs an alias (AS name)", item.text), item.span)),
+            (None, _) => item.text.clone(),
+        };
+        if out.iter().any(|(n, _)| *n == name) && !(p.star && scope.iter().any(|(n, _)| *n == name)) {
+            return Err(err("ColumnNameConflict", format!("column `{name}` is defined twice"), item.span));
+        }
+        let kind = match &item.expr.kind {
+            ExprKind::Variable(v) => scope.iter().find(|(n, _)| n == v).map(|(_, k)| *k).unwrap_or(Kind::Any),
+            _ => Kind::Any,
+        };
+        out.retain(|(n, _)| *n != name);
+        out.push((name, kind));
+    }
+    // ORDER BY sees the new columns, and the old ones unless aggregating/DISTINCT.
+    let mut sort_scope = out.clone();
+    if !(has_agg || p.distinct) {
+        sort_scope.extend(scope.iter().cloned());
+    }
+    for s in &p.order_by {
+        expr(&s.expr, &sort_scope, has_agg || true)?;
+    }
+    for e in p.skip.iter().chain(p.limit.iter()) {
+        expr(e, &[], false).map_err(|e| if e.code == "UndefinedVariable" { Error { code: "NonConstantExpression", ..e } } else { e })?;
+    }
+    Ok(out)
+}
+
+fn expr(e: &Expr, scope: &[(String, Kind)], aggregates_allowed: bool) -> Result<(), Error> {
+    let mut locals: Vec<String> = Vec::new();
+    walk(e, scope, &mut locals, aggregates_allowed, false)
+}
+
+fn walk(e: &Expr, scope: &[(String, Kind)], locals: &mut Vec<String>, agg_ok: bool, in_agg: bool) -> Result<(), Error> {
+    let rec = |x: &Expr, locals: &mut Vec<String>| walk(x, scope, locals, agg_ok, in_agg);
+    match &e.kind {
+        ExprKind::Variable(v) => {
+            if !locals.contains(v) && !scope.iter().any(|(n, _)| n == v) {
+                return Err(err("UndefinedVariable", format!("variable `{v}` is not defined"), e.span));
+            }
+        }
+        ExprKind::CountStar => {
+            if !agg_ok {
+                return Err(err("InvalidAggregation", "count(*) is not allowed here".into(), e.span));
+            }
+        }
+        ExprKind::Function { name, args, .. } => {
+            let aggregate = functions::is_aggregate(name);
+            if aggregate {
+                if !agg_ok {
+                    return Err(err("InvalidAggregation", format!("aggregate {name}(...) is not allowed here"), e.span));
+                }
+                if in_agg {
+                    return Err(err("NestedAggregation", format!("aggregate {name}(...) cannot be nested in another aggregate"), e.span));
+                }
+            }
+            match functions::arity(name) {
+                None => return Err(err("UnknownFunction", format!("unknown function {name}()"), e.span)),
+                Some((lo, hi)) if args.len() < lo || args.len() > hi => {
+                    return Err(err("InvalidNumberOfArguments", format!("{name}() takes {} argument(s), got {}", if lo == hi { lo.to_string() } else { format!("{lo} to {hi}") }, args.len()), e.span))
+                }
+                _ => {}
+            }
+            for a in args {
+                walk(a, scope, locals, agg_ok, in_agg || aggregate)?;
+            }
+        }
+        ExprKind::List(items) => items.iter().try_for_each(|i| rec(i, locals))?,
+        ExprKind::Map(m) => m.iter().try_for_each(|(_, v)| rec(v, locals))?,
+        ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => rec(t, locals)?,
+        ExprKind::IsNull { expr, .. } => rec(expr, locals)?,
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+            rec(a, locals)?;
+            rec(b, locals)?;
+        }
+        ExprKind::Slice(a, b, c) => {
+            rec(a, locals)?;
+            for x in b.iter().chain(c.iter()) {
+                rec(x, locals)?;
+            }
+        }
+        ExprKind::Case { operand, whens, else_ } => {
+            for x in operand.iter().chain(else_.iter()) {
+                rec(x, locals)?;
+            }
+            for (a, b) in whens {
+                rec(a, locals)?;
+                rec(b, locals)?;
+            }
+        }
+        ExprKind::ListComprehension { variable, list, predicate, map } => {
+            rec(list, locals)?;
+            locals.push(variable.name.clone());
+            for x in predicate.iter().chain(map.iter()) {
+                walk(x, scope, locals, false, in_agg)?;
+            }
+            locals.pop();
+        }
+        ExprKind::Quantifier { variable, list, predicate, .. } => {
+            rec(list, locals)?;
+            locals.push(variable.name.clone());
+            for x in predicate.iter() {
+                walk(x, scope, locals, false, in_agg)?;
+            }
+            locals.pop();
+        }
+        ExprKind::Reduce { accumulator, init, variable, list, expr } => {
+            rec(init, locals)?;
+            rec(list, locals)?;
+            locals.push(accumulator.name.clone());
+            locals.push(variable.name.clone());
+            walk(expr, scope, locals, false, in_agg)?;
+            locals.pop();
+            locals.pop();
+        }
+        ExprKind::PatternPredicate(p) => {
+            for np in nodes_of(p) {
+                if let Some(v) = &np.variable {
+                    if !locals.contains(&v.name) && !scope.iter().any(|(n, _)| *n == v.name) {
+                        return Err(err("UndefinedVariable", format!("variable `{}` is not defined", v.name), v.span));
+                    }
+                }
+            }
+        }
+        ExprKind::PatternComprehension { variable, pattern, predicate, map } => {
+            let mut added = 0;
+            for np in nodes_of(pattern) {
+                if let Some(v) = &np.variable {
+                    locals.push(v.name.clone());
+                    added += 1;
+                }
+            }
+            for (r, _) in &pattern.chain {
+                if let Some(v) = &r.variable {
+                    locals.push(v.name.clone());
+                    added += 1;
+                }
+            }
+            if let Some(v) = variable {
+                locals.push(v.name.clone());
+                added += 1;
+            }
+            for x in predicate.iter() {
+                walk(x, scope, locals, false, in_agg)?;
+            }
+            walk(map, scope, locals, false, in_agg)?;
+            for _ in 0..added {
+                locals.pop();
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A readable plan: one line per clause, with how each MATCH finds its
+/// first actors.
+pub fn explain(q: &Query) -> String {
+    let mut out = String::new();
+    let mut single = |s: &SingleQuery, out: &mut String| {
+        for c in &s.clauses {
+            let line = match c {
+                Clause::Match(m) => {
+                    let mut l = format!("{}Match", if m.optional { "Optional" } else { "" });
+                    for p in &m.pattern {
+                        let start = &p.element.start;
+                        let how = if start.actor.is_some() {
+                            "actor lookup"
+                        } else if matches!(&start.properties, Some(Expr { kind: ExprKind::Map(m), .. }) if m.iter().any(|(k, _)| crate::store::index::INDEXED_KEYS.contains(&k.name.as_str()))) {
+                            "property index seek"
+                        } else if !start.labels.is_empty() {
+                            "label scan"
+                        } else {
+                            "bound variable or all-actors scan"
+                        };
+                        l.push_str(&format!("\n  start: {how}; expand {} hop pattern(s) through adjacency", p.element.chain.len()));
+                        if p.kind != PathKind::Normal {
+                            l.push_str(&format!(" ({:?} path search)", p.kind));
+                        }
+                    }
+                    if m.as_of.is_some() {
+                        l.push_str("\n  filter: AS OF validity on every hop");
+                    }
+                    if m.where_.is_some() {
+                        l.push_str("\n  filter: WHERE conjuncts checked as soon as their variables are bound");
+                    }
+                    l
+                }
+                Clause::Unwind(_) => "Unwind".into(),
+                Clause::With(w) => format!("Projection (WITH{}){}", if w.projection.distinct { " DISTINCT" } else { "" }, if w.where_.is_some() { " + Filter" } else { "" }),
+                Clause::Return(r) => format!("Projection (RETURN{}){}{}", if r.projection.distinct { " DISTINCT" } else { "" }, if r.projection.order_by.is_empty() { "" } else { " + Sort" }, if r.projection.limit.is_some() { " + Limit" } else { "" }),
+                Clause::Create(_) => "Create".into(),
+                Clause::Merge(_) => "Merge".into(),
+                Clause::Set(_) => "Set".into(),
+                Clause::Remove(_) => "Remove".into(),
+                Clause::Delete(_) => "Delete".into(),
+                Clause::Call(c) => format!("Call {}", c.procedure.join(".")),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+    };
+    single(&q.first, &mut out);
+    for u in &q.unions {
+        out.push_str(if u.all { "UnionAll\n" } else { "Union\n" });
+        single(&u.query, &mut out);
+    }
+    out.trim_end().to_string()
+}

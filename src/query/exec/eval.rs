@@ -1,0 +1,422 @@
+//! Expression evaluation over one row.
+
+use super::context::Ctx;
+use super::functions;
+use super::ops::{self, type_error};
+use super::pattern;
+use crate::error::{Error, ErrorKind};
+use crate::query::ast::{BinaryOp, Expr, ExprKind, Quantifier, UnaryOp};
+use crate::value::Value;
+use std::collections::{BTreeMap, HashMap};
+
+/// Aggregate results of the current group, by the address of the call node.
+pub type AggValues = HashMap<*const Expr, Value>;
+
+/// Variables visible to an expression: a row and, for comprehensions, the
+/// scope around it.
+#[derive(Clone, Copy)]
+pub struct Env<'r> {
+    pub names: &'r [String],
+    pub row: &'r [Value],
+    pub outer: Option<&'r Env<'r>>,
+    pub aggs: Option<&'r AggValues>,
+}
+
+impl<'r> Env<'r> {
+    pub fn new(names: &'r [String], row: &'r [Value]) -> Self {
+        Env { names, row, outer: None, aggs: None }
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<&Value> {
+        match self.names.iter().rposition(|n| n == name) {
+            Some(i) => self.row.get(i),
+            None => self.outer.and_then(|o| o.lookup(name)),
+        }
+    }
+
+    fn agg(&self, e: &Expr) -> Option<&Value> {
+        match self.aggs.and_then(|a| a.get(&(e as *const Expr))) {
+            Some(v) => Some(v),
+            None => self.outer.and_then(|o| o.agg(e)),
+        }
+    }
+}
+
+pub fn truthy(v: &Value) -> Result<Option<bool>, Error> {
+    match v {
+        Value::Bool(b) => Ok(Some(*b)),
+        Value::Null => Ok(None),
+        other => Err(type_error(format!("expected a boolean, got {}", other.type_name()))),
+    }
+}
+
+pub fn eval(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, Error> {
+    eval_inner(e, env, ctx).map_err(|err| err.with_span(e.span))
+}
+
+fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, Error> {
+    Ok(match &e.kind {
+        ExprKind::Null => Value::Null,
+        ExprKind::Bool(b) => Value::Bool(*b),
+        ExprKind::Int(i) => Value::Int(*i),
+        ExprKind::Float(f) => Value::Float(*f),
+        ExprKind::String(s) => Value::String(s.clone()),
+        ExprKind::Parameter(p) => match ctx.params.get(p) {
+            Some(v) => v.clone(),
+            None => return Err(Error::runtime(ErrorKind::ParameterMissing, "MissingParameter", format!("parameter ${p} is not given"))),
+        },
+        ExprKind::Variable(name) => match env.lookup(name) {
+            Some(v) => v.clone(),
+            None => {
+                return Err(Error::new(ErrorKind::SyntaxError, "UndefinedVariable", crate::error::Phase::Compile, format!("variable `{name}` is not defined")))
+            }
+        },
+        ExprKind::Actor(name) => Value::Node(pattern::resolve_actor(ctx, name)?),
+        ExprKind::List(items) => Value::List(items.iter().map(|i| eval(i, env, ctx)).collect::<Result<_, _>>()?),
+        ExprKind::Map(entries) => {
+            let mut m = BTreeMap::new();
+            for (k, v) in entries {
+                let v = eval(v, env, ctx)?;
+                m.insert(k.name.clone(), v);
+            }
+            Value::Map(m)
+        }
+        ExprKind::Property(target, key) => {
+            let t = eval(target, env, ctx)?;
+            property(ctx, &t, &key.name)?
+        }
+        ExprKind::Index(target, index) => {
+            let t = eval(target, env, ctx)?;
+            let i = eval(index, env, ctx)?;
+            index_value(ctx, &t, &i)?
+        }
+        ExprKind::Slice(target, from, to) => {
+            let t = eval(target, env, ctx)?;
+            let f = from.as_ref().map(|x| eval(x, env, ctx)).transpose()?;
+            let to = to.as_ref().map(|x| eval(x, env, ctx)).transpose()?;
+            slice(&t, f, to)?
+        }
+        ExprKind::Unary(op, inner) => {
+            let v = eval(inner, env, ctx)?;
+            match op {
+                UnaryOp::Not => match truthy(&v)? {
+                    Some(b) => Value::Bool(!b),
+                    None => Value::Null,
+                },
+                UnaryOp::Pos => match v {
+                    Value::Int(_) | Value::Float(_) | Value::Estimate(_) | Value::Null => v,
+                    o => return Err(type_error(format!("cannot apply unary + to {}", o.type_name()))),
+                },
+                UnaryOp::Neg => match v {
+                    Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(|| Error::runtime(ErrorKind::ArgumentError, "NumberOutOfRange", "integer overflow"))?),
+                    Value::Float(f) => Value::Float(-f),
+                    Value::Estimate(x) => Value::Estimate(crate::value::Estimate { lo: -x.hi, hi: -x.lo }),
+                    Value::Null => Value::Null,
+                    o => return Err(type_error(format!("cannot negate {}", o.type_name()))),
+                },
+            }
+        }
+        ExprKind::Binary(op, a, b) => binary(*op, a, b, env, ctx)?,
+        ExprKind::IsNull { expr, negated } => {
+            let v = eval(expr, env, ctx)?;
+            Value::Bool(v.is_null() != *negated)
+        }
+        ExprKind::HasLabels(target, labels) => {
+            let t = eval(target, env, ctx)?;
+            match t {
+                Value::Null => Value::Null,
+                Value::Node(id) => {
+                    let rec = ctx.node(id)?;
+                    let all = labels.iter().all(|l| ctx.tx.catalog().id(crate::store::catalog::NameKind::Label, &l.name).is_some_and(|lid| rec.labels.contains(&lid)));
+                    Value::Bool(all)
+                }
+                o => return Err(type_error(format!("cannot check labels of {}", o.type_name()))),
+            }
+        }
+        ExprKind::Function { name, distinct, args } => {
+            if functions::is_aggregate(name) {
+                return env.agg(e).cloned().ok_or_else(|| {
+                    Error::compile(ErrorKind::SyntaxError, "InvalidAggregation", format!("aggregate {name}(...) is not allowed here"), e.span)
+                });
+            }
+            let _ = distinct;
+            let mut vals = Vec::with_capacity(args.len());
+            for a in args {
+                vals.push(eval(a, env, ctx)?);
+            }
+            functions::call(ctx, name, vals)?
+        }
+        ExprKind::CountStar => {
+            return env.agg(e).cloned().ok_or_else(|| Error::compile(ErrorKind::SyntaxError, "InvalidAggregation", "count(*) is not allowed here", e.span));
+        }
+        ExprKind::Case { operand, whens, else_ } => {
+            let subject = operand.as_ref().map(|o| eval(o, env, ctx)).transpose()?;
+            for (w, t) in whens {
+                let c = eval(w, env, ctx)?;
+                let hit = match &subject {
+                    Some(s) => ops::equals(s, &c) == Some(true),
+                    None => truthy(&c).unwrap_or(None) == Some(true),
+                };
+                if hit {
+                    return eval(t, env, ctx);
+                }
+            }
+            match else_ {
+                Some(x) => eval(x, env, ctx)?,
+                None => Value::Null,
+            }
+        }
+        ExprKind::ListComprehension { variable, list, predicate, map } => {
+            let l = eval(list, env, ctx)?;
+            let items = match l {
+                Value::Null => return Ok(Value::Null),
+                Value::List(items) => items,
+                o => return Err(type_error(format!("expected a list, got {}", o.type_name()))),
+            };
+            let names = [variable.name.clone()];
+            let mut out = Vec::new();
+            for item in items {
+                let row = [item];
+                let inner = Env { names: &names, row: &row, outer: Some(env), aggs: None };
+                if let Some(p) = predicate {
+                    if truthy(&eval(p, &inner, ctx)?)? != Some(true) {
+                        continue;
+                    }
+                }
+                out.push(match map {
+                    Some(m) => eval(m, &inner, ctx)?,
+                    None => row[0].clone(),
+                });
+            }
+            Value::List(out)
+        }
+        ExprKind::Quantifier { kind, variable, list, predicate } => {
+            let l = eval(list, env, ctx)?;
+            let items = match l {
+                Value::Null => return Ok(Value::Null),
+                Value::List(items) => items,
+                o => return Err(type_error(format!("expected a list, got {}", o.type_name()))),
+            };
+            let names = [variable.name.clone()];
+            let (mut trues, mut nulls) = (0usize, 0usize);
+            for item in items.iter() {
+                let row = [item.clone()];
+                let inner = Env { names: &names, row: &row, outer: Some(env), aggs: None };
+                let r = match predicate {
+                    Some(p) => truthy(&eval(p, &inner, ctx)?)?,
+                    None => truthy(&row[0])?,
+                };
+                match r {
+                    Some(true) => trues += 1,
+                    None => nulls += 1,
+                    Some(false) => {}
+                }
+            }
+            let n = items.len();
+            let falses = n - trues - nulls;
+            let r = match kind {
+                Quantifier::All => if falses > 0 { Some(false) } else if nulls > 0 { None } else { Some(true) },
+                Quantifier::Any => if trues > 0 { Some(true) } else if nulls > 0 { None } else { Some(false) },
+                Quantifier::None => if trues > 0 { Some(false) } else if nulls > 0 { None } else { Some(true) },
+                Quantifier::Single => if trues > 1 { Some(false) } else if nulls > 0 { None } else { Some(trues == 1) },
+            };
+            r.map(Value::Bool).unwrap_or(Value::Null)
+        }
+        ExprKind::Reduce { accumulator, init, variable, list, expr } => {
+            let mut acc = eval(init, env, ctx)?;
+            let l = eval(list, env, ctx)?;
+            let items = match l {
+                Value::Null => return Ok(Value::Null),
+                Value::List(items) => items,
+                o => return Err(type_error(format!("expected a list, got {}", o.type_name()))),
+            };
+            let names = [accumulator.name.clone(), variable.name.clone()];
+            for item in items {
+                let row = [acc, item];
+                let inner = Env { names: &names, row: &row, outer: Some(env), aggs: None };
+                acc = eval(expr, &inner, ctx)?;
+            }
+            acc
+        }
+        ExprKind::PatternPredicate(element) => Value::Bool(pattern::exists(ctx, env, element)?),
+        ExprKind::PatternComprehension { variable, pattern: element, predicate, map } => {
+            let rows = pattern::comprehension_rows(ctx, env, variable.as_ref(), element)?;
+            let mut out = Vec::new();
+            for (names, row) in rows {
+                let inner = Env { names: &names, row: &row, outer: Some(env), aggs: None };
+                if let Some(p) = predicate {
+                    if truthy(&eval(p, &inner, ctx)?)? != Some(true) {
+                        continue;
+                    }
+                }
+                out.push(eval(map, &inner, ctx)?);
+            }
+            Value::List(out)
+        }
+        ExprKind::ShortestPathExpr { all, element } => pattern::shortest_expr(ctx, env, element, *all)?,
+    })
+}
+
+fn binary(op: BinaryOp, a: &Expr, b: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, Error> {
+    use BinaryOp::*;
+    if matches!(op, And | Or | Xor) {
+        let x = truthy(&eval(a, env, ctx)?)?;
+        // Short-circuit only where the answer is already decided.
+        match (op, x) {
+            (And, Some(false)) => {
+                let _ = truthy(&eval(b, env, ctx)?)?;
+                return Ok(Value::Bool(false));
+            }
+            (Or, Some(true)) => {
+                let _ = truthy(&eval(b, env, ctx)?)?;
+                return Ok(Value::Bool(true));
+            }
+            _ => {}
+        }
+        let y = truthy(&eval(b, env, ctx)?)?;
+        let r = match op {
+            And => match (x, y) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            },
+            Or => match (x, y) {
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            },
+            _ => x.zip(y).map(|(p, q)| p != q),
+        };
+        return Ok(r.map(Value::Bool).unwrap_or(Value::Null));
+    }
+    let x = eval(a, env, ctx)?;
+    let y = eval(b, env, ctx)?;
+    let cmp = |f: fn(std::cmp::Ordering) -> bool| -> Value {
+        match ops::compare(&x, &y) {
+            Some(o) => Value::Bool(f(o)),
+            None => Value::Null,
+        }
+    };
+    Ok(match op {
+        Eq => ops::equals(&x, &y).map(Value::Bool).unwrap_or(Value::Null),
+        Ne => ops::equals(&x, &y).map(|b| Value::Bool(!b)).unwrap_or(Value::Null),
+        Lt => cmp(|o| o.is_lt()),
+        Le => cmp(|o| o.is_le()),
+        Gt => cmp(|o| o.is_gt()),
+        Ge => cmp(|o| o.is_ge()),
+        Add => ops::add(&x, &y)?,
+        Sub => ops::arith('-', &x, &y)?,
+        Mul => ops::arith('*', &x, &y)?,
+        Div => ops::arith('/', &x, &y)?,
+        Mod => ops::arith('%', &x, &y)?,
+        Pow => ops::arith('^', &x, &y)?,
+        In => match y {
+            Value::Null => Value::Null,
+            Value::List(items) => {
+                let mut unknown = false;
+                for i in &items {
+                    match ops::equals(&x, i) {
+                        Some(true) => return Ok(Value::Bool(true)),
+                        None => unknown = true,
+                        Some(false) => {}
+                    }
+                }
+                if unknown {
+                    Value::Null
+                } else {
+                    Value::Bool(false)
+                }
+            }
+            o => return Err(type_error(format!("IN expects a list, got {}", o.type_name()))),
+        },
+        StartsWith | EndsWith | Contains => match (&x, &y) {
+            (Value::String(s), Value::String(t)) => Value::Bool(match op {
+                StartsWith => s.starts_with(t.as_str()),
+                EndsWith => s.ends_with(t.as_str()),
+                _ => s.contains(t.as_str()),
+            }),
+            _ => Value::Null,
+        },
+        Regex => match (&x, &y) {
+            (Value::String(s), Value::String(p)) => Value::Bool(functions::regex_match(p, s)?),
+            _ => Value::Null,
+        },
+        And | Or | Xor => Value::Null,
+    })
+}
+
+pub fn property(ctx: &Ctx<'_, '_>, target: &Value, key: &str) -> Result<Value, Error> {
+    Ok(match target {
+        Value::Null => Value::Null,
+        Value::Node(id) => {
+            let Some(k) = ctx.key_id(key) else {
+                ctx.node(*id)?;
+                return Ok(Value::Null);
+            };
+            ctx.node(*id)?.prop(k).cloned().unwrap_or(Value::Null)
+        }
+        Value::Rel(id) => {
+            let Some(k) = ctx.key_id(key) else {
+                ctx.rel(*id)?;
+                return Ok(Value::Null);
+            };
+            ctx.rel(*id)?.prop(k).cloned().unwrap_or(Value::Null)
+        }
+        Value::Map(m) => m.get(key).cloned().unwrap_or(Value::Null),
+        Value::Date(d) => match key {
+            "year" => Value::Int(d.year as i64),
+            "month" => d.month.map(|m| Value::Int(m as i64)).unwrap_or(Value::Null),
+            "day" => d.day.map(|m| Value::Int(m as i64)).unwrap_or(Value::Null),
+            _ => Value::Null,
+        },
+        Value::Estimate(e) => match key {
+            "lo" => Value::Float(e.lo),
+            "hi" => Value::Float(e.hi),
+            _ => Value::Null,
+        },
+        o => return Err(type_error(format!("cannot read property `{key}` of {}", o.type_name()))),
+    })
+}
+
+fn index_value(ctx: &Ctx<'_, '_>, t: &Value, i: &Value) -> Result<Value, Error> {
+    Ok(match (t, i) {
+        (Value::Null, _) | (_, Value::Null) => Value::Null,
+        (Value::List(items), Value::Int(i)) => {
+            let n = items.len() as i64;
+            let idx = if *i < 0 { n + i } else { *i };
+            if idx < 0 || idx >= n {
+                Value::Null
+            } else {
+                items[idx as usize].clone()
+            }
+        }
+        (Value::Map(_) | Value::Node(_) | Value::Rel(_), Value::String(k)) => property(ctx, t, k)?,
+        (Value::Map(_) | Value::Node(_) | Value::Rel(_), o) => {
+            return Err(Error::runtime(ErrorKind::TypeError, "MapElementAccessByNonString", format!("map keys are strings, got {}", o.type_name())))
+        }
+        (Value::List(_), o) => return Err(type_error(format!("list index must be an integer, got {}", o.type_name()))),
+        (o, _) => return Err(type_error(format!("cannot index into {}", o.type_name()))),
+    })
+}
+
+fn slice(t: &Value, from: Option<Value>, to: Option<Value>) -> Result<Value, Error> {
+    let items = match t {
+        Value::Null => return Ok(Value::Null),
+        Value::List(items) => items,
+        o => return Err(type_error(format!("cannot slice {}", o.type_name()))),
+    };
+    let n = items.len() as i64;
+    let bound = |v: Option<Value>, default: i64| -> Result<Option<i64>, Error> {
+        match v {
+            None => Ok(Some(default)),
+            Some(Value::Null) => Ok(None),
+            Some(Value::Int(i)) => Ok(Some(if i < 0 { (n + i).max(0) } else { i.min(n) })),
+            Some(o) => Err(type_error(format!("slice bounds must be integers, got {}", o.type_name()))),
+        }
+    };
+    let (Some(f), Some(t)) = (bound(from, 0)?, bound(to, n)?) else { return Ok(Value::Null) };
+    if f >= t {
+        return Ok(Value::List(vec![]));
+    }
+    Ok(Value::List(items[f as usize..t as usize].to_vec()))
+}

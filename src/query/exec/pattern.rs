@@ -1,0 +1,902 @@
+//! Pattern matching: node candidates from the most selective source (a bound
+//! variable, an actor literal, an indexed property, a label), expansion
+//! through the adjacency lists, variable-length trails, shortest and
+//! strongest paths, with WHERE conjuncts checked as soon as their variables
+//! are bound.
+
+use super::context::Ctx;
+use super::eval::{eval, truthy, Env};
+use super::ops;
+use crate::error::{Error, ErrorKind, Phase};
+use crate::query::ast::{Direction, Expr, ExprKind, Ident, NodePattern, PathKind, PatternElement, PatternPart, RelPattern};
+use crate::store::adjacency::AdjEntry;
+use crate::store::catalog::NameKind;
+use crate::store::keys::Dir;
+use crate::value::{Date, NodeId, Path, RelId, Value};
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// Rows one MATCH may produce before it stops with an error instead of
+/// exhausting memory.
+pub const MAX_ROWS: usize = 20_000_000;
+
+pub fn resolve_actor(ctx: &Ctx<'_, '_>, name: &str) -> Result<NodeId, Error> {
+    let ids = ctx.tx.actors_named(name)?;
+    match ids.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(Error::runtime(ErrorKind::EntityNotFound, "UnknownActor", format!("no actor is called '{name}' (by id, name or alias)"))),
+        many => {
+            let mut names = Vec::new();
+            let (idk, namek) = (ctx.key_id("id"), ctx.key_id("name"));
+            for id in many.iter().take(10) {
+                let rec = ctx.node(*id)?;
+                let shown = idk.and_then(|k| rec.prop(k)).or_else(|| namek.and_then(|k| rec.prop(k))).map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    o => format!("{o:?}"),
+                });
+                names.push(format!("@{}", shown.unwrap_or_else(|| format!("#{id}"))));
+            }
+            Err(Error::runtime(ErrorKind::ArgumentError, "AmbiguousActor", format!("'{name}' names {} actors: {}", many.len(), names.join(", "))))
+        }
+    }
+}
+
+/// A WHERE conjunct and the variables it needs.
+pub struct Conjunct<'q> {
+    pub expr: &'q Expr,
+    pub vars: Vec<String>,
+}
+
+pub fn conjuncts(e: Option<&Expr>) -> Vec<Conjunct<'_>> {
+    let mut out = Vec::new();
+    fn split<'q>(e: &'q Expr, out: &mut Vec<Conjunct<'q>>) {
+        if let ExprKind::Binary(crate::query::ast::BinaryOp::And, a, b) = &e.kind {
+            split(a, out);
+            split(b, out);
+        } else {
+            let mut vars = Vec::new();
+            free_vars(e, &mut vars);
+            out.push(Conjunct { expr: e, vars });
+        }
+    }
+    if let Some(e) = e {
+        split(e, &mut out);
+    }
+    out
+}
+
+/// Variables an expression reads (conservatively: comprehension variables
+/// are included too, which only delays when a conjunct is checked).
+pub fn free_vars(e: &Expr, out: &mut Vec<String>) {
+    fn walk_pattern(p: &PatternElement, out: &mut Vec<String>) {
+        let mut node = |n: &NodePattern, out: &mut Vec<String>| {
+            if let Some(v) = &n.variable {
+                out.push(v.name.clone());
+            }
+            if let Some(p) = &n.properties {
+                free_vars(p, out);
+            }
+        };
+        node(&p.start, out);
+        for (r, n) in &p.chain {
+            if let Some(v) = &r.variable {
+                out.push(v.name.clone());
+            }
+            if let Some(p) = &r.properties {
+                free_vars(p, out);
+            }
+            node(n, out);
+        }
+    }
+    match &e.kind {
+        ExprKind::Variable(v) => out.push(v.clone()),
+        ExprKind::List(items) => items.iter().for_each(|i| free_vars(i, out)),
+        ExprKind::Map(m) => m.iter().for_each(|(_, v)| free_vars(v, out)),
+        ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => free_vars(t, out),
+        ExprKind::IsNull { expr, .. } => free_vars(expr, out),
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+            free_vars(a, out);
+            free_vars(b, out);
+        }
+        ExprKind::Slice(a, b, c) => {
+            free_vars(a, out);
+            b.iter().chain(c.iter()).for_each(|x| free_vars(x, out));
+        }
+        ExprKind::Function { args, .. } => args.iter().for_each(|a| free_vars(a, out)),
+        ExprKind::Case { operand, whens, else_ } => {
+            operand.iter().chain(else_.iter()).for_each(|x| free_vars(x, out));
+            whens.iter().for_each(|(a, b)| {
+                free_vars(a, out);
+                free_vars(b, out);
+            });
+        }
+        ExprKind::ListComprehension { list, predicate, map, .. } => {
+            free_vars(list, out);
+            predicate.iter().chain(map.iter()).for_each(|x| free_vars(x, out));
+        }
+        ExprKind::Quantifier { list, predicate, .. } => {
+            free_vars(list, out);
+            predicate.iter().for_each(|x| free_vars(x, out));
+        }
+        ExprKind::Reduce { init, list, expr, .. } => {
+            free_vars(init, out);
+            free_vars(list, out);
+            free_vars(expr, out);
+        }
+        ExprKind::PatternPredicate(p) | ExprKind::ShortestPathExpr { element: p, .. } => walk_pattern(p, out),
+        ExprKind::PatternComprehension { pattern, predicate, map, .. } => {
+            walk_pattern(pattern, out);
+            predicate.iter().for_each(|x| free_vars(x, out));
+            free_vars(map, out);
+        }
+        _ => {}
+    }
+}
+
+/// The validity window `AS OF t` keeps: links whose `since` is not after `t`
+/// and whose `until` is not before it (partial dates that overlap `t` count).
+#[derive(Clone, Copy)]
+pub struct AsOf {
+    pub at: Date,
+    since: Option<u32>,
+    until: Option<u32>,
+}
+
+impl AsOf {
+    pub fn new(ctx: &Ctx<'_, '_>, v: &Value) -> Result<AsOf, Error> {
+        let at = to_date(v).ok_or_else(|| Error::runtime(ErrorKind::TypeError, "InvalidArgumentType", format!("AS OF needs a year or a date, got {}", v.type_name())))?;
+        Ok(AsOf { at, since: ctx.key_id("since"), until: ctx.key_id("until") })
+    }
+
+    fn admits(&self, props: &[(u32, Value)]) -> bool {
+        let get = |k: Option<u32>| k.and_then(|k| props.iter().find(|(p, _)| *p == k)).and_then(|(_, v)| to_date(v));
+        if let Some(s) = get(self.since) {
+            if s.partial_cmp_dates(&self.at) == Some(std::cmp::Ordering::Greater) {
+                return false;
+            }
+        }
+        if let Some(u) = get(self.until) {
+            if u.partial_cmp_dates(&self.at) == Some(std::cmp::Ordering::Less) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+fn to_date(v: &Value) -> Option<Date> {
+    match v {
+        Value::Int(y) => Some(Date::year_only(*y as i32)),
+        Value::Date(d) => Some(*d),
+        Value::String(s) => Date::parse(s),
+        _ => None,
+    }
+}
+
+/// Matching state for one input row.
+struct Matcher<'m, 'q> {
+    names: Vec<String>,
+    row: Vec<Value>,
+    bound: Vec<bool>,
+    used: Vec<RelId>,
+    conjuncts: &'m [Conjunct<'q>],
+    checked: Vec<bool>,
+    as_of: Option<AsOf>,
+    out: Vec<Vec<Value>>,
+    outer: Option<&'m Env<'m>>,
+}
+
+impl Matcher<'_, '_> {
+    fn slot(&self, name: &str) -> Option<usize> {
+        self.names.iter().rposition(|n| n == name)
+    }
+
+    fn bound_value(&self, name: &str) -> Option<&Value> {
+        self.slot(name).filter(|&i| self.bound[i]).map(|i| &self.row[i])
+    }
+
+    fn env(&self) -> Env<'_> {
+        Env { names: &self.names, row: &self.row, outer: self.outer, aggs: None }
+    }
+
+    /// Checks every conjunct whose variables are now bound; `Ok(false)` prunes.
+    fn check_ready(&mut self, ctx: &mut Ctx<'_, '_>, newly: &mut Vec<usize>) -> Result<bool, Error> {
+        for i in 0..self.conjuncts.len() {
+            if self.checked[i] {
+                continue;
+            }
+            let ready = self.conjuncts[i].vars.iter().all(|v| match self.slot(v) {
+                Some(s) => self.bound[s],
+                None => self.outer.is_some_and(|o| o.lookup(v).is_some()) || true_if_local(v),
+            });
+            if !ready {
+                continue;
+            }
+            self.checked[i] = true;
+            newly.push(i);
+            let env = self.env();
+            let v = eval(self.conjuncts[i].expr, &env, ctx)?;
+            if truthy(&v)? != Some(true) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn uncheck(&mut self, newly: &[usize]) {
+        for &i in newly {
+            self.checked[i] = false;
+        }
+    }
+}
+
+/// Comprehension-local names are not slots; a conjunct naming only those
+/// is checked at the end.
+fn true_if_local(_v: &str) -> bool {
+    false
+}
+
+/// Matches `parts` against one input row; returns the rows extended by the
+/// pattern's new variables (`new_names`, in order).
+#[allow(clippy::too_many_arguments)]
+pub fn match_row(
+    ctx: &mut Ctx<'_, '_>,
+    names: &[String],
+    row: &[Value],
+    parts: &[PatternPart],
+    new_names: &[String],
+    conj: &[Conjunct<'_>],
+    as_of: Option<AsOf>,
+    outer: Option<&Env<'_>>,
+) -> Result<Vec<Vec<Value>>, Error> {
+    let mut all_names = names.to_vec();
+    all_names.extend(new_names.iter().cloned());
+    let mut full = row.to_vec();
+    full.extend(std::iter::repeat_n(Value::Null, new_names.len()));
+    let mut bound = vec![true; names.len()];
+    bound.extend(std::iter::repeat_n(false, new_names.len()));
+    // SAFETY of lifetimes: `outer` only lives for this call.
+    let outer_env: Option<&Env<'_>> = outer;
+    let mut m = Matcher { names: all_names, row: full, bound, used: Vec::new(), conjuncts: conj, checked: vec![false; conj.len()], as_of, out: Vec::new(), outer: None };
+    let result = with_outer(&mut m, outer_env, |m| {
+        let mut newly = Vec::new();
+        if !m.check_ready(ctx, &mut newly)? {
+            return Ok(());
+        }
+        match_parts(ctx, m, parts, 0)
+    });
+    result?;
+    Ok(m.out)
+}
+
+fn with_outer<'m, 'q, R>(m: &mut Matcher<'m, 'q>, _outer: Option<&Env<'_>>, f: impl FnOnce(&mut Matcher<'m, 'q>) -> R) -> R {
+    f(m)
+}
+
+fn match_parts(ctx: &mut Ctx<'_, '_>, m: &mut Matcher<'_, '_>, parts: &[PatternPart], i: usize) -> Result<(), Error> {
+    ctx.tick()?;
+    let Some(part) = parts.get(i) else {
+        // Every conjunct must have been checked by now.
+        for (j, c) in m.conjuncts.iter().enumerate() {
+            if !m.checked[j] {
+                let env = m.env();
+                if truthy(&eval(c.expr, &env, ctx)?)? != Some(true) {
+                    return Ok(());
+                }
+            }
+        }
+        if m.out.len() >= MAX_ROWS {
+            return Err(Error::runtime(ErrorKind::ArgumentError, "MemoryLimit", format!("the pattern matches more than {MAX_ROWS} rows; narrow it (labels, properties, a shorter *max)")));
+        }
+        m.out.push(m.row.clone());
+        return Ok(());
+    };
+    match part.kind {
+        PathKind::Normal => {
+            let reversed = prefer_reverse(ctx, m, &part.element);
+            let steps = steps_of(&part.element, reversed);
+            let start = if reversed { part.element.chain.last().map(|(_, n)| n).unwrap_or(&part.element.start) } else { &part.element.start };
+            let candidates = node_candidates(ctx, m, start)?;
+            for n in candidates {
+                let mut trail = PathBuild { nodes: vec![n], rels: vec![] };
+                let mut newly_bound = Vec::new();
+                if !bind_node(ctx, m, start, n, &mut newly_bound)? {
+                    continue;
+                }
+                let mut newly = Vec::new();
+                if m.check_ready(ctx, &mut newly)? {
+                    match_steps(ctx, m, parts, i, &steps, 0, &mut trail, reversed)?;
+                }
+                m.uncheck(&newly);
+                unbind(m, &newly_bound);
+            }
+            Ok(())
+        }
+        PathKind::Shortest | PathKind::AllShortest | PathKind::Strongest => match_shortest(ctx, m, parts, i),
+    }
+}
+
+struct PathBuild {
+    nodes: Vec<NodeId>,
+    rels: Vec<RelId>,
+}
+
+/// One hop of a chain as walked: the relationship and the node after it.
+struct Step<'q> {
+    rel: &'q RelPattern,
+    node: &'q NodePattern,
+    /// Walking against the written direction.
+    flipped: bool,
+}
+
+fn steps_of(e: &PatternElement, reversed: bool) -> Vec<Step<'_>> {
+    if !reversed {
+        return e.chain.iter().map(|(r, n)| Step { rel: r, node: n, flipped: false }).collect();
+    }
+    let mut out = Vec::new();
+    for i in (0..e.chain.len()).rev() {
+        let node = if i == 0 { &e.start } else { &e.chain[i - 1].1 };
+        out.push(Step { rel: &e.chain[i].0, node, flipped: true });
+    }
+    out
+}
+
+/// Rank of how few candidates a node pattern has (lower is better).
+fn selectivity(ctx: &Ctx<'_, '_>, m: &Matcher<'_, '_>, n: &NodePattern) -> u8 {
+    if n.variable.as_ref().is_some_and(|v| m.bound_value(&v.name).is_some()) {
+        return 0;
+    }
+    if n.actor.is_some() {
+        return 1;
+    }
+    if let Some(Expr { kind: ExprKind::Map(entries), .. }) = &n.properties {
+        if entries.iter().any(|(k, _)| crate::store::index::INDEXED_KEYS.contains(&k.name.as_str()) && ctx.key_id(&k.name).is_some()) {
+            return 2;
+        }
+    }
+    if !n.labels.is_empty() {
+        return 3;
+    }
+    4
+}
+
+fn prefer_reverse(ctx: &Ctx<'_, '_>, m: &Matcher<'_, '_>, e: &PatternElement) -> bool {
+    match e.chain.last() {
+        Some((_, last)) => selectivity(ctx, m, last) < selectivity(ctx, m, &e.start),
+        None => false,
+    }
+}
+
+fn node_candidates(ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, n: &NodePattern) -> Result<Vec<NodeId>, Error> {
+    if let Some(v) = &n.variable {
+        if let Some(val) = m.bound_value(&v.name) {
+            return Ok(match val {
+                Value::Node(id) => vec![*id],
+                Value::Null => vec![],
+                o => return Err(Error::runtime(ErrorKind::TypeError, "VariableTypeConflict", format!("`{}` is a {}, not a node", v.name, o.type_name()))),
+            });
+        }
+    }
+    if let Some(a) = &n.actor {
+        return Ok(vec![resolve_actor(ctx, &a.name).map_err(|e| e.with_span(a.span))?]);
+    }
+    if let Some(Expr { kind: ExprKind::Map(entries), .. }) = &n.properties {
+        for (k, expr) in entries {
+            if !crate::store::index::INDEXED_KEYS.contains(&k.name.as_str()) {
+                continue;
+            }
+            let Some(key) = ctx.key_id(&k.name) else { return Ok(vec![]) };
+            let env = m.env();
+            let v = eval(expr, &env, ctx)?;
+            if matches!(v, Value::String(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_)) {
+                let mut ids = ctx.tx.nodes_with_prop(key, &v)?;
+                if let Value::Int(i) = v {
+                    ids.extend(ctx.tx.nodes_with_prop(key, &Value::Float(i as f64))?);
+                    ids.sort_unstable();
+                    ids.dedup();
+                }
+                return Ok(ids);
+            }
+        }
+    }
+    if let Some(l) = n.labels.first() {
+        return match ctx.tx.catalog().id(NameKind::Label, &l.name) {
+            Some(id) => Ok(ctx.tx.nodes_with_label(id)?),
+            None => Ok(vec![]),
+        };
+    }
+    Ok(ctx.tx.all_node_ids()?)
+}
+
+/// Binds `n` to the pattern's variable after checking labels, properties and
+/// the actor literal. Returns false when it does not match.
+fn bind_node(ctx: &mut Ctx<'_, '_>, m: &mut Matcher<'_, '_>, p: &NodePattern, n: NodeId, newly: &mut Vec<usize>) -> Result<bool, Error> {
+    if let Some(v) = &p.variable {
+        if let Some(val) = m.bound_value(&v.name) {
+            if *val != Value::Node(n) {
+                return Ok(false);
+            }
+        }
+    }
+    if !p.labels.is_empty() || p.properties.is_some() {
+        let Some(rec) = ctx.tx.node(n)? else { return Ok(false) };
+        for l in &p.labels {
+            match ctx.tx.catalog().id(NameKind::Label, &l.name) {
+                Some(id) if rec.labels.contains(&id) => {}
+                _ => return Ok(false),
+            }
+        }
+        if let Some(props) = &p.properties {
+            if !props_match(ctx, m, props, &rec.props)? {
+                return Ok(false);
+            }
+        }
+    }
+    if let Some(a) = &p.actor {
+        if resolve_actor(ctx, &a.name).map_err(|e| e.with_span(a.span))? != n {
+            return Ok(false);
+        }
+    }
+    if let Some(v) = &p.variable {
+        if let Some(i) = m.slot(&v.name) {
+            if !m.bound[i] {
+                m.bound[i] = true;
+                m.row[i] = Value::Node(n);
+                newly.push(i);
+            }
+        }
+    }
+    Ok(true)
+}
+
+fn unbind(m: &mut Matcher<'_, '_>, slots: &[usize]) {
+    for &i in slots {
+        m.bound[i] = false;
+        m.row[i] = Value::Null;
+    }
+}
+
+fn props_match(ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, props: &Expr, have: &[(u32, Value)]) -> Result<bool, Error> {
+    let env = m.env();
+    let want = eval(props, &env, ctx)?;
+    let Value::Map(want) = want else {
+        return Err(Error::runtime(ErrorKind::TypeError, "InvalidArgumentType", "properties in a pattern must be a map"));
+    };
+    for (k, v) in want {
+        let actual = ctx.key_id(&k).and_then(|id| have.iter().find(|(p, _)| *p == id)).map(|(_, v)| v);
+        match actual {
+            Some(a) if ops::equals(a, &v) == Some(true) => {}
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+fn rel_types(ctx: &Ctx<'_, '_>, r: &RelPattern) -> Option<Vec<u32>> {
+    if r.types.is_empty() {
+        return None;
+    }
+    Some(r.types.iter().filter_map(|t| ctx.tx.catalog().id(NameKind::Type, &t.name)).collect())
+}
+
+fn walk_dir(r: &RelPattern, flipped: bool) -> Option<Dir> {
+    match (r.direction, flipped) {
+        (Direction::Both, _) => None,
+        (Direction::Outgoing, false) | (Direction::Incoming, true) => Some(Dir::Out),
+        _ => Some(Dir::In),
+    }
+}
+
+/// The links a hop may take from `node`, filtered by type, AS OF and
+/// (for a single hop) the relationship's property map.
+fn hop_entries(ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, node: NodeId, r: &RelPattern, flipped: bool) -> Result<Vec<AdjEntry>, Error> {
+    let types = rel_types(ctx, r);
+    if types.as_ref().is_some_and(|t| t.is_empty()) {
+        return Ok(vec![]);
+    }
+    let mut out = Vec::new();
+    let dir = walk_dir(r, flipped);
+    ctx.tx.expand(node, dir, types.as_deref(), &mut out)?;
+    if dir.is_none() {
+        // A self-loop appears in both lists; undirected matching sees it once.
+        let mut seen = HashSet::new();
+        out.retain(|e| e.other != node || seen.insert(e.rel));
+    }
+    if m.as_of.is_some() || r.properties.is_some() {
+        let mut kept = Vec::with_capacity(out.len());
+        for e in out {
+            let rec = ctx.rel(e.rel)?;
+            if let Some(a) = &m.as_of {
+                if !a.admits(&rec.props) {
+                    continue;
+                }
+            }
+            if let Some(p) = &r.properties {
+                if !props_match(ctx, m, p, &rec.props)? {
+                    continue;
+                }
+            }
+            kept.push(e);
+        }
+        out = kept;
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn match_steps(ctx: &mut Ctx<'_, '_>, m: &mut Matcher<'_, '_>, parts: &[PatternPart], part_i: usize, steps: &[Step<'_>], si: usize, trail: &mut PathBuild, reversed: bool) -> Result<(), Error> {
+    let Some(step) = steps.get(si) else {
+        let part = &parts[part_i];
+        let mut newly = Vec::new();
+        if let Some(v) = &part.variable {
+            let mut nodes = trail.nodes.clone();
+            let mut rels = trail.rels.clone();
+            if reversed {
+                nodes.reverse();
+                rels.reverse();
+            }
+            if let Some(i) = m.slot(&v.name) {
+                m.row[i] = Value::Path(Path { nodes, rels });
+                m.bound[i] = true;
+                newly.push(i);
+            }
+        }
+        let mut checked = Vec::new();
+        if m.check_ready(ctx, &mut checked)? {
+            match_parts(ctx, m, parts, part_i + 1)?;
+        }
+        m.uncheck(&checked);
+        unbind(m, &newly);
+        return Ok(());
+    };
+    let here = *trail.nodes.last().unwrap_or(&0);
+    match step.rel.length {
+        None => {
+            let entries = hop_entries(ctx, m, here, step.rel, step.flipped)?;
+            let bound_rel = step.rel.variable.as_ref().and_then(|v| m.bound_value(&v.name).cloned());
+            for e in entries {
+                if m.used.contains(&e.rel) {
+                    continue;
+                }
+                if let Some(b) = &bound_rel {
+                    if *b != Value::Rel(e.rel) {
+                        continue;
+                    }
+                }
+                let mut newly = Vec::new();
+                if let Some(v) = &step.rel.variable {
+                    if let Some(i) = m.slot(&v.name) {
+                        if !m.bound[i] {
+                            m.bound[i] = true;
+                            m.row[i] = Value::Rel(e.rel);
+                            newly.push(i);
+                        }
+                    }
+                }
+                if !bind_node(ctx, m, step.node, e.other, &mut newly)? {
+                    unbind(m, &newly);
+                    continue;
+                }
+                m.used.push(e.rel);
+                trail.nodes.push(e.other);
+                trail.rels.push(e.rel);
+                let mut checked = Vec::new();
+                if m.check_ready(ctx, &mut checked)? {
+                    match_steps(ctx, m, parts, part_i, steps, si + 1, trail, reversed)?;
+                }
+                m.uncheck(&checked);
+                trail.nodes.pop();
+                trail.rels.pop();
+                m.used.pop();
+                unbind(m, &newly);
+            }
+            Ok(())
+        }
+        Some(range) => {
+            let min = range.min.unwrap_or(1);
+            let max = range.max.unwrap_or(u64::MAX);
+            let bound_list = step.rel.variable.as_ref().and_then(|v| m.bound_value(&v.name).cloned());
+            let mut hop_rels = Vec::new();
+            var_hops(ctx, m, parts, part_i, steps, si, trail, reversed, min, max, &mut hop_rels, bound_list.as_ref())
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn var_hops(
+    ctx: &mut Ctx<'_, '_>,
+    m: &mut Matcher<'_, '_>,
+    parts: &[PatternPart],
+    part_i: usize,
+    steps: &[Step<'_>],
+    si: usize,
+    trail: &mut PathBuild,
+    reversed: bool,
+    min: u64,
+    max: u64,
+    hop_rels: &mut Vec<RelId>,
+    bound_list: Option<&Value>,
+) -> Result<(), Error> {
+    ctx.tick()?;
+    let step = &steps[si];
+    let depth = hop_rels.len() as u64;
+    let here = *trail.nodes.last().unwrap_or(&0);
+    if depth >= min {
+        let mut newly = Vec::new();
+        let list_value = {
+            let mut l: Vec<Value> = hop_rels.iter().map(|r| Value::Rel(*r)).collect();
+            if step.flipped {
+                l.reverse();
+            }
+            Value::List(l)
+        };
+        let ok_list = bound_list.is_none_or(|b| *b == list_value);
+        if ok_list {
+            if let Some(v) = &step.rel.variable {
+                if let Some(i) = m.slot(&v.name) {
+                    if !m.bound[i] {
+                        m.bound[i] = true;
+                        m.row[i] = list_value;
+                        newly.push(i);
+                    }
+                }
+            }
+            if bind_node(ctx, m, step.node, here, &mut newly)? {
+                let mut checked = Vec::new();
+                if m.check_ready(ctx, &mut checked)? {
+                    match_steps(ctx, m, parts, part_i, steps, si + 1, trail, reversed)?;
+                }
+                m.uncheck(&checked);
+            }
+            unbind(m, &newly);
+        }
+    }
+    if depth >= max {
+        return Ok(());
+    }
+    let entries = hop_entries(ctx, m, here, step.rel, step.flipped)?;
+    for e in entries {
+        if m.used.contains(&e.rel) {
+            continue;
+        }
+        m.used.push(e.rel);
+        hop_rels.push(e.rel);
+        trail.nodes.push(e.other);
+        trail.rels.push(e.rel);
+        var_hops(ctx, m, parts, part_i, steps, si, trail, reversed, min, max, hop_rels, bound_list)?;
+        trail.nodes.pop();
+        trail.rels.pop();
+        hop_rels.pop();
+        m.used.pop();
+    }
+    Ok(())
+}
+
+/// `shortestPath`, `allShortestPaths` and `strongestPath` parts: both ends
+/// are bound or enumerated, then a breadth-first (or best-first) search.
+fn match_shortest(ctx: &mut Ctx<'_, '_>, m: &mut Matcher<'_, '_>, parts: &[PatternPart], i: usize) -> Result<(), Error> {
+    let part = &parts[i];
+    let e = &part.element;
+    let Some((r, end)) = e.chain.first().filter(|_| e.chain.len() == 1) else {
+        return Err(Error::compile(ErrorKind::SyntaxError, "InvalidShortestPath", "shortestPath needs exactly one relationship pattern", part.span));
+    };
+    let starts = node_candidates(ctx, m, &e.start)?;
+    for s in starts {
+        let mut newly = Vec::new();
+        if !bind_node(ctx, m, &e.start, s, &mut newly)? {
+            continue;
+        }
+        let ends = node_candidates(ctx, m, end)?;
+        let end_set: HashSet<NodeId> = ends.iter().copied().collect();
+        let paths = match part.kind {
+            PathKind::Strongest => strongest(ctx, m, s, r, &end_set)?,
+            kind => bfs(ctx, m, s, r, &end_set, kind == PathKind::AllShortest)?,
+        };
+        for p in paths {
+            let last = *p.nodes.last().unwrap_or(&s);
+            let mut nb = Vec::new();
+            if !bind_node(ctx, m, end, last, &mut nb)? {
+                unbind(m, &nb);
+                continue;
+            }
+            if let Some(v) = &r.variable {
+                if let Some(idx) = m.slot(&v.name) {
+                    m.row[idx] = if r.length.is_some() { Value::List(p.rels.iter().map(|x| Value::Rel(*x)).collect()) } else { p.rels.first().map(|x| Value::Rel(*x)).unwrap_or(Value::Null) };
+                    m.bound[idx] = true;
+                    nb.push(idx);
+                }
+            }
+            if let Some(v) = &part.variable {
+                if let Some(idx) = m.slot(&v.name) {
+                    m.row[idx] = Value::Path(p.clone());
+                    m.bound[idx] = true;
+                    nb.push(idx);
+                }
+            }
+            let mut checked = Vec::new();
+            if m.check_ready(ctx, &mut checked)? {
+                match_parts(ctx, m, parts, i + 1)?;
+            }
+            m.uncheck(&checked);
+            unbind(m, &nb);
+        }
+        unbind(m, &newly);
+    }
+    Ok(())
+}
+
+fn bfs(ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, start: NodeId, r: &RelPattern, ends: &HashSet<NodeId>, all: bool) -> Result<Vec<Path>, Error> {
+    let (min, max) = match r.length {
+        Some(l) => (l.min.unwrap_or(1), l.max.unwrap_or(u64::MAX)),
+        None => (1, 1),
+    };
+    if min == 0 && ends.contains(&start) {
+        return Ok(vec![Path { nodes: vec![start], rels: vec![] }]);
+    }
+    // Predecessors per node at its BFS depth.
+    let mut depth: HashMap<NodeId, u64> = HashMap::from([(start, 0)]);
+    let mut preds: HashMap<NodeId, Vec<(NodeId, RelId)>> = HashMap::new();
+    let mut frontier = vec![start];
+    let mut d = 0;
+    let mut found: Vec<NodeId> = Vec::new();
+    while !frontier.is_empty() && d < max && found.is_empty() {
+        d += 1;
+        let mut next = Vec::new();
+        for &n in &frontier {
+            ctx.tick()?;
+            for e in hop_entries(ctx, m, n, r, false)? {
+                match depth.get(&e.other) {
+                    None => {
+                        depth.insert(e.other, d);
+                        preds.entry(e.other).or_default().push((n, e.rel));
+                        next.push(e.other);
+                        if ends.contains(&e.other) && d >= min {
+                            found.push(e.other);
+                        }
+                    }
+                    Some(&od) if od == d && all => preds.entry(e.other).or_default().push((n, e.rel)),
+                    _ => {}
+                }
+            }
+        }
+        frontier = next;
+    }
+    let mut out = Vec::new();
+    for f in found {
+        let mut paths = vec![(vec![f], vec![])];
+        let mut complete = Vec::new();
+        while let Some((nodes, rels)) = paths.pop() {
+            let head = nodes[nodes.len() - 1];
+            if head == start {
+                let mut n = nodes;
+                let mut rr: Vec<RelId> = rels;
+                n.reverse();
+                rr.reverse();
+                complete.push(Path { nodes: n, rels: rr });
+                if !all {
+                    break;
+                }
+                continue;
+            }
+            for (p, rel) in preds.get(&head).map(|v| v.as_slice()).unwrap_or(&[]) {
+                let mut n = nodes.clone();
+                n.push(*p);
+                let mut rr = rels.clone();
+                rr.push(*rel);
+                paths.push((n, rr));
+                if !all {
+                    break;
+                }
+            }
+        }
+        out.extend(complete);
+    }
+    Ok(out)
+}
+
+/// The path maximising the product of link confidences (Dijkstra on -ln c).
+fn strongest(ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, start: NodeId, r: &RelPattern, ends: &HashSet<NodeId>) -> Result<Vec<Path>, Error> {
+    let max = r.length.and_then(|l| l.max).unwrap_or(u64::MAX);
+    let conf = ctx.key_id("confidence");
+    let mut best: HashMap<NodeId, (f64, u64, Option<(NodeId, RelId)>)> = HashMap::from([(start, (0.0, 0, None))]);
+    let mut queue: Vec<(f64, NodeId)> = vec![(0.0, start)];
+    let mut done: HashSet<NodeId> = HashSet::new();
+    while let Some(pos) = queue.iter().enumerate().min_by(|a, b| a.1 .0.total_cmp(&b.1 .0)).map(|(i, _)| i) {
+        let (cost, n) = queue.swap_remove(pos);
+        if !done.insert(n) {
+            continue;
+        }
+        if ends.contains(&n) && n != start {
+            let mut nodes = vec![n];
+            let mut rels = vec![];
+            let mut cur = n;
+            while let Some((_, _, Some((p, rel)))) = best.get(&cur) {
+                nodes.push(*p);
+                rels.push(*rel);
+                cur = *p;
+            }
+            nodes.reverse();
+            rels.reverse();
+            return Ok(vec![Path { nodes, rels }]);
+        }
+        let hops = best.get(&n).map(|b| b.1).unwrap_or(0);
+        if hops >= max {
+            continue;
+        }
+        for e in hop_entries(ctx, m, n, r, false)? {
+            ctx.tick()?;
+            let c = conf.and_then(|k| ctx.tx.rel(e.rel).ok().flatten().and_then(|rec| rec.prop(k).and_then(|v| v.as_f64()))).unwrap_or(1.0);
+            if c <= 0.0 {
+                continue;
+            }
+            let nc = cost - c.min(1.0).ln();
+            if best.get(&e.other).is_none_or(|b| nc < b.0) {
+                best.insert(e.other, (nc, hops + 1, Some((n, e.rel))));
+                queue.push((nc, e.other));
+            }
+        }
+    }
+    Ok(vec![])
+}
+
+/// Named variables a pattern introduces that are not yet in scope, in order.
+pub fn new_variables(parts: &[PatternPart], in_scope: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |v: &Option<Ident>| {
+        if let Some(v) = v {
+            if !in_scope.contains(&v.name) && !out.contains(&v.name) {
+                out.push(v.name.clone());
+            }
+        }
+    };
+    for p in parts {
+        add(&p.element.start.variable);
+        for (r, n) in &p.element.chain {
+            add(&r.variable);
+            add(&n.variable);
+        }
+        add(&p.variable);
+    }
+    out
+}
+
+/// `WHERE (a)-[:T]->()`: whether at least one match exists.
+pub fn exists(ctx: &mut Ctx<'_, '_>, env: &Env<'_>, element: &PatternElement) -> Result<bool, Error> {
+    Ok(!comprehension_rows(ctx, env, None, element)?.is_empty())
+}
+
+fn flatten_env(env: &Env<'_>) -> (Vec<String>, Vec<Value>) {
+    let (mut names, mut row) = match env.outer {
+        Some(o) => flatten_env(o),
+        None => (Vec::new(), Vec::new()),
+    };
+    names.extend(env.names.iter().cloned());
+    row.extend(env.row.iter().cloned());
+    (names, row)
+}
+
+/// Rows of a pattern matched inside an expression, with the variables it binds.
+pub fn comprehension_rows(ctx: &mut Ctx<'_, '_>, env: &Env<'_>, var: Option<&Ident>, element: &PatternElement) -> Result<Vec<(Vec<String>, Vec<Value>)>, Error> {
+    let (names, row) = flatten_env(env);
+    let part = PatternPart { variable: var.cloned(), kind: PathKind::Normal, element: element.clone(), span: element.span };
+    let parts = [part];
+    let new = new_variables(&parts, &names);
+    let rows = match_row(ctx, &names, &row, &parts, &new, &[], None, None)?;
+    let mut all = names.clone();
+    all.extend(new);
+    Ok(rows.into_iter().map(|r| (all.clone(), r)).collect())
+}
+
+pub fn shortest_expr(ctx: &mut Ctx<'_, '_>, env: &Env<'_>, element: &PatternElement, all: bool) -> Result<Value, Error> {
+    let (names, row) = flatten_env(env);
+    let part = PatternPart { variable: Some(Ident { name: " path".into(), span: element.span }), kind: if all { PathKind::AllShortest } else { PathKind::Shortest }, element: element.clone(), span: element.span };
+    let parts = [part];
+    let new = new_variables(&parts, &names);
+    let rows = match_row(ctx, &names, &row, &parts, &new, &[], None, None)?;
+    let idx = names.len() + new.iter().position(|n| n == " path").unwrap_or(0);
+    let paths: Vec<Value> = rows.into_iter().filter_map(|r| r.get(idx).cloned()).collect();
+    Ok(if all { Value::List(paths) } else { paths.into_iter().next().unwrap_or(Value::Null) })
+}
+
+pub fn phase_compile(e: Error) -> Error {
+    Error { phase: Phase::Compile, ..e }
+}

@@ -1,0 +1,342 @@
+//! WITH / RETURN: projection, implicit grouping with aggregates, DISTINCT,
+//! ORDER BY, SKIP and LIMIT.
+
+use super::context::Ctx;
+use super::eval::{eval, AggValues, Env};
+use super::functions::is_aggregate;
+use super::ops;
+use crate::error::{Error, ErrorKind};
+use crate::query::ast::{Expr, ExprKind, Projection};
+use crate::value::Value;
+use std::collections::HashMap;
+
+pub type Rows = Vec<Vec<Value>>;
+
+/// Every aggregate call inside `e` (not inside another aggregate).
+pub fn aggregates_in<'q>(e: &'q Expr, out: &mut Vec<&'q Expr>) {
+    match &e.kind {
+        ExprKind::CountStar => out.push(e),
+        ExprKind::Function { name, args, .. } => {
+            if is_aggregate(name) {
+                out.push(e);
+            } else {
+                args.iter().for_each(|a| aggregates_in(a, out));
+            }
+        }
+        ExprKind::List(items) => items.iter().for_each(|i| aggregates_in(i, out)),
+        ExprKind::Map(m) => m.iter().for_each(|(_, v)| aggregates_in(v, out)),
+        ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => aggregates_in(t, out),
+        ExprKind::IsNull { expr, .. } => aggregates_in(expr, out),
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+            aggregates_in(a, out);
+            aggregates_in(b, out);
+        }
+        ExprKind::Slice(a, b, c) => {
+            aggregates_in(a, out);
+            b.iter().chain(c.iter()).for_each(|x| aggregates_in(x, out));
+        }
+        ExprKind::Case { operand, whens, else_ } => {
+            operand.iter().chain(else_.iter()).for_each(|x| aggregates_in(x, out));
+            whens.iter().for_each(|(a, b)| {
+                aggregates_in(a, out);
+                aggregates_in(b, out);
+            });
+        }
+        ExprKind::ListComprehension { list, predicate, map, .. } => {
+            aggregates_in(list, out);
+            predicate.iter().chain(map.iter()).for_each(|x| aggregates_in(x, out));
+        }
+        ExprKind::Quantifier { list, predicate, .. } => {
+            aggregates_in(list, out);
+            predicate.iter().for_each(|x| aggregates_in(x, out));
+        }
+        ExprKind::Reduce { init, list, expr, .. } => {
+            aggregates_in(init, out);
+            aggregates_in(list, out);
+            aggregates_in(expr, out);
+        }
+        _ => {}
+    }
+}
+
+/// Output columns of a projection: `*` expands to the names in scope
+/// (sorted, as Cypher does), then the items.
+pub fn columns(p: &Projection, in_scope: &[String]) -> Vec<String> {
+    let mut cols = Vec::new();
+    if p.star {
+        let mut vars: Vec<String> = in_scope.iter().filter(|n| !n.starts_with(' ')).cloned().collect();
+        vars.sort();
+        vars.dedup();
+        cols.extend(vars);
+    }
+    for item in &p.items {
+        cols.push(item.alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| item.text.clone()));
+    }
+    cols
+}
+
+struct Acc {
+    values: Vec<Value>,
+    count: i64,
+}
+
+/// Runs the projection over `rows` (named `names`). Returns the new column
+/// names and rows.
+pub fn project(ctx: &mut Ctx<'_, '_>, p: &Projection, names: &[String], rows: Rows) -> Result<(Vec<String>, Rows), Error> {
+    let cols = columns(p, names);
+    let star_exprs: Vec<usize> = if p.star {
+        cols.iter().take(cols.len() - p.items.len()).filter_map(|c| names.iter().rposition(|n| n == c)).collect()
+    } else {
+        vec![]
+    };
+    let mut aggs: Vec<&Expr> = Vec::new();
+    for item in &p.items {
+        aggregates_in(&item.expr, &mut aggs);
+    }
+    // ORDER BY may aggregate too (`ORDER BY count(*)`).
+    let mut sort_aggs: Vec<&Expr> = Vec::new();
+    for s in &p.order_by {
+        aggregates_in(&s.expr, &mut sort_aggs);
+    }
+    let grouping = !aggs.is_empty();
+    // Each output row keeps the source row for ORDER BY over unprojected variables.
+    let mut out: Vec<(Vec<Value>, Option<Vec<Value>>, Option<AggValues>)> = Vec::new();
+    if grouping {
+        let key_items: Vec<usize> = p.items.iter().enumerate().filter(|(_, it)| {
+            let mut a = Vec::new();
+            aggregates_in(&it.expr, &mut a);
+            a.is_empty()
+        }).map(|(i, _)| i).collect();
+        let mut groups: HashMap<String, usize> = HashMap::new();
+        let mut group_rows: Vec<(Vec<Value>, Vec<Value>, Vec<Acc>)> = Vec::new();
+        let all_aggs: Vec<&Expr> = aggs.iter().chain(sort_aggs.iter()).copied().collect();
+        for row in &rows {
+            ctx.tick()?;
+            let env = Env::new(names, row);
+            let mut key_vals = Vec::with_capacity(key_items.len() + star_exprs.len());
+            for &i in &star_exprs {
+                key_vals.push(row[i].clone());
+            }
+            for &i in &key_items {
+                key_vals.push(eval(&p.items[i].expr, &env, ctx)?);
+            }
+            let mut key = String::new();
+            for v in &key_vals {
+                ops::group_key(v, &mut key);
+                key.push('|');
+            }
+            let gi = match groups.get(&key) {
+                Some(&g) => g,
+                None => {
+                    groups.insert(key, group_rows.len());
+                    group_rows.push((key_vals, row.clone(), all_aggs.iter().map(|_| Acc { values: vec![], count: 0 }).collect()));
+                    group_rows.len() - 1
+                }
+            };
+            for (ai, a) in all_aggs.iter().enumerate() {
+                let acc = &mut group_rows[gi].2[ai];
+                match &a.kind {
+                    ExprKind::CountStar => acc.count += 1,
+                    ExprKind::Function { args, .. } => {
+                        let v = match args.first() {
+                            Some(x) => eval(x, &env, ctx)?,
+                            None => Value::Null,
+                        };
+                        if !v.is_null() {
+                            acc.values.push(v);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if group_rows.is_empty() && key_items.is_empty() && star_exprs.is_empty() {
+            group_rows.push((vec![], names.iter().map(|_| Value::Null).collect(), all_aggs.iter().map(|_| Acc { values: vec![], count: 0 }).collect()));
+        }
+        for (key_vals, first_row, accs) in group_rows {
+            let mut values: AggValues = HashMap::new();
+            for (a, acc) in all_aggs.iter().zip(accs) {
+                values.insert(*a as *const Expr, finish(a, acc)?);
+            }
+            let mut row_out = Vec::with_capacity(cols.len());
+            let mut kv = key_vals.into_iter();
+            for _ in &star_exprs {
+                row_out.push(kv.next().unwrap_or(Value::Null));
+            }
+            for (i, item) in p.items.iter().enumerate() {
+                if key_items.contains(&i) {
+                    row_out.push(kv.next().unwrap_or(Value::Null));
+                } else {
+                    let env = Env { names, row: &first_row, outer: None, aggs: Some(&values) };
+                    row_out.push(eval(&item.expr, &env, ctx)?);
+                }
+            }
+            out.push((row_out, Some(first_row), Some(values)));
+        }
+    } else {
+        for row in rows {
+            ctx.tick()?;
+            let env = Env::new(names, &row);
+            let mut row_out = Vec::with_capacity(cols.len());
+            for &i in &star_exprs {
+                row_out.push(row[i].clone());
+            }
+            for item in &p.items {
+                row_out.push(eval(&item.expr, &env, ctx)?);
+            }
+            out.push((row_out, Some(row), None));
+        }
+    }
+    if p.distinct {
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|(r, _, _)| {
+            let mut key = String::new();
+            for v in r {
+                ops::group_key(v, &mut key);
+                key.push('|');
+            }
+            seen.insert(key)
+        });
+    }
+    if !p.order_by.is_empty() {
+        // Sort keys see the projected columns first, then (unless the
+        // projection aggregated or was DISTINCT) the source row.
+        let mut keyed = Vec::with_capacity(out.len());
+        for (r, src, values) in out {
+            let mut sort_names: Vec<String> = Vec::new();
+            let mut sort_row: Vec<Value> = Vec::new();
+            if let Some(src) = &src {
+                if !p.distinct || grouping {
+                    sort_names.extend(names.iter().cloned());
+                    sort_row.extend(src.iter().cloned());
+                }
+            }
+            sort_names.extend(cols.iter().cloned());
+            sort_row.extend(r.iter().cloned());
+            let env = Env { names: &sort_names, row: &sort_row, outer: None, aggs: values.as_ref() };
+            let mut keys = Vec::with_capacity(p.order_by.len());
+            for s in &p.order_by {
+                // An ORDER BY item written exactly as a projected item is that column.
+                let pos = p.items.iter().position(|it| it.expr == s.expr).map(|i| cols.len() - p.items.len() + i);
+                keys.push(match pos {
+                    Some(i) => r[i].clone(),
+                    None => eval(&s.expr, &env, ctx)?,
+                });
+            }
+            keyed.push((keys, r));
+        }
+        keyed.sort_by(|(a, _), (b, _)| {
+            for (i, s) in p.order_by.iter().enumerate() {
+                let o = ops::order(&a[i], &b[i]);
+                let o = if s.descending { o.reverse() } else { o };
+                if o != std::cmp::Ordering::Equal {
+                    return o;
+                }
+            }
+            std::cmp::Ordering::Equal
+        });
+        out = keyed.into_iter().map(|(_, r)| (r, None, None)).collect();
+    }
+    let mut rows_out: Rows = out.into_iter().map(|(r, _, _)| r).collect();
+    let empty_names: [String; 0] = [];
+    let empty_row: [Value; 0] = [];
+    let skip = match &p.skip {
+        Some(e) => count_arg(ctx, e, "SKIP", &empty_names, &empty_row)?,
+        None => 0,
+    };
+    let limit = match &p.limit {
+        Some(e) => Some(count_arg(ctx, e, "LIMIT", &empty_names, &empty_row)?),
+        None => None,
+    };
+    if skip > 0 {
+        rows_out = rows_out.into_iter().skip(skip).collect();
+    }
+    if let Some(l) = limit {
+        rows_out.truncate(l);
+    }
+    Ok((cols, rows_out))
+}
+
+fn count_arg(ctx: &mut Ctx<'_, '_>, e: &Expr, what: &str, names: &[String], row: &[Value]) -> Result<usize, Error> {
+    let v = eval(e, &Env::new(names, row), ctx).map_err(|err| {
+        if err.code == "UndefinedVariable" {
+            Error::compile(ErrorKind::SyntaxError, "NonConstantExpression", format!("{what} must be a constant expression"), e.span)
+        } else {
+            err
+        }
+    })?;
+    match v {
+        Value::Int(i) if i >= 0 => Ok(i as usize),
+        Value::Int(_) => Err(Error::compile(ErrorKind::SyntaxError, "NegativeIntegerArgument", format!("{what} must not be negative"), e.span)),
+        Value::Float(_) | Value::String(_) | Value::Bool(_) | Value::Null | Value::List(_) | Value::Map(_) => {
+            Err(Error::compile(ErrorKind::SyntaxError, "InvalidArgumentType", format!("{what} must be a non-negative integer"), e.span))
+        }
+        _ => Err(Error::compile(ErrorKind::SyntaxError, "InvalidArgumentType", format!("{what} must be a non-negative integer"), e.span)),
+    }
+}
+
+fn finish(a: &Expr, acc: Acc) -> Result<Value, Error> {
+    let (name, distinct) = match &a.kind {
+        ExprKind::CountStar => return Ok(Value::Int(acc.count)),
+        ExprKind::Function { name, distinct, .. } => (name.to_ascii_lowercase(), *distinct),
+        _ => return Ok(Value::Null),
+    };
+    let mut values = acc.values;
+    if distinct {
+        let mut seen = std::collections::HashSet::new();
+        values.retain(|v| {
+            let mut k = String::new();
+            ops::group_key(v, &mut k);
+            seen.insert(k)
+        });
+    }
+    Ok(match name.as_str() {
+        "count" => Value::Int(values.len() as i64),
+        "collect" => Value::List(values),
+        "sum" => {
+            let mut total = Value::Int(0);
+            for v in &values {
+                if !matches!(v, Value::Int(_) | Value::Float(_) | Value::Estimate(_)) {
+                    return Err(ops::type_error(format!("sum() cannot add {}", v.type_name())));
+                }
+                total = ops::add(&total, v)?;
+            }
+            total
+        }
+        "avg" => {
+            if values.is_empty() {
+                return Ok(Value::Null);
+            }
+            let mut total = Value::Float(0.0);
+            for v in &values {
+                if !matches!(v, Value::Int(_) | Value::Float(_) | Value::Estimate(_)) {
+                    return Err(ops::type_error(format!("avg() cannot average {}", v.type_name())));
+                }
+                total = ops::add(&total, &match v {
+                    Value::Int(i) => Value::Float(*i as f64),
+                    o => o.clone(),
+                })?;
+            }
+            ops::arith('/', &total, &Value::Float(values.len() as f64))?
+        }
+        "min" | "max" => {
+            let mut best: Option<Value> = None;
+            for v in values {
+                best = Some(match best {
+                    None => v,
+                    Some(b) => {
+                        let o = ops::order(&v, &b);
+                        let take = if name == "min" { o.is_lt() } else { o.is_gt() };
+                        if take {
+                            v
+                        } else {
+                            b
+                        }
+                    }
+                });
+            }
+            best.unwrap_or(Value::Null)
+        }
+        _ => Value::Null,
+    })
+}

@@ -1,0 +1,318 @@
+//! Updating clauses: CREATE, MERGE, SET, REMOVE, DELETE. Each runs over the
+//! rows its input produced (the input is fully read first, so reads before a
+//! write see a consistent snapshot).
+
+use super::context::Ctx;
+use super::eval::{eval, Env};
+use super::ops::type_error;
+use crate::error::{Error, ErrorKind, Phase};
+use crate::query::ast::{Direction, Expr, NodePattern, PatternPart, RelPattern, RemoveItem, SetItem};
+use crate::store::catalog::NameKind;
+use crate::store::graph::{NodeRecord, RelRecord};
+use crate::store::keys::Dir;
+use crate::value::{NodeId, Value};
+use std::collections::BTreeMap;
+
+fn storable(v: Value, key: &str) -> Result<Option<Value>, Error> {
+    match v {
+        Value::Null => Ok(None),
+        Value::List(items) => {
+            for i in &items {
+                if !matches!(i, Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::String(_) | Value::Date(_) | Value::Estimate(_)) {
+                    return Err(Error::runtime(ErrorKind::TypeError, "InvalidPropertyType", format!("property `{key}` cannot hold a list of {}", i.type_name())));
+                }
+            }
+            Ok(Some(Value::List(items)))
+        }
+        Value::Map(_) | Value::Node(_) | Value::Rel(_) | Value::Path(_) => {
+            Err(Error::runtime(ErrorKind::TypeError, "InvalidPropertyType", format!("property `{key}` cannot hold a {}", v.type_name())))
+        }
+        v => Ok(Some(v)),
+    }
+}
+
+fn eval_props(ctx: &mut Ctx<'_, '_>, env: &Env<'_>, e: Option<&Expr>) -> Result<Vec<(u32, Value)>, Error> {
+    let Some(e) = e else { return Ok(vec![]) };
+    let v = eval(e, env, ctx)?;
+    let Value::Map(m) = v else {
+        return Err(type_error("properties must be a map"));
+    };
+    let mut out = Vec::new();
+    for (k, v) in m {
+        if let Some(v) = storable(v, &k)? {
+            let id = ctx.tx.catalog_mut().intern(NameKind::Key, &k);
+            out.push((id, v));
+        }
+    }
+    Ok(out)
+}
+
+pub fn create_node(ctx: &mut Ctx<'_, '_>, env: &Env<'_>, p: &NodePattern) -> Result<NodeId, Error> {
+    let props = eval_props(ctx, env, p.properties.as_ref())?;
+    let mut labels = Vec::new();
+    for l in &p.labels {
+        let id = ctx.tx.catalog_mut().intern(NameKind::Label, &l.name);
+        if !labels.contains(&id) {
+            labels.push(id);
+        }
+    }
+    ctx.stats.nodes_created += 1;
+    ctx.stats.labels_added += labels.len() as u64;
+    ctx.stats.properties_set += props.len() as u64;
+    ctx.tx.create_node(NodeRecord { labels, props })
+}
+
+pub fn create_rel(ctx: &mut Ctx<'_, '_>, env: &Env<'_>, r: &RelPattern, from: NodeId, to: NodeId) -> Result<u64, Error> {
+    let (src, dst) = match r.direction {
+        Direction::Incoming => (to, from),
+        Direction::Outgoing => (from, to),
+        Direction::Both => return Err(Error::compile(ErrorKind::SyntaxError, "RequiresDirectedRelationship", "a relationship must have a direction to be created", r.span)),
+    };
+    let [t] = r.types.as_slice() else {
+        return Err(Error::compile(ErrorKind::SyntaxError, "NoSingleRelationshipType", "a relationship needs exactly one type to be created", r.span));
+    };
+    let props = eval_props(ctx, env, r.properties.as_ref())?;
+    let ty = ctx.tx.catalog_mut().intern(NameKind::Type, &t.name);
+    ctx.stats.relationships_created += 1;
+    ctx.stats.properties_set += props.len() as u64;
+    Ok(ctx.tx.create_rel(RelRecord { rel_type: ty, src, dst, props }, true)?)
+}
+
+/// Creates a pattern for one row, binding its new variables into `row`.
+pub fn create_pattern(ctx: &mut Ctx<'_, '_>, names: &mut Vec<String>, row: &mut Vec<Value>, parts: &[PatternPart]) -> Result<(), Error> {
+    for part in parts {
+        let mut nodes = Vec::new();
+        let mut rels = Vec::new();
+        let mut node_of = |ctx: &mut Ctx<'_, '_>, names: &mut Vec<String>, row: &mut Vec<Value>, n: &NodePattern| -> Result<NodeId, Error> {
+            if let Some(v) = &n.variable {
+                if let Some(i) = names.iter().rposition(|x| x == &v.name) {
+                    return match &row[i] {
+                        Value::Node(id) => Ok(*id),
+                        Value::Null => Err(Error::runtime(ErrorKind::SemanticError, "CreateOnNull", format!("cannot create a relationship to null `{}`", v.name))),
+                        o => Err(Error::runtime(ErrorKind::TypeError, "VariableTypeConflict", format!("`{}` is a {}, not a node", v.name, o.type_name()))),
+                    };
+                }
+            }
+            if let Some(a) = &n.actor {
+                return super::pattern::resolve_actor(ctx, &a.name);
+            }
+            let env = Env::new(names, row);
+            let id = create_node(ctx, &env, n)?;
+            if let Some(v) = &n.variable {
+                names.push(v.name.clone());
+                row.push(Value::Node(id));
+            }
+            Ok(id)
+        };
+        let mut prev = node_of(ctx, names, row, &part.element.start)?;
+        nodes.push(prev);
+        for (r, n) in &part.element.chain {
+            let next = node_of(ctx, names, row, n)?;
+            let env = Env::new(names, row);
+            let rel = create_rel(ctx, &env, r, prev, next)?;
+            if let Some(v) = &r.variable {
+                names.push(v.name.clone());
+                row.push(Value::Rel(rel));
+            }
+            rels.push(rel);
+            nodes.push(next);
+            prev = next;
+        }
+        if let Some(v) = &part.variable {
+            names.push(v.name.clone());
+            row.push(Value::Path(crate::value::Path { nodes, rels }));
+        }
+    }
+    Ok(())
+}
+
+fn set_prop(ctx: &mut Ctx<'_, '_>, target: &Value, key: &str, value: Value) -> Result<(), Error> {
+    let v = storable(value, key)?;
+    let k = ctx.tx.catalog_mut().intern(NameKind::Key, key);
+    match target {
+        Value::Null => Ok(()),
+        Value::Node(id) => {
+            let old = ctx.node(*id)?;
+            let mut new = old.clone();
+            let had = new.props.iter().position(|(p, _)| *p == k);
+            match (had, v) {
+                (Some(i), Some(v)) => {
+                    new.props[i].1 = v;
+                    ctx.stats.properties_set += 1;
+                }
+                (None, Some(v)) => {
+                    new.props.push((k, v));
+                    ctx.stats.properties_set += 1;
+                }
+                (Some(i), None) => {
+                    new.props.remove(i);
+                    ctx.stats.properties_removed += 1;
+                }
+                (None, None) => {}
+            }
+            ctx.tx.update_node(*id, &old, new)
+        }
+        Value::Rel(id) => {
+            let mut rec = ctx.rel(*id)?;
+            let had = rec.props.iter().position(|(p, _)| *p == k);
+            match (had, v) {
+                (Some(i), Some(v)) => {
+                    rec.props[i].1 = v;
+                    ctx.stats.properties_set += 1;
+                }
+                (None, Some(v)) => {
+                    rec.props.push((k, v));
+                    ctx.stats.properties_set += 1;
+                }
+                (Some(i), None) => {
+                    rec.props.remove(i);
+                    ctx.stats.properties_removed += 1;
+                }
+                (None, None) => {}
+            }
+            ctx.tx.update_rel(*id, &rec);
+            Ok(())
+        }
+        o => Err(type_error(format!("cannot set a property on {}", o.type_name()))),
+    }
+}
+
+fn props_of(ctx: &Ctx<'_, '_>, v: &Value) -> Result<BTreeMap<String, Value>, Error> {
+    Ok(match v {
+        Value::Map(m) => m.clone(),
+        Value::Node(id) => ctx.props_map(&ctx.node(*id)?.props),
+        Value::Rel(id) => ctx.props_map(&ctx.rel(*id)?.props),
+        Value::Null => BTreeMap::new(),
+        o => return Err(type_error(format!("expected a map, got {}", o.type_name()))),
+    })
+}
+
+pub fn set_items(ctx: &mut Ctx<'_, '_>, names: &[String], row: &[Value], items: &[SetItem]) -> Result<(), Error> {
+    for item in items {
+        let env = Env::new(names, row);
+        match item {
+            SetItem::Property { target, key, value, .. } => {
+                let t = eval(target, &env, ctx)?;
+                let v = eval(value, &env, ctx)?;
+                set_prop(ctx, &t, &key.name, v)?;
+            }
+            SetItem::Replace { variable, value, .. } | SetItem::Append { variable, value, .. } => {
+                let t = env.lookup(&variable.name).cloned().unwrap_or(Value::Null);
+                let v = eval(value, &env, ctx)?;
+                let new = props_of(ctx, &v)?;
+                if t.is_null() {
+                    continue;
+                }
+                if matches!(item, SetItem::Replace { .. }) {
+                    let old = props_of(ctx, &t)?;
+                    for k in old.keys() {
+                        if !new.contains_key(k) {
+                            set_prop(ctx, &t, k, Value::Null)?;
+                        }
+                    }
+                }
+                for (k, v) in new {
+                    set_prop(ctx, &t, &k, v)?;
+                }
+            }
+            SetItem::Labels { variable, labels, .. } => {
+                let t = env.lookup(&variable.name).cloned().unwrap_or(Value::Null);
+                let Value::Node(id) = t else { continue };
+                let old = ctx.node(id)?;
+                let mut new = old.clone();
+                for l in labels {
+                    let lid = ctx.tx.catalog_mut().intern(NameKind::Label, &l.name);
+                    if !new.labels.contains(&lid) {
+                        new.labels.push(lid);
+                        ctx.stats.labels_added += 1;
+                    }
+                }
+                ctx.tx.update_node(id, &old, new)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn remove_items(ctx: &mut Ctx<'_, '_>, names: &[String], row: &[Value], items: &[RemoveItem]) -> Result<(), Error> {
+    for item in items {
+        let env = Env::new(names, row);
+        match item {
+            RemoveItem::Property { target, key, .. } => {
+                let t = eval(target, &env, ctx)?;
+                set_prop(ctx, &t, &key.name, Value::Null)?;
+            }
+            RemoveItem::Labels { variable, labels, .. } => {
+                let t = env.lookup(&variable.name).cloned().unwrap_or(Value::Null);
+                let Value::Node(id) = t else { continue };
+                let old = ctx.node(id)?;
+                let mut new = old.clone();
+                for l in labels {
+                    if let Some(lid) = ctx.tx.catalog().id(NameKind::Label, &l.name) {
+                        if let Some(pos) = new.labels.iter().position(|x| *x == lid) {
+                            new.labels.remove(pos);
+                            ctx.stats.labels_removed += 1;
+                        }
+                    }
+                }
+                ctx.tx.update_node(id, &old, new)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn delete_value(ctx: &mut Ctx<'_, '_>, v: &Value, detach: bool) -> Result<(), Error> {
+    match v {
+        Value::Null => Ok(()),
+        Value::Rel(id) => delete_rel(ctx, *id),
+        Value::Node(id) => {
+            if ctx.deleted_nodes.contains(id) {
+                return Ok(());
+            }
+            let mut links = Vec::new();
+            ctx.tx.expand(*id, None, None, &mut links)?;
+            if !links.is_empty() {
+                if !detach {
+                    return Err(Error::new(ErrorKind::ConstraintVerificationFailed, "DeleteConnectedNode", Phase::Runtime, format!("node {id} still has {} relationships: use DETACH DELETE", links.len())));
+                }
+                for l in links {
+                    delete_rel(ctx, l.rel)?;
+                }
+            }
+            let rec = ctx.node(*id)?;
+            ctx.tx.delete_node(*id, &rec);
+            ctx.deleted_nodes.insert(*id);
+            ctx.stats.nodes_deleted += 1;
+            Ok(())
+        }
+        Value::Path(p) => {
+            for r in &p.rels {
+                delete_rel(ctx, *r)?;
+            }
+            for n in &p.nodes {
+                delete_value(ctx, &Value::Node(*n), detach)?;
+            }
+            Ok(())
+        }
+        Value::List(items) => {
+            for i in items {
+                delete_value(ctx, i, detach)?;
+            }
+            Ok(())
+        }
+        o => Err(Error::runtime(ErrorKind::TypeError, "InvalidArgumentType", format!("cannot delete a {}", o.type_name()))),
+    }
+}
+
+fn delete_rel(ctx: &mut Ctx<'_, '_>, id: u64) -> Result<(), Error> {
+    if ctx.deleted_rels.contains(&id) {
+        return Ok(());
+    }
+    let Some(rec) = ctx.tx.rel(id)? else { return Ok(()) };
+    ctx.tx.delete_rel(id, &rec)?;
+    ctx.deleted_rels.insert(id);
+    ctx.stats.relationships_deleted += 1;
+    Ok(())
+}
+
