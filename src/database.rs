@@ -31,11 +31,19 @@ pub struct Database {
 
 impl Database {
     pub fn open(path: &Path) -> Result<Database, StorageError> {
-        Ok(Database { graph: Graph::open_path(path)?, open_tx: None, cancel: Cancel::default() })
+        Ok(Database {
+            graph: Graph::open_path(path)?,
+            open_tx: None,
+            cancel: Cancel::default(),
+        })
     }
 
     pub fn open_memory() -> Result<Database, StorageError> {
-        Ok(Database { graph: Graph::open_memory()?, open_tx: None, cancel: Cancel::default() })
+        Ok(Database {
+            graph: Graph::open_memory()?,
+            open_tx: None,
+            cancel: Cancel::default(),
+        })
     }
 
     pub fn graph(&self) -> &Graph {
@@ -52,26 +60,50 @@ impl Database {
 
     /// Parses and runs one statement. A failing statement changes nothing.
     pub fn execute(&mut self, text: &str, params: &Params) -> Result<QueryResult, Error> {
-        let stmt = parse::parse_statement(text).map_err(|e| Error::compile(ErrorKind::SyntaxError, e.code, e.message, e.span))?;
+        let stmt = parse::parse_statement(text)
+            .map_err(|e| Error::compile(ErrorKind::SyntaxError, e.code, e.message, e.span))?;
         self.execute_parsed(&stmt, params)
     }
 
-    pub fn execute_parsed(&mut self, stmt: &Statement, params: &Params) -> Result<QueryResult, Error> {
+    pub fn execute_parsed(
+        &mut self,
+        stmt: &Statement,
+        params: &Params,
+    ) -> Result<QueryResult, Error> {
         let query = match &stmt.body {
             Body::Begin => {
                 if self.open_tx.is_some() {
-                    return Err(Error::new(ErrorKind::SemanticError, "TransactionAlreadyOpen", Phase::Compile, "a transaction is already open"));
+                    return Err(Error::new(
+                        ErrorKind::SemanticError,
+                        "TransactionAlreadyOpen",
+                        Phase::Compile,
+                        "a transaction is already open",
+                    ));
                 }
                 self.open_tx = Some(self.graph.begin());
                 return Ok(QueryResult::default());
             }
             Body::Commit => {
-                let tx = self.open_tx.take().ok_or_else(|| Error::new(ErrorKind::SemanticError, "NoOpenTransaction", Phase::Compile, "there is no open transaction to commit"))?;
+                let tx = self.open_tx.take().ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::SemanticError,
+                        "NoOpenTransaction",
+                        Phase::Compile,
+                        "there is no open transaction to commit",
+                    )
+                })?;
                 self.graph.commit(tx)?;
                 return Ok(QueryResult::default());
             }
             Body::Rollback => {
-                self.open_tx.take().ok_or_else(|| Error::new(ErrorKind::SemanticError, "NoOpenTransaction", Phase::Compile, "there is no open transaction to roll back"))?;
+                self.open_tx.take().ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::SemanticError,
+                        "NoOpenTransaction",
+                        Phase::Compile,
+                        "there is no open transaction to roll back",
+                    )
+                })?;
                 return Ok(QueryResult::default());
             }
             Body::Query(q) => q,
@@ -79,7 +111,15 @@ impl Database {
         crate::query::check::check_query(query)?;
         if stmt.mode == Mode::Explain {
             let plan = crate::query::check::explain(query);
-            return Ok(QueryResult { columns: vec!["plan".into()], rows: plan.lines().map(|l| vec![Value::String(l.to_string())]).collect(), plan: Some(plan), ..Default::default() });
+            return Ok(QueryResult {
+                columns: vec!["plan".into()],
+                rows: plan
+                    .lines()
+                    .map(|l| vec![Value::String(l.to_string())])
+                    .collect(),
+                plan: Some(plan),
+                ..Default::default()
+            });
         }
         let mut state = match &self.open_tx {
             Some(tx) => tx.clone(),
@@ -91,7 +131,13 @@ impl Database {
             let tx = self.graph.tx(&mut state);
             let mut ctx = Ctx::new(tx, params, &self.cancel);
             match exec::run_query(&mut ctx, query, &mut profile) {
-                Ok((columns, rows)) => resolve(&ctx.tx, &rows).map(|entities| QueryResult { columns, rows, stats: ctx.stats, entities, plan: None }),
+                Ok((columns, rows)) => resolve(&ctx.tx, &rows).map(|entities| QueryResult {
+                    columns,
+                    rows,
+                    stats: ctx.stats,
+                    entities,
+                    plan: None,
+                }),
                 Err(e) => Err(e),
             }
         };
@@ -99,9 +145,17 @@ impl Database {
         if stmt.mode == Mode::Profile {
             let mut text = String::new();
             for p in &profile {
-                text.push_str(&format!("{:<40} {:>10} rows {:>10.3} ms\n", p.operator, p.rows, p.micros as f64 / 1000.0));
+                text.push_str(&format!(
+                    "{:<40} {:>10} rows {:>10.3} ms\n",
+                    p.operator,
+                    p.rows,
+                    p.micros as f64 / 1000.0
+                ));
             }
-            text.push_str(&format!("total {:.3} ms", started.elapsed().as_secs_f64() * 1000.0));
+            text.push_str(&format!(
+                "total {:.3} ms",
+                started.elapsed().as_secs_f64() * 1000.0
+            ));
             result.plan = Some(text);
         }
         match &mut self.open_tx {
@@ -139,11 +193,31 @@ fn resolve(tx: &Tx<'_>, rows: &[Vec<Value>]) -> Result<Entities, Error> {
         }
         if let Some(rec) = tx.node(id)? {
             let cat = tx.catalog();
-            ent.nodes.insert(id, NodeData {
+            ent.nodes.insert(
                 id,
-                labels: rec.labels.iter().map(|l| cat.name(crate::store::catalog::NameKind::Label, *l).to_string()).collect(),
-                properties: rec.props.iter().map(|(k, v)| (cat.name(crate::store::catalog::NameKind::Key, *k).to_string(), v.clone())).collect(),
-            });
+                NodeData {
+                    id,
+                    labels: rec
+                        .labels
+                        .iter()
+                        .map(|l| {
+                            cat.name(crate::store::catalog::NameKind::Label, *l)
+                                .to_string()
+                        })
+                        .collect(),
+                    properties: rec
+                        .props
+                        .iter()
+                        .map(|(k, v)| {
+                            (
+                                cat.name(crate::store::catalog::NameKind::Key, *k)
+                                    .to_string(),
+                                v.clone(),
+                            )
+                        })
+                        .collect(),
+                },
+            );
         }
         Ok(())
     }
@@ -153,13 +227,28 @@ fn resolve(tx: &Tx<'_>, rows: &[Vec<Value>]) -> Result<Entities, Error> {
         }
         if let Some(rec) = tx.rel(id)? {
             let cat = tx.catalog();
-            ent.rels.insert(id, RelData {
+            ent.rels.insert(
                 id,
-                rel_type: cat.name(crate::store::catalog::NameKind::Type, rec.rel_type).to_string(),
-                start: rec.src,
-                end: rec.dst,
-                properties: rec.props.iter().map(|(k, v)| (cat.name(crate::store::catalog::NameKind::Key, *k).to_string(), v.clone())).collect(),
-            });
+                RelData {
+                    id,
+                    rel_type: cat
+                        .name(crate::store::catalog::NameKind::Type, rec.rel_type)
+                        .to_string(),
+                    start: rec.src,
+                    end: rec.dst,
+                    properties: rec
+                        .props
+                        .iter()
+                        .map(|(k, v)| {
+                            (
+                                cat.name(crate::store::catalog::NameKind::Key, *k)
+                                    .to_string(),
+                                v.clone(),
+                            )
+                        })
+                        .collect(),
+                },
+            );
             add_node(tx, rec.src, ent)?;
             add_node(tx, rec.dst, ent)?;
         }
@@ -178,7 +267,11 @@ impl crate::tck::Engine for Database {
         Database::open_memory().map_err(Error::from)
     }
 
-    fn execute(&mut self, query: &str, params: &BTreeMap<String, Value>) -> Result<QueryResult, Error> {
+    fn execute(
+        &mut self,
+        query: &str,
+        params: &BTreeMap<String, Value>,
+    ) -> Result<QueryResult, Error> {
         Database::execute(self, query, params)
     }
 }

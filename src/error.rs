@@ -66,12 +66,34 @@ pub struct Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn new(kind: ErrorKind, code: &'static str, phase: Phase, message: impl Into<String>) -> Error {
-        Error { kind, code, phase, message: message.into(), span: None }
+    pub fn new(
+        kind: ErrorKind,
+        code: &'static str,
+        phase: Phase,
+        message: impl Into<String>,
+    ) -> Error {
+        Error {
+            kind,
+            code,
+            phase,
+            message: message.into(),
+            span: None,
+        }
     }
 
-    pub fn compile(kind: ErrorKind, code: &'static str, message: impl Into<String>, span: Span) -> Error {
-        Error { kind, code, phase: Phase::Compile, message: message.into(), span: Some(span) }
+    pub fn compile(
+        kind: ErrorKind,
+        code: &'static str,
+        message: impl Into<String>,
+        span: Span,
+    ) -> Error {
+        Error {
+            kind,
+            code,
+            phase: Phase::Compile,
+            message: message.into(),
+            span: Some(span),
+        }
     }
 
     pub fn runtime(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Error {
@@ -94,7 +116,12 @@ impl Error {
         if self.code.is_empty() {
             format!("error[{}]: {}", self.kind.as_str(), self.message)
         } else {
-            format!("error[{}]: {} ({})", self.kind.as_str(), self.message, self.code)
+            format!(
+                "error[{}]: {} ({})",
+                self.kind.as_str(),
+                self.message,
+                self.code
+            )
         }
     }
 
@@ -110,7 +137,11 @@ impl Error {
             let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
             let col = source[line_start..start].chars().count() + 1;
             let line_text = source[line_start..].lines().next().unwrap_or("");
-            let shown_col = if line_idx == 0 { col + base_col - 1 } else { col };
+            let shown_col = if line_idx == 0 {
+                col + base_col - 1
+            } else {
+                col
+            };
             out.push_str(&format!(
                 "\n  --> {}:{}:{}\n   | {}\n   | {}^",
                 origin,
@@ -120,7 +151,11 @@ impl Error {
                 " ".repeat(col - 1)
             ));
             let end = floor_char_boundary(source, span.end.min(source.len()));
-            let width = source[start..end.max(start)].lines().next().map(|l| l.chars().count()).unwrap_or(0);
+            let width = source[start..end.max(start)]
+                .lines()
+                .next()
+                .map(|l| l.chars().count())
+                .unwrap_or(0);
             if width > 1 {
                 out.push_str(&"^".repeat(width - 1));
             }
@@ -150,7 +185,12 @@ mod tests {
 
     #[test]
     fn render_points_at_the_span() {
-        let e = Error::compile(ErrorKind::SyntaxError, "UndefinedVariable", "variable `x` is not defined", Span::new(20, 21));
+        let e = Error::compile(
+            ErrorKind::SyntaxError,
+            "UndefinedVariable",
+            "variable `x` is not defined",
+            Span::new(20, 21),
+        );
         let text = e.render("<command>", "MATCH (n)\nRETURN n, x", 1, 1);
         assert_eq!(
             text,

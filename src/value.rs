@@ -58,12 +58,10 @@ impl Value {
     /// Whether the value may be stored as a property (no entities, no nulls in lists).
     pub fn is_storable(&self) -> bool {
         match self {
-            Value::Node(_) | Value::Rel(_) | Value::Path(_) | Value::Map(_) | Value::Null => {
-                false
-            }
-            Value::List(items) => items.iter().all(|v| {
-                !matches!(v, Value::List(_)) && v.is_storable()
-            }),
+            Value::Node(_) | Value::Rel(_) | Value::Path(_) | Value::Map(_) | Value::Null => false,
+            Value::List(items) => items
+                .iter()
+                .all(|v| !matches!(v, Value::List(_)) && v.is_storable()),
             _ => true,
         }
     }

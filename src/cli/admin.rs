@@ -54,7 +54,9 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
         return None;
     }
     let bar = indicatif::ProgressBar::new(1);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {percent:>3}% {bytes}/{total_bytes} {eta}") {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {percent:>3}% {bytes}/{total_bytes} {eta}",
+    ) {
         bar.set_style(style);
     }
     Some(bar)
@@ -62,7 +64,10 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
 
 pub fn check(db: &Path) -> ExitCode {
     if !db.exists() {
-        eprintln!("error[StorageError]: database {} does not exist", db.display());
+        eprintln!(
+            "error[StorageError]: database {} does not exist",
+            db.display()
+        );
         return ExitCode::from(EXIT_OPEN);
     }
     let graph = match open_graph(db) {
@@ -78,7 +83,12 @@ pub fn check(db: &Path) -> ExitCode {
             for p in &report.problems {
                 println!("inconsistency: {p}");
             }
-            println!("{} inconsistencies: {} actors, {} links", report.problems.len(), report.nodes, report.rels);
+            println!(
+                "{} inconsistencies: {} actors, {} links",
+                report.problems.len(),
+                report.nodes,
+                report.rels
+            );
             ExitCode::from(EXIT_FAILED)
         }
         Err(e) => {

@@ -35,8 +35,18 @@ impl Runner<'_> {
         true
     }
 
-    fn run_one(&mut self, origin: &str, whole: &str, offset: usize, stmt: &str, out: &mut dyn Write) -> bool {
-        self.db.cancel.flag.store(false, std::sync::atomic::Ordering::Relaxed);
+    fn run_one(
+        &mut self,
+        origin: &str,
+        whole: &str,
+        offset: usize,
+        stmt: &str,
+        out: &mut dyn Write,
+    ) -> bool {
+        self.db
+            .cancel
+            .flag
+            .store(false, std::sync::atomic::Ordering::Relaxed);
         self.db.cancel.deadline = self.timeout.map(|t| std::time::Instant::now() + t);
         let result = self.db.execute(stmt, &self.params);
         self.db.cancel.deadline = None;
@@ -68,10 +78,25 @@ impl Runner<'_> {
 /// Parses `NAME=VALUE` where VALUE is a Cypher literal.
 pub fn parse_param(db: &mut Database, arg: &str) -> Result<(String, crate::value::Value), Error> {
     let Some((name, value)) = arg.split_once('=') else {
-        return Err(Error::new(ErrorKind::UsageError, "", crate::error::Phase::Compile, format!("--param needs NAME=VALUE, got '{arg}'")));
+        return Err(Error::new(
+            ErrorKind::UsageError,
+            "",
+            crate::error::Phase::Compile,
+            format!("--param needs NAME=VALUE, got '{arg}'"),
+        ));
     };
     let name = name.trim().trim_start_matches('$').to_string();
-    let r = db.execute(&format!("RETURN {value} AS v"), &Params::new()).map_err(|e| Error { message: format!("--param {name}: {}", e.message), ..e })?;
-    let v = r.rows.into_iter().next().and_then(|r| r.into_iter().next()).unwrap_or_default();
+    let r = db
+        .execute(&format!("RETURN {value} AS v"), &Params::new())
+        .map_err(|e| Error {
+            message: format!("--param {name}: {}", e.message),
+            ..e
+        })?;
+    let v = r
+        .rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next())
+        .unwrap_or_default();
     Ok((name, v))
 }

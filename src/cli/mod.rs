@@ -15,7 +15,11 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_OPEN: u8 = 3;
 
 #[derive(Parser, Debug)]
-#[command(name = "supplygraph", version, about = "An embedded graph database for analysing who supplies whom")]
+#[command(
+    name = "supplygraph",
+    version,
+    about = "An embedded graph database for analysing who supplies whom"
+)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
@@ -79,7 +83,11 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Some(Command::Import { db, nodes, relationships }) => admin::import(&db, &nodes, &relationships),
+        Some(Command::Import {
+            db,
+            nodes,
+            relationships,
+        }) => admin::import(&db, &nodes, &relationships),
         Some(Command::Check { db }) => admin::check(&db),
         None => run(cli),
     }
@@ -90,7 +98,11 @@ fn run(cli: Cli) -> ExitCode {
     let opened = if cli.memory {
         crate::Database::open_memory()
     } else {
-        crate::Database::open(cli.db.as_deref().unwrap_or(std::path::Path::new("supplygraph.db")))
+        crate::Database::open(
+            cli.db
+                .as_deref()
+                .unwrap_or(std::path::Path::new("supplygraph.db")),
+        )
     };
     let mut db = match opened {
         Ok(db) => db,
@@ -128,13 +140,23 @@ fn run(cli: Cli) -> ExitCode {
         }
         None => None,
     };
-    let mut runner = batch::Runner { db: &mut db, params, format, bail: cli.bail, timeout, failed: false };
+    let mut runner = batch::Runner {
+        db: &mut db,
+        params,
+        format,
+        bail: cli.bail,
+        timeout,
+        failed: false,
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut scripts = Vec::new();
     if let Some(init) = &cli.init {
         match std::fs::read_to_string(init) {
-            Ok(text) => scripts.push(batch::Script { origin: init.display().to_string(), text }),
+            Ok(text) => scripts.push(batch::Script {
+                origin: init.display().to_string(),
+                text,
+            }),
             Err(e) => {
                 eprintln!("error[UsageError]: cannot read {}: {e}", init.display());
                 return ExitCode::from(EXIT_USAGE);
@@ -142,25 +164,35 @@ fn run(cli: Cli) -> ExitCode {
         }
     }
     for c in &cli.commands {
-        scripts.push(batch::Script { origin: "<command>".into(), text: c.clone() });
+        scripts.push(batch::Script {
+            origin: "<command>".into(),
+            text: c.clone(),
+        });
     }
     for f in &cli.files {
         match std::fs::read_to_string(f) {
-            Ok(text) => scripts.push(batch::Script { origin: f.display().to_string(), text }),
+            Ok(text) => scripts.push(batch::Script {
+                origin: f.display().to_string(),
+                text,
+            }),
             Err(e) => {
                 eprintln!("error[UsageError]: cannot read {}: {e}", f.display());
                 return ExitCode::from(EXIT_USAGE);
             }
         }
     }
-    let interactive = cli.commands.is_empty() && cli.files.is_empty() && std::io::stdin().is_terminal();
+    let interactive =
+        cli.commands.is_empty() && cli.files.is_empty() && std::io::stdin().is_terminal();
     if cli.commands.is_empty() && cli.files.is_empty() && !interactive {
         let mut text = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut text) {
             eprintln!("error[UsageError]: cannot read standard input: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
-        scripts.push(batch::Script { origin: "<stdin>".into(), text });
+        scripts.push(batch::Script {
+            origin: "<stdin>".into(),
+            text,
+        });
     }
     for s in &scripts {
         if !runner.run_script(s, &mut out) {

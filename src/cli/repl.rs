@@ -8,11 +8,21 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 pub fn run(runner: &mut Runner<'_>) -> ExitCode {
-    println!("supplygraph {} — type a query ending with ';', or .quit to leave", env!("CARGO_PKG_VERSION"));
+    println!(
+        "supplygraph {} — type a query ending with ';', or .quit to leave",
+        env!("CARGO_PKG_VERSION")
+    );
     let stdin = std::io::stdin();
     let mut buffer = String::new();
     loop {
-        print!("{}", if buffer.is_empty() { "supplygraph> " } else { "      ...> " });
+        print!(
+            "{}",
+            if buffer.is_empty() {
+                "supplygraph> "
+            } else {
+                "      ...> "
+            }
+        );
         let _ = std::io::stdout().flush();
         let mut line = String::new();
         match stdin.lock().read_line(&mut line) {
@@ -32,7 +42,10 @@ pub fn run(runner: &mut Runner<'_>) -> ExitCode {
         if parse::is_incomplete(&buffer) {
             continue;
         }
-        let script = Script { origin: "<repl>".into(), text: std::mem::take(&mut buffer) };
+        let script = Script {
+            origin: "<repl>".into(),
+            text: std::mem::take(&mut buffer),
+        };
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         runner.run_script(&script, &mut out);

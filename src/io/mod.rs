@@ -1,4 +1,4 @@
 //! Getting data in and out: CSV import and result formats.
 
-pub mod import;
 pub mod format;
+pub mod import;

@@ -15,6 +15,28 @@ impl Span {
     }
 }
 
+impl Expr {
+    /// Structural equality that ignores where the expressions were written
+    /// (`ORDER BY a.name` names the projected `a.name`).
+    pub fn same_as(&self, other: &Expr) -> bool {
+        fn shape(e: &Expr) -> String {
+            let text = format!("{e:?}");
+            let mut out = String::with_capacity(text.len());
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find("Span {") {
+                out.push_str(&rest[..i]);
+                rest = rest[i..]
+                    .find('}')
+                    .map(|j| &rest[i + j + 1..])
+                    .unwrap_or("");
+            }
+            out.push_str(rest);
+            out
+        }
+        shape(self) == shape(other)
+    }
+}
+
 /// One statement as typed by the user.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
@@ -191,8 +213,16 @@ pub struct Remove {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum RemoveItem {
-    Property { target: Expr, key: Ident, span: Span },
-    Labels { variable: Ident, labels: Vec<Ident>, span: Span },
+    Property {
+        target: Expr,
+        key: Ident,
+        span: Span,
+    },
+    Labels {
+        variable: Ident,
+        labels: Vec<Ident>,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -338,7 +368,10 @@ pub enum ExprKind {
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// `expr IS NULL` (`negated`: `IS NOT NULL`).
-    IsNull { expr: Box<Expr>, negated: bool },
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
     /// `n:A:B` used as a predicate.
     HasLabels(Box<Expr>, Vec<Ident>),
     /// `name(args)` / `ns.name(DISTINCT args)`. `name` keeps its dots and
@@ -388,7 +421,10 @@ pub enum ExprKind {
     PatternPredicate(Box<PatternElement>),
     /// `EXISTS { MATCH … }` is out of scope; `exists(n.prop)` is a Function.
     /// `shortestPath((a)-[*]-(b))` used as an expression.
-    ShortestPathExpr { all: bool, element: Box<PatternElement> },
+    ShortestPathExpr {
+        all: bool,
+        element: Box<PatternElement>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

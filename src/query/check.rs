@@ -26,12 +26,33 @@ pub fn check_query(q: &Query) -> Result<(), Error> {
         check_single(&u.query)?;
     }
     let cols = |s: &SingleQuery| -> Option<Vec<String>> {
-        s.clauses.iter().rev().find_map(|c| if let Clause::Return(r) = c { Some(r.projection.items.iter().map(|i| i.alias.as_ref().map(|a| a.name.clone()).unwrap_or(i.text.clone())).collect()) } else { None })
+        s.clauses.iter().rev().find_map(|c| {
+            if let Clause::Return(r) = c {
+                Some(
+                    r.projection
+                        .items
+                        .iter()
+                        .map(|i| {
+                            i.alias
+                                .as_ref()
+                                .map(|a| a.name.clone())
+                                .unwrap_or(i.text.clone())
+                        })
+                        .collect(),
+                )
+            } else {
+                None
+            }
+        })
     };
     let first = cols(&q.first);
     for u in &q.unions {
         if cols(&u.query) != first {
-            return Err(err("DifferentColumnsInUnion", "all parts of a UNION must return the same columns".into(), u.span));
+            return Err(err(
+                "DifferentColumnsInUnion",
+                "all parts of a UNION must return the same columns".into(),
+                u.span,
+            ));
         }
     }
     Ok(())
@@ -54,7 +75,11 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
             Clause::Unwind(u) => {
                 expr(&u.expr, &scope, false)?;
                 if scope.iter().any(|(n, _)| *n == u.variable.name) {
-                    return Err(err("VariableAlreadyBound", format!("variable `{}` is already defined", u.variable.name), u.variable.span));
+                    return Err(err(
+                        "VariableAlreadyBound",
+                        format!("variable `{}` is already defined", u.variable.name),
+                        u.variable.span,
+                    ));
                 }
                 scope.push((u.variable.name.clone(), Kind::Any));
             }
@@ -67,7 +92,11 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
             Clause::Return(r) => {
                 projection(&r.projection, &scope, false)?;
                 if i + 1 != n {
-                    return Err(err("InvalidClauseComposition", "RETURN must be the last clause".into(), r.span));
+                    return Err(err(
+                        "InvalidClauseComposition",
+                        "RETURN must be the last clause".into(),
+                        r.span,
+                    ));
                 }
             }
             Clause::Create(c) => {
@@ -75,20 +104,41 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
                     for (r, _) in &part.element.chain {
                         if let Some(v) = &r.variable {
                             if scope.iter().any(|(n, _)| *n == v.name) {
-                                return Err(err("VariableAlreadyBound", format!("relationship variable `{}` is already defined", v.name), v.span));
+                                return Err(err(
+                                    "VariableAlreadyBound",
+                                    format!(
+                                        "relationship variable `{}` is already defined",
+                                        v.name
+                                    ),
+                                    v.span,
+                                ));
                             }
                         }
                         if r.types.len() != 1 {
-                            return Err(err("NoSingleRelationshipType", "a relationship needs exactly one type to be created".into(), r.span));
+                            return Err(err(
+                                "NoSingleRelationshipType",
+                                "a relationship needs exactly one type to be created".into(),
+                                r.span,
+                            ));
                         }
                         if r.direction == Direction::Both {
-                            return Err(err("RequiresDirectedRelationship", "a relationship must have a direction to be created".into(), r.span));
+                            return Err(err(
+                                "RequiresDirectedRelationship",
+                                "a relationship must have a direction to be created".into(),
+                                r.span,
+                            ));
                         }
                     }
                     for np in nodes_of(&part.element) {
                         if let Some(v) = &np.variable {
-                            if scope.iter().any(|(n, _)| *n == v.name) && (!np.labels.is_empty() || np.properties.is_some()) {
-                                return Err(err("VariableAlreadyBound", format!("variable `{}` is already defined", v.name), v.span));
+                            if scope.iter().any(|(n, _)| *n == v.name)
+                                && (!np.labels.is_empty() || np.properties.is_some())
+                            {
+                                return Err(err(
+                                    "VariableAlreadyBound",
+                                    format!("variable `{}` is already defined", v.name),
+                                    v.span,
+                                ));
                             }
                         }
                     }
@@ -117,8 +167,18 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
             Clause::Delete(d) => {
                 for e in &d.exprs {
                     expr(e, &scope, false)?;
-                    if !matches!(e.kind, ExprKind::Variable(_) | ExprKind::Property(..) | ExprKind::Index(..) | ExprKind::Function { .. }) {
-                        return Err(err("InvalidDelete", "DELETE takes variables (nodes, relationships or paths)".into(), e.span));
+                    if !matches!(
+                        e.kind,
+                        ExprKind::Variable(_)
+                            | ExprKind::Property(..)
+                            | ExprKind::Index(..)
+                            | ExprKind::Function { .. }
+                    ) {
+                        return Err(err(
+                            "InvalidDelete",
+                            "DELETE takes variables (nodes, relationships or paths)".into(),
+                            e.span,
+                        ));
                     }
                 }
             }
@@ -132,10 +192,42 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
         }
     }
     if let Some(last) = q.clauses.last() {
-        let ends_ok = matches!(last, Clause::Return(_) | Clause::Create(_) | Clause::Merge(_) | Clause::Set(_) | Clause::Remove(_) | Clause::Delete(_) | Clause::Call(_));
+        let ends_ok = matches!(
+            last,
+            Clause::Return(_)
+                | Clause::Create(_)
+                | Clause::Merge(_)
+                | Clause::Set(_)
+                | Clause::Remove(_)
+                | Clause::Delete(_)
+                | Clause::Call(_)
+        );
         if !ends_ok {
-            return Err(err("InvalidClauseComposition", "a query must end with RETURN or an updating clause".into(), q.span));
+            return Err(err(
+                "InvalidClauseComposition",
+                "a query must end with RETURN or an updating clause".into(),
+                q.span,
+            ));
         }
+    }
+    Ok(())
+}
+
+/// A literal that can never be a boolean cannot be an operand of AND/OR/XOR/NOT.
+fn not_boolean_literal(e: &Expr) -> Result<(), Error> {
+    if matches!(
+        e.kind,
+        ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::String(_)
+            | ExprKind::List(_)
+            | ExprKind::Map(_)
+    ) {
+        return Err(err(
+            "InvalidArgumentType",
+            "a boolean operator needs boolean operands".into(),
+            e.span,
+        ));
     }
     Ok(())
 }
@@ -144,7 +236,11 @@ fn var(v: &Ident, scope: &Scope) -> Result<(), Error> {
     if scope.iter().any(|(n, _)| *n == v.name) {
         Ok(())
     } else {
-        Err(err("UndefinedVariable", format!("variable `{}` is not defined", v.name), v.span))
+        Err(err(
+            "UndefinedVariable",
+            format!("variable `{}` is not defined", v.name),
+            v.span,
+        ))
     }
 }
 
@@ -154,7 +250,12 @@ fn set_item(s: &SetItem, scope: &Scope) -> Result<(), Error> {
             expr(target, scope, false)?;
             expr(value, scope, false)
         }
-        SetItem::Replace { variable, value, .. } | SetItem::Append { variable, value, .. } => {
+        SetItem::Replace {
+            variable, value, ..
+        }
+        | SetItem::Append {
+            variable, value, ..
+        } => {
             var(variable, scope)?;
             expr(value, scope, false)
         }
@@ -170,7 +271,14 @@ fn nodes_of(e: &PatternElement) -> Vec<&NodePattern> {
 
 fn bind(scope: &mut Scope, v: &Ident, kind: Kind) -> Result<(), Error> {
     match scope.iter().find(|(n, _)| *n == v.name) {
-        Some((_, k)) if *k != kind && *k != Kind::Any => Err(err("VariableTypeConflict", format!("variable `{}` is already bound to a different kind of value", v.name), v.span)),
+        Some((_, k)) if *k != kind && *k != Kind::Any => Err(err(
+            "VariableTypeConflict",
+            format!(
+                "variable `{}` is already bound to a different kind of value",
+                v.name
+            ),
+            v.span,
+        )),
         Some(_) => Ok(()),
         None => {
             scope.push((v.name.clone(), kind));
@@ -197,19 +305,38 @@ fn bind_pattern(scope: &mut Scope, parts: &[PatternPart], creating: bool) -> Res
             }
             if let Some(v) = &r.variable {
                 if rels_here.contains(&v.name) && !creating {
-                    return Err(err("RelationshipUniquenessViolation", format!("relationship variable `{}` is used twice in one pattern", v.name), v.span));
+                    return Err(err(
+                        "RelationshipUniquenessViolation",
+                        format!(
+                            "relationship variable `{}` is used twice in one pattern",
+                            v.name
+                        ),
+                        v.span,
+                    ));
                 }
                 rels_here.push(v.name.clone());
-                let kind = if r.length.is_some() { Kind::Any } else { Kind::Rel };
+                let kind = if r.length.is_some() {
+                    Kind::Any
+                } else {
+                    Kind::Rel
+                };
                 if r.length.is_some() && before.iter().any(|(n, _)| *n == v.name) {
-                    return Err(err("VariableAlreadyBound", format!("variable `{}` is already defined", v.name), v.span));
+                    return Err(err(
+                        "VariableAlreadyBound",
+                        format!("variable `{}` is already defined", v.name),
+                        v.span,
+                    ));
                 }
                 bind(scope, v, kind)?;
             }
         }
         if let Some(v) = &part.variable {
             if scope.iter().any(|(n, _)| *n == v.name) {
-                return Err(err("VariableAlreadyBound", format!("variable `{}` is already defined", v.name), v.span));
+                return Err(err(
+                    "VariableAlreadyBound",
+                    format!("variable `{}` is already defined", v.name),
+                    v.span,
+                ));
             }
             scope.push((v.name.clone(), Kind::Path));
         }
@@ -219,7 +346,11 @@ fn bind_pattern(scope: &mut Scope, parts: &[PatternPart], creating: bool) -> Res
 
 fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Error> {
     if p.star && scope.iter().all(|(n, _)| n.starts_with(' ')) && p.items.is_empty() {
-        return Err(err("NoVariablesInScope", "RETURN * needs at least one variable in scope".into(), Span::default()));
+        return Err(err(
+            "NoVariablesInScope",
+            "RETURN * needs at least one variable in scope".into(),
+            Span::default(),
+        ));
     }
     let mut out: Scope = if p.star { scope.clone() } else { Vec::new() };
     let mut has_agg = false;
@@ -231,14 +362,32 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
         let name = match (&item.alias, &item.expr.kind) {
             (Some(a), _) => a.name.clone(),
             (None, ExprKind::Variable(v)) => v.clone(),
-            (None, _) if is_with => return Err(err("NoExpressionAlias", format!("expression `{}` in WITH needs an alias (AS name)", item.text), item.span)),
+            (None, _) if is_with => {
+                return Err(err(
+                    "NoExpressionAlias",
+                    format!(
+                        "expression `{}` in WITH needs an alias (AS name)",
+                        item.text
+                    ),
+                    item.span,
+                ))
+            }
             (None, _) => item.text.clone(),
         };
-        if out.iter().any(|(n, _)| *n == name) && !(p.star && scope.iter().any(|(n, _)| *n == name)) {
-            return Err(err("ColumnNameConflict", format!("column `{name}` is defined twice"), item.span));
+        if out.iter().any(|(n, _)| *n == name) && !(p.star && scope.iter().any(|(n, _)| *n == name))
+        {
+            return Err(err(
+                "ColumnNameConflict",
+                format!("column `{name}` is defined twice"),
+                item.span,
+            ));
         }
         let kind = match &item.expr.kind {
-            ExprKind::Variable(v) => scope.iter().find(|(n, _)| n == v).map(|(_, k)| *k).unwrap_or(Kind::Any),
+            ExprKind::Variable(v) => scope
+                .iter()
+                .find(|(n, _)| n == v)
+                .map(|(_, k)| *k)
+                .unwrap_or(Kind::Any),
             _ => Kind::Any,
         };
         out.retain(|(n, _)| *n != name);
@@ -250,10 +399,22 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
         sort_scope.extend(scope.iter().cloned());
     }
     for s in &p.order_by {
-        expr(&s.expr, &sort_scope, has_agg || true)?;
+        if (has_agg || p.distinct) && p.items.iter().any(|it| it.expr.same_as(&s.expr)) {
+            continue;
+        }
+        expr(&s.expr, &sort_scope, has_agg)?;
     }
     for e in p.skip.iter().chain(p.limit.iter()) {
-        expr(e, &[], false).map_err(|e| if e.code == "UndefinedVariable" { Error { code: "NonConstantExpression", ..e } } else { e })?;
+        expr(e, &[], false).map_err(|e| {
+            if e.code == "UndefinedVariable" {
+                Error {
+                    code: "NonConstantExpression",
+                    ..e
+                }
+            } else {
+                e
+            }
+        })?;
     }
     Ok(out)
 }
@@ -263,33 +424,73 @@ fn expr(e: &Expr, scope: &[(String, Kind)], aggregates_allowed: bool) -> Result<
     walk(e, scope, &mut locals, aggregates_allowed, false)
 }
 
-fn walk(e: &Expr, scope: &[(String, Kind)], locals: &mut Vec<String>, agg_ok: bool, in_agg: bool) -> Result<(), Error> {
+fn walk(
+    e: &Expr,
+    scope: &[(String, Kind)],
+    locals: &mut Vec<String>,
+    agg_ok: bool,
+    in_agg: bool,
+) -> Result<(), Error> {
     let rec = |x: &Expr, locals: &mut Vec<String>| walk(x, scope, locals, agg_ok, in_agg);
     match &e.kind {
         ExprKind::Variable(v) => {
             if !locals.contains(v) && !scope.iter().any(|(n, _)| n == v) {
-                return Err(err("UndefinedVariable", format!("variable `{v}` is not defined"), e.span));
+                return Err(err(
+                    "UndefinedVariable",
+                    format!("variable `{v}` is not defined"),
+                    e.span,
+                ));
             }
         }
         ExprKind::CountStar => {
             if !agg_ok {
-                return Err(err("InvalidAggregation", "count(*) is not allowed here".into(), e.span));
+                return Err(err(
+                    "InvalidAggregation",
+                    "count(*) is not allowed here".into(),
+                    e.span,
+                ));
             }
         }
         ExprKind::Function { name, args, .. } => {
             let aggregate = functions::is_aggregate(name);
             if aggregate {
                 if !agg_ok {
-                    return Err(err("InvalidAggregation", format!("aggregate {name}(...) is not allowed here"), e.span));
+                    return Err(err(
+                        "InvalidAggregation",
+                        format!("aggregate {name}(...) is not allowed here"),
+                        e.span,
+                    ));
                 }
                 if in_agg {
-                    return Err(err("NestedAggregation", format!("aggregate {name}(...) cannot be nested in another aggregate"), e.span));
+                    return Err(err(
+                        "NestedAggregation",
+                        format!("aggregate {name}(...) cannot be nested in another aggregate"),
+                        e.span,
+                    ));
                 }
             }
             match functions::arity(name) {
-                None => return Err(err("UnknownFunction", format!("unknown function {name}()"), e.span)),
+                None => {
+                    return Err(err(
+                        "UnknownFunction",
+                        format!("unknown function {name}()"),
+                        e.span,
+                    ))
+                }
                 Some((lo, hi)) if args.len() < lo || args.len() > hi => {
-                    return Err(err("InvalidNumberOfArguments", format!("{name}() takes {} argument(s), got {}", if lo == hi { lo.to_string() } else { format!("{lo} to {hi}") }, args.len()), e.span))
+                    return Err(err(
+                        "InvalidNumberOfArguments",
+                        format!(
+                            "{name}() takes {} argument(s), got {}",
+                            if lo == hi {
+                                lo.to_string()
+                            } else {
+                                format!("{lo} to {hi}")
+                            },
+                            args.len()
+                        ),
+                        e.span,
+                    ))
                 }
                 _ => {}
             }
@@ -299,8 +500,19 @@ fn walk(e: &Expr, scope: &[(String, Kind)], locals: &mut Vec<String>, agg_ok: bo
         }
         ExprKind::List(items) => items.iter().try_for_each(|i| rec(i, locals))?,
         ExprKind::Map(m) => m.iter().try_for_each(|(_, v)| rec(v, locals))?,
-        ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => rec(t, locals)?,
+        ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => {
+            if matches!(e.kind, ExprKind::Unary(UnaryOp::Not, _)) {
+                not_boolean_literal(t)?;
+            }
+            rec(t, locals)?
+        }
         ExprKind::IsNull { expr, .. } => rec(expr, locals)?,
+        ExprKind::Binary(BinaryOp::And | BinaryOp::Or | BinaryOp::Xor, a, b) => {
+            for x in [a, b] {
+                not_boolean_literal(x)?;
+                rec(x, locals)?;
+            }
+        }
         ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
             rec(a, locals)?;
             rec(b, locals)?;
@@ -311,7 +523,11 @@ fn walk(e: &Expr, scope: &[(String, Kind)], locals: &mut Vec<String>, agg_ok: bo
                 rec(x, locals)?;
             }
         }
-        ExprKind::Case { operand, whens, else_ } => {
+        ExprKind::Case {
+            operand,
+            whens,
+            else_,
+        } => {
             for x in operand.iter().chain(else_.iter()) {
                 rec(x, locals)?;
             }
@@ -320,7 +536,12 @@ fn walk(e: &Expr, scope: &[(String, Kind)], locals: &mut Vec<String>, agg_ok: bo
                 rec(b, locals)?;
             }
         }
-        ExprKind::ListComprehension { variable, list, predicate, map } => {
+        ExprKind::ListComprehension {
+            variable,
+            list,
+            predicate,
+            map,
+        } => {
             rec(list, locals)?;
             locals.push(variable.name.clone());
             for x in predicate.iter().chain(map.iter()) {
@@ -328,7 +549,12 @@ fn walk(e: &Expr, scope: &[(String, Kind)], locals: &mut Vec<String>, agg_ok: bo
             }
             locals.pop();
         }
-        ExprKind::Quantifier { variable, list, predicate, .. } => {
+        ExprKind::Quantifier {
+            variable,
+            list,
+            predicate,
+            ..
+        } => {
             rec(list, locals)?;
             locals.push(variable.name.clone());
             for x in predicate.iter() {
@@ -336,7 +562,13 @@ fn walk(e: &Expr, scope: &[(String, Kind)], locals: &mut Vec<String>, agg_ok: bo
             }
             locals.pop();
         }
-        ExprKind::Reduce { accumulator, init, variable, list, expr } => {
+        ExprKind::Reduce {
+            accumulator,
+            init,
+            variable,
+            list,
+            expr,
+        } => {
             rec(init, locals)?;
             rec(list, locals)?;
             locals.push(accumulator.name.clone());
@@ -349,12 +581,21 @@ fn walk(e: &Expr, scope: &[(String, Kind)], locals: &mut Vec<String>, agg_ok: bo
             for np in nodes_of(p) {
                 if let Some(v) = &np.variable {
                     if !locals.contains(&v.name) && !scope.iter().any(|(n, _)| *n == v.name) {
-                        return Err(err("UndefinedVariable", format!("variable `{}` is not defined", v.name), v.span));
+                        return Err(err(
+                            "UndefinedVariable",
+                            format!("variable `{}` is not defined", v.name),
+                            v.span,
+                        ));
                     }
                 }
             }
         }
-        ExprKind::PatternComprehension { variable, pattern, predicate, map } => {
+        ExprKind::PatternComprehension {
+            variable,
+            pattern,
+            predicate,
+            map,
+        } => {
             let mut added = 0;
             for np in nodes_of(pattern) {
                 if let Some(v) = &np.variable {
@@ -389,7 +630,7 @@ fn walk(e: &Expr, scope: &[(String, Kind)], locals: &mut Vec<String>, agg_ok: bo
 /// first actors.
 pub fn explain(q: &Query) -> String {
     let mut out = String::new();
-    let mut single = |s: &SingleQuery, out: &mut String| {
+    let single = |s: &SingleQuery, out: &mut String| {
         for c in &s.clauses {
             let line = match c {
                 Clause::Match(m) => {
@@ -398,14 +639,18 @@ pub fn explain(q: &Query) -> String {
                         let start = &p.element.start;
                         let how = if start.actor.is_some() {
                             "actor lookup"
-                        } else if matches!(&start.properties, Some(Expr { kind: ExprKind::Map(m), .. }) if m.iter().any(|(k, _)| crate::store::index::INDEXED_KEYS.contains(&k.name.as_str()))) {
+                        } else if matches!(&start.properties, Some(Expr { kind: ExprKind::Map(m), .. }) if m.iter().any(|(k, _)| crate::store::index::INDEXED_KEYS.contains(&k.name.as_str())))
+                        {
                             "property index seek"
                         } else if !start.labels.is_empty() {
                             "label scan"
                         } else {
                             "bound variable or all-actors scan"
                         };
-                        l.push_str(&format!("\n  start: {how}; expand {} hop pattern(s) through adjacency", p.element.chain.len()));
+                        l.push_str(&format!(
+                            "\n  start: {how}; expand {} hop pattern(s) through adjacency",
+                            p.element.chain.len()
+                        ));
                         if p.kind != PathKind::Normal {
                             l.push_str(&format!(" ({:?} path search)", p.kind));
                         }
@@ -419,8 +664,33 @@ pub fn explain(q: &Query) -> String {
                     l
                 }
                 Clause::Unwind(_) => "Unwind".into(),
-                Clause::With(w) => format!("Projection (WITH{}){}", if w.projection.distinct { " DISTINCT" } else { "" }, if w.where_.is_some() { " + Filter" } else { "" }),
-                Clause::Return(r) => format!("Projection (RETURN{}){}{}", if r.projection.distinct { " DISTINCT" } else { "" }, if r.projection.order_by.is_empty() { "" } else { " + Sort" }, if r.projection.limit.is_some() { " + Limit" } else { "" }),
+                Clause::With(w) => format!(
+                    "Projection (WITH{}){}",
+                    if w.projection.distinct {
+                        " DISTINCT"
+                    } else {
+                        ""
+                    },
+                    if w.where_.is_some() { " + Filter" } else { "" }
+                ),
+                Clause::Return(r) => format!(
+                    "Projection (RETURN{}){}{}",
+                    if r.projection.distinct {
+                        " DISTINCT"
+                    } else {
+                        ""
+                    },
+                    if r.projection.order_by.is_empty() {
+                        ""
+                    } else {
+                        " + Sort"
+                    },
+                    if r.projection.limit.is_some() {
+                        " + Limit"
+                    } else {
+                        ""
+                    }
+                ),
                 Clause::Create(_) => "Create".into(),
                 Clause::Merge(_) => "Merge".into(),
                 Clause::Set(_) => "Set".into(),

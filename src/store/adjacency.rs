@@ -19,8 +19,10 @@ pub struct AdjEntry {
     pub rel_type: u32,
 }
 
-pub fn decode_chunk(bytes: &[u8]) -> Result<impl Iterator<Item = (RelId, NodeId)> + '_, StorageError> {
-    if bytes.len() % ENTRY != 0 {
+pub fn decode_chunk(
+    bytes: &[u8],
+) -> Result<impl Iterator<Item = (RelId, NodeId)> + '_, StorageError> {
+    if !bytes.len().is_multiple_of(ENTRY) {
         return Err(StorageError::Corrupt("damaged adjacency list".into()));
     }
     Ok(bytes.chunks_exact(ENTRY).map(|e| {
@@ -39,7 +41,14 @@ fn push_entry(buf: &mut Vec<u8>, rel: RelId, other: NodeId) {
 
 /// Appends entries to the list `(node, dir, rel_type)`, filling its last chunk
 /// first.
-pub fn append(view: View<'_>, overlay: &mut Overlay, node: NodeId, dir: Dir, rel_type: u32, entries: &[(RelId, NodeId)]) -> Result<(), StorageError> {
+pub fn append(
+    view: View<'_>,
+    overlay: &mut Overlay,
+    node: NodeId,
+    dir: Dir,
+    rel_type: u32,
+    entries: &[(RelId, NodeId)],
+) -> Result<(), StorageError> {
     let prefix = keys::adj_type_prefix(node, dir, rel_type);
     let mut last: Option<KvPair> = None;
     for item in view.scan_prefix(&prefix) {
@@ -47,14 +56,18 @@ pub fn append(view: View<'_>, overlay: &mut Overlay, node: NodeId, dir: Dir, rel
     }
     let (mut chunk_no, mut buf) = match last {
         Some((k, v)) => {
-            let (_, _, _, no) = keys::parse_adj(&k).ok_or_else(|| StorageError::Corrupt("damaged adjacency key".into()))?;
+            let (_, _, _, no) = keys::parse_adj(&k)
+                .ok_or_else(|| StorageError::Corrupt("damaged adjacency key".into()))?;
             (no, v)
         }
         None => (0, Vec::new()),
     };
     for &(rel, other) in entries {
         if buf.len() / ENTRY >= CHUNK_ENTRIES {
-            overlay.put(keys::adj_chunk(node, dir, rel_type, chunk_no), std::mem::take(&mut buf));
+            overlay.put(
+                keys::adj_chunk(node, dir, rel_type, chunk_no),
+                std::mem::take(&mut buf),
+            );
             chunk_no += 1;
         }
         push_entry(&mut buf, rel, other);
@@ -66,7 +79,14 @@ pub fn append(view: View<'_>, overlay: &mut Overlay, node: NodeId, dir: Dir, rel
 }
 
 /// Removes link `rel` from the list `(node, dir, rel_type)`.
-pub fn remove(view: View<'_>, overlay: &mut Overlay, node: NodeId, dir: Dir, rel_type: u32, rel: RelId) -> Result<bool, StorageError> {
+pub fn remove(
+    view: View<'_>,
+    overlay: &mut Overlay,
+    node: NodeId,
+    dir: Dir,
+    rel_type: u32,
+    rel: RelId,
+) -> Result<bool, StorageError> {
     let prefix = keys::adj_type_prefix(node, dir, rel_type);
     let chunks: Vec<KvPair> = view.scan_prefix(&prefix).collect::<Result<_, _>>()?;
     for (k, v) in chunks {
@@ -90,7 +110,13 @@ pub fn remove(view: View<'_>, overlay: &mut Overlay, node: NodeId, dir: Dir, rel
 }
 
 /// The links of `node` in direction `dir`, of the given types (all if `None`).
-pub fn list(view: View<'_>, node: NodeId, dir: Dir, types: Option<&[u32]>, out: &mut Vec<AdjEntry>) -> Result<(), StorageError> {
+pub fn list(
+    view: View<'_>,
+    node: NodeId,
+    dir: Dir,
+    types: Option<&[u32]>,
+    out: &mut Vec<AdjEntry>,
+) -> Result<(), StorageError> {
     match types {
         None => scan_into(view, &keys::adj_dir_prefix(node, dir), out),
         Some(types) => {
@@ -105,8 +131,13 @@ pub fn list(view: View<'_>, node: NodeId, dir: Dir, types: Option<&[u32]>, out: 
 fn scan_into(view: View<'_>, prefix: &[u8], out: &mut Vec<AdjEntry>) -> Result<(), StorageError> {
     for item in view.scan_prefix(prefix) {
         let (k, v) = item?;
-        let (_, _, rel_type, _) = keys::parse_adj(&k).ok_or_else(|| StorageError::Corrupt("damaged adjacency key".into()))?;
-        out.extend(decode_chunk(&v)?.map(|(rel, other)| AdjEntry { rel, other, rel_type }));
+        let (_, _, rel_type, _) = keys::parse_adj(&k)
+            .ok_or_else(|| StorageError::Corrupt("damaged adjacency key".into()))?;
+        out.extend(decode_chunk(&v)?.map(|(rel, other)| AdjEntry {
+            rel,
+            other,
+            rel_type,
+        }));
     }
     Ok(())
 }
@@ -123,19 +154,80 @@ mod tests {
         let mut ov = Overlay::default();
         let entries: Vec<(u64, u64)> = (0..600).map(|i| (i, 1000 + i)).collect();
         let empty = Overlay::default();
-        append(View { store: &store, overlay: &empty }, &mut ov, 5, Dir::Out, 2, &entries[..300]).unwrap();
+        append(
+            View {
+                store: &store,
+                overlay: &empty,
+            },
+            &mut ov,
+            5,
+            Dir::Out,
+            2,
+            &entries[..300],
+        )
+        .unwrap();
         store.apply(std::mem::take(&mut ov).into_batch()).unwrap();
-        append(View { store: &store, overlay: &empty }, &mut ov, 5, Dir::Out, 2, &entries[300..]).unwrap();
+        append(
+            View {
+                store: &store,
+                overlay: &empty,
+            },
+            &mut ov,
+            5,
+            Dir::Out,
+            2,
+            &entries[300..],
+        )
+        .unwrap();
         store.apply(std::mem::take(&mut ov).into_batch()).unwrap();
-        let chunks = store.scan(&keys::adj_type_prefix(5, Dir::Out, 2), Some(&keys::adj_type_prefix(5, Dir::Out, 3))).count();
+        let chunks = store
+            .scan(
+                &keys::adj_type_prefix(5, Dir::Out, 2),
+                Some(&keys::adj_type_prefix(5, Dir::Out, 3)),
+            )
+            .count();
         assert_eq!(chunks, 3);
         let mut out = Vec::new();
-        list(View { store: &store, overlay: &empty }, 5, Dir::Out, None, &mut out).unwrap();
-        assert_eq!(out.iter().map(|e| (e.rel, e.other)).collect::<Vec<_>>(), entries);
-        assert!(remove(View { store: &store, overlay: &empty }, &mut ov, 5, Dir::Out, 2, 299).unwrap());
+        list(
+            View {
+                store: &store,
+                overlay: &empty,
+            },
+            5,
+            Dir::Out,
+            None,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(
+            out.iter().map(|e| (e.rel, e.other)).collect::<Vec<_>>(),
+            entries
+        );
+        assert!(remove(
+            View {
+                store: &store,
+                overlay: &empty
+            },
+            &mut ov,
+            5,
+            Dir::Out,
+            2,
+            299
+        )
+        .unwrap());
         store.apply(std::mem::take(&mut ov).into_batch()).unwrap();
         out.clear();
-        list(View { store: &store, overlay: &empty }, 5, Dir::Out, Some(&[2]), &mut out).unwrap();
+        list(
+            View {
+                store: &store,
+                overlay: &empty,
+            },
+            5,
+            Dir::Out,
+            Some(&[2]),
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(out.len(), 599);
         assert!(!out.iter().any(|e| e.rel == 299));
     }

@@ -58,7 +58,9 @@ pub fn check(graph: &Graph) -> Result<Report, StorageError> {
             Ok(rec) => {
                 for (end, node) in [("start", rec.src), ("end", rec.dst)] {
                     if !node_ids.contains(&node) {
-                        report.problem(format!("dangling relationship {id}: its {end} node {node} does not exist"));
+                        report.problem(format!(
+                            "dangling relationship {id}: its {end} node {node} does not exist"
+                        ));
                     }
                 }
                 rels.insert(id, (rec.src, rec.dst, rec.rel_type));
@@ -67,18 +69,27 @@ pub fn check(graph: &Graph) -> Result<Report, StorageError> {
         }
     }
     check_adjacency(graph, &rels, &mut report)?;
-    for (tag, what) in [(keys::LABEL, "label"), (keys::PROP, "property"), (keys::ACTOR, "actor name")] {
+    for (tag, what) in [
+        (keys::LABEL, "label"),
+        (keys::PROP, "property"),
+        (keys::ACTOR, "actor name"),
+    ] {
         for item in store.scan(&[tag], Some(&[tag + 1])) {
             let (k, _) = item?;
             if !expected_index.remove(&k) {
                 let node = keys::trailing_id(&k).unwrap_or(u64::MAX);
-                report.problem(format!("{what} index entry for node {node} has no matching record"));
+                report.problem(format!(
+                    "{what} index entry for node {node} has no matching record"
+                ));
             }
         }
     }
     for k in &expected_index {
         let node = keys::trailing_id(k).unwrap_or(u64::MAX);
-        report.problem(format!("node {node} is missing an index entry (tag {:#04x})", k[0]));
+        report.problem(format!(
+            "node {node} is missing an index entry (tag {:#04x})",
+            k[0]
+        ));
     }
     check_unique_ids(graph, &mut report)?;
     let meta = graph.meta();
@@ -88,13 +99,18 @@ pub fn check(graph: &Graph) -> Result<Report, StorageError> {
             meta.nodes, meta.rels, report.nodes, report.rels
         ));
     }
-    if max_node.is_some_and(|m| m >= meta.next_node) || max_rel.is_some_and(|m| m >= meta.next_rel) {
+    if max_node.is_some_and(|m| m >= meta.next_node) || max_rel.is_some_and(|m| m >= meta.next_rel)
+    {
         report.problem("id counters are behind the highest record id".into());
     }
     Ok(report)
 }
 
-fn check_adjacency(graph: &Graph, rels: &HashMap<u64, (u64, u64, u32)>, report: &mut Report) -> Result<(), StorageError> {
+fn check_adjacency(
+    graph: &Graph,
+    rels: &HashMap<u64, (u64, u64, u32)>,
+    report: &mut Report,
+) -> Result<(), StorageError> {
     let mut seen_out: HashSet<u64> = HashSet::new();
     let mut seen_in: HashSet<u64> = HashSet::new();
     for item in graph.store().scan(&[keys::ADJ], Some(&[keys::ADJ + 1])) {
@@ -115,7 +131,11 @@ fn check_adjacency(graph: &Graph, rels: &HashMap<u64, (u64, u64, u32)>, report: 
                 keys::Dir::Out => (node, other, ty),
                 keys::Dir::In => (other, node, ty),
             };
-            let seen = if dir == keys::Dir::Out { &mut seen_out } else { &mut seen_in };
+            let seen = if dir == keys::Dir::Out {
+                &mut seen_out
+            } else {
+                &mut seen_in
+            };
             if rels.get(&rel) != Some(&want) {
                 report.problem(format!("adjacency entry of node {node} names relationship {rel}, which does not match a record"));
             } else if !seen.insert(rel) {
@@ -125,24 +145,32 @@ fn check_adjacency(graph: &Graph, rels: &HashMap<u64, (u64, u64, u32)>, report: 
     }
     for rel in rels.keys() {
         if !seen_out.contains(rel) || !seen_in.contains(rel) {
-            report.problem(format!("relationship {rel} is missing from an adjacency list"));
+            report.problem(format!(
+                "relationship {rel} is missing from an adjacency list"
+            ));
         }
     }
     Ok(())
 }
 
 fn check_unique_ids(graph: &Graph, report: &mut Report) -> Result<(), StorageError> {
-    let Some(key) = graph.catalog().id(super::catalog::NameKind::Key, "id") else { return Ok(()) };
+    let Some(key) = graph.catalog().id(super::catalog::NameKind::Key, "id") else {
+        return Ok(());
+    };
     let mut prefix = vec![keys::PROP];
     prefix.extend_from_slice(&key.to_be_bytes());
     prefix.push(0x30); // string values only: a string id is the unique key
     let mut last: Option<Vec<u8>> = None;
-    for item in graph.store().scan(&prefix, super::prefix_end(&prefix).as_deref()) {
+    for item in graph
+        .store()
+        .scan(&prefix, super::prefix_end(&prefix).as_deref())
+    {
         let (k, _) = item?;
         let value_part = k[..k.len() - 8].to_vec();
         if last.as_ref() == Some(&value_part) {
             let node = keys::trailing_id(&k).unwrap_or(u64::MAX);
-            let shown = String::from_utf8_lossy(&value_part[prefix.len()..value_part.len() - 2]).to_string();
+            let shown = String::from_utf8_lossy(&value_part[prefix.len()..value_part.len() - 2])
+                .to_string();
             report.problem(format!("duplicate id '{shown}' (node {node})"));
         }
         last = Some(value_part);

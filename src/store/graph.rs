@@ -34,11 +34,19 @@ impl Meta {
         let mut v = [0u64; 4];
         for (i, name) in META_FIELDS.iter().enumerate() {
             if let Some(bytes) = store.get(&keys::meta(name))? {
-                let arr: [u8; 8] = bytes.as_slice().try_into().map_err(|_| StorageError::Corrupt(format!("damaged meta record {name}")))?;
+                let arr: [u8; 8] = bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| StorageError::Corrupt(format!("damaged meta record {name}")))?;
                 v[i] = u64::from_be_bytes(arr);
             }
         }
-        Ok(Meta { next_node: v[0], next_rel: v[1], nodes: v[2], rels: v[3] })
+        Ok(Meta {
+            next_node: v[0],
+            next_rel: v[1],
+            nodes: v[2],
+            rels: v[3],
+        })
     }
 }
 
@@ -62,7 +70,10 @@ impl Graph {
     pub fn open(store: Box<dyn KvStore>) -> Result<Graph, StorageError> {
         match store.get(&keys::meta("format"))? {
             Some(v) => {
-                let arr: [u8; 4] = v.as_slice().try_into().map_err(|_| StorageError::Corrupt("damaged format record".into()))?;
+                let arr: [u8; 4] = v
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| StorageError::Corrupt("damaged format record".into()))?;
                 let version = u32::from_be_bytes(arr);
                 if version > FORMAT_VERSION {
                     return Err(StorageError::Format(format!(
@@ -77,14 +88,23 @@ impl Graph {
             }
             None => {
                 if store.scan(&[], None).next().is_some() {
-                    return Err(StorageError::Format("not a supplygraph database (no format record)".into()));
+                    return Err(StorageError::Format(
+                        "not a supplygraph database (no format record)".into(),
+                    ));
                 }
-                store.apply(vec![(keys::meta("format"), Some(FORMAT_VERSION.to_be_bytes().to_vec()))])?;
+                store.apply(vec![(
+                    keys::meta("format"),
+                    Some(FORMAT_VERSION.to_be_bytes().to_vec()),
+                )])?;
             }
         }
         let catalog = Catalog::load(store.as_ref())?;
         let meta = Meta::load(store.as_ref())?;
-        Ok(Graph { store, catalog, meta })
+        Ok(Graph {
+            store,
+            catalog,
+            meta,
+        })
     }
 
     pub fn open_path(path: &Path) -> Result<Graph, StorageError> {
@@ -108,7 +128,11 @@ impl Graph {
     }
 
     pub fn begin(&self) -> TxState {
-        TxState { overlay: Overlay::default(), catalog: self.catalog.clone(), meta: self.meta }
+        TxState {
+            overlay: Overlay::default(),
+            catalog: self.catalog.clone(),
+            meta: self.meta,
+        }
     }
 
     /// Writes everything `tx` staged as one atomic, flushed batch.
@@ -130,7 +154,10 @@ impl Graph {
     }
 
     pub fn tx<'a>(&'a self, state: &'a mut TxState) -> Tx<'a> {
-        Tx { store: self.store.as_ref(), st: state }
+        Tx {
+            store: self.store.as_ref(),
+            st: state,
+        }
     }
 }
 
@@ -146,7 +173,10 @@ fn constraint(msg: String) -> Error {
 
 impl<'a> Tx<'a> {
     pub fn view(&self) -> View<'_> {
-        View { store: self.store, overlay: &self.st.overlay }
+        View {
+            store: self.store,
+            overlay: &self.st.overlay,
+        }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -176,7 +206,13 @@ impl<'a> Tx<'a> {
     }
 
     /// Links of `node` in one direction (both: out then in), of some types.
-    pub fn expand(&self, node: NodeId, dir: Option<Dir>, types: Option<&[u32]>, out: &mut Vec<AdjEntry>) -> Result<(), StorageError> {
+    pub fn expand(
+        &self,
+        node: NodeId,
+        dir: Option<Dir>,
+        types: Option<&[u32]>,
+        out: &mut Vec<AdjEntry>,
+    ) -> Result<(), StorageError> {
         match dir {
             Some(d) => adjacency::list(self.view(), node, d, types, out),
             None => {
@@ -210,7 +246,10 @@ impl<'a> Tx<'a> {
         let mut out = Vec::new();
         for item in self.view().scan_prefix(prefix) {
             let (k, _) = item?;
-            out.push(keys::trailing_id(&k).ok_or_else(|| StorageError::Corrupt("damaged index key".into()))?);
+            out.push(
+                keys::trailing_id(&k)
+                    .ok_or_else(|| StorageError::Corrupt("damaged index key".into()))?,
+            );
         }
         Ok(out)
     }
@@ -220,18 +259,23 @@ impl<'a> Tx<'a> {
         let mut out = Vec::new();
         for item in self.view().scan(&[keys::NODE], Some(&[keys::NODE + 1])) {
             let (k, _) = item?;
-            out.push(keys::id_of(&k).ok_or_else(|| StorageError::Corrupt("damaged node key".into()))?);
+            out.push(
+                keys::id_of(&k).ok_or_else(|| StorageError::Corrupt("damaged node key".into()))?,
+            );
         }
         Ok(out)
     }
 
     /// Every relationship with its record, ascending by id.
     pub fn all_rels(&self) -> impl Iterator<Item = Result<(RelId, RelRecord), StorageError>> + '_ {
-        self.view().scan(&[keys::REL], Some(&[keys::REL + 1])).map(|item| {
-            let (k, v) = item?;
-            let id = keys::id_of(&k).ok_or_else(|| StorageError::Corrupt("damaged relationship key".into()))?;
-            Ok((id, codec::decode(&v, "relationship")?))
-        })
+        self.view()
+            .scan(&[keys::REL], Some(&[keys::REL + 1]))
+            .map(|item| {
+                let (k, v) = item?;
+                let id = keys::id_of(&k)
+                    .ok_or_else(|| StorageError::Corrupt("damaged relationship key".into()))?;
+                Ok((id, codec::decode(&v, "relationship")?))
+            })
     }
 
     // ------------------------------------------------------------ writes
@@ -247,7 +291,12 @@ impl<'a> Tx<'a> {
     }
 
     /// Replaces a node's record (labels and properties), updating indexes.
-    pub fn update_node(&mut self, id: NodeId, old: &NodeRecord, new: NodeRecord) -> Result<(), Error> {
+    pub fn update_node(
+        &mut self,
+        id: NodeId,
+        old: &NodeRecord,
+        new: NodeRecord,
+    ) -> Result<(), Error> {
         self.check_unique_id(id, &new)?;
         self.write_node_indexes(id, Some(old), Some(&new));
         self.st.overlay.put(keys::node(id), codec::encode(&new));
@@ -275,8 +324,17 @@ impl<'a> Tx<'a> {
         Ok(id)
     }
 
-    pub fn append_adjacency(&mut self, node: NodeId, dir: Dir, rel_type: u32, entries: &[(RelId, NodeId)]) -> Result<(), StorageError> {
-        let view = View { store: self.store, overlay: &self.st.overlay };
+    pub fn append_adjacency(
+        &mut self,
+        node: NodeId,
+        dir: Dir,
+        rel_type: u32,
+        entries: &[(RelId, NodeId)],
+    ) -> Result<(), StorageError> {
+        let view = View {
+            store: self.store,
+            overlay: &self.st.overlay,
+        };
         let mut staged = Overlay::default();
         adjacency::append(view, &mut staged, node, dir, rel_type, entries)?;
         for (k, v) in staged.into_batch() {
@@ -294,7 +352,10 @@ impl<'a> Tx<'a> {
 
     pub fn delete_rel(&mut self, id: RelId, rec: &RelRecord) -> Result<(), StorageError> {
         for (node, dir) in [(rec.src, Dir::Out), (rec.dst, Dir::In)] {
-            let view = View { store: self.store, overlay: &self.st.overlay };
+            let view = View {
+                store: self.store,
+                overlay: &self.st.overlay,
+            };
             let mut staged = Overlay::default();
             adjacency::remove(view, &mut staged, node, dir, rec.rel_type, id)?;
             for (k, v) in staged.into_batch() {
@@ -309,9 +370,18 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
-    fn write_node_indexes(&mut self, id: NodeId, old: Option<&NodeRecord>, new: Option<&NodeRecord>) {
-        let before = old.map(|r| index::node_entries(&self.st.catalog, id, r)).unwrap_or_default();
-        let after = new.map(|r| index::node_entries(&self.st.catalog, id, r)).unwrap_or_default();
+    fn write_node_indexes(
+        &mut self,
+        id: NodeId,
+        old: Option<&NodeRecord>,
+        new: Option<&NodeRecord>,
+    ) {
+        let before = old
+            .map(|r| index::node_entries(&self.st.catalog, id, r))
+            .unwrap_or_default();
+        let after = new
+            .map(|r| index::node_entries(&self.st.catalog, id, r))
+            .unwrap_or_default();
         for k in &before {
             if after.binary_search(k).is_err() {
                 self.st.overlay.delete(k.clone());
@@ -326,7 +396,9 @@ impl<'a> Tx<'a> {
 
     /// A string `id` names one actor only.
     fn check_unique_id(&self, node: NodeId, rec: &NodeRecord) -> Result<(), Error> {
-        let Some(key) = self.st.catalog.id(NameKind::Key, "id") else { return Ok(()) };
+        let Some(key) = self.st.catalog.id(NameKind::Key, "id") else {
+            return Ok(());
+        };
         for (k, v) in &rec.props {
             if *k == key {
                 if let Value::String(s) = v {
@@ -361,7 +433,11 @@ mod tests {
         let mut t = g.tx(tx);
         let l = t.catalog_mut().intern(NameKind::Label, label);
         let k = t.catalog_mut().intern(NameKind::Key, "id");
-        t.create_node(NodeRecord { labels: vec![l], props: vec![(k, Value::String(id.into()))] }).unwrap()
+        t.create_node(NodeRecord {
+            labels: vec![l],
+            props: vec![(k, Value::String(id.into()))],
+        })
+        .unwrap()
     }
 
     #[test]
@@ -374,7 +450,16 @@ mod tests {
             let b = node(&g, &mut tx, "Country", "russia");
             let mut t = g.tx(&mut tx);
             let ty = t.catalog_mut().intern(NameKind::Type, "SUPPLIES");
-            t.create_rel(RelRecord { rel_type: ty, src: a, dst: b, props: vec![] }, true).unwrap();
+            t.create_rel(
+                RelRecord {
+                    rel_type: ty,
+                    src: a,
+                    dst: b,
+                    props: vec![],
+                },
+                true,
+            )
+            .unwrap();
             g.commit(tx).unwrap();
         }
         let g = Graph::open_path(dir.path()).unwrap();
@@ -401,7 +486,12 @@ mod tests {
         let mut tx = g.begin();
         let mut t = g.tx(&mut tx);
         let k = t.catalog().id(NameKind::Key, "id").unwrap();
-        let err = t.create_node(NodeRecord { labels: vec![], props: vec![(k, Value::String("belarus".into()))] }).unwrap_err();
+        let err = t
+            .create_node(NodeRecord {
+                labels: vec![],
+                props: vec![(k, Value::String("belarus".into()))],
+            })
+            .unwrap_err();
         assert_eq!(err.kind, ErrorKind::ConstraintError);
         drop(tx);
         assert_eq!(g.meta().nodes, 1);
@@ -410,7 +500,12 @@ mod tests {
     #[test]
     fn a_newer_format_is_refused() {
         let store = super::super::memory::MemoryStore::new();
-        store.apply(vec![(keys::meta("format"), Some(99u32.to_be_bytes().to_vec()))]).unwrap();
+        store
+            .apply(vec![(
+                keys::meta("format"),
+                Some(99u32.to_be_bytes().to_vec()),
+            )])
+            .unwrap();
         let err = Graph::open(Box::new(store)).err().unwrap();
         assert!(matches!(err, StorageError::Format(m) if m.contains("newer")));
     }

@@ -16,7 +16,11 @@ pub fn is_indexed(catalog: &Catalog, key: u32) -> bool {
 
 /// Every index key for `node` holding `rec`, sorted and deduplicated.
 pub fn node_entries(catalog: &Catalog, node: NodeId, rec: &NodeRecord) -> Vec<Vec<u8>> {
-    let mut out: Vec<Vec<u8>> = rec.labels.iter().map(|&l| keys::label_entry(l, node)).collect();
+    let mut out: Vec<Vec<u8>> = rec
+        .labels
+        .iter()
+        .map(|&l| keys::label_entry(l, node))
+        .collect();
     for (key, value) in &rec.props {
         if !is_indexed(catalog, *key) {
             continue;

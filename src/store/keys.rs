@@ -159,7 +159,11 @@ fn encode_index_value(v: &Value, out: &mut Vec<u8>) -> Option<()> {
         Value::Float(f) => {
             out.push(0x21);
             let bits = f.to_bits();
-            let ordered = if bits >> 63 == 1 { !bits } else { bits ^ (1 << 63) };
+            let ordered = if bits >> 63 == 1 {
+                !bits
+            } else {
+                bits ^ (1 << 63)
+            };
             out.extend_from_slice(&ordered.to_be_bytes());
         }
         Value::String(s) => {
@@ -213,10 +217,16 @@ mod tests {
     #[test]
     fn index_values_sort_in_value_order() {
         let ints = [i64::MIN, -5, -1, 0, 1, 300, i64::MAX];
-        let keys: Vec<_> = ints.iter().map(|i| prop_prefix(1, &Value::Int(*i)).unwrap()).collect();
+        let keys: Vec<_> = ints
+            .iter()
+            .map(|i| prop_prefix(1, &Value::Int(*i)).unwrap())
+            .collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]));
         let floats = [f64::NEG_INFINITY, -2.5, -0.0, 0.5, 1e300];
-        let keys: Vec<_> = floats.iter().map(|f| prop_prefix(1, &Value::Float(*f)).unwrap()).collect();
+        let keys: Vec<_> = floats
+            .iter()
+            .map(|f| prop_prefix(1, &Value::Float(*f)).unwrap())
+            .collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]));
         let strs = ["", "a", "a\0", "aa", "b"];
         let keys: Vec<_> = strs

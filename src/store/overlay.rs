@@ -64,7 +64,10 @@ impl<'a> View<'a> {
             .range((Bound::Included(start.to_vec()), upper))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        Box::new(Merge { base: base.peekable(), staged: staged.into_iter().peekable() })
+        Box::new(Merge {
+            base: base.peekable(),
+            staged: staged.into_iter().peekable(),
+        })
     }
 
     pub fn scan_prefix(&self, prefix: &[u8]) -> KvIter<'a> {
@@ -117,15 +120,27 @@ mod tests {
     #[test]
     fn staged_writes_shadow_the_store_in_gets_and_scans() {
         let store = MemoryStore::new();
-        store.apply(vec![(vec![1], Some(vec![1])), (vec![2], Some(vec![2])), (vec![4], Some(vec![4]))]).unwrap();
+        store
+            .apply(vec![
+                (vec![1], Some(vec![1])),
+                (vec![2], Some(vec![2])),
+                (vec![4], Some(vec![4])),
+            ])
+            .unwrap();
         let mut ov = Overlay::default();
         ov.delete(vec![2]);
         ov.put(vec![3], vec![3]);
         ov.put(vec![4], vec![40]);
-        let view = View { store: &store, overlay: &ov };
+        let view = View {
+            store: &store,
+            overlay: &ov,
+        };
         assert_eq!(view.get(&[2]).unwrap(), None);
         let all: Vec<_> = view.scan(&[0], None).map(|r| r.unwrap()).collect();
-        assert_eq!(all, vec![(vec![1], vec![1]), (vec![3], vec![3]), (vec![4], vec![40])]);
+        assert_eq!(
+            all,
+            vec![(vec![1], vec![1]), (vec![3], vec![3]), (vec![4], vec![40])]
+        );
         let some: Vec<_> = view.scan(&[2], Some(&[4])).map(|r| r.unwrap().0).collect();
         assert_eq!(some, vec![vec![3]]);
     }

@@ -21,11 +21,21 @@ pub struct Cancel {
 impl Cancel {
     pub fn check(&self) -> Result<(), Error> {
         if self.flag.load(Ordering::Relaxed) {
-            return Err(Error::new(ErrorKind::Cancelled, "", Phase::Runtime, "query cancelled"));
+            return Err(Error::new(
+                ErrorKind::Cancelled,
+                "",
+                Phase::Runtime,
+                "query cancelled",
+            ));
         }
         if let Some(d) = self.deadline {
             if Instant::now() >= d {
-                return Err(Error::new(ErrorKind::Timeout, "", Phase::Runtime, "query stopped: it ran longer than the timeout"));
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    "",
+                    Phase::Runtime,
+                    "query stopped: it ran longer than the timeout",
+                ));
             }
         }
         Ok(())
@@ -45,13 +55,21 @@ pub struct Ctx<'a, 'g> {
 
 impl<'a, 'g> Ctx<'a, 'g> {
     pub fn new(tx: Tx<'g>, params: &'a BTreeMap<String, Value>, cancel: &'a Cancel) -> Self {
-        Ctx { tx, params, stats: Stats::default(), cancel, deleted_nodes: HashSet::new(), deleted_rels: HashSet::new(), ticks: 0 }
+        Ctx {
+            tx,
+            params,
+            stats: Stats::default(),
+            cancel,
+            deleted_nodes: HashSet::new(),
+            deleted_rels: HashSet::new(),
+            ticks: 0,
+        }
     }
 
     /// Cheap enough for inner loops: looks at the clock every 1024 calls.
     pub fn tick(&mut self) -> Result<(), Error> {
         self.ticks = self.ticks.wrapping_add(1);
-        if self.ticks % 1024 == 0 {
+        if self.ticks.is_multiple_of(1024) {
             self.cancel.check()?;
         }
         Ok(())
@@ -60,14 +78,22 @@ impl<'a, 'g> Ctx<'a, 'g> {
     pub fn node(&self, id: NodeId) -> Result<NodeRecord, Error> {
         match self.tx.node(id)? {
             Some(r) => Ok(r),
-            None => Err(Error::runtime(ErrorKind::EntityNotFound, "DeletedEntityAccess", format!("node {id} has been deleted"))),
+            None => Err(Error::runtime(
+                ErrorKind::EntityNotFound,
+                "DeletedEntityAccess",
+                format!("node {id} has been deleted"),
+            )),
         }
     }
 
     pub fn rel(&self, id: RelId) -> Result<RelRecord, Error> {
         match self.tx.rel(id)? {
             Some(r) => Ok(r),
-            None => Err(Error::runtime(ErrorKind::EntityNotFound, "DeletedEntityAccess", format!("relationship {id} has been deleted"))),
+            None => Err(Error::runtime(
+                ErrorKind::EntityNotFound,
+                "DeletedEntityAccess",
+                format!("relationship {id} has been deleted"),
+            )),
         }
     }
 
@@ -88,6 +114,9 @@ impl<'a, 'g> Ctx<'a, 'g> {
     }
 
     pub fn props_map(&self, props: &[(u32, Value)]) -> BTreeMap<String, Value> {
-        props.iter().map(|(k, v)| (self.key_name(*k), v.clone())).collect()
+        props
+            .iter()
+            .map(|(k, v)| (self.key_name(*k), v.clone()))
+            .collect()
     }
 }

@@ -24,7 +24,12 @@ pub struct Env<'r> {
 
 impl<'r> Env<'r> {
     pub fn new(names: &'r [String], row: &'r [Value]) -> Self {
-        Env { names, row, outer: None, aggs: None }
+        Env {
+            names,
+            row,
+            outer: None,
+            aggs: None,
+        }
     }
 
     pub fn lookup(&self, name: &str) -> Option<&Value> {
@@ -46,7 +51,10 @@ pub fn truthy(v: &Value) -> Result<Option<bool>, Error> {
     match v {
         Value::Bool(b) => Ok(Some(*b)),
         Value::Null => Ok(None),
-        other => Err(type_error(format!("expected a boolean, got {}", other.type_name()))),
+        other => Err(type_error(format!(
+            "expected a boolean, got {}",
+            other.type_name()
+        ))),
     }
 }
 
@@ -63,16 +71,32 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
         ExprKind::String(s) => Value::String(s.clone()),
         ExprKind::Parameter(p) => match ctx.params.get(p) {
             Some(v) => v.clone(),
-            None => return Err(Error::runtime(ErrorKind::ParameterMissing, "MissingParameter", format!("parameter ${p} is not given"))),
+            None => {
+                return Err(Error::runtime(
+                    ErrorKind::ParameterMissing,
+                    "MissingParameter",
+                    format!("parameter ${p} is not given"),
+                ))
+            }
         },
         ExprKind::Variable(name) => match env.lookup(name) {
             Some(v) => v.clone(),
             None => {
-                return Err(Error::new(ErrorKind::SyntaxError, "UndefinedVariable", crate::error::Phase::Compile, format!("variable `{name}` is not defined")))
+                return Err(Error::new(
+                    ErrorKind::SyntaxError,
+                    "UndefinedVariable",
+                    crate::error::Phase::Compile,
+                    format!("variable `{name}` is not defined"),
+                ))
             }
         },
         ExprKind::Actor(name) => Value::Node(pattern::resolve_actor(ctx, name)?),
-        ExprKind::List(items) => Value::List(items.iter().map(|i| eval(i, env, ctx)).collect::<Result<_, _>>()?),
+        ExprKind::List(items) => Value::List(
+            items
+                .iter()
+                .map(|i| eval(i, env, ctx))
+                .collect::<Result<_, _>>()?,
+        ),
         ExprKind::Map(entries) => {
             let mut m = BTreeMap::new();
             for (k, v) in entries {
@@ -105,12 +129,26 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
                 },
                 UnaryOp::Pos => match v {
                     Value::Int(_) | Value::Float(_) | Value::Estimate(_) | Value::Null => v,
-                    o => return Err(type_error(format!("cannot apply unary + to {}", o.type_name()))),
+                    o => {
+                        return Err(type_error(format!(
+                            "cannot apply unary + to {}",
+                            o.type_name()
+                        )))
+                    }
                 },
                 UnaryOp::Neg => match v {
-                    Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(|| Error::runtime(ErrorKind::ArgumentError, "NumberOutOfRange", "integer overflow"))?),
+                    Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(|| {
+                        Error::runtime(
+                            ErrorKind::ArgumentError,
+                            "NumberOutOfRange",
+                            "integer overflow",
+                        )
+                    })?),
                     Value::Float(f) => Value::Float(-f),
-                    Value::Estimate(x) => Value::Estimate(crate::value::Estimate { lo: -x.hi, hi: -x.lo }),
+                    Value::Estimate(x) => Value::Estimate(crate::value::Estimate {
+                        lo: -x.hi,
+                        hi: -x.lo,
+                    }),
                     Value::Null => Value::Null,
                     o => return Err(type_error(format!("cannot negate {}", o.type_name()))),
                 },
@@ -127,16 +165,35 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
                 Value::Null => Value::Null,
                 Value::Node(id) => {
                     let rec = ctx.node(id)?;
-                    let all = labels.iter().all(|l| ctx.tx.catalog().id(crate::store::catalog::NameKind::Label, &l.name).is_some_and(|lid| rec.labels.contains(&lid)));
+                    let all = labels.iter().all(|l| {
+                        ctx.tx
+                            .catalog()
+                            .id(crate::store::catalog::NameKind::Label, &l.name)
+                            .is_some_and(|lid| rec.labels.contains(&lid))
+                    });
                     Value::Bool(all)
                 }
-                o => return Err(type_error(format!("cannot check labels of {}", o.type_name()))),
+                o => {
+                    return Err(type_error(format!(
+                        "cannot check labels of {}",
+                        o.type_name()
+                    )))
+                }
             }
         }
-        ExprKind::Function { name, distinct, args } => {
+        ExprKind::Function {
+            name,
+            distinct,
+            args,
+        } => {
             if functions::is_aggregate(name) {
                 return env.agg(e).cloned().ok_or_else(|| {
-                    Error::compile(ErrorKind::SyntaxError, "InvalidAggregation", format!("aggregate {name}(...) is not allowed here"), e.span)
+                    Error::compile(
+                        ErrorKind::SyntaxError,
+                        "InvalidAggregation",
+                        format!("aggregate {name}(...) is not allowed here"),
+                        e.span,
+                    )
                 });
             }
             let _ = distinct;
@@ -147,9 +204,20 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             functions::call(ctx, name, vals)?
         }
         ExprKind::CountStar => {
-            return env.agg(e).cloned().ok_or_else(|| Error::compile(ErrorKind::SyntaxError, "InvalidAggregation", "count(*) is not allowed here", e.span));
+            return env.agg(e).cloned().ok_or_else(|| {
+                Error::compile(
+                    ErrorKind::SyntaxError,
+                    "InvalidAggregation",
+                    "count(*) is not allowed here",
+                    e.span,
+                )
+            });
         }
-        ExprKind::Case { operand, whens, else_ } => {
+        ExprKind::Case {
+            operand,
+            whens,
+            else_,
+        } => {
             let subject = operand.as_ref().map(|o| eval(o, env, ctx)).transpose()?;
             for (w, t) in whens {
                 let c = eval(w, env, ctx)?;
@@ -166,18 +234,33 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
                 None => Value::Null,
             }
         }
-        ExprKind::ListComprehension { variable, list, predicate, map } => {
+        ExprKind::ListComprehension {
+            variable,
+            list,
+            predicate,
+            map,
+        } => {
             let l = eval(list, env, ctx)?;
             let items = match l {
                 Value::Null => return Ok(Value::Null),
                 Value::List(items) => items,
-                o => return Err(type_error(format!("expected a list, got {}", o.type_name()))),
+                o => {
+                    return Err(type_error(format!(
+                        "expected a list, got {}",
+                        o.type_name()
+                    )))
+                }
             };
             let names = [variable.name.clone()];
             let mut out = Vec::new();
             for item in items {
                 let row = [item];
-                let inner = Env { names: &names, row: &row, outer: Some(env), aggs: None };
+                let inner = Env {
+                    names: &names,
+                    row: &row,
+                    outer: Some(env),
+                    aggs: None,
+                };
                 if let Some(p) = predicate {
                     if truthy(&eval(p, &inner, ctx)?)? != Some(true) {
                         continue;
@@ -190,18 +273,33 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             }
             Value::List(out)
         }
-        ExprKind::Quantifier { kind, variable, list, predicate } => {
+        ExprKind::Quantifier {
+            kind,
+            variable,
+            list,
+            predicate,
+        } => {
             let l = eval(list, env, ctx)?;
             let items = match l {
                 Value::Null => return Ok(Value::Null),
                 Value::List(items) => items,
-                o => return Err(type_error(format!("expected a list, got {}", o.type_name()))),
+                o => {
+                    return Err(type_error(format!(
+                        "expected a list, got {}",
+                        o.type_name()
+                    )))
+                }
             };
             let names = [variable.name.clone()];
             let (mut trues, mut nulls) = (0usize, 0usize);
             for item in items.iter() {
                 let row = [item.clone()];
-                let inner = Env { names: &names, row: &row, outer: Some(env), aggs: None };
+                let inner = Env {
+                    names: &names,
+                    row: &row,
+                    outer: Some(env),
+                    aggs: None,
+                };
                 let r = match predicate {
                     Some(p) => truthy(&eval(p, &inner, ctx)?)?,
                     None => truthy(&row[0])?,
@@ -215,35 +313,93 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             let n = items.len();
             let falses = n - trues - nulls;
             let r = match kind {
-                Quantifier::All => if falses > 0 { Some(false) } else if nulls > 0 { None } else { Some(true) },
-                Quantifier::Any => if trues > 0 { Some(true) } else if nulls > 0 { None } else { Some(false) },
-                Quantifier::None => if trues > 0 { Some(false) } else if nulls > 0 { None } else { Some(true) },
-                Quantifier::Single => if trues > 1 { Some(false) } else if nulls > 0 { None } else { Some(trues == 1) },
+                Quantifier::All => {
+                    if falses > 0 {
+                        Some(false)
+                    } else if nulls > 0 {
+                        None
+                    } else {
+                        Some(true)
+                    }
+                }
+                Quantifier::Any => {
+                    if trues > 0 {
+                        Some(true)
+                    } else if nulls > 0 {
+                        None
+                    } else {
+                        Some(false)
+                    }
+                }
+                Quantifier::None => {
+                    if trues > 0 {
+                        Some(false)
+                    } else if nulls > 0 {
+                        None
+                    } else {
+                        Some(true)
+                    }
+                }
+                Quantifier::Single => {
+                    if trues > 1 {
+                        Some(false)
+                    } else if nulls > 0 {
+                        None
+                    } else {
+                        Some(trues == 1)
+                    }
+                }
             };
             r.map(Value::Bool).unwrap_or(Value::Null)
         }
-        ExprKind::Reduce { accumulator, init, variable, list, expr } => {
+        ExprKind::Reduce {
+            accumulator,
+            init,
+            variable,
+            list,
+            expr,
+        } => {
             let mut acc = eval(init, env, ctx)?;
             let l = eval(list, env, ctx)?;
             let items = match l {
                 Value::Null => return Ok(Value::Null),
                 Value::List(items) => items,
-                o => return Err(type_error(format!("expected a list, got {}", o.type_name()))),
+                o => {
+                    return Err(type_error(format!(
+                        "expected a list, got {}",
+                        o.type_name()
+                    )))
+                }
             };
             let names = [accumulator.name.clone(), variable.name.clone()];
             for item in items {
                 let row = [acc, item];
-                let inner = Env { names: &names, row: &row, outer: Some(env), aggs: None };
+                let inner = Env {
+                    names: &names,
+                    row: &row,
+                    outer: Some(env),
+                    aggs: None,
+                };
                 acc = eval(expr, &inner, ctx)?;
             }
             acc
         }
         ExprKind::PatternPredicate(element) => Value::Bool(pattern::exists(ctx, env, element)?),
-        ExprKind::PatternComprehension { variable, pattern: element, predicate, map } => {
+        ExprKind::PatternComprehension {
+            variable,
+            pattern: element,
+            predicate,
+            map,
+        } => {
             let rows = pattern::comprehension_rows(ctx, env, variable.as_ref(), element)?;
             let mut out = Vec::new();
             for (names, row) in rows {
-                let inner = Env { names: &names, row: &row, outer: Some(env), aggs: None };
+                let inner = Env {
+                    names: &names,
+                    row: &row,
+                    outer: Some(env),
+                    aggs: None,
+                };
                 if let Some(p) = predicate {
                     if truthy(&eval(p, &inner, ctx)?)? != Some(true) {
                         continue;
@@ -253,11 +409,19 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             }
             Value::List(out)
         }
-        ExprKind::ShortestPathExpr { all, element } => pattern::shortest_expr(ctx, env, element, *all)?,
+        ExprKind::ShortestPathExpr { all, element } => {
+            pattern::shortest_expr(ctx, env, element, *all)?
+        }
     })
 }
 
-fn binary(op: BinaryOp, a: &Expr, b: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, Error> {
+fn binary(
+    op: BinaryOp,
+    a: &Expr,
+    b: &Expr,
+    env: &Env<'_>,
+    ctx: &mut Ctx<'_, '_>,
+) -> Result<Value, Error> {
     use BinaryOp::*;
     if matches!(op, And | Or | Xor) {
         let x = truthy(&eval(a, env, ctx)?)?;
@@ -299,7 +463,9 @@ fn binary(op: BinaryOp, a: &Expr, b: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>
     };
     Ok(match op {
         Eq => ops::equals(&x, &y).map(Value::Bool).unwrap_or(Value::Null),
-        Ne => ops::equals(&x, &y).map(|b| Value::Bool(!b)).unwrap_or(Value::Null),
+        Ne => ops::equals(&x, &y)
+            .map(|b| Value::Bool(!b))
+            .unwrap_or(Value::Null),
         Lt => cmp(|o| o.is_lt()),
         Le => cmp(|o| o.is_le()),
         Gt => cmp(|o| o.is_gt()),
@@ -327,7 +493,12 @@ fn binary(op: BinaryOp, a: &Expr, b: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>
                     Value::Bool(false)
                 }
             }
-            o => return Err(type_error(format!("IN expects a list, got {}", o.type_name()))),
+            o => {
+                return Err(type_error(format!(
+                    "IN expects a list, got {}",
+                    o.type_name()
+                )))
+            }
         },
         StartsWith | EndsWith | Contains => match (&x, &y) {
             (Value::String(s), Value::String(t)) => Value::Bool(match op {
@@ -374,7 +545,12 @@ pub fn property(ctx: &Ctx<'_, '_>, target: &Value, key: &str) -> Result<Value, E
             "hi" => Value::Float(e.hi),
             _ => Value::Null,
         },
-        o => return Err(type_error(format!("cannot read property `{key}` of {}", o.type_name()))),
+        o => {
+            return Err(type_error(format!(
+                "cannot read property `{key}` of {}",
+                o.type_name()
+            )))
+        }
     })
 }
 
@@ -392,9 +568,18 @@ fn index_value(ctx: &Ctx<'_, '_>, t: &Value, i: &Value) -> Result<Value, Error> 
         }
         (Value::Map(_) | Value::Node(_) | Value::Rel(_), Value::String(k)) => property(ctx, t, k)?,
         (Value::Map(_) | Value::Node(_) | Value::Rel(_), o) => {
-            return Err(Error::runtime(ErrorKind::TypeError, "MapElementAccessByNonString", format!("map keys are strings, got {}", o.type_name())))
+            return Err(Error::runtime(
+                ErrorKind::TypeError,
+                "MapElementAccessByNonString",
+                format!("map keys are strings, got {}", o.type_name()),
+            ))
         }
-        (Value::List(_), o) => return Err(type_error(format!("list index must be an integer, got {}", o.type_name()))),
+        (Value::List(_), o) => {
+            return Err(type_error(format!(
+                "list index must be an integer, got {}",
+                o.type_name()
+            )))
+        }
         (o, _) => return Err(type_error(format!("cannot index into {}", o.type_name()))),
     })
 }
@@ -411,10 +596,15 @@ fn slice(t: &Value, from: Option<Value>, to: Option<Value>) -> Result<Value, Err
             None => Ok(Some(default)),
             Some(Value::Null) => Ok(None),
             Some(Value::Int(i)) => Ok(Some(if i < 0 { (n + i).max(0) } else { i.min(n) })),
-            Some(o) => Err(type_error(format!("slice bounds must be integers, got {}", o.type_name()))),
+            Some(o) => Err(type_error(format!(
+                "slice bounds must be integers, got {}",
+                o.type_name()
+            ))),
         }
     };
-    let (Some(f), Some(t)) = (bound(from, 0)?, bound(to, n)?) else { return Ok(Value::Null) };
+    let (Some(f), Some(t)) = (bound(from, 0)?, bound(to, n)?) else {
+        return Ok(Value::Null);
+    };
     if f >= t {
         return Ok(Value::List(vec![]));
     }

@@ -16,16 +16,61 @@ pub fn is_aggregate(name: &str) -> bool {
 /// Every scalar function with its accepted argument counts, for compile-time checks
 /// and REPL completion.
 pub const SCALARS: &[(&str, usize, usize)] = &[
-    ("id", 1, 1), ("labels", 1, 1), ("type", 1, 1), ("properties", 1, 1), ("keys", 1, 1),
-    ("length", 1, 1), ("nodes", 1, 1), ("relationships", 1, 1), ("startnode", 1, 1), ("endnode", 1, 1),
-    ("size", 1, 1), ("head", 1, 1), ("last", 1, 1), ("tail", 1, 1), ("reverse", 1, 1), ("range", 2, 3),
-    ("coalesce", 1, usize::MAX), ("tostring", 1, 1), ("tointeger", 1, 1), ("tofloat", 1, 1), ("toboolean", 1, 1),
-    ("toupper", 1, 1), ("tolower", 1, 1), ("trim", 1, 1), ("ltrim", 1, 1), ("rtrim", 1, 1), ("split", 2, 2),
-    ("substring", 2, 3), ("replace", 3, 3), ("left", 2, 2), ("right", 2, 2), ("abs", 1, 1), ("ceil", 1, 1),
-    ("floor", 1, 1), ("round", 1, 1), ("sign", 1, 1), ("sqrt", 1, 1), ("exp", 1, 1), ("log", 1, 1),
-    ("log10", 1, 1), ("rand", 0, 0), ("pi", 0, 0), ("e", 0, 0), ("sin", 1, 1), ("cos", 1, 1), ("tan", 1, 1),
-    ("exists", 1, 1), ("date", 1, 1), ("estimate", 2, 2), ("lo", 1, 1), ("hi", 1, 1), ("confidence", 1, 1),
-    ("sources", 1, 1), ("weakest", 1, 1), ("timestamp", 0, 0),
+    ("id", 1, 1),
+    ("labels", 1, 1),
+    ("type", 1, 1),
+    ("properties", 1, 1),
+    ("keys", 1, 1),
+    ("length", 1, 1),
+    ("nodes", 1, 1),
+    ("relationships", 1, 1),
+    ("startnode", 1, 1),
+    ("endnode", 1, 1),
+    ("size", 1, 1),
+    ("head", 1, 1),
+    ("last", 1, 1),
+    ("tail", 1, 1),
+    ("reverse", 1, 1),
+    ("range", 2, 3),
+    ("coalesce", 1, usize::MAX),
+    ("tostring", 1, 1),
+    ("tointeger", 1, 1),
+    ("tofloat", 1, 1),
+    ("toboolean", 1, 1),
+    ("toupper", 1, 1),
+    ("tolower", 1, 1),
+    ("trim", 1, 1),
+    ("ltrim", 1, 1),
+    ("rtrim", 1, 1),
+    ("split", 2, 2),
+    ("substring", 2, 3),
+    ("replace", 3, 3),
+    ("left", 2, 2),
+    ("right", 2, 2),
+    ("abs", 1, 1),
+    ("ceil", 1, 1),
+    ("floor", 1, 1),
+    ("round", 1, 1),
+    ("sign", 1, 1),
+    ("sqrt", 1, 1),
+    ("exp", 1, 1),
+    ("log", 1, 1),
+    ("log10", 1, 1),
+    ("rand", 0, 0),
+    ("pi", 0, 0),
+    ("e", 0, 0),
+    ("sin", 1, 1),
+    ("cos", 1, 1),
+    ("tan", 1, 1),
+    ("exists", 1, 1),
+    ("date", 1, 1),
+    ("estimate", 2, 2),
+    ("lo", 1, 1),
+    ("hi", 1, 1),
+    ("confidence", 1, 1),
+    ("sources", 1, 1),
+    ("weakest", 1, 1),
+    ("timestamp", 0, 0),
 ];
 
 pub fn arity(name: &str) -> Option<(usize, usize)> {
@@ -33,7 +78,10 @@ pub fn arity(name: &str) -> Option<(usize, usize)> {
     if is_aggregate(&lower) {
         return Some((1, 1));
     }
-    SCALARS.iter().find(|(n, _, _)| *n == lower).map(|(_, lo, hi)| (*lo, *hi))
+    SCALARS
+        .iter()
+        .find(|(n, _, _)| *n == lower)
+        .map(|(_, lo, hi)| (*lo, *hi))
 }
 
 fn arg_error(name: &str, v: &Value) -> Error {
@@ -44,7 +92,10 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
     let lower = name.to_ascii_lowercase();
     let a0 = args.first().cloned().unwrap_or(Value::Null);
     // Most functions return null for a null argument.
-    let null_in = !matches!(lower.as_str(), "coalesce" | "exists" | "rand" | "pi" | "e" | "timestamp") && a0.is_null();
+    let null_in = !matches!(
+        lower.as_str(),
+        "coalesce" | "exists" | "rand" | "pi" | "e" | "timestamp"
+    ) && a0.is_null();
     if null_in && lower != "size" {
         return Ok(Value::Null);
     }
@@ -56,7 +107,12 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
         "labels" => match a0 {
             Value::Node(i) => {
                 let rec = ctx.node(i)?;
-                Value::List(rec.labels.iter().map(|l| Value::String(ctx.label_name(*l))).collect())
+                Value::List(
+                    rec.labels
+                        .iter()
+                        .map(|l| Value::String(ctx.label_name(*l)))
+                        .collect(),
+                )
             }
             o => return Err(arg_error(name, &o)),
         },
@@ -71,8 +127,20 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             o => return Err(arg_error(name, &o)),
         },
         "keys" => match a0 {
-            Value::Node(i) => Value::List(ctx.node(i)?.props.iter().map(|(k, _)| Value::String(ctx.key_name(*k))).collect()),
-            Value::Rel(i) => Value::List(ctx.rel(i)?.props.iter().map(|(k, _)| Value::String(ctx.key_name(*k))).collect()),
+            Value::Node(i) => Value::List(
+                ctx.node(i)?
+                    .props
+                    .iter()
+                    .map(|(k, _)| Value::String(ctx.key_name(*k)))
+                    .collect(),
+            ),
+            Value::Rel(i) => Value::List(
+                ctx.rel(i)?
+                    .props
+                    .iter()
+                    .map(|(k, _)| Value::String(ctx.key_name(*k)))
+                    .collect(),
+            ),
             Value::Map(m) => Value::List(m.keys().map(|k| Value::String(k.clone())).collect()),
             o => return Err(arg_error(name, &o)),
         },
@@ -104,7 +172,10 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             }
             o => return Err(arg_error(name, &o)),
         },
-        "head" => list_arg(name, a0)?.into_iter().next().unwrap_or(Value::Null),
+        "head" => list_arg(name, a0)?
+            .into_iter()
+            .next()
+            .unwrap_or(Value::Null),
         "last" => list_arg(name, a0)?.pop().unwrap_or(Value::Null),
         "tail" => Value::List(list_arg(name, a0)?.into_iter().skip(1).collect()),
         "reverse" => match a0 {
@@ -123,15 +194,34 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
                 None => 1,
             };
             if step == 0 {
-                return Err(Error::runtime(ErrorKind::ArgumentError, "NumberOutOfRange", "range() step must not be zero"));
+                return Err(Error::runtime(
+                    ErrorKind::ArgumentError,
+                    "NumberOutOfRange",
+                    "range() step must not be zero",
+                ));
             }
-            let count = if (step > 0 && hi < lo) || (step < 0 && hi > lo) { 0 } else { ((hi as i128 - lo as i128) / step as i128 + 1) as u128 };
+            let count = if (step > 0 && hi < lo) || (step < 0 && hi > lo) {
+                0
+            } else {
+                ((hi as i128 - lo as i128) / step as i128 + 1) as u128
+            };
             if count > 10_000_000 {
-                return Err(Error::runtime(ErrorKind::ArgumentError, "NumberOutOfRange", "range() would produce more than 10,000,000 values"));
+                return Err(Error::runtime(
+                    ErrorKind::ArgumentError,
+                    "NumberOutOfRange",
+                    "range() would produce more than 10,000,000 values",
+                ));
             }
-            Value::List((0..count as i64).map(|i| Value::Int(lo + i * step)).collect())
+            Value::List(
+                (0..count as i64)
+                    .map(|i| Value::Int(lo + i * step))
+                    .collect(),
+            )
         }
-        "coalesce" => args.into_iter().find(|v| !v.is_null()).unwrap_or(Value::Null),
+        "coalesce" => args
+            .into_iter()
+            .find(|v| !v.is_null())
+            .unwrap_or(Value::Null),
         "exists" => Value::Bool(!a0.is_null()),
         "tostring" => match a0 {
             Value::String(s) => Value::String(s),
@@ -153,7 +243,16 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             }
             Value::String(s) => {
                 let t = s.trim();
-                t.parse::<i64>().ok().map(Value::Int).or_else(|| t.parse::<f64>().ok().filter(|f| f.is_finite() && f.abs() < 9.3e18).map(|f| Value::Int(f.trunc() as i64))).unwrap_or(Value::Null)
+                t.parse::<i64>()
+                    .ok()
+                    .map(Value::Int)
+                    .or_else(|| {
+                        t.parse::<f64>()
+                            .ok()
+                            .filter(|f| f.is_finite() && f.abs() < 9.3e18)
+                            .map(|f| Value::Int(f.trunc() as i64))
+                    })
+                    .unwrap_or(Value::Null)
             }
             Value::Bool(b) => Value::Int(b as i64),
             o => return Err(arg_error(name, &o)),
@@ -161,7 +260,11 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
         "tofloat" => match a0 {
             Value::Int(i) => Value::Float(i as f64),
             Value::Float(f) => Value::Float(f),
-            Value::String(s) => s.trim().parse::<f64>().map(Value::Float).unwrap_or(Value::Null),
+            Value::String(s) => s
+                .trim()
+                .parse::<f64>()
+                .map(Value::Float)
+                .unwrap_or(Value::Null),
             o => return Err(arg_error(name, &o)),
         },
         "toboolean" => match a0 {
@@ -188,7 +291,11 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             let s = str_arg(name, a0)?;
             match args.swap_remove(1) {
                 Value::Null => Value::Null,
-                Value::String(sep) => Value::List(s.split(sep.as_str()).map(|p| Value::String(p.to_string())).collect()),
+                Value::String(sep) => Value::List(
+                    s.split(sep.as_str())
+                        .map(|p| Value::String(p.to_string()))
+                        .collect(),
+                ),
                 o => return Err(arg_error(name, &o)),
             }
         }
@@ -196,20 +303,32 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             let s: Vec<char> = str_arg(name, a0)?.chars().collect();
             let start = int_arg(name, &args[1])?;
             if start < 0 {
-                return Err(Error::runtime(ErrorKind::ArgumentError, "NumberOutOfRange", "substring() start must not be negative"));
+                return Err(Error::runtime(
+                    ErrorKind::ArgumentError,
+                    "NumberOutOfRange",
+                    "substring() start must not be negative",
+                ));
             }
             let start = (start as usize).min(s.len());
             let len = match args.get(2) {
                 Some(v) => {
                     let l = int_arg(name, v)?;
                     if l < 0 {
-                        return Err(Error::runtime(ErrorKind::ArgumentError, "NumberOutOfRange", "substring() length must not be negative"));
+                        return Err(Error::runtime(
+                            ErrorKind::ArgumentError,
+                            "NumberOutOfRange",
+                            "substring() length must not be negative",
+                        ));
                     }
                     l as usize
                 }
                 None => s.len(),
             };
-            Value::String(s[start..(start.saturating_add(len)).min(s.len())].iter().collect())
+            Value::String(
+                s[start..(start.saturating_add(len)).min(s.len())]
+                    .iter()
+                    .collect(),
+            )
         }
         "replace" => {
             let s = str_arg(name, a0)?;
@@ -223,19 +342,39 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             let s: Vec<char> = str_arg(name, a0)?.chars().collect();
             let n = int_arg(name, &args[1])?;
             if n < 0 {
-                return Err(Error::runtime(ErrorKind::ArgumentError, "NumberOutOfRange", format!("{name}() length must not be negative")));
+                return Err(Error::runtime(
+                    ErrorKind::ArgumentError,
+                    "NumberOutOfRange",
+                    format!("{name}() length must not be negative"),
+                ));
             }
             let n = (n as usize).min(s.len());
-            Value::String(if lower == "left" { s[..n].iter().collect() } else { s[s.len() - n..].iter().collect() })
+            Value::String(if lower == "left" {
+                s[..n].iter().collect()
+            } else {
+                s[s.len() - n..].iter().collect()
+            })
         }
         "abs" => match a0 {
-            Value::Int(i) => Value::Int(i.checked_abs().ok_or_else(|| Error::runtime(ErrorKind::ArgumentError, "NumberOutOfRange", "integer overflow"))?),
+            Value::Int(i) => Value::Int(i.checked_abs().ok_or_else(|| {
+                Error::runtime(
+                    ErrorKind::ArgumentError,
+                    "NumberOutOfRange",
+                    "integer overflow",
+                )
+            })?),
             Value::Float(f) => Value::Float(f.abs()),
             o => return Err(arg_error(name, &o)),
         },
         "sign" => match a0 {
             Value::Int(i) => Value::Int(i.signum()),
-            Value::Float(f) => Value::Int(if f > 0.0 { 1 } else if f < 0.0 { -1 } else { 0 }),
+            Value::Float(f) => Value::Int(if f > 0.0 {
+                1
+            } else if f < 0.0 {
+                -1
+            } else {
+                0
+            }),
             o => return Err(arg_error(name, &o)),
         },
         "ceil" | "floor" | "round" | "sqrt" | "exp" | "log" | "log10" | "sin" | "cos" | "tan" => {
@@ -256,16 +395,33 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
         "rand" => Value::Float(pseudo_random()),
         "pi" => Value::Float(std::f64::consts::PI),
         "e" => Value::Float(std::f64::consts::E),
-        "timestamp" => Value::Int(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)),
+        "timestamp" => Value::Int(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0),
+        ),
         "date" => match a0 {
-            Value::String(s) => Value::Date(Date::parse(&s).ok_or_else(|| Error::runtime(ErrorKind::ArgumentError, "InvalidArgumentValue", format!("'{s}' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")))?),
+            Value::String(s) => Value::Date(Date::parse(&s).ok_or_else(|| {
+                Error::runtime(
+                    ErrorKind::ArgumentError,
+                    "InvalidArgumentValue",
+                    format!("'{s}' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"),
+                )
+            })?),
             Value::Int(y) => Value::Date(Date::year_only(y as i32)),
             Value::Date(d) => Value::Date(d),
             o => return Err(arg_error(name, &o)),
         },
         "estimate" => match (a0.as_f64(), args[1].as_f64()) {
             (Some(lo), Some(hi)) if lo <= hi => Value::Estimate(Estimate { lo, hi }),
-            (Some(_), Some(_)) => return Err(Error::runtime(ErrorKind::ArgumentError, "InvalidArgumentValue", "estimate(lo, hi) needs lo <= hi")),
+            (Some(_), Some(_)) => {
+                return Err(Error::runtime(
+                    ErrorKind::ArgumentError,
+                    "InvalidArgumentValue",
+                    "estimate(lo, hi) needs lo <= hi",
+                ))
+            }
             _ => return Err(type_error("estimate() takes two numbers")),
         },
         "lo" | "hi" => match a0 {
@@ -274,7 +430,13 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             o => return Err(arg_error(name, &o)),
         },
         "confidence" | "sources" | "weakest" => evidence(ctx, &lower, a0)?,
-        _ => return Err(Error::runtime(ErrorKind::SyntaxError, "UnknownFunction", format!("unknown function {name}()"))),
+        _ => {
+            return Err(Error::runtime(
+                ErrorKind::SyntaxError,
+                "UnknownFunction",
+                format!("unknown function {name}()"),
+            ))
+        }
     })
 }
 
@@ -283,7 +445,16 @@ fn evidence(ctx: &mut Ctx<'_, '_>, which: &str, v: Value) -> Result<Value, Error
     let rels: Vec<u64> = match v {
         Value::Path(Path { rels, .. }) => rels,
         Value::Rel(r) => vec![r],
-        Value::List(items) => items.iter().filter_map(|i| if let Value::Rel(r) = i { Some(*r) } else { None }).collect(),
+        Value::List(items) => items
+            .iter()
+            .filter_map(|i| {
+                if let Value::Rel(r) = i {
+                    Some(*r)
+                } else {
+                    None
+                }
+            })
+            .collect(),
         o => return Err(arg_error(which, &o)),
     };
     let conf_key = ctx.key_id("confidence");
@@ -293,7 +464,10 @@ fn evidence(ctx: &mut Ctx<'_, '_>, which: &str, v: Value) -> Result<Value, Error
     let mut weakest: Option<(f64, u64)> = None;
     for r in rels {
         let rec = ctx.rel(r)?;
-        let c = conf_key.and_then(|k| rec.prop(k)).and_then(|v| v.as_f64()).unwrap_or(1.0);
+        let c = conf_key
+            .and_then(|k| rec.prop(k))
+            .and_then(|v| v.as_f64())
+            .unwrap_or(1.0);
         product *= c;
         if weakest.is_none_or(|(w, _)| c < w) {
             weakest = Some((c, r));
@@ -333,11 +507,22 @@ fn int_arg(name: &str, v: &Value) -> Result<i64, Error> {
 fn pseudo_random() -> f64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0));
+    h.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0),
+    );
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 pub fn regex_match(pattern: &str, s: &str) -> Result<bool, Error> {
-    let re = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| Error::runtime(ErrorKind::ArgumentError, "InvalidArgumentValue", format!("invalid regular expression: {e}")))?;
+    let re = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
+        Error::runtime(
+            ErrorKind::ArgumentError,
+            "InvalidArgumentValue",
+            format!("invalid regular expression: {e}"),
+        )
+    })?;
     Ok(re.is_match(s))
 }

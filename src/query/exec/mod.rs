@@ -23,13 +23,22 @@ pub struct StepProfile {
     pub micros: u128,
 }
 
-pub fn run_query(ctx: &mut Ctx<'_, '_>, q: &Query, profile: &mut Vec<StepProfile>) -> Result<(Vec<String>, Rows), Error> {
+pub fn run_query(
+    ctx: &mut Ctx<'_, '_>,
+    q: &Query,
+    profile: &mut Vec<StepProfile>,
+) -> Result<(Vec<String>, Rows), Error> {
     let (cols, mut rows) = run_single(ctx, &q.first, profile)?;
     let mut all_distinct = false;
     for u in &q.unions {
         let (c2, r2) = run_single(ctx, &u.query, profile)?;
         if c2 != cols {
-            return Err(Error::compile(ErrorKind::SyntaxError, "DifferentColumnsInUnion", "all parts of a UNION must return the same columns", u.span));
+            return Err(Error::compile(
+                ErrorKind::SyntaxError,
+                "DifferentColumnsInUnion",
+                "all parts of a UNION must return the same columns",
+                u.span,
+            ));
         }
         rows.extend(r2);
         if !u.all {
@@ -52,7 +61,12 @@ pub fn run_query(ctx: &mut Ctx<'_, '_>, q: &Query, profile: &mut Vec<StepProfile
 
 fn describe(c: &Clause) -> String {
     match c {
-        Clause::Match(m) => format!("{}Match ({} pattern part{})", if m.optional { "Optional" } else { "" }, m.pattern.len(), if m.pattern.len() == 1 { "" } else { "s" }),
+        Clause::Match(m) => format!(
+            "{}Match ({} pattern part{})",
+            if m.optional { "Optional" } else { "" },
+            m.pattern.len(),
+            if m.pattern.len() == 1 { "" } else { "s" }
+        ),
         Clause::Unwind(u) => format!("Unwind AS {}", u.variable.name),
         Clause::With(_) => "With (projection)".into(),
         Clause::Return(_) => "Return (projection)".into(),
@@ -60,12 +74,22 @@ fn describe(c: &Clause) -> String {
         Clause::Merge(_) => "Merge".into(),
         Clause::Set(_) => "Set".into(),
         Clause::Remove(_) => "Remove".into(),
-        Clause::Delete(d) => if d.detach { "DetachDelete".into() } else { "Delete".into() },
+        Clause::Delete(d) => {
+            if d.detach {
+                "DetachDelete".into()
+            } else {
+                "Delete".into()
+            }
+        }
         Clause::Call(c) => format!("Call {}", c.procedure.join(".")),
     }
 }
 
-fn run_single(ctx: &mut Ctx<'_, '_>, q: &SingleQuery, profile: &mut Vec<StepProfile>) -> Result<(Vec<String>, Rows), Error> {
+fn run_single(
+    ctx: &mut Ctx<'_, '_>,
+    q: &SingleQuery,
+    profile: &mut Vec<StepProfile>,
+) -> Result<(Vec<String>, Rows), Error> {
     let mut names: Vec<String> = Vec::new();
     let mut rows: Rows = vec![vec![]];
     let mut returned: Option<Vec<String>> = None;
@@ -84,7 +108,8 @@ fn run_single(ctx: &mut Ctx<'_, '_>, q: &SingleQuery, profile: &mut Vec<StepProf
                 };
                 let mut out = Vec::new();
                 for row in &rows {
-                    let matched = pattern::match_row(ctx, &names, row, &m.pattern, &new, &conj, as_of, None)?;
+                    let matched =
+                        pattern::match_row(ctx, &names, row, &m.pattern, &new, &conj, as_of, None)?;
                     if matched.is_empty() && m.optional {
                         let mut r = row.clone();
                         r.extend(std::iter::repeat_n(Value::Null, new.len()));
@@ -149,7 +174,8 @@ fn run_single(ctx: &mut Ctx<'_, '_>, q: &SingleQuery, profile: &mut Vec<StepProf
                 let new = pattern::new_variables(parts, &names);
                 let mut out = Vec::new();
                 for row in rows {
-                    let matched = pattern::match_row(ctx, &names, &row, parts, &new, &[], None, None)?;
+                    let matched =
+                        pattern::match_row(ctx, &names, &row, parts, &new, &[], None, None)?;
                     let mut all = names.clone();
                     all.extend(new.iter().cloned());
                     if matched.is_empty() {
@@ -157,7 +183,15 @@ fn run_single(ctx: &mut Ctx<'_, '_>, q: &SingleQuery, profile: &mut Vec<StepProf
                         let mut r = row.clone();
                         write::create_pattern(ctx, &mut n, &mut r, parts)?;
                         // Reorder to the canonical column order.
-                        let r2: Vec<Value> = all.iter().map(|name| n.iter().rposition(|x| x == name).map(|i| r[i].clone()).unwrap_or(Value::Null)).collect();
+                        let r2: Vec<Value> = all
+                            .iter()
+                            .map(|name| {
+                                n.iter()
+                                    .rposition(|x| x == name)
+                                    .map(|i| r[i].clone())
+                                    .unwrap_or(Value::Null)
+                            })
+                            .collect();
                         write::set_items(ctx, &all, &r2, &mg.on_create)?;
                         out.push(r2);
                     } else {
@@ -184,15 +218,25 @@ fn run_single(ctx: &mut Ctx<'_, '_>, q: &SingleQuery, profile: &mut Vec<StepProf
                 for row in &rows {
                     for e in &d.exprs {
                         let v = eval(e, &Env::new(&names, row), ctx)?;
-                        write::delete_value(ctx, &v, d.detach).map_err(|err| err.with_span(e.span))?;
+                        write::delete_value(ctx, &v, d.detach)
+                            .map_err(|err| err.with_span(e.span))?;
                     }
                 }
             }
             Clause::Call(c) => {
-                return Err(Error::compile(ErrorKind::ProcedureError, "ProcedureNotFound", format!("there is no procedure {}", c.procedure.join(".")), c.span));
+                return Err(Error::compile(
+                    ErrorKind::ProcedureError,
+                    "ProcedureNotFound",
+                    format!("there is no procedure {}", c.procedure.join(".")),
+                    c.span,
+                ));
             }
         }
-        profile.push(StepProfile { operator: describe(clause), rows: rows.len(), micros: started.elapsed().as_micros() });
+        profile.push(StepProfile {
+            operator: describe(clause),
+            rows: rows.len(),
+            micros: started.elapsed().as_micros(),
+        });
     }
     match returned {
         Some(cols) => Ok((cols, rows)),

@@ -20,7 +20,10 @@ pub fn equals(a: &Value, b: &Value) -> Option<bool> {
             Some(x == y)
         }
         (Estimate(_), _) | (_, Estimate(_)) => match compare(a, b)? {
-            Ordering::Equal => bounds(a).zip(bounds(b)).map(|(x, y)| x.0 == x.1 && y.0 == y.1).and_then(|exact| if exact { Some(true) } else { None }),
+            Ordering::Equal => bounds(a)
+                .zip(bounds(b))
+                .map(|(x, y)| x.0 == x.1 && y.0 == y.1)
+                .and_then(|exact| if exact { Some(true) } else { None }),
             _ => Some(false),
         },
         (Bool(x), Bool(y)) => Some(x == y),
@@ -191,11 +194,21 @@ pub fn order(a: &Value, b: &Value) -> Ordering {
 pub fn same_group(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
-            let (x, y) = (a.as_f64().unwrap_or(f64::NAN), b.as_f64().unwrap_or(f64::NAN));
+            let (x, y) = (
+                a.as_f64().unwrap_or(f64::NAN),
+                b.as_f64().unwrap_or(f64::NAN),
+            );
             x == y || (x.is_nan() && y.is_nan())
         }
-        (Value::List(x), Value::List(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_group(p, q)),
-        (Value::Map(x), Value::Map(y)) => x.len() == y.len() && x.iter().zip(y).all(|((k1, v1), (k2, v2))| k1 == k2 && same_group(v1, v2)),
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_group(p, q))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((k1, v1), (k2, v2))| k1 == k2 && same_group(v1, v2))
+        }
         _ => order(a, b) == Ordering::Equal,
     }
 }
@@ -268,7 +281,11 @@ fn est_value(lo: f64, hi: f64) -> Value {
 }
 
 fn overflow() -> Error {
-    Error::runtime(ErrorKind::ArgumentError, "NumberOutOfRange", "integer overflow")
+    Error::runtime(
+        ErrorKind::ArgumentError,
+        "NumberOutOfRange",
+        "integer overflow",
+    )
 }
 
 pub fn add(a: &Value, b: &Value) -> Result<Value, Error> {
@@ -276,9 +293,14 @@ pub fn add(a: &Value, b: &Value) -> Result<Value, Error> {
     Ok(match (a, b) {
         (Null, _) | (_, Null) => Null,
         (Int(x), Int(y)) => Int(x.checked_add(*y).ok_or_else(overflow)?),
-        (Int(_) | Float(_), Int(_) | Float(_)) => Float(a.as_f64().unwrap_or(0.0) + b.as_f64().unwrap_or(0.0)),
+        (Int(_) | Float(_), Int(_) | Float(_)) => {
+            Float(a.as_f64().unwrap_or(0.0) + b.as_f64().unwrap_or(0.0))
+        }
         (Estimate(_), Int(_) | Float(_) | Estimate(_)) | (Int(_) | Float(_), Estimate(_)) => {
-            let (x, y) = (est(a).unwrap_or(crate::value::Estimate { lo: 0.0, hi: 0.0 }), est(b).unwrap_or(crate::value::Estimate { lo: 0.0, hi: 0.0 }));
+            let (x, y) = (
+                est(a).unwrap_or(crate::value::Estimate { lo: 0.0, hi: 0.0 }),
+                est(b).unwrap_or(crate::value::Estimate { lo: 0.0, hi: 0.0 }),
+            );
             est_value(x.lo + y.lo, x.hi + y.hi)
         }
         (String(x), String(y)) => String(format!("{x}{y}")),
@@ -295,7 +317,13 @@ pub fn add(a: &Value, b: &Value) -> Result<Value, Error> {
         }
         (String(x), Int(_) | Float(_)) => String(format!("{x}{}", display_number(b))),
         (Int(_) | Float(_), String(y)) => String(format!("{}{y}", display_number(a))),
-        _ => return Err(type_error(format!("cannot add {} and {}", a.type_name(), b.type_name()))),
+        _ => {
+            return Err(type_error(format!(
+                "cannot add {} and {}",
+                a.type_name(),
+                b.type_name()
+            )))
+        }
     })
 }
 
@@ -318,13 +346,21 @@ pub fn arith(op: char, a: &Value, b: &Value) -> Result<Value, Error> {
             '*' => Int(x.checked_mul(*y).ok_or_else(overflow)?),
             '/' => {
                 if *y == 0 {
-                    return Err(Error::runtime(ErrorKind::ArgumentError, "DivisionByZero", "division by zero"));
+                    return Err(Error::runtime(
+                        ErrorKind::ArgumentError,
+                        "DivisionByZero",
+                        "division by zero",
+                    ));
                 }
                 Int(x.checked_div(*y).ok_or_else(overflow)?)
             }
             '%' => {
                 if *y == 0 {
-                    return Err(Error::runtime(ErrorKind::ArgumentError, "DivisionByZero", "division by zero"));
+                    return Err(Error::runtime(
+                        ErrorKind::ArgumentError,
+                        "DivisionByZero",
+                        "division by zero",
+                    ));
                 }
                 Int(x.checked_rem(*y).unwrap_or(0))
             }
@@ -344,7 +380,11 @@ pub fn arith(op: char, a: &Value, b: &Value) -> Result<Value, Error> {
                 '-' => est_value(x.lo - y.hi, x.hi - y.lo),
                 '*' => corners(|p, q| p * q),
                 '/' => corners(|p, q| p / q),
-                _ => return Err(type_error(format!("operator {op} is not defined for estimates"))),
+                _ => {
+                    return Err(type_error(format!(
+                        "operator {op} is not defined for estimates"
+                    )))
+                }
             });
         }
     }
@@ -357,7 +397,11 @@ pub fn arith(op: char, a: &Value, b: &Value) -> Result<Value, Error> {
             '^' => x.powf(y),
             _ => f64::NAN,
         })),
-        _ => Err(type_error(format!("cannot apply {op} to {} and {}", a.type_name(), b.type_name()))),
+        _ => Err(type_error(format!(
+            "cannot apply {op} to {} and {}",
+            a.type_name(),
+            b.type_name()
+        ))),
     }
 }
 
@@ -370,7 +414,10 @@ mod tests {
         assert_eq!(equals(&Value::Int(1), &Value::Float(1.0)), Some(true));
         assert_eq!(equals(&Value::Null, &Value::Int(1)), None);
         assert_eq!(
-            equals(&Value::List(vec![Value::Int(1), Value::Null]), &Value::List(vec![Value::Int(2), Value::Null])),
+            equals(
+                &Value::List(vec![Value::Int(1), Value::Null]),
+                &Value::List(vec![Value::Int(2), Value::Null])
+            ),
             Some(false)
         );
         assert_eq!(compare(&Value::Int(1), &Value::String("a".into())), None);
@@ -382,12 +429,20 @@ mod tests {
         assert_eq!(compare(&e, &Value::Float(0.5)), Some(Ordering::Greater));
         assert_eq!(compare(&e, &Value::Float(0.65)), None);
         let sum = add(&e, &e).unwrap();
-        assert!(matches!(sum, Value::Estimate(x) if (x.lo - 1.2).abs() < 1e-9 && (x.hi - 1.4).abs() < 1e-9));
+        assert!(
+            matches!(sum, Value::Estimate(x) if (x.lo - 1.2).abs() < 1e-9 && (x.hi - 1.4).abs() < 1e-9)
+        );
     }
 
     #[test]
     fn ordering_puts_null_last_and_nan_after_numbers() {
-        let mut v = vec![Value::Null, Value::Float(f64::NAN), Value::Int(3), Value::String("a".into()), Value::Float(1.5)];
+        let mut v = [
+            Value::Null,
+            Value::Float(f64::NAN),
+            Value::Int(3),
+            Value::String("a".into()),
+            Value::Float(1.5),
+        ];
         v.sort_by(order);
         assert!(matches!(v[0], Value::String(_)));
         assert_eq!(v[1], Value::Float(1.5));

@@ -8,12 +8,15 @@ use super::context::Ctx;
 use super::eval::{eval, truthy, Env};
 use super::ops;
 use crate::error::{Error, ErrorKind, Phase};
-use crate::query::ast::{Direction, Expr, ExprKind, Ident, NodePattern, PathKind, PatternElement, PatternPart, RelPattern};
+use crate::query::ast::{
+    Direction, Expr, ExprKind, Ident, NodePattern, PathKind, PatternElement, PatternPart,
+    RelPattern,
+};
 use crate::store::adjacency::AdjEntry;
 use crate::store::catalog::NameKind;
 use crate::store::keys::Dir;
 use crate::value::{Date, NodeId, Path, RelId, Value};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 /// Rows one MATCH may produce before it stops with an error instead of
 /// exhausting memory.
@@ -23,19 +26,30 @@ pub fn resolve_actor(ctx: &Ctx<'_, '_>, name: &str) -> Result<NodeId, Error> {
     let ids = ctx.tx.actors_named(name)?;
     match ids.as_slice() {
         [one] => Ok(*one),
-        [] => Err(Error::runtime(ErrorKind::EntityNotFound, "UnknownActor", format!("no actor is called '{name}' (by id, name or alias)"))),
+        [] => Err(Error::runtime(
+            ErrorKind::EntityNotFound,
+            "UnknownActor",
+            format!("no actor is called '{name}' (by id, name or alias)"),
+        )),
         many => {
             let mut names = Vec::new();
             let (idk, namek) = (ctx.key_id("id"), ctx.key_id("name"));
             for id in many.iter().take(10) {
                 let rec = ctx.node(*id)?;
-                let shown = idk.and_then(|k| rec.prop(k)).or_else(|| namek.and_then(|k| rec.prop(k))).map(|v| match v {
-                    Value::String(s) => s.clone(),
-                    o => format!("{o:?}"),
-                });
+                let shown = idk
+                    .and_then(|k| rec.prop(k))
+                    .or_else(|| namek.and_then(|k| rec.prop(k)))
+                    .map(|v| match v {
+                        Value::String(s) => s.clone(),
+                        o => format!("{o:?}"),
+                    });
                 names.push(format!("@{}", shown.unwrap_or_else(|| format!("#{id}"))));
             }
-            Err(Error::runtime(ErrorKind::ArgumentError, "AmbiguousActor", format!("'{name}' names {} actors: {}", many.len(), names.join(", "))))
+            Err(Error::runtime(
+                ErrorKind::ArgumentError,
+                "AmbiguousActor",
+                format!("'{name}' names {} actors: {}", many.len(), names.join(", ")),
+            ))
         }
     }
 }
@@ -68,7 +82,7 @@ pub fn conjuncts(e: Option<&Expr>) -> Vec<Conjunct<'_>> {
 /// are included too, which only delays when a conjunct is checked).
 pub fn free_vars(e: &Expr, out: &mut Vec<String>) {
     fn walk_pattern(p: &PatternElement, out: &mut Vec<String>) {
-        let mut node = |n: &NodePattern, out: &mut Vec<String>| {
+        let node = |n: &NodePattern, out: &mut Vec<String>| {
             if let Some(v) = &n.variable {
                 out.push(v.name.clone());
             }
@@ -91,7 +105,9 @@ pub fn free_vars(e: &Expr, out: &mut Vec<String>) {
         ExprKind::Variable(v) => out.push(v.clone()),
         ExprKind::List(items) => items.iter().for_each(|i| free_vars(i, out)),
         ExprKind::Map(m) => m.iter().for_each(|(_, v)| free_vars(v, out)),
-        ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => free_vars(t, out),
+        ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => {
+            free_vars(t, out)
+        }
         ExprKind::IsNull { expr, .. } => free_vars(expr, out),
         ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
             free_vars(a, out);
@@ -102,28 +118,54 @@ pub fn free_vars(e: &Expr, out: &mut Vec<String>) {
             b.iter().chain(c.iter()).for_each(|x| free_vars(x, out));
         }
         ExprKind::Function { args, .. } => args.iter().for_each(|a| free_vars(a, out)),
-        ExprKind::Case { operand, whens, else_ } => {
-            operand.iter().chain(else_.iter()).for_each(|x| free_vars(x, out));
+        ExprKind::Case {
+            operand,
+            whens,
+            else_,
+        } => {
+            operand
+                .iter()
+                .chain(else_.iter())
+                .for_each(|x| free_vars(x, out));
             whens.iter().for_each(|(a, b)| {
                 free_vars(a, out);
                 free_vars(b, out);
             });
         }
-        ExprKind::ListComprehension { list, predicate, map, .. } => {
+        ExprKind::ListComprehension {
+            list,
+            predicate,
+            map,
+            ..
+        } => {
             free_vars(list, out);
-            predicate.iter().chain(map.iter()).for_each(|x| free_vars(x, out));
+            predicate
+                .iter()
+                .chain(map.iter())
+                .for_each(|x| free_vars(x, out));
         }
-        ExprKind::Quantifier { list, predicate, .. } => {
+        ExprKind::Quantifier {
+            list, predicate, ..
+        } => {
             free_vars(list, out);
             predicate.iter().for_each(|x| free_vars(x, out));
         }
-        ExprKind::Reduce { init, list, expr, .. } => {
+        ExprKind::Reduce {
+            init, list, expr, ..
+        } => {
             free_vars(init, out);
             free_vars(list, out);
             free_vars(expr, out);
         }
-        ExprKind::PatternPredicate(p) | ExprKind::ShortestPathExpr { element: p, .. } => walk_pattern(p, out),
-        ExprKind::PatternComprehension { pattern, predicate, map, .. } => {
+        ExprKind::PatternPredicate(p) | ExprKind::ShortestPathExpr { element: p, .. } => {
+            walk_pattern(p, out)
+        }
+        ExprKind::PatternComprehension {
+            pattern,
+            predicate,
+            map,
+            ..
+        } => {
             walk_pattern(pattern, out);
             predicate.iter().for_each(|x| free_vars(x, out));
             free_vars(map, out);
@@ -143,12 +185,25 @@ pub struct AsOf {
 
 impl AsOf {
     pub fn new(ctx: &Ctx<'_, '_>, v: &Value) -> Result<AsOf, Error> {
-        let at = to_date(v).ok_or_else(|| Error::runtime(ErrorKind::TypeError, "InvalidArgumentType", format!("AS OF needs a year or a date, got {}", v.type_name())))?;
-        Ok(AsOf { at, since: ctx.key_id("since"), until: ctx.key_id("until") })
+        let at = to_date(v).ok_or_else(|| {
+            Error::runtime(
+                ErrorKind::TypeError,
+                "InvalidArgumentType",
+                format!("AS OF needs a year or a date, got {}", v.type_name()),
+            )
+        })?;
+        Ok(AsOf {
+            at,
+            since: ctx.key_id("since"),
+            until: ctx.key_id("until"),
+        })
     }
 
     fn admits(&self, props: &[(u32, Value)]) -> bool {
-        let get = |k: Option<u32>| k.and_then(|k| props.iter().find(|(p, _)| *p == k)).and_then(|(_, v)| to_date(v));
+        let get = |k: Option<u32>| {
+            k.and_then(|k| props.iter().find(|(p, _)| *p == k))
+                .and_then(|(_, v)| to_date(v))
+        };
         if let Some(s) = get(self.since) {
             if s.partial_cmp_dates(&self.at) == Some(std::cmp::Ordering::Greater) {
                 return false;
@@ -191,15 +246,26 @@ impl Matcher<'_, '_> {
     }
 
     fn bound_value(&self, name: &str) -> Option<&Value> {
-        self.slot(name).filter(|&i| self.bound[i]).map(|i| &self.row[i])
+        self.slot(name)
+            .filter(|&i| self.bound[i])
+            .map(|i| &self.row[i])
     }
 
     fn env(&self) -> Env<'_> {
-        Env { names: &self.names, row: &self.row, outer: self.outer, aggs: None }
+        Env {
+            names: &self.names,
+            row: &self.row,
+            outer: self.outer,
+            aggs: None,
+        }
     }
 
     /// Checks every conjunct whose variables are now bound; `Ok(false)` prunes.
-    fn check_ready(&mut self, ctx: &mut Ctx<'_, '_>, newly: &mut Vec<usize>) -> Result<bool, Error> {
+    fn check_ready(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        newly: &mut Vec<usize>,
+    ) -> Result<bool, Error> {
         for i in 0..self.conjuncts.len() {
             if self.checked[i] {
                 continue;
@@ -256,7 +322,17 @@ pub fn match_row(
     bound.extend(std::iter::repeat_n(false, new_names.len()));
     // SAFETY of lifetimes: `outer` only lives for this call.
     let outer_env: Option<&Env<'_>> = outer;
-    let mut m = Matcher { names: all_names, row: full, bound, used: Vec::new(), conjuncts: conj, checked: vec![false; conj.len()], as_of, out: Vec::new(), outer: None };
+    let mut m = Matcher {
+        names: all_names,
+        row: full,
+        bound,
+        used: Vec::new(),
+        conjuncts: conj,
+        checked: vec![false; conj.len()],
+        as_of,
+        out: Vec::new(),
+        outer: None,
+    };
     let result = with_outer(&mut m, outer_env, |m| {
         let mut newly = Vec::new();
         if !m.check_ready(ctx, &mut newly)? {
@@ -268,11 +344,20 @@ pub fn match_row(
     Ok(m.out)
 }
 
-fn with_outer<'m, 'q, R>(m: &mut Matcher<'m, 'q>, _outer: Option<&Env<'_>>, f: impl FnOnce(&mut Matcher<'m, 'q>) -> R) -> R {
+fn with_outer<'m, 'q, R>(
+    m: &mut Matcher<'m, 'q>,
+    _outer: Option<&Env<'_>>,
+    f: impl FnOnce(&mut Matcher<'m, 'q>) -> R,
+) -> R {
     f(m)
 }
 
-fn match_parts(ctx: &mut Ctx<'_, '_>, m: &mut Matcher<'_, '_>, parts: &[PatternPart], i: usize) -> Result<(), Error> {
+fn match_parts(
+    ctx: &mut Ctx<'_, '_>,
+    m: &mut Matcher<'_, '_>,
+    parts: &[PatternPart],
+    i: usize,
+) -> Result<(), Error> {
     ctx.tick()?;
     let Some(part) = parts.get(i) else {
         // Every conjunct must have been checked by now.
@@ -294,10 +379,21 @@ fn match_parts(ctx: &mut Ctx<'_, '_>, m: &mut Matcher<'_, '_>, parts: &[PatternP
         PathKind::Normal => {
             let reversed = prefer_reverse(ctx, m, &part.element);
             let steps = steps_of(&part.element, reversed);
-            let start = if reversed { part.element.chain.last().map(|(_, n)| n).unwrap_or(&part.element.start) } else { &part.element.start };
+            let start = if reversed {
+                part.element
+                    .chain
+                    .last()
+                    .map(|(_, n)| n)
+                    .unwrap_or(&part.element.start)
+            } else {
+                &part.element.start
+            };
             let candidates = node_candidates(ctx, m, start)?;
             for n in candidates {
-                let mut trail = PathBuild { nodes: vec![n], rels: vec![] };
+                let mut trail = PathBuild {
+                    nodes: vec![n],
+                    rels: vec![],
+                };
                 let mut newly_bound = Vec::new();
                 if !bind_node(ctx, m, start, n, &mut newly_bound)? {
                     continue;
@@ -311,7 +407,9 @@ fn match_parts(ctx: &mut Ctx<'_, '_>, m: &mut Matcher<'_, '_>, parts: &[PatternP
             }
             Ok(())
         }
-        PathKind::Shortest | PathKind::AllShortest | PathKind::Strongest => match_shortest(ctx, m, parts, i),
+        PathKind::Shortest | PathKind::AllShortest | PathKind::Strongest => {
+            match_shortest(ctx, m, parts, i)
+        }
     }
 }
 
@@ -330,26 +428,48 @@ struct Step<'q> {
 
 fn steps_of(e: &PatternElement, reversed: bool) -> Vec<Step<'_>> {
     if !reversed {
-        return e.chain.iter().map(|(r, n)| Step { rel: r, node: n, flipped: false }).collect();
+        return e
+            .chain
+            .iter()
+            .map(|(r, n)| Step {
+                rel: r,
+                node: n,
+                flipped: false,
+            })
+            .collect();
     }
     let mut out = Vec::new();
     for i in (0..e.chain.len()).rev() {
         let node = if i == 0 { &e.start } else { &e.chain[i - 1].1 };
-        out.push(Step { rel: &e.chain[i].0, node, flipped: true });
+        out.push(Step {
+            rel: &e.chain[i].0,
+            node,
+            flipped: true,
+        });
     }
     out
 }
 
 /// Rank of how few candidates a node pattern has (lower is better).
 fn selectivity(ctx: &Ctx<'_, '_>, m: &Matcher<'_, '_>, n: &NodePattern) -> u8 {
-    if n.variable.as_ref().is_some_and(|v| m.bound_value(&v.name).is_some()) {
+    if n.variable
+        .as_ref()
+        .is_some_and(|v| m.bound_value(&v.name).is_some())
+    {
         return 0;
     }
     if n.actor.is_some() {
         return 1;
     }
-    if let Some(Expr { kind: ExprKind::Map(entries), .. }) = &n.properties {
-        if entries.iter().any(|(k, _)| crate::store::index::INDEXED_KEYS.contains(&k.name.as_str()) && ctx.key_id(&k.name).is_some()) {
+    if let Some(Expr {
+        kind: ExprKind::Map(entries),
+        ..
+    }) = &n.properties
+    {
+        if entries.iter().any(|(k, _)| {
+            crate::store::index::INDEXED_KEYS.contains(&k.name.as_str())
+                && ctx.key_id(&k.name).is_some()
+        }) {
             return 2;
         }
     }
@@ -366,28 +486,49 @@ fn prefer_reverse(ctx: &Ctx<'_, '_>, m: &Matcher<'_, '_>, e: &PatternElement) ->
     }
 }
 
-fn node_candidates(ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, n: &NodePattern) -> Result<Vec<NodeId>, Error> {
+fn node_candidates(
+    ctx: &mut Ctx<'_, '_>,
+    m: &Matcher<'_, '_>,
+    n: &NodePattern,
+) -> Result<Vec<NodeId>, Error> {
     if let Some(v) = &n.variable {
         if let Some(val) = m.bound_value(&v.name) {
             return Ok(match val {
                 Value::Node(id) => vec![*id],
                 Value::Null => vec![],
-                o => return Err(Error::runtime(ErrorKind::TypeError, "VariableTypeConflict", format!("`{}` is a {}, not a node", v.name, o.type_name()))),
+                o => {
+                    return Err(Error::runtime(
+                        ErrorKind::TypeError,
+                        "VariableTypeConflict",
+                        format!("`{}` is a {}, not a node", v.name, o.type_name()),
+                    ))
+                }
             });
         }
     }
     if let Some(a) = &n.actor {
-        return Ok(vec![resolve_actor(ctx, &a.name).map_err(|e| e.with_span(a.span))?]);
+        return Ok(vec![
+            resolve_actor(ctx, &a.name).map_err(|e| e.with_span(a.span))?
+        ]);
     }
-    if let Some(Expr { kind: ExprKind::Map(entries), .. }) = &n.properties {
+    if let Some(Expr {
+        kind: ExprKind::Map(entries),
+        ..
+    }) = &n.properties
+    {
         for (k, expr) in entries {
             if !crate::store::index::INDEXED_KEYS.contains(&k.name.as_str()) {
                 continue;
             }
-            let Some(key) = ctx.key_id(&k.name) else { return Ok(vec![]) };
+            let Some(key) = ctx.key_id(&k.name) else {
+                return Ok(vec![]);
+            };
             let env = m.env();
             let v = eval(expr, &env, ctx)?;
-            if matches!(v, Value::String(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_)) {
+            if matches!(
+                v,
+                Value::String(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_)
+            ) {
                 let mut ids = ctx.tx.nodes_with_prop(key, &v)?;
                 if let Value::Int(i) = v {
                     ids.extend(ctx.tx.nodes_with_prop(key, &Value::Float(i as f64))?);
@@ -409,7 +550,13 @@ fn node_candidates(ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, n: &NodePattern) 
 
 /// Binds `n` to the pattern's variable after checking labels, properties and
 /// the actor literal. Returns false when it does not match.
-fn bind_node(ctx: &mut Ctx<'_, '_>, m: &mut Matcher<'_, '_>, p: &NodePattern, n: NodeId, newly: &mut Vec<usize>) -> Result<bool, Error> {
+fn bind_node(
+    ctx: &mut Ctx<'_, '_>,
+    m: &mut Matcher<'_, '_>,
+    p: &NodePattern,
+    n: NodeId,
+    newly: &mut Vec<usize>,
+) -> Result<bool, Error> {
     if let Some(v) = &p.variable {
         if let Some(val) = m.bound_value(&v.name) {
             if *val != Value::Node(n) {
@@ -418,7 +565,9 @@ fn bind_node(ctx: &mut Ctx<'_, '_>, m: &mut Matcher<'_, '_>, p: &NodePattern, n:
         }
     }
     if !p.labels.is_empty() || p.properties.is_some() {
-        let Some(rec) = ctx.tx.node(n)? else { return Ok(false) };
+        let Some(rec) = ctx.tx.node(n)? else {
+            return Ok(false);
+        };
         for l in &p.labels {
             match ctx.tx.catalog().id(NameKind::Label, &l.name) {
                 Some(id) if rec.labels.contains(&id) => {}
@@ -455,14 +604,26 @@ fn unbind(m: &mut Matcher<'_, '_>, slots: &[usize]) {
     }
 }
 
-fn props_match(ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, props: &Expr, have: &[(u32, Value)]) -> Result<bool, Error> {
+fn props_match(
+    ctx: &mut Ctx<'_, '_>,
+    m: &Matcher<'_, '_>,
+    props: &Expr,
+    have: &[(u32, Value)],
+) -> Result<bool, Error> {
     let env = m.env();
     let want = eval(props, &env, ctx)?;
     let Value::Map(want) = want else {
-        return Err(Error::runtime(ErrorKind::TypeError, "InvalidArgumentType", "properties in a pattern must be a map"));
+        return Err(Error::runtime(
+            ErrorKind::TypeError,
+            "InvalidArgumentType",
+            "properties in a pattern must be a map",
+        ));
     };
     for (k, v) in want {
-        let actual = ctx.key_id(&k).and_then(|id| have.iter().find(|(p, _)| *p == id)).map(|(_, v)| v);
+        let actual = ctx
+            .key_id(&k)
+            .and_then(|id| have.iter().find(|(p, _)| *p == id))
+            .map(|(_, v)| v);
         match actual {
             Some(a) if ops::equals(a, &v) == Some(true) => {}
             _ => return Ok(false),
@@ -475,7 +636,12 @@ fn rel_types(ctx: &Ctx<'_, '_>, r: &RelPattern) -> Option<Vec<u32>> {
     if r.types.is_empty() {
         return None;
     }
-    Some(r.types.iter().filter_map(|t| ctx.tx.catalog().id(NameKind::Type, &t.name)).collect())
+    Some(
+        r.types
+            .iter()
+            .filter_map(|t| ctx.tx.catalog().id(NameKind::Type, &t.name))
+            .collect(),
+    )
 }
 
 fn walk_dir(r: &RelPattern, flipped: bool) -> Option<Dir> {
@@ -488,7 +654,13 @@ fn walk_dir(r: &RelPattern, flipped: bool) -> Option<Dir> {
 
 /// The links a hop may take from `node`, filtered by type, AS OF and
 /// (for a single hop) the relationship's property map.
-fn hop_entries(ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, node: NodeId, r: &RelPattern, flipped: bool) -> Result<Vec<AdjEntry>, Error> {
+fn hop_entries(
+    ctx: &mut Ctx<'_, '_>,
+    m: &Matcher<'_, '_>,
+    node: NodeId,
+    r: &RelPattern,
+    flipped: bool,
+) -> Result<Vec<AdjEntry>, Error> {
     let types = rel_types(ctx, r);
     if types.as_ref().is_some_and(|t| t.is_empty()) {
         return Ok(vec![]);
@@ -523,7 +695,16 @@ fn hop_entries(ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, node: NodeId, r: &Rel
 }
 
 #[allow(clippy::too_many_arguments)]
-fn match_steps(ctx: &mut Ctx<'_, '_>, m: &mut Matcher<'_, '_>, parts: &[PatternPart], part_i: usize, steps: &[Step<'_>], si: usize, trail: &mut PathBuild, reversed: bool) -> Result<(), Error> {
+fn match_steps(
+    ctx: &mut Ctx<'_, '_>,
+    m: &mut Matcher<'_, '_>,
+    parts: &[PatternPart],
+    part_i: usize,
+    steps: &[Step<'_>],
+    si: usize,
+    trail: &mut PathBuild,
+    reversed: bool,
+) -> Result<(), Error> {
     let Some(step) = steps.get(si) else {
         let part = &parts[part_i];
         let mut newly = Vec::new();
@@ -552,7 +733,11 @@ fn match_steps(ctx: &mut Ctx<'_, '_>, m: &mut Matcher<'_, '_>, parts: &[PatternP
     match step.rel.length {
         None => {
             let entries = hop_entries(ctx, m, here, step.rel, step.flipped)?;
-            let bound_rel = step.rel.variable.as_ref().and_then(|v| m.bound_value(&v.name).cloned());
+            let bound_rel = step
+                .rel
+                .variable
+                .as_ref()
+                .and_then(|v| m.bound_value(&v.name).cloned());
             for e in entries {
                 if m.used.contains(&e.rel) {
                     continue;
@@ -594,9 +779,26 @@ fn match_steps(ctx: &mut Ctx<'_, '_>, m: &mut Matcher<'_, '_>, parts: &[PatternP
         Some(range) => {
             let min = range.min.unwrap_or(1);
             let max = range.max.unwrap_or(u64::MAX);
-            let bound_list = step.rel.variable.as_ref().and_then(|v| m.bound_value(&v.name).cloned());
+            let bound_list = step
+                .rel
+                .variable
+                .as_ref()
+                .and_then(|v| m.bound_value(&v.name).cloned());
             let mut hop_rels = Vec::new();
-            var_hops(ctx, m, parts, part_i, steps, si, trail, reversed, min, max, &mut hop_rels, bound_list.as_ref())
+            var_hops(
+                ctx,
+                m,
+                parts,
+                part_i,
+                steps,
+                si,
+                trail,
+                reversed,
+                min,
+                max,
+                &mut hop_rels,
+                bound_list.as_ref(),
+            )
         }
     }
 }
@@ -662,7 +864,9 @@ fn var_hops(
         hop_rels.push(e.rel);
         trail.nodes.push(e.other);
         trail.rels.push(e.rel);
-        var_hops(ctx, m, parts, part_i, steps, si, trail, reversed, min, max, hop_rels, bound_list)?;
+        var_hops(
+            ctx, m, parts, part_i, steps, si, trail, reversed, min, max, hop_rels, bound_list,
+        )?;
         trail.nodes.pop();
         trail.rels.pop();
         hop_rels.pop();
@@ -673,11 +877,21 @@ fn var_hops(
 
 /// `shortestPath`, `allShortestPaths` and `strongestPath` parts: both ends
 /// are bound or enumerated, then a breadth-first (or best-first) search.
-fn match_shortest(ctx: &mut Ctx<'_, '_>, m: &mut Matcher<'_, '_>, parts: &[PatternPart], i: usize) -> Result<(), Error> {
+fn match_shortest(
+    ctx: &mut Ctx<'_, '_>,
+    m: &mut Matcher<'_, '_>,
+    parts: &[PatternPart],
+    i: usize,
+) -> Result<(), Error> {
     let part = &parts[i];
     let e = &part.element;
     let Some((r, end)) = e.chain.first().filter(|_| e.chain.len() == 1) else {
-        return Err(Error::compile(ErrorKind::SyntaxError, "InvalidShortestPath", "shortestPath needs exactly one relationship pattern", part.span));
+        return Err(Error::compile(
+            ErrorKind::SyntaxError,
+            "InvalidShortestPath",
+            "shortestPath needs exactly one relationship pattern",
+            part.span,
+        ));
     };
     let starts = node_candidates(ctx, m, &e.start)?;
     for s in starts {
@@ -700,7 +914,14 @@ fn match_shortest(ctx: &mut Ctx<'_, '_>, m: &mut Matcher<'_, '_>, parts: &[Patte
             }
             if let Some(v) = &r.variable {
                 if let Some(idx) = m.slot(&v.name) {
-                    m.row[idx] = if r.length.is_some() { Value::List(p.rels.iter().map(|x| Value::Rel(*x)).collect()) } else { p.rels.first().map(|x| Value::Rel(*x)).unwrap_or(Value::Null) };
+                    m.row[idx] = if r.length.is_some() {
+                        Value::List(p.rels.iter().map(|x| Value::Rel(*x)).collect())
+                    } else {
+                        p.rels
+                            .first()
+                            .map(|x| Value::Rel(*x))
+                            .unwrap_or(Value::Null)
+                    };
                     m.bound[idx] = true;
                     nb.push(idx);
                 }
@@ -724,13 +945,23 @@ fn match_shortest(ctx: &mut Ctx<'_, '_>, m: &mut Matcher<'_, '_>, parts: &[Patte
     Ok(())
 }
 
-fn bfs(ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, start: NodeId, r: &RelPattern, ends: &HashSet<NodeId>, all: bool) -> Result<Vec<Path>, Error> {
+fn bfs(
+    ctx: &mut Ctx<'_, '_>,
+    m: &Matcher<'_, '_>,
+    start: NodeId,
+    r: &RelPattern,
+    ends: &HashSet<NodeId>,
+    all: bool,
+) -> Result<Vec<Path>, Error> {
     let (min, max) = match r.length {
         Some(l) => (l.min.unwrap_or(1), l.max.unwrap_or(u64::MAX)),
         None => (1, 1),
     };
     if min == 0 && ends.contains(&start) {
-        return Ok(vec![Path { nodes: vec![start], rels: vec![] }]);
+        return Ok(vec![Path {
+            nodes: vec![start],
+            rels: vec![],
+        }]);
     }
     // Predecessors per node at its BFS depth.
     let mut depth: HashMap<NodeId, u64> = HashMap::from([(start, 0)]);
@@ -753,7 +984,9 @@ fn bfs(ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, start: NodeId, r: &RelPattern
                             found.push(e.other);
                         }
                     }
-                    Some(&od) if od == d && all => preds.entry(e.other).or_default().push((n, e.rel)),
+                    Some(&od) if od == d && all => {
+                        preds.entry(e.other).or_default().push((n, e.rel))
+                    }
                     _ => {}
                 }
             }
@@ -794,13 +1027,25 @@ fn bfs(ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, start: NodeId, r: &RelPattern
 }
 
 /// The path maximising the product of link confidences (Dijkstra on -ln c).
-fn strongest(ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, start: NodeId, r: &RelPattern, ends: &HashSet<NodeId>) -> Result<Vec<Path>, Error> {
+fn strongest(
+    ctx: &mut Ctx<'_, '_>,
+    m: &Matcher<'_, '_>,
+    start: NodeId,
+    r: &RelPattern,
+    ends: &HashSet<NodeId>,
+) -> Result<Vec<Path>, Error> {
     let max = r.length.and_then(|l| l.max).unwrap_or(u64::MAX);
     let conf = ctx.key_id("confidence");
-    let mut best: HashMap<NodeId, (f64, u64, Option<(NodeId, RelId)>)> = HashMap::from([(start, (0.0, 0, None))]);
+    let mut best: HashMap<NodeId, (f64, u64, Option<(NodeId, RelId)>)> =
+        HashMap::from([(start, (0.0, 0, None))]);
     let mut queue: Vec<(f64, NodeId)> = vec![(0.0, start)];
     let mut done: HashSet<NodeId> = HashSet::new();
-    while let Some(pos) = queue.iter().enumerate().min_by(|a, b| a.1 .0.total_cmp(&b.1 .0)).map(|(i, _)| i) {
+    while let Some(pos) = queue
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1 .0.total_cmp(&b.1 .0))
+        .map(|(i, _)| i)
+    {
         let (cost, n) = queue.swap_remove(pos);
         if !done.insert(n) {
             continue;
@@ -824,7 +1069,15 @@ fn strongest(ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, start: NodeId, r: &RelP
         }
         for e in hop_entries(ctx, m, n, r, false)? {
             ctx.tick()?;
-            let c = conf.and_then(|k| ctx.tx.rel(e.rel).ok().flatten().and_then(|rec| rec.prop(k).and_then(|v| v.as_f64()))).unwrap_or(1.0);
+            let c = conf
+                .and_then(|k| {
+                    ctx.tx
+                        .rel(e.rel)
+                        .ok()
+                        .flatten()
+                        .and_then(|rec| rec.prop(k).and_then(|v| v.as_f64()))
+                })
+                .unwrap_or(1.0);
             if c <= 0.0 {
                 continue;
             }
@@ -860,7 +1113,11 @@ pub fn new_variables(parts: &[PatternPart], in_scope: &[String]) -> Vec<String> 
 }
 
 /// `WHERE (a)-[:T]->()`: whether at least one match exists.
-pub fn exists(ctx: &mut Ctx<'_, '_>, env: &Env<'_>, element: &PatternElement) -> Result<bool, Error> {
+pub fn exists(
+    ctx: &mut Ctx<'_, '_>,
+    env: &Env<'_>,
+    element: &PatternElement,
+) -> Result<bool, Error> {
     Ok(!comprehension_rows(ctx, env, None, element)?.is_empty())
 }
 
@@ -875,9 +1132,19 @@ fn flatten_env(env: &Env<'_>) -> (Vec<String>, Vec<Value>) {
 }
 
 /// Rows of a pattern matched inside an expression, with the variables it binds.
-pub fn comprehension_rows(ctx: &mut Ctx<'_, '_>, env: &Env<'_>, var: Option<&Ident>, element: &PatternElement) -> Result<Vec<(Vec<String>, Vec<Value>)>, Error> {
+pub fn comprehension_rows(
+    ctx: &mut Ctx<'_, '_>,
+    env: &Env<'_>,
+    var: Option<&Ident>,
+    element: &PatternElement,
+) -> Result<Vec<(Vec<String>, Vec<Value>)>, Error> {
     let (names, row) = flatten_env(env);
-    let part = PatternPart { variable: var.cloned(), kind: PathKind::Normal, element: element.clone(), span: element.span };
+    let part = PatternPart {
+        variable: var.cloned(),
+        kind: PathKind::Normal,
+        element: element.clone(),
+        span: element.span,
+    };
     let parts = [part];
     let new = new_variables(&parts, &names);
     let rows = match_row(ctx, &names, &row, &parts, &new, &[], None, None)?;
@@ -886,17 +1153,44 @@ pub fn comprehension_rows(ctx: &mut Ctx<'_, '_>, env: &Env<'_>, var: Option<&Ide
     Ok(rows.into_iter().map(|r| (all.clone(), r)).collect())
 }
 
-pub fn shortest_expr(ctx: &mut Ctx<'_, '_>, env: &Env<'_>, element: &PatternElement, all: bool) -> Result<Value, Error> {
+pub fn shortest_expr(
+    ctx: &mut Ctx<'_, '_>,
+    env: &Env<'_>,
+    element: &PatternElement,
+    all: bool,
+) -> Result<Value, Error> {
     let (names, row) = flatten_env(env);
-    let part = PatternPart { variable: Some(Ident { name: " path".into(), span: element.span }), kind: if all { PathKind::AllShortest } else { PathKind::Shortest }, element: element.clone(), span: element.span };
+    let part = PatternPart {
+        variable: Some(Ident {
+            name: " path".into(),
+            span: element.span,
+        }),
+        kind: if all {
+            PathKind::AllShortest
+        } else {
+            PathKind::Shortest
+        },
+        element: element.clone(),
+        span: element.span,
+    };
     let parts = [part];
     let new = new_variables(&parts, &names);
     let rows = match_row(ctx, &names, &row, &parts, &new, &[], None, None)?;
     let idx = names.len() + new.iter().position(|n| n == " path").unwrap_or(0);
-    let paths: Vec<Value> = rows.into_iter().filter_map(|r| r.get(idx).cloned()).collect();
-    Ok(if all { Value::List(paths) } else { paths.into_iter().next().unwrap_or(Value::Null) })
+    let paths: Vec<Value> = rows
+        .into_iter()
+        .filter_map(|r| r.get(idx).cloned())
+        .collect();
+    Ok(if all {
+        Value::List(paths)
+    } else {
+        paths.into_iter().next().unwrap_or(Value::Null)
+    })
 }
 
 pub fn phase_compile(e: Error) -> Error {
-    Error { phase: Phase::Compile, ..e }
+    Error {
+        phase: Phase::Compile,
+        ..e
+    }
 }

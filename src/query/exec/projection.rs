@@ -25,7 +25,9 @@ pub fn aggregates_in<'q>(e: &'q Expr, out: &mut Vec<&'q Expr>) {
         }
         ExprKind::List(items) => items.iter().for_each(|i| aggregates_in(i, out)),
         ExprKind::Map(m) => m.iter().for_each(|(_, v)| aggregates_in(v, out)),
-        ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => aggregates_in(t, out),
+        ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => {
+            aggregates_in(t, out)
+        }
         ExprKind::IsNull { expr, .. } => aggregates_in(expr, out),
         ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
             aggregates_in(a, out);
@@ -35,22 +37,41 @@ pub fn aggregates_in<'q>(e: &'q Expr, out: &mut Vec<&'q Expr>) {
             aggregates_in(a, out);
             b.iter().chain(c.iter()).for_each(|x| aggregates_in(x, out));
         }
-        ExprKind::Case { operand, whens, else_ } => {
-            operand.iter().chain(else_.iter()).for_each(|x| aggregates_in(x, out));
+        ExprKind::Case {
+            operand,
+            whens,
+            else_,
+        } => {
+            operand
+                .iter()
+                .chain(else_.iter())
+                .for_each(|x| aggregates_in(x, out));
             whens.iter().for_each(|(a, b)| {
                 aggregates_in(a, out);
                 aggregates_in(b, out);
             });
         }
-        ExprKind::ListComprehension { list, predicate, map, .. } => {
+        ExprKind::ListComprehension {
+            list,
+            predicate,
+            map,
+            ..
+        } => {
             aggregates_in(list, out);
-            predicate.iter().chain(map.iter()).for_each(|x| aggregates_in(x, out));
+            predicate
+                .iter()
+                .chain(map.iter())
+                .for_each(|x| aggregates_in(x, out));
         }
-        ExprKind::Quantifier { list, predicate, .. } => {
+        ExprKind::Quantifier {
+            list, predicate, ..
+        } => {
             aggregates_in(list, out);
             predicate.iter().for_each(|x| aggregates_in(x, out));
         }
-        ExprKind::Reduce { init, list, expr, .. } => {
+        ExprKind::Reduce {
+            init, list, expr, ..
+        } => {
             aggregates_in(init, out);
             aggregates_in(list, out);
             aggregates_in(expr, out);
@@ -64,13 +85,22 @@ pub fn aggregates_in<'q>(e: &'q Expr, out: &mut Vec<&'q Expr>) {
 pub fn columns(p: &Projection, in_scope: &[String]) -> Vec<String> {
     let mut cols = Vec::new();
     if p.star {
-        let mut vars: Vec<String> = in_scope.iter().filter(|n| !n.starts_with(' ')).cloned().collect();
+        let mut vars: Vec<String> = in_scope
+            .iter()
+            .filter(|n| !n.starts_with(' '))
+            .cloned()
+            .collect();
         vars.sort();
         vars.dedup();
         cols.extend(vars);
     }
     for item in &p.items {
-        cols.push(item.alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| item.text.clone()));
+        cols.push(
+            item.alias
+                .as_ref()
+                .map(|a| a.name.clone())
+                .unwrap_or_else(|| item.text.clone()),
+        );
     }
     cols
 }
@@ -82,10 +112,18 @@ struct Acc {
 
 /// Runs the projection over `rows` (named `names`). Returns the new column
 /// names and rows.
-pub fn project(ctx: &mut Ctx<'_, '_>, p: &Projection, names: &[String], rows: Rows) -> Result<(Vec<String>, Rows), Error> {
+pub fn project(
+    ctx: &mut Ctx<'_, '_>,
+    p: &Projection,
+    names: &[String],
+    rows: Rows,
+) -> Result<(Vec<String>, Rows), Error> {
     let cols = columns(p, names);
     let star_exprs: Vec<usize> = if p.star {
-        cols.iter().take(cols.len() - p.items.len()).filter_map(|c| names.iter().rposition(|n| n == c)).collect()
+        cols.iter()
+            .take(cols.len() - p.items.len())
+            .filter_map(|c| names.iter().rposition(|n| n == c))
+            .collect()
     } else {
         vec![]
     };
@@ -102,11 +140,17 @@ pub fn project(ctx: &mut Ctx<'_, '_>, p: &Projection, names: &[String], rows: Ro
     // Each output row keeps the source row for ORDER BY over unprojected variables.
     let mut out: Vec<(Vec<Value>, Option<Vec<Value>>, Option<AggValues>)> = Vec::new();
     if grouping {
-        let key_items: Vec<usize> = p.items.iter().enumerate().filter(|(_, it)| {
-            let mut a = Vec::new();
-            aggregates_in(&it.expr, &mut a);
-            a.is_empty()
-        }).map(|(i, _)| i).collect();
+        let key_items: Vec<usize> = p
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| {
+                let mut a = Vec::new();
+                aggregates_in(&it.expr, &mut a);
+                a.is_empty()
+            })
+            .map(|(i, _)| i)
+            .collect();
         let mut groups: HashMap<String, usize> = HashMap::new();
         let mut group_rows: Vec<(Vec<Value>, Vec<Value>, Vec<Acc>)> = Vec::new();
         let all_aggs: Vec<&Expr> = aggs.iter().chain(sort_aggs.iter()).copied().collect();
@@ -129,7 +173,17 @@ pub fn project(ctx: &mut Ctx<'_, '_>, p: &Projection, names: &[String], rows: Ro
                 Some(&g) => g,
                 None => {
                     groups.insert(key, group_rows.len());
-                    group_rows.push((key_vals, row.clone(), all_aggs.iter().map(|_| Acc { values: vec![], count: 0 }).collect()));
+                    group_rows.push((
+                        key_vals,
+                        row.clone(),
+                        all_aggs
+                            .iter()
+                            .map(|_| Acc {
+                                values: vec![],
+                                count: 0,
+                            })
+                            .collect(),
+                    ));
                     group_rows.len() - 1
                 }
             };
@@ -151,7 +205,17 @@ pub fn project(ctx: &mut Ctx<'_, '_>, p: &Projection, names: &[String], rows: Ro
             }
         }
         if group_rows.is_empty() && key_items.is_empty() && star_exprs.is_empty() {
-            group_rows.push((vec![], names.iter().map(|_| Value::Null).collect(), all_aggs.iter().map(|_| Acc { values: vec![], count: 0 }).collect()));
+            group_rows.push((
+                vec![],
+                names.iter().map(|_| Value::Null).collect(),
+                all_aggs
+                    .iter()
+                    .map(|_| Acc {
+                        values: vec![],
+                        count: 0,
+                    })
+                    .collect(),
+            ));
         }
         for (key_vals, first_row, accs) in group_rows {
             let mut values: AggValues = HashMap::new();
@@ -167,7 +231,12 @@ pub fn project(ctx: &mut Ctx<'_, '_>, p: &Projection, names: &[String], rows: Ro
                 if key_items.contains(&i) {
                     row_out.push(kv.next().unwrap_or(Value::Null));
                 } else {
-                    let env = Env { names, row: &first_row, outer: None, aggs: Some(&values) };
+                    let env = Env {
+                        names,
+                        row: &first_row,
+                        outer: None,
+                        aggs: Some(&values),
+                    };
                     row_out.push(eval(&item.expr, &env, ctx)?);
                 }
             }
@@ -199,6 +268,11 @@ pub fn project(ctx: &mut Ctx<'_, '_>, p: &Projection, names: &[String], rows: Ro
         });
     }
     if !p.order_by.is_empty() {
+        let projected: Vec<Option<usize>> = p
+            .order_by
+            .iter()
+            .map(|s| p.items.iter().position(|it| it.expr.same_as(&s.expr) || matches!(&s.expr.kind, ExprKind::Variable(v) if it.alias.as_ref().is_some_and(|a| &a.name == v))).map(|i| cols.len() - p.items.len() + i))
+            .collect();
         // Sort keys see the projected columns first, then (unless the
         // projection aggregated or was DISTINCT) the source row.
         let mut keyed = Vec::with_capacity(out.len());
@@ -213,12 +287,16 @@ pub fn project(ctx: &mut Ctx<'_, '_>, p: &Projection, names: &[String], rows: Ro
             }
             sort_names.extend(cols.iter().cloned());
             sort_row.extend(r.iter().cloned());
-            let env = Env { names: &sort_names, row: &sort_row, outer: None, aggs: values.as_ref() };
+            let env = Env {
+                names: &sort_names,
+                row: &sort_row,
+                outer: None,
+                aggs: values.as_ref(),
+            };
             let mut keys = Vec::with_capacity(p.order_by.len());
-            for s in &p.order_by {
+            for (s, pos) in p.order_by.iter().zip(&projected) {
                 // An ORDER BY item written exactly as a projected item is that column.
-                let pos = p.items.iter().position(|it| it.expr == s.expr).map(|i| cols.len() - p.items.len() + i);
-                keys.push(match pos {
+                keys.push(match *pos {
                     Some(i) => r[i].clone(),
                     None => eval(&s.expr, &env, ctx)?,
                 });
@@ -257,21 +335,50 @@ pub fn project(ctx: &mut Ctx<'_, '_>, p: &Projection, names: &[String], rows: Ro
     Ok((cols, rows_out))
 }
 
-fn count_arg(ctx: &mut Ctx<'_, '_>, e: &Expr, what: &str, names: &[String], row: &[Value]) -> Result<usize, Error> {
+fn count_arg(
+    ctx: &mut Ctx<'_, '_>,
+    e: &Expr,
+    what: &str,
+    names: &[String],
+    row: &[Value],
+) -> Result<usize, Error> {
     let v = eval(e, &Env::new(names, row), ctx).map_err(|err| {
         if err.code == "UndefinedVariable" {
-            Error::compile(ErrorKind::SyntaxError, "NonConstantExpression", format!("{what} must be a constant expression"), e.span)
+            Error::compile(
+                ErrorKind::SyntaxError,
+                "NonConstantExpression",
+                format!("{what} must be a constant expression"),
+                e.span,
+            )
         } else {
             err
         }
     })?;
     match v {
         Value::Int(i) if i >= 0 => Ok(i as usize),
-        Value::Int(_) => Err(Error::compile(ErrorKind::SyntaxError, "NegativeIntegerArgument", format!("{what} must not be negative"), e.span)),
-        Value::Float(_) | Value::String(_) | Value::Bool(_) | Value::Null | Value::List(_) | Value::Map(_) => {
-            Err(Error::compile(ErrorKind::SyntaxError, "InvalidArgumentType", format!("{what} must be a non-negative integer"), e.span))
-        }
-        _ => Err(Error::compile(ErrorKind::SyntaxError, "InvalidArgumentType", format!("{what} must be a non-negative integer"), e.span)),
+        Value::Int(_) => Err(Error::compile(
+            ErrorKind::SyntaxError,
+            "NegativeIntegerArgument",
+            format!("{what} must not be negative"),
+            e.span,
+        )),
+        Value::Float(_)
+        | Value::String(_)
+        | Value::Bool(_)
+        | Value::Null
+        | Value::List(_)
+        | Value::Map(_) => Err(Error::compile(
+            ErrorKind::SyntaxError,
+            "InvalidArgumentType",
+            format!("{what} must be a non-negative integer"),
+            e.span,
+        )),
+        _ => Err(Error::compile(
+            ErrorKind::SyntaxError,
+            "InvalidArgumentType",
+            format!("{what} must be a non-negative integer"),
+            e.span,
+        )),
     }
 }
 
@@ -297,7 +404,10 @@ fn finish(a: &Expr, acc: Acc) -> Result<Value, Error> {
             let mut total = Value::Int(0);
             for v in &values {
                 if !matches!(v, Value::Int(_) | Value::Float(_) | Value::Estimate(_)) {
-                    return Err(ops::type_error(format!("sum() cannot add {}", v.type_name())));
+                    return Err(ops::type_error(format!(
+                        "sum() cannot add {}",
+                        v.type_name()
+                    )));
                 }
                 total = ops::add(&total, v)?;
             }
@@ -310,12 +420,18 @@ fn finish(a: &Expr, acc: Acc) -> Result<Value, Error> {
             let mut total = Value::Float(0.0);
             for v in &values {
                 if !matches!(v, Value::Int(_) | Value::Float(_) | Value::Estimate(_)) {
-                    return Err(ops::type_error(format!("avg() cannot average {}", v.type_name())));
+                    return Err(ops::type_error(format!(
+                        "avg() cannot average {}",
+                        v.type_name()
+                    )));
                 }
-                total = ops::add(&total, &match v {
-                    Value::Int(i) => Value::Float(*i as f64),
-                    o => o.clone(),
-                })?;
+                total = ops::add(
+                    &total,
+                    &match v {
+                        Value::Int(i) => Value::Float(*i as f64),
+                        o => o.clone(),
+                    },
+                )?;
             }
             ops::arith('/', &total, &Value::Float(values.len() as f64))?
         }

@@ -6,10 +6,11 @@ use super::context::Ctx;
 use super::eval::{eval, Env};
 use super::ops::type_error;
 use crate::error::{Error, ErrorKind, Phase};
-use crate::query::ast::{Direction, Expr, NodePattern, PatternPart, RelPattern, RemoveItem, SetItem};
+use crate::query::ast::{
+    Direction, Expr, NodePattern, PatternPart, RelPattern, RemoveItem, SetItem,
+};
 use crate::store::catalog::NameKind;
 use crate::store::graph::{NodeRecord, RelRecord};
-use crate::store::keys::Dir;
 use crate::value::{NodeId, Value};
 use std::collections::BTreeMap;
 
@@ -18,20 +19,38 @@ fn storable(v: Value, key: &str) -> Result<Option<Value>, Error> {
         Value::Null => Ok(None),
         Value::List(items) => {
             for i in &items {
-                if !matches!(i, Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::String(_) | Value::Date(_) | Value::Estimate(_)) {
-                    return Err(Error::runtime(ErrorKind::TypeError, "InvalidPropertyType", format!("property `{key}` cannot hold a list of {}", i.type_name())));
+                if !matches!(
+                    i,
+                    Value::Bool(_)
+                        | Value::Int(_)
+                        | Value::Float(_)
+                        | Value::String(_)
+                        | Value::Date(_)
+                        | Value::Estimate(_)
+                ) {
+                    return Err(Error::runtime(
+                        ErrorKind::TypeError,
+                        "InvalidPropertyType",
+                        format!("property `{key}` cannot hold a list of {}", i.type_name()),
+                    ));
                 }
             }
             Ok(Some(Value::List(items)))
         }
-        Value::Map(_) | Value::Node(_) | Value::Rel(_) | Value::Path(_) => {
-            Err(Error::runtime(ErrorKind::TypeError, "InvalidPropertyType", format!("property `{key}` cannot hold a {}", v.type_name())))
-        }
+        Value::Map(_) | Value::Node(_) | Value::Rel(_) | Value::Path(_) => Err(Error::runtime(
+            ErrorKind::TypeError,
+            "InvalidPropertyType",
+            format!("property `{key}` cannot hold a {}", v.type_name()),
+        )),
         v => Ok(Some(v)),
     }
 }
 
-fn eval_props(ctx: &mut Ctx<'_, '_>, env: &Env<'_>, e: Option<&Expr>) -> Result<Vec<(u32, Value)>, Error> {
+fn eval_props(
+    ctx: &mut Ctx<'_, '_>,
+    env: &Env<'_>,
+    e: Option<&Expr>,
+) -> Result<Vec<(u32, Value)>, Error> {
     let Some(e) = e else { return Ok(vec![]) };
     let v = eval(e, env, ctx)?;
     let Value::Map(m) = v else {
@@ -62,34 +81,77 @@ pub fn create_node(ctx: &mut Ctx<'_, '_>, env: &Env<'_>, p: &NodePattern) -> Res
     ctx.tx.create_node(NodeRecord { labels, props })
 }
 
-pub fn create_rel(ctx: &mut Ctx<'_, '_>, env: &Env<'_>, r: &RelPattern, from: NodeId, to: NodeId) -> Result<u64, Error> {
+pub fn create_rel(
+    ctx: &mut Ctx<'_, '_>,
+    env: &Env<'_>,
+    r: &RelPattern,
+    from: NodeId,
+    to: NodeId,
+) -> Result<u64, Error> {
     let (src, dst) = match r.direction {
         Direction::Incoming => (to, from),
         Direction::Outgoing => (from, to),
-        Direction::Both => return Err(Error::compile(ErrorKind::SyntaxError, "RequiresDirectedRelationship", "a relationship must have a direction to be created", r.span)),
+        Direction::Both => {
+            return Err(Error::compile(
+                ErrorKind::SyntaxError,
+                "RequiresDirectedRelationship",
+                "a relationship must have a direction to be created",
+                r.span,
+            ))
+        }
     };
     let [t] = r.types.as_slice() else {
-        return Err(Error::compile(ErrorKind::SyntaxError, "NoSingleRelationshipType", "a relationship needs exactly one type to be created", r.span));
+        return Err(Error::compile(
+            ErrorKind::SyntaxError,
+            "NoSingleRelationshipType",
+            "a relationship needs exactly one type to be created",
+            r.span,
+        ));
     };
     let props = eval_props(ctx, env, r.properties.as_ref())?;
     let ty = ctx.tx.catalog_mut().intern(NameKind::Type, &t.name);
     ctx.stats.relationships_created += 1;
     ctx.stats.properties_set += props.len() as u64;
-    Ok(ctx.tx.create_rel(RelRecord { rel_type: ty, src, dst, props }, true)?)
+    Ok(ctx.tx.create_rel(
+        RelRecord {
+            rel_type: ty,
+            src,
+            dst,
+            props,
+        },
+        true,
+    )?)
 }
 
 /// Creates a pattern for one row, binding its new variables into `row`.
-pub fn create_pattern(ctx: &mut Ctx<'_, '_>, names: &mut Vec<String>, row: &mut Vec<Value>, parts: &[PatternPart]) -> Result<(), Error> {
+pub fn create_pattern(
+    ctx: &mut Ctx<'_, '_>,
+    names: &mut Vec<String>,
+    row: &mut Vec<Value>,
+    parts: &[PatternPart],
+) -> Result<(), Error> {
     for part in parts {
         let mut nodes = Vec::new();
         let mut rels = Vec::new();
-        let mut node_of = |ctx: &mut Ctx<'_, '_>, names: &mut Vec<String>, row: &mut Vec<Value>, n: &NodePattern| -> Result<NodeId, Error> {
+        let node_of = |ctx: &mut Ctx<'_, '_>,
+                       names: &mut Vec<String>,
+                       row: &mut Vec<Value>,
+                       n: &NodePattern|
+         -> Result<NodeId, Error> {
             if let Some(v) = &n.variable {
                 if let Some(i) = names.iter().rposition(|x| x == &v.name) {
                     return match &row[i] {
                         Value::Node(id) => Ok(*id),
-                        Value::Null => Err(Error::runtime(ErrorKind::SemanticError, "CreateOnNull", format!("cannot create a relationship to null `{}`", v.name))),
-                        o => Err(Error::runtime(ErrorKind::TypeError, "VariableTypeConflict", format!("`{}` is a {}, not a node", v.name, o.type_name()))),
+                        Value::Null => Err(Error::runtime(
+                            ErrorKind::SemanticError,
+                            "CreateOnNull",
+                            format!("cannot create a relationship to null `{}`", v.name),
+                        )),
+                        o => Err(Error::runtime(
+                            ErrorKind::TypeError,
+                            "VariableTypeConflict",
+                            format!("`{}` is a {}, not a node", v.name, o.type_name()),
+                        )),
                     };
                 }
             }
@@ -173,7 +235,10 @@ fn set_prop(ctx: &mut Ctx<'_, '_>, target: &Value, key: &str, value: Value) -> R
             ctx.tx.update_rel(*id, &rec);
             Ok(())
         }
-        o => Err(type_error(format!("cannot set a property on {}", o.type_name()))),
+        o => Err(type_error(format!(
+            "cannot set a property on {}",
+            o.type_name()
+        ))),
     }
 }
 
@@ -187,16 +252,28 @@ fn props_of(ctx: &Ctx<'_, '_>, v: &Value) -> Result<BTreeMap<String, Value>, Err
     })
 }
 
-pub fn set_items(ctx: &mut Ctx<'_, '_>, names: &[String], row: &[Value], items: &[SetItem]) -> Result<(), Error> {
+pub fn set_items(
+    ctx: &mut Ctx<'_, '_>,
+    names: &[String],
+    row: &[Value],
+    items: &[SetItem],
+) -> Result<(), Error> {
     for item in items {
         let env = Env::new(names, row);
         match item {
-            SetItem::Property { target, key, value, .. } => {
+            SetItem::Property {
+                target, key, value, ..
+            } => {
                 let t = eval(target, &env, ctx)?;
                 let v = eval(value, &env, ctx)?;
                 set_prop(ctx, &t, &key.name, v)?;
             }
-            SetItem::Replace { variable, value, .. } | SetItem::Append { variable, value, .. } => {
+            SetItem::Replace {
+                variable, value, ..
+            }
+            | SetItem::Append {
+                variable, value, ..
+            } => {
                 let t = env.lookup(&variable.name).cloned().unwrap_or(Value::Null);
                 let v = eval(value, &env, ctx)?;
                 let new = props_of(ctx, &v)?;
@@ -215,7 +292,9 @@ pub fn set_items(ctx: &mut Ctx<'_, '_>, names: &[String], row: &[Value], items: 
                     set_prop(ctx, &t, &k, v)?;
                 }
             }
-            SetItem::Labels { variable, labels, .. } => {
+            SetItem::Labels {
+                variable, labels, ..
+            } => {
                 let t = env.lookup(&variable.name).cloned().unwrap_or(Value::Null);
                 let Value::Node(id) = t else { continue };
                 let old = ctx.node(id)?;
@@ -234,7 +313,12 @@ pub fn set_items(ctx: &mut Ctx<'_, '_>, names: &[String], row: &[Value], items: 
     Ok(())
 }
 
-pub fn remove_items(ctx: &mut Ctx<'_, '_>, names: &[String], row: &[Value], items: &[RemoveItem]) -> Result<(), Error> {
+pub fn remove_items(
+    ctx: &mut Ctx<'_, '_>,
+    names: &[String],
+    row: &[Value],
+    items: &[RemoveItem],
+) -> Result<(), Error> {
     for item in items {
         let env = Env::new(names, row);
         match item {
@@ -242,7 +326,9 @@ pub fn remove_items(ctx: &mut Ctx<'_, '_>, names: &[String], row: &[Value], item
                 let t = eval(target, &env, ctx)?;
                 set_prop(ctx, &t, &key.name, Value::Null)?;
             }
-            RemoveItem::Labels { variable, labels, .. } => {
+            RemoveItem::Labels {
+                variable, labels, ..
+            } => {
                 let t = env.lookup(&variable.name).cloned().unwrap_or(Value::Null);
                 let Value::Node(id) = t else { continue };
                 let old = ctx.node(id)?;
@@ -274,7 +360,15 @@ pub fn delete_value(ctx: &mut Ctx<'_, '_>, v: &Value, detach: bool) -> Result<()
             ctx.tx.expand(*id, None, None, &mut links)?;
             if !links.is_empty() {
                 if !detach {
-                    return Err(Error::new(ErrorKind::ConstraintVerificationFailed, "DeleteConnectedNode", Phase::Runtime, format!("node {id} still has {} relationships: use DETACH DELETE", links.len())));
+                    return Err(Error::new(
+                        ErrorKind::ConstraintVerificationFailed,
+                        "DeleteConnectedNode",
+                        Phase::Runtime,
+                        format!(
+                            "node {id} still has {} relationships: use DETACH DELETE",
+                            links.len()
+                        ),
+                    ));
                 }
                 for l in links {
                     delete_rel(ctx, l.rel)?;
@@ -301,7 +395,11 @@ pub fn delete_value(ctx: &mut Ctx<'_, '_>, v: &Value, detach: bool) -> Result<()
             }
             Ok(())
         }
-        o => Err(Error::runtime(ErrorKind::TypeError, "InvalidArgumentType", format!("cannot delete a {}", o.type_name()))),
+        o => Err(Error::runtime(
+            ErrorKind::TypeError,
+            "InvalidArgumentType",
+            format!("cannot delete a {}", o.type_name()),
+        )),
     }
 }
 
@@ -309,10 +407,11 @@ fn delete_rel(ctx: &mut Ctx<'_, '_>, id: u64) -> Result<(), Error> {
     if ctx.deleted_rels.contains(&id) {
         return Ok(());
     }
-    let Some(rec) = ctx.tx.rel(id)? else { return Ok(()) };
+    let Some(rec) = ctx.tx.rel(id)? else {
+        return Ok(());
+    };
     ctx.tx.delete_rel(id, &rec)?;
     ctx.deleted_rels.insert(id);
     ctx.stats.relationships_deleted += 1;
     Ok(())
 }
-

@@ -1,0 +1,270 @@
+//! Drives the real binary: import, check, batch queries, formats, exit codes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_supplygraph"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/belarus-2025")
+        .join(name)
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn import_fixture(db: &Path) {
+    let o = bin()
+        .arg("import")
+        .arg(db)
+        .arg("--nodes")
+        .arg(fixture("actors.csv"))
+        .arg("--relationships")
+        .arg(fixture("links.csv"))
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.starts_with("imported 10 actors, 19 links in "), "{out}");
+}
+
+#[test]
+fn import_then_check_then_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    import_fixture(&db);
+    let o = bin().arg("check").arg(&db).output().unwrap();
+    assert_eq!(
+        text(&o).0.trim_end().lines().last(),
+        Some("ok: 10 actors, 19 links")
+    );
+    let o = bin()
+        .arg(&db)
+        .args([
+            "--format",
+            "csv",
+            "-c",
+            "MATCH (c:Country) RETURN c.id AS id ORDER BY id",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert_eq!(text(&o).0, "id\nbelarus\nchina\niran\nrussia\nukraine\n");
+}
+
+#[test]
+fn a_bad_row_names_file_line_and_column_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let nodes = dir.path().join("n.csv");
+    let links = dir.path().join("l.csv");
+    std::fs::write(&nodes, "id,name,size:int\na,A,1\nb,B,2\n").unwrap();
+    for (body, needle) in [
+        (
+            "src,dst,type\na,b,T\na,zz,T\n",
+            "l.csv:3:2 (column 'dst'): unknown actor 'zz'",
+        ),
+        (
+            "src,dst,type,w:int\na,b,T,1\na,b,T,x\n",
+            "l.csv:3:4 (column 'w'): 'x' is not an integer",
+        ),
+        ("src,dst\na,b\n", "missing required column 'type'"),
+        (
+            "src,dst,type\na,b\n",
+            "l.csv:2: row has 2 fields, the header has 3",
+        ),
+    ] {
+        std::fs::write(&links, body).unwrap();
+        let o = bin()
+            .arg("import")
+            .arg(&db)
+            .arg("--nodes")
+            .arg(&nodes)
+            .arg("--relationships")
+            .arg(&links)
+            .output()
+            .unwrap();
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(
+            err.contains("error[ImportError]") && err.contains(needle),
+            "{err}"
+        );
+        let o = bin().arg("check").arg(&db).output().unwrap();
+        assert_eq!(text(&o).0.trim(), "ok: 0 actors, 0 links");
+    }
+    std::fs::write(&nodes, "id,name\na,A\na,B\n").unwrap();
+    let o = bin()
+        .arg("import")
+        .arg(&db)
+        .arg("--nodes")
+        .arg(&nodes)
+        .output()
+        .unwrap();
+    assert!(
+        text(&o)
+            .1
+            .contains("n.csv:3:1 (column 'id'): duplicate id 'a'"),
+        "{}",
+        text(&o).1
+    );
+}
+
+#[test]
+fn formats_and_exit_codes() {
+    let q = "UNWIND [1, 2] AS x RETURN x, x * 1.5 AS y, 'a,b' AS s";
+    let o = bin()
+        .args(["--memory", "--format", "json", "-c", q])
+        .output()
+        .unwrap();
+    assert_eq!(text(&o).0, "[\n  {\"x\": 1, \"y\": 1.5, \"s\": \"a,b\"},\n  {\"x\": 2, \"y\": 3.0, \"s\": \"a,b\"}\n]\n");
+    let o = bin()
+        .args(["--memory", "--format", "jsonl", "-c", q])
+        .output()
+        .unwrap();
+    assert_eq!(text(&o).0.lines().count(), 2);
+    let o = bin()
+        .args(["--memory", "--format", "csv", "-c", q])
+        .output()
+        .unwrap();
+    assert_eq!(text(&o).0, "x,y,s\n1,1.5,\"a,b\"\n2,3.0,\"a,b\"\n");
+    let o = bin()
+        .args(["--memory", "--format", "markdown", "-c", "RETURN 1 AS one"])
+        .output()
+        .unwrap();
+    assert!(text(&o).0.starts_with("| one |"));
+    // A failing statement: exit 1, positioned error, later statements still run.
+    let o = bin()
+        .args([
+            "--memory",
+            "--format",
+            "csv",
+            "-c",
+            "RETURN nope",
+            "-c",
+            "RETURN 2 AS two",
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err.contains("error[SyntaxError]: variable `nope` is not defined (UndefinedVariable)\n  --> <command>:1:8"), "{err}");
+    assert_eq!(out, "two\n2\n");
+    // --bail stops at the first failure.
+    let o = bin()
+        .args([
+            "--memory",
+            "--bail",
+            "--format",
+            "csv",
+            "-c",
+            "RETURN nope",
+            "-c",
+            "RETURN 2 AS two",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(text(&o).0, "");
+    // Usage error.
+    let o = bin()
+        .args(["--format", "xml", "--memory", "-c", "RETURN 1"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    // Parameters.
+    let o = bin()
+        .args([
+            "--memory",
+            "--format",
+            "csv",
+            "--param",
+            "who='Belarus'",
+            "-c",
+            "RETURN $who AS w",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(text(&o).0, "w\nBelarus\n");
+}
+
+#[test]
+fn statements_from_stdin_and_files_with_file_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("q.cypher");
+    std::fs::write(
+        &f,
+        "CREATE (:A {v: 1});\n// comment\nMATCH (a:A)\nRETURN a.v AS v, b;\n",
+    )
+    .unwrap();
+    let o = bin()
+        .args(["--memory", "--format", "csv", "-f"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let (_, err) = text(&o);
+    assert!(err.contains(&format!("{}:4:18", f.display())), "{err}");
+    let mut child = bin()
+        .args(["--memory", "--format", "csv"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"CREATE (:A {v: 1}); MATCH (a:A) RETURN a.v AS v")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(text(&o).0, "v\n1\n");
+}
+
+#[test]
+fn a_database_in_use_gives_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    // The first process holds the database while it waits on its stdin.
+    let mut holder = bin()
+        .arg(&db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut tries = 0;
+    let o = loop {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let o = bin().arg(&db).args(["-c", "RETURN 1"]).output().unwrap();
+        tries += 1;
+        if o.status.code() == Some(3) || tries > 25 {
+            break o;
+        }
+    };
+    drop(holder.stdin.take());
+    let _ = holder.wait();
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        text(&o).1.contains("is in use by another process"),
+        "{}",
+        text(&o).1
+    );
+}
+
+#[test]
+fn a_damaged_database_gives_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    std::fs::create_dir_all(&db).unwrap();
+    std::fs::write(db.join("conf"), b"\xff\xfe garbage").unwrap();
+    std::fs::write(db.join("db"), vec![0xabu8; 4096]).unwrap();
+    let o = bin().arg(&db).args(["-c", "RETURN 1"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o).1);
+    assert!(text(&o).1.starts_with("error[StorageError]"));
+}
