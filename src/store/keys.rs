@@ -15,7 +15,7 @@ pub const PROP: u8 = 0x06;
 pub const ACTOR: u8 = 0x07;
 
 /// Direction of an adjacency list, seen from its owner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Dir {
     Out = 0,
     In = 1,
