@@ -30,7 +30,10 @@ impl Catalog {
             let end = vec![keys::CATALOG, kind as u8 + 1];
             for item in store.scan(&prefix, Some(&end)) {
                 let (k, v) = item?;
-                let id = k.get(2..6).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes);
+                let id = k
+                    .get(2..6)
+                    .and_then(|b| b.try_into().ok())
+                    .map(u32::from_be_bytes);
                 let name = String::from_utf8(v).ok();
                 match (id, name) {
                     (Some(id), Some(name)) if id as usize == c.names[kind as usize].len() => {
@@ -49,7 +52,10 @@ impl Catalog {
     }
 
     pub fn name(&self, kind: NameKind, id: u32) -> &str {
-        self.names[kind as usize].get(id as usize).map(String::as_str).unwrap_or("?")
+        self.names[kind as usize]
+            .get(id as usize)
+            .map(String::as_str)
+            .unwrap_or("?")
     }
 
     /// The id of `name`, adding it if new.
@@ -72,7 +78,12 @@ impl Catalog {
     pub fn take_added(&mut self) -> Vec<(Vec<u8>, Vec<u8>)> {
         std::mem::take(&mut self.added)
             .into_iter()
-            .map(|(kind, id)| (keys::catalog(kind as u8, id), self.name(kind, id).as_bytes().to_vec()))
+            .map(|(kind, id)| {
+                (
+                    keys::catalog(kind as u8, id),
+                    self.name(kind, id).as_bytes().to_vec(),
+                )
+            })
             .collect()
     }
 }

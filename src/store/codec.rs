@@ -83,20 +83,41 @@ mod tests {
 
     #[test]
     fn records_round_trip_every_value_type() {
-        let props: Vec<(u32, Value)> = every_value().into_iter().enumerate().map(|(i, v)| (i as u32, v)).collect();
-        let node = NodeRecord { labels: vec![0, 3], props: props.clone() };
+        let props: Vec<(u32, Value)> = every_value()
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (i as u32, v))
+            .collect();
+        let node = NodeRecord {
+            labels: vec![0, 3],
+            props: props.clone(),
+        };
         assert_eq!(decode::<NodeRecord>(&encode(&node), "node").unwrap(), node);
-        let rel = RelRecord { rel_type: 2, src: 1, dst: u64::MAX, props };
-        assert_eq!(decode::<RelRecord>(&encode(&rel), "relationship").unwrap(), rel);
+        let rel = RelRecord {
+            rel_type: 2,
+            src: 1,
+            dst: u64::MAX,
+            props,
+        };
+        assert_eq!(
+            decode::<RelRecord>(&encode(&rel), "relationship").unwrap(),
+            rel
+        );
     }
 
     #[test]
     fn damaged_records_are_errors_not_panics() {
-        let bytes = encode(&NodeRecord { labels: vec![1], props: vec![(0, Value::Int(1))] });
+        let bytes = encode(&NodeRecord {
+            labels: vec![1],
+            props: vec![(0, Value::Int(1))],
+        });
         for cut in 0..bytes.len() {
             let _ = decode::<NodeRecord>(&bytes[..cut], "node");
         }
-        assert!(matches!(decode::<NodeRecord>(&[9, 0], "node"), Err(StorageError::Format(_))));
+        assert!(matches!(
+            decode::<NodeRecord>(&[9, 0], "node"),
+            Err(StorageError::Format(_))
+        ));
         assert!(decode::<NodeRecord>(&[1, 0xff, 0xff, 0xff], "node").is_err());
     }
 }

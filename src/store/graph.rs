@@ -2,17 +2,23 @@
 //! transactions as overlays, and the record, adjacency and index updates that
 //! keep every index consistent with the records.
 
-use super::adjacency::{self, AdjEntry};
+use super::adjacency::{self, AdjEntry, Stored};
 use super::catalog::{Catalog, NameKind};
 pub use super::codec::{NodeRecord, RelRecord};
 use super::keys::{self, Dir};
-use super::{codec, index, KvStore, Overlay, StorageError, View};
+use super::{block, bucket, codec, index, KvStore, Overlay, StorageError, View};
 use crate::error::{Error, ErrorKind};
 use crate::value::{NodeId, RelId, Value};
+use serde::de::DeserializeOwned;
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
 use std::path::Path;
 
-/// Layout version of this build; older is migrated or refused, newer refused.
-pub const FORMAT_VERSION: u32 = 1;
+/// Layout version of this build (`keys.rs` describes it); older is refused
+/// with a clear message, newer refused.
+/// 1: one key per record, index entry and (actor, direction, type) list.
+/// 2: records in blocks of 128, one adjacency list per actor, hashed index buckets.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Counters kept in the `meta` keyspace.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -34,11 +40,19 @@ impl Meta {
         let mut v = [0u64; 4];
         for (i, name) in META_FIELDS.iter().enumerate() {
             if let Some(bytes) = store.get(&keys::meta(name))? {
-                let arr: [u8; 8] = bytes.as_slice().try_into().map_err(|_| StorageError::Corrupt(format!("damaged meta record {name}")))?;
+                let arr: [u8; 8] = bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| StorageError::Corrupt(format!("damaged meta record {name}")))?;
                 v[i] = u64::from_be_bytes(arr);
             }
         }
-        Ok(Meta { next_node: v[0], next_rel: v[1], nodes: v[2], rels: v[3] })
+        Ok(Meta {
+            next_node: v[0],
+            next_rel: v[1],
+            nodes: v[2],
+            rels: v[3],
+        })
     }
 }
 
@@ -56,13 +70,19 @@ pub struct TxState {
     pub overlay: Overlay,
     pub catalog: Catalog,
     pub meta: Meta,
+    /// A storage error met by a write that cannot report one (`delete_node`,
+    /// `update_rel`); `commit` refuses the transaction with it.
+    deferred: Option<StorageError>,
 }
 
 impl Graph {
     pub fn open(store: Box<dyn KvStore>) -> Result<Graph, StorageError> {
         match store.get(&keys::meta("format"))? {
             Some(v) => {
-                let arr: [u8; 4] = v.as_slice().try_into().map_err(|_| StorageError::Corrupt("damaged format record".into()))?;
+                let arr: [u8; 4] = v
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| StorageError::Corrupt("damaged format record".into()))?;
                 let version = u32::from_be_bytes(arr);
                 if version > FORMAT_VERSION {
                     return Err(StorageError::Format(format!(
@@ -71,20 +91,29 @@ impl Graph {
                 }
                 if version < FORMAT_VERSION {
                     return Err(StorageError::Format(format!(
-                        "database has format version {version}, which this build cannot migrate to {FORMAT_VERSION}"
+                        "database has format version {version}, which this build (format {FORMAT_VERSION}) cannot read or migrate: import the data again into a new database"
                     )));
                 }
             }
             None => {
                 if store.scan(&[], None).next().is_some() {
-                    return Err(StorageError::Format("not a supplygraph database (no format record)".into()));
+                    return Err(StorageError::Format(
+                        "not a supplygraph database (no format record)".into(),
+                    ));
                 }
-                store.apply(vec![(keys::meta("format"), Some(FORMAT_VERSION.to_be_bytes().to_vec()))])?;
+                store.apply(vec![(
+                    keys::meta("format"),
+                    Some(FORMAT_VERSION.to_be_bytes().to_vec()),
+                )])?;
             }
         }
         let catalog = Catalog::load(store.as_ref())?;
         let meta = Meta::load(store.as_ref())?;
-        Ok(Graph { store, catalog, meta })
+        Ok(Graph {
+            store,
+            catalog,
+            meta,
+        })
     }
 
     pub fn open_path(path: &Path) -> Result<Graph, StorageError> {
@@ -108,11 +137,19 @@ impl Graph {
     }
 
     pub fn begin(&self) -> TxState {
-        TxState { overlay: Overlay::default(), catalog: self.catalog.clone(), meta: self.meta }
+        TxState {
+            overlay: Overlay::default(),
+            catalog: self.catalog.clone(),
+            meta: self.meta,
+            deferred: None,
+        }
     }
 
     /// Writes everything `tx` staged as one atomic, flushed batch.
     pub fn commit(&mut self, mut tx: TxState) -> Result<(), StorageError> {
+        if let Some(e) = tx.deferred.take() {
+            return Err(e);
+        }
         if tx.overlay.is_empty() && tx.meta == self.meta {
             self.catalog = tx.catalog;
             return Ok(());
@@ -130,7 +167,10 @@ impl Graph {
     }
 
     pub fn tx<'a>(&'a self, state: &'a mut TxState) -> Tx<'a> {
-        Tx { store: self.store.as_ref(), st: state }
+        Tx {
+            store: self.store.as_ref(),
+            st: state,
+        }
     }
 }
 
@@ -144,9 +184,15 @@ fn constraint(msg: String) -> Error {
     Error::runtime(ErrorKind::ConstraintError, "UniqueConstraintViolation", msg)
 }
 
+/// Index changes grouped by bucket key: (entries added, entries removed).
+type IndexChanges = BTreeMap<Vec<u8>, (Vec<Vec<u8>>, Vec<Vec<u8>>)>;
+
 impl<'a> Tx<'a> {
     pub fn view(&self) -> View<'_> {
-        View { store: self.store, overlay: &self.st.overlay }
+        View {
+            store: self.store,
+            overlay: &self.st.overlay,
+        }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -162,55 +208,71 @@ impl<'a> Tx<'a> {
     }
 
     pub fn node(&self, id: NodeId) -> Result<Option<NodeRecord>, StorageError> {
-        match self.view().get(&keys::node(id))? {
-            Some(bytes) => Ok(Some(codec::decode(&bytes, "node")?)),
-            None => Ok(None),
-        }
+        let (key, slot) = keys::node_block(id);
+        self.read_slot(&key, slot, "node")
     }
 
     pub fn rel(&self, id: RelId) -> Result<Option<RelRecord>, StorageError> {
-        match self.view().get(&keys::rel(id))? {
-            Some(bytes) => Ok(Some(codec::decode(&bytes, "relationship")?)),
+        let (key, slot) = keys::rel_block(id);
+        self.read_slot(&key, slot, "relationship")
+    }
+
+    fn read_slot<T: DeserializeOwned>(
+        &self,
+        key: &[u8],
+        slot: usize,
+        what: &str,
+    ) -> Result<Option<T>, StorageError> {
+        let Some(b) = self.view().get(key)? else {
+            return Ok(None);
+        };
+        match block::slot(&b, slot)? {
+            Some(bytes) => Ok(Some(codec::decode(bytes, what)?)),
             None => Ok(None),
         }
     }
 
     /// Links of `node` in one direction (both: out then in), of some types.
-    pub fn expand(&self, node: NodeId, dir: Option<Dir>, types: Option<&[u32]>, out: &mut Vec<AdjEntry>) -> Result<(), StorageError> {
-        match dir {
-            Some(d) => adjacency::list(self.view(), node, d, types, out),
-            None => {
-                adjacency::list(self.view(), node, Dir::Out, types, out)?;
-                adjacency::list(self.view(), node, Dir::In, types, out)
-            }
-        }
+    pub fn expand(
+        &self,
+        node: NodeId,
+        dir: Option<Dir>,
+        types: Option<&[u32]>,
+        out: &mut Vec<AdjEntry>,
+    ) -> Result<(), StorageError> {
+        adjacency::list(self.view(), node, dir, types, out)
     }
 
+    /// Nodes with `label`, ascending.
     pub fn nodes_with_label(&self, label: u32) -> Result<Vec<NodeId>, StorageError> {
-        self.ids_under(&keys::label_prefix(label))
+        let mut out = Vec::new();
+        for item in self.view().scan_prefix(&keys::label_prefix(label)) {
+            bucket::all_nodes(&item?.1, &mut out)?;
+        }
+        Ok(out)
     }
 
     /// Nodes whose indexed property `key` equals `value` (or, for a list
-    /// property such as `aliases`, contains it).
+    /// property such as `aliases`, contains it), ascending.
     pub fn nodes_with_prop(&self, key: u32, value: &Value) -> Result<Vec<NodeId>, StorageError> {
-        match keys::prop_prefix(key, value) {
-            Some(prefix) => self.ids_under(&prefix),
+        match index::prop_lookup(key, value) {
+            Some((b, encoded)) => self.bucket_lookup(&b, &encoded),
             None => Ok(Vec::new()),
         }
     }
 
     /// Actors whose `id`, `name` or one of `aliases` equals `name`, ignoring case.
     pub fn actors_named(&self, name: &str) -> Result<Vec<NodeId>, StorageError> {
-        let mut ids = self.ids_under(&keys::actor_prefix(name))?;
+        let (b, folded) = index::actor_lookup(name);
+        let mut ids = self.bucket_lookup(&b, &folded)?;
         ids.dedup();
         Ok(ids)
     }
 
-    fn ids_under(&self, prefix: &[u8]) -> Result<Vec<NodeId>, StorageError> {
+    fn bucket_lookup(&self, key: &[u8], value: &[u8]) -> Result<Vec<NodeId>, StorageError> {
         let mut out = Vec::new();
-        for item in self.view().scan_prefix(prefix) {
-            let (k, _) = item?;
-            out.push(keys::trailing_id(&k).ok_or_else(|| StorageError::Corrupt("damaged index key".into()))?);
+        if let Some(b) = self.view().get(key)? {
+            bucket::nodes_matching(&b, value, &mut out)?;
         }
         Ok(out)
     }
@@ -219,126 +281,330 @@ impl<'a> Tx<'a> {
     pub fn all_node_ids(&self) -> Result<Vec<NodeId>, StorageError> {
         let mut out = Vec::new();
         for item in self.view().scan(&[keys::NODE], Some(&[keys::NODE + 1])) {
-            let (k, _) = item?;
-            out.push(keys::id_of(&k).ok_or_else(|| StorageError::Corrupt("damaged node key".into()))?);
+            let (k, v) = item?;
+            let base = keys::block_base(&k)
+                .ok_or_else(|| StorageError::Corrupt("damaged node key".into()))?;
+            for (i, s) in block::slots(&v)?.iter().enumerate() {
+                if !s.is_empty() {
+                    out.push(base + i as u64);
+                }
+            }
         }
         Ok(out)
     }
 
     /// Every relationship with its record, ascending by id.
     pub fn all_rels(&self) -> impl Iterator<Item = Result<(RelId, RelRecord), StorageError>> + '_ {
-        self.view().scan(&[keys::REL], Some(&[keys::REL + 1])).map(|item| {
-            let (k, v) = item?;
-            let id = keys::id_of(&k).ok_or_else(|| StorageError::Corrupt("damaged relationship key".into()))?;
-            Ok((id, codec::decode(&v, "relationship")?))
-        })
+        self.view()
+            .scan(&[keys::REL], Some(&[keys::REL + 1]))
+            .flat_map(|item| {
+                let decoded = item.and_then(|(k, v)| decode_rel_block(&k, &v));
+                let items: Vec<Result<(RelId, RelRecord), StorageError>> = match decoded {
+                    Ok(rels) => rels.into_iter().map(Ok).collect(),
+                    Err(e) => vec![Err(e)],
+                };
+                items
+            })
     }
 
     // ------------------------------------------------------------ writes
 
-    pub fn create_node(&mut self, rec: NodeRecord) -> Result<NodeId, Error> {
-        let id = self.st.meta.next_node;
-        self.check_unique_id(id, &rec)?;
-        self.write_node_indexes(id, None, Some(&rec));
-        self.st.overlay.put(keys::node(id), codec::encode(&rec));
-        self.st.meta.next_node += 1;
-        self.st.meta.nodes += 1;
-        Ok(id)
-    }
-
-    /// Replaces a node's record (labels and properties), updating indexes.
-    pub fn update_node(&mut self, id: NodeId, old: &NodeRecord, new: NodeRecord) -> Result<(), Error> {
-        self.check_unique_id(id, &new)?;
-        self.write_node_indexes(id, Some(old), Some(&new));
-        self.st.overlay.put(keys::node(id), codec::encode(&new));
-        Ok(())
-    }
-
-    /// Deletes a node that has no links left.
-    pub fn delete_node(&mut self, id: NodeId, old: &NodeRecord) {
-        self.write_node_indexes(id, Some(old), None);
-        self.st.overlay.delete(keys::node(id));
-        self.st.meta.nodes -= 1;
-    }
-
-    /// Creates a link; `adjacency: false` leaves the adjacency lists to the
-    /// caller (bulk import appends them grouped, see `append_adjacency`).
-    pub fn create_rel(&mut self, rec: RelRecord, adjacency: bool) -> Result<RelId, StorageError> {
-        let id = self.st.meta.next_rel;
-        if adjacency {
-            self.append_adjacency(rec.src, Dir::Out, rec.rel_type, &[(id, rec.dst)])?;
-            self.append_adjacency(rec.dst, Dir::In, rec.rel_type, &[(id, rec.src)])?;
-        }
-        self.st.overlay.put(keys::rel(id), codec::encode(&rec));
-        self.st.meta.next_rel += 1;
-        self.st.meta.rels += 1;
-        Ok(id)
-    }
-
-    pub fn append_adjacency(&mut self, node: NodeId, dir: Dir, rel_type: u32, entries: &[(RelId, NodeId)]) -> Result<(), StorageError> {
-        let view = View { store: self.store, overlay: &self.st.overlay };
-        let mut staged = Overlay::default();
-        adjacency::append(view, &mut staged, node, dir, rel_type, entries)?;
-        for (k, v) in staged.into_batch() {
+    fn stage(&mut self, writes: adjacency::Writes) {
+        for (k, v) in writes {
             match v {
                 Some(v) => self.st.overlay.put(k, v),
                 None => self.st.overlay.delete(k),
             }
         }
+    }
+
+    /// Read-modify-write of one record block: `updates` are (slot, encoded
+    /// record, empty to delete).
+    fn write_block(
+        &mut self,
+        key: Vec<u8>,
+        updates: &[(usize, Vec<u8>)],
+    ) -> Result<(), StorageError> {
+        let old = self.view().get(&key)?;
+        let mut slots = match &old {
+            Some(b) => block::slots(b)?,
+            None => vec![&[][..]; keys::BLOCK_SLOTS],
+        };
+        for (i, bytes) in updates {
+            slots[*i] = bytes;
+        }
+        match block::encode(&slots) {
+            Some(b) => self.st.overlay.put(key, b),
+            None => self.st.overlay.delete(key),
+        }
         Ok(())
     }
 
-    pub fn update_rel(&mut self, id: RelId, rec: &RelRecord) {
-        self.st.overlay.put(keys::rel(id), codec::encode(rec));
-    }
-
-    pub fn delete_rel(&mut self, id: RelId, rec: &RelRecord) -> Result<(), StorageError> {
-        for (node, dir) in [(rec.src, Dir::Out), (rec.dst, Dir::In)] {
-            let view = View { store: self.store, overlay: &self.st.overlay };
-            let mut staged = Overlay::default();
-            adjacency::remove(view, &mut staged, node, dir, rec.rel_type, id)?;
-            for (k, v) in staged.into_batch() {
-                match v {
-                    Some(v) => self.st.overlay.put(k, v),
-                    None => self.st.overlay.delete(k),
+    /// Writes records by id, one read-modify-write per block touched.
+    fn write_records(
+        &mut self,
+        block_of: fn(u64) -> (Vec<u8>, usize),
+        records: impl IntoIterator<Item = (u64, Vec<u8>)>,
+    ) -> Result<(), StorageError> {
+        let mut current: Option<Vec<u8>> = None;
+        let mut updates = Vec::new();
+        for (id, bytes) in records {
+            let (key, slot) = block_of(id);
+            if current.as_ref() != Some(&key) {
+                if let Some(k) = current.take() {
+                    self.write_block(k, &updates)?;
+                    updates.clear();
                 }
+                current = Some(key);
             }
+            updates.push((slot, bytes));
         }
-        self.st.overlay.delete(keys::rel(id));
-        self.st.meta.rels -= 1;
+        if let Some(k) = current {
+            self.write_block(k, &updates)?;
+        }
         Ok(())
     }
 
-    fn write_node_indexes(&mut self, id: NodeId, old: Option<&NodeRecord>, new: Option<&NodeRecord>) {
-        let before = old.map(|r| index::node_entries(&self.st.catalog, id, r)).unwrap_or_default();
-        let after = new.map(|r| index::node_entries(&self.st.catalog, id, r)).unwrap_or_default();
-        for k in &before {
-            if after.binary_search(k).is_err() {
-                self.st.overlay.delete(k.clone());
+    /// One read-modify-write per index bucket touched.
+    fn write_index(&mut self, changes: IndexChanges) -> Result<(), StorageError> {
+        for (key, (adds, removes)) in changes {
+            let old = self.view().get(&key)?;
+            match bucket::apply(old.as_deref(), &adds, &removes)? {
+                Some(b) => self.st.overlay.put(key, b),
+                None => self.st.overlay.delete(key),
             }
         }
-        for k in after {
-            if before.binary_search(&k).is_err() {
-                self.st.overlay.put(k, Vec::new());
-            }
-        }
+        Ok(())
     }
 
-    /// A string `id` names one actor only.
-    fn check_unique_id(&self, node: NodeId, rec: &NodeRecord) -> Result<(), Error> {
-        let Some(key) = self.st.catalog.id(NameKind::Key, "id") else { return Ok(()) };
-        for (k, v) in &rec.props {
-            if *k == key {
-                if let Value::String(s) = v {
-                    let holders = self.nodes_with_prop(key, v)?;
-                    if holders.iter().any(|&h| h != node) {
+    pub fn create_node(&mut self, rec: NodeRecord) -> Result<NodeId, Error> {
+        Ok(self.create_nodes(vec![rec])?.start)
+    }
+
+    /// Creates nodes with consecutive ids, writing each record block and
+    /// index bucket once; nothing is staged if a string `id` is taken (by a
+    /// stored node or by another of `recs`).
+    pub fn create_nodes(&mut self, recs: Vec<NodeRecord>) -> Result<Range<NodeId>, Error> {
+        if let Some(key) = self.st.catalog.id(NameKind::Key, "id") {
+            let mut seen: HashSet<&str> = HashSet::new();
+            for rec in &recs {
+                if let Some(v @ Value::String(s)) = rec.prop(key) {
+                    if !seen.insert(s) || !self.nodes_with_prop(key, v)?.is_empty() {
                         return Err(constraint(format!("an actor with id '{s}' already exists")));
                     }
                 }
             }
         }
+        let first = self.st.meta.next_node;
+        let mut changes = IndexChanges::new();
+        for (i, rec) in recs.iter().enumerate() {
+            for (k, e) in index::node_entries(&self.st.catalog, first + i as u64, rec) {
+                changes.entry(k).or_default().0.push(e);
+            }
+        }
+        self.write_index(changes)?;
+        let n = recs.len() as u64;
+        self.write_records(
+            keys::node_block,
+            recs.iter()
+                .enumerate()
+                .map(|(i, r)| (first + i as u64, codec::encode(r))),
+        )?;
+        self.st.meta.next_node += n;
+        self.st.meta.nodes += n;
+        Ok(first..first + n)
+    }
+
+    /// Replaces a node's record (labels and properties), updating indexes.
+    pub fn update_node(
+        &mut self,
+        id: NodeId,
+        old: &NodeRecord,
+        new: NodeRecord,
+    ) -> Result<(), Error> {
+        self.check_unique_id(id, &new)?;
+        self.write_node_indexes(id, Some(old), Some(&new))?;
+        self.write_records(keys::node_block, [(id, codec::encode(&new))])?;
         Ok(())
     }
+
+    /// Deletes a node that has no links left. A storage error is reported
+    /// by `Graph::commit`.
+    pub fn delete_node(&mut self, id: NodeId, old: &NodeRecord) {
+        let done = self
+            .write_node_indexes(id, Some(old), None)
+            .and_then(|_| self.write_records(keys::node_block, [(id, Vec::new())]));
+        self.defer(done);
+        self.st.meta.nodes -= 1;
+    }
+
+    fn defer(&mut self, result: Result<(), StorageError>) {
+        if let Err(e) = result {
+            self.st.deferred.get_or_insert(e);
+        }
+    }
+
+    /// Creates a link; `adjacency: false` leaves the adjacency lists to the
+    /// caller (bulk import appends them grouped, see `append_adjacency`).
+    pub fn create_rel(&mut self, rec: RelRecord, adjacency: bool) -> Result<RelId, StorageError> {
+        Ok(self.create_rels(vec![rec], adjacency)?.start)
+    }
+
+    /// Creates links with consecutive ids, writing each record block once
+    /// (and, with `adjacency`, each actor's list once).
+    pub fn create_rels(
+        &mut self,
+        recs: Vec<RelRecord>,
+        adjacency: bool,
+    ) -> Result<Range<RelId>, StorageError> {
+        let first = self.st.meta.next_rel;
+        let n = recs.len() as u64;
+        if adjacency {
+            let mut lists: BTreeMap<NodeId, Vec<Stored>> = BTreeMap::new();
+            for (i, r) in recs.iter().enumerate() {
+                let rel = first + i as u64;
+                lists.entry(r.src).or_default().push(Stored {
+                    rel,
+                    other: r.dst,
+                    rel_type: r.rel_type,
+                    dir: Dir::Out,
+                });
+                lists.entry(r.dst).or_default().push(Stored {
+                    rel,
+                    other: r.src,
+                    rel_type: r.rel_type,
+                    dir: Dir::In,
+                });
+            }
+            for (node, entries) in lists {
+                self.append_adjacency_entries(node, &entries)?;
+            }
+        }
+        self.write_records(
+            keys::rel_block,
+            recs.iter()
+                .enumerate()
+                .map(|(i, r)| (first + i as u64, codec::encode(r))),
+        )?;
+        self.st.meta.next_rel += n;
+        self.st.meta.rels += n;
+        Ok(first..first + n)
+    }
+
+    pub fn append_adjacency(
+        &mut self,
+        node: NodeId,
+        dir: Dir,
+        rel_type: u32,
+        entries: &[(RelId, NodeId)],
+    ) -> Result<(), StorageError> {
+        let entries: Vec<Stored> = entries
+            .iter()
+            .map(|&(rel, other)| Stored {
+                rel,
+                other,
+                rel_type,
+                dir,
+            })
+            .collect();
+        self.append_adjacency_entries(node, &entries)
+    }
+
+    /// Appends to `node`'s list entries of any direction and type at once.
+    pub fn append_adjacency_entries(
+        &mut self,
+        node: NodeId,
+        entries: &[Stored],
+    ) -> Result<(), StorageError> {
+        let writes = adjacency::append(self.view(), node, entries)?;
+        self.stage(writes);
+        Ok(())
+    }
+
+    /// Replaces a link's properties. A storage error is reported by `Graph::commit`.
+    pub fn update_rel(&mut self, id: RelId, rec: &RelRecord) {
+        let done = self.write_records(keys::rel_block, [(id, codec::encode(rec))]);
+        self.defer(done);
+    }
+
+    pub fn delete_rel(&mut self, id: RelId, rec: &RelRecord) -> Result<(), StorageError> {
+        for (node, dir) in [(rec.src, Dir::Out), (rec.dst, Dir::In)] {
+            let writes = adjacency::remove(self.view(), node, dir, id)?;
+            self.stage(writes);
+        }
+        self.write_records(keys::rel_block, [(id, Vec::new())])?;
+        self.st.meta.rels -= 1;
+        Ok(())
+    }
+
+    fn write_node_indexes(
+        &mut self,
+        id: NodeId,
+        old: Option<&NodeRecord>,
+        new: Option<&NodeRecord>,
+    ) -> Result<(), StorageError> {
+        let before = old
+            .map(|r| index::node_entries(&self.st.catalog, id, r))
+            .unwrap_or_default();
+        let after = new
+            .map(|r| index::node_entries(&self.st.catalog, id, r))
+            .unwrap_or_default();
+        let mut changes = IndexChanges::new();
+        for e in &before {
+            if after.binary_search(e).is_err() {
+                changes.entry(e.0.clone()).or_default().1.push(e.1.clone());
+            }
+        }
+        for e in &after {
+            if before.binary_search(e).is_err() {
+                changes.entry(e.0.clone()).or_default().0.push(e.1.clone());
+            }
+        }
+        self.write_index(changes)
+    }
+
+    /// A string `id` names one actor only.
+    fn check_unique_id(&self, node: NodeId, rec: &NodeRecord) -> Result<(), Error> {
+        let Some(key) = self.st.catalog.id(NameKind::Key, "id") else {
+            return Ok(());
+        };
+        if let Some(v @ Value::String(s)) = rec.prop(key) {
+            let holders = self.nodes_with_prop(key, v)?;
+            if holders.iter().any(|&h| h != node) {
+                return Err(constraint(format!("an actor with id '{s}' already exists")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The records of one relationship block, ascending by id.
+pub fn decode_rel_block(key: &[u8], block: &[u8]) -> Result<Vec<(RelId, RelRecord)>, StorageError> {
+    decode_block(key, block, "relationship")
+}
+
+/// The records of one node block, ascending by id.
+pub fn decode_node_block(
+    key: &[u8],
+    block: &[u8],
+) -> Result<Vec<(NodeId, NodeRecord)>, StorageError> {
+    decode_block(key, block, "node")
+}
+
+fn decode_block<T: DeserializeOwned>(
+    key: &[u8],
+    b: &[u8],
+    what: &str,
+) -> Result<Vec<(u64, T)>, StorageError> {
+    let base = keys::block_base(key)
+        .ok_or_else(|| StorageError::Corrupt(format!("damaged {what} block key")))?;
+    let mut out = Vec::new();
+    for (i, s) in block::slots(b)?.into_iter().enumerate() {
+        if !s.is_empty() {
+            out.push((base + i as u64, codec::decode(s, what)?));
+        }
+    }
+    Ok(out)
 }
 
 impl NodeRecord {
@@ -361,7 +627,11 @@ mod tests {
         let mut t = g.tx(tx);
         let l = t.catalog_mut().intern(NameKind::Label, label);
         let k = t.catalog_mut().intern(NameKind::Key, "id");
-        t.create_node(NodeRecord { labels: vec![l], props: vec![(k, Value::String(id.into()))] }).unwrap()
+        t.create_node(NodeRecord {
+            labels: vec![l],
+            props: vec![(k, Value::String(id.into()))],
+        })
+        .unwrap()
     }
 
     #[test]
@@ -374,7 +644,16 @@ mod tests {
             let b = node(&g, &mut tx, "Country", "russia");
             let mut t = g.tx(&mut tx);
             let ty = t.catalog_mut().intern(NameKind::Type, "SUPPLIES");
-            t.create_rel(RelRecord { rel_type: ty, src: a, dst: b, props: vec![] }, true).unwrap();
+            t.create_rel(
+                RelRecord {
+                    rel_type: ty,
+                    src: a,
+                    dst: b,
+                    props: vec![],
+                },
+                true,
+            )
+            .unwrap();
             g.commit(tx).unwrap();
         }
         let g = Graph::open_path(dir.path()).unwrap();
@@ -401,7 +680,12 @@ mod tests {
         let mut tx = g.begin();
         let mut t = g.tx(&mut tx);
         let k = t.catalog().id(NameKind::Key, "id").unwrap();
-        let err = t.create_node(NodeRecord { labels: vec![], props: vec![(k, Value::String("belarus".into()))] }).unwrap_err();
+        let err = t
+            .create_node(NodeRecord {
+                labels: vec![],
+                props: vec![(k, Value::String("belarus".into()))],
+            })
+            .unwrap_err();
         assert_eq!(err.kind, ErrorKind::ConstraintError);
         drop(tx);
         assert_eq!(g.meta().nodes, 1);
@@ -410,7 +694,12 @@ mod tests {
     #[test]
     fn a_newer_format_is_refused() {
         let store = super::super::memory::MemoryStore::new();
-        store.apply(vec![(keys::meta("format"), Some(99u32.to_be_bytes().to_vec()))]).unwrap();
+        store
+            .apply(vec![(
+                keys::meta("format"),
+                Some(99u32.to_be_bytes().to_vec()),
+            )])
+            .unwrap();
         let err = Graph::open(Box::new(store)).err().unwrap();
         assert!(matches!(err, StorageError::Format(m) if m.contains("newer")));
     }

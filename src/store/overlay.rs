@@ -64,7 +64,43 @@ impl<'a> View<'a> {
             .range((Bound::Included(start.to_vec()), upper))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        Box::new(Merge { base: base.peekable(), staged: staged.into_iter().peekable() })
+        Box::new(Merge {
+            base: base.peekable(),
+            staged: staged.into_iter().peekable(),
+        })
+    }
+
+    /// The greatest key starting with `prefix`, with its value, staged writes
+    /// (and deletes) taken into account.
+    pub fn last_under(&self, prefix: &[u8]) -> Result<Option<KvPair>, StorageError> {
+        let end = prefix_end(prefix);
+        let upper = match &end {
+            Some(e) => Bound::Excluded(e.clone()),
+            None => Bound::Unbounded,
+        };
+        let staged = self
+            .overlay
+            .writes
+            .range((Bound::Included(prefix.to_vec()), upper))
+            .rev()
+            .find_map(|(k, v)| v.as_ref().map(|v| (k, v)));
+        let mut base = None;
+        for item in self.store.scan_rev(prefix, end.as_deref()) {
+            let (k, v) = item?;
+            if !self.overlay.writes.contains_key(&k) {
+                base = Some((k, v));
+                break;
+            }
+        }
+        Ok(match (staged, base) {
+            (Some((sk, sv)), Some((bk, bv))) => Some(if *sk > bk {
+                (sk.clone(), sv.clone())
+            } else {
+                (bk, bv)
+            }),
+            (Some((sk, sv)), None) => Some((sk.clone(), sv.clone())),
+            (None, base) => base,
+        })
     }
 
     pub fn scan_prefix(&self, prefix: &[u8]) -> KvIter<'a> {
@@ -117,16 +153,38 @@ mod tests {
     #[test]
     fn staged_writes_shadow_the_store_in_gets_and_scans() {
         let store = MemoryStore::new();
-        store.apply(vec![(vec![1], Some(vec![1])), (vec![2], Some(vec![2])), (vec![4], Some(vec![4]))]).unwrap();
+        store
+            .apply(vec![
+                (vec![1], Some(vec![1])),
+                (vec![2], Some(vec![2])),
+                (vec![4], Some(vec![4])),
+            ])
+            .unwrap();
         let mut ov = Overlay::default();
         ov.delete(vec![2]);
         ov.put(vec![3], vec![3]);
         ov.put(vec![4], vec![40]);
-        let view = View { store: &store, overlay: &ov };
+        let view = View {
+            store: &store,
+            overlay: &ov,
+        };
         assert_eq!(view.get(&[2]).unwrap(), None);
         let all: Vec<_> = view.scan(&[0], None).map(|r| r.unwrap()).collect();
-        assert_eq!(all, vec![(vec![1], vec![1]), (vec![3], vec![3]), (vec![4], vec![40])]);
+        assert_eq!(
+            all,
+            vec![(vec![1], vec![1]), (vec![3], vec![3]), (vec![4], vec![40])]
+        );
         let some: Vec<_> = view.scan(&[2], Some(&[4])).map(|r| r.unwrap().0).collect();
         assert_eq!(some, vec![vec![3]]);
+        assert_eq!(view.last_under(&[]).unwrap(), Some((vec![4], vec![40])));
+        assert_eq!(view.last_under(&[2]).unwrap(), None);
+        assert_eq!(view.last_under(&[1]).unwrap(), Some((vec![1], vec![1])));
+        let mut ov = Overlay::default();
+        ov.delete(vec![4]);
+        let view = View {
+            store: &store,
+            overlay: &ov,
+        };
+        assert_eq!(view.last_under(&[]).unwrap(), Some((vec![2], vec![2])));
     }
 }

@@ -16,7 +16,9 @@ pub struct SledStore {
 impl SledStore {
     pub fn open(path: &Path) -> Result<SledStore, StorageError> {
         let shown = path.display().to_string();
-        std::fs::create_dir_all(path).map_err(|e| StorageError::Io(format!("cannot create database directory {shown}: {e}")))?;
+        std::fs::create_dir_all(path).map_err(|e| {
+            StorageError::Io(format!("cannot create database directory {shown}: {e}"))
+        })?;
         let config = sled::Config::new()
             .path(path)
             .cache_capacity(CACHE_BYTES)
@@ -24,20 +26,29 @@ impl SledStore {
         // sled 0.34 panics on some damaged files instead of returning an error.
         let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
         match opened {
-            Ok(Ok(db)) => Ok(SledStore { db, path: path.to_path_buf() }),
+            Ok(Ok(db)) => Ok(SledStore {
+                db,
+                path: path.to_path_buf(),
+            }),
             Ok(Err(e)) => Err(open_error(&shown, e)),
-            Err(_) => Err(StorageError::Corrupt(format!("database {shown} is damaged and cannot be opened"))),
+            Err(_) => Err(StorageError::Corrupt(format!(
+                "database {shown} is damaged and cannot be opened"
+            ))),
         }
     }
 }
 
 fn open_error(shown: &str, e: sled::Error) -> StorageError {
     match e {
-        sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock || io.raw_os_error() == Some(11) => {
+        sled::Error::Io(io)
+            if io.kind() == std::io::ErrorKind::WouldBlock || io.raw_os_error() == Some(11) =>
+        {
             StorageError::Locked(format!("database {shown} is in use by another process"))
         }
         sled::Error::Io(io) => StorageError::Io(format!("cannot open database {shown}: {io}")),
-        sled::Error::Corruption { .. } => StorageError::Corrupt(format!("database {shown} is damaged: {e}")),
+        sled::Error::Corruption { .. } => {
+            StorageError::Corrupt(format!("database {shown} is damaged: {e}"))
+        }
         other => StorageError::Corrupt(format!("database {shown} cannot be opened: {other}")),
     }
 }
@@ -61,6 +72,17 @@ impl KvStore for SledStore {
             None => self.db.range(start.to_vec()..),
         };
         Box::new(iter.map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(sled_err)))
+    }
+
+    fn scan_rev<'a>(&'a self, start: &[u8], end: Option<&[u8]>) -> KvIter<'a> {
+        let iter = match end {
+            Some(end) => self.db.range(start.to_vec()..end.to_vec()),
+            None => self.db.range(start.to_vec()..),
+        };
+        Box::new(
+            iter.rev()
+                .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(sled_err)),
+        )
     }
 
     fn apply(&self, batch: Batch) -> Result<(), StorageError> {
@@ -120,10 +142,17 @@ mod tests {
     fn batches_apply_and_scan_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let s = SledStore::open(dir.path()).unwrap();
-        s.apply(vec![(vec![2], Some(vec![b'b'])), (vec![1], Some(vec![b'a'])), (vec![3], Some(vec![]))]).unwrap();
+        s.apply(vec![
+            (vec![2], Some(vec![b'b'])),
+            (vec![1], Some(vec![b'a'])),
+            (vec![3], Some(vec![])),
+        ])
+        .unwrap();
         s.apply(vec![(vec![3], None)]).unwrap();
         let keys: Vec<_> = s.scan(&[0], None).map(|r| r.unwrap().0).collect();
         assert_eq!(keys, vec![vec![1], vec![2]]);
+        let back: Vec<_> = s.scan_rev(&[0], Some(&[2])).map(|r| r.unwrap().0).collect();
+        assert_eq!(back, vec![vec![1]]);
         assert_eq!(s.get(&[2]).unwrap(), Some(vec![b'b']));
     }
 }

@@ -63,7 +63,14 @@ pub struct Inference {
 
 impl Default for Inference {
     fn default() -> Self {
-        Inference { int: true, float: true, bool_: true, estimate: true, seen_estimate: false, seen_any: false }
+        Inference {
+            int: true,
+            float: true,
+            bool_: true,
+            estimate: true,
+            seen_estimate: false,
+            seen_any: false,
+        }
     }
 }
 
@@ -102,7 +109,10 @@ impl Inference {
 
 fn parse_float(raw: &str) -> Option<f64> {
     // Rust accepts "inf"/"nan" spellings that a CSV writer rarely means as numbers.
-    if raw.bytes().any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E') {
+    if raw
+        .bytes()
+        .any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E')
+    {
         return None;
     }
     raw.parse::<f64>().ok()
@@ -120,13 +130,21 @@ pub fn convert(raw: &str, ty: ColType) -> Result<Value, String> {
             _ => return Err(bad("true or false")),
         },
         ColType::String => Value::String(raw.to_string()),
-        ColType::Date => Value::Date(Date::parse(raw).ok_or_else(|| bad("a date (YYYY, YYYY-MM or YYYY-MM-DD)"))?),
+        ColType::Date => Value::Date(
+            Date::parse(raw).ok_or_else(|| bad("a date (YYYY, YYYY-MM or YYYY-MM-DD)"))?,
+        ),
         ColType::StringList => Value::List(
-            raw.split(';').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.to_string())).collect(),
+            raw.split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_string()))
+                .collect(),
         ),
         ColType::Estimate => match Estimate::parse(raw) {
             Some(e) => Value::Estimate(e),
-            None => Value::Float(parse_float(raw.trim()).ok_or_else(|| bad("a number or an estimate lo..hi"))?),
+            None => Value::Float(
+                parse_float(raw.trim()).ok_or_else(|| bad("a number or an estimate lo..hi"))?,
+            ),
         },
     })
 }
@@ -157,13 +175,18 @@ mod tests {
         let c = parse_header("since:date").unwrap();
         assert_eq!((c.name.as_str(), c.ty), ("since", Some(ColType::Date)));
         assert!(parse_header("x:complex").is_err());
-        assert_eq!(parse_header("aliases:string[]").unwrap().ty, Some(ColType::StringList));
+        assert_eq!(
+            parse_header("aliases:string[]").unwrap().ty,
+            Some(ColType::StringList)
+        );
     }
 
     #[test]
     fn conversion_reports_bad_values() {
         assert_eq!(convert("12", ColType::Int).unwrap(), Value::Int(12));
-        assert!(convert("12x", ColType::Int).unwrap_err().contains("not an integer"));
+        assert!(convert("12x", ColType::Int)
+            .unwrap_err()
+            .contains("not an integer"));
         assert!(convert("2022-13", ColType::Date).is_err());
         assert_eq!(
             convert("a; b", ColType::StringList).unwrap(),

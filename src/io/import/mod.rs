@@ -4,10 +4,11 @@
 mod columns;
 
 use crate::error::{Error, ErrorKind, Phase};
+use crate::store::adjacency::Stored;
 use crate::store::catalog::NameKind;
-use crate::store::graph::{Graph, NodeRecord, RelRecord};
-use crate::store::keys::Dir;
-use crate::value::{NodeId, RelId, Value};
+use crate::store::graph::{Graph, NodeRecord, RelRecord, Tx};
+use crate::store::keys::{Dir, BLOCK_SLOTS};
+use crate::value::{NodeId, Value};
 use columns::{parse_header, ColType, Column, Inference};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -27,10 +28,16 @@ impl Source {
     pub fn parse(arg: &str) -> Source {
         if let Some((name, path)) = arg.split_once('=') {
             if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                return Source { name: Some(name.to_string()), path: PathBuf::from(path) };
+                return Source {
+                    name: Some(name.to_string()),
+                    path: PathBuf::from(path),
+                };
             }
         }
-        Source { name: None, path: PathBuf::from(arg) }
+        Source {
+            name: None,
+            path: PathBuf::from(arg),
+        }
     }
 }
 
@@ -43,19 +50,33 @@ pub struct Summary {
 
 impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "imported {} actors, {} links in {:.2} s", self.nodes, self.rels, self.seconds)
+        write!(
+            f,
+            "imported {} actors, {} links in {:.2} s",
+            self.nodes, self.rels, self.seconds
+        )
     }
 }
 
 /// Called with (bytes read so far, total bytes) as files are read.
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
-fn import_error(path: &Path, line: u64, col: Option<(usize, &str)>, msg: impl Into<String>) -> Error {
+fn import_error(
+    path: &Path,
+    line: u64,
+    col: Option<(usize, &str)>,
+    msg: impl Into<String>,
+) -> Error {
     let place = match col {
         Some((i, name)) => format!("{}:{}:{} (column '{}')", path.display(), line, i + 1, name),
         None => format!("{}:{}", path.display(), line),
     };
-    Error::new(ErrorKind::ImportError, "", Phase::Runtime, format!("{place}: {}", msg.into()))
+    Error::new(
+        ErrorKind::ImportError,
+        "",
+        Phase::Runtime,
+        format!("{place}: {}", msg.into()),
+    )
 }
 
 struct CsvFile {
@@ -64,14 +85,20 @@ struct CsvFile {
 }
 
 fn open_reader(path: &Path) -> Result<csv::Reader<std::fs::File>, Error> {
-    let file = std::fs::File::open(path).map_err(|e| import_error(path, 0, None, format!("cannot read file: {e}")))?;
-    Ok(csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(file))
+    let file = std::fs::File::open(path)
+        .map_err(|e| import_error(path, 0, None, format!("cannot read file: {e}")))?;
+    Ok(csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(file))
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> Error {
     let line = e.position().map(|p| p.line()).unwrap_or(0);
     let msg = match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("row has {len} fields, the header has {expected_len}")
         }
         csv::ErrorKind::Utf8 { .. } => "row is not valid UTF-8".to_string(),
@@ -81,25 +108,42 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
 }
 
 /// First pass: header, annotations, and the inferred type of every column.
-fn scan_file(path: &Path, required: &[&str], progress: &mut dyn FnMut(u64)) -> Result<CsvFile, Error> {
+fn scan_file(
+    path: &Path,
+    required: &[&str],
+    progress: &mut dyn FnMut(u64),
+) -> Result<CsvFile, Error> {
     let mut rdr = open_reader(path)?;
     let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
     let mut columns = Vec::with_capacity(headers.len());
     for h in headers.iter() {
         let c = parse_header(h).map_err(|m| import_error(path, 1, None, m))?;
         if columns.iter().any(|o: &Column| o.name == c.name) {
-            return Err(import_error(path, 1, None, format!("column '{}' appears twice", c.name)));
+            return Err(import_error(
+                path,
+                1,
+                None,
+                format!("column '{}' appears twice", c.name),
+            ));
         }
         columns.push(c);
     }
     for r in required {
         if !columns.iter().any(|c| c.name == *r) {
-            return Err(import_error(path, 1, None, format!("missing required column '{r}'")));
+            return Err(import_error(
+                path,
+                1,
+                None,
+                format!("missing required column '{r}'"),
+            ));
         }
     }
     let mut inference = vec![Inference::default(); columns.len()];
     let mut record = csv::StringRecord::new();
-    while rdr.read_record(&mut record).map_err(|e| csv_error(path, e))? {
+    while rdr
+        .read_record(&mut record)
+        .map_err(|e| csv_error(path, e))?
+    {
         for (i, field) in record.iter().enumerate() {
             if columns[i].ty.is_none() {
                 inference[i].observe(field);
@@ -112,7 +156,10 @@ fn scan_file(path: &Path, required: &[&str], progress: &mut dyn FnMut(u64)) -> R
             c.ty = Some(inf.result());
         }
     }
-    Ok(CsvFile { path: path.to_path_buf(), columns })
+    Ok(CsvFile {
+        path: path.to_path_buf(),
+        columns,
+    })
 }
 
 /// Columns with a meaning of their own that are not stored as properties.
@@ -122,9 +169,22 @@ enum Role {
 }
 
 /// Imports node and relationship files into `graph` as one transaction.
-pub fn import(graph: &mut Graph, nodes: &[Source], rels: &[Source], progress: Progress<'_>) -> Result<Summary, Error> {
+/// Writes are grouped so that each packed key is written about once: a
+/// file's nodes (with their index buckets) at its end, links a record block
+/// (128) at a time, every actor's adjacency list once at the end.
+pub fn import(
+    graph: &mut Graph,
+    nodes: &[Source],
+    rels: &[Source],
+    progress: Progress<'_>,
+) -> Result<Summary, Error> {
     let started = Instant::now();
-    let total: u64 = nodes.iter().chain(rels).map(|s| std::fs::metadata(&s.path).map(|m| m.len()).unwrap_or(0)).sum::<u64>() * 2;
+    let total: u64 = nodes
+        .iter()
+        .chain(rels)
+        .map(|s| std::fs::metadata(&s.path).map(|m| m.len()).unwrap_or(0))
+        .sum::<u64>()
+        * 2;
     let mut done = 0u64;
     let mut tx = graph.begin();
     let mut ids: HashMap<String, NodeId> = HashMap::new();
@@ -144,24 +204,52 @@ pub fn import(graph: &mut Graph, nodes: &[Source], rels: &[Source], progress: Pr
                 "labels" => Role::Skip,
                 // The stable key is always a string, whatever it looks like.
                 "id" => Role::Property(cat.intern(NameKind::Key, "id"), ColType::String),
-                _ => Role::Property(cat.intern(NameKind::Key, &c.name), c.ty.unwrap_or(ColType::String)),
+                _ => Role::Property(
+                    cat.intern(NameKind::Key, &c.name),
+                    c.ty.unwrap_or(ColType::String),
+                ),
             })
             .collect();
-        let id_col = file.columns.iter().position(|c| c.name == "id").unwrap_or(0);
+        let id_col = file
+            .columns
+            .iter()
+            .position(|c| c.name == "id")
+            .unwrap_or(0);
         let labels_col = file.columns.iter().position(|c| c.name == "labels");
-        let kind_col = if has_labels { None } else { file.columns.iter().position(|c| c.name == "kind") };
+        let kind_col = if has_labels {
+            None
+        } else {
+            file.columns.iter().position(|c| c.name == "kind")
+        };
+        let id_key = cat.intern(NameKind::Key, "id");
+        let first = t.meta().next_node;
+        let mut pending: Vec<NodeRecord> = Vec::new();
         let mut rdr = open_reader(&src.path)?;
         let mut record = csv::StringRecord::new();
-        while rdr.read_record(&mut record).map_err(|e| csv_error(&src.path, e))? {
+        while rdr
+            .read_record(&mut record)
+            .map_err(|e| csv_error(&src.path, e))?
+        {
             let line = record.position().map(|p| p.line()).unwrap_or(0);
             let key = record.get(id_col).unwrap_or("").to_string();
             if key.is_empty() {
-                return Err(import_error(&src.path, line, Some((id_col, "id")), "empty id"));
+                return Err(import_error(
+                    &src.path,
+                    line,
+                    Some((id_col, "id")),
+                    "empty id",
+                ));
             }
             let mut labels: Vec<u32> = fixed_label.into_iter().collect();
             let mut label_names: Vec<String> = Vec::new();
             if let Some(i) = labels_col {
-                label_names.extend(record[i].split(';').map(str::trim).filter(|s| !s.is_empty()).map(String::from));
+                label_names.extend(
+                    record[i]
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(String::from),
+                );
             }
             if let Some(i) = kind_col {
                 if !record[i].is_empty() {
@@ -177,22 +265,46 @@ pub fn import(graph: &mut Graph, nodes: &[Source], rels: &[Source], progress: Pr
             }
             let props = row_props(&file, &roles, &record, line)?;
             if ids.contains_key(&key) {
-                return Err(import_error(&src.path, line, Some((id_col, "id")), format!("duplicate id '{key}'")));
+                return Err(import_error(
+                    &src.path,
+                    line,
+                    Some((id_col, "id")),
+                    format!("duplicate id '{key}'"),
+                ));
             }
-            let node = t
-                .create_node(NodeRecord { labels, props })
-                .map_err(|e| import_error(&src.path, line, Some((id_col, "id")), e.message))?;
-            ids.insert(key, node);
+            if !t
+                .nodes_with_prop(id_key, &Value::String(key.clone()))?
+                .is_empty()
+            {
+                return Err(import_error(
+                    &src.path,
+                    line,
+                    Some((id_col, "id")),
+                    format!("an actor with id '{key}' already exists"),
+                ));
+            }
+            ids.insert(key, first + pending.len() as NodeId);
+            pending.push(NodeRecord { labels, props });
             summary.nodes += 1;
             if summary.nodes % 4096 == 0 {
-                progress(done + record.position().map(|p| p.byte()).unwrap_or(0), total);
+                progress(
+                    done + record.position().map(|p| p.byte()).unwrap_or(0),
+                    total,
+                );
             }
         }
+        let created = graph
+            .tx(&mut tx)
+            .create_nodes(pending)
+            .map_err(|e| import_error(&src.path, 0, None, e.message))?;
+        debug_assert_eq!(created.start, first);
         done += file_len(&src.path);
     }
 
     let id_key = graph.tx(&mut tx).catalog_mut().intern(NameKind::Key, "id");
-    let mut adjacency: HashMap<(NodeId, Dir, u32), Vec<(RelId, NodeId)>> = HashMap::new();
+    // (owner, entry) for every link end, in link order.
+    let mut adjacency: Vec<(NodeId, Stored)> = Vec::new();
+    let mut pending: Vec<RelRecord> = Vec::with_capacity(BLOCK_SLOTS);
     for src in rels {
         let mut required = vec!["src", "dst"];
         if src.name.is_none() {
@@ -201,7 +313,11 @@ pub fn import(graph: &mut Graph, nodes: &[Source], rels: &[Source], progress: Pr
         let file = scan_file(&src.path, &required, &mut |b| progress(done + b, total))?;
         done += file_len(&src.path);
         let col = |n: &str| file.columns.iter().position(|c| c.name == n);
-        let (src_col, dst_col, type_col) = (col("src").unwrap_or(0), col("dst").unwrap_or(0), col("type"));
+        let (src_col, dst_col, type_col) = (
+            col("src").unwrap_or(0),
+            col("dst").unwrap_or(0),
+            col("type"),
+        );
         let mut t = graph.tx(&mut tx);
         let cat = t.catalog_mut();
         let roles: Vec<Role> = file
@@ -209,14 +325,20 @@ pub fn import(graph: &mut Graph, nodes: &[Source], rels: &[Source], progress: Pr
             .iter()
             .map(|c| match c.name.as_str() {
                 "src" | "dst" | "type" => Role::Skip,
-                _ => Role::Property(cat.intern(NameKind::Key, &c.name), c.ty.unwrap_or(ColType::String)),
+                _ => Role::Property(
+                    cat.intern(NameKind::Key, &c.name),
+                    c.ty.unwrap_or(ColType::String),
+                ),
             })
             .collect();
         let default_type = src.name.as_ref().map(|t| cat.intern(NameKind::Type, t));
         let mut type_ids: HashMap<String, u32> = HashMap::new();
         let mut rdr = open_reader(&src.path)?;
         let mut record = csv::StringRecord::new();
-        while rdr.read_record(&mut record).map_err(|e| csv_error(&src.path, e))? {
+        while rdr
+            .read_record(&mut record)
+            .map_err(|e| csv_error(&src.path, e))?
+        {
             let line = record.position().map(|p| p.line()).unwrap_or(0);
             let mut t = graph.tx(&mut tx);
             let mut endpoint = |i: usize, name: &str| -> Result<NodeId, Error> {
@@ -224,13 +346,22 @@ pub fn import(graph: &mut Graph, nodes: &[Source], rels: &[Source], progress: Pr
                 if let Some(&n) = ids.get(key) {
                     return Ok(n);
                 }
-                let found = if key.is_empty() { Vec::new() } else { t.nodes_with_prop(id_key, &Value::String(key.to_string()))? };
+                let found = if key.is_empty() {
+                    Vec::new()
+                } else {
+                    t.nodes_with_prop(id_key, &Value::String(key.to_string()))?
+                };
                 match found.first() {
                     Some(&n) => {
                         ids.insert(key.to_string(), n);
                         Ok(n)
                     }
-                    None => Err(import_error(&src.path, line, Some((i, name)), format!("unknown actor '{key}'"))),
+                    None => Err(import_error(
+                        &src.path,
+                        line,
+                        Some((i, name)),
+                        format!("unknown actor '{key}'"),
+                    )),
                 }
             };
             let s = endpoint(src_col, "src")?;
@@ -244,30 +375,71 @@ pub fn import(graph: &mut Graph, nodes: &[Source], rels: &[Source], progress: Pr
                         id
                     }
                 },
-                None => default_type.ok_or_else(|| import_error(&src.path, line, type_col.map(|i| (i, "type")), "empty type"))?,
+                None => default_type.ok_or_else(|| {
+                    import_error(&src.path, line, type_col.map(|i| (i, "type")), "empty type")
+                })?,
             };
             let props = row_props(&file, &roles, &record, line)?;
-            let rel = t.create_rel(RelRecord { rel_type, src: s, dst: d, props }, false)?;
-            adjacency.entry((s, Dir::Out, rel_type)).or_default().push((rel, d));
-            adjacency.entry((d, Dir::In, rel_type)).or_default().push((rel, s));
+            let rel = t.meta().next_rel + pending.len() as u64;
+            pending.push(RelRecord {
+                rel_type,
+                src: s,
+                dst: d,
+                props,
+            });
+            adjacency.push((
+                s,
+                Stored {
+                    rel,
+                    other: d,
+                    rel_type,
+                    dir: Dir::Out,
+                },
+            ));
+            adjacency.push((
+                d,
+                Stored {
+                    rel,
+                    other: s,
+                    rel_type,
+                    dir: Dir::In,
+                },
+            ));
+            if (rel + 1) % BLOCK_SLOTS as u64 == 0 {
+                flush_rels(&mut t, &mut pending)?;
+            }
             summary.rels += 1;
             if summary.rels % 4096 == 0 {
-                progress(done + record.position().map(|p| p.byte()).unwrap_or(0), total);
+                progress(
+                    done + record.position().map(|p| p.byte()).unwrap_or(0),
+                    total,
+                );
             }
         }
         done += file_len(&src.path);
     }
-    let mut lists: Vec<_> = adjacency.into_iter().collect();
-    lists.sort_unstable_by_key(|(k, _)| *k);
     let mut t = graph.tx(&mut tx);
-    for ((node, dir, ty), entries) in lists {
-        t.append_adjacency(node, dir, ty, &entries)?;
+    flush_rels(&mut t, &mut pending)?;
+    // Stable: each actor's entries stay in link order.
+    adjacency.sort_by_key(|(node, _)| *node);
+    let mut entries: Vec<Stored> = Vec::new();
+    for group in adjacency.chunk_by(|a, b| a.0 == b.0) {
+        entries.clear();
+        entries.extend(group.iter().map(|(_, e)| *e));
+        t.append_adjacency_entries(group[0].0, &entries)?;
     }
-    if std::env::var_os("SG_TRACE").is_some() { eprintln!("staged {} keys in {:?}", tx.overlay.len(), started.elapsed()); }
+    drop(adjacency);
     graph.commit(tx)?;
     progress(total, total);
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+fn flush_rels(t: &mut Tx<'_>, pending: &mut Vec<RelRecord>) -> Result<(), Error> {
+    if !pending.is_empty() {
+        t.create_rels(std::mem::take(pending), false)?;
+    }
+    Ok(())
 }
 
 fn file_len(path: &Path) -> u64 {
@@ -283,14 +455,20 @@ fn label_from_kind(kind: &str) -> String {
     }
 }
 
-fn row_props(file: &CsvFile, roles: &[Role], record: &csv::StringRecord, line: u64) -> Result<Vec<(u32, Value)>, Error> {
+fn row_props(
+    file: &CsvFile,
+    roles: &[Role],
+    record: &csv::StringRecord,
+    line: u64,
+) -> Result<Vec<(u32, Value)>, Error> {
     let mut props = Vec::with_capacity(roles.len());
     for (i, (role, field)) in roles.iter().zip(record.iter()).enumerate() {
         if let Role::Property(key, ty) = role {
             if field.is_empty() {
                 continue;
             }
-            let v = columns::convert(field, *ty).map_err(|m| import_error(&file.path, line, Some((i, &file.columns[i].name)), m))?;
+            let v = columns::convert(field, *ty)
+                .map_err(|m| import_error(&file.path, line, Some((i, &file.columns[i].name)), m))?;
             props.push((*key, v));
         }
     }
