@@ -4,10 +4,12 @@
 //! than one key per link, ANCHORS.md). Hand-written format (no bincode):
 //!
 //! ```text
-//! (rel u64 BE | other u64 BE | type << 1 | dir  u32 BE)*     20 bytes an entry
+//! (rel | other | type << 1 | dir)*     each an unsigned LEB128 varint
 //! ```
 //!
-//! `dir` is 0 for a link leaving the owner, 1 for one arriving. A chunk
+//! `dir` is 0 for a link leaving the owner, 1 for one arriving. Varints keep
+//! an entry near 7 bytes (against 20 fixed), which matters because sled's
+//! memory during one import batch grows with the bytes written. A chunk
 //! holds at most `CHUNK_ENTRIES`; appends fill the last chunk (the highest
 //! chunk number) and open the next, so appending to a hub rewrites at most
 //! one chunk. Removing a link rewrites its chunk (deleted when emptied), so
@@ -18,7 +20,6 @@ use super::{StorageError, View};
 use crate::value::{NodeId, RelId};
 
 pub const CHUNK_ENTRIES: usize = 1024;
-const ENTRY: usize = 20;
 
 /// What `expand` returns: one link seen from the actor expanded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,61 +45,99 @@ fn damaged() -> StorageError {
     StorageError::Corrupt("damaged adjacency list".into())
 }
 
-fn be64(b: &[u8]) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(b);
-    u64::from_be_bytes(a)
-}
-
-fn check_chunk(bytes: &[u8]) -> Result<(), StorageError> {
-    if bytes.is_empty() || bytes.len() % ENTRY != 0 {
-        return Err(damaged());
-    }
-    Ok(())
-}
-
-pub fn decode_chunk(bytes: &[u8]) -> Result<impl Iterator<Item = Stored> + '_, StorageError> {
-    check_chunk(bytes)?;
-    Ok(bytes.chunks_exact(ENTRY).map(|e| {
-        let td = u32::from_be_bytes([e[16], e[17], e[18], e[19]]);
-        Stored {
-            rel: be64(&e[..8]),
-            other: be64(&e[8..16]),
-            rel_type: td >> 1,
-            dir: if td & 1 == 0 { Dir::Out } else { Dir::In },
+fn read_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let mut v: u64 = 0;
+    for shift in (0..64).step_by(7) {
+        let b = *bytes.get(*at)?;
+        *at += 1;
+        v |= ((b & 0x7f) as u64) << shift;
+        if b & 0x80 == 0 {
+            return Some(v);
         }
-    }))
+    }
+    None
 }
 
-/// Appends the stored form of `e` (20 bytes).
+fn push_varint(buf: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        buf.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
+}
+
+/// The entries of a chunk; a damaged chunk yields an error and stops.
+pub fn decode_chunk(bytes: &[u8]) -> impl Iterator<Item = Result<Stored, StorageError>> + '_ {
+    let mut at = 0;
+    let mut failed = bytes.is_empty();
+    let mut first = true;
+    std::iter::from_fn(move || {
+        if failed {
+            return std::mem::take(&mut first).then(|| Err(damaged()));
+        }
+        first = false;
+        if at == bytes.len() {
+            return None;
+        }
+        let entry = (|| {
+            let rel = read_varint(bytes, &mut at)?;
+            let other = read_varint(bytes, &mut at)?;
+            let td = u32::try_from(read_varint(bytes, &mut at)?).ok()?;
+            Some(Stored {
+                rel,
+                other,
+                rel_type: td >> 1,
+                dir: if td & 1 == 0 { Dir::Out } else { Dir::In },
+            })
+        })();
+        if entry.is_none() {
+            failed = true;
+        }
+        Some(entry.ok_or_else(damaged))
+    })
+}
+
+/// Entries in a chunk, checking it whole.
+fn count_chunk(bytes: &[u8]) -> Result<usize, StorageError> {
+    let mut n = 0;
+    for e in decode_chunk(bytes) {
+        e?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Appends the stored form of `e`.
 pub fn push_entry(buf: &mut Vec<u8>, e: &Stored) {
-    buf.extend_from_slice(&e.rel.to_be_bytes());
-    buf.extend_from_slice(&e.other.to_be_bytes());
-    buf.extend_from_slice(&((e.rel_type << 1) | e.dir as u32).to_be_bytes());
+    push_varint(buf, e.rel);
+    push_varint(buf, e.other);
+    push_varint(buf, ((e.rel_type as u64) << 1) | e.dir as u64);
 }
 
 /// The writes that append `entries` to `node`'s list, filling its last chunk first.
 pub fn append(view: View<'_>, node: NodeId, entries: &[Stored]) -> Result<Writes, StorageError> {
-    let (mut chunk_no, mut buf) = match view.last_under(&keys::adj_prefix(node))? {
+    let (mut chunk_no, mut buf, mut count) = match view.last_under(&keys::adj_prefix(node))? {
         Some((k, v)) => {
             let (_, no) = keys::parse_adj(&k)
                 .ok_or_else(|| StorageError::Corrupt("damaged adjacency key".into()))?;
-            check_chunk(&v)?;
-            (no, v)
+            let n = count_chunk(&v)?;
+            (no, v, n)
         }
-        None => (0, Vec::new()),
+        None => (0, Vec::new(), 0),
     };
     let mut writes = Writes::new();
-    buf.reserve(entries.len().min(CHUNK_ENTRIES) * ENTRY);
+    buf.reserve(entries.len().min(CHUNK_ENTRIES) * 8);
     for e in entries {
-        if buf.len() / ENTRY >= CHUNK_ENTRIES {
+        if count >= CHUNK_ENTRIES {
             writes.push((
                 keys::adj_chunk(node, chunk_no),
                 Some(std::mem::take(&mut buf)),
             ));
             chunk_no = chunk_no.checked_add(1).ok_or_else(damaged)?;
+            count = 0;
         }
         push_entry(&mut buf, e);
+        count += 1;
     }
     if !entries.is_empty() {
         writes.push((keys::adj_chunk(node, chunk_no), Some(buf)));
@@ -110,12 +149,12 @@ pub fn append(view: View<'_>, node: NodeId, entries: &[Stored]) -> Result<Writes
 pub fn remove(view: View<'_>, node: NodeId, dir: Dir, rel: RelId) -> Result<Writes, StorageError> {
     for item in view.scan_prefix(&keys::adj_prefix(node)) {
         let (k, v) = item?;
-        let entries: Vec<Stored> = decode_chunk(&v)?.collect();
+        let entries: Vec<Stored> = decode_chunk(&v).collect::<Result<_, _>>()?;
         if let Some(pos) = entries.iter().position(|e| e.rel == rel && e.dir == dir) {
             if entries.len() == 1 {
                 return Ok(vec![(k, None)]);
             }
-            let mut buf = Vec::with_capacity(v.len() - ENTRY);
+            let mut buf = Vec::with_capacity(v.len());
             for (i, e) in entries.iter().enumerate() {
                 if i != pos {
                     push_entry(&mut buf, e);
@@ -166,12 +205,16 @@ fn push_matching(
     types: Option<&[u32]>,
     out: &mut Vec<AdjEntry>,
 ) -> Result<(), StorageError> {
-    let wanted = |e: &Stored| e.dir == dir && types.is_none_or(|t| t.contains(&e.rel_type));
-    out.extend(decode_chunk(chunk)?.filter(wanted).map(|e| AdjEntry {
-        rel: e.rel,
-        other: e.other,
-        rel_type: e.rel_type,
-    }));
+    for e in decode_chunk(chunk) {
+        let e = e?;
+        if e.dir == dir && types.is_none_or(|t| t.contains(&e.rel_type)) {
+            out.push(AdjEntry {
+                rel: e.rel,
+                other: e.other,
+                rel_type: e.rel_type,
+            });
+        }
+    }
     Ok(())
 }
 
@@ -271,5 +314,39 @@ mod tests {
         apply(&store, remove(view(), 1, Dir::Out, 7).unwrap());
         assert_eq!(store.scan(&[keys::ADJ], None).count(), 0);
         assert!(remove(view(), 1, Dir::Out, 7).unwrap().is_empty());
+    }
+
+    #[test]
+    fn entries_round_trip_at_the_extremes_and_damage_is_an_error() {
+        let entries = [
+            Stored {
+                rel: u64::MAX,
+                other: 0,
+                rel_type: u32::MAX >> 1,
+                dir: Dir::In,
+            },
+            Stored {
+                rel: 0,
+                other: u64::MAX,
+                rel_type: 0,
+                dir: Dir::Out,
+            },
+            Stored {
+                rel: 300,
+                other: 128,
+                rel_type: 64,
+                dir: Dir::In,
+            },
+        ];
+        let mut buf = Vec::new();
+        entries.iter().for_each(|e| push_entry(&mut buf, e));
+        let back: Vec<Stored> = decode_chunk(&buf).collect::<Result<_, _>>().unwrap();
+        assert_eq!(back, entries);
+        for cut in 0..buf.len() {
+            let _ = count_chunk(&buf[..cut]);
+        }
+        assert!(count_chunk(&[]).is_err());
+        assert!(count_chunk(&[0x80]).is_err());
+        assert!(count_chunk(&[0xff; 11]).is_err());
     }
 }

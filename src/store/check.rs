@@ -194,10 +194,12 @@ fn stored_adjacency(store: &dyn KvStore, report: &mut Report) -> Result<Digest, 
             report.problem(format!("malformed adjacency key {k:02x?}"));
             continue;
         };
-        match adjacency::decode_chunk(&v) {
-            Ok(entries) => entries.for_each(|e| d.add(&[&adj_entry_bytes(node, &e)])),
-            Err(e) => report.problem(format!("adjacency list of node {node}: {e}")),
-        };
+        for e in adjacency::decode_chunk(&v) {
+            match e {
+                Ok(e) => d.add(&[&adj_entry_bytes(node, &e)]),
+                Err(e) => report.problem(format!("adjacency list of node {node}: {e}")),
+            }
+        }
     }
     Ok(d)
 }
@@ -234,11 +236,10 @@ fn adjacency_details(store: &dyn KvStore, report: &mut Report) -> Result<(), Sto
     let mut seen_in: HashSet<u64> = HashSet::new();
     for item in store.scan(&[keys::ADJ], Some(&[keys::ADJ + 1])) {
         let (k, v) = item?;
-        let (Some((node, _)), Ok(entries)) = (keys::parse_adj(&k), adjacency::decode_chunk(&v))
-        else {
+        let Some((node, _)) = keys::parse_adj(&k) else {
             continue;
         };
-        for e in entries {
+        for e in adjacency::decode_chunk(&v).map_while(Result::ok) {
             let want = match e.dir {
                 Dir::Out => (node, e.other, e.rel_type),
                 Dir::In => (e.other, node, e.rel_type),
