@@ -82,7 +82,10 @@ struct NodeSet {
 }
 
 impl NodeSet {
-    fn new(limit: u64) -> NodeSet {
+    fn new(next_node: u64) -> NodeSet {
+        // A damaged counter must not allocate wildly: ids past 2^28 (32 MiB
+        // of bitmap) go to the set.
+        let limit = next_node.min(1 << 28);
         NodeSet {
             bits: vec![0; limit.div_ceil(64) as usize],
             beyond: HashSet::new(),
@@ -311,7 +314,7 @@ fn index_details(
     missing.sort_unstable();
     missing.dedup();
     for node in missing {
-        report.problem(format!("node {node} is missing a {what} index entry"));
+        report.problem(format!("node {node} is missing from the {what} index"));
     }
     Ok(())
 }
@@ -343,3 +346,7 @@ fn check_unique_ids(graph: &Graph, report: &mut Report) -> Result<(), StorageErr
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "check_tests.rs"]
+mod tests;

@@ -703,4 +703,24 @@ mod tests {
         let err = Graph::open(Box::new(store)).err().unwrap();
         assert!(matches!(err, StorageError::Format(m) if m.contains("newer")));
     }
+
+    #[test]
+    fn a_version_1_database_is_refused_with_a_clear_message() {
+        let store = super::super::memory::MemoryStore::new();
+        store
+            .apply(vec![(
+                keys::meta("format"),
+                Some(1u32.to_be_bytes().to_vec()),
+            )])
+            .unwrap();
+        let err = Graph::open(Box::new(store)).err().unwrap();
+        assert!(
+            matches!(&err, StorageError::Format(m) if m.contains("version 1") && m.contains("import the data again")),
+            "{err}"
+        );
+    }
 }
+
+#[cfg(test)]
+#[path = "graph_tests.rs"]
+mod layout_tests;

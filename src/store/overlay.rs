@@ -58,7 +58,7 @@ impl<'a> View<'a> {
             Some(e) => Bound::Excluded(e.to_vec()),
             None => Bound::Unbounded,
         };
-        let staged: Vec<(Vec<u8>, Option<Vec<u8>>)> = self
+        let staged: Vec<Write> = self
             .overlay
             .writes
             .range((Bound::Included(start.to_vec()), upper))
@@ -109,9 +109,12 @@ impl<'a> View<'a> {
     }
 }
 
+/// A staged put (`Some`) or delete (`None`).
+type Write = (Vec<u8>, Option<Vec<u8>>);
+
 struct Merge<'a> {
     base: Peekable<KvIter<'a>>,
-    staged: Peekable<std::vec::IntoIter<(Vec<u8>, Option<Vec<u8>>)>>,
+    staged: Peekable<std::vec::IntoIter<Write>>,
 }
 
 impl Iterator for Merge<'_> {

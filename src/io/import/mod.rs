@@ -405,7 +405,7 @@ pub fn import(
                     dir: Dir::In,
                 },
             ));
-            if (rel + 1) % BLOCK_SLOTS as u64 == 0 {
+            if (rel + 1).is_multiple_of(BLOCK_SLOTS as u64) {
                 flush_rels(&mut t, &mut pending)?;
             }
             summary.rels += 1;
