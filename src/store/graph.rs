@@ -2,17 +2,23 @@
 //! transactions as overlays, and the record, adjacency and index updates that
 //! keep every index consistent with the records.
 
-use super::adjacency::{self, AdjEntry};
+use super::adjacency::{self, AdjEntry, Stored};
 use super::catalog::{Catalog, NameKind};
 pub use super::codec::{NodeRecord, RelRecord};
 use super::keys::{self, Dir};
-use super::{codec, index, KvStore, Overlay, StorageError, View};
+use super::{block, bucket, codec, index, KvStore, Overlay, StorageError, View};
 use crate::error::{Error, ErrorKind};
 use crate::value::{NodeId, RelId, Value};
+use serde::de::DeserializeOwned;
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
 use std::path::Path;
 
-/// Layout version of this build; older is migrated or refused, newer refused.
-pub const FORMAT_VERSION: u32 = 1;
+/// Layout version of this build (`keys.rs` describes it); older is refused
+/// with a clear message, newer refused.
+/// 1: one key per record, index entry and (actor, direction, type) list.
+/// 2: records in blocks of 128, one adjacency list per actor, hashed index buckets.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Counters kept in the `meta` keyspace.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -64,6 +70,9 @@ pub struct TxState {
     pub overlay: Overlay,
     pub catalog: Catalog,
     pub meta: Meta,
+    /// A storage error met by a write that cannot report one (`delete_node`,
+    /// `update_rel`); `commit` refuses the transaction with it.
+    deferred: Option<StorageError>,
 }
 
 impl Graph {
@@ -82,7 +91,7 @@ impl Graph {
                 }
                 if version < FORMAT_VERSION {
                     return Err(StorageError::Format(format!(
-                        "database has format version {version}, which this build cannot migrate to {FORMAT_VERSION}"
+                        "database has format version {version}, which this build (format {FORMAT_VERSION}) cannot read or migrate: import the data again into a new database"
                     )));
                 }
             }
@@ -132,11 +141,15 @@ impl Graph {
             overlay: Overlay::default(),
             catalog: self.catalog.clone(),
             meta: self.meta,
+            deferred: None,
         }
     }
 
     /// Writes everything `tx` staged as one atomic, flushed batch.
     pub fn commit(&mut self, mut tx: TxState) -> Result<(), StorageError> {
+        if let Some(e) = tx.deferred.take() {
+            return Err(e);
+        }
         if tx.overlay.is_empty() && tx.meta == self.meta {
             self.catalog = tx.catalog;
             return Ok(());
@@ -167,9 +180,8 @@ pub struct Tx<'a> {
     pub st: &'a mut TxState,
 }
 
-fn constraint(msg: String) -> Error {
-    Error::runtime(ErrorKind::ConstraintError, "UniqueConstraintViolation", msg)
-}
+#[path = "graph_write.rs"]
+mod write;
 
 impl<'a> Tx<'a> {
     pub fn view(&self) -> View<'_> {
@@ -192,15 +204,26 @@ impl<'a> Tx<'a> {
     }
 
     pub fn node(&self, id: NodeId) -> Result<Option<NodeRecord>, StorageError> {
-        match self.view().get(&keys::node(id))? {
-            Some(bytes) => Ok(Some(codec::decode(&bytes, "node")?)),
-            None => Ok(None),
-        }
+        let (key, slot) = keys::node_block(id);
+        self.read_slot(&key, slot, "node")
     }
 
     pub fn rel(&self, id: RelId) -> Result<Option<RelRecord>, StorageError> {
-        match self.view().get(&keys::rel(id))? {
-            Some(bytes) => Ok(Some(codec::decode(&bytes, "relationship")?)),
+        let (key, slot) = keys::rel_block(id);
+        self.read_slot(&key, slot, "relationship")
+    }
+
+    fn read_slot<T: DeserializeOwned>(
+        &self,
+        key: &[u8],
+        slot: usize,
+        what: &str,
+    ) -> Result<Option<T>, StorageError> {
+        let Some(b) = self.view().get(key)? else {
+            return Ok(None);
+        };
+        match block::slot(&b, slot)? {
+            Some(bytes) => Ok(Some(codec::decode(bytes, what)?)),
             None => Ok(None),
         }
     }
@@ -213,43 +236,39 @@ impl<'a> Tx<'a> {
         types: Option<&[u32]>,
         out: &mut Vec<AdjEntry>,
     ) -> Result<(), StorageError> {
-        match dir {
-            Some(d) => adjacency::list(self.view(), node, d, types, out),
-            None => {
-                adjacency::list(self.view(), node, Dir::Out, types, out)?;
-                adjacency::list(self.view(), node, Dir::In, types, out)
-            }
-        }
+        adjacency::list(self.view(), node, dir, types, out)
     }
 
+    /// Nodes with `label`, ascending.
     pub fn nodes_with_label(&self, label: u32) -> Result<Vec<NodeId>, StorageError> {
-        self.ids_under(&keys::label_prefix(label))
+        let mut out = Vec::new();
+        for item in self.view().scan_prefix(&keys::label_prefix(label)) {
+            bucket::all_nodes(&item?.1, &mut out)?;
+        }
+        Ok(out)
     }
 
     /// Nodes whose indexed property `key` equals `value` (or, for a list
-    /// property such as `aliases`, contains it).
+    /// property such as `aliases`, contains it), ascending.
     pub fn nodes_with_prop(&self, key: u32, value: &Value) -> Result<Vec<NodeId>, StorageError> {
-        match keys::prop_prefix(key, value) {
-            Some(prefix) => self.ids_under(&prefix),
+        match index::prop_lookup(key, value) {
+            Some((b, encoded)) => self.bucket_lookup(&b, &encoded),
             None => Ok(Vec::new()),
         }
     }
 
     /// Actors whose `id`, `name` or one of `aliases` equals `name`, ignoring case.
     pub fn actors_named(&self, name: &str) -> Result<Vec<NodeId>, StorageError> {
-        let mut ids = self.ids_under(&keys::actor_prefix(name))?;
+        let (b, folded) = index::actor_lookup(name);
+        let mut ids = self.bucket_lookup(&b, &folded)?;
         ids.dedup();
         Ok(ids)
     }
 
-    fn ids_under(&self, prefix: &[u8]) -> Result<Vec<NodeId>, StorageError> {
+    fn bucket_lookup(&self, key: &[u8], value: &[u8]) -> Result<Vec<NodeId>, StorageError> {
         let mut out = Vec::new();
-        for item in self.view().scan_prefix(prefix) {
-            let (k, _) = item?;
-            out.push(
-                keys::trailing_id(&k)
-                    .ok_or_else(|| StorageError::Corrupt("damaged index key".into()))?,
-            );
+        if let Some(b) = self.view().get(key)? {
+            bucket::nodes_matching(&b, value, &mut out)?;
         }
         Ok(out)
     }
@@ -258,10 +277,14 @@ impl<'a> Tx<'a> {
     pub fn all_node_ids(&self) -> Result<Vec<NodeId>, StorageError> {
         let mut out = Vec::new();
         for item in self.view().scan(&[keys::NODE], Some(&[keys::NODE + 1])) {
-            let (k, _) = item?;
-            out.push(
-                keys::id_of(&k).ok_or_else(|| StorageError::Corrupt("damaged node key".into()))?,
-            );
+            let (k, v) = item?;
+            let base = keys::block_base(&k)
+                .ok_or_else(|| StorageError::Corrupt("damaged node key".into()))?;
+            for (i, s) in block::slots(&v)?.iter().enumerate() {
+                if !s.is_empty() {
+                    out.push(base + i as u64);
+                }
+            }
         }
         Ok(out)
     }
@@ -270,147 +293,44 @@ impl<'a> Tx<'a> {
     pub fn all_rels(&self) -> impl Iterator<Item = Result<(RelId, RelRecord), StorageError>> + '_ {
         self.view()
             .scan(&[keys::REL], Some(&[keys::REL + 1]))
-            .map(|item| {
-                let (k, v) = item?;
-                let id = keys::id_of(&k)
-                    .ok_or_else(|| StorageError::Corrupt("damaged relationship key".into()))?;
-                Ok((id, codec::decode(&v, "relationship")?))
+            .flat_map(|item| {
+                let decoded = item.and_then(|(k, v)| decode_rel_block(&k, &v));
+                let items: Vec<Result<(RelId, RelRecord), StorageError>> = match decoded {
+                    Ok(rels) => rels.into_iter().map(Ok).collect(),
+                    Err(e) => vec![Err(e)],
+                };
+                items
             })
     }
+}
 
-    // ------------------------------------------------------------ writes
+/// The records of one relationship block, ascending by id.
+pub fn decode_rel_block(key: &[u8], block: &[u8]) -> Result<Vec<(RelId, RelRecord)>, StorageError> {
+    decode_block(key, block, "relationship")
+}
 
-    pub fn create_node(&mut self, rec: NodeRecord) -> Result<NodeId, Error> {
-        let id = self.st.meta.next_node;
-        self.check_unique_id(id, &rec)?;
-        self.write_node_indexes(id, None, Some(&rec));
-        self.st.overlay.put(keys::node(id), codec::encode(&rec));
-        self.st.meta.next_node += 1;
-        self.st.meta.nodes += 1;
-        Ok(id)
-    }
+/// The records of one node block, ascending by id.
+pub fn decode_node_block(
+    key: &[u8],
+    block: &[u8],
+) -> Result<Vec<(NodeId, NodeRecord)>, StorageError> {
+    decode_block(key, block, "node")
+}
 
-    /// Replaces a node's record (labels and properties), updating indexes.
-    pub fn update_node(
-        &mut self,
-        id: NodeId,
-        old: &NodeRecord,
-        new: NodeRecord,
-    ) -> Result<(), Error> {
-        self.check_unique_id(id, &new)?;
-        self.write_node_indexes(id, Some(old), Some(&new));
-        self.st.overlay.put(keys::node(id), codec::encode(&new));
-        Ok(())
-    }
-
-    /// Deletes a node that has no links left.
-    pub fn delete_node(&mut self, id: NodeId, old: &NodeRecord) {
-        self.write_node_indexes(id, Some(old), None);
-        self.st.overlay.delete(keys::node(id));
-        self.st.meta.nodes -= 1;
-    }
-
-    /// Creates a link; `adjacency: false` leaves the adjacency lists to the
-    /// caller (bulk import appends them grouped, see `append_adjacency`).
-    pub fn create_rel(&mut self, rec: RelRecord, adjacency: bool) -> Result<RelId, StorageError> {
-        let id = self.st.meta.next_rel;
-        if adjacency {
-            self.append_adjacency(rec.src, Dir::Out, rec.rel_type, &[(id, rec.dst)])?;
-            self.append_adjacency(rec.dst, Dir::In, rec.rel_type, &[(id, rec.src)])?;
-        }
-        self.st.overlay.put(keys::rel(id), codec::encode(&rec));
-        self.st.meta.next_rel += 1;
-        self.st.meta.rels += 1;
-        Ok(id)
-    }
-
-    pub fn append_adjacency(
-        &mut self,
-        node: NodeId,
-        dir: Dir,
-        rel_type: u32,
-        entries: &[(RelId, NodeId)],
-    ) -> Result<(), StorageError> {
-        let view = View {
-            store: self.store,
-            overlay: &self.st.overlay,
-        };
-        let mut staged = Overlay::default();
-        adjacency::append(view, &mut staged, node, dir, rel_type, entries)?;
-        for (k, v) in staged.into_batch() {
-            match v {
-                Some(v) => self.st.overlay.put(k, v),
-                None => self.st.overlay.delete(k),
-            }
-        }
-        Ok(())
-    }
-
-    pub fn update_rel(&mut self, id: RelId, rec: &RelRecord) {
-        self.st.overlay.put(keys::rel(id), codec::encode(rec));
-    }
-
-    pub fn delete_rel(&mut self, id: RelId, rec: &RelRecord) -> Result<(), StorageError> {
-        for (node, dir) in [(rec.src, Dir::Out), (rec.dst, Dir::In)] {
-            let view = View {
-                store: self.store,
-                overlay: &self.st.overlay,
-            };
-            let mut staged = Overlay::default();
-            adjacency::remove(view, &mut staged, node, dir, rec.rel_type, id)?;
-            for (k, v) in staged.into_batch() {
-                match v {
-                    Some(v) => self.st.overlay.put(k, v),
-                    None => self.st.overlay.delete(k),
-                }
-            }
-        }
-        self.st.overlay.delete(keys::rel(id));
-        self.st.meta.rels -= 1;
-        Ok(())
-    }
-
-    fn write_node_indexes(
-        &mut self,
-        id: NodeId,
-        old: Option<&NodeRecord>,
-        new: Option<&NodeRecord>,
-    ) {
-        let before = old
-            .map(|r| index::node_entries(&self.st.catalog, id, r))
-            .unwrap_or_default();
-        let after = new
-            .map(|r| index::node_entries(&self.st.catalog, id, r))
-            .unwrap_or_default();
-        for k in &before {
-            if after.binary_search(k).is_err() {
-                self.st.overlay.delete(k.clone());
-            }
-        }
-        for k in after {
-            if before.binary_search(&k).is_err() {
-                self.st.overlay.put(k, Vec::new());
-            }
+fn decode_block<T: DeserializeOwned>(
+    key: &[u8],
+    b: &[u8],
+    what: &str,
+) -> Result<Vec<(u64, T)>, StorageError> {
+    let base = keys::block_base(key)
+        .ok_or_else(|| StorageError::Corrupt(format!("damaged {what} block key")))?;
+    let mut out = Vec::new();
+    for (i, s) in block::slots(b)?.into_iter().enumerate() {
+        if !s.is_empty() {
+            out.push((base + i as u64, codec::decode(s, what)?));
         }
     }
-
-    /// A string `id` names one actor only.
-    fn check_unique_id(&self, node: NodeId, rec: &NodeRecord) -> Result<(), Error> {
-        let Some(key) = self.st.catalog.id(NameKind::Key, "id") else {
-            return Ok(());
-        };
-        for (k, v) in &rec.props {
-            if *k == key {
-                if let Value::String(s) = v {
-                    let holders = self.nodes_with_prop(key, v)?;
-                    if holders.iter().any(|&h| h != node) {
-                        return Err(constraint(format!("an actor with id '{s}' already exists")));
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
+    Ok(out)
 }
 
 impl NodeRecord {
@@ -509,4 +429,24 @@ mod tests {
         let err = Graph::open(Box::new(store)).err().unwrap();
         assert!(matches!(err, StorageError::Format(m) if m.contains("newer")));
     }
+
+    #[test]
+    fn a_version_1_database_is_refused_with_a_clear_message() {
+        let store = super::super::memory::MemoryStore::new();
+        store
+            .apply(vec![(
+                keys::meta("format"),
+                Some(1u32.to_be_bytes().to_vec()),
+            )])
+            .unwrap();
+        let err = Graph::open(Box::new(store)).err().unwrap();
+        assert!(
+            matches!(&err, StorageError::Format(m) if m.contains("version 1") && m.contains("import the data again")),
+            "{err}"
+        );
+    }
 }
+
+#[cfg(test)]
+#[path = "graph_tests.rs"]
+mod layout_tests;

@@ -1,6 +1,8 @@
-//! Which index entries a node record implies. Writers diff the entries of
-//! the old and new record; `check` recomputes them to verify the indexes.
+//! Which index entries a node record implies, and where they live. Writers
+//! diff the entries of the old and new record; `check` recomputes them to
+//! verify the indexes.
 
+use super::bucket;
 use super::catalog::{Catalog, NameKind};
 use super::codec::NodeRecord;
 use super::keys;
@@ -14,12 +16,28 @@ pub fn is_indexed(catalog: &Catalog, key: u32) -> bool {
     INDEXED_KEYS.contains(&catalog.name(NameKind::Key, key))
 }
 
-/// Every index key for `node` holding `rec`, sorted and deduplicated.
-pub fn node_entries(catalog: &Catalog, node: NodeId, rec: &NodeRecord) -> Vec<Vec<u8>> {
-    let mut out: Vec<Vec<u8>> = rec
+/// One index entry: the bucket key and the entry inside the bucket.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
+/// Where `nodes_with_prop(key, value)` looks, and what it matches: `None`
+/// for values that are not indexed.
+pub fn prop_lookup(key: u32, value: &Value) -> Option<(Vec<u8>, Vec<u8>)> {
+    let encoded = keys::encode_index_value(value)?;
+    Some((keys::prop_bucket(key, &encoded), encoded))
+}
+
+/// Where `actors_named(name)` looks, and what it matches.
+pub fn actor_lookup(name: &str) -> (Vec<u8>, Vec<u8>) {
+    let folded = keys::fold(name);
+    (keys::actor_bucket(&folded), folded.into_bytes())
+}
+
+/// Every index entry for `node` holding `rec`, sorted and deduplicated.
+pub fn node_entries(catalog: &Catalog, node: NodeId, rec: &NodeRecord) -> Vec<Entry> {
+    let mut out: Vec<Entry> = rec
         .labels
         .iter()
-        .map(|&l| keys::label_entry(l, node))
+        .map(|&l| (keys::label_bucket(l, node), bucket::entry(&[], node)))
         .collect();
     for (key, value) in &rec.props {
         if !is_indexed(catalog, *key) {
@@ -30,11 +48,12 @@ pub fn node_entries(catalog: &Catalog, node: NodeId, rec: &NodeRecord) -> Vec<Ve
             single => std::slice::from_ref(single),
         };
         for item in items {
-            if let Some(k) = keys::prop_entry(*key, item, node) {
-                out.push(k);
+            if let Some((b, encoded)) = prop_lookup(*key, item) {
+                out.push((b, bucket::entry(&encoded, node)));
             }
             if let Value::String(s) = item {
-                out.push(keys::actor_entry(s, node));
+                let (b, folded) = actor_lookup(s);
+                out.push((b, bucket::entry(&folded, node)));
             }
         }
     }

@@ -1,7 +1,26 @@
-//! Every key of the store. A key is a tag byte naming its keyspace followed
-//! by big-endian fixed-width integers (and escaped strings), so that byte
-//! order is tuple order and one keyspace, or one actor's part of it, is one
-//! ordered prefix scan. Nothing here goes through bincode.
+//! Every key of the store (format version 2). A key is a tag byte naming its
+//! keyspace followed by big-endian fixed-width integers, so that byte order
+//! is tuple order and one keyspace, or one actor's part of it, is one ordered
+//! prefix scan. Nothing here goes through bincode.
+//!
+//! Keys are few and values packed (sled pays ~10 µs and a lot of memory per
+//! key, PITFALLS.md):
+//!
+//! | key | value |
+//! |---|---|
+//! | `META, name` | counters, format version |
+//! | `CATALOG, kind u8, id u32` | interned name |
+//! | `NODE, id>>7 u64` | block of 128 node records (`block.rs`) |
+//! | `REL, id>>7 u64` | block of 128 relationship records (`block.rs`) |
+//! | `ADJ, node u64, chunk u32` | up to 1024 adjacency entries, both directions, all types (`adjacency.rs`) |
+//! | `LABEL, label u32, node>>10 u64` | bucket of node ids (`bucket.rs`) |
+//! | `PROP, key u32, hash(value) & 0xfff u32` | bucket of (encoded value, node) |
+//! | `ACTOR, hash(folded name) & 0xfff u32` | bucket of (folded name, node) |
+//!
+//! The bucket hash is part of the format: 32-bit FNV-1a (offset basis
+//! `0x811c9dc5`, prime `0x01000193`) over the bytes of `encode_index_value`
+//! (property index) or of the folded name's UTF-8 (actor index), masked to
+//! its low 12 bits.
 
 use crate::value::{NodeId, RelId, Value};
 
@@ -14,7 +33,15 @@ pub const LABEL: u8 = 0x05;
 pub const PROP: u8 = 0x06;
 pub const ACTOR: u8 = 0x07;
 
-/// Direction of an adjacency list, seen from its owner.
+/// Records per node or relationship block: `id >> BLOCK_BITS` names the block.
+pub const BLOCK_BITS: u32 = 7;
+pub const BLOCK_SLOTS: usize = 1 << BLOCK_BITS;
+/// Node ids per label bucket: `node >> LABEL_RANGE_BITS` names the bucket.
+pub const LABEL_RANGE_BITS: u32 = 10;
+/// Hash buckets per indexed property key, and of the actor-name index.
+pub const HASH_BUCKETS: u32 = 1 << 12;
+
+/// Direction of an adjacency entry, seen from its owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Dir {
     Out = 0,
@@ -34,62 +61,56 @@ pub fn catalog(kind: u8, id: u32) -> Vec<u8> {
     k
 }
 
-pub fn node(id: NodeId) -> Vec<u8> {
+fn tag_u64(tag: u8, n: u64) -> Vec<u8> {
     let mut k = Vec::with_capacity(9);
-    k.push(NODE);
-    k.extend_from_slice(&id.to_be_bytes());
+    k.push(tag);
+    k.extend_from_slice(&n.to_be_bytes());
     k
 }
 
-pub fn rel(id: RelId) -> Vec<u8> {
-    let mut k = Vec::with_capacity(9);
-    k.push(REL);
-    k.extend_from_slice(&id.to_be_bytes());
-    k
+/// The block holding node `id`, and the slot in it.
+pub fn node_block(id: NodeId) -> (Vec<u8>, usize) {
+    (tag_u64(NODE, id >> BLOCK_BITS), slot(id))
 }
 
-pub fn id_of(key: &[u8]) -> Option<u64> {
-    let bytes: [u8; 8] = key.get(1..9)?.try_into().ok()?;
-    Some(u64::from_be_bytes(bytes))
+/// The block holding relationship `id`, and the slot in it.
+pub fn rel_block(id: RelId) -> (Vec<u8>, usize) {
+    (tag_u64(REL, id >> BLOCK_BITS), slot(id))
 }
 
-/// `ADJ, node, dir` — every list of one actor in one direction.
-pub fn adj_dir_prefix(node: NodeId, dir: Dir) -> Vec<u8> {
-    let mut k = Vec::with_capacity(22);
-    k.push(ADJ);
-    k.extend_from_slice(&node.to_be_bytes());
-    k.push(dir as u8);
-    k
+fn slot(id: u64) -> usize {
+    (id & (BLOCK_SLOTS as u64 - 1)) as usize
 }
 
-/// `ADJ, node, dir, type` — the chunks of one list.
-pub fn adj_type_prefix(node: NodeId, dir: Dir, rel_type: u32) -> Vec<u8> {
-    let mut k = adj_dir_prefix(node, dir);
-    k.extend_from_slice(&rel_type.to_be_bytes());
-    k
+/// The id of the first record of a `NODE`/`REL` block key.
+pub fn block_base(key: &[u8]) -> Option<u64> {
+    if key.len() != 9 {
+        return None;
+    }
+    let block = u64::from_be_bytes(key[1..9].try_into().ok()?);
+    block.checked_mul(BLOCK_SLOTS as u64)
 }
 
-/// `ADJ, node, dir, type, chunk` — one chunk of a packed adjacency list.
-pub fn adj_chunk(node: NodeId, dir: Dir, rel_type: u32, chunk: u32) -> Vec<u8> {
-    let mut k = adj_type_prefix(node, dir, rel_type);
+/// `ADJ, node` — every adjacency chunk of one actor.
+pub fn adj_prefix(node: NodeId) -> Vec<u8> {
+    tag_u64(ADJ, node)
+}
+
+/// `ADJ, node, chunk`.
+pub fn adj_chunk(node: NodeId, chunk: u32) -> Vec<u8> {
+    let mut k = adj_prefix(node);
     k.extend_from_slice(&chunk.to_be_bytes());
     k
 }
 
-/// Decodes an adjacency key into (node, dir, type, chunk).
-pub fn parse_adj(key: &[u8]) -> Option<(NodeId, Dir, u32, u32)> {
-    if key.len() != 18 || key[0] != ADJ {
+/// Decodes an adjacency key into (node, chunk).
+pub fn parse_adj(key: &[u8]) -> Option<(NodeId, u32)> {
+    if key.len() != 13 || key[0] != ADJ {
         return None;
     }
     let node = u64::from_be_bytes(key[1..9].try_into().ok()?);
-    let dir = match key[9] {
-        0 => Dir::Out,
-        1 => Dir::In,
-        _ => return None,
-    };
-    let ty = u32::from_be_bytes(key[10..14].try_into().ok()?);
-    let chunk = u32::from_be_bytes(key[14..18].try_into().ok()?);
-    Some((node, dir, ty, chunk))
+    let chunk = u32::from_be_bytes(key[9..13].try_into().ok()?);
+    Some((node, chunk))
 }
 
 pub fn label_prefix(label: u32) -> Vec<u8> {
@@ -98,45 +119,50 @@ pub fn label_prefix(label: u32) -> Vec<u8> {
     k
 }
 
-pub fn label_entry(label: u32, node: NodeId) -> Vec<u8> {
+/// The label bucket that lists `node` if it has `label`.
+pub fn label_bucket(label: u32, node: NodeId) -> Vec<u8> {
     let mut k = label_prefix(label);
-    k.extend_from_slice(&node.to_be_bytes());
+    k.extend_from_slice(&(node >> LABEL_RANGE_BITS).to_be_bytes());
     k
 }
 
-/// The node id at the end of an index key.
-pub fn trailing_id(key: &[u8]) -> Option<NodeId> {
-    let n = key.len();
-    let bytes: [u8; 8] = key.get(n.checked_sub(8)?..)?.try_into().ok()?;
-    Some(u64::from_be_bytes(bytes))
+/// The property bucket where nodes whose property `key` equals the value
+/// encoded as `encoded` are listed.
+pub fn prop_bucket(key: u32, encoded: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(9);
+    k.push(PROP);
+    k.extend_from_slice(&key.to_be_bytes());
+    k.extend_from_slice(&bucket_of(encoded).to_be_bytes());
+    k
 }
 
-/// `PROP, key, value` — the prefix under which the nodes whose property
-/// `key` equals `value` are listed. `None` for values that are not indexed.
-pub fn prop_prefix(key: u32, value: &Value) -> Option<Vec<u8>> {
+/// `PROP, key` — every bucket of one property index.
+pub fn prop_prefix(key: u32) -> Vec<u8> {
     let mut k = vec![PROP];
     k.extend_from_slice(&key.to_be_bytes());
-    encode_index_value(value, &mut k)?;
-    Some(k)
-}
-
-pub fn prop_entry(key: u32, value: &Value, node: NodeId) -> Option<Vec<u8>> {
-    let mut k = prop_prefix(key, value)?;
-    k.extend_from_slice(&node.to_be_bytes());
-    Some(k)
-}
-
-/// `ACTOR, folded name` — the prefix for case-insensitive actor lookup.
-pub fn actor_prefix(name: &str) -> Vec<u8> {
-    let mut k = vec![ACTOR];
-    encode_string(&fold(name), &mut k);
     k
 }
 
-pub fn actor_entry(name: &str, node: NodeId) -> Vec<u8> {
-    let mut k = actor_prefix(name);
-    k.extend_from_slice(&node.to_be_bytes());
+/// The actor-name bucket of an already folded name.
+pub fn actor_bucket(folded: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(5);
+    k.push(ACTOR);
+    k.extend_from_slice(&bucket_of(folded.as_bytes()).to_be_bytes());
     k
+}
+
+/// 32-bit FNV-1a (part of the on-disk format: do not change).
+pub fn fnv1a(bytes: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for &b in bytes {
+        h ^= b as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+fn bucket_of(bytes: &[u8]) -> u32 {
+    fnv1a(bytes) & (HASH_BUCKETS - 1)
 }
 
 /// Case folding used by actor literals (`@belarus` matches `Belarus`).
@@ -144,9 +170,11 @@ pub fn fold(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
-/// Order-preserving encoding of the values an index holds: a type byte,
-/// then big-endian bytes with the sign bit flipped, or an escaped string.
-fn encode_index_value(v: &Value, out: &mut Vec<u8>) -> Option<()> {
+/// Canonical encoding of the values a property index holds (a type byte,
+/// then big-endian bytes with the sign bit flipped, or the string's bytes
+/// escaped and terminated). `None` for values that are not indexed.
+pub fn encode_index_value(v: &Value) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
     match v {
         Value::Bool(b) => {
             out.push(0x10);
@@ -167,24 +195,35 @@ fn encode_index_value(v: &Value, out: &mut Vec<u8>) -> Option<()> {
             out.extend_from_slice(&ordered.to_be_bytes());
         }
         Value::String(s) => {
-            out.push(0x30);
-            encode_string(s, out);
+            out.push(STRING_TYPE);
+            for &b in s.as_bytes() {
+                out.push(b);
+                if b == 0 {
+                    out.push(0xff);
+                }
+            }
+            out.extend_from_slice(&[0, 0]);
         }
         _ => return None,
     }
-    Some(())
+    Some(out)
 }
 
-/// Escapes `0x00` as `0x00 0xFF` and terminates with `0x00 0x00`, so that a
-/// string is never a prefix of a longer one and order is byte order.
-fn encode_string(s: &str, out: &mut Vec<u8>) {
-    for &b in s.as_bytes() {
-        out.push(b);
-        if b == 0 {
-            out.push(0xff);
-        }
+/// Type byte of an encoded string value (the unique `id` values).
+pub const STRING_TYPE: u8 = 0x30;
+
+/// The string inside an encoded string value, for messages.
+pub fn decode_index_string(encoded: &[u8]) -> Option<String> {
+    let body = encoded
+        .strip_prefix(&[STRING_TYPE])?
+        .strip_suffix(&[0, 0])?;
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        out.push(body[i]);
+        i += if body[i] == 0 { 2 } else { 1 };
     }
-    out.extend_from_slice(&[0, 0]);
+    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
@@ -192,60 +231,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn node_keys_sort_numerically() {
-        let ids = [0u64, 1, 255, 256, 65_536, u64::MAX];
+    fn block_keys_sort_numerically_and_name_their_slot() {
+        let ids = [0u64, 1, 127, 128, 65_536, u64::MAX];
         for w in ids.windows(2) {
-            assert!(node(w[0]) < node(w[1]));
-            assert!(rel(w[0]) < rel(w[1]));
+            assert!(node_block(w[0]).0 <= node_block(w[1]).0);
         }
-        assert_eq!(id_of(&node(256)), Some(256));
+        assert_eq!(node_block(127).0, node_block(0).0);
+        assert_ne!(rel_block(128).0, rel_block(127).0);
+        assert_eq!(rel_block(130).1, 2);
+        assert_eq!(block_base(&node_block(300).0), Some(256));
     }
 
     #[test]
-    fn adjacency_keys_group_by_actor_then_type_then_chunk() {
-        let a = adj_chunk(7, Dir::Out, 1, 0);
-        let b = adj_chunk(7, Dir::Out, 1, 1);
-        let c = adj_chunk(7, Dir::Out, 2, 0);
-        let d = adj_chunk(7, Dir::In, 0, 0);
-        let e = adj_chunk(8, Dir::Out, 0, 0);
-        assert!(a < b && b < c && c < d && d < e);
-        assert!(a.starts_with(&adj_type_prefix(7, Dir::Out, 1)));
-        assert!(c.starts_with(&adj_dir_prefix(7, Dir::Out)));
-        assert_eq!(parse_adj(&c), Some((7, Dir::Out, 2, 0)));
+    fn adjacency_keys_group_by_actor_then_chunk() {
+        let a = adj_chunk(7, 0);
+        let b = adj_chunk(7, 1);
+        let c = adj_chunk(8, 0);
+        assert!(a < b && b < c);
+        assert!(b.starts_with(&adj_prefix(7)));
+        assert_eq!(parse_adj(&b), Some((7, 1)));
+        assert_eq!(parse_adj(&adj_prefix(7)), None);
     }
 
     #[test]
-    fn index_values_sort_in_value_order() {
-        let ints = [i64::MIN, -5, -1, 0, 1, 300, i64::MAX];
-        let keys: Vec<_> = ints
-            .iter()
-            .map(|i| prop_prefix(1, &Value::Int(*i)).unwrap())
-            .collect();
-        assert!(keys.windows(2).all(|w| w[0] < w[1]));
-        let floats = [f64::NEG_INFINITY, -2.5, -0.0, 0.5, 1e300];
-        let keys: Vec<_> = floats
-            .iter()
-            .map(|f| prop_prefix(1, &Value::Float(*f)).unwrap())
-            .collect();
-        assert!(keys.windows(2).all(|w| w[0] < w[1]));
-        let strs = ["", "a", "a\0", "aa", "b"];
-        let keys: Vec<_> = strs
-            .iter()
-            .map(|s| prop_prefix(1, &Value::String(s.to_string())).unwrap())
-            .collect();
-        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+    fn the_bucket_hash_is_fnv1a() {
+        // Published FNV-1a 32-bit test vectors: the format depends on them.
+        assert_eq!(fnv1a(b""), 0x811c_9dc5);
+        assert_eq!(fnv1a(b"a"), 0xe40c_292c);
+        assert_eq!(fnv1a(b"foobar"), 0xbf9c_f968);
+        assert!(bucket_of(b"foobar") < HASH_BUCKETS);
     }
 
     #[test]
-    fn a_string_is_not_a_prefix_of_a_longer_one() {
-        let short = prop_prefix(1, &Value::String("ab".into())).unwrap();
-        let long = prop_entry(1, &Value::String("abc".into()), 3).unwrap();
-        assert!(!long.starts_with(&short));
-        assert_eq!(trailing_id(&long), Some(3));
+    fn label_buckets_cover_ranges_of_ids() {
+        assert_eq!(label_bucket(1, 0), label_bucket(1, 1023));
+        assert!(label_bucket(1, 1023) < label_bucket(1, 1024));
+        assert!(label_bucket(1, 5).starts_with(&label_prefix(1)));
     }
 
     #[test]
-    fn actor_keys_fold_case() {
-        assert_eq!(actor_prefix("Belarus"), actor_prefix(" belarus "));
+    fn index_values_encode_canonically() {
+        let s = encode_index_value(&Value::String("a\0b".into())).unwrap();
+        assert_eq!(decode_index_string(&s).as_deref(), Some("a\0b"));
+        assert_ne!(
+            encode_index_value(&Value::Int(1)),
+            encode_index_value(&Value::Float(1.0))
+        );
+        assert_eq!(encode_index_value(&Value::List(vec![])), None);
+        assert_eq!(actor_bucket(&fold(" Belarus ")), actor_bucket("belarus"));
     }
 }

@@ -26,20 +26,11 @@ impl KvStore for MemoryStore {
     }
 
     fn scan<'a>(&'a self, start: &[u8], end: Option<&[u8]>) -> KvIter<'a> {
-        let guard = match self.map.read() {
-            Ok(g) => g,
-            Err(_) => return Box::new(std::iter::once(Err(poisoned()))),
-        };
-        let upper = match end {
-            Some(e) => Bound::Excluded(e.to_vec()),
-            None => Bound::Unbounded,
-        };
-        // Collected so that no lock is held while the caller iterates.
-        let items: Vec<_> = guard
-            .range((Bound::Included(start.to_vec()), upper))
-            .map(|(k, v)| Ok((k.clone(), v.clone())))
-            .collect();
-        Box::new(items.into_iter())
+        self.collect_range(start, end, false)
+    }
+
+    fn scan_rev<'a>(&'a self, start: &[u8], end: Option<&[u8]>) -> KvIter<'a> {
+        self.collect_range(start, end, true)
     }
 
     fn apply(&self, batch: Batch) -> Result<(), StorageError> {
@@ -55,5 +46,27 @@ impl KvStore for MemoryStore {
 
     fn size_on_disk(&self) -> u64 {
         0
+    }
+}
+
+impl MemoryStore {
+    fn collect_range<'a>(&'a self, start: &[u8], end: Option<&[u8]>, rev: bool) -> KvIter<'a> {
+        let guard = match self.map.read() {
+            Ok(g) => g,
+            Err(_) => return Box::new(std::iter::once(Err(poisoned()))),
+        };
+        let upper = match end {
+            Some(e) => Bound::Excluded(e.to_vec()),
+            None => Bound::Unbounded,
+        };
+        // Collected so that no lock is held while the caller iterates.
+        let mut items: Vec<_> = guard
+            .range((Bound::Included(start.to_vec()), upper))
+            .map(|(k, v)| Ok((k.clone(), v.clone())))
+            .collect();
+        if rev {
+            items.reverse();
+        }
+        Box::new(items.into_iter())
     }
 }

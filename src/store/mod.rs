@@ -5,6 +5,8 @@
 //! byte (`keys.rs`), so that one atomic batch commits a whole statement.
 
 pub mod adjacency;
+pub mod block;
+pub mod bucket;
 pub mod catalog;
 pub mod check;
 pub mod codec;
@@ -58,13 +60,15 @@ pub type KvIter<'a> = Box<dyn Iterator<Item = Result<KvPair, StorageError>> + 'a
 pub type Batch = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 
 /// The contract every engine keeps:
-/// - `scan(start, end)` yields keys in ascending byte order, `start`
+/// - `scan(start, end)` (`scan_rev`: descending) yields keys in ascending byte order, `start`
 ///   inclusive, `end` exclusive (`None`: to the end of the keyspace);
 /// - `apply` makes the whole batch visible at once and durable before it
 ///   returns: after a crash either all of it or none of it is there.
 pub trait KvStore: Send + Sync {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
     fn scan<'a>(&'a self, start: &[u8], end: Option<&[u8]>) -> KvIter<'a>;
+    /// As `scan`, in descending key order.
+    fn scan_rev<'a>(&'a self, start: &[u8], end: Option<&[u8]>) -> KvIter<'a>;
     fn apply(&self, batch: Batch) -> Result<(), StorageError>;
     /// Bytes the database takes on disk (0 in memory).
     fn size_on_disk(&self) -> u64;

@@ -58,7 +58,7 @@ impl<'a> View<'a> {
             Some(e) => Bound::Excluded(e.to_vec()),
             None => Bound::Unbounded,
         };
-        let staged: Vec<(Vec<u8>, Option<Vec<u8>>)> = self
+        let staged: Vec<Write> = self
             .overlay
             .writes
             .range((Bound::Included(start.to_vec()), upper))
@@ -70,15 +70,51 @@ impl<'a> View<'a> {
         })
     }
 
+    /// The greatest key starting with `prefix`, with its value, staged writes
+    /// (and deletes) taken into account.
+    pub fn last_under(&self, prefix: &[u8]) -> Result<Option<KvPair>, StorageError> {
+        let end = prefix_end(prefix);
+        let upper = match &end {
+            Some(e) => Bound::Excluded(e.clone()),
+            None => Bound::Unbounded,
+        };
+        let staged = self
+            .overlay
+            .writes
+            .range((Bound::Included(prefix.to_vec()), upper))
+            .rev()
+            .find_map(|(k, v)| v.as_ref().map(|v| (k, v)));
+        let mut base = None;
+        for item in self.store.scan_rev(prefix, end.as_deref()) {
+            let (k, v) = item?;
+            if !self.overlay.writes.contains_key(&k) {
+                base = Some((k, v));
+                break;
+            }
+        }
+        Ok(match (staged, base) {
+            (Some((sk, sv)), Some((bk, bv))) => Some(if *sk > bk {
+                (sk.clone(), sv.clone())
+            } else {
+                (bk, bv)
+            }),
+            (Some((sk, sv)), None) => Some((sk.clone(), sv.clone())),
+            (None, base) => base,
+        })
+    }
+
     pub fn scan_prefix(&self, prefix: &[u8]) -> KvIter<'a> {
         let end = prefix_end(prefix);
         self.scan(prefix, end.as_deref())
     }
 }
 
+/// A staged put (`Some`) or delete (`None`).
+type Write = (Vec<u8>, Option<Vec<u8>>);
+
 struct Merge<'a> {
     base: Peekable<KvIter<'a>>,
-    staged: Peekable<std::vec::IntoIter<(Vec<u8>, Option<Vec<u8>>)>>,
+    staged: Peekable<std::vec::IntoIter<Write>>,
 }
 
 impl Iterator for Merge<'_> {
@@ -143,5 +179,15 @@ mod tests {
         );
         let some: Vec<_> = view.scan(&[2], Some(&[4])).map(|r| r.unwrap().0).collect();
         assert_eq!(some, vec![vec![3]]);
+        assert_eq!(view.last_under(&[]).unwrap(), Some((vec![4], vec![40])));
+        assert_eq!(view.last_under(&[2]).unwrap(), None);
+        assert_eq!(view.last_under(&[1]).unwrap(), Some((vec![1], vec![1])));
+        let mut ov = Overlay::default();
+        ov.delete(vec![4]);
+        let view = View {
+            store: &store,
+            overlay: &ov,
+        };
+        assert_eq!(view.last_under(&[]).unwrap(), Some((vec![2], vec![2])));
     }
 }

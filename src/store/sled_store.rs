@@ -76,6 +76,17 @@ impl KvStore for SledStore {
         Box::new(iter.map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(sled_err)))
     }
 
+    fn scan_rev<'a>(&'a self, start: &[u8], end: Option<&[u8]>) -> KvIter<'a> {
+        let iter = match end {
+            Some(end) => self.db.range(start.to_vec()..end.to_vec()),
+            None => self.db.range(start.to_vec()..),
+        };
+        Box::new(
+            iter.rev()
+                .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(sled_err)),
+        )
+    }
+
     fn apply(&self, batch: Batch) -> Result<(), StorageError> {
         let mut b = sled::Batch::default();
         for (k, v) in batch {
@@ -142,6 +153,8 @@ mod tests {
         s.apply(vec![(vec![3], None)]).unwrap();
         let keys: Vec<_> = s.scan(&[0], None).map(|r| r.unwrap().0).collect();
         assert_eq!(keys, vec![vec![1], vec![2]]);
+        let back: Vec<_> = s.scan_rev(&[0], Some(&[2])).map(|r| r.unwrap().0).collect();
+        assert_eq!(back, vec![vec![1]]);
         assert_eq!(s.get(&[2]).unwrap(), Some(vec![b'b']));
     }
 }

@@ -4,10 +4,11 @@
 mod columns;
 
 use crate::error::{Error, ErrorKind, Phase};
+use crate::store::adjacency::Stored;
 use crate::store::catalog::NameKind;
-use crate::store::graph::{Graph, NodeRecord, RelRecord};
-use crate::store::keys::Dir;
-use crate::value::{NodeId, RelId, Value};
+use crate::store::graph::{Graph, NodeRecord, RelRecord, Tx};
+use crate::store::keys::{Dir, BLOCK_SLOTS};
+use crate::value::{NodeId, Value};
 use columns::{parse_header, ColType, Column, Inference};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -168,6 +169,9 @@ enum Role {
 }
 
 /// Imports node and relationship files into `graph` as one transaction.
+/// Writes are grouped so that each packed key is written about once: a
+/// file's nodes (with their index buckets) at its end, links a record block
+/// (128) at a time, every actor's adjacency list once at the end.
 pub fn import(
     graph: &mut Graph,
     nodes: &[Source],
@@ -217,6 +221,9 @@ pub fn import(
         } else {
             file.columns.iter().position(|c| c.name == "kind")
         };
+        let id_key = cat.intern(NameKind::Key, "id");
+        let first = t.meta().next_node;
+        let mut pending: Vec<NodeRecord> = Vec::new();
         let mut rdr = open_reader(&src.path)?;
         let mut record = csv::StringRecord::new();
         while rdr
@@ -265,10 +272,19 @@ pub fn import(
                     format!("duplicate id '{key}'"),
                 ));
             }
-            let node = t
-                .create_node(NodeRecord { labels, props })
-                .map_err(|e| import_error(&src.path, line, Some((id_col, "id")), e.message))?;
-            ids.insert(key, node);
+            if !t
+                .nodes_with_prop(id_key, &Value::String(key.clone()))?
+                .is_empty()
+            {
+                return Err(import_error(
+                    &src.path,
+                    line,
+                    Some((id_col, "id")),
+                    format!("an actor with id '{key}' already exists"),
+                ));
+            }
+            ids.insert(key, first + pending.len() as NodeId);
+            pending.push(NodeRecord { labels, props });
             summary.nodes += 1;
             if summary.nodes % 4096 == 0 {
                 progress(
@@ -277,11 +293,18 @@ pub fn import(
                 );
             }
         }
+        let created = graph
+            .tx(&mut tx)
+            .create_nodes(pending)
+            .map_err(|e| import_error(&src.path, 0, None, e.message))?;
+        debug_assert_eq!(created.start, first);
         done += file_len(&src.path);
     }
 
     let id_key = graph.tx(&mut tx).catalog_mut().intern(NameKind::Key, "id");
-    let mut adjacency: HashMap<(NodeId, Dir, u32), Vec<(RelId, NodeId)>> = HashMap::new();
+    // (owner, entry) for every link end, in link order.
+    let mut adjacency: Vec<(NodeId, Stored)> = Vec::new();
+    let mut pending: Vec<RelRecord> = Vec::with_capacity(BLOCK_SLOTS);
     for src in rels {
         let mut required = vec!["src", "dst"];
         if src.name.is_none() {
@@ -357,23 +380,34 @@ pub fn import(
                 })?,
             };
             let props = row_props(&file, &roles, &record, line)?;
-            let rel = t.create_rel(
-                RelRecord {
+            let rel = t.meta().next_rel + pending.len() as u64;
+            pending.push(RelRecord {
+                rel_type,
+                src: s,
+                dst: d,
+                props,
+            });
+            adjacency.push((
+                s,
+                Stored {
+                    rel,
+                    other: d,
                     rel_type,
-                    src: s,
-                    dst: d,
-                    props,
+                    dir: Dir::Out,
                 },
-                false,
-            )?;
-            adjacency
-                .entry((s, Dir::Out, rel_type))
-                .or_default()
-                .push((rel, d));
-            adjacency
-                .entry((d, Dir::In, rel_type))
-                .or_default()
-                .push((rel, s));
+            ));
+            adjacency.push((
+                d,
+                Stored {
+                    rel,
+                    other: s,
+                    rel_type,
+                    dir: Dir::In,
+                },
+            ));
+            if (rel + 1).is_multiple_of(BLOCK_SLOTS as u64) {
+                flush_rels(&mut t, &mut pending)?;
+            }
             summary.rels += 1;
             if summary.rels % 4096 == 0 {
                 progress(
@@ -384,23 +418,28 @@ pub fn import(
         }
         done += file_len(&src.path);
     }
-    let mut lists: Vec<_> = adjacency.into_iter().collect();
-    lists.sort_unstable_by_key(|(k, _)| *k);
     let mut t = graph.tx(&mut tx);
-    for ((node, dir, ty), entries) in lists {
-        t.append_adjacency(node, dir, ty, &entries)?;
+    flush_rels(&mut t, &mut pending)?;
+    // Stable: each actor's entries stay in link order.
+    adjacency.sort_by_key(|(node, _)| *node);
+    let mut entries: Vec<Stored> = Vec::new();
+    for group in adjacency.chunk_by(|a, b| a.0 == b.0) {
+        entries.clear();
+        entries.extend(group.iter().map(|(_, e)| *e));
+        t.append_adjacency_entries(group[0].0, &entries)?;
     }
-    if std::env::var_os("SG_TRACE").is_some() {
-        eprintln!(
-            "staged {} keys in {:?}",
-            tx.overlay.len(),
-            started.elapsed()
-        );
-    }
+    drop(adjacency);
     graph.commit(tx)?;
     progress(total, total);
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+fn flush_rels(t: &mut Tx<'_>, pending: &mut Vec<RelRecord>) -> Result<(), Error> {
+    if !pending.is_empty() {
+        t.create_rels(std::mem::take(pending), false)?;
+    }
+    Ok(())
 }
 
 fn file_len(path: &Path) -> u64 {

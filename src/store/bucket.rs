@@ -1,0 +1,179 @@
+//! Index buckets: the value of a `LABEL`, `PROP` or `ACTOR` key, a sorted set
+//! of entries. Hand-written format (no bincode):
+//!
+//! ```text
+//! (length u32 BE | entry bytes)*     entries ascending by bytes, no duplicates
+//! ```
+//!
+//! An entry is the indexed value's bytes followed by the node id (u64 BE):
+//! for a label bucket the value part is empty, for a property bucket it is
+//! `keys::encode_index_value`, for the actor bucket the folded name. Several
+//! values share a hash bucket, so lookups compare the value part exactly.
+
+use super::StorageError;
+use crate::value::NodeId;
+
+fn damaged() -> StorageError {
+    StorageError::Corrupt("damaged index bucket".into())
+}
+
+/// One entry: `value` then the node id.
+pub fn entry(value: &[u8], node: NodeId) -> Vec<u8> {
+    let mut e = Vec::with_capacity(value.len() + 8);
+    e.extend_from_slice(value);
+    e.extend_from_slice(&node.to_be_bytes());
+    e
+}
+
+/// The node an entry lists (entries are at least 8 bytes once decoded).
+pub fn node_of(entry: &[u8]) -> NodeId {
+    let n = entry.len();
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&entry[n - 8..]);
+    u64::from_be_bytes(b)
+}
+
+/// The value part of an entry.
+pub fn value_of(entry: &[u8]) -> &[u8] {
+    &entry[..entry.len() - 8]
+}
+
+/// The entries of a bucket, in stored order; checks framing, not order.
+pub fn decode(bucket: &[u8]) -> Result<Vec<&[u8]>, StorageError> {
+    let mut out = Vec::new();
+    let mut rest = bucket;
+    while !rest.is_empty() {
+        let (len, tail) = rest.split_first_chunk::<4>().ok_or_else(damaged)?;
+        let len = u32::from_be_bytes(*len) as usize;
+        if len < 8 || len > tail.len() {
+            return Err(damaged());
+        }
+        out.push(&tail[..len]);
+        rest = &tail[len..];
+    }
+    Ok(out)
+}
+
+/// Checks framing and that entries are strictly ascending.
+pub fn validate(bucket: &[u8]) -> Result<(), StorageError> {
+    let entries = decode(bucket)?;
+    if entries.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(damaged());
+    }
+    Ok(())
+}
+
+/// Pushes the nodes of the entries whose value part is exactly `value`.
+pub fn nodes_matching(
+    bucket: &[u8],
+    value: &[u8],
+    out: &mut Vec<NodeId>,
+) -> Result<(), StorageError> {
+    for e in decode(bucket)? {
+        if e.len() == value.len() + 8 && e.starts_with(value) {
+            out.push(node_of(e));
+        }
+    }
+    Ok(())
+}
+
+/// Pushes the node of every entry.
+pub fn all_nodes(bucket: &[u8], out: &mut Vec<NodeId>) -> Result<(), StorageError> {
+    out.extend(decode(bucket)?.into_iter().map(node_of));
+    Ok(())
+}
+
+pub fn encode<'e>(entries: impl IntoIterator<Item = &'e [u8]>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in entries {
+        out.extend_from_slice(&(e.len() as u32).to_be_bytes());
+        out.extend_from_slice(e);
+    }
+    out
+}
+
+/// `old` without `removes`, with `adds`: the new bucket, `None` if empty.
+pub fn apply(
+    old: Option<&[u8]>,
+    adds: &[Vec<u8>],
+    removes: &[Vec<u8>],
+) -> Result<Option<Vec<u8>>, StorageError> {
+    let mut all: Vec<&[u8]> = match old {
+        Some(b) => decode(b)?,
+        None => Vec::new(),
+    };
+    if !removes.is_empty() {
+        all.retain(|e| !removes.iter().any(|r| r.as_slice() == *e));
+    }
+    all.extend(adds.iter().map(Vec::as_slice));
+    all.sort_unstable();
+    all.dedup();
+    Ok((!all.is_empty()).then(|| encode(all)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_stay_sorted_and_unique() {
+        let b = apply(
+            None,
+            &[
+                entry(b"b", 2),
+                entry(b"a", 9),
+                entry(b"a", 1),
+                entry(b"a", 1),
+            ],
+            &[],
+        )
+        .unwrap()
+        .unwrap();
+        validate(&b).unwrap();
+        let mut nodes = Vec::new();
+        nodes_matching(&b, b"a", &mut nodes).unwrap();
+        assert_eq!(nodes, vec![1, 9]);
+        let b = apply(Some(&b), &[entry(b"c", 3)], &[entry(b"a", 9)])
+            .unwrap()
+            .unwrap();
+        let mut nodes = Vec::new();
+        all_nodes(&b, &mut nodes).unwrap();
+        assert_eq!(nodes, vec![1, 2, 3]);
+        assert_eq!(
+            apply(
+                Some(&b),
+                &[],
+                &[entry(b"a", 1), entry(b"b", 2), entry(b"c", 3)]
+            )
+            .unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_value_does_not_match_its_prefix_or_extension() {
+        let b = apply(
+            None,
+            &[entry(b"ab", 1), entry(b"abc", 2), entry(b"a", 3)],
+            &[],
+        )
+        .unwrap()
+        .unwrap();
+        let mut nodes = Vec::new();
+        nodes_matching(&b, b"ab", &mut nodes).unwrap();
+        assert_eq!(nodes, vec![1]);
+    }
+
+    #[test]
+    fn damaged_buckets_are_errors_not_panics() {
+        let b = apply(None, &[entry(b"xy", 1), entry(b"z", 2)], &[])
+            .unwrap()
+            .unwrap();
+        for cut in 1..b.len() {
+            let _ = decode(&b[..cut]);
+            let _ = validate(&b[..cut]);
+        }
+        let swapped = encode([&entry(b"z", 2)[..], &entry(b"xy", 1)[..]]);
+        assert!(validate(&swapped).is_err());
+    }
+}

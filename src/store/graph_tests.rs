@@ -1,0 +1,196 @@
+//! Tests of the packed layout through the `Tx` API: index buckets follow
+//! record changes, hash collisions stay apart, blocks and lists empty out.
+
+use super::*;
+use crate::store::memory::MemoryStore;
+
+fn graph() -> Graph {
+    Graph::open(Box::new(MemoryStore::new())).unwrap()
+}
+
+fn actor(t: &mut Tx<'_>, id: &str, name: &str) -> NodeRecord {
+    let l = t.catalog_mut().intern(NameKind::Label, "Actor");
+    let k = t.catalog_mut().intern(NameKind::Key, "id");
+    let n = t.catalog_mut().intern(NameKind::Key, "name");
+    NodeRecord {
+        labels: vec![l],
+        props: vec![
+            (k, Value::String(id.into())),
+            (n, Value::String(name.into())),
+        ],
+    }
+}
+
+fn s(v: &str) -> Value {
+    Value::String(v.into())
+}
+
+#[test]
+fn updating_an_indexed_property_moves_its_entries() {
+    let mut g = graph();
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    let rec = actor(&mut t, "by", "Belarus");
+    let id = t.create_node(rec.clone()).unwrap();
+    g.commit(tx).unwrap();
+
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    let name = t.catalog().id(NameKind::Key, "name").unwrap();
+    let mut new = rec.clone();
+    new.props[1].1 = s("Republic of Belarus");
+    t.update_node(id, &rec, new).unwrap();
+    assert_eq!(
+        t.nodes_with_prop(name, &s("Belarus")).unwrap(),
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        t.nodes_with_prop(name, &s("Republic of Belarus")).unwrap(),
+        vec![id]
+    );
+    assert!(t.actors_named("belarus").unwrap().is_empty());
+    assert_eq!(t.actors_named("REPUBLIC OF BELARUS").unwrap(), vec![id]);
+    assert_eq!(
+        t.actors_named("BY").unwrap(),
+        vec![id],
+        "the id still names it"
+    );
+    g.commit(tx).unwrap();
+    let report = super::super::check::check(&g).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
+
+/// Two strings whose encoded values share a hash bucket.
+fn colliding_ids(key: u32) -> (String, String) {
+    let mut seen = std::collections::HashMap::new();
+    for i in 0.. {
+        let v = format!("a{i}");
+        let (bucket, _) = index::prop_lookup(key, &s(&v)).unwrap();
+        if let Some(other) = seen.insert(bucket, v.clone()) {
+            return (other, v);
+        }
+    }
+    unreachable!()
+}
+
+#[test]
+fn values_sharing_a_bucket_are_told_apart() {
+    let mut g = graph();
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    let k = t.catalog_mut().intern(NameKind::Key, "id");
+    let (x, y) = colliding_ids(k);
+    let (rx, ry) = (actor(&mut t, &x, "X"), actor(&mut t, &y, "Y"));
+    assert_eq!(t.create_nodes(vec![rx]).unwrap(), 0..1);
+    // y's uniqueness check reads the bucket holding x: no false conflict.
+    assert_eq!(t.create_nodes(vec![ry]).unwrap(), 1..2);
+    assert_eq!(t.nodes_with_prop(k, &s(&x)).unwrap(), vec![0]);
+    assert_eq!(t.nodes_with_prop(k, &s(&y)).unwrap(), vec![1]);
+    assert!(t.nodes_with_prop(k, &s("a-not-there")).unwrap().is_empty());
+    let dup = actor(&mut t, &x, "again");
+    assert_eq!(
+        t.create_node(dup).unwrap_err().kind,
+        ErrorKind::ConstraintError
+    );
+    g.commit(tx).unwrap();
+    assert!(super::super::check::check(&g).unwrap().problems.is_empty());
+}
+
+#[test]
+fn a_duplicate_inside_one_bulk_create_stages_nothing() {
+    let g = graph();
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    let (a, b) = (actor(&mut t, "same", "A"), actor(&mut t, "same", "B"));
+    assert_eq!(
+        t.create_nodes(vec![a, b]).unwrap_err().kind,
+        ErrorKind::ConstraintError
+    );
+    assert!(t.st.overlay.is_empty());
+    assert_eq!(t.meta().nodes, 0);
+}
+
+#[test]
+fn aliases_are_indexed_by_membership() {
+    let g = graph();
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    let al = t.catalog_mut().intern(NameKind::Key, "aliases");
+    let mut rec = actor(&mut t, "ru", "Russia");
+    rec.props
+        .push((al, Value::List(vec![s("Russian Federation"), s("RF")])));
+    let id = t.create_node(rec).unwrap();
+    assert_eq!(t.nodes_with_prop(al, &s("RF")).unwrap(), vec![id]);
+    assert_eq!(t.actors_named("russian federation").unwrap(), vec![id]);
+}
+
+#[test]
+fn records_blocks_and_lists_empty_out_on_delete() {
+    let mut g = graph();
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    let ty = t.catalog_mut().intern(NameKind::Type, "SUPPLIES");
+    let (ra, rb) = (actor(&mut t, "a", "A"), actor(&mut t, "b", "B"));
+    let (a, b) = (
+        t.create_node(ra.clone()).unwrap(),
+        t.create_node(rb.clone()).unwrap(),
+    );
+    let rels: Vec<RelRecord> = (0..300)
+        .map(|_| RelRecord {
+            rel_type: ty,
+            src: a,
+            dst: b,
+            props: vec![],
+        })
+        .collect();
+    let ids = t.create_rels(rels, true).unwrap();
+    assert_eq!(ids, 0..300);
+    g.commit(tx).unwrap();
+
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    assert_eq!(t.all_rels().count(), 300);
+    let mut out = Vec::new();
+    t.expand(b, Some(Dir::In), Some(&[ty]), &mut out).unwrap();
+    assert_eq!(out.len(), 300);
+    let r5 = t.rel(5).unwrap().unwrap();
+    t.delete_rel(5, &r5).unwrap();
+    assert_eq!(t.rel(5).unwrap(), None);
+    out.clear();
+    t.expand(a, None, None, &mut out).unwrap();
+    assert_eq!(out.len(), 299);
+    for id in (0..300).filter(|&i| i != 5) {
+        let r = t.rel(id).unwrap().unwrap();
+        t.delete_rel(id, &r).unwrap();
+    }
+    t.delete_node(a, &ra);
+    t.delete_node(b, &rb);
+    assert_eq!(t.all_node_ids().unwrap(), Vec::<u64>::new());
+    let label = t.catalog().id(NameKind::Label, "Actor").unwrap();
+    assert!(t.nodes_with_label(label).unwrap().is_empty());
+    g.commit(tx).unwrap();
+    assert_eq!(
+        g.store().scan(&[keys::NODE], None).count(),
+        0,
+        "no block, list or bucket is left"
+    );
+    assert!(super::super::check::check(&g).unwrap().problems.is_empty());
+}
+
+#[test]
+fn all_node_ids_and_labels_span_blocks_in_order() {
+    let g = graph();
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    let recs: Vec<NodeRecord> = (0..3000)
+        .map(|i| actor(&mut t, &format!("n{i}"), "x"))
+        .collect();
+    t.create_nodes(recs).unwrap();
+    let ids = t.all_node_ids().unwrap();
+    assert_eq!(ids, (0..3000).collect::<Vec<u64>>());
+    let label = t.catalog().id(NameKind::Label, "Actor").unwrap();
+    assert_eq!(t.nodes_with_label(label).unwrap(), ids);
+    assert_eq!(t.actors_named("X").unwrap(), ids);
+    assert_eq!(t.node(2999).unwrap().unwrap().props[0].1, s("n2999"));
+    assert_eq!(t.node(3000).unwrap(), None);
+}
