@@ -109,7 +109,7 @@ fn run_single(
                 let mut out = Vec::new();
                 for row in &rows {
                     let matched =
-                        pattern::match_row(ctx, &names, row, &m.pattern, &new, &conj, as_of, None)?;
+                        pattern::match_row(ctx, &names, row, &m.pattern, &new, &conj, as_of)?;
                     if matched.is_empty() && m.optional {
                         let mut r = row.clone();
                         r.extend(std::iter::repeat_n(Value::Null, new.len()));
@@ -174,8 +174,7 @@ fn run_single(
                 let new = pattern::new_variables(parts, &names);
                 let mut out = Vec::new();
                 for row in rows {
-                    let matched =
-                        pattern::match_row(ctx, &names, &row, parts, &new, &[], None, None)?;
+                    let matched = pattern::match_row(ctx, &names, &row, parts, &new, &[], None)?;
                     let mut all = names.clone();
                     all.extend(new.iter().cloned());
                     if matched.is_empty() {

@@ -7,7 +7,7 @@
 use super::context::Ctx;
 use super::eval::{eval, truthy, Env};
 use super::ops;
-use crate::error::{Error, ErrorKind, Phase};
+use crate::error::{Error, ErrorKind};
 use crate::query::ast::{
     Direction, Expr, ExprKind, Ident, NodePattern, PathKind, PatternElement, PatternPart,
     RelPattern,
@@ -272,7 +272,7 @@ impl Matcher<'_, '_> {
             }
             let ready = self.conjuncts[i].vars.iter().all(|v| match self.slot(v) {
                 Some(s) => self.bound[s],
-                None => self.outer.is_some_and(|o| o.lookup(v).is_some()) || true_if_local(v),
+                None => self.outer.is_some_and(|o| o.lookup(v).is_some()),
             });
             if !ready {
                 continue;
@@ -295,12 +295,6 @@ impl Matcher<'_, '_> {
     }
 }
 
-/// Comprehension-local names are not slots; a conjunct naming only those
-/// is checked at the end.
-fn true_if_local(_v: &str) -> bool {
-    false
-}
-
 /// Matches `parts` against one input row; returns the rows extended by the
 /// pattern's new variables (`new_names`, in order).
 #[allow(clippy::too_many_arguments)]
@@ -312,7 +306,6 @@ pub fn match_row(
     new_names: &[String],
     conj: &[Conjunct<'_>],
     as_of: Option<AsOf>,
-    outer: Option<&Env<'_>>,
 ) -> Result<Vec<Vec<Value>>, Error> {
     let mut all_names = names.to_vec();
     all_names.extend(new_names.iter().cloned());
@@ -320,8 +313,6 @@ pub fn match_row(
     full.extend(std::iter::repeat_n(Value::Null, new_names.len()));
     let mut bound = vec![true; names.len()];
     bound.extend(std::iter::repeat_n(false, new_names.len()));
-    // SAFETY of lifetimes: `outer` only lives for this call.
-    let outer_env: Option<&Env<'_>> = outer;
     let mut m = Matcher {
         names: all_names,
         row: full,
@@ -333,23 +324,11 @@ pub fn match_row(
         out: Vec::new(),
         outer: None,
     };
-    let result = with_outer(&mut m, outer_env, |m| {
-        let mut newly = Vec::new();
-        if !m.check_ready(ctx, &mut newly)? {
-            return Ok(());
-        }
-        match_parts(ctx, m, parts, 0)
-    });
-    result?;
+    let mut newly = Vec::new();
+    if m.check_ready(ctx, &mut newly)? {
+        match_parts(ctx, &mut m, parts, 0)?;
+    }
     Ok(m.out)
-}
-
-fn with_outer<'m, 'q, R>(
-    m: &mut Matcher<'m, 'q>,
-    _outer: Option<&Env<'_>>,
-    f: impl FnOnce(&mut Matcher<'m, 'q>) -> R,
-) -> R {
-    f(m)
 }
 
 fn match_parts(
@@ -1147,7 +1126,7 @@ pub fn comprehension_rows(
     };
     let parts = [part];
     let new = new_variables(&parts, &names);
-    let rows = match_row(ctx, &names, &row, &parts, &new, &[], None, None)?;
+    let rows = match_row(ctx, &names, &row, &parts, &new, &[], None)?;
     let mut all = names.clone();
     all.extend(new);
     Ok(rows.into_iter().map(|r| (all.clone(), r)).collect())
@@ -1175,7 +1154,7 @@ pub fn shortest_expr(
     };
     let parts = [part];
     let new = new_variables(&parts, &names);
-    let rows = match_row(ctx, &names, &row, &parts, &new, &[], None, None)?;
+    let rows = match_row(ctx, &names, &row, &parts, &new, &[], None)?;
     let idx = names.len() + new.iter().position(|n| n == " path").unwrap_or(0);
     let paths: Vec<Value> = rows
         .into_iter()
@@ -1186,11 +1165,4 @@ pub fn shortest_expr(
     } else {
         paths.into_iter().next().unwrap_or(Value::Null)
     })
-}
-
-pub fn phase_compile(e: Error) -> Error {
-    Error {
-        phase: Phase::Compile,
-        ..e
-    }
 }

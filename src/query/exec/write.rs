@@ -188,6 +188,32 @@ pub fn create_pattern(
     Ok(())
 }
 
+/// Sets (or, with `None`, removes) one property in a record's list and
+/// counts the change.
+fn apply_prop(
+    props: &mut Vec<(u32, Value)>,
+    k: u32,
+    v: Option<Value>,
+    stats: &mut crate::result::Stats,
+) {
+    let had = props.iter().position(|(p, _)| *p == k);
+    match (had, v) {
+        (Some(i), Some(v)) => {
+            props[i].1 = v;
+            stats.properties_set += 1;
+        }
+        (None, Some(v)) => {
+            props.push((k, v));
+            stats.properties_set += 1;
+        }
+        (Some(i), None) => {
+            props.remove(i);
+            stats.properties_removed += 1;
+        }
+        (None, None) => {}
+    }
+}
+
 fn set_prop(ctx: &mut Ctx<'_, '_>, target: &Value, key: &str, value: Value) -> Result<(), Error> {
     let v = storable(value, key)?;
     let k = ctx.tx.catalog_mut().intern(NameKind::Key, key);
@@ -196,42 +222,12 @@ fn set_prop(ctx: &mut Ctx<'_, '_>, target: &Value, key: &str, value: Value) -> R
         Value::Node(id) => {
             let old = ctx.node(*id)?;
             let mut new = old.clone();
-            let had = new.props.iter().position(|(p, _)| *p == k);
-            match (had, v) {
-                (Some(i), Some(v)) => {
-                    new.props[i].1 = v;
-                    ctx.stats.properties_set += 1;
-                }
-                (None, Some(v)) => {
-                    new.props.push((k, v));
-                    ctx.stats.properties_set += 1;
-                }
-                (Some(i), None) => {
-                    new.props.remove(i);
-                    ctx.stats.properties_removed += 1;
-                }
-                (None, None) => {}
-            }
+            apply_prop(&mut new.props, k, v, &mut ctx.stats);
             ctx.tx.update_node(*id, &old, new)
         }
         Value::Rel(id) => {
             let mut rec = ctx.rel(*id)?;
-            let had = rec.props.iter().position(|(p, _)| *p == k);
-            match (had, v) {
-                (Some(i), Some(v)) => {
-                    rec.props[i].1 = v;
-                    ctx.stats.properties_set += 1;
-                }
-                (None, Some(v)) => {
-                    rec.props.push((k, v));
-                    ctx.stats.properties_set += 1;
-                }
-                (Some(i), None) => {
-                    rec.props.remove(i);
-                    ctx.stats.properties_removed += 1;
-                }
-                (None, None) => {}
-            }
+            apply_prop(&mut rec.props, k, v, &mut ctx.stats);
             ctx.tx.update_rel(*id, &rec);
             Ok(())
         }
