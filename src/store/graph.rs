@@ -10,9 +10,12 @@ use super::{block, bucket, codec, index, KvStore, Overlay, StorageError, View};
 use crate::error::{Error, ErrorKind};
 use crate::value::{NodeId, RelId, Value};
 use serde::de::DeserializeOwned;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
+use std::rc::Rc;
 
 /// Layout version of this build (`keys.rs` describes it); older is refused
 /// with a clear message, newer refused.
@@ -170,6 +173,7 @@ impl Graph {
         Tx {
             store: self.store.as_ref(),
             st: state,
+            blocks: RefCell::default(),
         }
     }
 }
@@ -178,7 +182,13 @@ impl Graph {
 pub struct Tx<'a> {
     store: &'a dyn KvStore,
     pub st: &'a mut TxState,
+    /// Record blocks read by this statement: a scan that reads properties of
+    /// consecutive links pays for one block read, not one per property.
+    blocks: RefCell<HashMap<Vec<u8>, Rc<Vec<u8>>>>,
 }
+
+/// Blocks kept by one statement (at most ~100 MB of 12 KB blocks).
+const BLOCK_CACHE: usize = 8192;
 
 #[path = "graph_write.rs"]
 mod write;
@@ -219,13 +229,29 @@ impl<'a> Tx<'a> {
         slot: usize,
         what: &str,
     ) -> Result<Option<T>, StorageError> {
-        let Some(b) = self.view().get(key)? else {
+        let Some(b) = self.block(key)? else {
             return Ok(None);
         };
         match block::slot(&b, slot)? {
             Some(bytes) => Ok(Some(codec::decode(bytes, what)?)),
             None => Ok(None),
         }
+    }
+
+    fn block(&self, key: &[u8]) -> Result<Option<Rc<Vec<u8>>>, StorageError> {
+        if let Some(b) = self.blocks.borrow().get(key) {
+            return Ok(Some(b.clone()));
+        }
+        let Some(b) = self.view().get(key)? else {
+            return Ok(None);
+        };
+        let b = Rc::new(b);
+        let mut cache = self.blocks.borrow_mut();
+        if cache.len() >= BLOCK_CACHE {
+            cache.clear();
+        }
+        cache.insert(key.to_vec(), b.clone());
+        Ok(Some(b))
     }
 
     /// Links of `node` in one direction (both: out then in), of some types.

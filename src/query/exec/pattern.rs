@@ -355,6 +355,7 @@ fn match_parts(
         return Ok(());
     };
     match part.kind {
+        PathKind::Normal if prefer_rel_scan(ctx, m, &part.element) => rel_scan(ctx, m, parts, i),
         PathKind::Normal => {
             let reversed = prefer_reverse(ctx, m, &part.element);
             let steps = steps_of(&part.element, reversed);
@@ -456,6 +457,124 @@ fn selectivity(ctx: &Ctx<'_, '_>, m: &Matcher<'_, '_>, n: &NodePattern) -> u8 {
         return 3;
     }
     4
+}
+
+/// Whether to start a pattern by scanning relationships instead of actors:
+/// neither end is bound or indexed, and the first hop is a single typed link
+/// (or nothing at all narrows the ends). `()-[r:SUPPLIES]->()` then reads the
+/// link records in id order instead of expanding every actor.
+fn prefer_rel_scan(ctx: &Ctx<'_, '_>, m: &Matcher<'_, '_>, e: &PatternElement) -> bool {
+    let Some((r, next)) = e.chain.first() else {
+        return false;
+    };
+    if r.length.is_some() {
+        return false;
+    }
+    let (a, b) = (selectivity(ctx, m, &e.start), selectivity(ctx, m, next));
+    a >= 3 && b >= 3 && (!r.types.is_empty() || (a == 4 && b == 4))
+}
+
+fn rel_scan(
+    ctx: &mut Ctx<'_, '_>,
+    m: &mut Matcher<'_, '_>,
+    parts: &[PatternPart],
+    i: usize,
+) -> Result<(), Error> {
+    let e = &parts[i].element;
+    let (r, next) = &e.chain[0];
+    let types = rel_types(ctx, r);
+    if types.as_ref().is_some_and(|t| t.is_empty()) {
+        return Ok(());
+    }
+    // The relationship's property map, evaluated once, by key id.
+    let wanted: Option<Vec<(Option<u32>, Value)>> = match &r.properties {
+        Some(p) => {
+            let env = m.env();
+            match eval(p, &env, ctx)? {
+                Value::Map(map) => {
+                    Some(map.into_iter().map(|(k, v)| (ctx.key_id(&k), v)).collect())
+                }
+                _ => {
+                    return Err(Error::runtime(
+                        ErrorKind::TypeError,
+                        "InvalidArgumentType",
+                        "properties in a pattern must be a map",
+                    ))
+                }
+            }
+        }
+        None => None,
+    };
+    let mut links: Vec<(RelId, NodeId, NodeId)> = Vec::new();
+    for item in ctx.tx.all_rels() {
+        let (id, rec) = item?;
+        if types.as_ref().is_some_and(|t| !t.contains(&rec.rel_type)) {
+            continue;
+        }
+        if m.as_of.as_ref().is_some_and(|a| !a.admits(&rec.props)) {
+            continue;
+        }
+        if let Some(w) = &wanted {
+            let ok = w.iter().all(|(k, v)| {
+                k.and_then(|k| rec.prop(k))
+                    .is_some_and(|have| ops::equals(have, v) == Some(true))
+            });
+            if !ok {
+                continue;
+            }
+        }
+        links.push((id, rec.src, rec.dst));
+    }
+    let steps = steps_of(e, false);
+    let bound_rel = r
+        .variable
+        .as_ref()
+        .and_then(|v| m.bound_value(&v.name).cloned());
+    for (rel, src, dst) in links {
+        ctx.tick()?;
+        if m.used.contains(&rel) || bound_rel.as_ref().is_some_and(|b| *b != Value::Rel(rel)) {
+            continue;
+        }
+        let ends: &[(NodeId, NodeId)] = match r.direction {
+            Direction::Outgoing => &[(src, dst)],
+            Direction::Incoming => &[(dst, src)],
+            Direction::Both if src == dst => &[(src, dst)],
+            Direction::Both => &[(src, dst), (dst, src)],
+        };
+        for &(a, b) in ends {
+            let mut newly = Vec::new();
+            if !bind_node(ctx, m, &e.start, a, &mut newly)? {
+                unbind(m, &newly);
+                continue;
+            }
+            if let Some(v) = &r.variable {
+                if let Some(s) = m.slot(&v.name) {
+                    if !m.bound[s] {
+                        m.bound[s] = true;
+                        m.row[s] = Value::Rel(rel);
+                        newly.push(s);
+                    }
+                }
+            }
+            if !bind_node(ctx, m, next, b, &mut newly)? {
+                unbind(m, &newly);
+                continue;
+            }
+            m.used.push(rel);
+            let mut trail = PathBuild {
+                nodes: vec![a, b],
+                rels: vec![rel],
+            };
+            let mut checked = Vec::new();
+            if m.check_ready(ctx, &mut checked)? {
+                match_steps(ctx, m, parts, i, &steps, 1, &mut trail, false)?;
+            }
+            m.uncheck(&checked);
+            m.used.pop();
+            unbind(m, &newly);
+        }
+    }
+    Ok(())
 }
 
 fn prefer_reverse(ctx: &Ctx<'_, '_>, m: &Matcher<'_, '_>, e: &PatternElement) -> bool {
