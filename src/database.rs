@@ -130,7 +130,9 @@ impl Database {
         let outcome = {
             let tx = self.graph.tx(&mut state);
             let mut ctx = Ctx::new(tx, params, &self.cancel);
-            match exec::run_query(&mut ctx, query, &mut profile) {
+            match exec::run_query(&mut ctx, query, &mut profile)
+                .and_then(|r| ctx.finish_label_counts().map(|_| r))
+            {
                 Ok((columns, rows)) => resolve(&ctx.tx, &rows).map(|entities| QueryResult {
                     columns,
                     rows,

@@ -16,6 +16,29 @@ enum Kind {
     Rel,
     Path,
     Any,
+    /// A number, string, boolean or list known from a literal.
+    Scalar,
+    /// A map known from a literal.
+    Map,
+}
+
+/// What a projected expression is known to be without running it.
+fn kind_of(e: &Expr, scope: &[(String, Kind)]) -> Kind {
+    match &e.kind {
+        ExprKind::Variable(v) => scope
+            .iter()
+            .rev()
+            .find(|(n, _)| n == v)
+            .map(|(_, k)| *k)
+            .unwrap_or(Kind::Any),
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Bool(_)
+        | ExprKind::String(_)
+        | ExprKind::List(_) => Kind::Scalar,
+        ExprKind::Map(_) => Kind::Map,
+        _ => Kind::Any,
+    }
 }
 
 type Scope = Vec<(String, Kind)>;
@@ -84,10 +107,19 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
                 scope.push((u.variable.name.clone(), Kind::Any));
             }
             Clause::With(w) => {
-                scope = projection(&w.projection, &scope, true)?;
+                let new_scope = projection(&w.projection, &scope, true)?;
                 if let Some(p) = &w.where_ {
-                    expr(p, &scope, false)?;
+                    let mut aggs = Vec::new();
+                    for it in &w.projection.items {
+                        super::exec::projection::aggregates_in(&it.expr, &mut aggs);
+                    }
+                    let mut where_scope = new_scope.clone();
+                    if aggs.is_empty() && !w.projection.distinct {
+                        where_scope.extend(scope.iter().cloned());
+                    }
+                    expr(p, &where_scope, false)?;
                 }
+                scope = new_scope;
             }
             Clause::Return(r) => {
                 projection(&r.projection, &scope, false)?;
@@ -501,6 +533,17 @@ fn walk(
         ExprKind::List(items) => items.iter().try_for_each(|i| rec(i, locals))?,
         ExprKind::Map(m) => m.iter().try_for_each(|(_, v)| rec(v, locals))?,
         ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => {
+            if matches!(e.kind, ExprKind::Property(..))
+                && kind_of(t, scope) == Kind::Scalar
+                && !matches!(t.kind, ExprKind::Variable(ref v) if locals.contains(v))
+            {
+                return Err(Error::compile(
+                    ErrorKind::TypeError,
+                    "InvalidArgumentType",
+                    "only nodes, relationships and maps have properties".to_string(),
+                    t.span,
+                ));
+            }
             if matches!(e.kind, ExprKind::Unary(UnaryOp::Not, _)) {
                 not_boolean_literal(t)?;
             }
@@ -510,6 +553,37 @@ fn walk(
         ExprKind::Binary(BinaryOp::And | BinaryOp::Or | BinaryOp::Xor, a, b) => {
             for x in [a, b] {
                 not_boolean_literal(x)?;
+                rec(x, locals)?;
+            }
+        }
+        ExprKind::Binary(
+            op @ (BinaryOp::Sub
+            | BinaryOp::Mul
+            | BinaryOp::Div
+            | BinaryOp::Mod
+            | BinaryOp::Pow
+            | BinaryOp::Add),
+            a,
+            b,
+        ) => {
+            for x in [a, b] {
+                // `+` also concatenates lists with any value, so only the
+                // other operators reject non-numbers outright.
+                let bad = *op != BinaryOp::Add
+                    && matches!(
+                        x.kind,
+                        ExprKind::Bool(_)
+                            | ExprKind::Map(_)
+                            | ExprKind::String(_)
+                            | ExprKind::List(_)
+                    );
+                if bad {
+                    return Err(err(
+                        "InvalidArgumentType",
+                        "arithmetic needs numbers".into(),
+                        x.span,
+                    ));
+                }
                 rec(x, locals)?;
             }
         }

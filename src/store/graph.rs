@@ -274,6 +274,18 @@ impl<'a> Tx<'a> {
         Ok(out)
     }
 
+    /// Whether any node carries `label` (reads at most until the first id).
+    pub fn label_in_use(&self, label: u32) -> Result<bool, StorageError> {
+        let mut ids = Vec::new();
+        for item in self.view().scan_prefix(&keys::label_prefix(label)) {
+            bucket::all_nodes(&item?.1, &mut ids)?;
+            if !ids.is_empty() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Nodes whose indexed property `key` equals `value` (or, for a list
     /// property such as `aliases`, contains it), ascending.
     pub fn nodes_with_prop(&self, key: u32, value: &Value) -> Result<Vec<NodeId>, StorageError> {

@@ -6,7 +6,7 @@ use crate::result::Stats;
 use crate::store::catalog::NameKind;
 use crate::store::graph::{NodeRecord, RelRecord, Tx};
 use crate::value::{NodeId, RelId, Value};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -50,6 +50,10 @@ pub struct Ctx<'a, 'g> {
     /// Entities deleted by this statement: reading them is an error.
     pub deleted_nodes: HashSet<NodeId>,
     pub deleted_rels: HashSet<RelId>,
+    /// Labels this statement added to or removed from some node, with
+    /// whether any node carried them before (for the `+labels`/`-labels`
+    /// counters, which count label names appearing or vanishing).
+    labels_touched: HashMap<u32, bool>,
     ticks: u32,
 }
 
@@ -62,8 +66,30 @@ impl<'a, 'g> Ctx<'a, 'g> {
             cancel,
             deleted_nodes: HashSet::new(),
             deleted_rels: HashSet::new(),
+            labels_touched: HashMap::new(),
             ticks: 0,
         }
+    }
+
+    /// Call before a node gains or loses `label`.
+    pub fn touch_label(&mut self, label: u32) -> Result<(), Error> {
+        if !self.labels_touched.contains_key(&label) {
+            let before = self.tx.label_in_use(label)?;
+            self.labels_touched.insert(label, before);
+        }
+        Ok(())
+    }
+
+    /// Settles the label counters once the statement's writes are done.
+    pub fn finish_label_counts(&mut self) -> Result<(), Error> {
+        for (label, before) in std::mem::take(&mut self.labels_touched) {
+            match (before, self.tx.label_in_use(label)?) {
+                (false, true) => self.stats.labels_added += 1,
+                (true, false) => self.stats.labels_removed += 1,
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// Cheap enough for inner loops: looks at the clock every 1024 calls.

@@ -85,7 +85,15 @@ pub fn arity(name: &str) -> Option<(usize, usize)> {
 }
 
 fn arg_error(name: &str, v: &Value) -> Error {
-    type_error(format!("{name}() cannot take {}", v.type_name()))
+    let msg = format!("{name}() cannot take {}", v.type_name());
+    match name.to_ascii_lowercase().as_str() {
+        // Conversions reject values they cannot convert, not types they never take.
+        "type" | "tostring" | "tointeger" | "tofloat" | "toboolean" => {
+            Error::runtime(ErrorKind::TypeError, "InvalidArgumentValue", msg)
+        }
+        "range" => Error::runtime(ErrorKind::ArgumentError, "InvalidArgumentType", msg),
+        _ => type_error(msg),
+    }
 }
 
 pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<Value, Error> {

@@ -140,15 +140,13 @@ fn run_single(
                 rows = out;
             }
             Clause::With(w) => {
-                let (cols, out) = projection::project(ctx, &w.projection, &names, rows)?;
+                let (cols, out) =
+                    projection::project(ctx, &w.projection, &names, rows, w.where_.as_ref())?;
                 names = cols;
                 rows = out;
-                if let Some(pred) = &w.where_ {
-                    rows = filter(ctx, &names, rows, pred)?;
-                }
             }
             Clause::Return(r) => {
-                let (cols, out) = projection::project(ctx, &r.projection, &names, rows)?;
+                let (cols, out) = projection::project(ctx, &r.projection, &names, rows, None)?;
                 returned = Some(cols.clone());
                 names = cols;
                 rows = out;
@@ -241,14 +239,4 @@ fn run_single(
         Some(cols) => Ok((cols, rows)),
         None => Ok((vec![], vec![])),
     }
-}
-
-fn filter(ctx: &mut Ctx<'_, '_>, names: &[String], rows: Rows, pred: &Expr) -> Result<Rows, Error> {
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        if truthy(&eval(pred, &Env::new(names, &row), ctx)?)? == Some(true) {
-            out.push(row);
-        }
-    }
-    Ok(out)
 }

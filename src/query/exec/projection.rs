@@ -117,6 +117,7 @@ pub fn project(
     p: &Projection,
     names: &[String],
     rows: Rows,
+    where_: Option<&Expr>,
 ) -> Result<(Vec<String>, Rows), Error> {
     let cols = columns(p, names);
     let star_exprs: Vec<usize> = if p.star {
@@ -301,7 +302,7 @@ pub fn project(
                     None => eval(&s.expr, &env, ctx)?,
                 });
             }
-            keyed.push((keys, r));
+            keyed.push((keys, (r, src, values)));
         }
         keyed.sort_by(|(a, _), (b, _)| {
             for (i, s) in p.order_by.iter().enumerate() {
@@ -313,9 +314,8 @@ pub fn project(
             }
             std::cmp::Ordering::Equal
         });
-        out = keyed.into_iter().map(|(_, r)| (r, None, None)).collect();
+        out = keyed.into_iter().map(|(_, r)| r).collect();
     }
-    let mut rows_out: Rows = out.into_iter().map(|(r, _, _)| r).collect();
     let empty_names: [String; 0] = [];
     let empty_row: [Value; 0] = [];
     let skip = match &p.skip {
@@ -327,12 +327,49 @@ pub fn project(
         None => None,
     };
     if skip > 0 {
-        rows_out = rows_out.into_iter().skip(skip).collect();
+        out = out.into_iter().skip(skip).collect();
     }
     if let Some(l) = limit {
-        rows_out.truncate(l);
+        out.truncate(l);
     }
-    Ok((cols, rows_out))
+    let Some(pred) = where_ else {
+        return Ok((cols, out.into_iter().map(|(r, _, _)| r).collect()));
+    };
+    // WITH … WHERE sees the new columns and, unless the projection grouped
+    // or was DISTINCT, the variables before it.
+    let mut kept = Vec::with_capacity(out.len());
+    for (r, src, values) in out {
+        let mut env_names: Vec<String> = Vec::new();
+        let mut env_row: Vec<Value> = Vec::new();
+        if let Some(src) = &src {
+            if !p.distinct && !grouping {
+                env_names.extend(names.iter().cloned());
+                env_row.extend(src.iter().cloned());
+            }
+        }
+        env_names.extend(cols.iter().cloned());
+        env_row.extend(r.iter().cloned());
+        let env = Env {
+            names: &env_names,
+            row: &env_row,
+            outer: None,
+            aggs: values.as_ref(),
+        };
+        if super::eval::truthy(&eval(pred, &env, ctx)?)? == Some(true) {
+            kept.push(r);
+        }
+    }
+    Ok((cols, kept))
+}
+
+fn uses_parameter(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Parameter(_) => true,
+        ExprKind::Binary(_, a, b) => uses_parameter(a) || uses_parameter(b),
+        ExprKind::Unary(_, a) => uses_parameter(a),
+        ExprKind::Function { args, .. } => args.iter().any(uses_parameter),
+        _ => false,
+    }
 }
 
 fn count_arg(
@@ -354,32 +391,23 @@ fn count_arg(
             err
         }
     })?;
-    match v {
-        Value::Int(i) if i >= 0 => Ok(i as usize),
-        Value::Int(_) => Err(Error::compile(
-            ErrorKind::SyntaxError,
+    let (code, msg) = match v {
+        Value::Int(i) if i >= 0 => return Ok(i as usize),
+        Value::Int(_) => (
             "NegativeIntegerArgument",
             format!("{what} must not be negative"),
-            e.span,
-        )),
-        Value::Float(_)
-        | Value::String(_)
-        | Value::Bool(_)
-        | Value::Null
-        | Value::List(_)
-        | Value::Map(_) => Err(Error::compile(
-            ErrorKind::SyntaxError,
+        ),
+        _ => (
             "InvalidArgumentType",
             format!("{what} must be a non-negative integer"),
-            e.span,
-        )),
-        _ => Err(Error::compile(
-            ErrorKind::SyntaxError,
-            "InvalidArgumentType",
-            format!("{what} must be a non-negative integer"),
-            e.span,
-        )),
+        ),
+    };
+    let mut err = Error::compile(ErrorKind::SyntaxError, code, msg, e.span);
+    // A parameter's value is only known when the query runs.
+    if uses_parameter(e) {
+        err.phase = crate::error::Phase::Runtime;
     }
+    Err(err)
 }
 
 fn finish(a: &Expr, acc: Acc) -> Result<Value, Error> {

@@ -76,7 +76,9 @@ pub fn create_node(ctx: &mut Ctx<'_, '_>, env: &Env<'_>, p: &NodePattern) -> Res
         }
     }
     ctx.stats.nodes_created += 1;
-    ctx.stats.labels_added += labels.len() as u64;
+    for l in &labels {
+        ctx.touch_label(*l)?;
+    }
     ctx.stats.properties_set += props.len() as u64;
     ctx.tx.create_node(NodeRecord { labels, props })
 }
@@ -299,7 +301,7 @@ pub fn set_items(
                     let lid = ctx.tx.catalog_mut().intern(NameKind::Label, &l.name);
                     if !new.labels.contains(&lid) {
                         new.labels.push(lid);
-                        ctx.stats.labels_added += 1;
+                        ctx.touch_label(lid)?;
                     }
                 }
                 ctx.tx.update_node(id, &old, new)?;
@@ -333,7 +335,7 @@ pub fn remove_items(
                     if let Some(lid) = ctx.tx.catalog().id(NameKind::Label, &l.name) {
                         if let Some(pos) = new.labels.iter().position(|x| *x == lid) {
                             new.labels.remove(pos);
-                            ctx.stats.labels_removed += 1;
+                            ctx.touch_label(lid)?;
                         }
                     }
                 }
@@ -371,9 +373,13 @@ pub fn delete_value(ctx: &mut Ctx<'_, '_>, v: &Value, detach: bool) -> Result<()
                 }
             }
             let rec = ctx.node(*id)?;
+            for l in &rec.labels {
+                ctx.touch_label(*l)?;
+            }
             ctx.tx.delete_node(*id, &rec);
             ctx.deleted_nodes.insert(*id);
             ctx.stats.nodes_deleted += 1;
+            ctx.stats.properties_removed += rec.props.len() as u64;
             Ok(())
         }
         Value::Path(p) => {
@@ -409,5 +415,6 @@ fn delete_rel(ctx: &mut Ctx<'_, '_>, id: u64) -> Result<(), Error> {
     ctx.tx.delete_rel(id, &rec)?;
     ctx.deleted_rels.insert(id);
     ctx.stats.relationships_deleted += 1;
+    ctx.stats.properties_removed += rec.props.len() as u64;
     Ok(())
 }
