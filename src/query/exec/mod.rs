@@ -9,10 +9,10 @@ pub mod projection;
 pub mod write;
 
 use crate::error::{Error, ErrorKind};
-use crate::query::ast::{Clause, Expr, Query, SingleQuery};
+use crate::query::ast::{Clause, Query, SingleQuery};
 use crate::value::Value;
 use context::Ctx;
-use eval::{eval, truthy, Env};
+use eval::{eval, Env};
 use projection::Rows;
 
 /// One line of the plan with the rows it produced (for PROFILE).
