@@ -108,7 +108,7 @@ impl Database {
             }
             Body::Query(q) => q,
         };
-        crate::query::check::check_query(query)?;
+        crate::query::check::check_query_with(query, params)?;
         if stmt.mode == Mode::Explain {
             let plan = crate::query::check::explain(query);
             return Ok(QueryResult {

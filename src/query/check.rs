@@ -43,7 +43,29 @@ fn kind_of(e: &Expr, scope: &[(String, Kind)]) -> Kind {
 
 type Scope = Vec<(String, Kind)>;
 
+thread_local! {
+    /// Names of the parameters given to the statement being checked.
+    static PARAMS: std::cell::RefCell<Option<std::collections::BTreeSet<String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Checks `q` before it runs; every `$param` it uses must be in `params`.
+pub fn check_query_with(q: &Query, params: &crate::database::Params) -> Result<(), Error> {
+    PARAMS.with(|p| *p.borrow_mut() = Some(params.keys().cloned().collect()));
+    let r = check_query(q);
+    PARAMS.with(|p| *p.borrow_mut() = None);
+    r
+}
+
 pub fn check_query(q: &Query) -> Result<(), Error> {
+    if let Some(first) = q.unions.first() {
+        if let Some(u) = q.unions.iter().find(|u| u.all != first.all) {
+            return Err(err(
+                "InvalidClauseComposition",
+                "UNION and UNION ALL cannot be mixed in one query".into(),
+                u.span,
+            ));
+        }
+    }
     check_single(&q.first)?;
     for u in &q.unions {
         check_single(&u.query)?;
@@ -132,6 +154,8 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
                 }
             }
             Clause::Create(c) => {
+                // Variables this CREATE introduces, part by part.
+                let mut created: Vec<String> = Vec::new();
                 for part in &c.pattern {
                     for (r, _) in &part.element.chain {
                         if let Some(v) = &r.variable {
@@ -161,16 +185,20 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
                             ));
                         }
                     }
+                    let lone = part.element.chain.is_empty();
                     for np in nodes_of(&part.element) {
                         if let Some(v) = &np.variable {
-                            if scope.iter().any(|(n, _)| *n == v.name)
-                                && (!np.labels.is_empty() || np.properties.is_some())
-                            {
+                            let known = scope.iter().any(|(n, _)| *n == v.name)
+                                || created.contains(&v.name);
+                            if known && (lone || !np.labels.is_empty() || np.properties.is_some()) {
                                 return Err(err(
                                     "VariableAlreadyBound",
                                     format!("variable `{}` is already defined", v.name),
                                     v.span,
                                 ));
+                            }
+                            if !known {
+                                created.push(v.name.clone());
                             }
                         }
                     }
@@ -205,7 +233,15 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
                             | ExprKind::Property(..)
                             | ExprKind::Index(..)
                             | ExprKind::Function { .. }
+                            | ExprKind::HasLabels(..)
                     ) {
+                        return Err(err(
+                            "InvalidArgumentType",
+                            "DELETE takes nodes, relationships or paths".into(),
+                            e.span,
+                        ));
+                    }
+                    if matches!(e.kind, ExprKind::HasLabels(..)) {
                         return Err(err(
                             "InvalidDelete",
                             "DELETE takes variables (nodes, relationships or paths)".into(),
@@ -474,7 +510,26 @@ fn walk(
                 ));
             }
         }
+        ExprKind::Parameter(name) => {
+            let missing =
+                PARAMS.with(|p| p.borrow().as_ref().is_some_and(|set| !set.contains(name)));
+            if missing {
+                return Err(Error::compile(
+                    ErrorKind::ParameterMissing,
+                    "MissingParameter",
+                    format!("parameter ${name} is not given"),
+                    e.span,
+                ));
+            }
+        }
         ExprKind::CountStar => {
+            if in_agg {
+                return Err(err(
+                    "NestedAggregation",
+                    "count(*) cannot be nested in another aggregate".into(),
+                    e.span,
+                ));
+            }
             if !agg_ok {
                 return Err(err(
                     "InvalidAggregation",

@@ -455,21 +455,16 @@ fn binary(
     }
     let x = eval(a, env, ctx)?;
     let y = eval(b, env, ctx)?;
-    let cmp = |f: fn(std::cmp::Ordering) -> bool| -> Value {
-        match ops::compare(&x, &y) {
-            Some(o) => Value::Bool(f(o)),
-            None => Value::Null,
-        }
-    };
+    if matches!(op, Lt | Le | Gt | Ge) {
+        return Ok(ops::compare_op(op, &x, &y)
+            .map(Value::Bool)
+            .unwrap_or(Value::Null));
+    }
     Ok(match op {
         Eq => ops::equals(&x, &y).map(Value::Bool).unwrap_or(Value::Null),
         Ne => ops::equals(&x, &y)
             .map(|b| Value::Bool(!b))
             .unwrap_or(Value::Null),
-        Lt => cmp(|o| o.is_lt()),
-        Le => cmp(|o| o.is_le()),
-        Gt => cmp(|o| o.is_gt()),
-        Ge => cmp(|o| o.is_ge()),
         Add => ops::add(&x, &y)?,
         Sub => ops::arith('-', &x, &y)?,
         Mul => ops::arith('*', &x, &y)?,
@@ -512,7 +507,7 @@ fn binary(
             (Value::String(s), Value::String(p)) => Value::Bool(functions::regex_match(p, s)?),
             _ => Value::Null,
         },
-        And | Or | Xor => Value::Null,
+        And | Or | Xor | Lt | Le | Gt | Ge => Value::Null,
     })
 }
 

@@ -390,6 +390,8 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             Value::Float(match lower.as_str() {
                 "ceil" => f.ceil(),
                 "floor" => f.floor(),
+                // Ties round towards positive infinity, as in Neo4j.
+                "round" if (f - f.trunc()).abs() == 0.5 => f.ceil(),
                 "round" => f.round(),
                 "sqrt" => f.sqrt(),
                 "exp" => f.exp(),

@@ -212,12 +212,19 @@ fn run_single(
                 }
             }
             Clause::Delete(d) => {
+                // Links first, then nodes: `DELETE a, r, b` must not trip
+                // over `a` still having `r`.
+                let mut targets = Vec::new();
                 for row in &rows {
                     for e in &d.exprs {
-                        let v = eval(e, &Env::new(&names, row), ctx)?;
-                        write::delete_value(ctx, &v, d.detach)
-                            .map_err(|err| err.with_span(e.span))?;
+                        targets.push((eval(e, &Env::new(&names, row), ctx)?, e.span));
                     }
+                }
+                for (v, span) in &targets {
+                    write::delete_links_of(ctx, v).map_err(|err| err.with_span(*span))?;
+                }
+                for (v, span) in &targets {
+                    write::delete_value(ctx, v, d.detach).map_err(|err| err.with_span(*span))?;
                 }
             }
             Clause::Call(c) => {

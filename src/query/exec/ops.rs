@@ -122,6 +122,39 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     }
 }
 
+/// `<`, `<=`, `>`, `>=`: null where the values are not comparable; false
+/// against NaN; for estimates, decided by the bounds where they decide.
+pub fn compare_op(op: crate::query::ast::BinaryOp, a: &Value, b: &Value) -> Option<bool> {
+    use crate::query::ast::BinaryOp::*;
+    if matches!(a, Value::Estimate(_)) || matches!(b, Value::Estimate(_)) {
+        let ((alo, ahi), (blo, bhi)) = (bounds(a)?, bounds(b)?);
+        let (sure_true, sure_false) = match op {
+            Lt => (ahi < blo, alo >= bhi),
+            Le => (ahi <= blo, alo > bhi),
+            Gt => (alo > bhi, ahi <= blo),
+            _ => (alo >= bhi, ahi < blo),
+        };
+        return if sure_true {
+            Some(true)
+        } else if sure_false {
+            Some(false)
+        } else {
+            None
+        };
+    }
+    let nan = |v: &Value| matches!(v, Value::Float(f) if f.is_nan());
+    if (nan(a) || nan(b)) && a.as_f64().is_some() && b.as_f64().is_some() {
+        return Some(false);
+    }
+    let o = compare(a, b)?;
+    Some(match op {
+        Lt => o.is_lt(),
+        Le => o.is_le(),
+        Gt => o.is_gt(),
+        _ => o.is_ge(),
+    })
+}
+
 fn order_rank(v: &Value) -> u8 {
     match v {
         Value::Map(_) => 0,

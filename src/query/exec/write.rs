@@ -405,6 +405,17 @@ pub fn delete_value(ctx: &mut Ctx<'_, '_>, v: &Value, detach: bool) -> Result<()
     }
 }
 
+/// Deletes the relationships a DELETE target names directly (a
+/// relationship, the links of a path, or those inside a list).
+pub fn delete_links_of(ctx: &mut Ctx<'_, '_>, v: &Value) -> Result<(), Error> {
+    match v {
+        Value::Rel(id) => delete_rel(ctx, *id),
+        Value::Path(p) => p.rels.iter().try_for_each(|r| delete_rel(ctx, *r)),
+        Value::List(items) => items.iter().try_for_each(|i| delete_links_of(ctx, i)),
+        _ => Ok(()),
+    }
+}
+
 fn delete_rel(ctx: &mut Ctx<'_, '_>, id: u64) -> Result<(), Error> {
     if ctx.deleted_rels.contains(&id) {
         return Ok(());
