@@ -209,7 +209,7 @@ impl SgHelper {
     fn complete_command(&self, line: &str, pos: usize) -> rustyline::Result<(usize, Vec<Pair>)> {
         let before = &line[..pos];
         let indent = before.len() - before.trim_start().len();
-        let words: Vec<&str> = before.trim_start().split_whitespace().collect();
+        let words: Vec<&str> = before.split_whitespace().collect();
         let at_word_start = before.ends_with(char::is_whitespace);
         if words.len() <= 1 && !at_word_start {
             let typed = words.first().copied().unwrap_or(".");
