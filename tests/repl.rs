@@ -209,6 +209,33 @@ fn export_dot_is_accepted_by_graphviz() {
     let dot = dir.path().join("out.dot");
     let graphml = dir.path().join("out.graphml");
     let mut sh = Shell::start(&[db.to_str().unwrap()], &dir.path().join("h"));
+    sh.line(".schema");
+    sh.expect(":Country");
+    sh.expect("5 actors");
+    sh.expect(":SUPPLIES");
+    sh.prompt();
+    sh.line(".stats");
+    sh.expect("actors      10");
+    sh.expect("links       19");
+    sh.prompt();
+    sh.line(".explain MATCH (n) RETURN n");
+    sh.expect("Projection (RETURN)");
+    sh.prompt();
+    let out = dir.path().join("out.csv");
+    sh.line(".mode csv");
+    sh.prompt();
+    sh.line(&format!(".output {}", out.display()));
+    sh.prompt();
+    sh.line("MATCH (c:Country) RETURN c.id AS id ORDER BY id;");
+    sh.prompt();
+    sh.line(".output stdout");
+    sh.prompt();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "id\nbelarus\nchina\niran\nrussia\nukraine\n"
+    );
+    sh.line(".mode table");
+    sh.prompt();
     sh.line("MATCH p = (@belarus)-[:SUPPLIES]->() RETURN p;");
     sh.expect("(Belarus)-[:SUPPLIES");
     sh.prompt();

@@ -4,7 +4,6 @@
 use super::export::{self, GraphFormat};
 use super::vocab::schema_counts;
 use super::{Output, Session};
-use crate::database::Params;
 use crate::io::format::{render_value, Format};
 use crate::io::import::{self, Source};
 use std::io::{IsTerminal, Write};
@@ -413,7 +412,7 @@ impl Session<'_> {
     fn param(&mut self, rest: &str) {
         let rest = rest.trim();
         let (name, value) = match rest.split_once(|c: char| c.is_whitespace() || c == '=') {
-            Some((n, v)) => (n.trim(), v.trim()),
+            Some((n, v)) => (n.trim(), v.trim().trim_start_matches('=').trim_start()),
             None => (rest, ""),
         };
         let name = name.trim_start_matches('$');
@@ -426,8 +425,7 @@ impl Session<'_> {
             }
             return;
         }
-        let params: Params = self.params.clone();
-        match self.db.execute(&format!("RETURN {value} AS v"), &params) {
+        match self.execute_quiet(&format!("RETURN {value} AS v")) {
             Ok(r) => {
                 let v = r
                     .rows
@@ -464,8 +462,7 @@ impl Session<'_> {
         };
         let query = query.trim_end_matches(';').trim();
         if !query.is_empty() {
-            let params = self.params.clone();
-            match self.db.execute(query, &params) {
+            match self.execute_quiet(query) {
                 Ok(r) => self.last = Some(r),
                 Err(e) => return eprintln!("{}", e.render("<export>", query, 1, 1)),
             }

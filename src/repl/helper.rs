@@ -211,7 +211,7 @@ impl SgHelper {
         let indent = before.len() - before.trim_start().len();
         let words: Vec<&str> = before.split_whitespace().collect();
         let at_word_start = before.ends_with(char::is_whitespace);
-        if words.len() <= 1 && !at_word_start {
+        if words.is_empty() || (words.len() == 1 && !at_word_start) {
             let typed = words.first().copied().unwrap_or(".");
             let found = COMMANDS
                 .iter()
@@ -700,6 +700,31 @@ mod tests {
         assert_eq!(complete(".mo").1, vec![".mode".to_string()]);
         assert_eq!(complete(".mode c").1, vec!["csv".to_string()]);
         assert_eq!(complete(".timer ").1, vec!["on".to_string(), "off".into()]);
+        // Never panics, wherever the cursor is.
+        let h = helper();
+        let alphabet: Vec<char> = "(.'\"@$:`/*é[{ a1|\\".chars().collect();
+        let mut lines: Vec<String> = ["  .mode x", ".export dot ", "MATCH (n:", "RETURN 'é' @"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for a in &alphabet {
+            for b in &alphabet {
+                for c in &alphabet {
+                    lines.push([*a, *b, *c].iter().collect());
+                }
+            }
+        }
+        for line in lines.iter().map(String::as_str) {
+            for pos in 0..=line.len() {
+                if line.is_char_boundary(pos) {
+                    let hist = rustyline::history::DefaultHistory::new();
+                    let _ = h.complete(line, pos, &Context::new(&hist));
+                    let _ = h.hint(line, pos, &Context::new(&hist));
+                    h.highlight_char(line, pos, CmdKind::Other);
+                    let _ = h.highlight(line, pos);
+                }
+            }
+        }
     }
 
     #[test]

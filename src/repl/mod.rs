@@ -133,7 +133,7 @@ impl<'a> Session<'a> {
             }
             buf.push_str(line);
             buf.push('\n');
-            if !parse::is_incomplete(&buf) {
+            if is_complete(&buf) {
                 if !self.run_statements(&buf, origin, buf_line) {
                     return false;
                 }
@@ -156,6 +156,19 @@ impl<'a> Session<'a> {
             }
         }
         true
+    }
+
+    /// Runs a statement for a dot command, without printing it.
+    fn execute_quiet(&mut self, stmt: &str) -> Result<QueryResult, crate::error::Error> {
+        self.db.cancel.flag.store(false, Ordering::Relaxed);
+        self.db.cancel.deadline = self.timeout.map(|t| Instant::now() + t);
+        let result = self.db.execute(stmt, &self.params);
+        self.db.cancel.deadline = None;
+        self.db.cancel.flag.store(false, Ordering::Relaxed);
+        if result.as_ref().is_ok_and(|r| !r.stats.is_empty()) {
+            self.vocab.borrow_mut().stale = true;
+        }
+        result
     }
 
     /// Runs one statement and prints its result or error.
@@ -217,6 +230,21 @@ impl<'a> Session<'a> {
     }
 }
 
+/// True when `buf` holds whole statements: complete by the parser's
+/// measure, or ended by a `;` outside strings and comments even though a
+/// bracket is left open (so that a typo gets its error instead of an
+/// endless continuation prompt).
+pub fn is_complete(buf: &str) -> bool {
+    if !parse::is_incomplete(buf) {
+        return true;
+    }
+    let t = buf.trim_end();
+    t.ends_with(';')
+        && parse::split_statements(t)
+            .last()
+            .is_none_or(|(off, s)| off + s.len() < t.len())
+}
+
 /// The history file: `$SUPPLYGRAPH_HISTORY`, else
 /// `$XDG_DATA_HOME/supplygraph/history`, else
 /// `~/.local/share/supplygraph/history`.
@@ -229,6 +257,22 @@ pub fn history_path() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
     Some(data.join("supplygraph").join("history"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements_end_at_a_semicolon_outside_strings() {
+        use super::is_complete;
+        assert!(is_complete("RETURN 1;"));
+        assert!(!is_complete("RETURN 1"));
+        assert!(!is_complete("MATCH (n\nRETURN n"));
+        assert!(is_complete("MATCH (n RETURN n;"));
+        assert!(!is_complete("RETURN 'a;"));
+        assert!(!is_complete("RETURN 1 // x;"));
+        assert!(is_complete("RETURN 1; RETURN 2;"));
+        assert!(!is_complete("RETURN 1; RETURN 2"));
+    }
 }
 
 fn use_color() -> bool {
@@ -351,7 +395,7 @@ fn handle_line(
         buffer.push('\n');
     }
     buffer.push_str(line);
-    if parse::is_incomplete(buffer) {
+    if !is_complete(buffer) {
         return;
     }
     let text = std::mem::take(buffer);

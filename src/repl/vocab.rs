@@ -9,8 +9,9 @@ use crate::store::{keys, Graph, StorageError};
 use crate::value::Value;
 use std::collections::BTreeMap;
 
-/// Above this many actors the REPL does not scan them for `@` completion.
-pub const MAX_ACTOR_SCAN: u64 = 2_000_000;
+/// Above this many actors the REPL does not scan them for `@` completion
+/// (the scan runs at start and after each statement that changed data).
+pub const MAX_ACTOR_SCAN: u64 = 500_000;
 
 /// One actor as `@` completion offers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
