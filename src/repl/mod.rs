@@ -259,22 +259,6 @@ pub fn history_path() -> Option<PathBuf> {
     Some(data.join("supplygraph").join("history"))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements_end_at_a_semicolon_outside_strings() {
-        use super::is_complete;
-        assert!(is_complete("RETURN 1;"));
-        assert!(!is_complete("RETURN 1"));
-        assert!(!is_complete("MATCH (n\nRETURN n"));
-        assert!(is_complete("MATCH (n RETURN n;"));
-        assert!(!is_complete("RETURN 'a;"));
-        assert!(!is_complete("RETURN 1 // x;"));
-        assert!(is_complete("RETURN 1; RETURN 2;"));
-        assert!(!is_complete("RETURN 1; RETURN 2"));
-    }
-}
-
 fn use_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::env::var("TERM").map_or(true, |t| t != "dumb")
@@ -401,4 +385,20 @@ fn handle_line(
     let text = std::mem::take(buffer);
     let _ = rl.history_mut().add(text.trim());
     session.run_statements(&text, "<repl>", 1);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements_end_at_a_semicolon_outside_strings() {
+        use super::is_complete;
+        assert!(is_complete("RETURN 1;"));
+        assert!(!is_complete("RETURN 1"));
+        assert!(!is_complete("MATCH (n\nRETURN n"));
+        assert!(is_complete("MATCH (n RETURN n;"));
+        assert!(!is_complete("RETURN 'a;"));
+        assert!(!is_complete("RETURN 1 // x;"));
+        assert!(is_complete("RETURN 1; RETURN 2;"));
+        assert!(!is_complete("RETURN 1; RETURN 2"));
+    }
 }
