@@ -9,8 +9,10 @@
 //! line and the statement being typed; Ctrl-D leaves.
 
 mod commands;
+mod data;
 pub mod export;
 pub mod helper;
+mod highlight;
 pub mod vocab;
 
 use crate::database::{Database, Params};
