@@ -142,7 +142,7 @@ fn ctrl_c_cancels_a_long_query_and_keeps_the_shell() {
     sh.line("MATCH (a:N), (b:N) WHERE a.i < b.i AND b.i - a.i <= 6 CREATE (a)-[:L]->(b);");
     sh.prompt();
     sh.line("MATCH p = ()-[*]-() RETURN count(p);");
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::thread::sleep(std::time::Duration::from_millis(2000));
     sh.p.send_control('c').unwrap();
     sh.expect("Cancelled");
     sh.prompt();
