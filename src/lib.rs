@@ -8,6 +8,7 @@ pub mod cli;
 pub mod error;
 pub mod io;
 pub mod query;
+pub mod repl;
 pub mod result;
 pub mod store;
 pub mod tck;

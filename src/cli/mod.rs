@@ -95,6 +95,15 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> ExitCode {
     use std::io::{IsTerminal, Read};
+    let db_label = if cli.memory {
+        "(in memory)".to_string()
+    } else {
+        cli.db
+            .as_deref()
+            .unwrap_or(std::path::Path::new("supplygraph.db"))
+            .display()
+            .to_string()
+    };
     let opened = if cli.memory {
         crate::Database::open_memory()
     } else {
@@ -201,7 +210,7 @@ fn run(cli: Cli) -> ExitCode {
     }
     drop(out);
     if interactive {
-        return repl::run(&mut runner);
+        return repl::run(&mut runner, &db_label);
     }
     if runner.failed {
         ExitCode::from(EXIT_FAILED)

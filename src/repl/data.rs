@@ -1,0 +1,198 @@
+//! Dot commands that load or describe data: `.import`, `.schema`,
+//! `.stats`, `.export`.
+
+use super::commands::usage;
+use super::export::{self, GraphFormat};
+use super::vocab::schema_counts;
+use super::Session;
+use crate::io::import::{self, Source};
+use std::io::IsTerminal;
+
+fn human_bytes(n: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < units.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", units[u])
+    }
+}
+
+impl Session<'_> {
+    pub(super) fn import(&mut self, args: &[String]) {
+        let mut nodes = Vec::new();
+        let mut rels = Vec::new();
+        let mut target: Option<&mut Vec<Source>> = None;
+        for a in args {
+            match a.as_str() {
+                "--nodes" => target = Some(&mut nodes),
+                "--relationships" | "--rels" => target = Some(&mut rels),
+                other => match target.as_deref_mut() {
+                    Some(list) => list.push(Source::parse(other)),
+                    None => return usage(".import"),
+                },
+            }
+        }
+        if nodes.is_empty() && rels.is_empty() {
+            return usage(".import");
+        }
+        if self.db.in_transaction() {
+            eprintln!("error[UsageError]: .import cannot run inside an open transaction (COMMIT or ROLLBACK first)");
+            return;
+        }
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(1);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:40} {percent:>3}% {bytes}/{total_bytes} {eta}",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        let mut report = |done: u64, total: u64| {
+            if let Some(b) = &bar {
+                b.set_length(total.max(1));
+                b.set_position(done.min(total));
+            }
+        };
+        let result = import::import(self.db.graph_mut(), &nodes, &rels, &mut report);
+        if let Some(b) = &bar {
+            b.finish_and_clear();
+        }
+        match result {
+            Ok(summary) => {
+                self.vocab.borrow_mut().stale = true;
+                println!("{summary}");
+            }
+            Err(e) => {
+                eprintln!("{}", e.headline());
+                eprintln!("nothing was imported");
+            }
+        }
+    }
+
+    pub(super) fn schema(&mut self) {
+        let counts = match schema_counts(self.db.graph()) {
+            Ok(c) => c,
+            Err(e) => return eprintln!("error[StorageError]: {e}"),
+        };
+        let mut text = String::new();
+        let mut section = |title: &str, items: Vec<(String, String)>| {
+            text.push_str(title);
+            text.push('\n');
+            if items.is_empty() {
+                text.push_str("  (none)\n");
+            }
+            let w = items
+                .iter()
+                .map(|(k, _)| k.chars().count())
+                .max()
+                .unwrap_or(0);
+            for (k, v) in items {
+                text.push_str(&format!("  {k:<w$}  {v}\n"));
+            }
+        };
+        section(
+            "Labels",
+            counts
+                .labels
+                .iter()
+                .map(|(k, n)| (format!(":{k}"), format!("{n} actors")))
+                .collect(),
+        );
+        section(
+            "Relationship types",
+            counts
+                .types
+                .iter()
+                .map(|(k, n)| (format!(":{k}"), format!("{n} links")))
+                .collect(),
+        );
+        let mut keys: Vec<String> = counts
+            .node_keys
+            .keys()
+            .chain(counts.rel_keys.keys())
+            .cloned()
+            .collect();
+        keys.sort();
+        keys.dedup();
+        section(
+            "Property keys",
+            keys.into_iter()
+                .map(|k| {
+                    let parts: Vec<String> = [
+                        counts.node_keys.get(&k).map(|n| format!("{n} actors")),
+                        counts.rel_keys.get(&k).map(|n| format!("{n} links")),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                    (k, parts.join(", "))
+                })
+                .collect(),
+        );
+        self.emit(|w| w.write_all(text.as_bytes()));
+    }
+
+    pub(super) fn stats(&mut self) {
+        let g = self.db.graph();
+        let meta = g.meta();
+        let cat = g.catalog();
+        use crate::store::catalog::NameKind;
+        let bytes = g.store().size_on_disk();
+        let text = format!(
+            "actors      {}\nlinks       {}\nlabels      {}\ntypes       {}\nkeys        {}\ndisk bytes  {} ({})\n",
+            meta.nodes,
+            meta.rels,
+            cat.names(NameKind::Label).len(),
+            cat.names(NameKind::Type).len(),
+            cat.names(NameKind::Key).len(),
+            bytes,
+            human_bytes(bytes)
+        );
+        self.emit(|w| w.write_all(text.as_bytes()));
+    }
+
+    pub(super) fn export(&mut self, rest: &str) {
+        let mut parts = rest.splitn(2, char::is_whitespace);
+        let fmt = parts.next().unwrap_or("");
+        let after = parts.next().unwrap_or("").trim_start();
+        let Ok(format) = fmt.parse::<GraphFormat>() else {
+            return usage(".export");
+        };
+        let (file, query) = match after.chars().next() {
+            Some(q @ ('"' | '\'')) => match after[1..].find(q) {
+                Some(end) => (after[1..1 + end].to_string(), after[2 + end..].trim()),
+                None => return usage(".export"),
+            },
+            Some(_) => match after.split_once(char::is_whitespace) {
+                Some((f, q)) => (f.to_string(), q.trim()),
+                None => (after.to_string(), ""),
+            },
+            None => return usage(".export"),
+        };
+        let query = query.trim_end_matches(';').trim();
+        if !query.is_empty() {
+            match self.execute_quiet(query) {
+                Ok(r) => self.last = Some(r),
+                Err(e) => return eprintln!("{}", e.render("<export>", query, 1, 1)),
+            }
+        }
+        let Some(last) = &self.last else {
+            return eprintln!(
+                "error[UsageError]: no result to export yet: run a query first or give one"
+            );
+        };
+        let text = export::export(&last.entities, format);
+        let (n, m) = export::counts(&last.entities);
+        match std::fs::write(&file, text) {
+            Ok(()) => println!("wrote {n} actors and {m} links to {file}"),
+            Err(e) => eprintln!("error[UsageError]: cannot write {file}: {e}"),
+        }
+    }
+}
