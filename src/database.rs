@@ -131,7 +131,7 @@ impl Database {
             let tx = self.graph.tx(&mut state);
             let mut ctx = Ctx::new(tx, params, &self.cancel);
             match exec::run_query(&mut ctx, query, &mut profile)
-                .and_then(|r| ctx.finish_label_counts().map(|_| r))
+                .and_then(|r| ctx.finish_counts().map(|_| r))
             {
                 Ok((columns, rows)) => resolve(&ctx.tx, &rows).map(|entities| QueryResult {
                     columns,

@@ -413,7 +413,7 @@ fn bind_pattern(scope: &mut Scope, parts: &[PatternPart], creating: bool) -> Res
 }
 
 fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Error> {
-    if p.star && scope.iter().all(|(n, _)| n.starts_with(' ')) && p.items.is_empty() {
+    if !is_with && p.star && scope.iter().all(|(n, _)| n.starts_with(' ')) && p.items.is_empty() {
         return Err(err(
             "NoVariablesInScope",
             "RETURN * needs at least one variable in scope".into(),
@@ -450,14 +450,7 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
                 item.span,
             ));
         }
-        let kind = match &item.expr.kind {
-            ExprKind::Variable(v) => scope
-                .iter()
-                .find(|(n, _)| n == v)
-                .map(|(_, k)| *k)
-                .unwrap_or(Kind::Any),
-            _ => Kind::Any,
-        };
+        let kind = kind_of(&item.expr, scope);
         out.retain(|(n, _)| *n != name);
         out.push((name, kind));
     }
@@ -707,15 +700,15 @@ fn walk(
             locals.pop();
         }
         ExprKind::PatternPredicate(p) => {
-            for np in nodes_of(p) {
-                if let Some(v) = &np.variable {
-                    if !locals.contains(&v.name) && !scope.iter().any(|(n, _)| *n == v.name) {
-                        return Err(err(
-                            "UndefinedVariable",
-                            format!("variable `{}` is not defined", v.name),
-                            v.span,
-                        ));
-                    }
+            let nodes = nodes_of(p).into_iter().filter_map(|n| n.variable.as_ref());
+            let rels = p.chain.iter().filter_map(|(r, _)| r.variable.as_ref());
+            for v in nodes.chain(rels) {
+                if !locals.contains(&v.name) && !scope.iter().any(|(n, _)| *n == v.name) {
+                    return Err(err(
+                        "UndefinedVariable",
+                        format!("variable `{}` is not defined", v.name),
+                        v.span,
+                    ));
                 }
             }
         }

@@ -42,6 +42,13 @@ impl Cancel {
     }
 }
 
+/// A node or a relationship, for the property counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Entity {
+    Node(NodeId),
+    Rel(RelId),
+}
+
 pub struct Ctx<'a, 'g> {
     pub tx: Tx<'g>,
     pub params: &'a BTreeMap<String, Value>,
@@ -50,10 +57,17 @@ pub struct Ctx<'a, 'g> {
     /// Entities deleted by this statement: reading them is an error.
     pub deleted_nodes: HashSet<NodeId>,
     pub deleted_rels: HashSet<RelId>,
+    /// Entities this statement created (a create then delete nets to zero).
+    pub created_nodes: HashSet<NodeId>,
+    pub created_rels: HashSet<RelId>,
     /// Labels this statement added to or removed from some node, with
     /// whether any node carried them before (for the `+labels`/`-labels`
     /// counters, which count label names appearing or vanishing).
     labels_touched: HashMap<u32, bool>,
+    /// Each property this statement changed, with its value before the
+    /// statement: the `+properties`/`-properties` counters are the
+    /// difference between before and after, as the TCK counts them.
+    props_touched: HashMap<(Entity, u32), Option<Value>>,
     ticks: u32,
 }
 
@@ -66,7 +80,10 @@ impl<'a, 'g> Ctx<'a, 'g> {
             cancel,
             deleted_nodes: HashSet::new(),
             deleted_rels: HashSet::new(),
+            created_nodes: HashSet::new(),
+            created_rels: HashSet::new(),
             labels_touched: HashMap::new(),
+            props_touched: HashMap::new(),
             ticks: 0,
         }
     }
@@ -80,8 +97,28 @@ impl<'a, 'g> Ctx<'a, 'g> {
         Ok(())
     }
 
-    /// Settles the label counters once the statement's writes are done.
-    pub fn finish_label_counts(&mut self) -> Result<(), Error> {
+    /// Call before property `key` of `who` changes; `before` is its value now.
+    pub fn note_prop(&mut self, who: Entity, key: u32, before: Option<Value>) {
+        self.props_touched.entry((who, key)).or_insert(before);
+    }
+
+    /// Settles the label and property counters once the statement's writes are done.
+    pub fn finish_counts(&mut self) -> Result<(), Error> {
+        for ((who, key), before) in std::mem::take(&mut self.props_touched) {
+            let after = match who {
+                Entity::Node(id) => self.tx.node(id)?.and_then(|r| r.prop(key).cloned()),
+                Entity::Rel(id) => self.tx.rel(id)?.and_then(|r| r.prop(key).cloned()),
+            };
+            match (before, after) {
+                (None, Some(_)) => self.stats.properties_set += 1,
+                (Some(_), None) => self.stats.properties_removed += 1,
+                (Some(b), Some(a)) if b != a => {
+                    self.stats.properties_set += 1;
+                    self.stats.properties_removed += 1;
+                }
+                _ => {}
+            }
+        }
         for (label, before) in std::mem::take(&mut self.labels_touched) {
             match (before, self.tx.label_in_use(label)?) {
                 (false, true) => self.stats.labels_added += 1,

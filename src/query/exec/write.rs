@@ -2,7 +2,7 @@
 //! rows its input produced (the input is fully read first, so reads before a
 //! write see a consistent snapshot).
 
-use super::context::Ctx;
+use super::context::{Ctx, Entity};
 use super::eval::{eval, Env};
 use super::ops::type_error;
 use crate::error::{Error, ErrorKind, Phase};
@@ -79,8 +79,13 @@ pub fn create_node(ctx: &mut Ctx<'_, '_>, env: &Env<'_>, p: &NodePattern) -> Res
     for l in &labels {
         ctx.touch_label(*l)?;
     }
-    ctx.stats.properties_set += props.len() as u64;
-    ctx.tx.create_node(NodeRecord { labels, props })
+    let keys: Vec<u32> = props.iter().map(|(k, _)| *k).collect();
+    let id = ctx.tx.create_node(NodeRecord { labels, props })?;
+    ctx.created_nodes.insert(id);
+    for k in keys {
+        ctx.note_prop(Entity::Node(id), k, None);
+    }
+    Ok(id)
 }
 
 pub fn create_rel(
@@ -113,8 +118,8 @@ pub fn create_rel(
     let props = eval_props(ctx, env, r.properties.as_ref())?;
     let ty = ctx.tx.catalog_mut().intern(NameKind::Type, &t.name);
     ctx.stats.relationships_created += 1;
-    ctx.stats.properties_set += props.len() as u64;
-    Ok(ctx.tx.create_rel(
+    let keys: Vec<u32> = props.iter().map(|(k, _)| *k).collect();
+    let id = ctx.tx.create_rel(
         RelRecord {
             rel_type: ty,
             src,
@@ -122,7 +127,12 @@ pub fn create_rel(
             props,
         },
         true,
-    )?)
+    )?;
+    ctx.created_rels.insert(id);
+    for k in keys {
+        ctx.note_prop(Entity::Rel(id), k, None);
+    }
+    Ok(id)
 }
 
 /// Creates a pattern for one row, binding its new variables into `row`.
@@ -192,25 +202,22 @@ pub fn create_pattern(
 
 /// Sets (or, with `None`, removes) one property in a record's list and
 /// counts the change.
+/// Sets (or, with `None`, removes) one property in a record's list, noting
+/// its value before the statement for the counters.
 fn apply_prop(
+    ctx: &mut Ctx<'_, '_>,
+    who: Entity,
     props: &mut Vec<(u32, Value)>,
     k: u32,
     v: Option<Value>,
-    stats: &mut crate::result::Stats,
 ) {
     let had = props.iter().position(|(p, _)| *p == k);
+    ctx.note_prop(who, k, had.map(|i| props[i].1.clone()));
     match (had, v) {
-        (Some(i), Some(v)) => {
-            props[i].1 = v;
-            stats.properties_set += 1;
-        }
-        (None, Some(v)) => {
-            props.push((k, v));
-            stats.properties_set += 1;
-        }
+        (Some(i), Some(v)) => props[i].1 = v,
+        (None, Some(v)) => props.push((k, v)),
         (Some(i), None) => {
             props.remove(i);
-            stats.properties_removed += 1;
         }
         (None, None) => {}
     }
@@ -224,12 +231,12 @@ fn set_prop(ctx: &mut Ctx<'_, '_>, target: &Value, key: &str, value: Value) -> R
         Value::Node(id) => {
             let old = ctx.node(*id)?;
             let mut new = old.clone();
-            apply_prop(&mut new.props, k, v, &mut ctx.stats);
+            apply_prop(ctx, Entity::Node(*id), &mut new.props, k, v);
             ctx.tx.update_node(*id, &old, new)
         }
         Value::Rel(id) => {
             let mut rec = ctx.rel(*id)?;
-            apply_prop(&mut rec.props, k, v, &mut ctx.stats);
+            apply_prop(ctx, Entity::Rel(*id), &mut rec.props, k, v);
             ctx.tx.update_rel(*id, &rec);
             Ok(())
         }
@@ -378,8 +385,15 @@ pub fn delete_value(ctx: &mut Ctx<'_, '_>, v: &Value, detach: bool) -> Result<()
             }
             ctx.tx.delete_node(*id, &rec);
             ctx.deleted_nodes.insert(*id);
-            ctx.stats.nodes_deleted += 1;
-            ctx.stats.properties_removed += rec.props.len() as u64;
+            // A node created and deleted by the same statement leaves no trace.
+            if ctx.created_nodes.remove(id) {
+                ctx.stats.nodes_created -= 1;
+            } else {
+                ctx.stats.nodes_deleted += 1;
+            }
+            for (k, v) in &rec.props {
+                ctx.note_prop(Entity::Node(*id), *k, Some(v.clone()));
+            }
             Ok(())
         }
         Value::Path(p) => {
@@ -425,7 +439,13 @@ fn delete_rel(ctx: &mut Ctx<'_, '_>, id: u64) -> Result<(), Error> {
     };
     ctx.tx.delete_rel(id, &rec)?;
     ctx.deleted_rels.insert(id);
-    ctx.stats.relationships_deleted += 1;
-    ctx.stats.properties_removed += rec.props.len() as u64;
+    if ctx.created_rels.remove(&id) {
+        ctx.stats.relationships_created -= 1;
+    } else {
+        ctx.stats.relationships_deleted += 1;
+    }
+    for (k, v) in &rec.props {
+        ctx.note_prop(Entity::Rel(id), *k, Some(v.clone()));
+    }
     Ok(())
 }
