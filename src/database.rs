@@ -10,6 +10,7 @@
 use crate::error::{Error, ErrorKind, Phase};
 use crate::query::ast::{Body, Mode, Statement};
 use crate::query::exec::context::{Cancel, Ctx};
+use crate::query::exec::procedures::{self, Procedures};
 use crate::query::exec::{self, StepProfile};
 use crate::query::parse;
 use crate::result::{Entities, NodeData, QueryResult, RelData};
@@ -27,6 +28,8 @@ pub struct Database {
     open_tx: Option<TxState>,
     /// Cancellation for the statement that is running.
     pub cancel: Cancel,
+    /// Procedures defined by tables (the TCK's test procedures).
+    procedures: Procedures,
 }
 
 impl Database {
@@ -35,6 +38,7 @@ impl Database {
             graph: Graph::open_path(path)?,
             open_tx: None,
             cancel: Cancel::default(),
+            procedures: Procedures::new(),
         })
     }
 
@@ -43,6 +47,7 @@ impl Database {
             graph: Graph::open_memory()?,
             open_tx: None,
             cancel: Cancel::default(),
+            procedures: Procedures::new(),
         })
     }
 
@@ -52,6 +57,26 @@ impl Database {
 
     pub fn graph_mut(&mut self) -> &mut Graph {
         &mut self.graph
+    }
+
+    /// Defines a procedure answered from a table: `header` names the input
+    /// then output columns of `rows`.
+    pub fn define_procedure(
+        &mut self,
+        signature: &str,
+        header: Vec<String>,
+        rows: Vec<Vec<Value>>,
+    ) -> Result<(), String> {
+        let mut p = procedures::parse_signature(signature)?;
+        let want: Vec<&String> = p.inputs.iter().chain(&p.outputs).map(|(n, _)| n).collect();
+        if !header.is_empty() && header.iter().collect::<Vec<_>>() != want {
+            return Err(format!(
+                "table columns {header:?} do not match the signature's fields {want:?}"
+            ));
+        }
+        p.rows = Some(rows);
+        self.procedures.insert(p.name.to_ascii_lowercase(), p);
+        Ok(())
     }
 
     pub fn in_transaction(&self) -> bool {
@@ -129,7 +154,7 @@ impl Database {
         let mut profile: Vec<StepProfile> = Vec::new();
         let outcome = {
             let tx = self.graph.tx(&mut state);
-            let mut ctx = Ctx::new(tx, params, &self.cancel);
+            let mut ctx = Ctx::new(tx, params, &self.procedures, &self.cancel);
             match exec::run_query(&mut ctx, query, &mut profile)
                 .and_then(|r| ctx.finish_counts().map(|_| r))
             {
@@ -275,5 +300,14 @@ impl crate::tck::Engine for Database {
         params: &BTreeMap<String, Value>,
     ) -> Result<QueryResult, Error> {
         Database::execute(self, query, params)
+    }
+
+    fn register_procedure(
+        &mut self,
+        signature: &str,
+        header: Vec<String>,
+        rows: Vec<Vec<Value>>,
+    ) -> Result<(), String> {
+        self.define_procedure(signature, header, rows)
     }
 }

@@ -254,7 +254,30 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
                 if let Some(args) = &c.args {
                     for a in args {
                         expr(a, &scope, false)?;
+                        let mut aggs = Vec::new();
+                        super::exec::projection::aggregates_in(a, &mut aggs);
+                        if let Some(agg) = aggs.first() {
+                            return Err(err(
+                                "InvalidAggregation",
+                                "procedure arguments cannot aggregate".into(),
+                                agg.span,
+                            ));
+                        }
                     }
+                }
+                for y in c.yields.iter().flatten() {
+                    let v = y.alias.as_ref().unwrap_or(&y.field);
+                    if scope.iter().any(|(n, _)| *n == v.name) {
+                        return Err(err(
+                            "VariableAlreadyBound",
+                            format!("variable `{}` is already defined", v.name),
+                            v.span,
+                        ));
+                    }
+                    scope.push((v.name.clone(), Kind::Any));
+                }
+                if let Some(w) = &c.where_ {
+                    expr(w, &scope, false)?;
                 }
             }
         }

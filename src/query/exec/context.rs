@@ -52,6 +52,7 @@ pub enum Entity {
 pub struct Ctx<'a, 'g> {
     pub tx: Tx<'g>,
     pub params: &'a BTreeMap<String, Value>,
+    pub procedures: &'a super::procedures::Procedures,
     pub stats: Stats,
     pub cancel: &'a Cancel,
     /// Entities deleted by this statement: reading them is an error.
@@ -72,10 +73,16 @@ pub struct Ctx<'a, 'g> {
 }
 
 impl<'a, 'g> Ctx<'a, 'g> {
-    pub fn new(tx: Tx<'g>, params: &'a BTreeMap<String, Value>, cancel: &'a Cancel) -> Self {
+    pub fn new(
+        tx: Tx<'g>,
+        params: &'a BTreeMap<String, Value>,
+        procedures: &'a super::procedures::Procedures,
+        cancel: &'a Cancel,
+    ) -> Self {
         Ctx {
             tx,
             params,
+            procedures,
             stats: Stats::default(),
             cancel,
             deleted_nodes: HashSet::new(),

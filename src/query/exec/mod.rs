@@ -1,10 +1,12 @@
 //! Runs a parsed query clause by clause over rows of values.
 
+pub mod call;
 pub mod context;
 pub mod eval;
 pub mod functions;
 pub mod ops;
 pub mod pattern;
+pub mod procedures;
 pub mod projection;
 pub mod write;
 
@@ -228,12 +230,13 @@ fn run_single(
                 }
             }
             Clause::Call(c) => {
-                return Err(Error::compile(
-                    ErrorKind::ProcedureError,
-                    "ProcedureNotFound",
-                    format!("there is no procedure {}", c.procedure.join(".")),
-                    c.span,
-                ));
+                let standalone = q.clauses.len() == 1;
+                let (new_names, out) = call::run_call(ctx, c, &names, rows, standalone)?;
+                if standalone {
+                    returned = Some(new_names.clone());
+                }
+                names.extend(new_names);
+                rows = out;
             }
         }
         profile.push(StepProfile {
