@@ -146,10 +146,14 @@ impl Database {
                 ..Default::default()
             });
         }
-        let mut state = match &self.open_tx {
-            Some(tx) => tx.clone(),
+        // Inside BEGIN … COMMIT a failing statement is undone through a
+        // savepoint: its overlay writes are logged, not the whole state copied.
+        let explicit = self.open_tx.is_some();
+        let mut state = match self.open_tx.take() {
+            Some(tx) => tx,
             None => self.graph.begin(),
         };
+        let savepoint = explicit.then(|| state.savepoint());
         let started = std::time::Instant::now();
         let mut profile: Vec<StepProfile> = Vec::new();
         let outcome = {
@@ -168,7 +172,16 @@ impl Database {
                 Err(e) => Err(e),
             }
         };
-        let mut result = outcome?;
+        let mut result = match outcome {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some(sp) = savepoint {
+                    state.rollback_to(sp);
+                    self.open_tx = Some(state);
+                }
+                return Err(e);
+            }
+        };
         if stmt.mode == Mode::Profile {
             let mut text = String::new();
             for p in &profile {
@@ -185,9 +198,11 @@ impl Database {
             ));
             result.plan = Some(text);
         }
-        match &mut self.open_tx {
-            Some(tx) => *tx = state,
-            None => self.graph.commit(state)?,
+        if explicit {
+            state.overlay.release_savepoint();
+            self.open_tx = Some(state);
+        } else {
+            self.graph.commit(state)?;
         }
         Ok(result)
     }

@@ -78,6 +78,32 @@ pub struct TxState {
     deferred: Option<StorageError>,
 }
 
+/// What a statement inside an explicit transaction may need to undo.
+pub struct Savepoint {
+    catalog: Catalog,
+    meta: Meta,
+    deferred: Option<StorageError>,
+}
+
+impl TxState {
+    /// Starts logging overlay writes so that `rollback_to` can undo them.
+    pub fn savepoint(&mut self) -> Savepoint {
+        self.overlay.begin_savepoint();
+        Savepoint {
+            catalog: self.catalog.clone(),
+            meta: self.meta,
+            deferred: self.deferred.clone(),
+        }
+    }
+
+    pub fn rollback_to(&mut self, sp: Savepoint) {
+        self.overlay.rollback_savepoint();
+        self.catalog = sp.catalog;
+        self.meta = sp.meta;
+        self.deferred = sp.deferred;
+    }
+}
+
 impl Graph {
     pub fn open(store: Box<dyn KvStore>) -> Result<Graph, StorageError> {
         match store.get(&keys::meta("format"))? {

@@ -9,6 +9,9 @@ use std::ops::Bound;
 #[derive(Debug, Clone, Default)]
 pub struct Overlay {
     writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// While a savepoint is open: each written key with its staged entry
+    /// before the write (`None`: it had none), in write order.
+    undo: Option<Vec<(Vec<u8>, Option<Option<Vec<u8>>>)>>,
 }
 
 impl Overlay {
@@ -21,14 +24,41 @@ impl Overlay {
     }
 
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.log(&key);
         self.writes.insert(key, Some(value));
     }
 
     pub fn delete(&mut self, key: Vec<u8>) {
+        self.log(&key);
         self.writes.insert(key, None);
     }
 
+    fn log(&mut self, key: &[u8]) {
+        if let Some(undo) = &mut self.undo {
+            undo.push((key.to_vec(), self.writes.get(key).cloned()));
+        }
+    }
+
+    pub fn begin_savepoint(&mut self) {
+        self.undo = Some(Vec::new());
+    }
+
+    pub fn release_savepoint(&mut self) {
+        self.undo = None;
+    }
+
+    /// Undoes every write since `begin_savepoint`.
+    pub fn rollback_savepoint(&mut self) {
+        for (key, before) in self.undo.take().unwrap_or_default().into_iter().rev() {
+            match before {
+                Some(entry) => self.writes.insert(key, entry),
+                None => self.writes.remove(&key),
+            };
+        }
+    }
+
     pub fn into_batch(self) -> Batch {
+        // (A savepoint's log is dropped with it.)
         self.writes.into_iter().collect()
     }
 }
@@ -189,5 +219,22 @@ mod tests {
             overlay: &ov,
         };
         assert_eq!(view.last_under(&[]).unwrap(), Some((vec![2], vec![2])));
+    }
+
+    #[test]
+    fn a_savepoint_rollback_restores_the_staged_entries() {
+        let mut ov = Overlay::default();
+        ov.put(vec![1], vec![1]);
+        ov.delete(vec![2]);
+        ov.begin_savepoint();
+        ov.put(vec![1], vec![10]);
+        ov.put(vec![2], vec![20]);
+        ov.put(vec![3], vec![30]);
+        ov.delete(vec![1]);
+        ov.rollback_savepoint();
+        assert_eq!(
+            ov.into_batch(),
+            vec![(vec![1], Some(vec![1])), (vec![2], None)]
+        );
     }
 }
