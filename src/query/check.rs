@@ -304,6 +304,18 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
     Ok(())
 }
 
+/// Arguments whose kind is known at compile time and never accepted.
+fn wrong_static_argument(function: &str, k: Kind) -> bool {
+    match function.to_ascii_lowercase().as_str() {
+        "labels" => matches!(k, Kind::Path | Kind::Rel | Kind::Scalar | Kind::Map),
+        "type" => matches!(k, Kind::Node | Kind::Path | Kind::Scalar | Kind::Map),
+        "properties" => matches!(k, Kind::Scalar | Kind::Path),
+        "length" => matches!(k, Kind::Node | Kind::Rel),
+        "size" => matches!(k, Kind::Path),
+        _ => false,
+    }
+}
+
 /// A literal that can never be a boolean cannot be an operand of AND/OR/XOR/NOT.
 fn not_boolean_literal(e: &Expr) -> Result<(), Error> {
     if matches!(
@@ -580,6 +592,16 @@ fn walk(
                         e.span,
                     ))
                 }
+                _ if args
+                    .first()
+                    .is_some_and(|a| wrong_static_argument(name, kind_of(a, scope))) =>
+                {
+                    return Err(err(
+                        "InvalidArgumentType",
+                        format!("{name}() cannot take that kind of value"),
+                        args[0].span,
+                    ));
+                }
                 Some((lo, hi)) if args.len() < lo || args.len() > hi => {
                     return Err(err(
                         "InvalidNumberOfArguments",
@@ -657,6 +679,24 @@ fn walk(
                 }
                 rec(x, locals)?;
             }
+        }
+        ExprKind::Binary(BinaryOp::In, a, b) => {
+            if matches!(
+                b.kind,
+                ExprKind::Int(_)
+                    | ExprKind::Float(_)
+                    | ExprKind::String(_)
+                    | ExprKind::Bool(_)
+                    | ExprKind::Map(_)
+            ) {
+                return Err(err(
+                    "InvalidArgumentType",
+                    "IN needs a list on its right".into(),
+                    b.span,
+                ));
+            }
+            rec(a, locals)?;
+            rec(b, locals)?;
         }
         ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
             rec(a, locals)?;

@@ -173,6 +173,11 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
                     });
                     Value::Bool(all)
                 }
+                // `r:T` on a relationship tests its type.
+                Value::Rel(id) => {
+                    let ty = ctx.type_name(ctx.rel(id)?.rel_type);
+                    Value::Bool(labels.iter().all(|l| l.name == ty))
+                }
                 o => {
                     return Err(type_error(format!(
                         "cannot check labels of {}",

@@ -7,7 +7,18 @@ use crate::error::{Error, ErrorKind};
 use crate::value::{Date, Estimate, Path, Value};
 use std::collections::BTreeSet;
 
-pub const AGGREGATES: [&str; 6] = ["count", "sum", "avg", "min", "max", "collect"];
+pub const AGGREGATES: [&str; 10] = [
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "collect",
+    "percentiledisc",
+    "percentilecont",
+    "stdev",
+    "stdevp",
+];
 
 pub fn is_aggregate(name: &str) -> bool {
     AGGREGATES.iter().any(|a| a.eq_ignore_ascii_case(name))
@@ -75,6 +86,9 @@ pub const SCALARS: &[(&str, usize, usize)] = &[
 
 pub fn arity(name: &str) -> Option<(usize, usize)> {
     let lower = name.to_ascii_lowercase();
+    if lower.starts_with("percentile") && is_aggregate(&lower) {
+        return Some((2, 2));
+    }
     if is_aggregate(&lower) {
         return Some((1, 1));
     }
@@ -88,7 +102,7 @@ fn arg_error(name: &str, v: &Value) -> Error {
     let msg = format!("{name}() cannot take {}", v.type_name());
     match name.to_ascii_lowercase().as_str() {
         // Conversions reject values they cannot convert, not types they never take.
-        "type" | "tostring" | "tointeger" | "tofloat" | "toboolean" => {
+        "type" | "labels" | "tostring" | "tointeger" | "tofloat" | "toboolean" => {
             Error::runtime(ErrorKind::TypeError, "InvalidArgumentValue", msg)
         }
         "range" => Error::runtime(ErrorKind::ArgumentError, "InvalidArgumentType", msg),

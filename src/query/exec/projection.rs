@@ -108,6 +108,8 @@ pub fn columns(p: &Projection, in_scope: &[String]) -> Vec<String> {
 struct Acc {
     values: Vec<Value>,
     count: i64,
+    /// The second argument of `percentileDisc`/`percentileCont`.
+    param: Option<Value>,
 }
 
 /// Runs the projection over `rows` (named `names`). Returns the new column
@@ -182,6 +184,7 @@ pub fn project(
                             .map(|_| Acc {
                                 values: vec![],
                                 count: 0,
+                                param: None,
                             })
                             .collect(),
                     ));
@@ -200,6 +203,11 @@ pub fn project(
                         if !v.is_null() {
                             acc.values.push(v);
                         }
+                        if acc.param.is_none() {
+                            if let Some(x) = args.get(1) {
+                                acc.param = Some(eval(x, &env, ctx)?);
+                            }
+                        }
                     }
                     _ => {}
                 }
@@ -214,6 +222,7 @@ pub fn project(
                     .map(|_| Acc {
                         values: vec![],
                         count: 0,
+                        param: None,
                     })
                     .collect(),
             ));
@@ -416,6 +425,7 @@ fn finish(a: &Expr, acc: Acc) -> Result<Value, Error> {
         ExprKind::Function { name, distinct, .. } => (name.to_ascii_lowercase(), *distinct),
         _ => return Ok(Value::Null),
     };
+    let acc_param = acc.param;
     let mut values = acc.values;
     if distinct {
         let mut seen = std::collections::HashSet::new();
@@ -462,6 +472,56 @@ fn finish(a: &Expr, acc: Acc) -> Result<Value, Error> {
                 )?;
             }
             ops::arith('/', &total, &Value::Float(values.len() as f64))?
+        }
+        "percentiledisc" | "percentilecont" => {
+            let p = match acc_param {
+                None | Some(Value::Null) => return Ok(Value::Null),
+                Some(v) => v.as_f64().ok_or_else(|| {
+                    ops::type_error(format!("{name}() needs a number between 0 and 1"))
+                })?,
+            };
+            if !(0.0..=1.0).contains(&p) {
+                return Err(Error::runtime(
+                    ErrorKind::ArgumentError,
+                    "NumberOutOfRange",
+                    format!("{name}() needs a percentile between 0.0 and 1.0, got {p}"),
+                ));
+            }
+            let mut nums: Vec<f64> = Vec::with_capacity(values.len());
+            for v in &values {
+                nums.push(v.as_f64().ok_or_else(|| {
+                    ops::type_error(format!("{name}() cannot take {}", v.type_name()))
+                })?);
+            }
+            if nums.is_empty() {
+                return Ok(Value::Null);
+            }
+            let mut order: Vec<usize> = (0..nums.len()).collect();
+            order.sort_by(|a, b| nums[*a].total_cmp(&nums[*b]));
+            let n = nums.len();
+            if name == "percentiledisc" {
+                let idx = ((p * n as f64).ceil() as usize)
+                    .saturating_sub(1)
+                    .min(n - 1);
+                values[order[idx]].clone()
+            } else {
+                let pos = p * (n - 1) as f64;
+                let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+                let (a, b) = (nums[order[lo]], nums[order[hi]]);
+                Value::Float(a + (b - a) * (pos - lo as f64))
+            }
+        }
+        "stdev" | "stdevp" => {
+            let nums: Vec<f64> = values.iter().filter_map(|v| v.as_f64()).collect();
+            let n = nums.len() as f64;
+            let sample = name == "stdev";
+            if nums.is_empty() || (sample && nums.len() < 2) {
+                return Ok(Value::Float(0.0));
+            }
+            let mean = nums.iter().sum::<f64>() / n;
+            let var = nums.iter().map(|x| (x - mean).powi(2)).sum::<f64>()
+                / if sample { n - 1.0 } else { n };
+            Value::Float(var.sqrt())
         }
         "min" | "max" => {
             let mut best: Option<Value> = None;
