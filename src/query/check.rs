@@ -43,7 +43,32 @@ fn kind_of(e: &Expr, scope: &[(String, Kind)]) -> Kind {
 
 type Scope = Vec<(String, Kind)>;
 
+/// Sets the variables that aggregate arguments may read (ORDER BY of an
+/// aggregating projection) until dropped.
+struct AggScope;
+
+impl AggScope {
+    fn set(vars: Vec<(String, Kind)>, projected: Vec<Expr>) -> AggScope {
+        AGG_SCOPE.with(|s| *s.borrow_mut() = vars);
+        PROJECTED_AGGS.with(|s| *s.borrow_mut() = projected);
+        AggScope
+    }
+}
+
+impl Drop for AggScope {
+    fn drop(&mut self) {
+        AGG_SCOPE.with(|s| s.borrow_mut().clear());
+        PROJECTED_AGGS.with(|s| s.borrow_mut().clear());
+    }
+}
+
 thread_local! {
+    /// The aggregates the projection computes: the same call in its ORDER BY
+    /// may read the variables before the projection.
+    static PROJECTED_AGGS: std::cell::RefCell<Vec<Expr>> = const { std::cell::RefCell::new(Vec::new()) };
+    static AGG_SCOPE: std::cell::RefCell<Vec<(String, Kind)>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Comprehension variables known not to be numbers (see Quantifier).
+    static NON_NUMERIC_LOCALS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
     /// Names of the parameters given to the statement being checked.
     static PARAMS: std::cell::RefCell<Option<std::collections::BTreeSet<String>>> = const { std::cell::RefCell::new(None) };
 }
@@ -490,10 +515,22 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
         out.push((name, kind));
     }
     // ORDER BY sees the new columns, and the old ones unless aggregating/DISTINCT.
+    // ORDER BY sees the new columns, and the old variables unless the
+    // projection aggregates or is DISTINCT; aggregates inside it still read
+    // the old variables.
     let mut sort_scope = out.clone();
     if !(has_agg || p.distinct) {
         sort_scope.extend(scope.iter().cloned());
     }
+    let mut projected_aggs: Vec<Expr> = Vec::new();
+    if has_agg {
+        for it in &p.items {
+            let mut a = Vec::new();
+            super::exec::projection::aggregates_in(&it.expr, &mut a);
+            projected_aggs.extend(a.into_iter().cloned());
+        }
+    }
+    let _agg_scope = AggScope::set(scope.to_vec(), projected_aggs);
     for s in &p.order_by {
         if (has_agg || p.distinct) && p.items.iter().any(|it| it.expr.same_as(&s.expr)) {
             continue;
@@ -619,8 +656,18 @@ fn walk(
                 }
                 _ => {}
             }
+            let extended: Vec<(String, Kind)>;
+            let projected =
+                aggregate && PROJECTED_AGGS.with(|p| p.borrow().iter().any(|x| x.same_as(e)));
+            let arg_scope = if projected {
+                extended =
+                    AGG_SCOPE.with(|s| s.borrow().iter().chain(scope.iter()).cloned().collect());
+                &extended[..]
+            } else {
+                scope
+            };
             for a in args {
-                walk(a, scope, locals, agg_ok, in_agg || aggregate)?;
+                walk(a, arg_scope, locals, agg_ok, in_agg || aggregate)?;
             }
         }
         ExprKind::List(items) => items.iter().try_for_each(|i| rec(i, locals))?,
@@ -662,14 +709,16 @@ fn walk(
             for x in [a, b] {
                 // `+` also concatenates lists with any value, so only the
                 // other operators reject non-numbers outright.
+                let non_numeric_local = matches!(&x.kind, ExprKind::Variable(v) if NON_NUMERIC_LOCALS.with(|l| l.borrow().contains(v)));
                 let bad = *op != BinaryOp::Add
-                    && matches!(
-                        x.kind,
-                        ExprKind::Bool(_)
-                            | ExprKind::Map(_)
-                            | ExprKind::String(_)
-                            | ExprKind::List(_)
-                    );
+                    && (non_numeric_local
+                        || matches!(
+                            x.kind,
+                            ExprKind::Bool(_)
+                                | ExprKind::Map(_)
+                                | ExprKind::String(_)
+                                | ExprKind::List(_)
+                        ));
                 if bad {
                     return Err(err(
                         "InvalidArgumentType",
@@ -742,9 +791,20 @@ fn walk(
         } => {
             rec(list, locals)?;
             locals.push(variable.name.clone());
-            for x in predicate.iter() {
-                walk(x, scope, locals, false, in_agg)?;
+            // Over a literal list of strings or booleans the variable is known
+            // not to be a number.
+            let non_numeric = matches!(&list.kind, ExprKind::List(items) if !items.is_empty()
+                && items.iter().all(|i| matches!(i.kind, ExprKind::String(_) | ExprKind::Bool(_))));
+            if non_numeric {
+                NON_NUMERIC_LOCALS.with(|l| l.borrow_mut().push(variable.name.clone()));
             }
+            let r = predicate
+                .iter()
+                .try_for_each(|x| walk(x, scope, locals, false, in_agg));
+            if non_numeric {
+                NON_NUMERIC_LOCALS.with(|l| l.borrow_mut().pop());
+            }
+            r?;
             locals.pop();
         }
         ExprKind::Reduce {
