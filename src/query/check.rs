@@ -231,6 +231,45 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
                 bind_pattern(&mut scope, &c.pattern, true)?;
             }
             Clause::Merge(m) => {
+                let e = &m.part.element;
+                let bound = |v: &Ident| scope.iter().any(|(n, _)| *n == v.name);
+                // MERGE creates what it does not find, so everything it names
+                // anew must be creatable, and nothing bound may be re-declared.
+                if e.chain.is_empty() && e.start.variable.as_ref().is_some_and(bound) {
+                    let v = e.start.variable.as_ref().map(|v| v.span).unwrap_or(m.span);
+                    return Err(err(
+                        "VariableAlreadyBound",
+                        "MERGE of a single bound node has nothing to create".into(),
+                        v,
+                    ));
+                }
+                for np in nodes_of(e) {
+                    if let Some(v) = np.variable.as_ref().filter(|v| bound(v)) {
+                        if !np.labels.is_empty() || np.properties.is_some() {
+                            return Err(err(
+                                "VariableAlreadyBound",
+                                format!("variable `{}` is already defined", v.name),
+                                v.span,
+                            ));
+                        }
+                    }
+                }
+                for (r, _) in &e.chain {
+                    if let Some(v) = r.variable.as_ref().filter(|v| bound(v)) {
+                        return Err(err(
+                            "VariableAlreadyBound",
+                            format!("relationship variable `{}` is already defined", v.name),
+                            v.span,
+                        ));
+                    }
+                    if r.types.len() != 1 {
+                        return Err(err(
+                            "NoSingleRelationshipType",
+                            "MERGE needs exactly one relationship type".into(),
+                            r.span,
+                        ));
+                    }
+                }
                 bind_pattern(&mut scope, std::slice::from_ref(&m.part), true)?;
                 for s in m.on_create.iter().chain(&m.on_match) {
                     set_item(s, &scope)?;

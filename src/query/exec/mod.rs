@@ -174,6 +174,7 @@ fn run_single(
                 let new = pattern::new_variables(parts, &names);
                 let mut out = Vec::new();
                 for row in rows {
+                    merge_null_check(ctx, &mg.part, &names, &row)?;
                     let matched = pattern::match_row(ctx, &names, &row, parts, &new, &[], None)?;
                     let mut all = names.clone();
                     all.extend(new.iter().cloned());
@@ -249,4 +250,33 @@ fn run_single(
         Some(cols) => Ok((cols, rows)),
         None => Ok((vec![], vec![])),
     }
+}
+
+/// MERGE cannot match or create a property whose value is null.
+fn merge_null_check(
+    ctx: &mut Ctx<'_, '_>,
+    part: &crate::query::ast::PatternPart,
+    names: &[String],
+    row: &[Value],
+) -> Result<(), Error> {
+    let e = &part.element;
+    let maps = std::iter::once(&e.start.properties)
+        .chain(
+            e.chain
+                .iter()
+                .flat_map(|(r, n)| [&r.properties, &n.properties]),
+        )
+        .flatten();
+    for m in maps {
+        if let Value::Map(m) = eval(m, &Env::new(names, row), ctx)? {
+            if let Some((k, _)) = m.iter().find(|(_, v)| v.is_null()) {
+                return Err(Error::runtime(
+                    ErrorKind::SemanticError,
+                    "MergeReadOwnWrites",
+                    format!("MERGE cannot use a null value for property `{k}`"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }

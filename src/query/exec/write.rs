@@ -95,17 +95,10 @@ pub fn create_rel(
     from: NodeId,
     to: NodeId,
 ) -> Result<u64, Error> {
+    // CREATE rejects undirected patterns at compile time; MERGE creates them outgoing.
     let (src, dst) = match r.direction {
         Direction::Incoming => (to, from),
-        Direction::Outgoing => (from, to),
-        Direction::Both => {
-            return Err(Error::compile(
-                ErrorKind::SyntaxError,
-                "RequiresDirectedRelationship",
-                "a relationship must have a direction to be created",
-                r.span,
-            ))
-        }
+        Direction::Outgoing | Direction::Both => (from, to),
     };
     let [t] = r.types.as_slice() else {
         return Err(Error::compile(
