@@ -47,6 +47,18 @@ impl<'r> Env<'r> {
     }
 }
 
+/// The items of a list operand, `None` for null, else a type error.
+fn list_or_null(v: Value) -> Result<Option<Vec<Value>>, Error> {
+    match v {
+        Value::Null => Ok(None),
+        Value::List(items) => Ok(Some(items)),
+        o => Err(type_error(format!(
+            "expected a list, got {}",
+            o.type_name()
+        ))),
+    }
+}
+
 pub fn truthy(v: &Value) -> Result<Option<bool>, Error> {
     match v {
         Value::Bool(b) => Ok(Some(*b)),
@@ -246,15 +258,8 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             map,
         } => {
             let l = eval(list, env, ctx)?;
-            let items = match l {
-                Value::Null => return Ok(Value::Null),
-                Value::List(items) => items,
-                o => {
-                    return Err(type_error(format!(
-                        "expected a list, got {}",
-                        o.type_name()
-                    )))
-                }
+            let Some(items) = list_or_null(l)? else {
+                return Ok(Value::Null);
             };
             let names = [variable.name.clone()];
             let mut out = Vec::new();
@@ -285,15 +290,8 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             predicate,
         } => {
             let l = eval(list, env, ctx)?;
-            let items = match l {
-                Value::Null => return Ok(Value::Null),
-                Value::List(items) => items,
-                o => {
-                    return Err(type_error(format!(
-                        "expected a list, got {}",
-                        o.type_name()
-                    )))
-                }
+            let Some(items) = list_or_null(l)? else {
+                return Ok(Value::Null);
             };
             let names = [variable.name.clone()];
             let (mut trues, mut nulls) = (0usize, 0usize);
@@ -366,15 +364,8 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
         } => {
             let mut acc = eval(init, env, ctx)?;
             let l = eval(list, env, ctx)?;
-            let items = match l {
-                Value::Null => return Ok(Value::Null),
-                Value::List(items) => items,
-                o => {
-                    return Err(type_error(format!(
-                        "expected a list, got {}",
-                        o.type_name()
-                    )))
-                }
+            let Some(items) = list_or_null(l)? else {
+                return Ok(Value::Null);
             };
             let names = [accumulator.name.clone(), variable.name.clone()];
             for item in items {
