@@ -251,6 +251,18 @@ impl Matcher<'_, '_> {
             .map(|i| &self.row[i])
     }
 
+    /// Binds `var` to `value` unless it is already bound, recording the slot
+    /// in `newly` so that backtracking can unbind it.
+    fn bind_unbound(&mut self, var: Option<&Ident>, value: Value, newly: &mut Vec<usize>) {
+        if let Some(i) = var.and_then(|v| self.slot(&v.name)) {
+            if !self.bound[i] {
+                self.bound[i] = true;
+                self.row[i] = value;
+                newly.push(i);
+            }
+        }
+    }
+
     fn env(&self) -> Env<'_> {
         Env {
             names: &self.names,
@@ -547,15 +559,7 @@ fn rel_scan(
                 unbind(m, &newly);
                 continue;
             }
-            if let Some(v) = &r.variable {
-                if let Some(s) = m.slot(&v.name) {
-                    if !m.bound[s] {
-                        m.bound[s] = true;
-                        m.row[s] = Value::Rel(rel);
-                        newly.push(s);
-                    }
-                }
-            }
+            m.bind_unbound(r.variable.as_ref(), Value::Rel(rel), &mut newly);
             if !bind_node(ctx, m, next, b, &mut newly)? {
                 unbind(m, &newly);
                 continue;
@@ -683,15 +687,7 @@ fn bind_node(
             return Ok(false);
         }
     }
-    if let Some(v) = &p.variable {
-        if let Some(i) = m.slot(&v.name) {
-            if !m.bound[i] {
-                m.bound[i] = true;
-                m.row[i] = Value::Node(n);
-                newly.push(i);
-            }
-        }
-    }
+    m.bind_unbound(p.variable.as_ref(), Value::Node(n), newly);
     Ok(true)
 }
 
@@ -846,15 +842,7 @@ fn match_steps(
                     }
                 }
                 let mut newly = Vec::new();
-                if let Some(v) = &step.rel.variable {
-                    if let Some(i) = m.slot(&v.name) {
-                        if !m.bound[i] {
-                            m.bound[i] = true;
-                            m.row[i] = Value::Rel(e.rel);
-                            newly.push(i);
-                        }
-                    }
-                }
+                m.bind_unbound(step.rel.variable.as_ref(), Value::Rel(e.rel), &mut newly);
                 if !bind_node(ctx, m, step.node, e.other, &mut newly)? {
                     unbind(m, &newly);
                     continue;
@@ -931,15 +919,7 @@ fn var_hops(
         };
         let ok_list = bound_list.is_none_or(|b| *b == list_value);
         if ok_list {
-            if let Some(v) = &step.rel.variable {
-                if let Some(i) = m.slot(&v.name) {
-                    if !m.bound[i] {
-                        m.bound[i] = true;
-                        m.row[i] = list_value;
-                        newly.push(i);
-                    }
-                }
-            }
+            m.bind_unbound(step.rel.variable.as_ref(), list_value, &mut newly);
             if bind_node(ctx, m, step.node, here, &mut newly)? {
                 let mut checked = Vec::new();
                 if m.check_ready(ctx, &mut checked)? {
