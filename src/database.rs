@@ -247,17 +247,7 @@ fn resolve(tx: &Tx<'_>, rows: &[Vec<Value>]) -> Result<Entities, Error> {
                                 .to_string()
                         })
                         .collect(),
-                    properties: rec
-                        .props
-                        .iter()
-                        .map(|(k, v)| {
-                            (
-                                cat.name(crate::store::catalog::NameKind::Key, *k)
-                                    .to_string(),
-                                v.clone(),
-                            )
-                        })
-                        .collect(),
+                    properties: cat.props_map(&rec.props),
                 },
             );
         }
@@ -278,17 +268,7 @@ fn resolve(tx: &Tx<'_>, rows: &[Vec<Value>]) -> Result<Entities, Error> {
                         .to_string(),
                     start: rec.src,
                     end: rec.dst,
-                    properties: rec
-                        .props
-                        .iter()
-                        .map(|(k, v)| {
-                            (
-                                cat.name(crate::store::catalog::NameKind::Key, *k)
-                                    .to_string(),
-                                v.clone(),
-                            )
-                        })
-                        .collect(),
+                    properties: cat.props_map(&rec.props),
                 },
             );
             add_node(tx, rec.src, ent)?;

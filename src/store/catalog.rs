@@ -70,6 +70,17 @@ impl Catalog {
         id
     }
 
+    /// A record's interned properties as a map by key name.
+    pub fn props_map(
+        &self,
+        props: &[(u32, crate::value::Value)],
+    ) -> std::collections::BTreeMap<String, crate::value::Value> {
+        props
+            .iter()
+            .map(|(k, v)| (self.name(NameKind::Key, *k).to_string(), v.clone()))
+            .collect()
+    }
+
     pub fn names(&self, kind: NameKind) -> &[String] {
         &self.names[kind as usize]
     }

@@ -184,9 +184,6 @@ impl<'a, 'g> Ctx<'a, 'g> {
     }
 
     pub fn props_map(&self, props: &[(u32, Value)]) -> BTreeMap<String, Value> {
-        props
-            .iter()
-            .map(|(k, v)| (self.key_name(*k), v.clone()))
-            .collect()
+        self.tx.catalog().props_map(props)
     }
 }
