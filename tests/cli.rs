@@ -268,3 +268,51 @@ fn a_damaged_database_gives_exit_3() {
     assert_eq!(o.status.code(), Some(3), "{}", text(&o).1);
     assert!(text(&o).1.starts_with("error[StorageError]"));
 }
+
+#[test]
+fn explain_profile_and_timeout_through_the_binary() {
+    let o = bin()
+        .args([
+            "--memory",
+            "-c",
+            "EXPLAIN MATCH (a:Country {id: 'x'})-[:SUPPLIES]->(b) RETURN b",
+        ])
+        .output()
+        .unwrap();
+    let (out, _) = text(&o);
+    assert!(o.status.success());
+    assert!(
+        out.contains("property index seek") && out.contains("Projection (RETURN)"),
+        "{out}"
+    );
+    let o = bin()
+        .args([
+            "--memory",
+            "--format",
+            "csv",
+            "-c",
+            "PROFILE UNWIND [1, 2, 3] AS x RETURN x",
+        ])
+        .output()
+        .unwrap();
+    let (out, _) = text(&o);
+    assert!(
+        out.contains("Unwind AS x") && out.contains("3 rows") && out.contains("total"),
+        "{out}"
+    );
+    assert!(out.ends_with("x\n1\n2\n3\n"), "{out}");
+    // A statement that runs past --timeout stops with a Timeout error and exit 1.
+    let o = bin()
+        .args([
+            "--memory",
+            "--timeout",
+            "0.05",
+            "-c",
+            "UNWIND range(1, 2000000) AS x WITH x WHERE x % 7 = 0 RETURN count(*)",
+        ])
+        .output()
+        .unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("error[Timeout]: query stopped"), "{err}");
+}
