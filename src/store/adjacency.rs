@@ -16,7 +16,7 @@
 //! chunk numbers may have gaps.
 
 use super::keys::{self, Dir};
-use super::{StorageError, View};
+use super::{varint, StorageError, View};
 use crate::value::{NodeId, RelId};
 
 pub const CHUNK_ENTRIES: usize = 1024;
@@ -45,27 +45,6 @@ fn damaged() -> StorageError {
     StorageError::Corrupt("damaged adjacency list".into())
 }
 
-fn read_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
-    let mut v: u64 = 0;
-    for shift in (0..64).step_by(7) {
-        let b = *bytes.get(*at)?;
-        *at += 1;
-        v |= ((b & 0x7f) as u64) << shift;
-        if b & 0x80 == 0 {
-            return Some(v);
-        }
-    }
-    None
-}
-
-fn push_varint(buf: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        buf.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    buf.push(v as u8);
-}
-
 /// The entries of a chunk; a damaged chunk yields an error and stops.
 pub fn decode_chunk(bytes: &[u8]) -> impl Iterator<Item = Result<Stored, StorageError>> + '_ {
     let mut at = 0;
@@ -80,9 +59,9 @@ pub fn decode_chunk(bytes: &[u8]) -> impl Iterator<Item = Result<Stored, Storage
             return None;
         }
         let entry = (|| {
-            let rel = read_varint(bytes, &mut at)?;
-            let other = read_varint(bytes, &mut at)?;
-            let td = u32::try_from(read_varint(bytes, &mut at)?).ok()?;
+            let rel = varint::read(bytes, &mut at)?;
+            let other = varint::read(bytes, &mut at)?;
+            let td = u32::try_from(varint::read(bytes, &mut at)?).ok()?;
             Some(Stored {
                 rel,
                 other,
@@ -109,9 +88,9 @@ fn count_chunk(bytes: &[u8]) -> Result<usize, StorageError> {
 
 /// Appends the stored form of `e`.
 pub fn push_entry(buf: &mut Vec<u8>, e: &Stored) {
-    push_varint(buf, e.rel);
-    push_varint(buf, e.other);
-    push_varint(buf, ((e.rel_type as u64) << 1) | e.dir as u64);
+    varint::push(buf, e.rel);
+    varint::push(buf, e.other);
+    varint::push(buf, ((e.rel_type as u64) << 1) | e.dir as u64);
 }
 
 /// The writes that append `entries` to `node`'s list, filling its last chunk first.
@@ -197,6 +176,25 @@ pub fn list(
         }
     }
     Ok(())
+}
+
+/// As `list`, over a whole list already read: its chunks back to back.
+pub fn list_packed(
+    bytes: &[u8],
+    dir: Option<Dir>,
+    types: Option<&[u32]>,
+    out: &mut Vec<AdjEntry>,
+) -> Result<(), StorageError> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    match dir {
+        Some(d) => push_matching(bytes, d, types, out),
+        None => {
+            push_matching(bytes, Dir::Out, types, out)?;
+            push_matching(bytes, Dir::In, types, out)
+        }
+    }
 }
 
 fn push_matching(

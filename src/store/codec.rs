@@ -1,58 +1,37 @@
-//! The only user of bincode: record values, each behind a version byte so a
-//! later layout can be told apart. Keys never come here (`keys.rs`).
+//! Record encoding: node and link records as bytes, behind a version byte.
+//! Hand-written so that one property, a link's ends or a node's labels can be
+//! read straight from the stored bytes without decoding the rest (a scan over
+//! a million links reads one or two properties of each), and compact (floats
+//! with few decimals, as in most data, take two or three bytes). Keys never
+//! come here (`keys.rs`).
+//!
+//! ```text
+//! node:  version | label count | label*          | (key | value)*
+//! link:  version | type        | src     | dst   | (key | value)*
+//! value: tag byte | payload          (see `Tag`; integers are varints)
+//! ```
+//!
+//! Properties run to the end of the record; null properties are not stored.
 
+use super::varint;
 use super::StorageError;
-use crate::value::Value;
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use crate::value::{Date, Estimate, Path, Value};
+use std::collections::BTreeMap;
 
-/// Version byte in front of every record.
-const RECORD_VERSION: u8 = 1;
-/// Upper bound on one decoded record, so a damaged length cannot allocate wildly.
-const LIMIT: usize = 64 << 20;
-
-fn config() -> impl bincode::config::Config {
-    bincode::config::standard().with_limit::<LIMIT>()
-}
-
-pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    let mut out = vec![RECORD_VERSION];
-    // Encoding into a Vec only fails for types serde cannot describe, which
-    // none of ours are; an empty payload would then fail loudly on decode.
-    if let Ok(bytes) = bincode::serde::encode_to_vec(value, config()) {
-        out.extend_from_slice(&bytes);
-    }
-    out
-}
-
-pub fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, StorageError> {
-    match bytes.split_first() {
-        Some((&RECORD_VERSION, body)) => {
-            let (v, used) = bincode::serde::decode_from_slice::<T, _>(body, config())
-                .map_err(|e| StorageError::Corrupt(format!("damaged {what} record: {e}")))?;
-            if used != body.len() {
-                return Err(StorageError::Corrupt(format!(
-                    "damaged {what} record: {} trailing bytes",
-                    body.len() - used
-                )));
-            }
-            Ok(v)
-        }
-        Some((v, _)) => Err(StorageError::Format(format!(
-            "{what} record has version {v}, this build reads version {RECORD_VERSION}"
-        ))),
-        None => Err(StorageError::Corrupt(format!("empty {what} record"))),
-    }
-}
+/// Version byte in front of every record (1 was bincode, before format 3).
+const RECORD_VERSION: u8 = 2;
+/// Deepest nesting of lists and maps read back, so damaged bytes cannot recurse wildly.
+const MAX_DEPTH: usize = 32;
 
 /// A node as stored: interned labels and property keys.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NodeRecord {
     pub labels: Vec<u32>,
     pub props: Vec<(u32, Value)>,
 }
 
 /// A relationship as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RelRecord {
     pub rel_type: u32,
     pub src: u64,
@@ -60,64 +39,610 @@ pub struct RelRecord {
     pub props: Vec<(u32, Value)>,
 }
 
+/// The value tags.
+mod tag {
+    pub const NULL: u8 = 0;
+    pub const FALSE: u8 = 1;
+    pub const TRUE: u8 = 2;
+    pub const INT: u8 = 3;
+    /// A float as its 8 IEEE bytes, little-endian.
+    pub const FLOAT: u8 = 4;
+    /// A float that is exactly `mantissa / 10^scale`: scale byte, zigzag mantissa.
+    pub const DECIMAL: u8 = 5;
+    pub const STRING: u8 = 6;
+    /// Year (zigzag), month and day (0 = not given).
+    pub const DATE: u8 = 7;
+    pub const ESTIMATE: u8 = 8;
+    pub const LIST: u8 = 9;
+    pub const MAP: u8 = 10;
+    pub const NODE: u8 = 11;
+    pub const REL: u8 = 12;
+    pub const PATH: u8 = 13;
+}
+
+/// Powers of ten exact in an f64, for the decimal float form.
+const POW10: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
+
+/// A record kind this module can write and read.
+pub trait Record: Sized {
+    const WHAT: &'static str;
+    fn write(&self, out: &mut Vec<u8>);
+    fn read(r: &mut Reader<'_>) -> Result<Self, StorageError>;
+}
+
+pub fn encode<T: Record>(rec: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    out.push(RECORD_VERSION);
+    rec.write(&mut out);
+    out
+}
+
+pub fn decode<T: Record>(bytes: &[u8]) -> Result<T, StorageError> {
+    let mut r = Reader::open(bytes, T::WHAT)?;
+    T::read(&mut r)
+}
+
+/// The type, source and target of a stored link, reading nothing else.
+pub fn rel_ends(bytes: &[u8]) -> Result<(u32, u64, u64), StorageError> {
+    let mut r = Reader::open(bytes, RelRecord::WHAT)?;
+    Ok((r.u32()?, r.varint()?, r.varint()?))
+}
+
+/// Whether a stored node carries every one of `labels`.
+pub fn node_has_labels(bytes: &[u8], labels: &[u32]) -> Result<bool, StorageError> {
+    let mut r = Reader::open(bytes, NodeRecord::WHAT)?;
+    if labels.len() > 64 {
+        let have = NodeRecord::read(&mut r)?.labels;
+        return Ok(labels.iter().all(|l| have.contains(l)));
+    }
+    let n = r.varint()?;
+    let mut found = 0u64; // bit i: labels[i] seen
+    for _ in 0..n {
+        let l = r.u32()?;
+        for (i, want) in labels.iter().enumerate() {
+            if *want == l {
+                found |= 1 << i;
+            }
+        }
+    }
+    Ok(labels.is_empty() || found == u64::MAX >> (64 - labels.len()))
+}
+
+/// Property `key` of a stored node, skipping over the others.
+pub fn node_prop(bytes: &[u8], key: u32) -> Result<Option<Value>, StorageError> {
+    let mut r = Reader::open(bytes, NodeRecord::WHAT)?;
+    let n = r.varint()?;
+    for _ in 0..n {
+        r.varint()?;
+    }
+    r.find_prop(key)
+}
+
+/// Property `key` of a stored link, skipping over the others.
+pub fn rel_prop(bytes: &[u8], key: u32) -> Result<Option<Value>, StorageError> {
+    let mut r = Reader::open(bytes, RelRecord::WHAT)?;
+    r.varint()?;
+    r.varint()?;
+    r.varint()?;
+    r.find_prop(key)
+}
+
+impl Record for NodeRecord {
+    const WHAT: &'static str = "node";
+
+    fn write(&self, out: &mut Vec<u8>) {
+        varint::push(out, self.labels.len() as u64);
+        for l in &self.labels {
+            varint::push(out, *l as u64);
+        }
+        write_props(&self.props, out);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, StorageError> {
+        let n = r.varint()?;
+        let mut labels = Vec::with_capacity(n.min(64) as usize);
+        for _ in 0..n {
+            labels.push(r.u32()?);
+        }
+        Ok(NodeRecord {
+            labels,
+            props: r.props()?,
+        })
+    }
+}
+
+impl Record for RelRecord {
+    const WHAT: &'static str = "relationship";
+
+    fn write(&self, out: &mut Vec<u8>) {
+        varint::push(out, self.rel_type as u64);
+        varint::push(out, self.src);
+        varint::push(out, self.dst);
+        write_props(&self.props, out);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, StorageError> {
+        Ok(RelRecord {
+            rel_type: r.u32()?,
+            src: r.varint()?,
+            dst: r.varint()?,
+            props: r.props()?,
+        })
+    }
+}
+
+fn write_props(props: &[(u32, Value)], out: &mut Vec<u8>) {
+    for (k, v) in props {
+        if !v.is_null() {
+            varint::push(out, *k as u64);
+            write_value(v, out);
+        }
+    }
+}
+
+/// `x` as `(scale, mantissa)` when `mantissa / 10^scale` gives back exactly
+/// the same bits (so -0.0, NaN and long fractions keep the 8-byte form).
+fn as_decimal(x: f64) -> Option<(u8, i64)> {
+    if !x.is_finite() || x == 0.0 && x.is_sign_negative() {
+        return None;
+    }
+    for (scale, p) in POW10.iter().enumerate() {
+        let m = (x * p).round();
+        if m.abs() >= 9.0e15 {
+            return None;
+        }
+        if (m / p).to_bits() == x.to_bits() {
+            return Some((scale as u8, m as i64));
+        }
+    }
+    None
+}
+
+fn write_value(v: &Value, out: &mut Vec<u8>) {
+    match v {
+        Value::Null => out.push(tag::NULL),
+        Value::Bool(false) => out.push(tag::FALSE),
+        Value::Bool(true) => out.push(tag::TRUE),
+        Value::Int(i) => {
+            out.push(tag::INT);
+            varint::push(out, varint::zigzag(*i));
+        }
+        Value::Float(f) => match as_decimal(*f) {
+            Some((scale, m)) => {
+                out.push(tag::DECIMAL);
+                out.push(scale);
+                varint::push(out, varint::zigzag(m));
+            }
+            None => {
+                out.push(tag::FLOAT);
+                out.extend_from_slice(&f.to_le_bytes());
+            }
+        },
+        Value::String(s) => {
+            out.push(tag::STRING);
+            varint::push(out, s.len() as u64);
+            out.extend_from_slice(s.as_bytes());
+        }
+        Value::Date(d) => {
+            out.push(tag::DATE);
+            varint::push(out, varint::zigzag(d.year as i64));
+            out.push(d.month.unwrap_or(0));
+            out.push(d.day.unwrap_or(0));
+        }
+        Value::Estimate(e) => {
+            out.push(tag::ESTIMATE);
+            out.extend_from_slice(&e.lo.to_le_bytes());
+            out.extend_from_slice(&e.hi.to_le_bytes());
+        }
+        Value::List(items) => {
+            out.push(tag::LIST);
+            varint::push(out, items.len() as u64);
+            for i in items {
+                write_value(i, out);
+            }
+        }
+        Value::Map(m) => {
+            out.push(tag::MAP);
+            varint::push(out, m.len() as u64);
+            for (k, v) in m {
+                varint::push(out, k.len() as u64);
+                out.extend_from_slice(k.as_bytes());
+                write_value(v, out);
+            }
+        }
+        Value::Node(id) => {
+            out.push(tag::NODE);
+            varint::push(out, *id);
+        }
+        Value::Rel(id) => {
+            out.push(tag::REL);
+            varint::push(out, *id);
+        }
+        Value::Path(p) => {
+            out.push(tag::PATH);
+            varint::push(out, p.nodes.len() as u64);
+            for n in &p.nodes {
+                varint::push(out, *n);
+            }
+            varint::push(out, p.rels.len() as u64);
+            for r in &p.rels {
+                varint::push(out, *r);
+            }
+        }
+    }
+}
+
+/// A cursor over one record's bytes; every read is bounds-checked.
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    what: &'static str,
+}
+
+impl<'a> Reader<'a> {
+    fn open(bytes: &'a [u8], what: &'static str) -> Result<Reader<'a>, StorageError> {
+        match bytes.first() {
+            Some(&RECORD_VERSION) => Ok(Reader { bytes, at: 1, what }),
+            Some(v) => Err(StorageError::Format(format!(
+                "{what} record has version {v}, this build reads version {RECORD_VERSION}"
+            ))),
+            None => Err(StorageError::Corrupt(format!("empty {what} record"))),
+        }
+    }
+
+    fn damaged(&self) -> StorageError {
+        StorageError::Corrupt(format!(
+            "damaged {} record (byte {} of {})",
+            self.what,
+            self.at,
+            self.bytes.len()
+        ))
+    }
+
+    fn done(&self) -> bool {
+        self.at >= self.bytes.len()
+    }
+
+    fn varint(&mut self) -> Result<u64, StorageError> {
+        varint::read(self.bytes, &mut self.at).ok_or_else(|| self.damaged())
+    }
+
+    fn u32(&mut self) -> Result<u32, StorageError> {
+        let v = self.varint()?;
+        u32::try_from(v).map_err(|_| self.damaged())
+    }
+
+    fn byte(&mut self) -> Result<u8, StorageError> {
+        let b = *self.bytes.get(self.at).ok_or_else(|| self.damaged())?;
+        self.at += 1;
+        Ok(b)
+    }
+
+    fn take(&mut self, n: u64) -> Result<&'a [u8], StorageError> {
+        let end = usize::try_from(n)
+            .ok()
+            .and_then(|n| self.at.checked_add(n))
+            .filter(|&e| e <= self.bytes.len())
+            .ok_or_else(|| self.damaged())?;
+        let s = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+
+    fn f64(&mut self) -> Result<f64, StorageError> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(f64::from_le_bytes(a))
+    }
+
+    fn string(&mut self) -> Result<String, StorageError> {
+        let n = self.varint()?;
+        let b = self.take(n)?;
+        String::from_utf8(b.to_vec()).map_err(|_| self.damaged())
+    }
+
+    fn props(&mut self) -> Result<Vec<(u32, Value)>, StorageError> {
+        let mut out = Vec::new();
+        while !self.done() {
+            let k = self.u32()?;
+            out.push((k, self.value(0)?));
+        }
+        Ok(out)
+    }
+
+    fn find_prop(&mut self, key: u32) -> Result<Option<Value>, StorageError> {
+        while !self.done() {
+            if self.u32()? == key {
+                return self.value(0).map(Some);
+            }
+            self.skip_value(0)?;
+        }
+        Ok(None)
+    }
+
+    /// A count of items that follow, each at least one byte long.
+    fn count(&mut self) -> Result<usize, StorageError> {
+        let n = self.varint()?;
+        if n > (self.bytes.len() - self.at) as u64 {
+            return Err(self.damaged());
+        }
+        Ok(n as usize)
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value, StorageError> {
+        if depth > MAX_DEPTH {
+            return Err(self.damaged());
+        }
+        Ok(match self.byte()? {
+            tag::NULL => Value::Null,
+            tag::FALSE => Value::Bool(false),
+            tag::TRUE => Value::Bool(true),
+            tag::INT => Value::Int(varint::unzigzag(self.varint()?)),
+            tag::FLOAT => Value::Float(self.f64()?),
+            tag::DECIMAL => {
+                let scale = self.byte()? as usize;
+                let p = *POW10.get(scale).ok_or_else(|| self.damaged())?;
+                Value::Float(varint::unzigzag(self.varint()?) as f64 / p)
+            }
+            tag::STRING => Value::String(self.string()?),
+            tag::DATE => {
+                let year =
+                    i32::try_from(varint::unzigzag(self.varint()?)).map_err(|_| self.damaged())?;
+                let month = self.byte()?;
+                let day = self.byte()?;
+                Value::Date(Date {
+                    year,
+                    month: (month != 0).then_some(month),
+                    day: (day != 0).then_some(day),
+                })
+            }
+            tag::ESTIMATE => Value::Estimate(Estimate {
+                lo: self.f64()?,
+                hi: self.f64()?,
+            }),
+            tag::LIST => {
+                let n = self.count()?;
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    items.push(self.value(depth + 1)?);
+                }
+                Value::List(items)
+            }
+            tag::MAP => {
+                let n = self.count()?;
+                let mut m = BTreeMap::new();
+                for _ in 0..n {
+                    let k = self.string()?;
+                    m.insert(k, self.value(depth + 1)?);
+                }
+                Value::Map(m)
+            }
+            tag::NODE => Value::Node(self.varint()?),
+            tag::REL => Value::Rel(self.varint()?),
+            tag::PATH => {
+                let n = self.count()?;
+                let mut nodes = Vec::with_capacity(n);
+                for _ in 0..n {
+                    nodes.push(self.varint()?);
+                }
+                let n = self.count()?;
+                let mut rels = Vec::with_capacity(n);
+                for _ in 0..n {
+                    rels.push(self.varint()?);
+                }
+                Value::Path(Path { nodes, rels })
+            }
+            _ => return Err(self.damaged()),
+        })
+    }
+
+    fn skip_value(&mut self, depth: usize) -> Result<(), StorageError> {
+        if depth > MAX_DEPTH {
+            return Err(self.damaged());
+        }
+        match self.byte()? {
+            tag::NULL | tag::FALSE | tag::TRUE => {}
+            tag::INT | tag::NODE | tag::REL => {
+                self.varint()?;
+            }
+            tag::FLOAT => {
+                self.take(8)?;
+            }
+            tag::DECIMAL => {
+                self.byte()?;
+                self.varint()?;
+            }
+            tag::STRING => {
+                let n = self.varint()?;
+                self.take(n)?;
+            }
+            tag::DATE => {
+                self.varint()?;
+                self.take(2)?;
+            }
+            tag::ESTIMATE => {
+                self.take(16)?;
+            }
+            tag::LIST => {
+                for _ in 0..self.count()? {
+                    self.skip_value(depth + 1)?;
+                }
+            }
+            tag::MAP => {
+                for _ in 0..self.count()? {
+                    let n = self.varint()?;
+                    self.take(n)?;
+                    self.skip_value(depth + 1)?;
+                }
+            }
+            tag::PATH => {
+                for _ in 0..2 {
+                    for _ in 0..self.count()? {
+                        self.varint()?;
+                    }
+                }
+            }
+            _ => return Err(self.damaged()),
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::{Date, Estimate};
 
     fn every_value() -> Vec<Value> {
         vec![
             Value::Bool(true),
+            Value::Bool(false),
             Value::Int(-42),
             Value::Int(i64::MAX),
+            Value::Int(i64::MIN),
             Value::Float(0.1),
+            Value::Float(0.57),
+            Value::Float(-2.125),
+            Value::Float(1e300),
+            Value::Float(-0.0),
+            Value::Float(f64::NAN),
             Value::Float(f64::NEG_INFINITY),
+            Value::Float(std::f64::consts::PI),
             Value::String("Беларусь, \"quoted\"".into()),
+            Value::String(String::new()),
             Value::Date(Date::parse("2022-03").unwrap()),
             Value::Date(Date::parse("2022-03-01").unwrap()),
+            Value::Date(Date::parse("-44").unwrap_or(Date {
+                year: -44,
+                month: None,
+                day: None,
+            })),
             Value::Estimate(Estimate { lo: 0.6, hi: 0.7 }),
-            Value::List(vec![Value::String("a".into()), Value::String("b".into())]),
+            Value::List(vec![Value::String("a".into()), Value::Int(2)]),
             Value::List(vec![]),
+            Value::Map(BTreeMap::from([("k".to_string(), Value::Int(1))])),
+            Value::Node(7),
+            Value::Rel(u64::MAX),
+            Value::Path(Path {
+                nodes: vec![1, 2],
+                rels: vec![3],
+            }),
         ]
     }
 
+    fn same(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
+            _ => a == b,
+        }
+    }
+
     #[test]
-    fn records_round_trip_every_value_type() {
+    fn records_round_trip_every_value_type_bit_for_bit() {
         let props: Vec<(u32, Value)> = every_value()
             .into_iter()
             .enumerate()
-            .map(|(i, v)| (i as u32, v))
+            .map(|(i, v)| (i as u32 + 1, v))
             .collect();
         let node = NodeRecord {
             labels: vec![0, 3],
             props: props.clone(),
         };
-        assert_eq!(decode::<NodeRecord>(&encode(&node), "node").unwrap(), node);
+        let back = decode::<NodeRecord>(&encode(&node)).unwrap();
+        assert_eq!(back.labels, node.labels);
+        assert_eq!(back.props.len(), props.len());
+        for ((k1, v1), (k2, v2)) in back.props.iter().zip(&props) {
+            assert_eq!(k1, k2);
+            assert!(same(v1, v2), "{v1:?} != {v2:?}");
+        }
         let rel = RelRecord {
             rel_type: 2,
             src: 1,
             dst: u64::MAX,
             props,
         };
+        let bytes = encode(&rel);
+        let back = decode::<RelRecord>(&bytes).unwrap();
+        assert_eq!((back.rel_type, back.src, back.dst), (2, 1, u64::MAX));
+        assert_eq!(rel_ends(&bytes).unwrap(), (2, 1, u64::MAX));
+    }
+
+    #[test]
+    fn one_property_reads_alone_and_nulls_are_not_stored() {
+        let rel = RelRecord {
+            rel_type: 1,
+            src: 10,
+            dst: 20,
+            props: vec![
+                (0, Value::String("ammunition".into())),
+                (1, Value::Null),
+                (2, Value::Float(0.57)),
+                (3, Value::List(vec![Value::Int(1)])),
+                (4, Value::Int(2020)),
+            ],
+        };
+        let b = encode(&rel);
+        assert_eq!(rel_prop(&b, 4).unwrap(), Some(Value::Int(2020)));
+        assert_eq!(rel_prop(&b, 2).unwrap(), Some(Value::Float(0.57)));
+        assert_eq!(rel_prop(&b, 1).unwrap(), None);
+        assert_eq!(rel_prop(&b, 9).unwrap(), None);
+        assert_eq!(decode::<RelRecord>(&b).unwrap().props.len(), 4);
+        let node = NodeRecord {
+            labels: vec![4, 9],
+            props: vec![(5, Value::String("belarus".into()))],
+        };
+        let b = encode(&node);
+        assert!(node_has_labels(&b, &[9, 4]).unwrap());
+        assert!(node_has_labels(&b, &[]).unwrap());
+        assert!(!node_has_labels(&b, &[4, 5]).unwrap());
+        assert!(node_has_labels(&b, &[4, 4]).unwrap());
+        assert!(!node_has_labels(&b, &[5, 5]).unwrap());
         assert_eq!(
-            decode::<RelRecord>(&encode(&rel), "relationship").unwrap(),
-            rel
+            node_prop(&b, 5).unwrap(),
+            Some(Value::String("belarus".into()))
         );
     }
 
     #[test]
+    fn typical_floats_take_three_bytes() {
+        let mut out = Vec::new();
+        write_value(&Value::Float(0.57), &mut out);
+        assert_eq!(out.len(), 3);
+        out.clear();
+        write_value(&Value::Float(0.123), &mut out);
+        assert_eq!(out.len(), 4);
+    }
+
+    #[test]
     fn damaged_records_are_errors_not_panics() {
-        let bytes = encode(&NodeRecord {
-            labels: vec![1],
-            props: vec![(0, Value::Int(1))],
+        let bytes = encode(&RelRecord {
+            rel_type: 1,
+            src: 300,
+            dst: 5,
+            props: every_value()
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (i as u32, v))
+                .collect(),
         });
         for cut in 0..bytes.len() {
-            let _ = decode::<NodeRecord>(&bytes[..cut], "node");
+            let _ = decode::<RelRecord>(&bytes[..cut]);
+            let _ = rel_prop(&bytes[..cut], 20);
+            let _ = decode::<NodeRecord>(&bytes[..cut]);
+        }
+        let mut flipped = bytes.clone();
+        for i in 1..flipped.len() {
+            flipped[i] ^= 0xa5;
+            let _ = decode::<RelRecord>(&flipped);
+            let _ = rel_prop(&flipped, 3);
+            flipped[i] ^= 0xa5;
         }
         assert!(matches!(
-            decode::<NodeRecord>(&[9, 0], "node"),
+            decode::<NodeRecord>(&[9, 0]),
             Err(StorageError::Format(_))
         ));
-        assert!(decode::<NodeRecord>(&[1, 0xff, 0xff, 0xff], "node").is_err());
+        assert!(decode::<NodeRecord>(&[RECORD_VERSION, 0xff, 0xff, 0xff]).is_err());
+        // A list claiming more items than there are bytes.
+        assert!(decode::<NodeRecord>(&[RECORD_VERSION, 0, 1, tag::LIST, 0x7f]).is_err());
     }
 }

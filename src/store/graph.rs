@@ -3,25 +3,24 @@
 //! keep every index consistent with the records.
 
 use super::adjacency::{self, AdjEntry, Stored};
+use super::block_cache::{self, BlockCache};
 use super::catalog::{Catalog, NameKind};
 pub use super::codec::{NodeRecord, RelRecord};
 use super::keys::{self, Dir};
 use super::{block, bucket, codec, index, KvStore, Overlay, StorageError, View};
 use crate::error::{Error, ErrorKind};
 use crate::value::{NodeId, RelId, Value};
-use serde::de::DeserializeOwned;
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Layout version of this build (`keys.rs` describes it); older is refused
 /// with a clear message, newer refused.
 /// 1: one key per record, index entry and (actor, direction, type) list.
 /// 2: records in blocks of 128, one adjacency list per actor, hashed index buckets.
-pub const FORMAT_VERSION: u32 = 2;
+/// 3: records in the hand-written codec (one property reads alone), not bincode.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Counters kept in the `meta` keyspace.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -64,6 +63,7 @@ pub struct Graph {
     store: Box<dyn KvStore>,
     catalog: Catalog,
     meta: Meta,
+    cache: BlockCache,
 }
 
 /// What a transaction has staged: its writes, its copy of the catalog and
@@ -142,6 +142,7 @@ impl Graph {
             store,
             catalog,
             meta,
+            cache: BlockCache::new(block_cache::DEFAULT_CAPACITY),
         })
     }
 
@@ -189,7 +190,15 @@ impl Graph {
         for (name, value) in META_FIELDS.iter().zip(tx.meta.fields()) {
             batch.push((keys::meta(name), Some(value.to_be_bytes().to_vec())));
         }
-        self.store.apply(batch)?;
+        for (k, _) in &batch {
+            self.cache.invalidate(k);
+        }
+        let applied = self.store.apply(batch);
+        if applied.is_err() {
+            // The engine may have applied part of it; read everything afresh.
+            self.cache.clear();
+        }
+        applied?;
         self.catalog = tx.catalog;
         self.meta = tx.meta;
         Ok(())
@@ -198,8 +207,8 @@ impl Graph {
     pub fn tx<'a>(&'a self, state: &'a mut TxState) -> Tx<'a> {
         Tx {
             store: self.store.as_ref(),
+            cache: &self.cache,
             st: state,
-            blocks: RefCell::default(),
         }
     }
 }
@@ -207,14 +216,9 @@ impl Graph {
 /// A transaction at work: reads see its own writes.
 pub struct Tx<'a> {
     store: &'a dyn KvStore,
+    cache: &'a BlockCache,
     pub st: &'a mut TxState,
-    /// Record blocks read by this statement: a scan that reads properties of
-    /// consecutive links pays for one block read, not one per property.
-    blocks: RefCell<HashMap<Vec<u8>, Rc<Vec<u8>>>>,
 }
-
-/// Blocks kept by one statement (at most ~100 MB of 12 KB blocks).
-const BLOCK_CACHE: usize = 8192;
 
 #[path = "graph_write.rs"]
 mod write;
@@ -240,44 +244,91 @@ impl<'a> Tx<'a> {
     }
 
     pub fn node(&self, id: NodeId) -> Result<Option<NodeRecord>, StorageError> {
-        let (key, slot) = keys::node_block(id);
-        self.read_slot(&key, slot, "node")
+        self.with_record(keys::NODE, id, codec::decode)
     }
 
     pub fn rel(&self, id: RelId) -> Result<Option<RelRecord>, StorageError> {
-        let (key, slot) = keys::rel_block(id);
-        self.read_slot(&key, slot, "relationship")
+        self.with_record(keys::REL, id, codec::decode)
     }
 
-    fn read_slot<T: DeserializeOwned>(
+    /// Property `key` of node `id` (`None` if the node does not exist),
+    /// decoding nothing else.
+    pub fn node_prop(&self, id: NodeId, key: u32) -> Result<Option<Option<Value>>, StorageError> {
+        self.with_record(keys::NODE, id, |b| codec::node_prop(b, key))
+    }
+
+    /// Property `key` of link `id` (`None` if the link does not exist).
+    pub fn rel_prop(&self, id: RelId, key: u32) -> Result<Option<Option<Value>>, StorageError> {
+        self.with_record(keys::REL, id, |b| codec::rel_prop(b, key))
+    }
+
+    /// Type, source and target of link `id`.
+    pub fn rel_ends(&self, id: RelId) -> Result<Option<(u32, NodeId, NodeId)>, StorageError> {
+        self.with_record(keys::REL, id, codec::rel_ends)
+    }
+
+    /// Whether node `id` exists and carries every one of `labels`.
+    pub fn node_has_labels(&self, id: NodeId, labels: &[u32]) -> Result<bool, StorageError> {
+        Ok(self
+            .with_record(keys::NODE, id, |b| codec::node_has_labels(b, labels))?
+            .unwrap_or(false))
+    }
+
+    /// Applies `f` to the stored bytes of record `id` of keyspace `tag`
+    /// (`NODE` or `REL`).
+    fn with_record<R>(
         &self,
-        key: &[u8],
-        slot: usize,
-        what: &str,
-    ) -> Result<Option<T>, StorageError> {
-        let Some(b) = self.block(key)? else {
-            return Ok(None);
-        };
-        match block::slot(&b, slot)? {
-            Some(bytes) => Ok(Some(codec::decode(bytes, what)?)),
+        tag: u8,
+        id: u64,
+        f: impl FnOnce(&[u8]) -> Result<R, StorageError>,
+    ) -> Result<Option<R>, StorageError> {
+        let slot = (id as usize) & (keys::BLOCK_SLOTS - 1);
+        match self.block(tag, id >> keys::BLOCK_BITS)? {
+            Some(b) => in_slot(&b, slot, f),
             None => Ok(None),
         }
     }
 
-    fn block(&self, key: &[u8]) -> Result<Option<Rc<Vec<u8>>>, StorageError> {
-        if let Some(b) = self.blocks.borrow().get(key) {
-            return Ok(Some(b.clone()));
+    /// Block `n` of keyspace `tag`: the overlay's if this transaction wrote
+    /// it, else the committed one, through the graph's block cache.
+    fn block(&self, tag: u8, n: u64) -> Result<Option<BlockRef<'_>>, StorageError> {
+        if !self.st.overlay.is_empty() {
+            if let Some(staged) = self.st.overlay.staged(&keys::tag_u64(tag, n)) {
+                return Ok(staged.map(BlockRef::Staged));
+            }
         }
-        let Some(b) = self.view().get(key)? else {
-            return Ok(None);
-        };
-        let b = Rc::new(b);
-        let mut cache = self.blocks.borrow_mut();
-        if cache.len() >= BLOCK_CACHE {
-            cache.clear();
+        if let Some(b) = self.cache.get(tag, n) {
+            return Ok(Some(BlockRef::Shared(b)));
         }
-        cache.insert(key.to_vec(), b.clone());
-        Ok(Some(b))
+        Ok(match self.store.get(&keys::tag_u64(tag, n))? {
+            Some(v) => {
+                let b: Arc<[u8]> = Arc::from(v);
+                self.cache.insert(tag, n, b.clone());
+                Some(BlockRef::Shared(b))
+            }
+            None => None,
+        })
+    }
+
+    /// Calls `f` with the id and stored bytes of every link, ascending by
+    /// id; `f` reads what it needs (`codec::rel_ends`, `codec::rel_prop`).
+    pub fn for_each_rel<E: From<StorageError>>(
+        &self,
+        mut f: impl FnMut(RelId, &[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let last = self.st.meta.next_rel >> keys::BLOCK_BITS;
+        for n in 0..=last {
+            let Some(b) = self.block(keys::REL, n)? else {
+                continue;
+            };
+            let base = n << keys::BLOCK_BITS;
+            for (i, bytes) in block::slots(&b)?.into_iter().enumerate() {
+                if !bytes.is_empty() {
+                    f(base + i as u64, bytes)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Links of `node` in one direction (both: out then in), of some types.
@@ -288,7 +339,24 @@ impl<'a> Tx<'a> {
         types: Option<&[u32]>,
         out: &mut Vec<AdjEntry>,
     ) -> Result<(), StorageError> {
-        adjacency::list(self.view(), node, dir, types, out)
+        let prefix = keys::adj_prefix(node);
+        if !self.st.overlay.is_empty() && self.st.overlay.touches_prefix(&prefix) {
+            return adjacency::list(self.view(), node, dir, types, out);
+        }
+        let list = match self.cache.get(keys::ADJ, node) {
+            Some(b) => b,
+            None => {
+                let mut all = Vec::new();
+                let end = super::prefix_end(&prefix);
+                for item in self.store.scan(&prefix, end.as_deref()) {
+                    all.extend_from_slice(&item?.1);
+                }
+                let b: Arc<[u8]> = Arc::from(all);
+                self.cache.insert(keys::ADJ, node, b.clone());
+                b
+            }
+        };
+        adjacency::list_packed(&list, dir, types, out)
     }
 
     /// Nodes with `label`, ascending.
@@ -381,7 +449,34 @@ pub fn decode_node_block(
     decode_block(key, block, "node")
 }
 
-fn decode_block<T: DeserializeOwned>(
+/// A record block borrowed from the overlay or shared with the cache.
+enum BlockRef<'a> {
+    Staged(&'a [u8]),
+    Shared(Arc<[u8]>),
+}
+
+impl std::ops::Deref for BlockRef<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            BlockRef::Staged(b) => b,
+            BlockRef::Shared(b) => b,
+        }
+    }
+}
+
+fn in_slot<R>(
+    block: &[u8],
+    slot: usize,
+    f: impl FnOnce(&[u8]) -> Result<R, StorageError>,
+) -> Result<Option<R>, StorageError> {
+    match block::slot(block, slot)? {
+        Some(bytes) => f(bytes).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn decode_block<T: codec::Record>(
     key: &[u8],
     b: &[u8],
     what: &str,
@@ -391,7 +486,7 @@ fn decode_block<T: DeserializeOwned>(
     let mut out = Vec::new();
     for (i, s) in block::slots(b)?.into_iter().enumerate() {
         if !s.is_empty() {
-            out.push((base + i as u64, codec::decode(s, what)?));
+            out.push((base + i as u64, codec::decode(s)?));
         }
     }
     Ok(out)

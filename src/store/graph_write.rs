@@ -29,7 +29,6 @@ impl Tx<'_> {
         key: Vec<u8>,
         updates: &[(usize, Vec<u8>)],
     ) -> Result<(), StorageError> {
-        self.blocks.borrow_mut().remove(&key);
         let old = self.view().get(&key)?;
         let mut slots = match &old {
             Some(b) => block::slots(b)?,

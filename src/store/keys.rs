@@ -1,4 +1,4 @@
-//! Every key of the store (format version 2). A key is a tag byte naming its
+//! Every key of the store (format versions 2 and 3). A key is a tag byte naming its
 //! keyspace followed by big-endian fixed-width integers, so that byte order
 //! is tuple order and one keyspace, or one actor's part of it, is one ordered
 //! prefix scan. Nothing here goes through bincode.
@@ -61,7 +61,7 @@ pub fn catalog(kind: u8, id: u32) -> Vec<u8> {
     k
 }
 
-fn tag_u64(tag: u8, n: u64) -> Vec<u8> {
+pub fn tag_u64(tag: u8, n: u64) -> Vec<u8> {
     let mut k = Vec::with_capacity(9);
     k.push(tag);
     k.extend_from_slice(&n.to_be_bytes());

@@ -6,6 +6,7 @@
 
 pub mod adjacency;
 pub mod block;
+pub mod block_cache;
 pub mod bucket;
 pub mod catalog;
 pub mod check;
@@ -16,6 +17,7 @@ pub mod keys;
 pub mod memory;
 pub mod overlay;
 pub mod sled_store;
+pub mod varint;
 
 use std::fmt;
 

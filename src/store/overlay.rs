@@ -23,6 +23,20 @@ impl Overlay {
         self.writes.len()
     }
 
+    /// What this overlay staged under `key`: `Some(None)` for a delete,
+    /// `None` when the committed value shows through.
+    pub fn staged(&self, key: &[u8]) -> Option<Option<&[u8]>> {
+        self.writes.get(key).map(|v| v.as_deref())
+    }
+
+    /// Whether anything is staged under a key starting with `prefix`.
+    pub fn touches_prefix(&self, prefix: &[u8]) -> bool {
+        self.writes
+            .range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded))
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(prefix))
+    }
+
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.log(&key);
         self.writes.insert(key, Some(value));

@@ -113,8 +113,8 @@ impl<'a, 'g> Ctx<'a, 'g> {
     pub fn finish_counts(&mut self) -> Result<(), Error> {
         for ((who, key), before) in std::mem::take(&mut self.props_touched) {
             let after = match who {
-                Entity::Node(id) => self.tx.node(id)?.and_then(|r| r.prop(key).cloned()),
-                Entity::Rel(id) => self.tx.rel(id)?.and_then(|r| r.prop(key).cloned()),
+                Entity::Node(id) => self.tx.node_prop(id, key)?.flatten(),
+                Entity::Rel(id) => self.tx.rel_prop(id, key)?.flatten(),
             };
             match (before, after) {
                 (None, Some(_)) => self.stats.properties_set += 1,
@@ -146,25 +146,25 @@ impl<'a, 'g> Ctx<'a, 'g> {
     }
 
     pub fn node(&self, id: NodeId) -> Result<NodeRecord, Error> {
-        match self.tx.node(id)? {
-            Some(r) => Ok(r),
-            None => Err(Error::runtime(
-                ErrorKind::EntityNotFound,
-                "DeletedEntityAccess",
-                format!("node {id} has been deleted"),
-            )),
-        }
+        self.tx.node(id)?.ok_or_else(|| deleted("node", id))
     }
 
     pub fn rel(&self, id: RelId) -> Result<RelRecord, Error> {
-        match self.tx.rel(id)? {
-            Some(r) => Ok(r),
-            None => Err(Error::runtime(
-                ErrorKind::EntityNotFound,
-                "DeletedEntityAccess",
-                format!("relationship {id} has been deleted"),
-            )),
-        }
+        self.tx.rel(id)?.ok_or_else(|| deleted("relationship", id))
+    }
+
+    /// Property `key` of node `id`, reading only that property.
+    pub fn node_prop(&self, id: NodeId, key: u32) -> Result<Option<Value>, Error> {
+        self.tx
+            .node_prop(id, key)?
+            .ok_or_else(|| deleted("node", id))
+    }
+
+    /// Property `key` of link `id`, reading only that property.
+    pub fn rel_prop(&self, id: RelId, key: u32) -> Result<Option<Value>, Error> {
+        self.tx
+            .rel_prop(id, key)?
+            .ok_or_else(|| deleted("relationship", id))
     }
 
     pub fn key_id(&self, name: &str) -> Option<u32> {
@@ -186,4 +186,12 @@ impl<'a, 'g> Ctx<'a, 'g> {
     pub fn props_map(&self, props: &[(u32, Value)]) -> BTreeMap<String, Value> {
         self.tx.catalog().props_map(props)
     }
+}
+
+fn deleted(what: &str, id: u64) -> Error {
+    Error::runtime(
+        ErrorKind::EntityNotFound,
+        "DeletedEntityAccess",
+        format!("{what} {id} has been deleted"),
+    )
 }

@@ -510,20 +510,20 @@ fn binary(
 pub fn property(ctx: &Ctx<'_, '_>, target: &Value, key: &str) -> Result<Value, Error> {
     Ok(match target {
         Value::Null => Value::Null,
-        Value::Node(id) => {
-            let Some(k) = ctx.key_id(key) else {
+        Value::Node(id) => match ctx.key_id(key) {
+            Some(k) => ctx.node_prop(*id, k)?.unwrap_or(Value::Null),
+            None => {
                 ctx.node(*id)?;
-                return Ok(Value::Null);
-            };
-            ctx.node(*id)?.prop(k).cloned().unwrap_or(Value::Null)
-        }
-        Value::Rel(id) => {
-            let Some(k) = ctx.key_id(key) else {
+                Value::Null
+            }
+        },
+        Value::Rel(id) => match ctx.key_id(key) {
+            Some(k) => ctx.rel_prop(*id, k)?.unwrap_or(Value::Null),
+            None => {
                 ctx.rel(*id)?;
-                return Ok(Value::Null);
-            };
-            ctx.rel(*id)?.prop(k).cloned().unwrap_or(Value::Null)
-        }
+                Value::Null
+            }
+        },
         Value::Map(m) => m.get(key).cloned().unwrap_or(Value::Null),
         Value::Date(d) => match key {
             "year" => Value::Int(d.year as i64),

@@ -14,6 +14,7 @@ use crate::query::ast::{
 };
 use crate::store::adjacency::AdjEntry;
 use crate::store::catalog::NameKind;
+use crate::store::codec::{self, RelRecord};
 use crate::store::keys::Dir;
 use crate::value::{Date, NodeId, Path, RelId, Value};
 use std::collections::{HashMap, HashSet};
@@ -518,25 +519,29 @@ fn rel_scan(
         None => None,
     };
     let mut links: Vec<(RelId, NodeId, NodeId)> = Vec::new();
-    for item in ctx.tx.all_rels() {
-        let (id, rec) = item?;
-        if types.as_ref().is_some_and(|t| !t.contains(&rec.rel_type)) {
-            continue;
+    ctx.tx.for_each_rel(|id, bytes| -> Result<(), Error> {
+        let (ty, src, dst) = codec::rel_ends(bytes)?;
+        if types.as_ref().is_some_and(|t| !t.contains(&ty)) {
+            return Ok(());
         }
-        if m.as_of.as_ref().is_some_and(|a| !a.admits(&rec.props)) {
-            continue;
-        }
-        if let Some(w) = &wanted {
-            let ok = w.iter().all(|(k, v)| {
-                k.and_then(|k| rec.prop(k))
-                    .is_some_and(|have| ops::equals(have, v) == Some(true))
-            });
-            if !ok {
-                continue;
+        if m.as_of.is_some() || wanted.is_some() {
+            let rec: RelRecord = codec::decode(bytes)?;
+            if m.as_of.as_ref().is_some_and(|a| !a.admits(&rec.props)) {
+                return Ok(());
+            }
+            if let Some(w) = &wanted {
+                let ok = w.iter().all(|(k, v)| {
+                    k.and_then(|k| rec.prop(k))
+                        .is_some_and(|have| ops::equals(have, v) == Some(true))
+                });
+                if !ok {
+                    return Ok(());
+                }
             }
         }
-        links.push((id, rec.src, rec.dst));
-    }
+        links.push((id, src, dst));
+        Ok(())
+    })?;
     let steps = steps_of(e, false);
     let bound_rel = r
         .variable
@@ -666,20 +671,35 @@ fn bind_node(
             }
         }
     }
-    if !p.labels.is_empty() || p.properties.is_some() {
+    if !p.labels.is_empty() {
+        // Reads the node's label list only, not its properties.
+        let mut ids = [0u32; 4];
+        let mut more = Vec::new();
+        for (i, l) in p.labels.iter().enumerate() {
+            let Some(id) = ctx.tx.catalog().id(NameKind::Label, &l.name) else {
+                return Ok(false);
+            };
+            match ids.get_mut(i) {
+                Some(slot) => *slot = id,
+                None => more.push(id),
+            }
+        }
+        let wanted = if more.is_empty() {
+            &ids[..p.labels.len()]
+        } else {
+            more.extend_from_slice(&ids);
+            &more[..]
+        };
+        if !ctx.tx.node_has_labels(n, wanted)? {
+            return Ok(false);
+        }
+    }
+    if let Some(props) = &p.properties {
         let Some(rec) = ctx.tx.node(n)? else {
             return Ok(false);
         };
-        for l in &p.labels {
-            match ctx.tx.catalog().id(NameKind::Label, &l.name) {
-                Some(id) if rec.labels.contains(&id) => {}
-                _ => return Ok(false),
-            }
-        }
-        if let Some(props) = &p.properties {
-            if !props_match(ctx, m, props, &rec.props)? {
-                return Ok(false);
-            }
+        if !props_match(ctx, m, props, &rec.props)? {
+            return Ok(false);
         }
     }
     if let Some(a) = &p.actor {
@@ -1041,6 +1061,13 @@ fn bfs(
             rels: vec![],
         }]);
     }
+    if let (false, 1, [goal]) = (all, min, ends.iter().collect::<Vec<_>>().as_slice()) {
+        if **goal != start {
+            return Ok(bfs_two_way(ctx, m, start, **goal, r, max)?
+                .into_iter()
+                .collect());
+        }
+    }
     // Predecessors per node at its BFS depth.
     let mut depth: HashMap<NodeId, u64> = HashMap::from([(start, 0)]);
     let mut preds: HashMap<NodeId, Vec<(NodeId, RelId)>> = HashMap::new();
@@ -1102,6 +1129,75 @@ fn bfs(
         out.extend(complete);
     }
     Ok(out)
+}
+
+/// One shortest path from `start` to `goal` of at most `max` links, searching
+/// from both ends and always growing the smaller frontier: a search that
+/// cannot succeed stops as soon as either side runs dry (a goal nothing
+/// reaches costs one expansion, not the whole graph).
+fn bfs_two_way(
+    ctx: &mut Ctx<'_, '_>,
+    m: &Matcher<'_, '_>,
+    start: NodeId,
+    goal: NodeId,
+    r: &RelPattern,
+    max: u64,
+) -> Result<Option<Path>, Error> {
+    // Parent of each reached node (towards its side's root) and its depth.
+    let mut sides: [HashMap<NodeId, (NodeId, RelId, u64)>; 2] = [
+        HashMap::from([(start, (start, 0, 0))]),
+        HashMap::from([(goal, (goal, 0, 0))]),
+    ];
+    let mut frontiers = [vec![start], vec![goal]];
+    let mut depths = [0u64, 0u64];
+    while !frontiers[0].is_empty() && !frontiers[1].is_empty() && depths[0] + depths[1] < max {
+        let s = usize::from(frontiers[1].len() < frontiers[0].len());
+        let d = depths[s] + 1;
+        let mut next = Vec::new();
+        // The best meeting found in this level: (total length, node).
+        let mut meet: Option<(u64, NodeId)> = None;
+        for &n in &std::mem::take(&mut frontiers[s]) {
+            ctx.tick()?;
+            for e in hop_entries(ctx, m, n, r, s == 1)? {
+                if sides[s].contains_key(&e.other) {
+                    continue;
+                }
+                sides[s].insert(e.other, (n, e.rel, d));
+                next.push(e.other);
+                if let Some(&(_, _, od)) = sides[1 - s].get(&e.other) {
+                    if d + od <= max && meet.is_none_or(|(best, _)| d + od < best) {
+                        meet = Some((d + od, e.other));
+                    }
+                }
+            }
+        }
+        depths[s] = d;
+        frontiers[s] = next;
+        if let Some((_, x)) = meet {
+            let mut path = Path {
+                nodes: vec![x],
+                rels: vec![],
+            };
+            let mut at = x;
+            while at != start {
+                let (p, rel, _) = sides[0][&at];
+                path.nodes.push(p);
+                path.rels.push(rel);
+                at = p;
+            }
+            path.nodes.reverse();
+            path.rels.reverse();
+            let mut at = x;
+            while at != goal {
+                let (p, rel, _) = sides[1][&at];
+                path.nodes.push(p);
+                path.rels.push(rel);
+                at = p;
+            }
+            return Ok(Some(path));
+        }
+    }
+    Ok(None)
 }
 
 /// The path maximising the product of link confidences (Dijkstra on -ln c).

@@ -105,11 +105,65 @@ pub fn columns(p: &Projection, in_scope: &[String]) -> Vec<String> {
     cols
 }
 
+/// One aggregate's state for one group. `count` and `sum` keep a running
+/// figure; the others keep the values they need at the end. DISTINCT drops
+/// a repeated value as it arrives.
 struct Acc {
     values: Vec<Value>,
     count: i64,
+    /// Running total of `sum`.
+    total: Option<Value>,
     /// The second argument of `percentileDisc`/`percentileCont`.
     param: Option<Value>,
+    seen: Option<std::collections::HashSet<String>>,
+}
+
+impl Acc {
+    fn new(a: &Expr) -> Acc {
+        let (sum, distinct) = match &a.kind {
+            ExprKind::Function { name, distinct, .. } => {
+                (name.eq_ignore_ascii_case("sum"), *distinct)
+            }
+            _ => (false, false),
+        };
+        Acc {
+            values: Vec::new(),
+            count: 0,
+            total: sum.then_some(Value::Int(0)),
+            param: None,
+            seen: distinct.then(Default::default),
+        }
+    }
+
+    /// Takes one non-null argument value.
+    fn add(&mut self, a: &Expr, v: Value) -> Result<(), Error> {
+        if let Some(seen) = &mut self.seen {
+            let mut k = String::new();
+            ops::group_key(&v, &mut k);
+            if !seen.insert(k) {
+                return Ok(());
+            }
+        }
+        self.count += 1;
+        match &mut self.total {
+            Some(total) => {
+                if !matches!(v, Value::Int(_) | Value::Float(_) | Value::Estimate(_)) {
+                    return Err(ops::type_error(format!(
+                        "sum() cannot add {}",
+                        v.type_name()
+                    )));
+                }
+                *total = ops::add(total, &v)?;
+            }
+            None => {
+                if !matches!(&a.kind, ExprKind::Function { name, .. } if name.eq_ignore_ascii_case("count"))
+                {
+                    self.values.push(v);
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Runs the projection over `rows` (named `names`). Returns the new column
@@ -179,14 +233,7 @@ pub fn project(
                     group_rows.push((
                         key_vals,
                         row.clone(),
-                        all_aggs
-                            .iter()
-                            .map(|_| Acc {
-                                values: vec![],
-                                count: 0,
-                                param: None,
-                            })
-                            .collect(),
+                        all_aggs.iter().map(|a| Acc::new(a)).collect(),
                     ));
                     group_rows.len() - 1
                 }
@@ -201,7 +248,7 @@ pub fn project(
                             None => Value::Null,
                         };
                         if !v.is_null() {
-                            acc.values.push(v);
+                            acc.add(a, v)?;
                         }
                         if acc.param.is_none() {
                             if let Some(x) = args.get(1) {
@@ -217,14 +264,7 @@ pub fn project(
             group_rows.push((
                 vec![],
                 names.iter().map(|_| Value::Null).collect(),
-                all_aggs
-                    .iter()
-                    .map(|_| Acc {
-                        values: vec![],
-                        count: 0,
-                        param: None,
-                    })
-                    .collect(),
+                all_aggs.iter().map(|a| Acc::new(a)).collect(),
             ));
         }
         for (key_vals, first_row, accs) in group_rows {
@@ -420,37 +460,18 @@ fn count_arg(
 }
 
 fn finish(a: &Expr, acc: Acc) -> Result<Value, Error> {
-    let (name, distinct) = match &a.kind {
+    // DISTINCT was applied as the values arrived (`Acc::add`).
+    let name = match &a.kind {
         ExprKind::CountStar => return Ok(Value::Int(acc.count)),
-        ExprKind::Function { name, distinct, .. } => (name.to_ascii_lowercase(), *distinct),
+        ExprKind::Function { name, .. } => name.to_ascii_lowercase(),
         _ => return Ok(Value::Null),
     };
     let acc_param = acc.param;
-    let mut values = acc.values;
-    if distinct {
-        let mut seen = std::collections::HashSet::new();
-        values.retain(|v| {
-            let mut k = String::new();
-            ops::group_key(v, &mut k);
-            seen.insert(k)
-        });
-    }
+    let values = acc.values;
     Ok(match name.as_str() {
-        "count" => Value::Int(values.len() as i64),
+        "count" => Value::Int(acc.count),
         "collect" => Value::List(values),
-        "sum" => {
-            let mut total = Value::Int(0);
-            for v in &values {
-                if !matches!(v, Value::Int(_) | Value::Float(_) | Value::Estimate(_)) {
-                    return Err(ops::type_error(format!(
-                        "sum() cannot add {}",
-                        v.type_name()
-                    )));
-                }
-                total = ops::add(&total, v)?;
-            }
-            total
-        }
+        "sum" => acc.total.unwrap_or(Value::Int(0)),
         "avg" => {
             if values.is_empty() {
                 return Ok(Value::Null);

@@ -1,0 +1,122 @@
+//! Committed record blocks and adjacency lists kept between statements, so
+//! that a repeated scan or traversal does not go back to the engine (a sled
+//! read copies the whole 12 KB block) for every record or neighbourhood. Only `Graph::commit` changes what
+//! is committed, and it drops the blocks it writes, so the cache never serves
+//! a stale block; a transaction's own staged blocks are read from its overlay
+//! and never enter the cache.
+
+use super::keys;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Bytes kept by default: the link records of about three million links.
+pub const DEFAULT_CAPACITY: usize = 256 << 20;
+
+pub struct BlockCache {
+    inner: RefCell<Inner>,
+}
+
+struct Inner {
+    blocks: HashMap<(u8, u64), Arc<[u8]>>,
+    bytes: usize,
+    capacity: usize,
+}
+
+impl BlockCache {
+    pub fn new(capacity: usize) -> BlockCache {
+        BlockCache {
+            inner: RefCell::new(Inner {
+                blocks: HashMap::new(),
+                bytes: 0,
+                capacity,
+            }),
+        }
+    }
+
+    pub fn get(&self, tag: u8, block: u64) -> Option<Arc<[u8]>> {
+        self.inner.borrow().blocks.get(&(tag, block)).cloned()
+    }
+
+    /// Keeps `bytes`; when full, first drops about a quarter of the blocks
+    /// (in hash order, which is as good as random for a scan larger than
+    /// the cache and keeps most of a working set that fits).
+    pub fn insert(&self, tag: u8, block: u64, bytes: Arc<[u8]>) {
+        let mut c = self.inner.borrow_mut();
+        if bytes.len() > c.capacity {
+            return;
+        }
+        if c.bytes + bytes.len() > c.capacity {
+            let target = c.capacity / 4 * 3;
+            let mut freed = Vec::new();
+            let mut left = c.bytes;
+            for (k, v) in &c.blocks {
+                if left + bytes.len() <= target {
+                    break;
+                }
+                left -= v.len();
+                freed.push(*k);
+            }
+            for k in freed {
+                c.blocks.remove(&k);
+            }
+            c.bytes = left;
+        }
+        c.bytes += bytes.len();
+        if let Some(old) = c.blocks.insert((tag, block), bytes) {
+            c.bytes -= old.len();
+        }
+    }
+
+    /// Forgets what is kept for `key`: a record block, or the adjacency
+    /// list one of whose chunks `key` is.
+    pub fn invalidate(&self, key: &[u8]) {
+        let entry = match key.first() {
+            Some(&t) if t == keys::NODE || t == keys::REL => {
+                keys::block_base(key).map(|b| (t, b >> keys::BLOCK_BITS))
+            }
+            Some(&keys::ADJ) => keys::parse_adj(key).map(|(node, _)| (keys::ADJ, node)),
+            _ => None,
+        };
+        if let Some(entry) = entry {
+            let mut c = self.inner.borrow_mut();
+            if let Some(old) = c.blocks.remove(&entry) {
+                c.bytes -= old.len();
+            }
+        }
+    }
+
+    pub fn clear(&self) {
+        let mut c = self.inner.borrow_mut();
+        c.blocks.clear();
+        c.bytes = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stays_within_capacity_and_forgets_invalidated_blocks() {
+        let c = BlockCache::new(1000);
+        for b in 0..50u64 {
+            c.insert(keys::REL, b, Arc::from(vec![0u8; 100]));
+            assert!(c.inner.borrow().bytes <= 1000);
+        }
+        assert!(c.get(keys::REL, 49).is_some());
+        let (key, _) = keys::rel_block(49 << keys::BLOCK_BITS);
+        c.invalidate(&key);
+        assert!(c.get(keys::REL, 49).is_none());
+        c.insert(keys::NODE, 49, Arc::from(vec![1u8; 10]));
+        assert!(c.get(keys::REL, 49).is_none());
+        assert!(c.get(keys::NODE, 49).is_some());
+        c.insert(keys::NODE, 4, Arc::from(vec![1u8; 2000]));
+        assert!(c.get(keys::NODE, 4).is_none());
+        c.insert(keys::ADJ, 7, Arc::from(vec![1u8; 10]));
+        c.invalidate(&keys::adj_chunk(7, 3));
+        assert!(c.get(keys::ADJ, 7).is_none());
+        c.clear();
+        assert!(c.get(keys::NODE, 49).is_none());
+    }
+}
