@@ -6,8 +6,8 @@
 //! and never enter the cache.
 
 use super::keys;
+use fxhash::FxHashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Bytes kept by default: the link records of about three million links.
@@ -18,7 +18,7 @@ pub struct BlockCache {
 }
 
 struct Inner {
-    blocks: HashMap<(u8, u64), Arc<[u8]>>,
+    blocks: FxHashMap<(u8, u64), Arc<[u8]>>,
     bytes: usize,
     capacity: usize,
 }
@@ -27,7 +27,7 @@ impl BlockCache {
     pub fn new(capacity: usize) -> BlockCache {
         BlockCache {
             inner: RefCell::new(Inner {
-                blocks: HashMap::new(),
+                blocks: FxHashMap::default(),
                 bytes: 0,
                 capacity,
             }),

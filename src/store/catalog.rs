@@ -3,7 +3,7 @@
 //! works on a copy and commits the names it added.
 
 use super::{keys, KvStore, StorageError};
-use std::collections::HashMap;
+use fxhash::FxHashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NameKind {
@@ -17,7 +17,7 @@ const KINDS: [NameKind; 3] = [NameKind::Label, NameKind::Type, NameKind::Key];
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     names: [Vec<String>; 3],
-    ids: [HashMap<String, u32>; 3],
+    ids: [FxHashMap<String, u32>; 3],
     /// Names added since the last commit: (kind, id).
     added: Vec<(NameKind, u32)>,
 }

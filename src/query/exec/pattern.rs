@@ -547,6 +547,10 @@ fn rel_scan(
         .variable
         .as_ref()
         .and_then(|v| m.bound_value(&v.name).cloned());
+    // Ends of a link always exist, so a label every node carries need not
+    // be checked per link (`(:Actor)-[r]->(:Actor)` over a graph of actors).
+    let start = without_universal_labels(ctx, &e.start)?;
+    let next = &without_universal_labels(ctx, next)?;
     for (rel, src, dst) in links {
         ctx.tick()?;
         if m.used.contains(&rel) || bound_rel.as_ref().is_some_and(|b| *b != Value::Rel(rel)) {
@@ -560,7 +564,7 @@ fn rel_scan(
         };
         for &(a, b) in ends {
             let mut newly = Vec::new();
-            if !bind_node(ctx, m, &e.start, a, &mut newly)? {
+            if !bind_node(ctx, m, &start, a, &mut newly)? {
                 unbind(m, &newly);
                 continue;
             }
@@ -584,6 +588,27 @@ fn rel_scan(
         }
     }
     Ok(())
+}
+
+/// `n` without the labels that every node of the graph carries.
+fn without_universal_labels(ctx: &Ctx<'_, '_>, n: &NodePattern) -> Result<NodePattern, Error> {
+    let mut out = n.clone();
+    if n.labels.is_empty() {
+        return Ok(out);
+    }
+    let total = ctx.tx.meta().nodes;
+    let mut kept = Vec::new();
+    for l in &n.labels {
+        let universal = match ctx.tx.catalog().id(NameKind::Label, &l.name) {
+            Some(id) => ctx.tx.nodes_with_label(id)?.len() as u64 == total,
+            None => false,
+        };
+        if !universal {
+            kept.push(l.clone());
+        }
+    }
+    out.labels = kept;
+    Ok(out)
 }
 
 fn prefer_reverse(ctx: &Ctx<'_, '_>, m: &Matcher<'_, '_>, e: &PatternElement) -> bool {

@@ -115,7 +115,7 @@ struct Acc {
     total: Option<Value>,
     /// The second argument of `percentileDisc`/`percentileCont`.
     param: Option<Value>,
-    seen: Option<std::collections::HashSet<String>>,
+    seen: Option<fxhash::FxHashSet<String>>,
 }
 
 impl Acc {
@@ -208,7 +208,7 @@ pub fn project(
             })
             .map(|(i, _)| i)
             .collect();
-        let mut groups: HashMap<String, usize> = HashMap::new();
+        let mut groups: fxhash::FxHashMap<String, usize> = Default::default();
         let mut group_rows: Vec<(Vec<Value>, Vec<Value>, Vec<Acc>)> = Vec::new();
         let all_aggs: Vec<&Expr> = aggs.iter().chain(sort_aggs.iter()).copied().collect();
         for row in &rows {
@@ -327,6 +327,12 @@ pub fn project(
         // projection aggregated or was DISTINCT) the source row.
         let mut keyed = Vec::with_capacity(out.len());
         for (r, src, values) in out {
+            if projected.iter().all(|p| p.is_some()) {
+                // Every sort key is an output column: no scope to build.
+                let keys = projected.iter().flatten().map(|&i| r[i].clone()).collect();
+                keyed.push((keys, (r, src, values)));
+                continue;
+            }
             let mut sort_names: Vec<String> = Vec::new();
             let mut sort_row: Vec<Value> = Vec::new();
             if let Some(src) = &src {
