@@ -22,6 +22,27 @@ use std::sync::Arc;
 /// 3: records in the hand-written codec (one property reads alone), not bincode.
 pub const FORMAT_VERSION: u32 = 3;
 
+/// Bytes of keys and values per part of a bulk load into an empty database.
+const PART_BYTES: usize = 16 << 20;
+
+/// Meta key present while a bulk load is being written in parts.
+const LOAD_MARKER: &str = "load_in_progress";
+
+/// Removes what an interrupted bulk load wrote (`Graph::commit_load`): the
+/// database had no records before it, and the load's counters and names
+/// were never written, so every record, adjacency and index key goes.
+fn undo_interrupted_load(store: &dyn KvStore) -> Result<(), StorageError> {
+    let mut batch = Vec::new();
+    for item in store.scan(&[keys::NODE], Some(&[keys::ACTOR + 1])) {
+        batch.push((item?.0, None));
+        if batch.len() >= 65536 {
+            store.apply(std::mem::take(&mut batch))?;
+        }
+    }
+    batch.push((keys::meta(LOAD_MARKER), None));
+    store.apply(batch)
+}
+
 /// Counters kept in the `meta` keyspace.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Meta {
@@ -136,6 +157,9 @@ impl Graph {
                 )])?;
             }
         }
+        if store.get(&keys::meta(LOAD_MARKER))?.is_some() {
+            undo_interrupted_load(store.as_ref())?;
+        }
         let catalog = Catalog::load(store.as_ref())?;
         let meta = Meta::load(store.as_ref())?;
         Ok(Graph {
@@ -199,6 +223,55 @@ impl Graph {
             self.cache.clear();
         }
         applied?;
+        self.catalog = tx.catalog;
+        self.meta = tx.meta;
+        Ok(())
+    }
+
+    /// Commits a bulk load. Into a database without records, a large load
+    /// is written in parts of about `PART_BYTES`, each flushed, so the
+    /// engine's memory stays near its cache size instead of growing with the
+    /// whole load (sled holds every page of a batch until it is flushed). It
+    /// stays all or nothing: a marker goes down first and the counters and
+    /// names, which make the records visible, go down last with the marker's
+    /// removal; a database opened with the marker still present is put back
+    /// to having no records (`undo_interrupted_load`).
+    pub fn commit_load(&mut self, mut tx: TxState) -> Result<(), StorageError> {
+        let staged: usize = tx.overlay.staged_bytes();
+        if self.meta.nodes != 0 || self.meta.rels != 0 || staged <= PART_BYTES {
+            return self.commit(tx);
+        }
+        if let Some(e) = tx.deferred.take() {
+            return Err(e);
+        }
+        let names = tx.catalog.take_added();
+        let marker = keys::meta(LOAD_MARKER);
+        self.cache.clear();
+        let written = (|| {
+            self.store.apply(vec![(marker.clone(), Some(Vec::new()))])?;
+            let mut part = Vec::new();
+            let mut bytes = 0;
+            for (k, v) in tx.overlay.into_batch() {
+                bytes += k.len() + v.as_ref().map_or(0, Vec::len);
+                part.push((k, v));
+                if bytes >= PART_BYTES {
+                    self.store.apply(std::mem::take(&mut part))?;
+                    bytes = 0;
+                }
+            }
+            let mut last = part;
+            last.extend(names.into_iter().map(|(k, v)| (k, Some(v))));
+            for (name, value) in META_FIELDS.iter().zip(tx.meta.fields()) {
+                last.push((keys::meta(name), Some(value.to_be_bytes().to_vec())));
+            }
+            last.push((marker, None));
+            self.store.apply(last)
+        })();
+        if let Err(e) = written {
+            // Best effort now; the marker makes the next open finish it.
+            let _ = undo_interrupted_load(self.store.as_ref());
+            return Err(e);
+        }
         self.catalog = tx.catalog;
         self.meta = tx.meta;
         Ok(())

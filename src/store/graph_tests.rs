@@ -194,3 +194,102 @@ fn all_node_ids_and_labels_span_blocks_in_order() {
     assert_eq!(t.node(2999).unwrap().unwrap().props[0].1, s("n2999"));
     assert_eq!(t.node(3000).unwrap(), None);
 }
+
+/// A store over shared memory whose applies fail once `budget` runs out,
+/// standing in for a process killed in the middle of a load.
+struct Failing {
+    inner: std::sync::Arc<MemoryStore>,
+    budget: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl KvStore for Failing {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        self.inner.get(key)
+    }
+    fn scan<'a>(&'a self, start: &[u8], end: Option<&[u8]>) -> super::super::KvIter<'a> {
+        self.inner.scan(start, end)
+    }
+    fn scan_rev<'a>(&'a self, start: &[u8], end: Option<&[u8]>) -> super::super::KvIter<'a> {
+        self.inner.scan_rev(start, end)
+    }
+    fn apply(&self, batch: super::super::Batch) -> Result<(), StorageError> {
+        use std::sync::atomic::Ordering;
+        let left = self.budget.load(Ordering::SeqCst);
+        if left == 0 {
+            return Err(StorageError::Io("injected failure".into()));
+        }
+        self.budget.store(left - 1, Ordering::SeqCst);
+        self.inner.apply(batch)
+    }
+    fn size_on_disk(&self) -> u64 {
+        0
+    }
+}
+
+/// 400 nodes of 100 KB each: a 40 MB load, several parts.
+fn big_load(g: &Graph) -> TxState {
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    let k = t.catalog_mut().intern(NameKind::Key, "blob");
+    let l = t.catalog_mut().intern(NameKind::Label, "Big");
+    let recs = (0..400)
+        .map(|i| NodeRecord {
+            labels: vec![l],
+            props: vec![(k, Value::String(format!("{i}{}", "x".repeat(100_000))))],
+        })
+        .collect();
+    t.create_nodes(recs).unwrap();
+    tx
+}
+
+#[test]
+fn a_large_load_is_written_in_parts_and_an_interrupted_one_leaves_no_records() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let open = |inner: &Arc<MemoryStore>, budget: &Arc<AtomicUsize>| {
+        Graph::open(Box::new(Failing {
+            inner: inner.clone(),
+            budget: budget.clone(),
+        }))
+        .unwrap()
+    };
+    // Whole: every record, counters and names, and no marker left.
+    let (inner, budget) = (Arc::new(MemoryStore::new()), Arc::new(AtomicUsize::new(9)));
+    let mut g = open(&inner, &budget);
+    let tx = big_load(&g);
+    g.commit_load(tx).unwrap();
+    assert_eq!(
+        9 - budget.load(Ordering::SeqCst),
+        1 + 3,
+        "the format record, then the marker, one 25 MB part and the last"
+    );
+    let g = open(&inner, &Arc::new(AtomicUsize::new(usize::MAX)));
+    assert_eq!(g.meta().nodes, 400);
+    assert!(g.store().get(&keys::meta(LOAD_MARKER)).unwrap().is_none());
+    let report = super::super::check::check(&g).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(report.nodes, 400);
+
+    // Stopped after each number of applies: reopening leaves no records.
+    for allowed in 0..3 {
+        let (inner, budget) = (Arc::new(MemoryStore::new()), Arc::new(AtomicUsize::new(1)));
+        let mut g = open(&inner, &budget);
+        let tx = big_load(&g);
+        budget.store(allowed, Ordering::SeqCst);
+        assert!(g.commit_load(tx).is_err());
+        let g = open(&inner, &Arc::new(AtomicUsize::new(usize::MAX)));
+        assert_eq!((g.meta().nodes, g.meta().next_node), (0, 0));
+        assert!(g.store().get(&keys::meta(LOAD_MARKER)).unwrap().is_none());
+        assert!(inner
+            .scan(&[keys::NODE], Some(&[keys::ACTOR + 1]))
+            .next()
+            .is_none());
+        let report = super::super::check::check(&g).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        // The database takes the load afterwards.
+        let mut g = g;
+        let tx = big_load(&g);
+        g.commit_load(tx).unwrap();
+        assert_eq!(g.meta().nodes, 400);
+    }
+}

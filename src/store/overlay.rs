@@ -23,6 +23,14 @@ impl Overlay {
         self.writes.len()
     }
 
+    /// Bytes of the staged keys and values.
+    pub fn staged_bytes(&self) -> usize {
+        self.writes
+            .iter()
+            .map(|(k, v)| k.len() + v.as_ref().map_or(0, Vec::len))
+            .sum()
+    }
+
     /// What this overlay staged under `key`: `Some(None)` for a delete,
     /// `None` when the committed value shows through.
     pub fn staged(&self, key: &[u8]) -> Option<Option<&[u8]>> {

@@ -429,7 +429,7 @@ pub fn import(
         t.append_adjacency_entries(group[0].0, &entries)?;
     }
     drop(adjacency);
-    graph.commit(tx)?;
+    graph.commit_load(tx)?;
     progress(total, total);
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
