@@ -23,7 +23,7 @@ use std::sync::Arc;
 pub const FORMAT_VERSION: u32 = 3;
 
 /// Bytes of keys and values per part of a bulk load into an empty database.
-const PART_BYTES: usize = 16 << 20;
+const PART_BYTES: usize = 48 << 20;
 
 /// Meta key present while a bulk load is being written in parts.
 const LOAD_MARKER: &str = "load_in_progress";

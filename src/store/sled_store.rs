@@ -22,6 +22,10 @@ impl SledStore {
         let config = sled::Config::new()
             .path(path)
             .cache_capacity(CACHE_BYTES)
+            // zstd at its fastest level: at scale M, 247 MB -> 116 MB on
+            // disk for a load of 6.9 -> 11.1 s.
+            .use_compression(true)
+            .compression_factor(1)
             .flush_every_ms(None);
         // sled 0.34 panics on some damaged files instead of returning an error.
         let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
