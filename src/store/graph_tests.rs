@@ -226,13 +226,15 @@ impl KvStore for Failing {
     }
 }
 
-/// 400 nodes of 100 KB each: a 40 MB load, several parts.
+/// Nodes of 100 KB each, one and a half parts' worth.
+const BIG_NODES: u64 = (PART_BYTES / 100_000 * 3 / 2) as u64;
+
 fn big_load(g: &Graph) -> TxState {
     let mut tx = g.begin();
     let mut t = g.tx(&mut tx);
     let k = t.catalog_mut().intern(NameKind::Key, "blob");
     let l = t.catalog_mut().intern(NameKind::Label, "Big");
-    let recs = (0..400)
+    let recs = (0..BIG_NODES)
         .map(|i| NodeRecord {
             labels: vec![l],
             props: vec![(k, Value::String(format!("{i}{}", "x".repeat(100_000))))],
@@ -258,17 +260,16 @@ fn a_large_load_is_written_in_parts_and_an_interrupted_one_leaves_no_records() {
     let mut g = open(&inner, &budget);
     let tx = big_load(&g);
     g.commit_load(tx).unwrap();
-    assert_eq!(
-        9 - budget.load(Ordering::SeqCst),
-        1 + 3,
-        "the format record, then the marker, one 25 MB part and the last"
+    assert!(
+        9 - budget.load(Ordering::SeqCst) >= 1 + 3,
+        "the format record, then the marker, at least one part and the last"
     );
     let g = open(&inner, &Arc::new(AtomicUsize::new(usize::MAX)));
-    assert_eq!(g.meta().nodes, 400);
+    assert_eq!(g.meta().nodes, BIG_NODES);
     assert!(g.store().get(&keys::meta(LOAD_MARKER)).unwrap().is_none());
     let report = super::super::check::check(&g).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    assert_eq!(report.nodes, 400);
+    assert_eq!(report.nodes, BIG_NODES);
 
     // Stopped after each number of applies: reopening leaves no records.
     for allowed in 0..3 {
@@ -290,6 +291,6 @@ fn a_large_load_is_written_in_parts_and_an_interrupted_one_leaves_no_records() {
         let mut g = g;
         let tx = big_load(&g);
         g.commit_load(tx).unwrap();
-        assert_eq!(g.meta().nodes, 400);
+        assert_eq!(g.meta().nodes, BIG_NODES);
     }
 }
