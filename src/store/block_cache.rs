@@ -38,6 +38,12 @@ impl BlockCache {
         self.inner.borrow().blocks.get(&(tag, block)).cloned()
     }
 
+    /// `f` over the kept block, without taking a share of it; `None` if
+    /// the block is not kept.
+    pub fn with<R>(&self, tag: u8, block: u64, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+        self.inner.borrow().blocks.get(&(tag, block)).map(|b| f(b))
+    }
+
     /// Keeps `bytes`; when full, first drops about a quarter of the blocks
     /// (in hash order, which is as good as random for a scan larger than
     /// the cache and keeps most of a working set that fits).

@@ -355,8 +355,24 @@ impl<'a> Tx<'a> {
         id: u64,
         f: impl FnOnce(&[u8]) -> Result<R, StorageError>,
     ) -> Result<Option<R>, StorageError> {
-        let slot = (id as usize) & (keys::BLOCK_SLOTS - 1);
-        match self.block(tag, id >> keys::BLOCK_BITS)? {
+        let (n, slot) = (
+            id >> keys::BLOCK_BITS,
+            (id as usize) & (keys::BLOCK_SLOTS - 1),
+        );
+        let mut f = Some(f);
+        if self.st.overlay.is_empty() {
+            // A kept block is read in place, without taking a share of it.
+            let hit = self
+                .cache
+                .with(tag, n, |b| f.take().map(|f| in_slot(b, slot, f)));
+            if let Some(Some(read)) = hit {
+                return read;
+            }
+        }
+        let Some(f) = f else {
+            return Ok(None);
+        };
+        match self.block(tag, n)? {
             Some(b) => in_slot(&b, slot, f),
             None => Ok(None),
         }

@@ -267,7 +267,8 @@ pub fn group_key(v: &Value, out: &mut String) {
             let _ = write!(out, "n{f:?}");
         }
         Value::String(s) => {
-            let _ = write!(out, "S{}:{s}", s.len());
+            let _ = write!(out, "S{}:", s.len());
+            out.push_str(s);
         }
         Value::Date(d) => {
             let _ = write!(out, "D{d}");

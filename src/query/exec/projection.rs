@@ -115,7 +115,19 @@ struct Acc {
     total: Option<Value>,
     /// The second argument of `percentileDisc`/`percentileCont`.
     param: Option<Value>,
-    seen: Option<fxhash::FxHashSet<String>>,
+    distinct: bool,
+}
+
+/// The values DISTINCT aggregates have taken, for every group and aggregate
+/// at once: (group, aggregate, value). Nodes and links go by id, other values
+/// by their grouping key.
+type Seen = fxhash::FxHashSet<(usize, usize, SeenKey)>;
+
+#[derive(PartialEq, Eq, Hash)]
+enum SeenKey {
+    Node(u64),
+    Rel(u64),
+    Other(String),
 }
 
 impl Acc {
@@ -131,16 +143,29 @@ impl Acc {
             count: 0,
             total: sum.then_some(Value::Int(0)),
             param: None,
-            seen: distinct.then(Default::default),
+            distinct,
         }
     }
 
-    /// Takes one non-null argument value.
-    fn add(&mut self, a: &Expr, v: Value) -> Result<(), Error> {
-        if let Some(seen) = &mut self.seen {
-            let mut k = String::new();
-            ops::group_key(&v, &mut k);
-            if !seen.insert(k) {
+    /// Takes one non-null argument value; `at` is (group, aggregate).
+    fn add(
+        &mut self,
+        a: &Expr,
+        v: Value,
+        seen: &mut Seen,
+        at: (usize, usize),
+    ) -> Result<(), Error> {
+        if self.distinct {
+            let key = match &v {
+                Value::Node(n) => SeenKey::Node(*n),
+                Value::Rel(r) => SeenKey::Rel(*r),
+                other => {
+                    let mut k = String::new();
+                    ops::group_key(other, &mut k);
+                    SeenKey::Other(k)
+                }
+            };
+            if !seen.insert((at.0, at.1, key)) {
                 return Ok(());
             }
         }
@@ -211,6 +236,7 @@ pub fn project(
         let mut groups: fxhash::FxHashMap<String, usize> = Default::default();
         let mut group_rows: Vec<(Vec<Value>, Vec<Value>, Vec<Acc>)> = Vec::new();
         let all_aggs: Vec<&Expr> = aggs.iter().chain(sort_aggs.iter()).copied().collect();
+        let mut seen = Seen::default();
         for row in &rows {
             ctx.tick()?;
             let env = Env::new(names, row);
@@ -248,7 +274,7 @@ pub fn project(
                             None => Value::Null,
                         };
                         if !v.is_null() {
-                            acc.add(a, v)?;
+                            acc.add(a, v, &mut seen, (gi, ai))?;
                         }
                         if acc.param.is_none() {
                             if let Some(x) = args.get(1) {
