@@ -19,16 +19,28 @@ impl SledStore {
         std::fs::create_dir_all(path).map_err(|e| {
             StorageError::Io(format!("cannot create database directory {shown}: {e}"))
         })?;
-        let config = sled::Config::new()
-            .path(path)
-            .cache_capacity(CACHE_BYTES)
-            // zstd at its fastest level: at scale M, 247 MB -> 116 MB on
-            // disk for a load of 6.9 -> 11.1 s.
-            .use_compression(true)
-            .compression_factor(1)
-            .flush_every_ms(None);
+        let config = |compress: bool| {
+            sled::Config::new()
+                .path(path)
+                .cache_capacity(CACHE_BYTES)
+                // zstd at its fastest level: at scale M, 247 MB -> 116 MB on
+                // disk for a load of 6.9 -> 11.1 s.
+                .use_compression(compress)
+                .compression_factor(1)
+                .flush_every_ms(None)
+        };
         // sled 0.34 panics on some damaged files instead of returning an error.
-        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+        let open = |compress: bool| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config(compress).open()))
+        };
+        let mut opened = open(true);
+        if let Ok(Err(sled::Error::Unsupported(m))) = &opened {
+            // Written without compression (before format 3): open it as it
+            // is, so that its format record can be read and reported.
+            if m.contains("use_compression") {
+                opened = open(false);
+            }
+        }
         match opened {
             Ok(Ok(db)) => Ok(SledStore {
                 db,
