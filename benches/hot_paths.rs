@@ -26,6 +26,12 @@
 //! group). Nothing here asserts on timings.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+
+/// The workload runner's query texts (Q3, Q6, Q7 are measured here).
+#[allow(dead_code)]
+#[path = "../src/bin/workload/queries.rs"]
+mod queries;
+
 use std::hint::black_box;
 use supplygraph::store::catalog::NameKind;
 use supplygraph::store::codec;
@@ -301,17 +307,6 @@ fn build_graph() -> Bench {
     }
 }
 
-const TWO_HOP: &str = "MATCH (a:Actor {id: $mid})-[:SUPPLIES]->(:Actor)-[:SUPPLIES]->(c:Actor)
-RETURN count(DISTINCT c) AS n";
-const BY_CATEGORY: &str = "MATCH ()-[r:SUPPLIES]->()
-RETURN r.category AS category, sum(r.value) AS total_value, count(*) AS links
-ORDER BY category";
-const TOP_TARGETS: &str = "MATCH (s:Actor)-[r:SUPPLIES]->(d:Actor)
-WHERE r.confidence >= 0.5
-RETURN d.id AS id, count(DISTINCT s) AS suppliers
-ORDER BY suppliers DESC, id ASC
-LIMIT 10";
-
 /// `expand` and `aggregate` share one graph, built once.
 fn graph_groups(c: &mut Criterion) {
     let Bench {
@@ -345,20 +340,20 @@ fn graph_groups(c: &mut Criterion) {
     }
     let params = Params::from([("mid".to_string(), Value::String(median_id))]);
     // Checked once before timing: each query returns the rows it should (count only).
-    let two_hop = db.execute(TWO_HOP, &params).unwrap();
+    let two_hop = db.execute(queries::Q3, &params).unwrap();
     assert!(matches!(two_hop.rows[..], [ref r] if matches!(r[0], Value::Int(n) if n > 0)));
     g.sample_size(30);
     g.bench_function("two_hop_query/median", |b| {
-        b.iter(|| db.execute(black_box(TWO_HOP), &params).unwrap())
+        b.iter(|| db.execute(black_box(queries::Q3), &params).unwrap())
     });
     g.finish();
 
     let mut g = c.benchmark_group("aggregate");
     g.sample_size(20);
     let none = Params::new();
-    assert_eq!(db.execute(BY_CATEGORY, &none).unwrap().rows.len(), 8);
-    assert_eq!(db.execute(TOP_TARGETS, &none).unwrap().rows.len(), 10);
-    for (what, q) in [("by_category", BY_CATEGORY), ("top_targets", TOP_TARGETS)] {
+    assert_eq!(db.execute(queries::Q6, &none).unwrap().rows.len(), 8);
+    assert_eq!(db.execute(queries::Q7, &none).unwrap().rows.len(), 10);
+    for (what, q) in [("by_category", queries::Q6), ("top_targets", queries::Q7)] {
         g.bench_function(what, |b| {
             b.iter(|| db.execute(black_box(q), &none).unwrap())
         });

@@ -15,11 +15,14 @@
 
 #[path = "workload/expected.rs"]
 mod expected;
+#[path = "workload/queries.rs"]
+mod queries;
 #[path = "workload/sha1.rs"]
 mod sha1;
 
 use clap::Parser;
 use expected::WorkParams;
+use queries::*;
 use serde_json::{json, Value as J};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -29,33 +32,6 @@ use supplygraph::io::import::{self, Source};
 use supplygraph::store::sled_store::dir_size;
 use supplygraph::value::Value;
 use supplygraph::{Database, ErrorKind, Params, QueryResult};
-
-const Q1: &str = "MATCH (a:Actor {id: $id})
-OPTIONAL MATCH (a)-[r]->()
-RETURN a.name AS name, count(r) AS out_links";
-const Q2: &str = "MATCH (s:Actor)-[r:SUPPLIES]->(h:Actor {id: $hub})
-WHERE r.category = 'ammunition'
-RETURN DISTINCT s.name AS name
-ORDER BY name
-LIMIT 100";
-const Q3: &str = "MATCH (a:Actor {id: $mid})-[:SUPPLIES]->(:Actor)-[:SUPPLIES]->(c:Actor)
-RETURN count(DISTINCT c) AS n";
-const Q4: &str = "MATCH (a:Actor {id: $mid})-[*1..3]->(b:Actor)
-RETURN count(DISTINCT b) AS n";
-const Q5: &str = "MATCH (a:Actor {id: $from}), (b:Actor {id: $to})
-MATCH p = shortestPath((a)-[*1..30]->(b))
-RETURN length(p) AS hops";
-const Q6: &str = "MATCH ()-[r:SUPPLIES]->()
-RETURN r.category AS category, sum(r.value) AS total_value, count(*) AS links
-ORDER BY category";
-const Q7: &str = "MATCH (s:Actor)-[r:SUPPLIES]->(d:Actor)
-WHERE r.confidence >= 0.5
-RETURN d.id AS id, count(DISTINCT s) AS suppliers
-ORDER BY suppliers DESC, id ASC
-LIMIT 10";
-const Q8: &str = "MATCH p = (a:Actor {id: $from})-[*1..3]->(b:Actor {id: $to})
-WHERE all(r IN relationships(p) WHERE r.confidence >= 0.5)
-RETURN count(p) AS paths";
 
 const QUERIES: [&str; 8] = ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8"];
 

@@ -4,6 +4,7 @@
 
 use crate::database::Database;
 use crate::store::catalog::NameKind;
+use crate::store::codec::{self, RelRecord};
 use crate::store::graph::decode_node_block;
 use crate::store::{keys, Graph, StorageError};
 use crate::value::Value;
@@ -115,8 +116,8 @@ pub fn schema_counts(graph: &Graph) -> Result<SchemaCounts, StorageError> {
     }
     let mut state = graph.begin();
     let tx = graph.tx(&mut state);
-    for item in tx.all_rels() {
-        let (_, rec) = item?;
+    tx.for_each_rel(|_, bytes| -> Result<(), StorageError> {
+        let rec: RelRecord = codec::decode(bytes)?;
         *c.types
             .entry(cat.name(NameKind::Type, rec.rel_type).to_string())
             .or_default() += 1;
@@ -125,6 +126,7 @@ pub fn schema_counts(graph: &Graph) -> Result<SchemaCounts, StorageError> {
                 .entry(cat.name(NameKind::Key, *key).to_string())
                 .or_default() += 1;
         }
-    }
+        Ok(())
+    })?;
     Ok(c)
 }

@@ -155,30 +155,20 @@ pub fn list(
     types: Option<&[u32]>,
     out: &mut Vec<AdjEntry>,
 ) -> Result<(), StorageError> {
-    let prefix = keys::adj_prefix(node);
-    match dir {
-        Some(d) => {
-            for item in view.scan_prefix(&prefix) {
-                let (_, v) = item?;
-                push_matching(&v, d, types, out)?;
-            }
-        }
-        None => {
-            let chunks: Vec<Vec<u8>> = view
-                .scan_prefix(&prefix)
-                .map(|r| r.map(|(_, v)| v))
-                .collect::<Result<_, _>>()?;
-            for d in [Dir::Out, Dir::In] {
-                for v in &chunks {
-                    push_matching(v, d, types, out)?;
-                }
-            }
-        }
-    }
-    Ok(())
+    list_packed(&read_list(view, node)?, dir, types, out)
 }
 
-/// As `list`, over a whole list already read: its chunks back to back.
+/// Every chunk of `node`'s list, back to back.
+pub fn read_list(view: View<'_>, node: NodeId) -> Result<Vec<u8>, StorageError> {
+    let mut all = Vec::new();
+    for item in view.scan_prefix(&keys::adj_prefix(node)) {
+        all.extend_from_slice(&item?.1);
+    }
+    Ok(all)
+}
+
+/// As `list`, over a whole list already read: its chunks back to back
+/// (the form the block cache keeps).
 pub fn list_packed(
     bytes: &[u8],
     dir: Option<Dir>,

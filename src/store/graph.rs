@@ -428,19 +428,14 @@ impl<'a> Tx<'a> {
         types: Option<&[u32]>,
         out: &mut Vec<AdjEntry>,
     ) -> Result<(), StorageError> {
-        let prefix = keys::adj_prefix(node);
-        if !self.st.overlay.is_empty() && self.st.overlay.touches_prefix(&prefix) {
+        if !self.st.overlay.is_empty() && self.st.overlay.touches_prefix(&keys::adj_prefix(node)) {
             return adjacency::list(self.view(), node, dir, types, out);
         }
         let list = match self.cache.get(keys::ADJ, node) {
             Some(b) => b,
             None => {
-                let mut all = Vec::new();
-                let end = super::prefix_end(&prefix);
-                for item in self.store.scan(&prefix, end.as_deref()) {
-                    all.extend_from_slice(&item?.1);
-                }
-                let b: Arc<[u8]> = Arc::from(all);
+                // Nothing staged under this list: the view reads the committed one.
+                let b: Arc<[u8]> = Arc::from(adjacency::read_list(self.view(), node)?);
                 self.cache.insert(keys::ADJ, node, b.clone());
                 b
             }
@@ -508,20 +503,6 @@ impl<'a> Tx<'a> {
             }
         }
         Ok(out)
-    }
-
-    /// Every relationship with its record, ascending by id.
-    pub fn all_rels(&self) -> impl Iterator<Item = Result<(RelId, RelRecord), StorageError>> + '_ {
-        self.view()
-            .scan(&[keys::REL], Some(&[keys::REL + 1]))
-            .flat_map(|item| {
-                let decoded = item.and_then(|(k, v)| decode_rel_block(&k, &v));
-                let items: Vec<Result<(RelId, RelRecord), StorageError>> = match decoded {
-                    Ok(rels) => rels.into_iter().map(Ok).collect(),
-                    Err(e) => vec![Err(e)],
-                };
-                items
-            })
     }
 }
 

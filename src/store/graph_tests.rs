@@ -149,7 +149,13 @@ fn records_blocks_and_lists_empty_out_on_delete() {
 
     let mut tx = g.begin();
     let mut t = g.tx(&mut tx);
-    assert_eq!(t.all_rels().count(), 300);
+    let mut seen = 0;
+    t.for_each_rel(|_, _| -> Result<(), StorageError> {
+        seen += 1;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(seen, 300);
     let mut out = Vec::new();
     t.expand(b, Some(Dir::In), Some(&[ty]), &mut out).unwrap();
     assert_eq!(out.len(), 300);

@@ -696,27 +696,11 @@ fn bind_node(
             }
         }
     }
-    if !p.labels.is_empty() {
-        // Reads the node's label list only, not its properties.
-        let mut ids = [0u32; 4];
-        let mut more = Vec::new();
-        for (i, l) in p.labels.iter().enumerate() {
-            let Some(id) = ctx.tx.catalog().id(NameKind::Label, &l.name) else {
-                return Ok(false);
-            };
-            match ids.get_mut(i) {
-                Some(slot) => *slot = id,
-                None => more.push(id),
-            }
-        }
-        let wanted = if more.is_empty() {
-            &ids[..p.labels.len()]
-        } else {
-            more.extend_from_slice(&ids);
-            &more[..]
-        };
-        if !ctx.tx.node_has_labels(n, wanted)? {
-            return Ok(false);
+    // Reads the node's label list only, not its properties.
+    for l in &p.labels {
+        match ctx.tx.catalog().id(NameKind::Label, &l.name) {
+            Some(id) if ctx.tx.node_has_labels(n, &[id])? => {}
+            _ => return Ok(false),
         }
     }
     if let Some(props) = &p.properties {
@@ -1199,26 +1183,24 @@ fn bfs_two_way(
         depths[s] = d;
         frontiers[s] = next;
         if let Some((_, x)) = meet {
+            // Back from the meeting node to the start, turned round, then on to the goal.
+            let walk = |side: &HashMap<NodeId, (NodeId, RelId, u64)>, path: &mut Path| {
+                let mut at = x;
+                // Each side's root is its own parent, at depth 0.
+                while let Some(&(p, rel, _)) = side.get(&at).filter(|e| e.2 > 0) {
+                    path.nodes.push(p);
+                    path.rels.push(rel);
+                    at = p;
+                }
+            };
             let mut path = Path {
                 nodes: vec![x],
                 rels: vec![],
             };
-            let mut at = x;
-            while at != start {
-                let (p, rel, _) = sides[0][&at];
-                path.nodes.push(p);
-                path.rels.push(rel);
-                at = p;
-            }
+            walk(&sides[0], &mut path);
             path.nodes.reverse();
             path.rels.reverse();
-            let mut at = x;
-            while at != goal {
-                let (p, rel, _) = sides[1][&at];
-                path.nodes.push(p);
-                path.rels.push(rel);
-                at = p;
-            }
+            walk(&sides[1], &mut path);
             return Ok(Some(path));
         }
     }

@@ -116,6 +116,8 @@ struct Acc {
     /// The second argument of `percentileDisc`/`percentileCont`.
     param: Option<Value>,
     distinct: bool,
+    /// Whether `finish` needs the values themselves (not for count or sum).
+    keeps_values: bool,
 }
 
 /// The values DISTINCT aggregates have taken, for every group and aggregate
@@ -132,11 +134,13 @@ enum SeenKey {
 
 impl Acc {
     fn new(a: &Expr) -> Acc {
-        let (sum, distinct) = match &a.kind {
-            ExprKind::Function { name, distinct, .. } => {
-                (name.eq_ignore_ascii_case("sum"), *distinct)
-            }
-            _ => (false, false),
+        let (sum, count, distinct) = match &a.kind {
+            ExprKind::Function { name, distinct, .. } => (
+                name.eq_ignore_ascii_case("sum"),
+                name.eq_ignore_ascii_case("count"),
+                *distinct,
+            ),
+            _ => (false, true, false),
         };
         Acc {
             values: Vec::new(),
@@ -144,17 +148,12 @@ impl Acc {
             total: sum.then_some(Value::Int(0)),
             param: None,
             distinct,
+            keeps_values: !sum && !count,
         }
     }
 
     /// Takes one non-null argument value; `at` is (group, aggregate).
-    fn add(
-        &mut self,
-        a: &Expr,
-        v: Value,
-        seen: &mut Seen,
-        at: (usize, usize),
-    ) -> Result<(), Error> {
+    fn add(&mut self, v: Value, seen: &mut Seen, at: (usize, usize)) -> Result<(), Error> {
         if self.distinct {
             let key = match &v {
                 Value::Node(n) => SeenKey::Node(*n),
@@ -180,12 +179,8 @@ impl Acc {
                 }
                 *total = ops::add(total, &v)?;
             }
-            None => {
-                if !matches!(&a.kind, ExprKind::Function { name, .. } if name.eq_ignore_ascii_case("count"))
-                {
-                    self.values.push(v);
-                }
-            }
+            None if self.keeps_values => self.values.push(v),
+            None => {}
         }
         Ok(())
     }
@@ -274,7 +269,7 @@ pub fn project(
                             None => Value::Null,
                         };
                         if !v.is_null() {
-                            acc.add(a, v, &mut seen, (gi, ai))?;
+                            acc.add(v, &mut seen, (gi, ai))?;
                         }
                         if acc.param.is_none() {
                             if let Some(x) = args.get(1) {
