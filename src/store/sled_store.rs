@@ -34,6 +34,18 @@ impl SledStore {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config(compress).open()))
         };
         let mut opened = open(true);
+        // A handle dropped a moment ago in this process can hold the file
+        // lock until sled's flusher thread lets go (sled#1289): wait a
+        // little before calling the database in use.
+        for _ in 0..LOCK_RETRIES {
+            match &opened {
+                Ok(Err(e)) if matches!(open_error(&shown, e.clone()), StorageError::Locked(_)) => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    opened = open(true);
+                }
+                _ => break,
+            }
+        }
         if let Ok(Err(sled::Error::Unsupported(m))) = &opened {
             // Written without compression (before format 3): open it as it
             // is, so that its format record can be read and reported.
@@ -53,6 +65,9 @@ impl SledStore {
         }
     }
 }
+
+/// Tries after a lock failure, 50 ms apart.
+const LOCK_RETRIES: usize = 10;
 
 fn open_error(shown: &str, e: sled::Error) -> StorageError {
     match e {
