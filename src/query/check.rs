@@ -915,7 +915,7 @@ fn walk(
 pub fn explain(q: &Query) -> String {
     let mut out = String::new();
     let single = |s: &SingleQuery, out: &mut String| {
-        for c in &s.clauses {
+        for (i, c) in s.clauses.iter().enumerate() {
             let line = match c {
                 Clause::Match(m) => {
                     let mut l = format!("{}Match", if m.optional { "Optional" } else { "" });
@@ -944,6 +944,16 @@ pub fn explain(q: &Query) -> String {
                     }
                     if m.where_.is_some() {
                         l.push_str("\n  filter: WHERE conjuncts checked as soon as their variables are bound");
+                    }
+                    let next = match s.clauses.get(i + 1) {
+                        Some(Clause::With(w)) => Some(&w.projection),
+                        Some(Clause::Return(r)) => Some(&r.projection),
+                        _ => None,
+                    };
+                    if i == 0
+                        && next.is_some_and(|p| crate::query::exec::link_aggregate::applies(m, p))
+                    {
+                        l.push_str("\n  fused: LinkAggregate, one pass over the link records feeds the next clause's groups");
                     }
                     l
                 }

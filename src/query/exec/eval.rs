@@ -7,10 +7,10 @@ use super::pattern;
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{BinaryOp, Expr, ExprKind, Quantifier, UnaryOp};
 use crate::value::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Aggregate results of the current group, by the address of the call node.
-pub type AggValues = HashMap<*const Expr, Value>;
+pub type AggValues = fxhash::FxHashMap<*const Expr, Value>;
 
 /// Variables visible to an expression: a row and, for comprehensions, the
 /// scope around it.
@@ -434,23 +434,35 @@ fn binary(
             _ => {}
         }
         let y = truthy(&eval(b, env, ctx)?)?;
-        let r = match op {
-            And => match (x, y) {
-                (Some(false), _) | (_, Some(false)) => Some(false),
-                (Some(true), Some(true)) => Some(true),
-                _ => None,
-            },
-            Or => match (x, y) {
-                (Some(true), _) | (_, Some(true)) => Some(true),
-                (Some(false), Some(false)) => Some(false),
-                _ => None,
-            },
-            _ => x.zip(y).map(|(p, q)| p != q),
-        };
-        return Ok(r.map(Value::Bool).unwrap_or(Value::Null));
+        return Ok(logic(op, x, y));
     }
     let x = eval(a, env, ctx)?;
     let y = eval(b, env, ctx)?;
+    binary_values(op, x, y)
+}
+
+/// `AND`, `OR`, `XOR` over three-valued truth (`None` is null).
+pub fn logic(op: BinaryOp, x: Option<bool>, y: Option<bool>) -> Value {
+    use BinaryOp::*;
+    let r = match op {
+        And => match (x, y) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        },
+        Or => match (x, y) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        },
+        _ => x.zip(y).map(|(p, q)| p != q),
+    };
+    r.map(Value::Bool).unwrap_or(Value::Null)
+}
+
+/// Every binary operator but the logical ones, on evaluated operands.
+pub fn binary_values(op: BinaryOp, x: Value, y: Value) -> Result<Value, Error> {
+    use BinaryOp::*;
     if matches!(op, Lt | Le | Gt | Ge) {
         return Ok(ops::compare_op(op, &x, &y)
             .map(Value::Bool)

@@ -4,6 +4,7 @@ pub mod call;
 pub mod context;
 pub mod eval;
 pub mod functions;
+pub mod link_aggregate;
 pub mod ops;
 pub mod pattern;
 pub mod procedures;
@@ -11,7 +12,7 @@ pub mod projection;
 pub mod write;
 
 use crate::error::{Error, ErrorKind};
-use crate::query::ast::{Clause, Query, SingleQuery};
+use crate::query::ast::{Clause, Expr, Projection, Query, SingleQuery};
 use crate::value::Value;
 use context::Ctx;
 use eval::{eval, Env};
@@ -95,8 +96,28 @@ fn run_single(
     let mut names: Vec<String> = Vec::new();
     let mut rows: Rows = vec![vec![]];
     let mut returned: Option<Vec<String>> = None;
-    for clause in &q.clauses {
+    let mut at = 0;
+    while let Some(clause) = q.clauses.get(at) {
+        at += 1;
         let started = std::time::Instant::now();
+        if let (0, Clause::Match(m), Some((p, where_, is_return))) =
+            (at - 1, clause, q.clauses.get(at).and_then(projection_of))
+        {
+            if let Some((cols, out)) = link_aggregate::run(ctx, m, p, where_)? {
+                at += 1;
+                if is_return {
+                    returned = Some(cols.clone());
+                }
+                names = cols;
+                rows = out;
+                profile.push(StepProfile {
+                    operator: "LinkAggregate (Match + grouping in one link scan)".into(),
+                    rows: rows.len(),
+                    micros: started.elapsed().as_micros(),
+                });
+                continue;
+            }
+        }
         match clause {
             Clause::Match(m) => {
                 let conj = pattern::conjuncts(m.where_.as_ref());
@@ -249,6 +270,15 @@ fn run_single(
     match returned {
         Some(cols) => Ok((cols, rows)),
         None => Ok((vec![], vec![])),
+    }
+}
+
+/// The projection of a WITH or RETURN clause, its WHERE, and whether it is RETURN.
+fn projection_of(c: &Clause) -> Option<(&Projection, Option<&Expr>, bool)> {
+    match c {
+        Clause::With(w) => Some((&w.projection, w.where_.as_ref(), false)),
+        Clause::Return(r) => Some((&r.projection, None, true)),
+        _ => None,
     }
 }
 

@@ -252,22 +252,26 @@ pub fn group_key(v: &Value, out: &mut String) {
     use std::fmt::Write;
     match v {
         Value::Null => out.push('N'),
-        Value::Bool(b) => {
-            let _ = write!(out, "B{b}");
-        }
+        Value::Bool(b) => out.push_str(if *b { "Btrue" } else { "Bfalse" }),
         Value::Int(i) => {
-            let f = *i as f64;
-            if f as i64 == *i && f.abs() < 9.0e15 {
-                let _ = write!(out, "n{f:?}");
+            // Spelled as `{:?}` spells the equal float (`n3.0`), without
+            // the float formatter: grouping by integers is common.
+            if i.unsigned_abs() < 9_000_000_000_000_000 {
+                out.push('n');
+                push_int(out, *i);
+                out.push_str(".0");
             } else {
-                let _ = write!(out, "i{i}");
+                out.push('i');
+                push_int(out, *i);
             }
         }
         Value::Float(f) => {
             let _ = write!(out, "n{f:?}");
         }
         Value::String(s) => {
-            let _ = write!(out, "S{}:", s.len());
+            out.push('S');
+            push_uint(out, s.len() as u64);
+            out.push(':');
             out.push_str(s);
         }
         Value::Date(d) => {
@@ -294,14 +298,40 @@ pub fn group_key(v: &Value, out: &mut String) {
             out.push('}');
         }
         Value::Node(n) => {
-            let _ = write!(out, "v{n}");
+            out.push('v');
+            push_uint(out, *n);
         }
         Value::Rel(r) => {
-            let _ = write!(out, "r{r}");
+            out.push('r');
+            push_uint(out, *r);
         }
         Value::Path(p) => {
             let _ = write!(out, "p{:?}{:?}", p.nodes, p.rels);
         }
+    }
+}
+
+/// Appends the decimal digits of `i` (as `{i}` would, without `fmt`).
+fn push_int(out: &mut String, i: i64) {
+    if i < 0 {
+        out.push('-');
+    }
+    push_uint(out, i.unsigned_abs());
+}
+
+fn push_uint(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(d as char);
     }
 }
 
@@ -455,6 +485,35 @@ mod tests {
             Some(false)
         );
         assert_eq!(compare(&Value::Int(1), &Value::String("a".into())), None);
+    }
+
+    #[test]
+    fn integer_group_keys_match_the_equal_floats_and_the_formatter() {
+        let key = |v: &Value| {
+            let mut k = String::new();
+            group_key(v, &mut k);
+            k
+        };
+        for i in [
+            0i64,
+            1,
+            -1,
+            7,
+            10,
+            -10,
+            123_456_789,
+            8_999_999_999_999_999,
+            -8_999_999_999_999_999,
+        ] {
+            assert_eq!(key(&Value::Int(i)), key(&Value::Float(i as f64)), "{i}");
+            assert_eq!(key(&Value::Int(i)), format!("n{:?}", i as f64), "{i}");
+        }
+        for i in [9_000_000_000_000_000i64, i64::MAX, i64::MIN] {
+            assert_eq!(key(&Value::Int(i)), format!("i{i}"));
+        }
+        assert_eq!(key(&Value::Node(u64::MAX)), format!("v{}", u64::MAX));
+        assert_eq!(key(&Value::String("ab".into())), "S2:ab");
+        assert_eq!(key(&Value::Bool(false)), "Bfalse");
     }
 
     #[test]

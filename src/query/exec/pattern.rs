@@ -591,7 +591,10 @@ fn rel_scan(
 }
 
 /// `n` without the labels that every node of the graph carries.
-fn without_universal_labels(ctx: &Ctx<'_, '_>, n: &NodePattern) -> Result<NodePattern, Error> {
+pub(crate) fn without_universal_labels(
+    ctx: &Ctx<'_, '_>,
+    n: &NodePattern,
+) -> Result<NodePattern, Error> {
     let mut out = n.clone();
     if n.labels.is_empty() {
         return Ok(out);
@@ -755,7 +758,7 @@ fn props_match(
     Ok(true)
 }
 
-fn rel_types(ctx: &Ctx<'_, '_>, r: &RelPattern) -> Option<Vec<u32>> {
+pub(crate) fn rel_types(ctx: &Ctx<'_, '_>, r: &RelPattern) -> Option<Vec<u32>> {
     if r.types.is_empty() {
         return None;
     }

@@ -8,7 +8,6 @@ use super::ops;
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{Expr, ExprKind, Projection};
 use crate::value::Value;
-use std::collections::HashMap;
 
 pub type Rows = Vec<Vec<Value>>;
 
@@ -121,15 +120,29 @@ struct Acc {
 }
 
 /// The values DISTINCT aggregates have taken, for every group and aggregate
-/// at once: (group, aggregate, value). Nodes and links go by id, other values
-/// by their grouping key.
-type Seen = fxhash::FxHashSet<(usize, usize, SeenKey)>;
+/// at once. Nodes and links go by id in a compact set (16 bytes an entry:
+/// these sets grow to one entry per row), other values by their grouping key.
+#[derive(Default)]
+struct Seen {
+    /// (group, aggregate × 2 + 1 for a link, id)
+    ids: fxhash::FxHashSet<(u32, u32, u64)>,
+    others: fxhash::FxHashSet<(usize, usize, String)>,
+}
 
-#[derive(PartialEq, Eq, Hash)]
-enum SeenKey {
-    Node(u64),
-    Rel(u64),
-    Other(String),
+impl Seen {
+    /// Whether `v` is new for aggregate `at.1` of group `at.0`.
+    fn insert(&mut self, at: (usize, usize), v: &Value) -> bool {
+        let small = |i: usize| u32::try_from(i).ok();
+        match (v, small(at.0), small(at.1 * 2 + 1)) {
+            (Value::Node(n), Some(g), Some(a)) => self.ids.insert((g, a - 1, *n)),
+            (Value::Rel(r), Some(g), Some(a)) => self.ids.insert((g, a, *r)),
+            (other, ..) => {
+                let mut k = String::new();
+                ops::group_key(other, &mut k);
+                self.others.insert((at.0, at.1, k))
+            }
+        }
+    }
 }
 
 impl Acc {
@@ -154,19 +167,8 @@ impl Acc {
 
     /// Takes one non-null argument value; `at` is (group, aggregate).
     fn add(&mut self, v: Value, seen: &mut Seen, at: (usize, usize)) -> Result<(), Error> {
-        if self.distinct {
-            let key = match &v {
-                Value::Node(n) => SeenKey::Node(*n),
-                Value::Rel(r) => SeenKey::Rel(*r),
-                other => {
-                    let mut k = String::new();
-                    ops::group_key(other, &mut k);
-                    SeenKey::Other(k)
-                }
-            };
-            if !seen.insert((at.0, at.1, key)) {
-                return Ok(());
-            }
+        if self.distinct && !seen.insert(at, &v) {
+            return Ok(());
         }
         self.count += 1;
         match &mut self.total {
@@ -186,6 +188,22 @@ impl Acc {
     }
 }
 
+/// One output row on its way through DISTINCT, ORDER BY and WITH … WHERE:
+/// the projected values, the source row (ORDER BY may name variables the
+/// projection dropped) and, for a grouping projection, the aggregate values.
+pub type OutRow = (Vec<Value>, Option<Vec<Value>>, Option<AggValues>);
+
+/// Positions in `names` of the variables `*` projects (in column order).
+fn star_slots(p: &Projection, cols: &[String], names: &[String]) -> Vec<usize> {
+    if !p.star {
+        return vec![];
+    }
+    cols.iter()
+        .take(cols.len() - p.items.len())
+        .filter_map(|c| names.iter().rposition(|n| n == c))
+        .collect()
+}
+
 /// Runs the projection over `rows` (named `names`). Returns the new column
 /// names and rows.
 pub fn project(
@@ -196,28 +214,68 @@ pub fn project(
     where_: Option<&Expr>,
 ) -> Result<(Vec<String>, Rows), Error> {
     let cols = columns(p, names);
-    let star_exprs: Vec<usize> = if p.star {
-        cols.iter()
-            .take(cols.len() - p.items.len())
-            .filter_map(|c| names.iter().rposition(|n| n == c))
-            .collect()
-    } else {
-        vec![]
+    let out = match Grouper::new(p, names) {
+        Some(mut g) => {
+            let mut key_vals = Vec::new();
+            for row in &rows {
+                ctx.tick()?;
+                g.add_row(ctx, names, row, &mut key_vals)?;
+            }
+            g.finish(ctx, names)?
+        }
+        None => {
+            let star = star_slots(p, &cols, names);
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                ctx.tick()?;
+                let env = Env::new(names, &row);
+                let mut row_out = Vec::with_capacity(cols.len());
+                for &i in &star {
+                    row_out.push(row[i].clone());
+                }
+                for item in &p.items {
+                    row_out.push(eval(&item.expr, &env, ctx)?);
+                }
+                out.push((row_out, Some(row), None));
+            }
+            out
+        }
     };
-    let mut aggs: Vec<&Expr> = Vec::new();
-    for item in &p.items {
-        aggregates_in(&item.expr, &mut aggs);
-    }
-    // ORDER BY may aggregate too (`ORDER BY count(*)`).
-    let mut sort_aggs: Vec<&Expr> = Vec::new();
-    for s in &p.order_by {
-        aggregates_in(&s.expr, &mut sort_aggs);
-    }
-    let grouping = !aggs.is_empty();
-    // Each output row keeps the source row for ORDER BY over unprojected variables.
-    let mut out: Vec<(Vec<Value>, Option<Vec<Value>>, Option<AggValues>)> = Vec::new();
-    if grouping {
-        let key_items: Vec<usize> = p
+    finish_rows(ctx, p, names, cols, out, where_)
+}
+
+/// Implicit grouping: the items without aggregates are the key, and every
+/// group keeps one accumulator per aggregate. Rows arrive one at a time, so
+/// a caller can feed it without first building every row.
+pub struct Grouper<'q> {
+    p: &'q Projection,
+    star: Vec<usize>,
+    /// Items (indexes into `p.items`) that form the grouping key.
+    key_items: Vec<usize>,
+    /// Aggregates of the items, then those only ORDER BY uses.
+    aggs: Vec<&'q Expr>,
+    groups: fxhash::FxHashMap<String, usize>,
+    /// Per group: key values, the first source row, accumulators.
+    group_rows: Vec<(Vec<Value>, Vec<Value>, Vec<Acc>)>,
+    seen: Seen,
+    key: String,
+}
+
+impl<'q> Grouper<'q> {
+    /// `None` when the projection has no aggregate (no grouping).
+    pub fn new(p: &'q Projection, names: &[String]) -> Option<Grouper<'q>> {
+        let mut aggs: Vec<&Expr> = Vec::new();
+        for item in &p.items {
+            aggregates_in(&item.expr, &mut aggs);
+        }
+        if aggs.is_empty() {
+            return None;
+        }
+        // ORDER BY may aggregate too (`ORDER BY count(*)`).
+        for s in &p.order_by {
+            aggregates_in(&s.expr, &mut aggs);
+        }
+        let key_items = p
             .items
             .iter()
             .enumerate()
@@ -228,78 +286,128 @@ pub fn project(
             })
             .map(|(i, _)| i)
             .collect();
-        let mut groups: fxhash::FxHashMap<String, usize> = Default::default();
-        let mut group_rows: Vec<(Vec<Value>, Vec<Value>, Vec<Acc>)> = Vec::new();
-        let all_aggs: Vec<&Expr> = aggs.iter().chain(sort_aggs.iter()).copied().collect();
-        let mut seen = Seen::default();
-        for row in &rows {
-            ctx.tick()?;
-            let env = Env::new(names, row);
-            let mut key_vals = Vec::with_capacity(key_items.len() + star_exprs.len());
-            for &i in &star_exprs {
-                key_vals.push(row[i].clone());
+        Some(Grouper {
+            p,
+            star: star_slots(p, &columns(p, names), names),
+            key_items,
+            aggs,
+            groups: Default::default(),
+            group_rows: Vec::new(),
+            seen: Seen::default(),
+            key: String::new(),
+        })
+    }
+
+    /// Whether `*` adds the variables in scope to the key.
+    pub fn has_star(&self) -> bool {
+        self.p.star
+    }
+
+    /// The expressions of the grouping key, in order.
+    pub fn key_exprs(&self) -> impl Iterator<Item = &'q Expr> + '_ {
+        self.key_items.iter().map(|&i| &self.p.items[i].expr)
+    }
+
+    /// Every aggregate call, each once per occurrence.
+    pub fn aggregates(&self) -> &[&'q Expr] {
+        &self.aggs
+    }
+
+    /// Adds one source row, evaluating key and arguments with `eval`.
+    pub fn add_row(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        names: &[String],
+        row: &[Value],
+        key_vals: &mut Vec<Value>,
+    ) -> Result<(), Error> {
+        let env = Env::new(names, row);
+        for &i in &self.star {
+            key_vals.push(row[i].clone());
+        }
+        for &i in &self.key_items {
+            key_vals.push(eval(&self.p.items[i].expr, &env, ctx)?);
+        }
+        self.add(key_vals, || row.to_vec(), |x| eval(x, &env, ctx))
+    }
+
+    /// Adds one source row given its key values (star variables first, then
+    /// `key_exprs`; the buffer is left empty), its row if it starts a group,
+    /// and how to evaluate an aggregate's argument for it.
+    pub fn add(
+        &mut self,
+        key_vals: &mut Vec<Value>,
+        first_row: impl FnOnce() -> Vec<Value>,
+        mut arg: impl FnMut(&'q Expr) -> Result<Value, Error>,
+    ) -> Result<(), Error> {
+        self.key.clear();
+        for v in key_vals.iter() {
+            ops::group_key(v, &mut self.key);
+            self.key.push('|');
+        }
+        let gi = match self.groups.get(self.key.as_str()) {
+            Some(&g) => {
+                key_vals.clear();
+                g
             }
-            for &i in &key_items {
-                key_vals.push(eval(&p.items[i].expr, &env, ctx)?);
+            None => {
+                self.groups.insert(self.key.clone(), self.group_rows.len());
+                self.group_rows.push((
+                    std::mem::take(key_vals),
+                    first_row(),
+                    self.aggs.iter().map(|a| Acc::new(a)).collect(),
+                ));
+                self.group_rows.len() - 1
             }
-            let mut key = String::new();
-            for v in &key_vals {
-                ops::group_key(v, &mut key);
-                key.push('|');
-            }
-            let gi = match groups.get(&key) {
-                Some(&g) => g,
-                None => {
-                    groups.insert(key, group_rows.len());
-                    group_rows.push((
-                        key_vals,
-                        row.clone(),
-                        all_aggs.iter().map(|a| Acc::new(a)).collect(),
-                    ));
-                    group_rows.len() - 1
-                }
-            };
-            for (ai, a) in all_aggs.iter().enumerate() {
-                let acc = &mut group_rows[gi].2[ai];
-                match &a.kind {
-                    ExprKind::CountStar => acc.count += 1,
-                    ExprKind::Function { args, .. } => {
-                        let v = match args.first() {
-                            Some(x) => eval(x, &env, ctx)?,
-                            None => Value::Null,
-                        };
-                        if !v.is_null() {
-                            acc.add(v, &mut seen, (gi, ai))?;
-                        }
-                        if acc.param.is_none() {
-                            if let Some(x) = args.get(1) {
-                                acc.param = Some(eval(x, &env, ctx)?);
-                            }
+        };
+        for (ai, a) in self.aggs.iter().enumerate() {
+            let acc = &mut self.group_rows[gi].2[ai];
+            match &a.kind {
+                ExprKind::CountStar => acc.count += 1,
+                ExprKind::Function { args, .. } => {
+                    let v = match args.first() {
+                        Some(x) => arg(x)?,
+                        None => Value::Null,
+                    };
+                    if !v.is_null() {
+                        acc.add(v, &mut self.seen, (gi, ai))?;
+                    }
+                    if acc.param.is_none() {
+                        if let Some(x) = args.get(1) {
+                            acc.param = Some(arg(x)?);
                         }
                     }
-                    _ => {}
                 }
+                _ => {}
             }
         }
-        if group_rows.is_empty() && key_items.is_empty() && star_exprs.is_empty() {
-            group_rows.push((
+        Ok(())
+    }
+
+    /// One output row per group (one row of empty aggregates when nothing
+    /// arrived and there is no key).
+    pub fn finish(mut self, ctx: &mut Ctx<'_, '_>, names: &[String]) -> Result<Vec<OutRow>, Error> {
+        let p = self.p;
+        if self.group_rows.is_empty() && self.key_items.is_empty() && self.star.is_empty() {
+            self.group_rows.push((
                 vec![],
                 names.iter().map(|_| Value::Null).collect(),
-                all_aggs.iter().map(|a| Acc::new(a)).collect(),
+                self.aggs.iter().map(|a| Acc::new(a)).collect(),
             ));
         }
-        for (key_vals, first_row, accs) in group_rows {
-            let mut values: AggValues = HashMap::new();
-            for (a, acc) in all_aggs.iter().zip(accs) {
+        let mut out = Vec::with_capacity(self.group_rows.len());
+        for (key_vals, first_row, accs) in self.group_rows {
+            let mut values = AggValues::default();
+            for (a, acc) in self.aggs.iter().zip(accs) {
                 values.insert(*a as *const Expr, finish(a, acc)?);
             }
-            let mut row_out = Vec::with_capacity(cols.len());
+            let mut row_out = Vec::with_capacity(self.star.len() + p.items.len());
             let mut kv = key_vals.into_iter();
-            for _ in &star_exprs {
+            for _ in &self.star {
                 row_out.push(kv.next().unwrap_or(Value::Null));
             }
             for (i, item) in p.items.iter().enumerate() {
-                if key_items.contains(&i) {
+                if self.key_items.contains(&i) {
                     row_out.push(kv.next().unwrap_or(Value::Null));
                 } else {
                     let env = Env {
@@ -313,20 +421,20 @@ pub fn project(
             }
             out.push((row_out, Some(first_row), Some(values)));
         }
-    } else {
-        for row in rows {
-            ctx.tick()?;
-            let env = Env::new(names, &row);
-            let mut row_out = Vec::with_capacity(cols.len());
-            for &i in &star_exprs {
-                row_out.push(row[i].clone());
-            }
-            for item in &p.items {
-                row_out.push(eval(&item.expr, &env, ctx)?);
-            }
-            out.push((row_out, Some(row), None));
-        }
+        Ok(out)
     }
+}
+
+/// DISTINCT, ORDER BY, SKIP, LIMIT and WITH … WHERE over projected rows.
+pub fn finish_rows(
+    ctx: &mut Ctx<'_, '_>,
+    p: &Projection,
+    names: &[String],
+    cols: Vec<String>,
+    mut out: Vec<OutRow>,
+    where_: Option<&Expr>,
+) -> Result<(Vec<String>, Rows), Error> {
+    let grouping = out.first().is_some_and(|(_, _, v)| v.is_some());
     if p.distinct {
         let mut seen = std::collections::HashSet::new();
         out.retain(|(r, _, _)| {
@@ -380,7 +488,11 @@ pub fn project(
             }
             keyed.push((keys, (r, src, values)));
         }
-        keyed.sort_by(|(a, _), (b, _)| {
+        let (skip, limit) = skip_limit(ctx, p)?;
+        // Ties keep their arrival order (the sort is stable in effect), so
+        // with a LIMIT only the rows that can be kept need sorting.
+        let cmp = |(a, ai, _): &(Vec<Value>, usize, OutRow),
+                   (b, bi, _): &(Vec<Value>, usize, OutRow)| {
             for (i, s) in p.order_by.iter().enumerate() {
                 let o = ops::order(&a[i], &b[i]);
                 let o = if s.descending { o.reverse() } else { o };
@@ -388,20 +500,26 @@ pub fn project(
                     return o;
                 }
             }
-            std::cmp::Ordering::Equal
-        });
-        out = keyed.into_iter().map(|(_, r)| r).collect();
+            ai.cmp(bi)
+        };
+        let mut keyed: Vec<(Vec<Value>, usize, OutRow)> = keyed
+            .into_iter()
+            .enumerate()
+            .map(|(i, (k, r))| (k, i, r))
+            .collect();
+        match limit.map(|l| l.saturating_add(skip)) {
+            Some(keep) if keep < keyed.len() => {
+                if keep > 0 {
+                    keyed.select_nth_unstable_by(keep - 1, cmp);
+                }
+                keyed.truncate(keep);
+            }
+            _ => {}
+        }
+        keyed.sort_unstable_by(cmp);
+        out = keyed.into_iter().map(|(_, _, r)| r).collect();
     }
-    let empty_names: [String; 0] = [];
-    let empty_row: [Value; 0] = [];
-    let skip = match &p.skip {
-        Some(e) => count_arg(ctx, e, "SKIP", &empty_names, &empty_row)?,
-        None => 0,
-    };
-    let limit = match &p.limit {
-        Some(e) => Some(count_arg(ctx, e, "LIMIT", &empty_names, &empty_row)?),
-        None => None,
-    };
+    let (skip, limit) = skip_limit(ctx, p)?;
     if skip > 0 {
         out = out.into_iter().skip(skip).collect();
     }
@@ -436,6 +554,21 @@ pub fn project(
         }
     }
     Ok((cols, kept))
+}
+
+/// The SKIP and LIMIT of a projection.
+fn skip_limit(ctx: &mut Ctx<'_, '_>, p: &Projection) -> Result<(usize, Option<usize>), Error> {
+    let empty_names: [String; 0] = [];
+    let empty_row: [Value; 0] = [];
+    let skip = match &p.skip {
+        Some(e) => count_arg(ctx, e, "SKIP", &empty_names, &empty_row)?,
+        None => 0,
+    };
+    let limit = match &p.limit {
+        Some(e) => Some(count_arg(ctx, e, "LIMIT", &empty_names, &empty_row)?),
+        None => None,
+    };
+    Ok((skip, limit))
 }
 
 fn uses_parameter(e: &Expr) -> bool {

@@ -1,0 +1,374 @@
+//! A fused plan for the analyst's commonest question shape,
+//! `MATCH (a)-[r:T]->(b) [WHERE …] RETURN|WITH keys, aggregates …`:
+//! one pass over the link records feeds the groups directly. No row is built
+//! per link, and the link's own properties are read from the record bytes
+//! already in hand.
+//!
+//! It takes a query only when it can evaluate every expression itself
+//! (the three variables, their properties, constants and operators), and it
+//! visits links in the order of the general plan's link scan, so `collect()`
+//! and first-row semantics give the same answer. Anything else goes to the
+//! general plan; `tests/queries/link_aggregate.test` runs both on the same
+//! data.
+
+use super::context::Ctx;
+use super::eval::{binary_values, logic, truthy};
+use super::pattern::{conjuncts, new_variables, rel_types, without_universal_labels};
+use super::projection::{columns, finish_rows, Grouper, Rows};
+use crate::error::Error;
+use crate::query::ast::{
+    BinaryOp, Direction, Expr, ExprKind, Match, NodePattern, PathKind, Projection, UnaryOp,
+};
+use crate::store::catalog::NameKind;
+use crate::store::codec;
+use crate::value::{NodeId, RelId, Value};
+use std::collections::BTreeMap;
+
+/// Which part of one matched link a variable names.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Slot {
+    Start,
+    Rel,
+    End,
+}
+
+/// An expression over one matched link, compiled from the AST.
+#[derive(Debug)]
+enum Simple {
+    Var(Slot),
+    /// A property of the link (`None`: a key no record has).
+    RelProp(Option<u32>),
+    NodeProp(Slot, Option<u32>),
+    Const(Value),
+    List(Vec<Simple>),
+    Not(Box<Simple>),
+    IsNull(Box<Simple>, bool),
+    Logic(BinaryOp, Box<Simple>, Box<Simple>),
+    Binary(BinaryOp, Box<Simple>, Box<Simple>),
+}
+
+/// One link as matched: start and end already follow the pattern's direction.
+struct Link<'b> {
+    id: RelId,
+    start: NodeId,
+    end: NodeId,
+    bytes: &'b [u8],
+}
+
+impl Simple {
+    fn uses_link(&self) -> bool {
+        match self {
+            Simple::Var(_) | Simple::RelProp(_) | Simple::NodeProp(..) => true,
+            Simple::Const(_) => false,
+            Simple::List(items) => items.iter().any(Simple::uses_link),
+            Simple::Not(x) | Simple::IsNull(x, _) => x.uses_link(),
+            Simple::Logic(_, a, b) | Simple::Binary(_, a, b) => a.uses_link() || b.uses_link(),
+        }
+    }
+
+    fn eval(&self, ctx: &Ctx<'_, '_>, l: &Link<'_>) -> Result<Value, Error> {
+        Ok(match self {
+            Simple::Var(Slot::Start) => Value::Node(l.start),
+            Simple::Var(Slot::End) => Value::Node(l.end),
+            Simple::Var(Slot::Rel) => Value::Rel(l.id),
+            Simple::RelProp(Some(k)) => codec::rel_prop(l.bytes, *k)?.unwrap_or(Value::Null),
+            Simple::RelProp(None) | Simple::NodeProp(_, None) => Value::Null,
+            Simple::NodeProp(slot, Some(k)) => {
+                let n = if *slot == Slot::Start { l.start } else { l.end };
+                ctx.node_prop(n, *k)?.unwrap_or(Value::Null)
+            }
+            Simple::Const(v) => v.clone(),
+            Simple::List(items) => Value::List(
+                items
+                    .iter()
+                    .map(|i| i.eval(ctx, l))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Simple::Not(x) => match truthy(&x.eval(ctx, l)?)? {
+                Some(b) => Value::Bool(!b),
+                None => Value::Null,
+            },
+            Simple::IsNull(x, negated) => Value::Bool(x.eval(ctx, l)?.is_null() != *negated),
+            Simple::Logic(op, a, b) => {
+                let x = truthy(&a.eval(ctx, l)?)?;
+                let y = truthy(&b.eval(ctx, l)?)?;
+                logic(*op, x, y)
+            }
+            Simple::Binary(op, a, b) => binary_values(*op, a.eval(ctx, l)?, b.eval(ctx, l)?)?,
+        })
+    }
+}
+
+/// What compiling needs from the database: key ids and parameter values.
+/// EXPLAIN compiles without a database: every key and parameter is unknown
+/// then, which changes values, never whether the plan applies.
+struct Names<'a> {
+    keys: &'a dyn Fn(&str) -> Option<u32>,
+    params: Option<&'a BTreeMap<String, Value>>,
+}
+
+struct Plan<'q> {
+    start: &'q NodePattern,
+    end: &'q NodePattern,
+    direction: Direction,
+    /// WHERE conjuncts that read no link (checked once), then the others.
+    once: Vec<Simple>,
+    each: Vec<Simple>,
+    keys: Vec<Simple>,
+    /// Aggregate arguments by the address of their expression.
+    args: Vec<(*const Expr, Simple)>,
+    /// The slot of each variable the pattern introduces, in scope order.
+    row: Vec<Slot>,
+    names: Vec<String>,
+}
+
+impl<'q> Plan<'q> {
+    fn new(m: &'q Match, p: &'q Projection, env: &Names<'_>) -> Option<Plan<'q>> {
+        if m.optional || m.as_of.is_some() || p.star {
+            return None;
+        }
+        let [part] = m.pattern.as_slice() else {
+            return None;
+        };
+        let e = &part.element;
+        let [(r, end)] = e.chain.as_slice() else {
+            return None;
+        };
+        let start = &e.start;
+        let plain = |n: &NodePattern| n.properties.is_none() && n.actor.is_none();
+        if part.variable.is_some()
+            || part.kind != PathKind::Normal
+            || r.length.is_some()
+            || r.properties.is_some()
+            || !plain(start)
+            || !plain(end)
+            // The general plan scans links only then; keep its row order.
+            || (r.types.is_empty() && !(start.labels.is_empty() && end.labels.is_empty()))
+        {
+            return None;
+        }
+        let mut vars: Vec<(&str, Slot)> = Vec::new();
+        for (v, slot) in [
+            (&start.variable, Slot::Start),
+            (&r.variable, Slot::Rel),
+            (&end.variable, Slot::End),
+        ] {
+            if let Some(v) = v {
+                if vars.iter().any(|(n, _)| *n == v.name) {
+                    return None;
+                }
+                vars.push((&v.name, slot));
+            }
+        }
+        let names = new_variables(&m.pattern, &[]);
+        let row = names
+            .iter()
+            .map(|n| vars.iter().find(|(v, _)| v == n).map(|(_, s)| *s))
+            .collect::<Option<Vec<_>>>()?;
+        let compile = |x: &Expr| compile(x, &vars, env);
+        let mut once = Vec::new();
+        let mut each = Vec::new();
+        for c in conjuncts(m.where_.as_ref()) {
+            let s = compile(c.expr)?;
+            if s.uses_link() {
+                each.push(s);
+            } else {
+                once.push(s);
+            }
+        }
+        let grouper = Grouper::new(p, &names)?;
+        let keys = grouper
+            .key_exprs()
+            .map(compile)
+            .collect::<Option<Vec<_>>>()?;
+        let mut args = Vec::new();
+        for a in grouper.aggregates() {
+            if let ExprKind::Function { args: xs, .. } = &a.kind {
+                for x in xs {
+                    args.push((x as *const Expr, compile(x)?));
+                }
+            }
+        }
+        Some(Plan {
+            start,
+            end,
+            direction: r.direction,
+            once,
+            each,
+            keys,
+            args,
+            row,
+            names,
+        })
+    }
+
+    fn arg(&self, x: &Expr) -> &Simple {
+        let at = self.args.iter().position(|(p, _)| std::ptr::eq(*p, x));
+        // Every argument of every aggregate was compiled in `new`.
+        &self.args[at.unwrap_or(0)].1
+    }
+
+    fn first_row(&self, l: &Link<'_>) -> Vec<Value> {
+        self.row
+            .iter()
+            .map(|s| match s {
+                Slot::Start => Value::Node(l.start),
+                Slot::Rel => Value::Rel(l.id),
+                Slot::End => Value::Node(l.end),
+            })
+            .collect()
+    }
+}
+
+fn compile(e: &Expr, vars: &[(&str, Slot)], env: &Names<'_>) -> Option<Simple> {
+    let sub = |x: &Expr| compile(x, vars, env).map(Box::new);
+    Some(match &e.kind {
+        ExprKind::Null => Simple::Const(Value::Null),
+        ExprKind::Bool(b) => Simple::Const(Value::Bool(*b)),
+        ExprKind::Int(i) => Simple::Const(Value::Int(*i)),
+        ExprKind::Float(f) => Simple::Const(Value::Float(*f)),
+        ExprKind::String(s) => Simple::Const(Value::String(s.clone())),
+        ExprKind::Parameter(name) => match env.params {
+            // A missing parameter is the general plan's error to report.
+            Some(params) => Simple::Const(params.get(name)?.clone()),
+            None => Simple::Const(Value::Null),
+        },
+        ExprKind::Variable(name) => Simple::Var(vars.iter().find(|(n, _)| n == name)?.1),
+        ExprKind::Property(target, key) => {
+            let ExprKind::Variable(name) = &target.kind else {
+                return None;
+            };
+            let slot = vars.iter().find(|(n, _)| n == name)?.1;
+            let k = (env.keys)(&key.name);
+            match slot {
+                Slot::Rel => Simple::RelProp(k),
+                node => Simple::NodeProp(node, k),
+            }
+        }
+        ExprKind::List(items) => Simple::List(
+            items
+                .iter()
+                .map(|i| compile(i, vars, env))
+                .collect::<Option<_>>()?,
+        ),
+        ExprKind::Unary(UnaryOp::Not, x) => Simple::Not(sub(x)?),
+        ExprKind::IsNull { expr, negated } => Simple::IsNull(sub(expr)?, *negated),
+        ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or | BinaryOp::Xor), a, b) => {
+            Simple::Logic(*op, sub(a)?, sub(b)?)
+        }
+        ExprKind::Binary(op, a, b) => Simple::Binary(*op, sub(a)?, sub(b)?),
+        _ => return None,
+    })
+}
+
+/// Whether `MATCH m` followed by the projection `p` runs as one fused pass
+/// (for EXPLAIN).
+pub fn applies(m: &Match, p: &Projection) -> bool {
+    let env = Names {
+        keys: &|_| None,
+        params: None,
+    };
+    Plan::new(m, p, &env).is_some()
+}
+
+/// Label ids a node must carry beyond those every node carries; `None` when
+/// one of them is unknown, so nothing can match.
+fn label_ids(ctx: &Ctx<'_, '_>, n: &NodePattern) -> Result<Option<Vec<u32>>, Error> {
+    let n = without_universal_labels(ctx, n)?;
+    Ok(n.labels
+        .iter()
+        .map(|l| ctx.tx.catalog().id(NameKind::Label, &l.name))
+        .collect())
+}
+
+/// Runs `MATCH m` (the first clause) and the projection `p` together.
+/// `Ok(None)` when the query is not of the fused shape.
+pub fn run(
+    ctx: &mut Ctx<'_, '_>,
+    m: &Match,
+    p: &Projection,
+    where_: Option<&Expr>,
+) -> Result<Option<(Vec<String>, Rows)>, Error> {
+    let plan = {
+        let keys = |k: &str| ctx.key_id(k);
+        let env = Names {
+            keys: &keys,
+            params: Some(ctx.params),
+        };
+        Plan::new(m, p, &env)
+    };
+    let Some(plan) = plan else {
+        return Ok(None);
+    };
+    let Some(mut grouper) = Grouper::new(p, &plan.names) else {
+        return Ok(None);
+    };
+    let [part] = m.pattern.as_slice() else {
+        return Ok(None);
+    };
+    let types = rel_types(ctx, &part.element.chain[0].0);
+    let labels = (label_ids(ctx, plan.start)?, label_ids(ctx, plan.end)?);
+    let c: &Ctx<'_, '_> = ctx;
+    let none = Link {
+        id: 0,
+        start: 0,
+        end: 0,
+        bytes: &[],
+    };
+    let mut live = !types.as_ref().is_some_and(|t| t.is_empty());
+    for s in &plan.once {
+        if live && truthy(&s.eval(c, &none)?)? != Some(true) {
+            live = false;
+        }
+    }
+    if let (true, (Some(start_labels), Some(end_labels))) = (live, &labels) {
+        let mut key_vals = Vec::new();
+        let mut seen: u32 = 0;
+        c.tx.for_each_rel(|id, bytes| -> Result<(), Error> {
+            seen = seen.wrapping_add(1);
+            if seen.is_multiple_of(1024) {
+                c.cancel.check()?;
+            }
+            let (ty, src, dst) = codec::rel_ends(bytes)?;
+            if types.as_ref().is_some_and(|t| !t.contains(&ty)) {
+                return Ok(());
+            }
+            let ends: &[(NodeId, NodeId)] = match plan.direction {
+                Direction::Outgoing => &[(src, dst)],
+                Direction::Incoming => &[(dst, src)],
+                Direction::Both if src == dst => &[(src, dst)],
+                Direction::Both => &[(src, dst), (dst, src)],
+            };
+            'ends: for &(start, end) in ends {
+                for (n, want) in [(start, start_labels), (end, end_labels)] {
+                    if !want.is_empty() && !c.tx.node_has_labels(n, want)? {
+                        continue 'ends;
+                    }
+                }
+                let l = Link {
+                    id,
+                    start,
+                    end,
+                    bytes,
+                };
+                for s in &plan.each {
+                    if truthy(&s.eval(c, &l)?)? != Some(true) {
+                        continue 'ends;
+                    }
+                }
+                for k in &plan.keys {
+                    key_vals.push(k.eval(c, &l)?);
+                }
+                grouper.add(
+                    &mut key_vals,
+                    || plan.first_row(&l),
+                    |x| plan.arg(x).eval(c, &l),
+                )?;
+            }
+            Ok(())
+        })?;
+    }
+    let out = grouper.finish(ctx, &plan.names)?;
+    let cols = columns(p, &plan.names);
+    finish_rows(ctx, p, &plan.names, cols, out, where_).map(Some)
+}

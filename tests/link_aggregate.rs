@@ -1,0 +1,152 @@
+//! The fused link-scan aggregation (`exec::link_aggregate`) against the
+//! general plan on the same data: every query runs once as written (fused,
+//! which PROFILE must confirm) and once behind `WITH 1 AS one`, which keeps
+//! the MATCH from being the first clause and so runs the general plan. Rows
+//! must agree exactly, in order; errors must agree in kind.
+
+use supplygraph::value::Value;
+use supplygraph::{Database, Params};
+
+fn graph() -> Database {
+    let mut db = Database::open_memory().expect("memory database");
+    let setup = [
+        "CREATE (a:Actor:State {id: 'a', name: 'A', size: 3}),
+                (b:Actor {id: 'b', name: 'B', size: 1.5}),
+                (c:Actor:Factory {id: 'c', name: 'C'}),
+                (d:Actor:State {id: 'd', size: 3.0}),
+                (e:Other {id: 'e', name: 'E'})",
+        "MATCH (a {id: 'a'}), (b {id: 'b'}), (c {id: 'c'}), (d {id: 'd'}), (e {id: 'e'})
+         CREATE (a)-[:SUPPLIES {category: 'ammunition', value: 10, confidence: 0.9}]->(b),
+                (a)-[:SUPPLIES {category: 'vehicles', value: 2.5, confidence: 0.4}]->(c),
+                (b)-[:SUPPLIES {category: 'ammunition', value: 7, confidence: 0.5}]->(c),
+                (c)-[:SUPPLIES {category: 'ammunition', confidence: 0.7}]->(d),
+                (d)-[:SUPPLIES {category: null, value: 1}]->(a),
+                (c)-[:SUPPLIES {category: 'electronics', value: -3, confidence: 1}]->(c),
+                (a)-[:OWNS {share: 0.5}]->(d),
+                (e)-[:SUPPLIES {category: 'vehicles', value: 100, confidence: 0.95}]->(a),
+                (b)-[:OWNS]->(e)",
+    ];
+    for s in setup {
+        db.execute(s, &Params::new()).expect("setup");
+    }
+    db
+}
+
+const QUERIES: &[&str] = &[
+    "MATCH ()-[r:SUPPLIES]->() RETURN r.category AS category, sum(r.value) AS total, count(*) AS links ORDER BY category",
+    "MATCH (s:Actor)-[r:SUPPLIES]->(d:Actor) WHERE r.confidence >= 0.5 RETURN d.id AS id, count(DISTINCT s) AS suppliers ORDER BY suppliers DESC, id ASC LIMIT 10",
+    "MATCH (s)-[r:SUPPLIES]->(d) RETURN collect(r.value) AS values, collect(d.id) AS ends",
+    "MATCH (s)-[r:SUPPLIES]-(d) RETURN s.id AS s, collect(d.id) AS ds, count(r) AS n ORDER BY s",
+    "MATCH (s)<-[r:SUPPLIES|OWNS]-(d) RETURN s.id, min(r.value), max(r.value), avg(r.value), count(r.share) ORDER BY s.id",
+    "MATCH (s:State)-[r:SUPPLIES|OWNS]->(d:State) RETURN count(*) AS n",
+    "MATCH ()-[r]->() RETURN count(*) AS n, count(DISTINCT r.category) AS cats",
+    "MATCH (a)-[r]->(b) RETURN a.id AS a, count(*) AS n ORDER BY n DESC, a",
+    "MATCH (a:Factory)-[r:SUPPLIES]->(b) RETURN a.name, sum(r.value) * 2 AS twice, count(*) + 1 AS more",
+    "MATCH (a)-[r:SUPPLIES]->(b) WHERE r.category IS NULL OR NOT r.confidence < 0.8 RETURN b.id, count(*) ORDER BY b.id",
+    "MATCH (a)-[r:SUPPLIES]->(b) WHERE a.size = 3 XOR b.size = 3 RETURN r.category, count(*) ORDER BY r.category",
+    "MATCH (a)-[r:SUPPLIES]->(b) WHERE r.category IN ['vehicles', 'electronics'] RETURN a.id + '>' + b.id AS hop, sum(r.value) ORDER BY hop",
+    "MATCH (a)-[r:SUPPLIES]->(b) WHERE r.category STARTS WITH 'a' AND r.value > 5 RETURN count(*)",
+    "MATCH (a)-[r:SUPPLIES]->(b) WHERE false RETURN count(*) AS n, collect(a.id) AS xs",
+    "MATCH (a)-[r:SUPPLIES]->(b) WHERE $min <= r.value RETURN b, count(*) AS n ORDER BY n, b.id",
+    "MATCH (a)-[r:NOPE]->(b) RETURN count(*) AS n",
+    "MATCH (a:Missing)-[r:SUPPLIES]->(b) RETURN count(*) AS n",
+    "MATCH (a)-[r:SUPPLIES]->(b) RETURN r.nokey AS k, count(*) AS n",
+    "MATCH (a)-[r:SUPPLIES]->(b) RETURN DISTINCT a.size IS NULL AS unsized, count(*) AS n ORDER BY unsized",
+    "MATCH (a)-[r:SUPPLIES]->(b) WITH a.id AS id, sum(r.value) AS total WHERE total > 5 RETURN id, total ORDER BY id",
+    "MATCH (a)-[r:SUPPLIES]->(b) WITH a, count(*) AS n ORDER BY n DESC, a.id LIMIT 2 RETURN a.id, n",
+    "MATCH (a)-[r:SUPPLIES]->(b) RETURN percentileDisc(r.value, 0.5) AS p, stDev(r.value) AS sd",
+    "MATCH (a)-[r:SUPPLIES]->(b) RETURN count(*) AS n ORDER BY count(*) SKIP 0",
+    "MATCH (a)-[r:SUPPLIES]->(b) RETURN size(collect(a.id)) AS n",
+    // Errors must be the same errors.
+    "MATCH (a)-[r:SUPPLIES]->(b) RETURN sum(r.category)",
+    "MATCH (a)-[r:SUPPLIES]->(b) WHERE r.value RETURN count(*)",
+    "MATCH (a)-[r:SUPPLIES]->(b) RETURN a.id, sum(r.value + a.name)",
+];
+
+/// Queries the fused plan must leave to the general one.
+const NOT_FUSED: &[&str] = &[
+    "MATCH (a)-[r:SUPPLIES*1..2]->(b) RETURN count(*)",
+    "MATCH (a {id: 'a'})-[r]->(b) RETURN count(*)",
+    "MATCH (a)-[r]->(a) RETURN count(*)",
+    "MATCH (a:State)-[r]->(b) RETURN count(*)",
+    "MATCH (a)-[r:SUPPLIES]->(b) RETURN count(toUpper(a.id))",
+    "MATCH (a)-[r:SUPPLIES]->(b) RETURN a.id AS id",
+    "OPTIONAL MATCH (a)-[r:SUPPLIES]->(b) RETURN count(*)",
+    "MATCH p = (a)-[r:SUPPLIES]->(b) RETURN count(p)",
+];
+
+fn outcome(db: &mut Database, q: &str, params: &Params) -> Result<Vec<Vec<Value>>, String> {
+    db.execute(q, params)
+        .map(|r| r.rows)
+        .map_err(|e| format!("{}/{}", e.kind.as_str(), e.code))
+}
+
+fn fused(db: &mut Database, q: &str, params: &Params) -> bool {
+    db.execute(&format!("PROFILE {q}"), params)
+        .ok()
+        .and_then(|r| r.plan)
+        .is_some_and(|p| p.contains("LinkAggregate"))
+}
+
+#[test]
+fn fused_link_aggregation_answers_as_the_general_plan() {
+    let mut db = graph();
+    let mut params = Params::new();
+    params.insert("min".into(), Value::Int(2));
+    for q in QUERIES {
+        let general = format!("WITH 1 AS one {q}");
+        let want = outcome(&mut db, &general, &params);
+        let got = outcome(&mut db, q, &params);
+        assert_eq!(got, want, "{q}");
+        if want.is_ok() {
+            assert!(fused(&mut db, q, &params), "not fused: {q}");
+        }
+        assert!(!fused(&mut db, &general, &params), "fused: {general}");
+    }
+    for q in NOT_FUSED {
+        assert!(!fused(&mut db, q, &params), "fused: {q}");
+    }
+}
+
+#[test]
+fn fused_aggregation_sees_the_transactions_own_writes() {
+    let mut db = graph();
+    let p = Params::new();
+    let q = "MATCH (a)-[r:SUPPLIES]->(b) RETURN r.category AS c, count(*) AS n ORDER BY c";
+    db.execute("BEGIN", &p).expect("begin");
+    db.execute(
+        "MATCH (a {id: 'a'}), (b {id: 'b'}) CREATE (a)-[:SUPPLIES {category: 'fuel'}]->(b)",
+        &p,
+    )
+    .expect("create");
+    db.execute(
+        "MATCH ()-[r:SUPPLIES {category: 'vehicles'}]->() DELETE r",
+        &p,
+    )
+    .expect("delete");
+    let inside = outcome(&mut db, q, &p).expect("fused inside the transaction");
+    assert_eq!(
+        inside,
+        outcome(&mut db, &format!("WITH 1 AS one {q}"), &p).unwrap()
+    );
+    assert!(inside.contains(&vec![Value::String("fuel".into()), Value::Int(1)]));
+    assert!(!inside
+        .iter()
+        .any(|r| r[0] == Value::String("vehicles".into())));
+    db.execute("ROLLBACK", &p).expect("rollback");
+    let after = outcome(&mut db, q, &p).unwrap();
+    assert!(after.contains(&vec![Value::String("vehicles".into()), Value::Int(2)]));
+}
+
+#[test]
+fn explain_names_the_fused_plan() {
+    let mut db = graph();
+    let plan = |db: &mut Database, q: &str| {
+        db.execute(&format!("EXPLAIN {q}"), &Params::new())
+            .expect("explain")
+            .plan
+            .unwrap_or_default()
+    };
+    assert!(plan(&mut db, QUERIES[0]).contains("LinkAggregate"));
+    assert!(!plan(&mut db, NOT_FUSED[0]).contains("LinkAggregate"));
+}
