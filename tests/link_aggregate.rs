@@ -57,6 +57,11 @@ const QUERIES: &[&str] = &[
     "MATCH (a)-[r:SUPPLIES]->(b) RETURN percentileDisc(r.value, 0.5) AS p, stDev(r.value) AS sd",
     "MATCH (a)-[r:SUPPLIES]->(b) RETURN count(*) AS n ORDER BY count(*) SKIP 0",
     "MATCH (a)-[r:SUPPLIES]->(b) RETURN size(collect(a.id)) AS n",
+    // Keys that read one node only: groups are remembered per node, and
+    // different nodes can still share a group (a.size 3 and 3.0).
+    "MATCH (a)-[r:SUPPLIES]->(b) RETURN a.size AS size, count(*) AS n, collect(b.id) AS bs ORDER BY size",
+    "MATCH (a)<-[r:SUPPLIES]-(b) RETURN a.size + 1 AS size, count(DISTINCT b) AS n, sum(r.value) AS v ORDER BY size",
+    "MATCH (a)-[r:SUPPLIES|OWNS]-(b) RETURN b, b.name AS name, count(*) AS n ORDER BY name, n",
     // Errors must be the same errors.
     "MATCH (a)-[r:SUPPLIES]->(b) RETURN sum(r.category)",
     "MATCH (a)-[r:SUPPLIES]->(b) WHERE r.value RETURN count(*)",

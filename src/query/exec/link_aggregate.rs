@@ -66,6 +66,21 @@ impl Simple {
         }
     }
 
+    /// Marks the slots this expression reads (start, link, end).
+    fn reads(&self, out: &mut [bool; 3]) {
+        match self {
+            Simple::Var(s) | Simple::NodeProp(s, _) => out[*s as usize] = true,
+            Simple::RelProp(_) => out[Slot::Rel as usize] = true,
+            Simple::Const(_) => {}
+            Simple::List(items) => items.iter().for_each(|i| i.reads(out)),
+            Simple::Not(x) | Simple::IsNull(x, _) => x.reads(out),
+            Simple::Logic(_, a, b) | Simple::Binary(_, a, b) => {
+                a.reads(out);
+                b.reads(out);
+            }
+        }
+    }
+
     fn eval(&self, ctx: &Ctx<'_, '_>, l: &Link<'_>) -> Result<Value, Error> {
         Ok(match self {
             Simple::Var(Slot::Start) => Value::Node(l.start),
@@ -115,6 +130,9 @@ struct Plan<'q> {
     once: Vec<Simple>,
     each: Vec<Simple>,
     keys: Vec<Simple>,
+    /// The one node every key reads, if so: its group is then remembered
+    /// per node, and the keys are evaluated once per node, not per link.
+    key_node: Option<Slot>,
     /// Aggregate arguments by the address of their expression.
     args: Vec<(*const Expr, Simple)>,
     /// The slot of each variable the pattern introduces, in scope order.
@@ -181,6 +199,13 @@ impl<'q> Plan<'q> {
             .key_exprs()
             .map(compile)
             .collect::<Option<Vec<_>>>()?;
+        let mut read = [false; 3];
+        keys.iter().for_each(|k| k.reads(&mut read));
+        let key_node = match read {
+            [true, false, false] => Some(Slot::Start),
+            [false, false, true] => Some(Slot::End),
+            _ => None,
+        };
         let mut args = Vec::new();
         for a in grouper.aggregates() {
             if let ExprKind::Function { args: xs, .. } = &a.kind {
@@ -196,6 +221,7 @@ impl<'q> Plan<'q> {
             once,
             each,
             keys,
+            key_node,
             args,
             row,
             names,
@@ -271,6 +297,9 @@ pub fn applies(m: &Match, p: &Projection) -> bool {
     Plan::new(m, p, &env).is_some()
 }
 
+/// Most nodes for which the per-node group memo is kept (64 MiB).
+const MEMO_NODES: u64 = 1 << 24;
+
 /// Label ids a node must carry beyond those every node carries; `None` when
 /// one of them is unknown, so nothing can match.
 fn label_ids(ctx: &Ctx<'_, '_>, n: &NodePattern) -> Result<Option<Vec<u32>>, Error> {
@@ -323,6 +352,13 @@ pub fn run(
     }
     if let (true, (Some(start_labels), Some(end_labels))) = (live, &labels) {
         let mut key_vals = Vec::new();
+        // Group of each node id (u32::MAX: not seen yet), when the keys
+        // depend on one node only. Node ids are dense, so this is an array.
+        let nodes = c.tx.meta().next_node;
+        let mut memo: Vec<u32> = match plan.key_node {
+            Some(_) if nodes <= MEMO_NODES => vec![u32::MAX; nodes as usize],
+            _ => Vec::new(),
+        };
         let mut seen: u32 = 0;
         c.tx.for_each_rel(|id, bytes| -> Result<(), Error> {
             seen = seen.wrapping_add(1);
@@ -356,14 +392,24 @@ pub fn run(
                         continue 'ends;
                     }
                 }
-                for k in &plan.keys {
-                    key_vals.push(k.eval(c, &l)?);
-                }
-                grouper.add(
-                    &mut key_vals,
-                    || plan.first_row(&l),
-                    |x| plan.arg(x).eval(c, &l),
-                )?;
+                let node = match plan.key_node {
+                    Some(Slot::Start) => start,
+                    _ => end,
+                };
+                let known = memo.get(node as usize).copied().unwrap_or(u32::MAX);
+                let gi = if known != u32::MAX {
+                    known as usize
+                } else {
+                    for k in &plan.keys {
+                        key_vals.push(k.eval(c, &l)?);
+                    }
+                    let gi = grouper.group(&mut key_vals, || plan.first_row(&l));
+                    if let Some(m) = memo.get_mut(node as usize) {
+                        *m = u32::try_from(gi).unwrap_or(u32::MAX);
+                    }
+                    gi
+                };
+                grouper.accumulate(gi, |x| plan.arg(x).eval(c, &l))?;
             }
             Ok(())
         })?;

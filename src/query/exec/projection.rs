@@ -256,7 +256,10 @@ pub struct Grouper<'q> {
     aggs: Vec<&'q Expr>,
     groups: fxhash::FxHashMap<String, usize>,
     /// Per group: key values, the first source row, accumulators.
-    group_rows: Vec<(Vec<Value>, Vec<Value>, Vec<Acc>)>,
+    group_rows: Vec<(Vec<Value>, Vec<Value>)>,
+    /// Accumulators of every group, `aggs.len()` per group, side by side:
+    /// one memory access per row and aggregate, not two.
+    accs: Vec<Acc>,
     seen: Seen,
     key: String,
 }
@@ -293,6 +296,7 @@ impl<'q> Grouper<'q> {
             aggs,
             groups: Default::default(),
             group_rows: Vec::new(),
+            accs: Vec::new(),
             seen: Seen::default(),
             key: String::new(),
         })
@@ -338,30 +342,47 @@ impl<'q> Grouper<'q> {
         &mut self,
         key_vals: &mut Vec<Value>,
         first_row: impl FnOnce() -> Vec<Value>,
-        mut arg: impl FnMut(&'q Expr) -> Result<Value, Error>,
+        arg: impl FnMut(&'q Expr) -> Result<Value, Error>,
     ) -> Result<(), Error> {
+        let gi = self.group(key_vals, first_row);
+        self.accumulate(gi, arg)
+    }
+
+    /// The group of a row with these key values (see `add`), created with
+    /// `first_row` if it is new.
+    pub fn group(
+        &mut self,
+        key_vals: &mut Vec<Value>,
+        first_row: impl FnOnce() -> Vec<Value>,
+    ) -> usize {
         self.key.clear();
         for v in key_vals.iter() {
             ops::group_key(v, &mut self.key);
             self.key.push('|');
         }
-        let gi = match self.groups.get(self.key.as_str()) {
+        match self.groups.get(self.key.as_str()) {
             Some(&g) => {
                 key_vals.clear();
                 g
             }
             None => {
                 self.groups.insert(self.key.clone(), self.group_rows.len());
-                self.group_rows.push((
-                    std::mem::take(key_vals),
-                    first_row(),
-                    self.aggs.iter().map(|a| Acc::new(a)).collect(),
-                ));
+                self.group_rows
+                    .push((std::mem::take(key_vals), first_row()));
+                self.accs.extend(self.aggs.iter().map(|a| Acc::new(a)));
                 self.group_rows.len() - 1
             }
-        };
+        }
+    }
+
+    /// Feeds one row of group `gi` (from `group`) to its aggregates.
+    pub fn accumulate(
+        &mut self,
+        gi: usize,
+        mut arg: impl FnMut(&'q Expr) -> Result<Value, Error>,
+    ) -> Result<(), Error> {
         for (ai, a) in self.aggs.iter().enumerate() {
-            let acc = &mut self.group_rows[gi].2[ai];
+            let acc = &mut self.accs[gi * self.aggs.len() + ai];
             match &a.kind {
                 ExprKind::CountStar => acc.count += 1,
                 ExprKind::Function { args, .. } => {
@@ -389,16 +410,15 @@ impl<'q> Grouper<'q> {
     pub fn finish(mut self, ctx: &mut Ctx<'_, '_>, names: &[String]) -> Result<Vec<OutRow>, Error> {
         let p = self.p;
         if self.group_rows.is_empty() && self.key_items.is_empty() && self.star.is_empty() {
-            self.group_rows.push((
-                vec![],
-                names.iter().map(|_| Value::Null).collect(),
-                self.aggs.iter().map(|a| Acc::new(a)).collect(),
-            ));
+            self.group_rows
+                .push((vec![], names.iter().map(|_| Value::Null).collect()));
+            self.accs.extend(self.aggs.iter().map(|a| Acc::new(a)));
         }
         let mut out = Vec::with_capacity(self.group_rows.len());
-        for (key_vals, first_row, accs) in self.group_rows {
+        let mut accs = self.accs.into_iter();
+        for (key_vals, first_row) in self.group_rows {
             let mut values = AggValues::default();
-            for (a, acc) in self.aggs.iter().zip(accs) {
+            for (a, acc) in self.aggs.iter().zip(accs.by_ref()) {
                 values.insert(*a as *const Expr, finish(a, acc)?);
             }
             let mut row_out = Vec::with_capacity(self.star.len() + p.items.len());
