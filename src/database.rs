@@ -19,6 +19,7 @@ use crate::store::StorageError;
 use crate::value::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 pub type Params = BTreeMap<String, Value>;
 
@@ -30,7 +31,13 @@ pub struct Database {
     pub cancel: Cancel,
     /// Procedures defined by tables (the TCK's test procedures).
     procedures: Procedures,
+    /// Statements parsed before, by their exact text: a query repeated with
+    /// new parameters skips the parser.
+    parsed: fxhash::FxHashMap<String, Arc<Statement>>,
 }
+
+/// Most statements `Database::parsed` keeps; past it, it starts afresh.
+const PARSED_STATEMENTS: usize = 512;
 
 impl Database {
     pub fn open(path: &Path) -> Result<Database, StorageError> {
@@ -39,6 +46,7 @@ impl Database {
             open_tx: None,
             cancel: Cancel::default(),
             procedures: Procedures::new(),
+            parsed: Default::default(),
         })
     }
 
@@ -48,6 +56,7 @@ impl Database {
             open_tx: None,
             cancel: Cancel::default(),
             procedures: Procedures::new(),
+            parsed: Default::default(),
         })
     }
 
@@ -85,8 +94,19 @@ impl Database {
 
     /// Parses and runs one statement. A failing statement changes nothing.
     pub fn execute(&mut self, text: &str, params: &Params) -> Result<QueryResult, Error> {
-        let stmt = parse::parse_statement(text)
-            .map_err(|e| Error::compile(ErrorKind::SyntaxError, e.code, e.message, e.span))?;
+        let stmt = match self.parsed.get(text) {
+            Some(stmt) => Arc::clone(stmt),
+            None => {
+                let stmt = Arc::new(parse::parse_statement(text).map_err(|e| {
+                    Error::compile(ErrorKind::SyntaxError, e.code, e.message, e.span)
+                })?);
+                if self.parsed.len() >= PARSED_STATEMENTS {
+                    self.parsed.clear();
+                }
+                self.parsed.insert(text.to_string(), Arc::clone(&stmt));
+                stmt
+            }
+        };
         self.execute_parsed(&stmt, params)
     }
 
@@ -304,5 +324,32 @@ impl crate::tck::Engine for Database {
         rows: Vec<Vec<Value>>,
     ) -> Result<(), String> {
         self.define_procedure(signature, header, rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_statement_is_parsed_once_and_runs_with_its_new_parameters() {
+        let mut db = Database::open_memory().unwrap();
+        let q = "UNWIND range(1, $n) AS i RETURN count(i) AS c";
+        for n in [3, 5, 0] {
+            let mut p = Params::new();
+            p.insert("n".into(), Value::Int(n));
+            assert_eq!(db.execute(q, &p).unwrap().rows, vec![vec![Value::Int(n)]]);
+        }
+        assert_eq!(db.parsed.len(), 1);
+        // A statement that does not parse is not kept, and fails each time.
+        for _ in 0..2 {
+            assert!(db.execute("MATCH (n RETURN n", &Params::new()).is_err());
+        }
+        assert_eq!(db.parsed.len(), 1);
+        for i in 0..PARSED_STATEMENTS + 1 {
+            db.execute(&format!("RETURN {i} AS x"), &Params::new())
+                .unwrap();
+        }
+        assert!(db.parsed.len() <= PARSED_STATEMENTS);
     }
 }
