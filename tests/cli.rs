@@ -271,23 +271,30 @@ fn a_damaged_database_gives_exit_3() {
 
 #[test]
 fn a_database_of_an_older_format_is_refused_with_a_clear_message() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db");
-    {
-        // As format 2 left it: sled without compression, format record 2.
-        let old = sled::Config::new().path(&db).open().unwrap();
-        let mut key = vec![0u8];
-        key.extend_from_slice(b"format");
-        old.insert(key, &2u32.to_be_bytes()).unwrap();
-        old.flush().unwrap();
+    // Format 2 left sled without compression; format 3 used sled's own.
+    for (version, sled_compression) in [(2u32, false), (3, true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db");
+        {
+            let old = sled::Config::new()
+                .path(&db)
+                .use_compression(sled_compression)
+                .open()
+                .unwrap();
+            let mut key = vec![0u8];
+            key.extend_from_slice(b"format");
+            old.insert(key, &version.to_be_bytes()).unwrap();
+            old.flush().unwrap();
+        }
+        let o = bin().arg(&db).args(["-c", "RETURN 1"]).output().unwrap();
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(3), "{err}");
+        assert!(
+            err.contains(&format!("format version {version}"))
+                && err.contains("import the data again"),
+            "{err}"
+        );
     }
-    let o = bin().arg(&db).args(["-c", "RETURN 1"]).output().unwrap();
-    let (_, err) = text(&o);
-    assert_eq!(o.status.code(), Some(3), "{err}");
-    assert!(
-        err.contains("format version 2") && err.contains("import the data again"),
-        "{err}"
-    );
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Every key of the store (format versions 2 and 3). A key is a tag byte naming its
+//! Every key of the store (format versions 2 to 4; format 4 compresses the
+//! values of every keyspace but META and CATALOG, `compress.rs`). A key is a tag byte naming its
 //! keyspace followed by big-endian fixed-width integers, so that byte order
 //! is tuple order and one keyspace, or one actor's part of it, is one ordered
 //! prefix scan. Nothing here goes through bincode.

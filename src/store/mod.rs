@@ -11,6 +11,7 @@ pub mod bucket;
 pub mod catalog;
 pub mod check;
 pub mod codec;
+pub mod compress;
 pub mod graph;
 pub mod index;
 pub mod keys;
