@@ -214,7 +214,9 @@ pub fn project(
     where_: Option<&Expr>,
 ) -> Result<(Vec<String>, Rows), Error> {
     let cols = columns(p, names);
-    let out = match Grouper::new(p, names) {
+    let grouper = Grouper::new(p, names);
+    let grouping = grouper.is_some();
+    let out = match grouper {
         Some(mut g) => {
             let mut key_vals = Vec::new();
             for row in &rows {
@@ -241,7 +243,7 @@ pub fn project(
             out
         }
     };
-    finish_rows(ctx, p, names, cols, out, where_)
+    finish_rows(ctx, p, names, cols, grouping, out, where_)
 }
 
 /// Implicit grouping: the items without aggregates are the key, and every
@@ -415,7 +417,48 @@ impl<'q> Grouper<'q> {
             self.accs.extend(self.aggs.iter().map(|a| Acc::new(a)));
         }
         let mut out = Vec::with_capacity(self.group_rows.len());
+        // Where each item is a key or one of the aggregates itself (and ORDER
+        // BY adds none), the row is the keys and the finished aggregates; no
+        // expression is evaluated and no aggregate map is kept.
+        let direct: Option<Vec<Option<usize>>> = p
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| match self.key_items.contains(&i) {
+                true => Some(None),
+                false => self
+                    .aggs
+                    .iter()
+                    .position(|a| std::ptr::eq(*a, &it.expr))
+                    .map(Some),
+            })
+            .collect();
+        let direct = direct.filter(|d| d.iter().flatten().count() == self.aggs.len());
         let mut accs = self.accs.into_iter();
+        if let Some(direct) = direct {
+            for (key_vals, first_row) in self.group_rows {
+                let mut done: Vec<Option<Value>> = Vec::with_capacity(self.aggs.len());
+                for (a, acc) in self.aggs.iter().zip(accs.by_ref()) {
+                    done.push(Some(finish(a, acc)?));
+                }
+                let mut row_out = Vec::with_capacity(self.star.len() + p.items.len());
+                let mut kv = key_vals.into_iter();
+                for _ in &self.star {
+                    row_out.push(kv.next().unwrap_or(Value::Null));
+                }
+                for d in &direct {
+                    row_out.push(
+                        match d {
+                            None => kv.next(),
+                            Some(ai) => done[*ai].take(),
+                        }
+                        .unwrap_or(Value::Null),
+                    );
+                }
+                out.push((row_out, Some(first_row), None));
+            }
+            return Ok(out);
+        }
         for (key_vals, first_row) in self.group_rows {
             let mut values = AggValues::default();
             for (a, acc) in self.aggs.iter().zip(accs.by_ref()) {
@@ -451,10 +494,10 @@ pub fn finish_rows(
     p: &Projection,
     names: &[String],
     cols: Vec<String>,
+    grouping: bool,
     mut out: Vec<OutRow>,
     where_: Option<&Expr>,
 ) -> Result<(Vec<String>, Rows), Error> {
-    let grouping = out.first().is_some_and(|(_, _, v)| v.is_some());
     if p.distinct {
         let mut seen = std::collections::HashSet::new();
         out.retain(|(r, _, _)| {
@@ -472,72 +515,55 @@ pub fn finish_rows(
             .iter()
             .map(|s| p.items.iter().position(|it| it.expr.same_as(&s.expr) || matches!(&s.expr.kind, ExprKind::Variable(v) if it.alias.as_ref().is_some_and(|a| &a.name == v))).map(|i| cols.len() - p.items.len() + i))
             .collect();
-        // Sort keys see the projected columns first, then (unless the
-        // projection aggregated or was DISTINCT) the source row.
-        let mut keyed = Vec::with_capacity(out.len());
-        for (r, src, values) in out {
-            if projected.iter().all(|p| p.is_some()) {
-                // Every sort key is an output column: no scope to build.
-                let keys = projected.iter().flatten().map(|&i| r[i].clone()).collect();
-                keyed.push((keys, (r, src, values)));
-                continue;
-            }
-            let mut sort_names: Vec<String> = Vec::new();
-            let mut sort_row: Vec<Value> = Vec::new();
-            if let Some(src) = &src {
-                if !p.distinct || grouping {
-                    sort_names.extend(names.iter().cloned());
-                    sort_row.extend(src.iter().cloned());
+        if let Some(at) = projected.iter().copied().collect::<Option<Vec<usize>>>() {
+            // Every sort key is an output column: sort the rows as they are.
+            let (skip, limit) = skip_limit(ctx, p)?;
+            let ranked = top(
+                out.into_iter().enumerate().collect(),
+                skip,
+                limit,
+                |a, b| {
+                    sort_order(p, at.iter().map(|&i| (&a.1 .0[i], &b.1 .0[i]))).then(a.0.cmp(&b.0))
+                },
+            );
+            out = ranked.into_iter().map(|(_, r)| r).collect();
+        } else {
+            // Sort keys see the projected columns first, then (unless the
+            // projection aggregated or was DISTINCT) the source row.
+            let mut keyed = Vec::with_capacity(out.len());
+            for (i, (r, src, values)) in out.into_iter().enumerate() {
+                let mut sort_names: Vec<String> = Vec::new();
+                let mut sort_row: Vec<Value> = Vec::new();
+                if let Some(src) = &src {
+                    if !p.distinct || grouping {
+                        sort_names.extend(names.iter().cloned());
+                        sort_row.extend(src.iter().cloned());
+                    }
                 }
+                sort_names.extend(cols.iter().cloned());
+                sort_row.extend(r.iter().cloned());
+                let env = Env {
+                    names: &sort_names,
+                    row: &sort_row,
+                    outer: None,
+                    aggs: values.as_ref(),
+                };
+                let mut keys = Vec::with_capacity(p.order_by.len());
+                for (s, pos) in p.order_by.iter().zip(&projected) {
+                    // An ORDER BY item written exactly as a projected item is that column.
+                    keys.push(match *pos {
+                        Some(i) => r[i].clone(),
+                        None => eval(&s.expr, &env, ctx)?,
+                    });
+                }
+                keyed.push((keys, i, (r, src, values)));
             }
-            sort_names.extend(cols.iter().cloned());
-            sort_row.extend(r.iter().cloned());
-            let env = Env {
-                names: &sort_names,
-                row: &sort_row,
-                outer: None,
-                aggs: values.as_ref(),
-            };
-            let mut keys = Vec::with_capacity(p.order_by.len());
-            for (s, pos) in p.order_by.iter().zip(&projected) {
-                // An ORDER BY item written exactly as a projected item is that column.
-                keys.push(match *pos {
-                    Some(i) => r[i].clone(),
-                    None => eval(&s.expr, &env, ctx)?,
-                });
-            }
-            keyed.push((keys, (r, src, values)));
+            let (skip, limit) = skip_limit(ctx, p)?;
+            let ranked = top(keyed, skip, limit, |a, b| {
+                sort_order(p, a.0.iter().zip(&b.0)).then(a.1.cmp(&b.1))
+            });
+            out = ranked.into_iter().map(|(_, _, r)| r).collect();
         }
-        let (skip, limit) = skip_limit(ctx, p)?;
-        // Ties keep their arrival order (the sort is stable in effect), so
-        // with a LIMIT only the rows that can be kept need sorting.
-        let cmp = |(a, ai, _): &(Vec<Value>, usize, OutRow),
-                   (b, bi, _): &(Vec<Value>, usize, OutRow)| {
-            for (i, s) in p.order_by.iter().enumerate() {
-                let o = ops::order(&a[i], &b[i]);
-                let o = if s.descending { o.reverse() } else { o };
-                if o != std::cmp::Ordering::Equal {
-                    return o;
-                }
-            }
-            ai.cmp(bi)
-        };
-        let mut keyed: Vec<(Vec<Value>, usize, OutRow)> = keyed
-            .into_iter()
-            .enumerate()
-            .map(|(i, (k, r))| (k, i, r))
-            .collect();
-        match limit.map(|l| l.saturating_add(skip)) {
-            Some(keep) if keep < keyed.len() => {
-                if keep > 0 {
-                    keyed.select_nth_unstable_by(keep - 1, cmp);
-                }
-                keyed.truncate(keep);
-            }
-            _ => {}
-        }
-        keyed.sort_unstable_by(cmp);
-        out = keyed.into_iter().map(|(_, _, r)| r).collect();
     }
     let (skip, limit) = skip_limit(ctx, p)?;
     if skip > 0 {
@@ -574,6 +600,42 @@ pub fn finish_rows(
         }
     }
     Ok((cols, kept))
+}
+
+/// How two rows compare under ORDER BY, given their sort keys in order.
+fn sort_order<'v>(
+    p: &Projection,
+    keys: impl Iterator<Item = (&'v Value, &'v Value)>,
+) -> std::cmp::Ordering {
+    for (s, (a, b)) in p.order_by.iter().zip(keys) {
+        let o = ops::order(a, b);
+        let o = if s.descending { o.reverse() } else { o };
+        if o != std::cmp::Ordering::Equal {
+            return o;
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+/// `rows` sorted by `cmp`, of which only the first `skip + limit` are kept
+/// (and so sorted). `cmp` ends on arrival order, so ties keep it, as a
+/// stable sort would.
+fn top<T>(
+    mut rows: Vec<T>,
+    skip: usize,
+    limit: Option<usize>,
+    cmp: impl Fn(&T, &T) -> std::cmp::Ordering,
+) -> Vec<T> {
+    if let Some(keep) = limit.map(|l| l.saturating_add(skip)) {
+        if keep < rows.len() {
+            if keep > 0 {
+                rows.select_nth_unstable_by(keep - 1, &cmp);
+            }
+            rows.truncate(keep);
+        }
+    }
+    rows.sort_unstable_by(&cmp);
+    rows
 }
 
 /// The SKIP and LIMIT of a projection.
