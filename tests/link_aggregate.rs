@@ -62,9 +62,14 @@ const QUERIES: &[&str] = &[
     "MATCH (a)-[r:SUPPLIES]->(b) RETURN a.size AS size, count(*) AS n, collect(b.id) AS bs ORDER BY size",
     "MATCH (a)<-[r:SUPPLIES]-(b) RETURN a.size + 1 AS size, count(DISTINCT b) AS n, sum(r.value) AS v ORDER BY size",
     "MATCH (a)-[r:SUPPLIES|OWNS]-(b) RETURN b, b.name AS name, count(*) AS n ORDER BY name, n",
-    // Errors must be the same errors.
+];
+
+/// Queries that fail: the fused plan must fail with the same error.
+const ERRORS: &[&str] = &[
     "MATCH (a)-[r:SUPPLIES]->(b) RETURN sum(r.category)",
     "MATCH (a)-[r:SUPPLIES]->(b) WHERE r.value RETURN count(*)",
+    "MATCH (a)-[r:NOPE]->(b) WHERE 1 / 0 = 1 RETURN count(*)",
+    "MATCH (a)-[r:SUPPLIES]->(b) WHERE 'x' RETURN count(*)",
     "MATCH (a)-[r:SUPPLIES]->(b) RETURN a.id, sum(r.value + a.name)",
 ];
 
@@ -107,6 +112,11 @@ fn fused_link_aggregation_answers_as_the_general_plan() {
             assert!(fused(&mut db, q, &params), "not fused: {q}");
         }
         assert!(!fused(&mut db, &general, &params), "fused: {general}");
+    }
+    for q in ERRORS {
+        let want = outcome(&mut db, &format!("WITH 1 AS one {q}"), &params);
+        assert!(want.is_err(), "{q}: {want:?}");
+        assert_eq!(outcome(&mut db, q, &params), want, "{q}");
     }
     for q in NOT_FUSED {
         assert!(!fused(&mut db, q, &params), "fused: {q}");

@@ -344,12 +344,15 @@ pub fn run(
         end: 0,
         bytes: &[],
     };
-    let mut live = !types.as_ref().is_some_and(|t| t.is_empty());
+    // As the general plan: the conjuncts that read no link first, even when
+    // no link can match (their errors are errors all the same).
+    let mut live = true;
     for s in &plan.once {
         if live && truthy(&s.eval(c, &none)?)? != Some(true) {
             live = false;
         }
     }
+    live &= !types.as_ref().is_some_and(|t| t.is_empty());
     if let (true, (Some(start_labels), Some(end_labels))) = (live, &labels) {
         let mut key_vals = Vec::new();
         // Group of each node id (u32::MAX: not seen yet), when the keys
