@@ -532,16 +532,8 @@ pub fn finish_rows(
             // projection aggregated or was DISTINCT) the source row.
             let mut keyed = Vec::with_capacity(out.len());
             for (i, (r, src, values)) in out.into_iter().enumerate() {
-                let mut sort_names: Vec<String> = Vec::new();
-                let mut sort_row: Vec<Value> = Vec::new();
-                if let Some(src) = &src {
-                    if !p.distinct || grouping {
-                        sort_names.extend(names.iter().cloned());
-                        sort_row.extend(src.iter().cloned());
-                    }
-                }
-                sort_names.extend(cols.iter().cloned());
-                sort_row.extend(r.iter().cloned());
+                let with_source = !p.distinct || grouping;
+                let (sort_names, sort_row) = scope(names, &cols, src.as_deref(), &r, with_source);
                 let env = Env {
                     names: &sort_names,
                     row: &sort_row,
@@ -579,16 +571,8 @@ pub fn finish_rows(
     // or was DISTINCT, the variables before it.
     let mut kept = Vec::with_capacity(out.len());
     for (r, src, values) in out {
-        let mut env_names: Vec<String> = Vec::new();
-        let mut env_row: Vec<Value> = Vec::new();
-        if let Some(src) = &src {
-            if !p.distinct && !grouping {
-                env_names.extend(names.iter().cloned());
-                env_row.extend(src.iter().cloned());
-            }
-        }
-        env_names.extend(cols.iter().cloned());
-        env_row.extend(r.iter().cloned());
+        let with_source = !p.distinct && !grouping;
+        let (env_names, env_row) = scope(names, &cols, src.as_deref(), &r, with_source);
         let env = Env {
             names: &env_names,
             row: &env_row,
@@ -600,6 +584,27 @@ pub fn finish_rows(
         }
     }
     Ok((cols, kept))
+}
+
+/// The names and values an expression after the projection sees: the
+/// source row's variables (when `with_source` and there is one), then the
+/// output columns.
+fn scope(
+    names: &[String],
+    cols: &[String],
+    src: Option<&[Value]>,
+    row: &[Value],
+    with_source: bool,
+) -> (Vec<String>, Vec<Value>) {
+    let mut scope_names: Vec<String> = Vec::new();
+    let mut scope_row: Vec<Value> = Vec::new();
+    if let (Some(src), true) = (src, with_source) {
+        scope_names.extend(names.iter().cloned());
+        scope_row.extend(src.iter().cloned());
+    }
+    scope_names.extend(cols.iter().cloned());
+    scope_row.extend(row.iter().cloned());
+    (scope_names, scope_row)
 }
 
 /// How two rows compare under ORDER BY, given their sort keys in order.
