@@ -165,3 +165,29 @@ fn explain_names_the_fused_plan() {
     assert!(plan(&mut db, QUERIES[0]).contains("LinkAggregate"));
     assert!(!plan(&mut db, NOT_FUSED[0]).contains("LinkAggregate"));
 }
+
+#[test]
+fn a_fused_scan_stops_when_the_statement_is_cancelled_or_times_out() {
+    let mut db = Database::open_memory().expect("memory database");
+    let p = Params::new();
+    db.execute(
+        "UNWIND range(1, 5000) AS i CREATE (:A {i: i})-[:T {v: i % 7}]->(:B)",
+        &p,
+    )
+    .expect("setup");
+    let q = "MATCH (a)-[r:T]->(b) RETURN r.v AS v, count(*) AS n";
+    assert!(fused(&mut db, q, &p));
+    db.cancel.deadline = Some(std::time::Instant::now());
+    let err = db.execute(q, &p).expect_err("past its deadline");
+    assert_eq!(err.kind.as_str(), "Timeout");
+    db.cancel.deadline = None;
+    db.cancel
+        .flag
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let err = db.execute(q, &p).expect_err("cancelled");
+    assert_eq!(err.kind.as_str(), "Cancelled");
+    db.cancel
+        .flag
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(db.execute(q, &p).expect("runs again").rows.len(), 7);
+}

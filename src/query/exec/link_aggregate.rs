@@ -17,7 +17,8 @@ use super::pattern::{conjuncts, new_variables, rel_types, without_universal_labe
 use super::projection::{columns, finish_rows, Grouper, Rows};
 use crate::error::Error;
 use crate::query::ast::{
-    BinaryOp, Direction, Expr, ExprKind, Match, NodePattern, PathKind, Projection, UnaryOp,
+    BinaryOp, Direction, Expr, ExprKind, Match, NodePattern, PathKind, Projection, RelPattern,
+    UnaryOp,
 };
 use crate::store::catalog::NameKind;
 use crate::store::codec;
@@ -124,8 +125,8 @@ struct Names<'a> {
 
 struct Plan<'q> {
     start: &'q NodePattern,
+    rel: &'q RelPattern,
     end: &'q NodePattern,
-    direction: Direction,
     /// WHERE conjuncts that read no link (checked once), then the others.
     once: Vec<Simple>,
     each: Vec<Simple>,
@@ -141,7 +142,9 @@ struct Plan<'q> {
 }
 
 impl<'q> Plan<'q> {
-    fn new(m: &'q Match, p: &'q Projection, env: &Names<'_>) -> Option<Plan<'q>> {
+    /// The plan, with the grouping it feeds; `None` when the query is not
+    /// of the fused shape.
+    fn new(m: &'q Match, p: &'q Projection, env: &Names<'_>) -> Option<(Plan<'q>, Grouper<'q>)> {
         if m.optional || m.as_of.is_some() || p.star {
             return None;
         }
@@ -214,10 +217,10 @@ impl<'q> Plan<'q> {
                 }
             }
         }
-        Some(Plan {
+        let plan = Plan {
             start,
+            rel: r,
             end,
-            direction: r.direction,
             once,
             each,
             keys,
@@ -225,7 +228,8 @@ impl<'q> Plan<'q> {
             args,
             row,
             names,
-        })
+        };
+        Some((plan, grouper))
     }
 
     fn arg(&self, x: &Expr) -> &Simple {
@@ -326,16 +330,10 @@ pub fn run(
         };
         Plan::new(m, p, &env)
     };
-    let Some(plan) = plan else {
+    let Some((plan, mut grouper)) = plan else {
         return Ok(None);
     };
-    let Some(mut grouper) = Grouper::new(p, &plan.names) else {
-        return Ok(None);
-    };
-    let [part] = m.pattern.as_slice() else {
-        return Ok(None);
-    };
-    let types = rel_types(ctx, &part.element.chain[0].0);
+    let types = rel_types(ctx, plan.rel);
     let labels = (label_ids(ctx, plan.start)?, label_ids(ctx, plan.end)?);
     let c: &Ctx<'_, '_> = ctx;
     let none = Link {
@@ -372,7 +370,7 @@ pub fn run(
             if types.as_ref().is_some_and(|t| !t.contains(&ty)) {
                 return Ok(());
             }
-            let ends: &[(NodeId, NodeId)] = match plan.direction {
+            let ends: &[(NodeId, NodeId)] = match plan.rel.direction {
                 Direction::Outgoing => &[(src, dst)],
                 Direction::Incoming => &[(dst, src)],
                 Direction::Both if src == dst => &[(src, dst)],

@@ -304,11 +304,6 @@ impl<'q> Grouper<'q> {
         })
     }
 
-    /// Whether `*` adds the variables in scope to the key.
-    pub fn has_star(&self) -> bool {
-        self.p.star
-    }
-
     /// The expressions of the grouping key, in order.
     pub fn key_exprs(&self) -> impl Iterator<Item = &'q Expr> + '_ {
         self.key_items.iter().map(|&i| &self.p.items[i].expr)
@@ -334,24 +329,13 @@ impl<'q> Grouper<'q> {
         for &i in &self.key_items {
             key_vals.push(eval(&self.p.items[i].expr, &env, ctx)?);
         }
-        self.add(key_vals, || row.to_vec(), |x| eval(x, &env, ctx))
+        let gi = self.group(key_vals, || row.to_vec());
+        self.accumulate(gi, |x| eval(x, &env, ctx))
     }
 
-    /// Adds one source row given its key values (star variables first, then
-    /// `key_exprs`; the buffer is left empty), its row if it starts a group,
-    /// and how to evaluate an aggregate's argument for it.
-    pub fn add(
-        &mut self,
-        key_vals: &mut Vec<Value>,
-        first_row: impl FnOnce() -> Vec<Value>,
-        arg: impl FnMut(&'q Expr) -> Result<Value, Error>,
-    ) -> Result<(), Error> {
-        let gi = self.group(key_vals, first_row);
-        self.accumulate(gi, arg)
-    }
-
-    /// The group of a row with these key values (see `add`), created with
-    /// `first_row` if it is new.
+    /// The group of a row with these key values (star variables first, then
+    /// `key_exprs`; the buffer is left empty), created with `first_row` if
+    /// it is new.
     pub fn group(
         &mut self,
         key_vals: &mut Vec<Value>,
@@ -509,6 +493,9 @@ pub fn finish_rows(
             seen.insert(key)
         });
     }
+    // SKIP and LIMIT, once evaluated (ORDER BY needs them to sort only the
+    // rows it keeps).
+    let mut bounds: Option<(usize, Option<usize>)> = None;
     if !p.order_by.is_empty() {
         let projected: Vec<Option<usize>> = p
             .order_by
@@ -517,7 +504,7 @@ pub fn finish_rows(
             .collect();
         if let Some(at) = projected.iter().copied().collect::<Option<Vec<usize>>>() {
             // Every sort key is an output column: sort the rows as they are.
-            let (skip, limit) = skip_limit(ctx, p)?;
+            let (skip, limit) = *bounds.insert(skip_limit(ctx, p)?);
             let ranked = top(
                 out.into_iter().enumerate().collect(),
                 skip,
@@ -550,14 +537,17 @@ pub fn finish_rows(
                 }
                 keyed.push((keys, i, (r, src, values)));
             }
-            let (skip, limit) = skip_limit(ctx, p)?;
+            let (skip, limit) = *bounds.insert(skip_limit(ctx, p)?);
             let ranked = top(keyed, skip, limit, |a, b| {
                 sort_order(p, a.0.iter().zip(&b.0)).then(a.1.cmp(&b.1))
             });
             out = ranked.into_iter().map(|(_, _, r)| r).collect();
         }
     }
-    let (skip, limit) = skip_limit(ctx, p)?;
+    let (skip, limit) = match bounds {
+        Some(b) => b,
+        None => skip_limit(ctx, p)?,
+    };
     if skip > 0 {
         out = out.into_iter().skip(skip).collect();
     }
