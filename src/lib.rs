@@ -4,6 +4,7 @@
 // `if` inside match arms keeps each check next to its error text.
 #![allow(clippy::type_complexity, clippy::collapsible_match)]
 
+pub mod allocator;
 pub mod cli;
 pub mod error;
 pub mod io;

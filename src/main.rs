@@ -1,5 +1,9 @@
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: supplygraph::allocator::MiMalloc = supplygraph::allocator::MiMalloc;
+
 fn main() -> ExitCode {
+    supplygraph::allocator::tune();
     supplygraph::cli::main()
 }

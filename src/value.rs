@@ -47,7 +47,8 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
     Node(NodeId),
     Rel(RelId),
-    Path(Path),
+    /// Boxed: paths are rare, and every other value is smaller for it.
+    Path(Box<Path>),
 }
 
 impl Value {

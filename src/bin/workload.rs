@@ -20,6 +20,10 @@ mod queries;
 #[path = "workload/sha1.rs"]
 mod sha1;
 
+/// The same allocator as the `supplygraph` binary.
+#[global_allocator]
+static ALLOCATOR: supplygraph::allocator::MiMalloc = supplygraph::allocator::MiMalloc;
+
 use clap::Parser;
 use expected::WorkParams;
 use queries::*;
@@ -73,6 +77,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    supplygraph::allocator::tune();
     let args = Args::parse();
     let outcome = if args.load_only {
         load_child(&args)

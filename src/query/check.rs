@@ -953,7 +953,7 @@ pub fn explain(q: &Query) -> String {
                     if i == 0
                         && next.is_some_and(|p| crate::query::exec::link_aggregate::applies(m, p))
                     {
-                        l.push_str("\n  fused: LinkAggregate, one pass over the link records feeds the next clause's groups");
+                        l.push_str("\n  fused: LinkAggregate, one pass over the links (kept as columns) feeds the next clause's groups");
                     }
                     l
                 }

@@ -88,6 +88,38 @@ pub fn rel_ends(bytes: &[u8]) -> Result<(u32, u64, u64), StorageError> {
     Ok((r.u32()?, r.varint()?, r.varint()?))
 }
 
+/// The type, source and target of a stored link, handing `prop` each
+/// property's key and encoded value (`decode_value` reads it) on the way:
+/// one pass over the record however many properties the caller keeps.
+pub fn rel_scan(
+    bytes: &[u8],
+    mut prop: impl FnMut(u32, &[u8]) -> Result<(), StorageError>,
+) -> Result<(u32, u64, u64), StorageError> {
+    let mut r = Reader::open(bytes, RelRecord::WHAT)?;
+    let ends = (r.u32()?, r.varint()?, r.varint()?);
+    while !r.done() {
+        let key = r.u32()?;
+        let start = r.at;
+        r.skip_value(0)?;
+        prop(key, &bytes[start..r.at])?;
+    }
+    Ok(ends)
+}
+
+/// One value as `rel_scan` hands it over.
+pub fn decode_value(raw: &[u8]) -> Result<Value, StorageError> {
+    let mut r = Reader {
+        bytes: raw,
+        at: 0,
+        what: "value",
+    };
+    let v = r.value(0)?;
+    if !r.done() {
+        return Err(r.damaged());
+    }
+    Ok(v)
+}
+
 /// Whether a stored node carries every one of `labels`.
 pub fn node_has_labels(bytes: &[u8], labels: &[u32]) -> Result<bool, StorageError> {
     let mut r = Reader::open(bytes, NodeRecord::WHAT)?;
@@ -431,7 +463,7 @@ impl<'a> Reader<'a> {
                 for _ in 0..n {
                     rels.push(self.varint()?);
                 }
-                Value::Path(Path { nodes, rels })
+                Value::Path(Box::new(Path { nodes, rels }))
             }
             _ => return Err(self.damaged()),
         })
@@ -523,10 +555,10 @@ mod tests {
             Value::Map(BTreeMap::from([("k".to_string(), Value::Int(1))])),
             Value::Node(7),
             Value::Rel(u64::MAX),
-            Value::Path(Path {
+            Value::Path(Box::new(Path {
                 nodes: vec![1, 2],
                 rels: vec![3],
-            }),
+            })),
         ]
     }
 
@@ -565,6 +597,19 @@ mod tests {
         let back = decode::<RelRecord>(&bytes).unwrap();
         assert_eq!((back.rel_type, back.src, back.dst), (2, 1, u64::MAX));
         assert_eq!(rel_ends(&bytes).unwrap(), (2, 1, u64::MAX));
+        // One pass hands over every property in order, each decodable alone.
+        let mut seen = Vec::new();
+        let ends = rel_scan(&bytes, |k, raw| {
+            seen.push((k, decode_value(raw)?));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(ends, (2, 1, u64::MAX));
+        assert_eq!(seen.len(), rel.props.len());
+        for ((k1, v1), (k2, v2)) in seen.iter().zip(&rel.props) {
+            assert_eq!(k1, k2);
+            assert!(same(v1, v2), "{v1:?} != {v2:?}");
+        }
     }
 
     #[test]
@@ -628,6 +673,8 @@ mod tests {
         for cut in 0..bytes.len() {
             let _ = decode::<RelRecord>(&bytes[..cut]);
             let _ = rel_prop(&bytes[..cut], 20);
+            let _ = rel_scan(&bytes[..cut], |_, raw| decode_value(raw).map(|_| ()));
+            let _ = decode_value(&bytes[cut..]);
             let _ = decode::<NodeRecord>(&bytes[..cut]);
         }
         let mut flipped = bytes.clone();
@@ -635,6 +682,7 @@ mod tests {
             flipped[i] ^= 0xa5;
             let _ = decode::<RelRecord>(&flipped);
             let _ = rel_prop(&flipped, 3);
+            let _ = rel_scan(&flipped, |_, raw| decode_value(raw).map(|_| ()));
             flipped[i] ^= 0xa5;
         }
         assert!(matches!(

@@ -7,6 +7,7 @@ use super::block_cache::{self, BlockCache};
 use super::catalog::{Catalog, NameKind};
 pub use super::codec::{NodeRecord, RelRecord};
 use super::keys::{self, Dir};
+use super::link_columns::{self, ColumnCache, LinkColumns};
 use super::{block, bucket, codec, index, KvStore, Overlay, StorageError, View};
 use crate::error::{Error, ErrorKind};
 use crate::value::{NodeId, RelId, Value};
@@ -86,6 +87,7 @@ pub struct Graph {
     catalog: Catalog,
     meta: Meta,
     cache: BlockCache,
+    columns: ColumnCache,
 }
 
 /// What a transaction has staged: its writes, its copy of the catalog and
@@ -168,6 +170,7 @@ impl Graph {
             catalog,
             meta,
             cache: BlockCache::new(block_cache::DEFAULT_CAPACITY),
+            columns: ColumnCache::new(link_columns::DEFAULT_CAPACITY),
         })
     }
 
@@ -218,10 +221,14 @@ impl Graph {
         for (k, _) in &batch {
             self.cache.invalidate(k);
         }
+        if batch.iter().any(|(k, _)| k.first() == Some(&keys::REL)) {
+            self.columns.clear();
+        }
         let applied = self.store.apply(batch);
         if applied.is_err() {
             // The engine may have applied part of it; read everything afresh.
             self.cache.clear();
+            self.columns.clear();
         }
         applied?;
         self.catalog = tx.catalog;
@@ -248,6 +255,7 @@ impl Graph {
         let names = tx.catalog.take_added();
         let marker = keys::meta(LOAD_MARKER);
         self.cache.clear();
+        self.columns.clear();
         let written = (|| {
             self.store.apply(vec![(marker.clone(), Some(Vec::new()))])?;
             let mut part = Vec::new();
@@ -282,6 +290,7 @@ impl Graph {
         Tx {
             store: self.store.as_ref(),
             cache: &self.cache,
+            columns: &self.columns,
             st: state,
         }
     }
@@ -291,6 +300,7 @@ impl Graph {
 pub struct Tx<'a> {
     store: &'a dyn KvStore,
     cache: &'a BlockCache,
+    columns: &'a ColumnCache,
     pub st: &'a mut TxState,
 }
 
@@ -419,6 +429,36 @@ impl<'a> Tx<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The committed links as columns (`link_columns.rs`): their ends and
+    /// the properties `keys`, built from the records on first use and kept
+    /// until a commit writes a link. `check` runs every 1024 links of a
+    /// build (cancellation). `None` when this transaction has staged a link
+    /// (its records must be read) or there are too many links for columns.
+    pub fn link_columns<E: From<StorageError>>(
+        &self,
+        keys: &[u32],
+        mut check: impl FnMut() -> Result<(), E>,
+    ) -> Result<Option<LinkColumns>, E> {
+        if self.st.overlay.touches_prefix(&[keys::REL]) {
+            return Ok(None);
+        }
+        let Some(mut b) = link_columns::Builder::new(self.columns, self.st.meta.next_rel, keys)
+        else {
+            return Ok(None);
+        };
+        if b.has_work() {
+            let mut seen = 0u32;
+            self.for_each_rel(|id, bytes| -> Result<(), E> {
+                seen = seen.wrapping_add(1);
+                if seen.is_multiple_of(1024) {
+                    check()?;
+                }
+                Ok(b.add(id, bytes)?)
+            })?;
+        }
+        Ok(Some(b.finish()))
     }
 
     /// Links of `node` in one direction (both: out then in), of some types.

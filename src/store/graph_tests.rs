@@ -301,3 +301,87 @@ fn a_large_load_is_written_in_parts_and_an_interrupted_one_leaves_no_records() {
         assert_eq!(g.meta().nodes, BIG_NODES);
     }
 }
+
+#[test]
+fn link_columns_are_kept_until_a_commit_writes_a_link() {
+    let mut g = graph();
+    let mut st = g.begin();
+    let (a, b) = {
+        let mut t = g.tx(&mut st);
+        let (ra, rb) = (actor(&mut t, "a", "A"), actor(&mut t, "b", "B"));
+        let a = t.create_node(ra).unwrap();
+        let b = t.create_node(rb).unwrap();
+        for (i, cat) in ["fuel", "drones", "fuel"].into_iter().enumerate() {
+            let rec = RelRecord {
+                rel_type: 0,
+                src: a,
+                dst: b,
+                props: vec![(7, s(cat)), (8, Value::Int(i as i64))],
+            };
+            t.create_rel(rec, true).unwrap();
+        }
+        (a, b)
+    };
+    // A transaction that has staged links reads records, not columns.
+    assert!(g
+        .tx(&mut st)
+        .link_columns(&[7], || Ok::<(), StorageError>(()))
+        .unwrap()
+        .is_none());
+    g.commit(st).unwrap();
+    let mut st = g.begin();
+    let cols = g
+        .tx(&mut st)
+        .link_columns(&[8, 7, 7], || Ok::<(), StorageError>(()))
+        .unwrap()
+        .expect("columns");
+    assert_eq!(cols.ends.ty, vec![0, 0, 0]);
+    assert_eq!((cols.ends.src[1], cols.ends.dst[1]), (a, b));
+    let cat = cols.column(7).unwrap();
+    // Equal values share a code.
+    assert_eq!(cat.values, vec![s("fuel"), s("drones")]);
+    assert_eq!(cat.codes, vec![0, 1, 0]);
+    assert_eq!(cols.column(8).unwrap().get(2), Some(&Value::Int(2)));
+    let kept = g.columns.bytes();
+    assert!(kept > 0);
+    // A commit of nodes only keeps them; one that writes a link drops them.
+    let mut t = g.tx(&mut st);
+    let rc = actor(&mut t, "c", "C");
+    t.create_node(rc).unwrap();
+    g.commit(st).unwrap();
+    assert_eq!(g.columns.bytes(), kept);
+    let mut st = g.begin();
+    let mut t = g.tx(&mut st);
+    let old = t.rel(1).unwrap().unwrap();
+    t.delete_rel(1, &old).unwrap();
+    g.commit(st).unwrap();
+    assert_eq!(g.columns.bytes(), 0);
+    let mut st = g.begin();
+    let cols = g
+        .tx(&mut st)
+        .link_columns(&[7], || Ok::<(), StorageError>(()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(cols.ends.ty, vec![0, link_columns::ABSENT, 0]);
+    assert_eq!(cols.column(7).unwrap().get(1), None);
+    // A build stopped by its check keeps nothing.
+    g.columns.clear();
+    let mut st = g.begin();
+    let mut many = g.tx(&mut st);
+    for _ in 0..2000 {
+        let rec = RelRecord {
+            rel_type: 0,
+            src: a,
+            dst: b,
+            props: vec![],
+        };
+        many.create_rel(rec, true).unwrap();
+    }
+    g.commit(st).unwrap();
+    let mut st = g.begin();
+    let stopped = g
+        .tx(&mut st)
+        .link_columns(&[7], || Err(StorageError::Io("cancelled".into())));
+    assert!(stopped.is_err());
+    assert_eq!(g.columns.bytes(), 0);
+}

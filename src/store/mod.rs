@@ -15,6 +15,7 @@ pub mod compress;
 pub mod graph;
 pub mod index;
 pub mod keys;
+pub mod link_columns;
 pub mod memory;
 pub mod overlay;
 pub mod sled_store;

@@ -260,20 +260,20 @@ mod tests {
             "(Belarus)-[:SUPPLIES {category: 'ammunition'}]->(Russia)\
              <-[:SUPPLIES {category: 'vehicles'}]-(China)"
         );
-        let p = Value::Path(Path {
+        let p = Value::Path(Box::new(Path {
             nodes: vec![5, 4, 98],
             rels: vec![12, 97],
-        });
+        }));
         assert_eq!(r(&p), "(minsk-plant)-[:OWNS]->()-[#97]-(#98)");
-        let broken = Value::Path(Path {
+        let broken = Value::Path(Box::new(Path {
             nodes: vec![],
             rels: vec![1],
-        });
+        }));
         assert_eq!(r(&broken), "<>");
-        let short = Value::Path(Path {
+        let short = Value::Path(Box::new(Path {
             nodes: vec![1],
             rels: vec![10, 11],
-        });
+        }));
         assert_eq!(
             r(&short),
             "(Belarus)-[:SUPPLIES {category: 'ammunition'}]-()\

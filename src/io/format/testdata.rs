@@ -71,10 +71,10 @@ pub fn entities() -> Entities {
 
 /// Belarus -[10]-> Russia <-[13]- China: two hops, the second one reversed.
 pub fn path_value() -> Value {
-    Value::Path(Path {
+    Value::Path(Box::new(Path {
         nodes: vec![1, 2, 3],
         rels: vec![10, 13],
-    })
+    }))
 }
 
 /// One column per kind of value, in a non-alphabetical order, two rows.

@@ -4,7 +4,7 @@
 use super::context::Ctx;
 use super::ops::type_error;
 use crate::error::{Error, ErrorKind};
-use crate::value::{Date, Estimate, Path, Value};
+use crate::value::{Date, Estimate, Value};
 use std::collections::BTreeSet;
 
 pub const AGGREGATES: [&str; 10] = [
@@ -467,7 +467,7 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
 /// `confidence(p)`, `sources(p)`, `weakest(p)` over a path or a list of links.
 fn evidence(ctx: &mut Ctx<'_, '_>, which: &str, v: Value) -> Result<Value, Error> {
     let rels: Vec<u64> = match v {
-        Value::Path(Path { rels, .. }) => rels,
+        Value::Path(p) => p.rels,
         Value::Rel(r) => vec![r],
         Value::List(items) => items
             .iter()

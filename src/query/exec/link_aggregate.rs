@@ -1,8 +1,10 @@
 //! A fused plan for the analyst's commonest question shape,
 //! `MATCH (a)-[r:T]->(b) [WHERE …] RETURN|WITH keys, aggregates …`:
-//! one pass over the link records feeds the groups directly. No row is built
-//! per link, and the link's own properties are read from the record bytes
-//! already in hand.
+//! one pass over the links feeds the groups directly. No row is built per
+//! link. The links come from the graph's kept link columns
+//! (`store::link_columns`: ends and the properties the query reads, built on
+//! first use), or inside a transaction that has written links, from the
+//! records themselves, whose properties are read from the bytes in hand.
 //!
 //! It takes a query only when it can evaluate every expression itself
 //! (the three variables, their properties, constants and operators), and it
@@ -22,6 +24,7 @@ use crate::query::ast::{
 };
 use crate::store::catalog::NameKind;
 use crate::store::codec;
+use crate::store::link_columns::{LinkColumns, ABSENT};
 use crate::value::{NodeId, RelId, Value};
 use std::collections::BTreeMap;
 
@@ -48,12 +51,31 @@ enum Simple {
     Binary(BinaryOp, Box<Simple>, Box<Simple>),
 }
 
+/// Where a link's own properties are read: its record, or slot `usize`
+/// of the kept columns.
+#[derive(Clone, Copy)]
+enum Props<'b> {
+    Record(&'b [u8]),
+    Columns(&'b LinkColumns, usize),
+}
+
 /// One link as matched: start and end already follow the pattern's direction.
 struct Link<'b> {
     id: RelId,
     start: NodeId,
     end: NodeId,
-    bytes: &'b [u8],
+    props: Props<'b>,
+}
+
+/// What the group of a link is remembered by, when the keys allow it.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Memo {
+    None,
+    /// Every key reads this node only.
+    Node(Slot),
+    /// Every key reads this link property only: remembered by its column
+    /// code (when the links come from columns).
+    RelProp(u32),
 }
 
 impl Simple {
@@ -64,6 +86,22 @@ impl Simple {
             Simple::List(items) => items.iter().any(Simple::uses_link),
             Simple::Not(x) | Simple::IsNull(x, _) => x.uses_link(),
             Simple::Logic(_, a, b) | Simple::Binary(_, a, b) => a.uses_link() || b.uses_link(),
+        }
+    }
+
+    /// The link properties this expression reads; `whole` is set when it
+    /// reads the link itself.
+    fn rel_keys(&self, out: &mut Vec<u32>, whole: &mut bool) {
+        match self {
+            Simple::RelProp(Some(k)) => out.push(*k),
+            Simple::Var(Slot::Rel) => *whole = true,
+            Simple::Var(_) | Simple::RelProp(None) | Simple::NodeProp(..) | Simple::Const(_) => {}
+            Simple::List(items) => items.iter().for_each(|i| i.rel_keys(out, whole)),
+            Simple::Not(x) | Simple::IsNull(x, _) => x.rel_keys(out, whole),
+            Simple::Logic(_, a, b) | Simple::Binary(_, a, b) => {
+                a.rel_keys(out, whole);
+                b.rel_keys(out, whole);
+            }
         }
     }
 
@@ -87,7 +125,14 @@ impl Simple {
             Simple::Var(Slot::Start) => Value::Node(l.start),
             Simple::Var(Slot::End) => Value::Node(l.end),
             Simple::Var(Slot::Rel) => Value::Rel(l.id),
-            Simple::RelProp(Some(k)) => codec::rel_prop(l.bytes, *k)?.unwrap_or(Value::Null),
+            Simple::RelProp(Some(k)) => match l.props {
+                Props::Record(bytes) => codec::rel_prop(bytes, *k)?.unwrap_or(Value::Null),
+                Props::Columns(cols, i) => cols
+                    .column(*k)
+                    .and_then(|c| c.get(i))
+                    .cloned()
+                    .unwrap_or(Value::Null),
+            },
             Simple::RelProp(None) | Simple::NodeProp(_, None) => Value::Null,
             Simple::NodeProp(slot, Some(k)) => {
                 let n = if *slot == Slot::Start { l.start } else { l.end };
@@ -127,13 +172,18 @@ struct Plan<'q> {
     start: &'q NodePattern,
     rel: &'q RelPattern,
     end: &'q NodePattern,
-    /// WHERE conjuncts that read no link (checked once), then the others.
+    /// WHERE conjuncts that read no link (checked once), then the others,
+    /// each with the one link property it reads if that is all it reads
+    /// (its outcome is then remembered per column code).
     once: Vec<Simple>,
-    each: Vec<Simple>,
+    each: Vec<(Simple, Option<u32>)>,
     keys: Vec<Simple>,
-    /// The one node every key reads, if so: its group is then remembered
-    /// per node, and the keys are evaluated once per node, not per link.
-    key_node: Option<Slot>,
+    /// The one node or link property every key reads, if so: the group is
+    /// then remembered per node (or value), and the keys are evaluated once
+    /// per node, not per link.
+    memo: Memo,
+    /// Every link property the plan reads.
+    rel_keys: Vec<u32>,
     /// Aggregate arguments by the address of their expression.
     args: Vec<(*const Expr, Simple)>,
     /// The slot of each variable the pattern introduces, in scope order.
@@ -204,11 +254,18 @@ impl<'q> Plan<'q> {
             .collect::<Option<Vec<_>>>()?;
         let mut read = [false; 3];
         keys.iter().for_each(|k| k.reads(&mut read));
-        let key_node = match read {
-            [true, false, false] => Some(Slot::Start),
-            [false, false, true] => Some(Slot::End),
-            _ => None,
+        let memo = match read {
+            [true, false, false] => Memo::Node(Slot::Start),
+            [false, false, true] => Memo::Node(Slot::End),
+            _ => only_rel_prop(&keys).map_or(Memo::None, Memo::RelProp),
         };
+        let each: Vec<(Simple, Option<u32>)> = each
+            .into_iter()
+            .map(|s| {
+                let k = only_rel_prop(std::slice::from_ref(&s));
+                (s, k)
+            })
+            .collect();
         let mut args = Vec::new();
         for a in grouper.aggregates() {
             if let ExprKind::Function { args: xs, .. } = &a.kind {
@@ -217,6 +274,13 @@ impl<'q> Plan<'q> {
                 }
             }
         }
+        let (mut rel_keys, mut whole) = (Vec::new(), false);
+        let each_exprs = each.iter().map(|(s, _)| s);
+        for s in each_exprs.chain(&keys).chain(args.iter().map(|(_, s)| s)) {
+            s.rel_keys(&mut rel_keys, &mut whole);
+        }
+        rel_keys.sort_unstable();
+        rel_keys.dedup();
         let plan = Plan {
             start,
             rel: r,
@@ -224,7 +288,8 @@ impl<'q> Plan<'q> {
             once,
             each,
             keys,
-            key_node,
+            memo,
+            rel_keys,
             args,
             row,
             names,
@@ -248,6 +313,34 @@ impl<'q> Plan<'q> {
             })
             .collect()
     }
+}
+
+/// The one link property `exprs` read, when that is all they read of the
+/// match (constants aside).
+fn only_rel_prop(exprs: &[Simple]) -> Option<u32> {
+    let (mut read, mut keys, mut whole) = ([false; 3], Vec::new(), false);
+    for e in exprs {
+        e.reads(&mut read);
+        e.rel_keys(&mut keys, &mut whole);
+    }
+    keys.dedup();
+    match (read, keys.as_slice(), whole) {
+        ([false, true, false], [k], false) => Some(*k),
+        _ => None,
+    }
+}
+
+/// Where the value of property `k` of the link in slot `i` of the
+/// columns stands in a per-value memo: its code, or after every code for
+/// an absent value.
+fn code_of(cols: &LinkColumns, k: u32, i: usize) -> Option<usize> {
+    let col = cols.column(k)?;
+    let code = *col.codes.get(i)?;
+    Some(if code == ABSENT {
+        col.values.len()
+    } else {
+        code as usize
+    })
 }
 
 fn compile(e: &Expr, vars: &[(&str, Slot)], env: &Names<'_>) -> Option<Simple> {
@@ -314,6 +407,106 @@ fn label_ids(ctx: &Ctx<'_, '_>, n: &NodePattern) -> Result<Option<Vec<u32>>, Err
         .collect())
 }
 
+/// One fused scan at work: the plan, the groups it feeds and what it
+/// remembers between links.
+struct Scan<'q, 'c, 'x> {
+    c: &'c Ctx<'x, 'x>,
+    plan: &'q Plan<'q>,
+    grouper: Grouper<'q>,
+    types: Option<Vec<u32>>,
+    start_labels: Vec<u32>,
+    end_labels: Vec<u32>,
+    /// Group of each node id or column code (u32::MAX: not seen yet).
+    memo: Vec<u32>,
+    /// Per conjunct of `each` remembered by code: its outcome for each code
+    /// (0: not known yet, 1: true, 2: false or null).
+    outcomes: Vec<Vec<u8>>,
+    key_vals: Vec<Value>,
+}
+
+impl Scan<'_, '_, '_> {
+    /// Feeds link `id` (type `ty`, stored from `src` to `dst`) to the groups.
+    fn link(
+        &mut self,
+        id: RelId,
+        ty: u32,
+        src: NodeId,
+        dst: NodeId,
+        props: Props<'_>,
+    ) -> Result<(), Error> {
+        if self.types.as_ref().is_some_and(|t| !t.contains(&ty)) {
+            return Ok(());
+        }
+        let c = self.c;
+        let ends: &[(NodeId, NodeId)] = match self.plan.rel.direction {
+            Direction::Outgoing => &[(src, dst)],
+            Direction::Incoming => &[(dst, src)],
+            Direction::Both if src == dst => &[(src, dst)],
+            Direction::Both => &[(src, dst), (dst, src)],
+        };
+        'ends: for &(start, end) in ends {
+            for (n, want) in [(start, &self.start_labels), (end, &self.end_labels)] {
+                if !want.is_empty() && !c.tx.node_has_labels(n, want)? {
+                    continue 'ends;
+                }
+            }
+            let l = Link {
+                id,
+                start,
+                end,
+                props,
+            };
+            for (j, (s, by)) in self.plan.each.iter().enumerate() {
+                let at = match (by, props) {
+                    (Some(k), Props::Columns(cols, i)) => code_of(cols, *k, i),
+                    _ => None,
+                };
+                let slot = at.and_then(|at| self.outcomes.get_mut(j)?.get_mut(at));
+                let pass = match slot {
+                    Some(&mut known) if known != 0 => known == 1,
+                    slot => {
+                        let pass = truthy(&s.eval(c, &l)?)? == Some(true);
+                        if let Some(m) = slot {
+                            *m = if pass { 1 } else { 2 };
+                        }
+                        pass
+                    }
+                };
+                if !pass {
+                    continue 'ends;
+                }
+            }
+            let at = match (self.plan.memo, props) {
+                (Memo::Node(Slot::Start), _) => start as usize,
+                (Memo::Node(_), _) => end as usize,
+                (Memo::RelProp(k), Props::Columns(cols, i)) => {
+                    code_of(cols, k, i).unwrap_or(usize::MAX)
+                }
+                _ => usize::MAX,
+            };
+            let known = self.memo.get(at).copied().unwrap_or(u32::MAX);
+            let gi = if known != u32::MAX {
+                known as usize
+            } else {
+                for k in &self.plan.keys {
+                    self.key_vals.push(k.eval(c, &l)?);
+                }
+                let plan = self.plan;
+                let gi = self
+                    .grouper
+                    .group(&mut self.key_vals, || plan.first_row(&l));
+                if let Some(m) = self.memo.get_mut(at) {
+                    *m = u32::try_from(gi).unwrap_or(u32::MAX);
+                }
+                gi
+            };
+            let plan = self.plan;
+            self.grouper.accumulate(gi, |x| plan.arg(x).eval(c, &l))?;
+        }
+        Ok(())
+    }
+}
+
 /// Runs `MATCH m` (the first clause) and the projection `p` together.
 /// `Ok(None)` when the query is not of the fused shape.
 pub fn run(
@@ -330,7 +523,7 @@ pub fn run(
         };
         Plan::new(m, p, &env)
     };
-    let Some((plan, mut grouper)) = plan else {
+    let Some((plan, grouper)) = plan else {
         return Ok(None);
     };
     let types = rel_types(ctx, plan.rel);
@@ -340,7 +533,7 @@ pub fn run(
         id: 0,
         start: 0,
         end: 0,
-        bytes: &[],
+        props: Props::Record(&[]),
     };
     // As the general plan: the conjuncts that read no link first, even when
     // no link can match (their errors are errors all the same).
@@ -351,71 +544,70 @@ pub fn run(
         }
     }
     live &= !types.as_ref().is_some_and(|t| t.is_empty());
-    if let (true, (Some(start_labels), Some(end_labels))) = (live, &labels) {
-        let mut key_vals = Vec::new();
-        // Group of each node id (u32::MAX: not seen yet), when the keys
-        // depend on one node only. Node ids are dense, so this is an array.
-        let nodes = c.tx.meta().next_node;
-        let mut memo: Vec<u32> = match plan.key_node {
-            Some(_) if nodes <= MEMO_NODES => vec![u32::MAX; nodes as usize],
-            _ => Vec::new(),
+    let mut scan = Scan {
+        c,
+        plan: &plan,
+        grouper,
+        types,
+        start_labels: Vec::new(),
+        end_labels: Vec::new(),
+        memo: Vec::new(),
+        outcomes: Vec::new(),
+        key_vals: Vec::new(),
+    };
+    if let (true, (Some(start_labels), Some(end_labels))) = (live, labels) {
+        scan.start_labels = start_labels;
+        scan.end_labels = end_labels;
+        let kept = c.tx.link_columns(&plan.rel_keys, || c.cancel.check())?;
+        // Node ids are dense, and so are column codes: the memo is an array.
+        let memo_len = match (plan.memo, &kept) {
+            (Memo::Node(_), _) => c.tx.meta().next_node,
+            (Memo::RelProp(k), Some(cols)) => {
+                cols.column(k).map_or(0, |col| col.values.len() as u64 + 1)
+            }
+            _ => 0,
         };
+        if memo_len <= MEMO_NODES {
+            scan.memo = vec![u32::MAX; memo_len as usize];
+        }
+        if let Some(cols) = &kept {
+            scan.outcomes = plan
+                .each
+                .iter()
+                .map(|(_, by)| {
+                    let n = by
+                        .and_then(|k| cols.column(k))
+                        .map_or(0, |c| c.values.len() + 1);
+                    vec![0u8; if n as u64 <= MEMO_NODES { n } else { 0 }]
+                })
+                .collect();
+        }
         let mut seen: u32 = 0;
-        c.tx.for_each_rel(|id, bytes| -> Result<(), Error> {
-            seen = seen.wrapping_add(1);
-            if seen.is_multiple_of(1024) {
-                c.cancel.check()?;
-            }
-            let (ty, src, dst) = codec::rel_ends(bytes)?;
-            if types.as_ref().is_some_and(|t| !t.contains(&ty)) {
-                return Ok(());
-            }
-            let ends: &[(NodeId, NodeId)] = match plan.rel.direction {
-                Direction::Outgoing => &[(src, dst)],
-                Direction::Incoming => &[(dst, src)],
-                Direction::Both if src == dst => &[(src, dst)],
-                Direction::Both => &[(src, dst), (dst, src)],
-            };
-            'ends: for &(start, end) in ends {
-                for (n, want) in [(start, start_labels), (end, end_labels)] {
-                    if !want.is_empty() && !c.tx.node_has_labels(n, want)? {
-                        continue 'ends;
+        match &kept {
+            Some(cols) => {
+                let ends = &cols.ends;
+                for (i, &ty) in ends.ty.iter().enumerate() {
+                    seen = seen.wrapping_add(1);
+                    if seen.is_multiple_of(1024) {
+                        c.cancel.check()?;
+                    }
+                    if ty != ABSENT {
+                        let props = Props::Columns(cols, i);
+                        scan.link(i as RelId, ty, ends.src[i], ends.dst[i], props)?;
                     }
                 }
-                let l = Link {
-                    id,
-                    start,
-                    end,
-                    bytes,
-                };
-                for s in &plan.each {
-                    if truthy(&s.eval(c, &l)?)? != Some(true) {
-                        continue 'ends;
-                    }
-                }
-                let node = match plan.key_node {
-                    Some(Slot::Start) => start,
-                    _ => end,
-                };
-                let known = memo.get(node as usize).copied().unwrap_or(u32::MAX);
-                let gi = if known != u32::MAX {
-                    known as usize
-                } else {
-                    for k in &plan.keys {
-                        key_vals.push(k.eval(c, &l)?);
-                    }
-                    let gi = grouper.group(&mut key_vals, || plan.first_row(&l));
-                    if let Some(m) = memo.get_mut(node as usize) {
-                        *m = u32::try_from(gi).unwrap_or(u32::MAX);
-                    }
-                    gi
-                };
-                grouper.accumulate(gi, |x| plan.arg(x).eval(c, &l))?;
             }
-            Ok(())
-        })?;
+            None => c.tx.for_each_rel(|id, bytes| -> Result<(), Error> {
+                seen = seen.wrapping_add(1);
+                if seen.is_multiple_of(1024) {
+                    c.cancel.check()?;
+                }
+                let (ty, src, dst) = codec::rel_ends(bytes)?;
+                scan.link(id, ty, src, dst, Props::Record(bytes))
+            })?,
+        }
     }
-    let out = grouper.finish(ctx, &plan.names)?;
+    let out = scan.grouper.finish(ctx, &plan.names)?;
     let cols = columns(p, &plan.names);
     finish_rows(ctx, p, &plan.names, cols, true, out, where_).map(Some)
 }

@@ -842,7 +842,7 @@ fn match_steps(
                 rels.reverse();
             }
             if let Some(i) = m.slot(&v.name) {
-                m.row[i] = Value::Path(Path { nodes, rels });
+                m.row[i] = Value::Path(Box::new(Path { nodes, rels }));
                 m.bound[i] = true;
                 newly.push(i);
             }
@@ -1038,7 +1038,7 @@ fn match_shortest(
             }
             if let Some(v) = &part.variable {
                 if let Some(idx) = m.slot(&v.name) {
-                    m.row[idx] = Value::Path(p.clone());
+                    m.row[idx] = Value::Path(Box::new(p.clone()));
                     m.bound[idx] = true;
                     nb.push(idx);
                 }

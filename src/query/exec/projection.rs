@@ -104,38 +104,79 @@ pub fn columns(p: &Projection, in_scope: &[String]) -> Vec<String> {
     cols
 }
 
-/// One aggregate's state for one group. `count` and `sum` keep a running
-/// figure; the others keep the values they need at the end. DISTINCT drops
-/// a repeated value as it arrives.
+/// One aggregate's state for one group, beside its count (kept apart, in
+/// `Grouper::counts`: counting touches only that dense array). `sum` keeps a
+/// running total; the others keep the values they need at the end.
 struct Acc {
     values: Vec<Value>,
-    count: i64,
     /// Running total of `sum`.
     total: Option<Value>,
     /// The second argument of `percentileDisc`/`percentileCont`.
-    param: Option<Value>,
+    param: Option<Box<Value>>,
+}
+
+/// What one aggregate call keeps, the same for every group.
+struct AggKind {
+    sum: bool,
+    /// DISTINCT drops a repeated value as it arrives.
     distinct: bool,
     /// Whether `finish` needs the values themselves (not for count or sum).
     keeps_values: bool,
 }
 
+impl AggKind {
+    fn new(a: &Expr) -> AggKind {
+        let (sum, count, distinct) = match &a.kind {
+            ExprKind::Function { name, distinct, .. } => (
+                name.eq_ignore_ascii_case("sum"),
+                name.eq_ignore_ascii_case("count"),
+                *distinct,
+            ),
+            _ => (false, true, false),
+        };
+        AggKind {
+            sum,
+            distinct,
+            keeps_values: !sum && !count,
+        }
+    }
+}
+
 /// The values DISTINCT aggregates have taken, for every group and aggregate
-/// at once. Nodes and links go by id in a compact set (16 bytes an entry:
-/// these sets grow to one entry per row), other values by their grouping key.
+/// at once. Nodes and links go by id in a compact set (8 bytes an entry
+/// while group, aggregate and id are small, 16 beyond: these sets grow to
+/// one entry per row), other values by their grouping key.
 #[derive(Default)]
 struct Seen {
-    /// (group, aggregate × 2 + 1 for a link, id)
+    /// group << 40 | (aggregate × 2 + 1 for a link) << 32 | id
+    packed: fxhash::FxHashSet<u64>,
+    /// (group, aggregate × 2 + 1 for a link, id), when they do not pack.
     ids: fxhash::FxHashSet<(u32, u32, u64)>,
     others: fxhash::FxHashSet<(usize, usize, String)>,
 }
 
 impl Seen {
+    /// Whether this (group, aggregate, id) is new.
+    fn id(&mut self, (g, a, id): (u32, u32, u64)) -> bool {
+        if g < 1 << 24 && a < 1 << 8 && id < 1 << 32 {
+            // FxHash's low bits, which pick the bucket, come from the low
+            // bits of its input only: mix first (a bijection), or every
+            // entry of one id would share a bucket.
+            let mut x = u64::from(g) << 40 | u64::from(a) << 32 | id;
+            x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            self.packed.insert(x ^ (x >> 31))
+        } else {
+            self.ids.insert((g, a, id))
+        }
+    }
+
     /// Whether `v` is new for aggregate `at.1` of group `at.0`.
     fn insert(&mut self, at: (usize, usize), v: &Value) -> bool {
         let small = |i: usize| u32::try_from(i).ok();
         match (v, small(at.0), small(at.1 * 2 + 1)) {
-            (Value::Node(n), Some(g), Some(a)) => self.ids.insert((g, a - 1, *n)),
-            (Value::Rel(r), Some(g), Some(a)) => self.ids.insert((g, a, *r)),
+            (Value::Node(n), Some(g), Some(a)) => self.id((g, a - 1, *n)),
+            (Value::Rel(r), Some(g), Some(a)) => self.id((g, a, *r)),
             (other, ..) => {
                 let mut k = String::new();
                 ops::group_key(other, &mut k);
@@ -146,31 +187,30 @@ impl Seen {
 }
 
 impl Acc {
-    fn new(a: &Expr) -> Acc {
-        let (sum, count, distinct) = match &a.kind {
-            ExprKind::Function { name, distinct, .. } => (
-                name.eq_ignore_ascii_case("sum"),
-                name.eq_ignore_ascii_case("count"),
-                *distinct,
-            ),
-            _ => (false, true, false),
-        };
+    fn new(kind: &AggKind) -> Acc {
         Acc {
             values: Vec::new(),
-            count: 0,
-            total: sum.then_some(Value::Int(0)),
+            total: kind.sum.then_some(Value::Int(0)),
             param: None,
-            distinct,
-            keeps_values: !sum && !count,
         }
     }
 
     /// Takes one non-null argument value; `at` is (group, aggregate).
-    fn add(&mut self, v: Value, seen: &mut Seen, at: (usize, usize)) -> Result<(), Error> {
-        if self.distinct && !seen.insert(at, &v) {
+    fn add(
+        &mut self,
+        kind: &AggKind,
+        count: &mut i64,
+        v: Value,
+        seen: &mut Seen,
+        at: (usize, usize),
+    ) -> Result<(), Error> {
+        if kind.distinct && !seen.insert(at, &v) {
             return Ok(());
         }
-        self.count += 1;
+        *count += 1;
+        if !kind.sum && !kind.keeps_values {
+            return Ok(());
+        }
         match &mut self.total {
             Some(total) => {
                 if !matches!(v, Value::Int(_) | Value::Float(_) | Value::Estimate(_)) {
@@ -181,7 +221,7 @@ impl Acc {
                 }
                 *total = ops::add(total, &v)?;
             }
-            None if self.keeps_values => self.values.push(v),
+            None if kind.keeps_values => self.values.push(v),
             None => {}
         }
         Ok(())
@@ -256,12 +296,15 @@ pub struct Grouper<'q> {
     key_items: Vec<usize>,
     /// Aggregates of the items, then those only ORDER BY uses.
     aggs: Vec<&'q Expr>,
+    kinds: Vec<AggKind>,
     groups: fxhash::FxHashMap<String, usize>,
     /// Per group: key values, the first source row, accumulators.
     group_rows: Vec<(Vec<Value>, Vec<Value>)>,
     /// Accumulators of every group, `aggs.len()` per group, side by side:
-    /// one memory access per row and aggregate, not two.
+    /// one memory access per row and aggregate, not two; their counts
+    /// likewise, apart.
     accs: Vec<Acc>,
+    counts: Vec<i64>,
     seen: Seen,
     key: String,
 }
@@ -295,10 +338,12 @@ impl<'q> Grouper<'q> {
             p,
             star: star_slots(p, &columns(p, names), names),
             key_items,
+            kinds: aggs.iter().map(|a| AggKind::new(a)).collect(),
             aggs,
             groups: Default::default(),
             group_rows: Vec::new(),
             accs: Vec::new(),
+            counts: Vec::new(),
             seen: Seen::default(),
             key: String::new(),
         })
@@ -355,7 +400,8 @@ impl<'q> Grouper<'q> {
                 self.groups.insert(self.key.clone(), self.group_rows.len());
                 self.group_rows
                     .push((std::mem::take(key_vals), first_row()));
-                self.accs.extend(self.aggs.iter().map(|a| Acc::new(a)));
+                self.accs.extend(self.kinds.iter().map(Acc::new));
+                self.counts.extend(self.kinds.iter().map(|_| 0));
                 self.group_rows.len() - 1
             }
         }
@@ -368,20 +414,22 @@ impl<'q> Grouper<'q> {
         mut arg: impl FnMut(&'q Expr) -> Result<Value, Error>,
     ) -> Result<(), Error> {
         for (ai, a) in self.aggs.iter().enumerate() {
-            let acc = &mut self.accs[gi * self.aggs.len() + ai];
+            let at = gi * self.aggs.len() + ai;
             match &a.kind {
-                ExprKind::CountStar => acc.count += 1,
+                ExprKind::CountStar => self.counts[at] += 1,
                 ExprKind::Function { args, .. } => {
                     let v = match args.first() {
                         Some(x) => arg(x)?,
                         None => Value::Null,
                     };
+                    let acc = &mut self.accs[at];
                     if !v.is_null() {
-                        acc.add(v, &mut self.seen, (gi, ai))?;
+                        let (kind, count) = (&self.kinds[ai], &mut self.counts[at]);
+                        acc.add(kind, count, v, &mut self.seen, (gi, ai))?;
                     }
-                    if acc.param.is_none() {
-                        if let Some(x) = args.get(1) {
-                            acc.param = Some(arg(x)?);
+                    if let Some(x) = args.get(1) {
+                        if acc.param.is_none() {
+                            acc.param = Some(Box::new(arg(x)?));
                         }
                     }
                 }
@@ -398,7 +446,8 @@ impl<'q> Grouper<'q> {
         if self.group_rows.is_empty() && self.key_items.is_empty() && self.star.is_empty() {
             self.group_rows
                 .push((vec![], names.iter().map(|_| Value::Null).collect()));
-            self.accs.extend(self.aggs.iter().map(|a| Acc::new(a)));
+            self.accs.extend(self.kinds.iter().map(Acc::new));
+            self.counts.extend(self.kinds.iter().map(|_| 0));
         }
         let mut out = Vec::with_capacity(self.group_rows.len());
         // Where each item is a key or one of the aggregates itself (and ORDER
@@ -418,12 +467,12 @@ impl<'q> Grouper<'q> {
             })
             .collect();
         let direct = direct.filter(|d| d.iter().flatten().count() == self.aggs.len());
-        let mut accs = self.accs.into_iter();
+        let mut accs = self.accs.into_iter().zip(self.counts);
         if let Some(direct) = direct {
             for (key_vals, first_row) in self.group_rows {
                 let mut done: Vec<Option<Value>> = Vec::with_capacity(self.aggs.len());
-                for (a, acc) in self.aggs.iter().zip(accs.by_ref()) {
-                    done.push(Some(finish(a, acc)?));
+                for (a, (acc, count)) in self.aggs.iter().zip(accs.by_ref()) {
+                    done.push(Some(finish(a, acc, count)?));
                 }
                 let mut row_out = Vec::with_capacity(self.star.len() + p.items.len());
                 let mut kv = key_vals.into_iter();
@@ -445,8 +494,8 @@ impl<'q> Grouper<'q> {
         }
         for (key_vals, first_row) in self.group_rows {
             let mut values = AggValues::default();
-            for (a, acc) in self.aggs.iter().zip(accs.by_ref()) {
-                values.insert(*a as *const Expr, finish(a, acc)?);
+            for (a, (acc, count)) in self.aggs.iter().zip(accs.by_ref()) {
+                values.insert(*a as *const Expr, finish(a, acc, count)?);
             }
             let mut row_out = Vec::with_capacity(self.star.len() + p.items.len());
             let mut kv = key_vals.into_iter();
@@ -696,17 +745,17 @@ fn count_arg(
     Err(err)
 }
 
-fn finish(a: &Expr, acc: Acc) -> Result<Value, Error> {
+fn finish(a: &Expr, acc: Acc, count: i64) -> Result<Value, Error> {
     // DISTINCT was applied as the values arrived (`Acc::add`).
     let name = match &a.kind {
-        ExprKind::CountStar => return Ok(Value::Int(acc.count)),
+        ExprKind::CountStar => return Ok(Value::Int(count)),
         ExprKind::Function { name, .. } => name.to_ascii_lowercase(),
         _ => return Ok(Value::Null),
     };
-    let acc_param = acc.param;
+    let acc_param = acc.param.map(|b| *b);
     let values = acc.values;
     Ok(match name.as_str() {
-        "count" => Value::Int(acc.count),
+        "count" => Value::Int(count),
         "collect" => Value::List(values),
         "sum" => acc.total.unwrap_or(Value::Int(0)),
         "avg" => {

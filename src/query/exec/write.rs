@@ -187,7 +187,7 @@ pub fn create_pattern(
         }
         if let Some(v) = &part.variable {
             names.push(v.name.clone());
-            row.push(Value::Path(crate::value::Path { nodes, rels }));
+            row.push(Value::Path(Box::new(crate::value::Path { nodes, rels })));
         }
     }
     Ok(())

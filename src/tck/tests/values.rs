@@ -51,23 +51,23 @@ fn value_matching() {
     assert!(m("[:T {w: 0.5}]", &Value::Rel(7)));
     assert!(!m("[:T {w: 1}]", &Value::Rel(7)));
     assert!(!m("[:U {w: 0.5}]", &Value::Rel(7)));
-    let p = Value::Path(VPath {
+    let p = Value::Path(Box::new(VPath {
         nodes: vec![1, 2],
         rels: vec![7],
-    });
+    }));
     assert!(m("<(:A:B {name: 'x'})-[:T {w: 0.5}]->()>", &p));
     assert!(!m("<(:A:B {name: 'x'})<-[:T {w: 0.5}]-()>", &p));
-    let back = Value::Path(VPath {
+    let back = Value::Path(Box::new(VPath {
         nodes: vec![2, 1],
         rels: vec![7],
-    });
+    }));
     assert!(m("<()<-[:T {w: 0.5}]-(:A:B {name: 'x'})>", &back));
     assert!(m(
         "<()>",
-        &Value::Path(VPath {
+        &Value::Path(Box::new(VPath {
             nodes: vec![2],
             rels: vec![]
-        })
+        }))
     ));
     assert_eq!(
         compare::render(&back, &ents()),

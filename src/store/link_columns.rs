@@ -1,0 +1,348 @@
+//! Committed links as columns, kept between statements for scans that
+//! aggregate over every link (`exec::link_aggregate`): the type and ends of
+//! every link in three arrays, and each property asked for as one code per
+//! link into the values it takes. Such a scan then walks a few arrays
+//! instead of decoding a million records, and a grouping key that is one
+//! property groups by code.
+//!
+//! Built from the records on first use. Any commit that writes a link
+//! record drops all of it (`Graph::commit`), and a transaction that has
+//! staged a link reads its records instead, so a column never answers with
+//! anything but the records' current values.
+
+use super::{codec, StorageError};
+use crate::value::Value;
+use fxhash::FxHashMap;
+use std::cell::RefCell;
+use std::sync::Arc;
+
+/// Code of a link that lacks the property, and type of an empty slot.
+pub const ABSENT: u32 = u32::MAX;
+
+/// Bytes kept by default: the ends and a few properties of ten million links.
+pub const DEFAULT_CAPACITY: usize = 512 << 20;
+
+/// Most link slots put in columns (beyond, scans read records).
+const MAX_SLOTS: u64 = 1 << 28;
+
+/// Distinct encoded values a column shares before it stops looking values
+/// up (a column of mostly distinct numbers then costs no table).
+const DICTIONARY_LIMIT: usize = 1 << 16;
+
+/// Type, source and target of every link slot, by link id.
+pub struct Ends {
+    /// `ABSENT` for a slot without a link (never created, or deleted).
+    pub ty: Vec<u32>,
+    pub src: Vec<u64>,
+    pub dst: Vec<u64>,
+}
+
+/// One property of every link: `values[codes[id]]`, or absent.
+pub struct Column {
+    pub codes: Vec<u32>,
+    pub values: Vec<Value>,
+}
+
+impl Column {
+    /// The property of link slot `i` (`None`: absent).
+    pub fn get(&self, i: usize) -> Option<&Value> {
+        self.values.get(*self.codes.get(i)? as usize)
+    }
+
+    fn bytes(&self) -> usize {
+        let heap: usize = self
+            .values
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => s.len(),
+                Value::List(items) => items.len() * std::mem::size_of::<Value>(),
+                _ => 0,
+            })
+            .sum();
+        self.codes.len() * 4 + self.values.len() * std::mem::size_of::<Value>() + heap
+    }
+}
+
+impl Ends {
+    fn bytes(&self) -> usize {
+        self.ty.len() * 20
+    }
+}
+
+/// The columns one scan asked for.
+pub struct LinkColumns {
+    pub ends: Arc<Ends>,
+    /// (property key, its column), in the order asked for.
+    pub columns: Vec<(u32, Arc<Column>)>,
+}
+
+impl LinkColumns {
+    /// The column of property `key`, if it was asked for.
+    pub fn column(&self, key: u32) -> Option<&Column> {
+        self.columns
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, c)| c.as_ref())
+    }
+}
+
+/// The kept columns of a graph.
+pub struct ColumnCache {
+    inner: RefCell<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    ends: Option<Arc<Ends>>,
+    columns: FxHashMap<u32, Arc<Column>>,
+    bytes: usize,
+    capacity: usize,
+}
+
+impl ColumnCache {
+    pub fn new(capacity: usize) -> ColumnCache {
+        ColumnCache {
+            inner: RefCell::new(Inner {
+                capacity,
+                ..Inner::default()
+            }),
+        }
+    }
+
+    pub fn clear(&self) {
+        let mut c = self.inner.borrow_mut();
+        c.ends = None;
+        c.columns.clear();
+        c.bytes = 0;
+    }
+
+    /// Bytes kept now.
+    pub fn bytes(&self) -> usize {
+        self.inner.borrow().bytes
+    }
+
+    /// What is kept of the ends and of each column of `keys`.
+    fn get(&self, keys: &[u32]) -> (Option<Arc<Ends>>, Vec<Option<Arc<Column>>>) {
+        let c = self.inner.borrow();
+        (
+            c.ends.clone(),
+            keys.iter().map(|k| c.columns.get(k).cloned()).collect(),
+        )
+    }
+
+    /// Keeps what was just built; when full, first drops the other columns.
+    /// Something larger than the whole capacity is used once and not kept.
+    fn keep(&self, ends: Option<&Arc<Ends>>, columns: &[(u32, Arc<Column>)]) {
+        let mut c = self.inner.borrow_mut();
+        if let Some(e) = ends {
+            if e.bytes() <= c.capacity {
+                c.bytes += e.bytes();
+                c.ends = Some(e.clone());
+            }
+        }
+        for (k, col) in columns {
+            let size = col.bytes();
+            if c.bytes + size > c.capacity {
+                let ends = c.ends.as_ref().map_or(0, |e| e.bytes());
+                c.columns.clear();
+                c.bytes = ends;
+            }
+            if c.bytes + size <= c.capacity {
+                c.bytes += size;
+                c.columns.insert(*k, col.clone());
+            }
+        }
+    }
+}
+
+/// One column on its way: codes so far, the values, and while there are
+/// few of them, the code of each encoded value.
+struct ColumnBuilder {
+    key: u32,
+    codes: Vec<u32>,
+    values: Vec<Value>,
+    dictionary: Option<FxHashMap<Box<[u8]>, u32>>,
+}
+
+impl ColumnBuilder {
+    fn add(&mut self, id: usize, raw: &[u8]) -> Result<(), StorageError> {
+        if let Some(&code) = self.dictionary.as_ref().and_then(|d| d.get(raw)) {
+            self.codes[id] = code;
+            return Ok(());
+        }
+        let code = u32::try_from(self.values.len())
+            .ok()
+            .filter(|&c| c != ABSENT)
+            .ok_or_else(|| StorageError::Corrupt("too many link values for a column".into()))?;
+        self.values.push(codec::decode_value(raw)?);
+        self.codes[id] = code;
+        if let Some(d) = &mut self.dictionary {
+            if d.len() < DICTIONARY_LIMIT {
+                d.insert(raw.into(), code);
+            } else {
+                self.dictionary = None;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Builds the columns of one scan: the kept ones are reused, the missing
+/// ones (and the ends, if not kept) are filled by `add` from each link
+/// record in one pass, and kept by `finish`. Dropped unfinished (the pass
+/// failed or was cancelled), it keeps nothing.
+pub struct Builder<'c> {
+    cache: &'c ColumnCache,
+    keys: Vec<u32>,
+    slots: usize,
+    ends: Option<Arc<Ends>>,
+    kept: Vec<Option<Arc<Column>>>,
+    new_ends: Option<Ends>,
+    columns: Vec<ColumnBuilder>,
+    /// Where each missing property's encoded value lies in the current record.
+    found: Vec<Option<(usize, usize)>>,
+}
+
+impl<'c> Builder<'c> {
+    /// `None` when there are too many link slots for columns.
+    pub fn new(cache: &'c ColumnCache, slots: u64, keys: &[u32]) -> Option<Builder<'c>> {
+        if slots > MAX_SLOTS {
+            return None;
+        }
+        let n = slots as usize;
+        let mut keys = keys.to_vec();
+        keys.sort_unstable();
+        keys.dedup();
+        let (ends, kept) = cache.get(&keys);
+        let columns: Vec<ColumnBuilder> = keys
+            .iter()
+            .zip(&kept)
+            .filter(|(_, c)| c.is_none())
+            .map(|(&key, _)| ColumnBuilder {
+                key,
+                codes: vec![ABSENT; n],
+                values: Vec::new(),
+                dictionary: Some(FxHashMap::default()),
+            })
+            .collect();
+        Some(Builder {
+            cache,
+            keys,
+            slots: n,
+            new_ends: ends.is_none().then(|| Ends {
+                ty: vec![ABSENT; n],
+                src: vec![0; n],
+                dst: vec![0; n],
+            }),
+            ends,
+            kept,
+            found: vec![None; columns.len()],
+            columns,
+        })
+    }
+
+    /// Whether anything must be read from the records.
+    pub fn has_work(&self) -> bool {
+        self.new_ends.is_some() || !self.columns.is_empty()
+    }
+
+    /// Takes the record of link `id`.
+    pub fn add(&mut self, id: u64, bytes: &[u8]) -> Result<(), StorageError> {
+        let i = usize::try_from(id)
+            .ok()
+            .filter(|&i| i < self.slots)
+            .ok_or_else(|| StorageError::Corrupt(format!("link {id} beyond the link counter")))?;
+        self.found.iter_mut().for_each(|f| *f = None);
+        let (columns, found) = (&self.columns, &mut self.found);
+        let base = bytes.as_ptr() as usize;
+        let (ty, src, dst) = codec::rel_scan(bytes, |k, raw| {
+            if let Some(j) = columns.iter().position(|c| c.key == k) {
+                let at = raw.as_ptr() as usize - base;
+                found[j] = Some((at, at + raw.len()));
+            }
+            Ok(())
+        })?;
+        if let Some(e) = &mut self.new_ends {
+            e.ty[i] = ty;
+            e.src[i] = src;
+            e.dst[i] = dst;
+        }
+        for (c, f) in self.columns.iter_mut().zip(&self.found) {
+            if let Some((a, b)) = *f {
+                c.add(i, &bytes[a..b])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The columns asked for, in the order of the keys; what was built is kept.
+    pub fn finish(self) -> LinkColumns {
+        let built_ends = self.new_ends.map(Arc::new);
+        let built: Vec<(u32, Arc<Column>)> = self
+            .columns
+            .into_iter()
+            .map(|c| {
+                let col = Column {
+                    codes: c.codes,
+                    values: c.values,
+                };
+                (c.key, Arc::new(col))
+            })
+            .collect();
+        self.cache.keep(built_ends.as_ref(), &built);
+        let ends = match (self.ends, built_ends) {
+            (Some(e), _) | (None, Some(e)) => e,
+            // `new` builds the ends when none are kept.
+            (None, None) => Arc::new(Ends {
+                ty: Vec::new(),
+                src: Vec::new(),
+                dst: Vec::new(),
+            }),
+        };
+        let mut fresh = built.into_iter().map(|(_, c)| c);
+        let columns = self
+            .keys
+            .iter()
+            .zip(self.kept)
+            .filter_map(|(k, c)| Some((*k, c.or_else(|| fresh.next())?)))
+            .collect();
+        LinkColumns { ends, columns }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(n: usize) -> Arc<Column> {
+        Arc::new(Column {
+            codes: vec![0; n],
+            values: vec![Value::Int(1)],
+        })
+    }
+
+    #[test]
+    fn the_cache_stays_within_capacity() {
+        let c = ColumnCache::new(1000);
+        let ends = Arc::new(Ends {
+            ty: vec![0; 10],
+            src: vec![0; 10],
+            dst: vec![0; 10],
+        });
+        c.keep(Some(&ends), &[(1, column(100))]);
+        assert_eq!(c.bytes(), 200 + column(100).bytes());
+        // A second column that does not fit beside the first replaces it.
+        c.keep(None, &[(2, column(150))]);
+        let (e, cols) = c.get(&[1, 2]);
+        assert!(e.is_some());
+        assert!(cols[0].is_none() && cols[1].is_some());
+        assert!(c.bytes() <= 1000);
+        // Larger than the whole cache: not kept.
+        c.keep(None, &[(3, column(1000))]);
+        assert!(c.get(&[3]).1[0].is_none());
+        assert!(c.bytes() <= 1000);
+        c.clear();
+        assert_eq!(c.bytes(), 0);
+        assert!(c.get(&[2]).0.is_none());
+    }
+}
