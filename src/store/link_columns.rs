@@ -22,9 +22,6 @@ pub const ABSENT: u32 = u32::MAX;
 /// Bytes kept by default: the ends and a few properties of ten million links.
 pub const DEFAULT_CAPACITY: usize = 512 << 20;
 
-/// Most link slots put in columns (beyond, scans read records).
-const MAX_SLOTS: u64 = 1 << 28;
-
 /// Distinct encoded values a column shares before it stops looking values
 /// up (a column of mostly distinct numbers then costs no table).
 const DICTIONARY_LIMIT: usize = 1 << 16;
@@ -63,9 +60,12 @@ impl Column {
     }
 }
 
+/// Bytes of the ends of one link slot.
+const ENDS_BYTES: usize = 20;
+
 impl Ends {
     fn bytes(&self) -> usize {
-        self.ty.len() * 20
+        self.ty.len() * ENDS_BYTES
     }
 }
 
@@ -204,12 +204,13 @@ pub struct Builder<'c> {
 }
 
 impl<'c> Builder<'c> {
-    /// `None` when there are too many link slots for columns.
+    /// `None` when the ends of all link slots would not fit the cache
+    /// (scans then read the records).
     pub fn new(cache: &'c ColumnCache, slots: u64, keys: &[u32]) -> Option<Builder<'c>> {
-        if slots > MAX_SLOTS {
+        let n = usize::try_from(slots).ok()?;
+        if n.checked_mul(ENDS_BYTES)? > cache.inner.borrow().capacity {
             return None;
         }
-        let n = slots as usize;
         let mut keys = keys.to_vec();
         keys.sort_unstable();
         keys.dedup();
@@ -344,5 +345,8 @@ mod tests {
         c.clear();
         assert_eq!(c.bytes(), 0);
         assert!(c.get(&[2]).0.is_none());
+        // More links than the cache holds ends for: no columns.
+        assert!(Builder::new(&ColumnCache::new(199), 10, &[1]).is_none());
+        assert!(Builder::new(&ColumnCache::new(200), 10, &[1]).is_some());
     }
 }
