@@ -10,8 +10,8 @@
 //! (the three variables, their properties, constants and operators), and it
 //! visits links in the order of the general plan's link scan, so `collect()`
 //! and first-row semantics give the same answer. Anything else goes to the
-//! general plan; `tests/queries/link_aggregate.test` runs both on the same
-//! data.
+//! general plan; `tests/link_aggregate.rs` runs both on the same data, from
+//! kept columns, from records, and after each kind of committed change.
 
 use super::context::Ctx;
 use super::eval::{binary_values, logic, truthy};
