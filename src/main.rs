@@ -4,6 +4,5 @@ use std::process::ExitCode;
 static ALLOCATOR: supplygraph::allocator::MiMalloc = supplygraph::allocator::MiMalloc;
 
 fn main() -> ExitCode {
-    supplygraph::allocator::tune();
     supplygraph::cli::main()
 }

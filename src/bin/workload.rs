@@ -77,7 +77,6 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    supplygraph::allocator::tune();
     let args = Args::parse();
     let outcome = if args.load_only {
         load_child(&args)
