@@ -46,6 +46,21 @@ impl Column {
         self.values.get(*self.codes.get(i)? as usize)
     }
 
+    /// Where link slot `i` stands in a memo kept per value (`memo_len`
+    /// entries): its code, or after every code when the link lacks the
+    /// property.
+    pub fn memo_index(&self, i: usize) -> Option<usize> {
+        let code = *self.codes.get(i)?;
+        Some(match code {
+            ABSENT => self.values.len(),
+            c => c as usize,
+        })
+    }
+
+    pub fn memo_len(&self) -> usize {
+        self.values.len() + 1
+    }
+
     fn bytes(&self) -> usize {
         let heap: usize = self
             .values
@@ -195,9 +210,9 @@ pub struct Builder<'c> {
     cache: &'c ColumnCache,
     keys: Vec<u32>,
     slots: usize,
-    ends: Option<Arc<Ends>>,
+    /// The kept ends (`Ok`), or the ends being built.
+    ends: Result<Arc<Ends>, Ends>,
     kept: Vec<Option<Arc<Column>>>,
-    new_ends: Option<Ends>,
     columns: Vec<ColumnBuilder>,
     /// Where each missing property's encoded value lies in the current record.
     found: Vec<Option<(usize, usize)>>,
@@ -230,12 +245,11 @@ impl<'c> Builder<'c> {
             cache,
             keys,
             slots: n,
-            new_ends: ends.is_none().then(|| Ends {
+            ends: ends.ok_or_else(|| Ends {
                 ty: vec![ABSENT; n],
                 src: vec![0; n],
                 dst: vec![0; n],
             }),
-            ends,
             kept,
             found: vec![None; columns.len()],
             columns,
@@ -244,7 +258,7 @@ impl<'c> Builder<'c> {
 
     /// Whether anything must be read from the records.
     pub fn has_work(&self) -> bool {
-        self.new_ends.is_some() || !self.columns.is_empty()
+        self.ends.is_err() || !self.columns.is_empty()
     }
 
     /// Takes the record of link `id`.
@@ -263,7 +277,7 @@ impl<'c> Builder<'c> {
             }
             Ok(())
         })?;
-        if let Some(e) = &mut self.new_ends {
+        if let Err(e) = &mut self.ends {
             e.ty[i] = ty;
             e.src[i] = src;
             e.dst[i] = dst;
@@ -278,7 +292,6 @@ impl<'c> Builder<'c> {
 
     /// The columns asked for, in the order of the keys; what was built is kept.
     pub fn finish(self) -> LinkColumns {
-        let built_ends = self.new_ends.map(Arc::new);
         let built: Vec<(u32, Arc<Column>)> = self
             .columns
             .into_iter()
@@ -290,15 +303,16 @@ impl<'c> Builder<'c> {
                 (c.key, Arc::new(col))
             })
             .collect();
-        self.cache.keep(built_ends.as_ref(), &built);
-        let ends = match (self.ends, built_ends) {
-            (Some(e), _) | (None, Some(e)) => e,
-            // `new` builds the ends when none are kept.
-            (None, None) => Arc::new(Ends {
-                ty: Vec::new(),
-                src: Vec::new(),
-                dst: Vec::new(),
-            }),
+        let ends = match self.ends {
+            Ok(kept) => {
+                self.cache.keep(None, &built);
+                kept
+            }
+            Err(new) => {
+                let new = Arc::new(new);
+                self.cache.keep(Some(&new), &built);
+                new
+            }
         };
         let mut fresh = built.into_iter().map(|(_, c)| c);
         let columns = self

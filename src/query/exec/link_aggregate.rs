@@ -24,7 +24,7 @@ use crate::query::ast::{
 };
 use crate::store::catalog::NameKind;
 use crate::store::codec;
-use crate::store::link_columns::{LinkColumns, ABSENT};
+use crate::store::link_columns::{Column, LinkColumns, ABSENT};
 use crate::value::{NodeId, RelId, Value};
 use std::collections::BTreeMap;
 
@@ -330,19 +330,6 @@ fn only_rel_prop(exprs: &[Simple]) -> Option<u32> {
     }
 }
 
-/// Where the value of property `k` of the link in slot `i` of the
-/// columns stands in a per-value memo: its code, or after every code for
-/// an absent value.
-fn code_of(cols: &LinkColumns, k: u32, i: usize) -> Option<usize> {
-    let col = cols.column(k)?;
-    let code = *col.codes.get(i)?;
-    Some(if code == ABSENT {
-        col.values.len()
-    } else {
-        code as usize
-    })
-}
-
 fn compile(e: &Expr, vars: &[(&str, Slot)], env: &Names<'_>) -> Option<Simple> {
     let sub = |x: &Expr| compile(x, vars, env).map(Box::new);
     Some(match &e.kind {
@@ -458,7 +445,9 @@ impl Scan<'_, '_, '_> {
             };
             for (j, (s, by)) in self.plan.each.iter().enumerate() {
                 let at = match (by, props) {
-                    (Some(k), Props::Columns(cols, i)) => code_of(cols, *k, i),
+                    (Some(k), Props::Columns(cols, i)) => {
+                        cols.column(*k).and_then(|col| col.memo_index(i))
+                    }
                     _ => None,
                 };
                 let slot = at.and_then(|at| self.outcomes.get_mut(j)?.get_mut(at));
@@ -479,9 +468,10 @@ impl Scan<'_, '_, '_> {
             let at = match (self.plan.memo, props) {
                 (Memo::Node(Slot::Start), _) => start as usize,
                 (Memo::Node(_), _) => end as usize,
-                (Memo::RelProp(k), Props::Columns(cols, i)) => {
-                    code_of(cols, k, i).unwrap_or(usize::MAX)
-                }
+                (Memo::RelProp(k), Props::Columns(cols, i)) => cols
+                    .column(k)
+                    .and_then(|col| col.memo_index(i))
+                    .unwrap_or(usize::MAX),
                 _ => usize::MAX,
             };
             let known = self.memo.get(at).copied().unwrap_or(u32::MAX);
@@ -559,38 +549,43 @@ pub fn run(
         scan.start_labels = start_labels;
         scan.end_labels = end_labels;
         let kept = c.tx.link_columns(&plan.rel_keys, || c.cancel.check())?;
-        // Node ids are dense, and so are column codes: the memo is an array.
-        let memo_len = match (plan.memo, &kept) {
-            (Memo::Node(_), _) => c.tx.meta().next_node,
-            (Memo::RelProp(k), Some(cols)) => {
-                cols.column(k).map_or(0, |col| col.values.len() as u64 + 1)
+        // Node ids are dense, and so are column codes: the memos are arrays
+        // (none past MEMO_NODES entries).
+        let memo_len = |k: Option<u32>| {
+            let n = k
+                .and_then(|k| kept.as_ref()?.column(k))
+                .map_or(0, Column::memo_len);
+            if n as u64 <= MEMO_NODES {
+                n
+            } else {
+                0
             }
-            _ => 0,
         };
-        if memo_len <= MEMO_NODES {
-            scan.memo = vec![u32::MAX; memo_len as usize];
-        }
-        if let Some(cols) = &kept {
-            scan.outcomes = plan
-                .each
-                .iter()
-                .map(|(_, by)| {
-                    let n = by
-                        .and_then(|k| cols.column(k))
-                        .map_or(0, |c| c.values.len() + 1);
-                    vec![0u8; if n as u64 <= MEMO_NODES { n } else { 0 }]
-                })
-                .collect();
-        }
+        scan.memo = match plan.memo {
+            Memo::Node(_) if c.tx.meta().next_node <= MEMO_NODES => {
+                vec![u32::MAX; c.tx.meta().next_node as usize]
+            }
+            Memo::RelProp(k) => vec![u32::MAX; memo_len(Some(k))],
+            _ => Vec::new(),
+        };
+        scan.outcomes = plan
+            .each
+            .iter()
+            .map(|(_, by)| vec![0u8; memo_len(*by)])
+            .collect();
         let mut seen: u32 = 0;
+        let mut tick = || {
+            seen = seen.wrapping_add(1);
+            match seen.is_multiple_of(1024) {
+                true => c.cancel.check(),
+                false => Ok(()),
+            }
+        };
         match &kept {
             Some(cols) => {
                 let ends = &cols.ends;
                 for (i, &ty) in ends.ty.iter().enumerate() {
-                    seen = seen.wrapping_add(1);
-                    if seen.is_multiple_of(1024) {
-                        c.cancel.check()?;
-                    }
+                    tick()?;
                     if ty != ABSENT {
                         let props = Props::Columns(cols, i);
                         scan.link(i as RelId, ty, ends.src[i], ends.dst[i], props)?;
@@ -598,10 +593,7 @@ pub fn run(
                 }
             }
             None => c.tx.for_each_rel(|id, bytes| -> Result<(), Error> {
-                seen = seen.wrapping_add(1);
-                if seen.is_multiple_of(1024) {
-                    c.cancel.check()?;
-                }
+                tick()?;
                 let (ty, src, dst) = codec::rel_ends(bytes)?;
                 scan.link(id, ty, src, dst, Props::Record(bytes))
             })?,
