@@ -74,17 +74,10 @@ impl BlockCache {
         }
     }
 
-    /// Forgets what is kept for `key`: a record block, or the adjacency
-    /// list one of whose chunks `key` is.
+    /// Forgets what is kept for `key`: a record block, an index bucket, or
+    /// the adjacency list one of whose chunks `key` is.
     pub fn invalidate(&self, key: &[u8]) {
-        let entry = match key.first() {
-            Some(&t) if t == keys::NODE || t == keys::REL => {
-                keys::block_base(key).map(|b| (t, b >> keys::BLOCK_BITS))
-            }
-            Some(&keys::ADJ) => keys::parse_adj(key).map(|(node, _)| (keys::ADJ, node)),
-            _ => None,
-        };
-        if let Some(entry) = entry {
+        if let Some(entry) = keys::cache_slot(key) {
             let mut c = self.inner.borrow_mut();
             if let Some(old) = c.blocks.remove(&entry) {
                 c.bytes -= old.len();

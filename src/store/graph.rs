@@ -3,6 +3,7 @@
 //! keep every index consistent with the records.
 
 use super::adjacency::{self, AdjEntry, Stored};
+use super::adjacency_unpacked;
 use super::block_cache::{self, BlockCache};
 use super::catalog::{Catalog, NameKind};
 pub use super::codec::{NodeRecord, RelRecord};
@@ -476,12 +477,14 @@ impl<'a> Tx<'a> {
             Some(b) => b,
             None => {
                 // Nothing staged under this list: the view reads the committed one.
-                let b: Arc<[u8]> = Arc::from(adjacency::read_list(self.view(), node)?);
+                let packed = adjacency::read_list(self.view(), node)?;
+                let b: Arc<[u8]> = Arc::from(adjacency_unpacked::unpack(&packed)?);
                 self.cache.insert(keys::ADJ, node, b.clone());
                 b
             }
         };
-        adjacency::list_packed(&list, dir, types, out)
+        adjacency_unpacked::list(&list, dir, types, out);
+        Ok(())
     }
 
     /// Nodes with `label`, ascending.
@@ -522,11 +525,31 @@ impl<'a> Tx<'a> {
         Ok(ids)
     }
 
+    /// Reads an index bucket through the block cache when this transaction
+    /// has not written it: a point lookup (Q1) then pays neither the engine
+    /// read nor the decompression again.
     fn bucket_lookup(&self, key: &[u8], value: &[u8]) -> Result<Vec<NodeId>, StorageError> {
         let mut out = Vec::new();
-        if let Some(b) = self.view().get(key)? {
-            bucket::nodes_matching(&b, value, &mut out)?;
-        }
+        let cached = keys::cache_slot(key)
+            .filter(|_| self.st.overlay.is_empty() || self.st.overlay.staged(key).is_none());
+        let Some((tag, n)) = cached else {
+            if let Some(b) = self.view().get(key)? {
+                bucket::nodes_matching(&b, value, &mut out)?;
+            }
+            return Ok(out);
+        };
+        let b = match self.cache.get(tag, n) {
+            Some(b) => b,
+            None => match self.store.get(key)? {
+                Some(v) => {
+                    let b: Arc<[u8]> = Arc::from(v);
+                    self.cache.insert(tag, n, b.clone());
+                    b
+                }
+                None => return Ok(out),
+            },
+        };
+        bucket::nodes_matching(&b, value, &mut out)?;
         Ok(out)
     }
 

@@ -97,6 +97,52 @@ fn values_sharing_a_bucket_are_told_apart() {
 }
 
 #[test]
+fn a_kept_index_bucket_follows_every_commit_and_never_a_rolled_back_one() {
+    let mut g = graph();
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    let k = t.catalog_mut().intern(NameKind::Key, "id");
+    let (x, y) = colliding_ids(k);
+    let rx = actor(&mut t, &x, "X");
+    t.create_node(rx.clone()).unwrap();
+    g.commit(tx).unwrap();
+
+    let lookup = |g: &Graph, v: &str| {
+        let mut tx = g.begin();
+        let t = g.tx(&mut tx);
+        (
+            t.nodes_with_prop(k, &s(v)).unwrap(),
+            t.actors_named(v).unwrap(),
+        )
+    };
+    // Read once so that the bucket holding x and y is kept.
+    assert_eq!(lookup(&g, &x), (vec![0], vec![0]));
+    assert_eq!(lookup(&g, &y), (vec![], vec![]));
+
+    // Staged but rolled back: seen inside, never kept.
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    let ry = actor(&mut t, &y, "Y");
+    t.create_node(ry.clone()).unwrap();
+    assert_eq!(t.nodes_with_prop(k, &s(&y)).unwrap(), vec![1]);
+    drop(tx);
+    assert_eq!(lookup(&g, &y), (vec![], vec![]));
+
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    t.create_node(ry).unwrap();
+    g.commit(tx).unwrap();
+    assert_eq!(lookup(&g, &y), (vec![1], vec![1]));
+
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    t.delete_node(0, &rx);
+    g.commit(tx).unwrap();
+    assert_eq!(lookup(&g, &x), (vec![], vec![]));
+    assert_eq!(lookup(&g, &y), (vec![1], vec![1]));
+}
+
+#[test]
 fn a_duplicate_inside_one_bulk_create_stages_nothing() {
     let g = graph();
     let mut tx = g.begin();

@@ -92,6 +92,19 @@ pub fn block_base(key: &[u8]) -> Option<u64> {
     block.checked_mul(BLOCK_SLOTS as u64)
 }
 
+/// Where the block cache keeps what is stored under `key`: a record block
+/// by its number, an adjacency list (all its chunks) by its actor, an index
+/// bucket by the rest of its key; `None` for what it does not keep.
+pub fn cache_slot(key: &[u8]) -> Option<(u8, u64)> {
+    let (&tag, rest) = key.split_first()?;
+    match tag {
+        NODE | REL | PROP => Some((tag, u64::from_be_bytes(rest.try_into().ok()?))),
+        ACTOR => Some((tag, u32::from_be_bytes(rest.try_into().ok()?) as u64)),
+        ADJ => parse_adj(key).map(|(node, _)| (ADJ, node)),
+        _ => None,
+    }
+}
+
 /// `ADJ, node` — every adjacency chunk of one actor.
 pub fn adj_prefix(node: NodeId) -> Vec<u8> {
     tag_u64(ADJ, node)
@@ -241,6 +254,28 @@ mod tests {
         assert_ne!(rel_block(128).0, rel_block(127).0);
         assert_eq!(rel_block(130).1, 2);
         assert_eq!(block_base(&node_block(300).0), Some(256));
+    }
+
+    #[test]
+    fn the_cache_keeps_blocks_lists_and_buckets_apart() {
+        let (node, _) = node_block(300);
+        let (rel, _) = rel_block(300);
+        assert_eq!(cache_slot(&node), Some((NODE, 2)));
+        assert_eq!(cache_slot(&rel), Some((REL, 2)));
+        assert_eq!(cache_slot(&adj_chunk(300, 0)), Some((ADJ, 300)));
+        assert_eq!(cache_slot(&adj_chunk(300, 7)), Some((ADJ, 300)));
+        let prop = prop_bucket(3, b"x");
+        assert_eq!(
+            cache_slot(&prop),
+            Some((PROP, 3 << 32 | bucket_of(b"x") as u64))
+        );
+        assert_eq!(
+            cache_slot(&actor_bucket("x")),
+            Some((ACTOR, bucket_of(b"x") as u64))
+        );
+        assert_eq!(cache_slot(&meta("format")), None);
+        assert_eq!(cache_slot(&label_bucket(1, 5)), None);
+        assert_eq!(cache_slot(&[NODE, 1]), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! byte (`keys.rs`), so that one atomic batch commits a whole statement.
 
 pub mod adjacency;
+pub mod adjacency_unpacked;
 pub mod block;
 pub mod block_cache;
 pub mod bucket;
