@@ -200,4 +200,56 @@ mod tests {
         assert_eq!(back, vec![vec![1]]);
         assert_eq!(s.get(&[2]).unwrap(), Some(vec![b'b']));
     }
+
+    /// The patched sled (vendor/sled/PATCHED.md) leaves the free segments
+    /// it finds on open as holes instead of writing zeros over them each
+    /// time: overwritten data frees segments, and reopening neither loses a
+    /// value nor takes their space again.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn free_segments_stay_holes_across_opens_and_every_value_survives() {
+        use crate::store::keys;
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("db");
+        let allocated = || std::fs::metadata(&file).unwrap().blocks() * 512;
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut noise = |n: usize| -> Vec<u8> {
+            (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect()
+        };
+        let key = |i: u8| vec![keys::META, b'k', i];
+        let mut last = Vec::new();
+        {
+            let s = SledStore::open(dir.path()).unwrap();
+            for _ in 0..24 {
+                last = (0..64u8).map(|_| noise(4096)).collect();
+                let batch = (0..64u8)
+                    .map(|i| (key(i), Some(last[i as usize].clone())))
+                    .collect();
+                s.apply(batch).unwrap();
+            }
+        }
+        let written = std::fs::metadata(&file).unwrap().len();
+        let mut sizes = Vec::new();
+        for _ in 0..3 {
+            let s = SledStore::open(dir.path()).unwrap();
+            for i in 0..64u8 {
+                assert_eq!(s.get(&key(i)).unwrap().as_ref(), Some(&last[i as usize]));
+            }
+            drop(s);
+            sizes.push(allocated());
+        }
+        assert!(
+            sizes[0] + (1 << 20) < written,
+            "free segments are holes: {sizes:?} allocated of {written}"
+        );
+        assert!(sizes[2] <= sizes[0], "no open fills them again: {sizes:?}");
+    }
 }
