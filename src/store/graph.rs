@@ -26,7 +26,11 @@ use std::sync::Arc;
 pub const FORMAT_VERSION: u32 = 4;
 
 /// Bytes of keys and values per part of a bulk load into an empty database.
-const PART_BYTES: usize = 48 << 20;
+/// Small parts keep less of sled's unflushed pages in memory and leave its
+/// file with less garbage: at scale M, 48 MiB parts peaked at 770 MiB and
+/// left 98 MiB on disk (once opened), 4 MiB parts 460 MiB and 75 MiB, and
+/// loaded as fast or faster (every fresh page costs on this kind of machine).
+const PART_BYTES: usize = 4 << 20;
 
 /// Meta key present while a bulk load is being written in parts.
 const LOAD_MARKER: &str = "load_in_progress";
