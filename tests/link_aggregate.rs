@@ -16,14 +16,15 @@ fn graph() -> Database {
                 (d:Actor:State {id: 'd', size: 3.0}),
                 (e:Other {id: 'e', name: 'E'})",
         "MATCH (a {id: 'a'}), (b {id: 'b'}), (c {id: 'c'}), (d {id: 'd'}), (e {id: 'e'})
-         CREATE (a)-[:SUPPLIES {category: 'ammunition', value: 10, confidence: 0.9}]->(b),
+         CREATE (a)-[:SUPPLIES {category: 'ammunition', value: 10, confidence: 0.9, n: 1,
+                                big: 9223372036854775807}]->(b),
                 (a)-[:SUPPLIES {category: 'vehicles', value: 2.5, confidence: 0.4}]->(c),
-                (b)-[:SUPPLIES {category: 'ammunition', value: 7, confidence: 0.5}]->(c),
+                (b)-[:SUPPLIES {category: 'ammunition', value: 7, confidence: 0.5, n: 2, big: 1}]->(c),
                 (c)-[:SUPPLIES {category: 'ammunition', confidence: 0.7}]->(d),
                 (d)-[:SUPPLIES {category: null, value: 1}]->(a),
                 (c)-[:SUPPLIES {category: 'electronics', value: -3, confidence: 1}]->(c),
-                (a)-[:OWNS {share: 0.5}]->(d),
-                (e)-[:SUPPLIES {category: 'vehicles', value: 100, confidence: 0.95}]->(a),
+                (a)-[:OWNS {share: 0.5, n: 5}]->(d),
+                (e)-[:SUPPLIES {category: 'vehicles', value: 100, confidence: 0.95, n: 40}]->(a),
                 (b)-[:OWNS]->(e)",
     ];
     for s in setup {
@@ -62,6 +63,11 @@ const QUERIES: &[&str] = &[
     "MATCH (a)-[r:SUPPLIES]->(b) RETURN a.size AS size, count(*) AS n, collect(b.id) AS bs ORDER BY size",
     "MATCH (a)<-[r:SUPPLIES]-(b) RETURN a.size + 1 AS size, count(DISTINCT b) AS n, sum(r.value) AS v ORDER BY size",
     "MATCH (a)-[r:SUPPLIES|OWNS]-(b) RETURN b, b.name AS name, count(*) AS n ORDER BY name, n",
+    // Counts and integer sums read straight from the columns (`r.n` holds
+    // only integers; `r.value` a float too, which only a count may read so).
+    "MATCH (a)-[r:SUPPLIES]->(b) RETURN r.category AS c, sum(r.n) AS total, count(r.n) AS ns, count(r.value) AS vs, count(*) AS links ORDER BY c",
+    "MATCH (a)-[r]->(b) WHERE r.confidence > 0.45 OR r.share IS NOT NULL RETURN b.id AS b, sum(r.n) + 1 AS t, count(*) AS k ORDER BY b",
+    "MATCH (a)-[r:OWNS]->(b) RETURN sum(r.n) AS t, count(r.n) AS c, sum(r.nokey) AS none",
 ];
 
 /// Queries that fail: the fused plan must fail with the same error.
@@ -71,6 +77,7 @@ const ERRORS: &[&str] = &[
     "MATCH (a)-[r:NOPE]->(b) WHERE 1 / 0 = 1 RETURN count(*)",
     "MATCH (a)-[r:SUPPLIES]->(b) WHERE 'x' RETURN count(*)",
     "MATCH (a)-[r:SUPPLIES]->(b) RETURN a.id, sum(r.value + a.name)",
+    "MATCH (a)-[r:SUPPLIES]->(b) RETURN sum(r.big)",
 ];
 
 /// Queries the fused plan must leave to the general one.

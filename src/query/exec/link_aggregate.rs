@@ -27,6 +27,7 @@ use crate::store::codec;
 use crate::store::link_columns::{Column, LinkColumns, ABSENT};
 use crate::value::{NodeId, RelId, Value};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Which part of one matched link a variable names.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -394,6 +395,55 @@ fn label_ids(ctx: &Ctx<'_, '_>, n: &NodePattern) -> Result<Option<Vec<u32>>, Err
         .collect())
 }
 
+/// How one aggregate takes a link on the typed path (kept columns only).
+enum Typed {
+    /// `count(*)`.
+    Rows,
+    /// Non-DISTINCT `count(r.k)` or `sum(r.k)`: per column code, nothing
+    /// for null, else the integer to add (any value, for a count).
+    Ints(Arc<Column>, Vec<Option<i64>>),
+}
+
+/// The typed path's plan: every aggregate is `count(*)`, or a non-DISTINCT
+/// `count` or `sum` of one link property whose kept values are all
+/// integers or null (the analyst's totals per category). Each link then
+/// adds integers read by column code; no value is built or evaluated.
+fn typed(plan: &Plan<'_>, grouper: &Grouper<'_>, cols: &LinkColumns) -> Option<Vec<Typed>> {
+    grouper
+        .aggregates()
+        .iter()
+        .map(|a| match &a.kind {
+            ExprKind::CountStar => Some(Typed::Rows),
+            ExprKind::Function {
+                name,
+                distinct: false,
+                args,
+            } if args.len() == 1 => {
+                let sum = name.eq_ignore_ascii_case("sum");
+                if !sum && !name.eq_ignore_ascii_case("count") {
+                    return None;
+                }
+                let Simple::RelProp(Some(k)) = plan.arg(&args[0]) else {
+                    return None;
+                };
+                let (_, col) = cols.columns.iter().find(|(key, _)| key == k)?;
+                let ints = col
+                    .values
+                    .iter()
+                    .map(|v| match v {
+                        Value::Null => Some(None),
+                        Value::Int(i) => Some(Some(*i)),
+                        _ if !sum => Some(Some(0)),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                Some(Typed::Ints(col.clone(), ints))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// One fused scan at work: the plan, the groups it feeds and what it
 /// remembers between links.
 struct Scan<'q, 'c, 'x> {
@@ -409,6 +459,8 @@ struct Scan<'q, 'c, 'x> {
     /// (0: not known yet, 1: true, 2: false or null).
     outcomes: Vec<Vec<u8>>,
     key_vals: Vec<Value>,
+    /// The typed path, when the links come from columns and it applies.
+    typed: Option<Vec<Typed>>,
 }
 
 impl Scan<'_, '_, '_> {
@@ -490,8 +542,25 @@ impl Scan<'_, '_, '_> {
                 }
                 gi
             };
-            let plan = self.plan;
-            self.grouper.accumulate(gi, |x| plan.arg(x).eval(c, &l))?;
+            match (&self.typed, props) {
+                (Some(typed), Props::Columns(_, i)) => {
+                    for (ai, t) in typed.iter().enumerate() {
+                        match t {
+                            Typed::Rows => self.grouper.add_counted(gi, ai, None)?,
+                            Typed::Ints(col, ints) => {
+                                let x = col.codes.get(i).and_then(|&c| ints.get(c as usize));
+                                if let Some(&Some(x)) = x {
+                                    self.grouper.add_counted(gi, ai, Some(x))?;
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {
+                    let plan = self.plan;
+                    self.grouper.accumulate(gi, |x| plan.arg(x).eval(c, &l))?;
+                }
+            }
         }
         Ok(())
     }
@@ -544,6 +613,7 @@ pub fn run(
         memo: Vec::new(),
         outcomes: Vec::new(),
         key_vals: Vec::new(),
+        typed: None,
     };
     if let (true, (Some(start_labels), Some(end_labels))) = (live, labels) {
         scan.start_labels = start_labels;
@@ -573,6 +643,9 @@ pub fn run(
             .iter()
             .map(|(_, by)| vec![0u8; memo_len(*by)])
             .collect();
+        scan.typed = kept
+            .as_ref()
+            .and_then(|cols| typed(&plan, &scan.grouper, cols));
         let mut seen: u32 = 0;
         let mut tick = || {
             seen = seen.wrapping_add(1);

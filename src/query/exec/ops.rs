@@ -344,7 +344,7 @@ fn est_value(lo: f64, hi: f64) -> Value {
     Value::Estimate(Estimate { lo, hi })
 }
 
-fn overflow() -> Error {
+pub fn overflow() -> Error {
     Error::runtime(
         ErrorKind::ArgumentError,
         "NumberOutOfRange",

@@ -464,6 +464,24 @@ impl<'q> Grouper<'q> {
         }
     }
 
+    /// Feeds aggregate `ai` of group `gi` what `accumulate` would for a
+    /// row whose argument is a non-null integer (`x`, added when the
+    /// aggregate is a sum), or for `count(*)` (`x` is `None`). Only for
+    /// `count(*)` and non-DISTINCT `count(…)` and `sum(…)`: the fused
+    /// link scan's typed path, which reads integers straight from columns.
+    pub fn add_counted(&mut self, gi: usize, ai: usize, x: Option<i64>) -> Result<(), Error> {
+        let at = gi * self.aggs.len() + ai;
+        self.counts[at] += 1;
+        if let (Some(x), true) = (x, self.kinds[ai].sum) {
+            match &mut self.accs[at].total {
+                Some(Value::Int(t)) => *t = t.checked_add(x).ok_or_else(ops::overflow)?,
+                Some(total) => *total = ops::add(total, &Value::Int(x))?,
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Feeds one row of group `gi` (from `group`) to its aggregates.
     pub fn accumulate(
         &mut self,
