@@ -12,6 +12,8 @@ use super::link_columns::{self, ColumnCache, LinkColumns};
 use super::{block, bucket, codec, index, KvStore, Overlay, StorageError, View};
 use crate::error::{Error, ErrorKind};
 use crate::value::{NodeId, RelId, Value};
+use fxhash::FxHashMap;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
@@ -93,6 +95,8 @@ pub struct Graph {
     meta: Meta,
     cache: BlockCache,
     columns: ColumnCache,
+    /// Whether every node carries a label, by label id, as last committed.
+    universal: RefCell<FxHashMap<u32, bool>>,
 }
 
 /// What a transaction has staged: its writes, its copy of the catalog and
@@ -176,6 +180,7 @@ impl Graph {
             meta,
             cache: BlockCache::new(block_cache::DEFAULT_CAPACITY),
             columns: ColumnCache::new(link_columns::DEFAULT_CAPACITY),
+            universal: RefCell::default(),
         })
     }
 
@@ -226,6 +231,7 @@ impl Graph {
         for (k, _) in &batch {
             self.cache.invalidate(k);
         }
+        self.universal.borrow_mut().clear();
         if batch.iter().any(|(k, _)| k.first() == Some(&keys::REL)) {
             self.columns.clear();
         }
@@ -261,6 +267,7 @@ impl Graph {
         let marker = keys::meta(LOAD_MARKER);
         self.cache.clear();
         self.columns.clear();
+        self.universal.borrow_mut().clear();
         let written = (|| {
             self.store.apply(vec![(marker.clone(), Some(Vec::new()))])?;
             let mut part = Vec::new();
@@ -296,6 +303,7 @@ impl Graph {
             store: self.store.as_ref(),
             cache: &self.cache,
             columns: &self.columns,
+            universal: &self.universal,
             st: state,
         }
     }
@@ -306,6 +314,7 @@ pub struct Tx<'a> {
     store: &'a dyn KvStore,
     cache: &'a BlockCache,
     columns: &'a ColumnCache,
+    universal: &'a RefCell<FxHashMap<u32, bool>>,
     pub st: &'a mut TxState,
 }
 
@@ -498,6 +507,23 @@ impl<'a> Tx<'a> {
             bucket::all_nodes(&item?.1, &mut out)?;
         }
         Ok(out)
+    }
+
+    /// Whether every node carries `label`, so that a pattern need not check
+    /// it (every check of `(b:Actor)` in a traversal of a graph of actors
+    /// would read the node). Known from one scan of the label's buckets,
+    /// remembered until the next commit; false in a transaction that has
+    /// written something (its patterns check every label).
+    pub fn label_is_universal(&self, label: u32) -> Result<bool, StorageError> {
+        if !self.st.overlay.is_empty() {
+            return Ok(false);
+        }
+        if let Some(&u) = self.universal.borrow().get(&label) {
+            return Ok(u);
+        }
+        let u = self.nodes_with_label(label)?.len() as u64 == self.st.meta.nodes;
+        self.universal.borrow_mut().insert(label, u);
+        Ok(u)
     }
 
     /// Whether any node carries `label` (reads at most until the first id).

@@ -143,6 +143,41 @@ fn a_kept_index_bucket_follows_every_commit_and_never_a_rolled_back_one() {
 }
 
 #[test]
+fn a_label_is_universal_while_every_committed_node_carries_it() {
+    let mut g = graph();
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    let (ra, rb) = (actor(&mut t, "a", "A"), actor(&mut t, "b", "B"));
+    let l = ra.labels[0];
+    t.create_nodes(vec![ra, rb]).unwrap();
+    g.commit(tx).unwrap();
+    let universal = |g: &Graph| {
+        let mut tx = g.begin();
+        let t = g.tx(&mut tx);
+        t.label_is_universal(l).unwrap()
+    };
+    assert!(universal(&g));
+    assert!(universal(&g), "remembered");
+
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    let bare = NodeRecord {
+        labels: vec![],
+        props: vec![],
+    };
+    let id = t.create_node(bare.clone()).unwrap();
+    assert!(!t.label_is_universal(l).unwrap(), "not known while writing");
+    g.commit(tx).unwrap();
+    assert!(!universal(&g), "forgotten at the commit");
+
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    t.delete_node(id, &bare);
+    g.commit(tx).unwrap();
+    assert!(universal(&g));
+}
+
+#[test]
 fn a_duplicate_inside_one_bulk_create_stages_nothing() {
     let g = graph();
     let mut tx = g.begin();

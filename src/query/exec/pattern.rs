@@ -590,7 +590,8 @@ fn rel_scan(
     Ok(())
 }
 
-/// `n` without the labels that every node of the graph carries.
+/// `n` without the labels that every node of the graph carries (none are
+/// dropped inside a transaction that has written: see `label_is_universal`).
 pub(crate) fn without_universal_labels(
     ctx: &Ctx<'_, '_>,
     n: &NodePattern,
@@ -603,7 +604,7 @@ pub(crate) fn without_universal_labels(
     let mut kept = Vec::new();
     for l in &n.labels {
         let universal = match ctx.tx.catalog().id(NameKind::Label, &l.name) {
-            Some(id) => ctx.tx.nodes_with_label(id)?.len() as u64 == total,
+            Some(id) => total > 0 && ctx.tx.label_is_universal(id)?,
             None => false,
         };
         if !universal {
@@ -903,6 +904,14 @@ fn match_steps(
                 .as_ref()
                 .and_then(|v| m.bound_value(&v.name).cloned());
             let mut hop_rels = Vec::new();
+            // Every end of a hop exists: labels all nodes carry go unchecked.
+            let end = without_universal_labels(ctx, step.node)?;
+            let hops = Hops {
+                end: &end,
+                min,
+                max,
+                bound_list: bound_list.as_ref(),
+            };
             var_hops(
                 ctx,
                 m,
@@ -912,13 +921,21 @@ fn match_steps(
                 si,
                 trail,
                 reversed,
-                min,
-                max,
+                &hops,
                 &mut hop_rels,
-                bound_list.as_ref(),
             )
         }
     }
+}
+
+/// What stays the same through one variable-length step's recursion.
+struct Hops<'h> {
+    /// The step's end node, without the labels every node carries.
+    end: &'h NodePattern,
+    min: u64,
+    max: u64,
+    /// The list of links the step's variable is already bound to, if so.
+    bound_list: Option<&'h Value>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -931,28 +948,31 @@ fn var_hops(
     si: usize,
     trail: &mut PathBuild,
     reversed: bool,
-    min: u64,
-    max: u64,
+    hops: &Hops<'_>,
     hop_rels: &mut Vec<RelId>,
-    bound_list: Option<&Value>,
 ) -> Result<(), Error> {
     ctx.tick()?;
     let step = &steps[si];
     let depth = hop_rels.len() as u64;
     let here = *trail.nodes.last().unwrap_or(&0);
-    if depth >= min {
+    if depth >= hops.min {
         let mut newly = Vec::new();
-        let list_value = {
+        // The list of links is built only when something reads it.
+        let list_value = (step.rel.variable.is_some() || hops.bound_list.is_some()).then(|| {
             let mut l: Vec<Value> = hop_rels.iter().map(|r| Value::Rel(*r)).collect();
             if step.flipped {
                 l.reverse();
             }
             Value::List(l)
-        };
-        let ok_list = bound_list.is_none_or(|b| *b == list_value);
+        });
+        let ok_list = hops
+            .bound_list
+            .is_none_or(|b| list_value.as_ref() == Some(b));
         if ok_list {
-            m.bind_unbound(step.rel.variable.as_ref(), list_value, &mut newly);
-            if bind_node(ctx, m, step.node, here, &mut newly)? {
+            if let Some(list_value) = list_value {
+                m.bind_unbound(step.rel.variable.as_ref(), list_value, &mut newly);
+            }
+            if bind_node(ctx, m, hops.end, here, &mut newly)? {
                 let mut checked = Vec::new();
                 if m.check_ready(ctx, &mut checked)? {
                     match_steps(ctx, m, parts, part_i, steps, si + 1, trail, reversed)?;
@@ -962,7 +982,7 @@ fn var_hops(
             unbind(m, &newly);
         }
     }
-    if depth >= max {
+    if depth >= hops.max {
         return Ok(());
     }
     let entries = hop_entries(ctx, m, here, step.rel, step.flipped)?;
@@ -975,7 +995,7 @@ fn var_hops(
         trail.nodes.push(e.other);
         trail.rels.push(e.rel);
         var_hops(
-            ctx, m, parts, part_i, steps, si, trail, reversed, min, max, hop_rels, bound_list,
+            ctx, m, parts, part_i, steps, si, trail, reversed, hops, hop_rels,
         )?;
         trail.nodes.pop();
         trail.rels.pop();
