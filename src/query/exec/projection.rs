@@ -164,6 +164,12 @@ struct Seen {
     compacted: usize,
 }
 
+/// group << 40 | aggregate slot << 32 | id: how `Seen` packs a node or link
+/// it takes (group < 2^24, slot < 2^8, id < 2^32).
+fn pack(g: u32, slot: u32, id: u64) -> u64 {
+    u64::from(g) << 40 | u64::from(slot) << 32 | id
+}
+
 /// Deferred entries are sorted and deduplicated whenever they have doubled
 /// since the last time and number at least this many, so that repeats
 /// never hold more than about twice the memory of a set.
@@ -183,8 +189,7 @@ impl Seen {
         if g >= 1 << 24 || a >= 1 << 7 || id >= 1 << 32 {
             return false;
         }
-        self.deferred
-            .push((g as u64) << 40 | ((a as u64) * 2 + link) << 32 | id);
+        self.deferred.push(pack(g as u32, a as u32 * 2 + link, id));
         if self.deferred.len() >= COMPACT_AT.max(2 * self.compacted) {
             self.compact();
         }
@@ -216,7 +221,7 @@ impl Seen {
             // FxHash's low bits, which pick the bucket, come from the low
             // bits of its input only: mix first (a bijection), or every
             // entry of one id would share a bucket.
-            let mut x = u64::from(g) << 40 | u64::from(a) << 32 | id;
+            let mut x = pack(g, a, id);
             x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
             x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
             self.packed.insert(x ^ (x >> 31))
