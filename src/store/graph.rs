@@ -295,6 +295,9 @@ impl Graph {
         }
         self.catalog = tx.catalog;
         self.meta = tx.meta;
+        // The load is durable whatever this does; a store that cannot
+        // open its files again reports so on every later call.
+        let _ = self.store.reclaim();
         Ok(())
     }
 

@@ -466,3 +466,29 @@ fn link_columns_are_kept_until_a_commit_writes_a_link() {
     assert!(stopped.is_err());
     assert_eq!(g.columns.bytes(), 0);
 }
+
+/// A large load into files ends by reopening them (`KvStore::reclaim`):
+/// the same graph reads the load and takes writes afterwards, and they are
+/// all there when the files are opened again.
+#[test]
+fn a_large_load_into_files_leaves_the_graph_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut g = Graph::open_path(dir.path()).unwrap();
+    let tx = big_load(&g);
+    g.commit_load(tx).unwrap();
+    let mut st = g.begin();
+    let last = BIG_NODES - 1;
+    let rec = g.tx(&mut st).node(last).unwrap().expect("last node");
+    assert!(matches!(&rec.props[0].1, Value::String(s) if s.starts_with(&last.to_string())));
+    let extra = {
+        let mut t = g.tx(&mut st);
+        let rec = actor(&mut t, "late", "Late");
+        t.create_node(rec).unwrap()
+    };
+    g.commit(st).unwrap();
+    drop(g);
+    let g = Graph::open_path(dir.path()).unwrap();
+    assert_eq!(g.meta().nodes, BIG_NODES + 1);
+    let mut st = g.begin();
+    assert!(g.tx(&mut st).node(extra).unwrap().is_some());
+}

@@ -77,6 +77,12 @@ pub trait KvStore: Send + Sync {
     fn apply(&self, batch: Batch) -> Result<(), StorageError>;
     /// Bytes the database takes on disk (0 in memory).
     fn size_on_disk(&self) -> u64;
+    /// Gives back to the file system space that large writes left
+    /// allocated but no longer use, where the engine can; a bulk load
+    /// calls it once its records are durable.
+    fn reclaim(&mut self) -> Result<(), StorageError> {
+        Ok(())
+    }
 }
 
 /// The smallest key greater than every key that starts with `prefix`.
