@@ -68,6 +68,11 @@ const QUERIES: &[&str] = &[
     "MATCH (a)-[r:SUPPLIES]->(b) RETURN r.category AS c, sum(r.n) AS total, count(r.n) AS ns, count(r.value) AS vs, count(*) AS links ORDER BY c",
     "MATCH (a)-[r]->(b) WHERE r.confidence > 0.45 OR r.share IS NOT NULL RETURN b.id AS b, sum(r.n) + 1 AS t, count(*) AS k ORDER BY b",
     "MATCH (a)-[r:OWNS]->(b) RETURN sum(r.n) AS t, count(r.n) AS c, sum(r.nokey) AS none",
+    // The tight loop over columns: against the stored direction, over
+    // every type, and counting integers whose sum would overflow.
+    "MATCH (a)<-[r:SUPPLIES]-(b) RETURN r.category AS c, count(*) AS n, sum(r.n) AS t ORDER BY c",
+    "MATCH ()-[r]->() RETURN r.n AS n, count(r.n) AS ns, count(*) AS links ORDER BY n",
+    "MATCH ()-[r:SUPPLIES]->() RETURN count(r.big) AS bigs, count(*) AS n",
 ];
 
 /// Queries that fail: the fused plan must fail with the same error.

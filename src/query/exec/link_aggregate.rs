@@ -15,6 +15,7 @@
 
 use super::context::Ctx;
 use super::eval::{binary_values, logic, truthy};
+use super::ops;
 use super::pattern::{conjuncts, new_variables, rel_types, without_universal_labels};
 use super::projection::{columns, finish_rows, Grouper, Rows};
 use crate::error::Error;
@@ -400,8 +401,9 @@ enum Typed {
     /// `count(*)`.
     Rows,
     /// Non-DISTINCT `count(r.k)` or `sum(r.k)`: per column code, nothing
-    /// for null, else the integer to add (any value, for a count).
-    Ints(Arc<Column>, Vec<Option<i64>>),
+    /// for null, else the integer to add (any value, for a count); and
+    /// whether it is a sum.
+    Ints(Arc<Column>, Vec<Option<i64>>, bool),
 }
 
 /// The typed path's plan: every aggregate is `count(*)`, or a non-DISTINCT
@@ -437,7 +439,7 @@ fn typed(plan: &Plan<'_>, grouper: &Grouper<'_>, cols: &LinkColumns) -> Option<V
                         _ => None,
                     })
                     .collect::<Option<Vec<_>>>()?;
-                Some(Typed::Ints(col.clone(), ints))
+                Some(Typed::Ints(col.clone(), ints, sum))
             }
             _ => None,
         })
@@ -464,6 +466,118 @@ struct Scan<'q, 'c, 'x> {
 }
 
 impl Scan<'_, '_, '_> {
+    /// The group of link `l`, from its keys, remembered at `at` in the
+    /// memo.
+    fn group_of(&mut self, l: &Link<'_>, at: usize) -> Result<usize, Error> {
+        for k in &self.plan.keys {
+            self.key_vals.push(k.eval(self.c, l)?);
+        }
+        let plan = self.plan;
+        let gi = self.grouper.group(&mut self.key_vals, || plan.first_row(l));
+        if let Some(m) = self.memo.get_mut(at) {
+            *m = u32::try_from(gi).unwrap_or(u32::MAX);
+        }
+        Ok(gi)
+    }
+
+    /// The typed path's loop over kept columns, for the plainest shape:
+    /// one direction, no labels, no WHERE that reads a link, and keys that
+    /// read one link property or nothing. A link then costs its type, one
+    /// code to find its group and the codes its aggregates read; counts
+    /// and sums gather in flat arrays and go to the groups at the end.
+    /// `Ok(false)` when the shape is not that plain.
+    fn tight(&mut self, cols: &LinkColumns) -> Result<bool, Error> {
+        let plain = self.typed.is_some()
+            && self.plan.each.is_empty()
+            && self.start_labels.is_empty()
+            && self.end_labels.is_empty()
+            && self.plan.rel.direction != Direction::Both;
+        // The memo slot of link `i`'s group: its key's code, or one slot.
+        let key = match self.plan.memo {
+            Memo::RelProp(k) if plain && !self.memo.is_empty() => match cols.column(k) {
+                Some(col) => Some(col),
+                None => return Ok(false),
+            },
+            Memo::None if plain && self.plan.keys.is_empty() => {
+                self.memo = vec![u32::MAX];
+                None
+            }
+            _ => return Ok(false),
+        };
+        let Some(typed) = self.typed.take() else {
+            return Ok(false);
+        };
+        let ends = &cols.ends;
+        let wanted: Vec<bool> = match &self.types {
+            Some(t) => {
+                let top = t.iter().copied().max().map_or(0, |m| m as usize + 1);
+                let mut w = vec![false; top];
+                t.iter().for_each(|&ty| w[ty as usize] = true);
+                w
+            }
+            None => Vec::new(),
+        };
+        let n = typed.len();
+        // Per group and aggregate, side by side: rows counted, integers added.
+        let (mut counts, mut totals) = (Vec::<i64>::new(), Vec::<i64>::new());
+        for (i, &ty) in ends.ty.iter().enumerate() {
+            if i % 1024 == 0 {
+                self.c.cancel.check()?;
+            }
+            let wanted = match &self.types {
+                Some(_) => wanted.get(ty as usize).copied().unwrap_or(false),
+                None => ty != ABSENT,
+            };
+            if !wanted {
+                continue;
+            }
+            let at = match key {
+                Some(col) => col.memo_index(i).unwrap_or(usize::MAX),
+                None => 0,
+            };
+            let gi = match self.memo.get(at) {
+                Some(&known) if known != u32::MAX => known as usize,
+                _ => {
+                    let (start, end) = match self.plan.rel.direction {
+                        Direction::Incoming => (ends.dst[i], ends.src[i]),
+                        _ => (ends.src[i], ends.dst[i]),
+                    };
+                    let l = Link {
+                        id: i as RelId,
+                        start,
+                        end,
+                        props: Props::Columns(cols, i),
+                    };
+                    let gi = self.group_of(&l, at)?;
+                    if counts.len() < (gi + 1) * n {
+                        counts.resize((gi + 1) * n, 0);
+                        totals.resize((gi + 1) * n, 0);
+                    }
+                    gi
+                }
+            };
+            for (ai, t) in typed.iter().enumerate() {
+                let at = gi * n + ai;
+                match t {
+                    Typed::Rows => counts[at] += 1,
+                    Typed::Ints(col, ints, sum) => {
+                        let x = col.codes.get(i).and_then(|&c| ints.get(c as usize));
+                        if let Some(&Some(x)) = x {
+                            counts[at] += 1;
+                            if *sum {
+                                totals[at] = totals[at].checked_add(x).ok_or_else(ops::overflow)?;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (at, (&count, &total)) in counts.iter().zip(&totals).enumerate() {
+            self.grouper.add_totals(at / n, at % n, count, total)?;
+        }
+        Ok(true)
+    }
+
     /// Feeds link `id` (type `ty`, stored from `src` to `dst`) to the groups.
     fn link(
         &mut self,
@@ -526,28 +640,16 @@ impl Scan<'_, '_, '_> {
                     .unwrap_or(usize::MAX),
                 _ => usize::MAX,
             };
-            let known = self.memo.get(at).copied().unwrap_or(u32::MAX);
-            let gi = if known != u32::MAX {
-                known as usize
-            } else {
-                for k in &self.plan.keys {
-                    self.key_vals.push(k.eval(c, &l)?);
-                }
-                let plan = self.plan;
-                let gi = self
-                    .grouper
-                    .group(&mut self.key_vals, || plan.first_row(&l));
-                if let Some(m) = self.memo.get_mut(at) {
-                    *m = u32::try_from(gi).unwrap_or(u32::MAX);
-                }
-                gi
+            let gi = match self.memo.get(at) {
+                Some(&known) if known != u32::MAX => known as usize,
+                _ => self.group_of(&l, at)?,
             };
             match (&self.typed, props) {
                 (Some(typed), Props::Columns(_, i)) => {
                     for (ai, t) in typed.iter().enumerate() {
                         match t {
                             Typed::Rows => self.grouper.add_counted(gi, ai, None)?,
-                            Typed::Ints(col, ints) => {
+                            Typed::Ints(col, ints, _) => {
                                 let x = col.codes.get(i).and_then(|&c| ints.get(c as usize));
                                 if let Some(&Some(x)) = x {
                                     self.grouper.add_counted(gi, ai, Some(x))?;
@@ -655,6 +757,7 @@ pub fn run(
             }
         };
         match &kept {
+            Some(cols) if scan.tight(cols)? => {}
             Some(cols) => {
                 let ends = &cols.ends;
                 for (i, &ty) in ends.ty.iter().enumerate() {
