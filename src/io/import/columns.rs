@@ -80,14 +80,20 @@ impl Inference {
             return;
         }
         self.seen_any = true;
-        let is_int = raw.parse::<i64>().is_ok();
-        let is_float = is_int || parse_float(raw).is_some();
-        let is_est = Estimate::parse(raw).is_some();
+        // Only the readings still possible are tried: a text column of a
+        // large file settles in a few rows and then costs nothing.
+        if !(self.int || self.float || self.bool_ || self.estimate) {
+            return;
+        }
+        let is_int = self.int && raw.parse::<i64>().is_ok();
+        let is_float = is_int || ((self.float || self.estimate) && parse_float(raw).is_some());
+        let is_est = self.estimate && !is_float && Estimate::parse(raw).is_some();
         self.int &= is_int;
         self.float &= is_float;
-        self.bool_ &= raw.eq_ignore_ascii_case("true") || raw.eq_ignore_ascii_case("false");
+        self.bool_ =
+            self.bool_ && (raw.eq_ignore_ascii_case("true") || raw.eq_ignore_ascii_case("false"));
         self.estimate &= is_float || is_est;
-        self.seen_estimate |= is_est && !is_float;
+        self.seen_estimate |= is_est;
     }
 
     pub fn result(&self) -> ColType {
@@ -168,6 +174,12 @@ mod tests {
         assert_eq!(infer(&["1", "x"]), ColType::String);
         assert_eq!(infer(&["nan"]), ColType::String);
         assert_eq!(infer(&["", ""]), ColType::String);
+        // Readings that fail once are not tried again, in any order.
+        assert_eq!(infer(&["0.6..0.7", "3", "0.1..0.2"]), ColType::Estimate);
+        assert_eq!(infer(&["2.5", "true"]), ColType::String);
+        assert_eq!(infer(&["x", "1", "true", "0.6..0.7"]), ColType::String);
+        assert_eq!(infer(&["true", "1"]), ColType::String);
+        assert_eq!(infer(&["1", "2", "0.6..0.7"]), ColType::Estimate);
     }
 
     #[test]
