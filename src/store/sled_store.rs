@@ -163,6 +163,9 @@ impl KvStore for SledStore {
     /// bookkeeping finishes only when the files are next opened: after a
     /// load at scale M, 40% of the file was such segments. Opening again
     /// frees them (and the open punches them out of the file, PATCHED.md).
+    /// Everything is flushed first, so nothing is at stake in between; a
+    /// process that takes the files in that moment leaves this store
+    /// reporting so on every call.
     fn reclaim(&mut self) -> Result<(), StorageError> {
         self.db()?.flush().map_err(sled_err)?;
         // The files are locked until the last handle goes.
