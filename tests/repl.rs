@@ -265,3 +265,49 @@ fn export_dot_is_accepted_by_graphviz() {
         }
     }
 }
+
+/// A load larger than one written part ends by reopening the database's
+/// files in place (`KvStore::reclaim`): the session goes on with the
+/// same database, reads the load, writes after it, and all of it is there
+/// for the next process.
+#[test]
+fn a_large_import_leaves_the_session_on_its_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, actors, links) = (
+        dir.path().join("db"),
+        dir.path().join("actors.csv"),
+        dir.path().join("links.csv"),
+    );
+    // About 6 MB of names: more than one 4 MiB part.
+    let padding = "x".repeat(300);
+    let mut a = String::from("id,name\n");
+    let mut l = String::from("src,dst,type,category\n");
+    for i in 0..20_000 {
+        a.push_str(&format!("a{i},actor {i} {padding}\n"));
+        l.push_str(&format!("a{i},a{},SUPPLIES,fuel\n", (i * 7 + 1) % 20_000));
+    }
+    std::fs::write(&actors, a).unwrap();
+    std::fs::write(&links, l).unwrap();
+    let mut sh = Shell::start(&[db.to_str().unwrap()], &dir.path().join("h"));
+    sh.line(&format!(
+        ".import --nodes Actor={} --relationships {}",
+        actors.display(),
+        links.display()
+    ));
+    sh.expect("imported 20000 actors, 20000 links in ");
+    sh.prompt();
+    sh.line(".mode csv");
+    sh.prompt();
+    sh.line("MATCH (:Actor)-[r:SUPPLIES]->(b {id: 'a8'}) RETURN count(r) AS n;");
+    sh.expect("n\r\n1");
+    sh.prompt();
+    sh.line("CREATE (:Late {id: 'late'});");
+    sh.prompt();
+    sh.quit();
+    let o = bin()
+        .arg(&db)
+        .args(["--format", "csv", "-c", "MATCH (n) RETURN count(n) AS n"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "n\n20001\n");
+}
