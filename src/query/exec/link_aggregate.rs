@@ -648,11 +648,11 @@ impl Scan<'_, '_, '_> {
                 (Some(typed), Props::Columns(_, i)) => {
                     for (ai, t) in typed.iter().enumerate() {
                         match t {
-                            Typed::Rows => self.grouper.add_counted(gi, ai, None)?,
+                            Typed::Rows => self.grouper.add_totals(gi, ai, 1, 0)?,
                             Typed::Ints(col, ints, _) => {
                                 let x = col.codes.get(i).and_then(|&c| ints.get(c as usize));
                                 if let Some(&Some(x)) = x {
-                                    self.grouper.add_counted(gi, ai, Some(x))?;
+                                    self.grouper.add_totals(gi, ai, 1, x)?;
                                 }
                             }
                         }

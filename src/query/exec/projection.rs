@@ -469,10 +469,13 @@ impl<'q> Grouper<'q> {
         }
     }
 
-    /// Adds what a tight loop counted and summed for aggregate `ai` of
-    /// group `gi`: as `count` calls of `add_counted`, whose integers (for
-    /// a sum) add up to `total`. The loop checks its own sums for overflow
-    /// in the same order, so it ends where `add_counted` would.
+    /// Feeds aggregate `ai` of group `gi` what `accumulate` would for
+    /// `count` rows whose arguments are non-null integers adding up to
+    /// `total` (added when the aggregate is a sum; 0 for `count(*)`). Only
+    /// for `count(*)` and non-DISTINCT `count(…)` and `sum(…)`: the fused
+    /// link scan's typed path, which reads integers straight from columns,
+    /// one link at a time or summed in a tight loop that checks its own
+    /// sums for overflow in the same order.
     pub fn add_totals(
         &mut self,
         gi: usize,
@@ -486,24 +489,6 @@ impl<'q> Grouper<'q> {
             match &mut self.accs[at].total {
                 Some(Value::Int(t)) => *t = t.checked_add(total).ok_or_else(ops::overflow)?,
                 Some(t) => *t = ops::add(t, &Value::Int(total))?,
-                None => {}
-            }
-        }
-        Ok(())
-    }
-
-    /// Feeds aggregate `ai` of group `gi` what `accumulate` would for a
-    /// row whose argument is a non-null integer (`x`, added when the
-    /// aggregate is a sum), or for `count(*)` (`x` is `None`). Only for
-    /// `count(*)` and non-DISTINCT `count(…)` and `sum(…)`: the fused
-    /// link scan's typed path, which reads integers straight from columns.
-    pub fn add_counted(&mut self, gi: usize, ai: usize, x: Option<i64>) -> Result<(), Error> {
-        let at = gi * self.aggs.len() + ai;
-        self.counts[at] += 1;
-        if let (Some(x), true) = (x, self.kinds[ai].sum) {
-            match &mut self.accs[at].total {
-                Some(Value::Int(t)) => *t = t.checked_add(x).ok_or_else(ops::overflow)?,
-                Some(total) => *total = ops::add(total, &Value::Int(x))?,
                 None => {}
             }
         }
