@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorKind, Phase};
 use crate::query::ast::{Body, Mode, Statement};
 use crate::query::exec::context::{Cancel, Ctx};
 use crate::query::exec::procedures::{self, Procedures};
-use crate::query::exec::{self, StepProfile};
+use crate::query::exec;
 use crate::query::parse;
 use crate::result::{Entities, NodeData, QueryResult, RelData};
 use crate::store::graph::{Graph, Tx, TxState};
@@ -34,6 +34,9 @@ pub struct Database {
     /// Statements parsed before, by their exact text: a query repeated with
     /// new parameters skips the parser.
     parsed: fxhash::FxHashMap<String, Arc<Statement>>,
+    /// Bytes one statement's operators may hold (`None`: the default, half
+    /// the machine's memory).
+    memory_limit: Option<usize>,
 }
 
 /// Most statements `Database::parsed` keeps; past it, it starts afresh.
@@ -47,6 +50,7 @@ impl Database {
             cancel: Cancel::default(),
             procedures: Procedures::new(),
             parsed: Default::default(),
+            memory_limit: None,
         })
     }
 
@@ -57,6 +61,7 @@ impl Database {
             cancel: Cancel::default(),
             procedures: Procedures::new(),
             parsed: Default::default(),
+            memory_limit: None,
         })
     }
 
@@ -86,6 +91,13 @@ impl Database {
         p.rows = Some(rows);
         self.procedures.insert(p.name.to_ascii_lowercase(), p);
         Ok(())
+    }
+
+    /// Limits what one statement's sorts, groups, DISTINCT sets, eager
+    /// barriers and result may hold, in bytes; past it the statement fails
+    /// with `MemoryLimit`.
+    pub fn set_memory_limit(&mut self, bytes: usize) {
+        self.memory_limit = Some(bytes);
     }
 
     pub fn in_transaction(&self) -> bool {
@@ -154,8 +166,24 @@ impl Database {
             Body::Query(q) => q,
         };
         crate::query::check::check_query_with(query, params)?;
+        // Inside BEGIN … COMMIT a failing statement is undone through a
+        // savepoint: its overlay writes are logged, not the whole state copied.
+        let explicit = self.open_tx.is_some();
+        let mut state = match self.open_tx.take() {
+            Some(tx) => tx,
+            None => self.graph.begin(),
+        };
         if stmt.mode == Mode::Explain {
-            let plan = crate::query::check::explain(query);
+            // Planned against the catalog as it is, then dropped: nothing runs.
+            let plan = {
+                let tx = self.graph.tx(&mut state);
+                let mut ctx = Ctx::new(tx, params, &self.procedures, &self.cancel);
+                exec::explain(&mut ctx, query)
+            };
+            if explicit {
+                self.open_tx = Some(state);
+            }
+            let plan = plan?;
             return Ok(QueryResult {
                 columns: vec!["plan".into()],
                 rows: plan
@@ -166,22 +194,24 @@ impl Database {
                 ..Default::default()
             });
         }
-        // Inside BEGIN … COMMIT a failing statement is undone through a
-        // savepoint: its overlay writes are logged, not the whole state copied.
-        let explicit = self.open_tx.is_some();
-        let mut state = match self.open_tx.take() {
-            Some(tx) => tx,
-            None => self.graph.begin(),
-        };
         let savepoint = explicit.then(|| state.savepoint());
         let started = std::time::Instant::now();
-        let mut profile: Vec<StepProfile> = Vec::new();
+        let mut plan_text = None;
         let outcome = {
             let tx = self.graph.tx(&mut state);
             let mut ctx = Ctx::new(tx, params, &self.procedures, &self.cancel);
-            match exec::run_query(&mut ctx, query, &mut profile)
-                .and_then(|r| ctx.finish_counts().map(|_| r))
-            {
+            if let Some(limit) = self.memory_limit {
+                ctx.mem = crate::query::exec::memory::MemoryBudget::new(limit);
+            }
+            let ran = if stmt.mode == Mode::Profile {
+                exec::profile(&mut ctx, query).map(|(c, r, p)| {
+                    plan_text = Some(p);
+                    (c, r)
+                })
+            } else {
+                exec::run_query(&mut ctx, query)
+            };
+            match ran.and_then(|r| ctx.finish_counts().map(|_| r)) {
                 Ok((columns, rows)) => resolve(&ctx.tx, &rows).map(|entities| QueryResult {
                     columns,
                     rows,
@@ -202,18 +232,9 @@ impl Database {
                 return Err(e);
             }
         };
-        if stmt.mode == Mode::Profile {
-            let mut text = String::new();
-            for p in &profile {
-                text.push_str(&format!(
-                    "{:<40} {:>10} rows {:>10.3} ms\n",
-                    p.operator,
-                    p.rows,
-                    p.micros as f64 / 1000.0
-                ));
-            }
+        if let Some(mut text) = plan_text {
             text.push_str(&format!(
-                "total {:.3} ms",
+                "\ntotal {:.3} ms",
                 started.elapsed().as_secs_f64() * 1000.0
             ));
             result.plan = Some(text);

@@ -20,6 +20,8 @@ pub enum ErrorKind {
     StorageError,
     Cancelled,
     Timeout,
+    /// A statement would hold more rows than its memory limit allows.
+    MemoryError,
     /// Usage errors of the CLI and dot commands.
     UsageError,
 }
@@ -40,6 +42,7 @@ impl ErrorKind {
             ErrorKind::StorageError => "StorageError",
             ErrorKind::Cancelled => "Cancelled",
             ErrorKind::Timeout => "Timeout",
+            ErrorKind::MemoryError => "MemoryError",
             ErrorKind::UsageError => "UsageError",
         }
     }

@@ -433,16 +433,31 @@ impl<'a> Tx<'a> {
         &self,
         mut f: impl FnMut(RelId, &[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
-        let last = self.st.meta.next_rel >> keys::BLOCK_BITS;
-        for n in 0..=last {
-            let Some(b) = self.block(keys::REL, n)? else {
-                continue;
-            };
-            let base = n << keys::BLOCK_BITS;
-            for (i, bytes) in block::slots(&b)?.into_iter().enumerate() {
-                if !bytes.is_empty() {
-                    f(base + i as u64, bytes)?;
-                }
+        for n in 0..self.rel_blocks() {
+            self.for_each_rel_in_block(n, &mut f)?;
+        }
+        Ok(())
+    }
+
+    /// How many link blocks there are to read with `for_each_rel_in_block`.
+    pub fn rel_blocks(&self) -> u64 {
+        (self.st.meta.next_rel >> keys::BLOCK_BITS) + 1
+    }
+
+    /// `for_each_rel` over the links of block `n` only: a scan that must
+    /// stop early (LIMIT) or act between links reads one block at a time.
+    pub fn for_each_rel_in_block<E: From<StorageError>>(
+        &self,
+        n: u64,
+        mut f: impl FnMut(RelId, &[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let Some(b) = self.block(keys::REL, n)? else {
+            return Ok(());
+        };
+        let base = n << keys::BLOCK_BITS;
+        for (i, bytes) in block::slots(&b)?.into_iter().enumerate() {
+            if !bytes.is_empty() {
+                f(base + i as u64, bytes)?;
             }
         }
         Ok(())

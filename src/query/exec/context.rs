@@ -70,6 +70,10 @@ pub struct Ctx<'a, 'g> {
     /// difference between before and after, as the TCK counts them.
     props_touched: HashMap<(Entity, u32), Option<Value>>,
     ticks: u32,
+    /// What the statement's pipeline breakers hold, against its limit.
+    pub mem: super::memory::MemoryBudget,
+    /// PROFILE: operators time themselves.
+    pub profiling: bool,
 }
 
 impl<'a, 'g> Ctx<'a, 'g> {
@@ -92,6 +96,8 @@ impl<'a, 'g> Ctx<'a, 'g> {
             labels_touched: HashMap::new(),
             props_touched: HashMap::new(),
             ticks: 0,
+            mem: Default::default(),
+            profiling: false,
         }
     }
 

@@ -214,6 +214,17 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
                 });
             }
             let _ = distinct;
+            // `exists((a)-[:T]->(b))` asks whether the pattern matches, not
+            // whether its (boolean) answer is null.
+            if let [Expr {
+                kind: ExprKind::PatternPredicate(element),
+                ..
+            }] = args.as_slice()
+            {
+                if name.eq_ignore_ascii_case("exists") {
+                    return Ok(Value::Bool(pattern::exists(ctx, env, element)?));
+                }
+            }
             let mut vals = Vec::with_capacity(args.len());
             for a in args {
                 vals.push(eval(a, env, ctx)?);
@@ -387,9 +398,9 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             predicate,
             map,
         } => {
-            let rows = pattern::comprehension_rows(ctx, env, variable.as_ref(), element)?;
+            let (names, rows) = pattern::comprehension_rows(ctx, env, variable.as_ref(), element)?;
             let mut out = Vec::new();
-            for (names, row) in rows {
+            for row in rows {
                 let inner = Env {
                     names: &names,
                     row: &row,

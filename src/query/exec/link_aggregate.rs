@@ -373,12 +373,14 @@ fn compile(e: &Expr, vars: &[(&str, Slot)], env: &Names<'_>) -> Option<Simple> {
     })
 }
 
-/// Whether `MATCH m` followed by the projection `p` runs as one fused pass
-/// (for EXPLAIN).
-pub fn applies(m: &Match, p: &Projection) -> bool {
+/// Whether `MATCH m` followed by the projection `p` runs as one fused pass:
+/// the planner's rule, decided with what `run` will see (the catalog and
+/// the parameters), so `run` then always applies.
+pub fn fuses(ctx: &Ctx<'_, '_>, m: &Match, p: &Projection) -> bool {
+    let keys = |k: &str| ctx.key_id(k);
     let env = Names {
-        keys: &|_| None,
-        params: None,
+        keys: &keys,
+        params: Some(ctx.params),
     };
     Plan::new(m, p, &env).is_some()
 }

@@ -19,9 +19,58 @@ use crate::store::keys::Dir;
 use crate::value::{Date, NodeId, Path, RelId, Value};
 use std::collections::{HashMap, HashSet};
 
-/// Rows one MATCH may produce before it stops with an error instead of
-/// exhausting memory.
-pub const MAX_ROWS: usize = 20_000_000;
+/// What a consumer of matched rows tells the matcher: go on, or stop the
+/// search (a LIMIT is met, an EXISTS found its first match).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    More,
+    Stop,
+}
+
+/// Where matched rows go, one at a time: nothing is collected here.
+pub type RowSink<'s> = dyn FnMut(&mut Ctx<'_, '_>, &[Value]) -> Result<Flow, Error> + 's;
+
+/// Links used by the trail being matched. Trails are short but a variable-length
+/// step may walk a million links: a list while short, a hash set beside it past
+/// `USED_LIST`, so membership never costs the trail's length.
+#[derive(Default)]
+struct Used {
+    list: Vec<RelId>,
+    set: fxhash::FxHashSet<RelId>,
+}
+
+const USED_LIST: usize = 32;
+
+impl Used {
+    fn contains(&self, r: &RelId) -> bool {
+        if self.list.len() <= USED_LIST {
+            self.list.contains(r)
+        } else {
+            self.set.contains(r)
+        }
+    }
+
+    fn push(&mut self, r: RelId) {
+        self.list.push(r);
+        if self.list.len() > USED_LIST {
+            if self.set.is_empty() {
+                self.set.extend(self.list.iter().copied());
+            } else {
+                self.set.insert(r);
+            }
+        }
+    }
+
+    fn pop(&mut self) {
+        if let Some(r) = self.list.pop() {
+            if self.list.len() >= USED_LIST {
+                self.set.remove(&r);
+            } else if !self.set.is_empty() {
+                self.set.clear();
+            }
+        }
+    }
+}
 
 pub fn resolve_actor(ctx: &Ctx<'_, '_>, name: &str) -> Result<NodeId, Error> {
     let ids = ctx.tx.actors_named(name)?;
@@ -233,11 +282,15 @@ struct Matcher<'m, 'q> {
     names: Vec<String>,
     row: Vec<Value>,
     bound: Vec<bool>,
-    used: Vec<RelId>,
+    used: Used,
     conjuncts: &'m [Conjunct<'q>],
     checked: Vec<bool>,
     as_of: Option<AsOf>,
-    out: Vec<Vec<Value>>,
+    /// How each part is found, in the order they are matched.
+    plan: &'m [PartPlan],
+    sink: &'m mut RowSink<'m>,
+    /// The sink said stop: every loop unwinds without matching further.
+    stopped: bool,
     outer: Option<&'m Env<'m>>,
 }
 
@@ -308,18 +361,22 @@ impl Matcher<'_, '_> {
     }
 }
 
-/// Matches `parts` against one input row; returns the rows extended by the
-/// pattern's new variables (`new_names`, in order).
+/// Matches `parts` against one input row, in the order and by the access
+/// paths of `plan` (from `plan_parts`), handing each row extended by the
+/// pattern's new variables (`new_names`, in order) to `sink`. Returns
+/// `Flow::Stop` when the sink stopped the search.
 #[allow(clippy::too_many_arguments)]
 pub fn match_row(
     ctx: &mut Ctx<'_, '_>,
     names: &[String],
     row: &[Value],
     parts: &[PatternPart],
+    plan: &[PartPlan],
     new_names: &[String],
     conj: &[Conjunct<'_>],
     as_of: Option<AsOf>,
-) -> Result<Vec<Vec<Value>>, Error> {
+    sink: &mut RowSink<'_>,
+) -> Result<Flow, Error> {
     let mut all_names = names.to_vec();
     all_names.extend(new_names.iter().cloned());
     let mut full = row.to_vec();
@@ -330,20 +387,23 @@ pub fn match_row(
         names: all_names,
         row: full,
         bound,
-        used: Vec::new(),
+        used: Used::default(),
         conjuncts: conj,
         checked: vec![false; conj.len()],
         as_of,
-        out: Vec::new(),
+        plan,
+        sink,
+        stopped: false,
         outer: None,
     };
     let mut newly = Vec::new();
     if m.check_ready(ctx, &mut newly)? {
         match_parts(ctx, &mut m, parts, 0)?;
     }
-    Ok(m.out)
+    Ok(if m.stopped { Flow::Stop } else { Flow::More })
 }
 
+/// Matches the `i`-th part of the plan and those after it.
 fn match_parts(
     ctx: &mut Ctx<'_, '_>,
     m: &mut Matcher<'_, '_>,
@@ -351,7 +411,10 @@ fn match_parts(
     i: usize,
 ) -> Result<(), Error> {
     ctx.tick()?;
-    let Some(part) = parts.get(i) else {
+    if m.stopped {
+        return Ok(());
+    }
+    let Some(pp) = m.plan.get(i) else {
         // Every conjunct must have been checked by now.
         for (j, c) in m.conjuncts.iter().enumerate() {
             if !m.checked[j] {
@@ -361,16 +424,16 @@ fn match_parts(
                 }
             }
         }
-        if m.out.len() >= MAX_ROWS {
-            return Err(Error::runtime(ErrorKind::ArgumentError, "MemoryLimit", format!("the pattern matches more than {MAX_ROWS} rows; narrow it (labels, properties, a shorter *max)")));
+        if (m.sink)(ctx, &m.row)? == Flow::Stop {
+            m.stopped = true;
         }
-        m.out.push(m.row.clone());
         return Ok(());
     };
-    match part.kind {
-        PathKind::Normal if prefer_rel_scan(ctx, m, &part.element) => rel_scan(ctx, m, parts, i),
-        PathKind::Normal => {
-            let reversed = prefer_reverse(ctx, m, &part.element);
+    let part = &parts[pp.part];
+    match &pp.access {
+        Access::LinkScan => rel_scan(ctx, m, parts, i),
+        Access::Walk { reversed, .. } => {
+            let reversed = *reversed;
             let steps = steps_of(&part.element, reversed);
             let start = if reversed {
                 part.element
@@ -397,13 +460,108 @@ fn match_parts(
                 }
                 m.uncheck(&newly);
                 unbind(m, &newly_bound);
+                if m.stopped {
+                    break;
+                }
             }
             Ok(())
         }
-        PathKind::Shortest | PathKind::AllShortest | PathKind::Strongest => {
-            match_shortest(ctx, m, parts, i)
+        Access::PathSearch { .. } => match_shortest(ctx, m, parts, i),
+    }
+}
+
+/// How the matcher finds one pattern part: decided once per MATCH from the
+/// variables bound before it, so EXPLAIN prints what runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartPlan {
+    /// The part's position in the pattern as written.
+    pub part: usize,
+    pub access: Access,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Access {
+    /// The first hop's links read in id order, then the rest of the chain.
+    LinkScan,
+    /// One end's candidates, then the chain hop by hop through adjacency
+    /// (`reversed`: from the last node back to the first).
+    Walk { reversed: bool, start: Source },
+    /// shortestPath, allShortestPaths or strongestPath from each start.
+    PathSearch { start: Source },
+}
+
+/// Where a node pattern's candidates come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    Bound(String),
+    Actor(String),
+    IndexSeek(String),
+    LabelScan(String),
+    AllNodes,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Bound(v) => write!(f, "Argument ({v})"),
+            Source::Actor(a) => write!(f, "ActorSeek (@{a})"),
+            Source::IndexSeek(k) => write!(f, "NodeIndexSeek ({k})"),
+            Source::LabelScan(l) => write!(f, "NodeByLabelScan (:{l})"),
+            Source::AllNodes => write!(f, "AllNodesScan"),
         }
     }
+}
+
+/// Orders the parts of one MATCH and picks each one's access path: the
+/// part whose best end is cheapest to find goes first (a bound variable,
+/// then an actor literal, an indexed property, a label, anything), and the
+/// variables it binds make the parts that share them cheap in turn. Ties
+/// keep the written order.
+pub fn plan_parts(ctx: &Ctx<'_, '_>, in_scope: &[String], parts: &[PatternPart]) -> Vec<PartPlan> {
+    let mut bound: Vec<String> = in_scope.to_vec();
+    let mut left: Vec<usize> = (0..parts.len()).collect();
+    let mut out = Vec::with_capacity(parts.len());
+    while !left.is_empty() {
+        let is_bound = |v: &str| bound.iter().any(|b| b == v);
+        let score = |i: usize| {
+            let e = &parts[i].element;
+            let last = e.chain.last().map(|(_, n)| n).unwrap_or(&e.start);
+            let (a, b) = (rank(ctx, &is_bound, &e.start), rank(ctx, &is_bound, last));
+            match parts[i].kind {
+                PathKind::Normal if prefer_rel_scan(ctx, &is_bound, e) => 3,
+                PathKind::Normal => a.min(b),
+                _ => a.max(b),
+            }
+        };
+        let mut best = 0;
+        for k in 1..left.len() {
+            if score(left[k]) < score(left[best]) {
+                best = k;
+            }
+        }
+        let i = left.remove(best);
+        let e = &parts[i].element;
+        let access = match parts[i].kind {
+            PathKind::Normal if prefer_rel_scan(ctx, &is_bound, e) => Access::LinkScan,
+            PathKind::Normal => {
+                let reversed = prefer_reverse(ctx, &is_bound, e);
+                let start = match (reversed, e.chain.last()) {
+                    (true, Some((_, n))) => n,
+                    _ => &e.start,
+                };
+                Access::Walk {
+                    reversed,
+                    start: source(ctx, &is_bound, start),
+                }
+            }
+            _ => Access::PathSearch {
+                start: source(ctx, &is_bound, &e.start),
+            },
+        };
+        out.push(PartPlan { part: i, access });
+        bound.extend(new_variables(std::slice::from_ref(&parts[i]), &bound));
+    }
+    out
 }
 
 struct PathBuild {
@@ -444,46 +602,54 @@ fn steps_of(e: &PatternElement, reversed: bool) -> Vec<Step<'_>> {
 }
 
 /// Rank of how few candidates a node pattern has (lower is better).
-fn selectivity(ctx: &Ctx<'_, '_>, m: &Matcher<'_, '_>, n: &NodePattern) -> u8 {
-    if n.variable
-        .as_ref()
-        .is_some_and(|v| m.bound_value(&v.name).is_some())
-    {
-        return 0;
+fn rank(ctx: &Ctx<'_, '_>, is_bound: &dyn Fn(&str) -> bool, n: &NodePattern) -> u8 {
+    match source(ctx, is_bound, n) {
+        Source::Bound(_) => 0,
+        Source::Actor(_) => 1,
+        Source::IndexSeek(_) => 2,
+        Source::LabelScan(_) => 3,
+        Source::AllNodes => 4,
     }
-    if n.actor.is_some() {
-        return 1;
+}
+
+/// Where `node_candidates` finds the candidates of `n`.
+fn source(ctx: &Ctx<'_, '_>, is_bound: &dyn Fn(&str) -> bool, n: &NodePattern) -> Source {
+    if let Some(v) = n.variable.as_ref().filter(|v| is_bound(&v.name)) {
+        return Source::Bound(v.name.clone());
+    }
+    if let Some(a) = &n.actor {
+        return Source::Actor(a.name.clone());
     }
     if let Some(Expr {
         kind: ExprKind::Map(entries),
         ..
     }) = &n.properties
     {
-        if entries.iter().any(|(k, _)| {
+        if let Some((k, _)) = entries.iter().find(|(k, _)| {
             crate::store::index::INDEXED_KEYS.contains(&k.name.as_str())
                 && ctx.key_id(&k.name).is_some()
         }) {
-            return 2;
+            return Source::IndexSeek(k.name.clone());
         }
     }
-    if !n.labels.is_empty() {
-        return 3;
+    match n.labels.first() {
+        Some(l) => Source::LabelScan(l.name.clone()),
+        None => Source::AllNodes,
     }
-    4
 }
 
 /// Whether to start a pattern by scanning relationships instead of actors:
 /// neither end is bound or indexed, and the first hop is a single typed link
 /// (or nothing at all narrows the ends). `()-[r:SUPPLIES]->()` then reads the
 /// link records in id order instead of expanding every actor.
-fn prefer_rel_scan(ctx: &Ctx<'_, '_>, m: &Matcher<'_, '_>, e: &PatternElement) -> bool {
+fn prefer_rel_scan(ctx: &Ctx<'_, '_>, is_bound: &dyn Fn(&str) -> bool, e: &PatternElement) -> bool {
     let Some((r, next)) = e.chain.first() else {
         return false;
     };
     if r.length.is_some() {
         return false;
     }
-    let (a, b) = (selectivity(ctx, m, &e.start), selectivity(ctx, m, next));
+    let (a, b) = (rank(ctx, is_bound, &e.start), rank(ctx, is_bound, next));
     a >= 3 && b >= 3 && (!r.types.is_empty() || (a == 4 && b == 4))
 }
 
@@ -493,7 +659,7 @@ fn rel_scan(
     parts: &[PatternPart],
     i: usize,
 ) -> Result<(), Error> {
-    let e = &parts[i].element;
+    let e = &parts[m.plan[i].part].element;
     let (r, next) = &e.chain[0];
     let types = rel_types(ctx, r);
     if types.as_ref().is_some_and(|t| t.is_empty()) {
@@ -518,30 +684,6 @@ fn rel_scan(
         }
         None => None,
     };
-    let mut links: Vec<(RelId, NodeId, NodeId)> = Vec::new();
-    ctx.tx.for_each_rel(|id, bytes| -> Result<(), Error> {
-        let (ty, src, dst) = codec::rel_ends(bytes)?;
-        if types.as_ref().is_some_and(|t| !t.contains(&ty)) {
-            return Ok(());
-        }
-        if m.as_of.is_some() || wanted.is_some() {
-            let rec: RelRecord = codec::decode(bytes)?;
-            if m.as_of.as_ref().is_some_and(|a| !a.admits(&rec.props)) {
-                return Ok(());
-            }
-            if let Some(w) = &wanted {
-                let ok = w.iter().all(|(k, v)| {
-                    k.and_then(|k| rec.prop(k))
-                        .is_some_and(|have| ops::equals(have, v) == Some(true))
-                });
-                if !ok {
-                    return Ok(());
-                }
-            }
-        }
-        links.push((id, src, dst));
-        Ok(())
-    })?;
     let steps = steps_of(e, false);
     let bound_rel = r
         .variable
@@ -551,40 +693,72 @@ fn rel_scan(
     // be checked per link (`(:Actor)-[r]->(:Actor)` over a graph of actors).
     let start = without_universal_labels(ctx, &e.start)?;
     let next = &without_universal_labels(ctx, next)?;
-    for (rel, src, dst) in links {
-        ctx.tick()?;
-        if m.used.contains(&rel) || bound_rel.as_ref().is_some_and(|b| *b != Value::Rel(rel)) {
-            continue;
-        }
-        let ends: &[(NodeId, NodeId)] = match r.direction {
-            Direction::Outgoing => &[(src, dst)],
-            Direction::Incoming => &[(dst, src)],
-            Direction::Both if src == dst => &[(src, dst)],
-            Direction::Both => &[(src, dst), (dst, src)],
-        };
-        for &(a, b) in ends {
-            let mut newly = Vec::new();
-            if !bind_node(ctx, m, &start, a, &mut newly)? {
-                unbind(m, &newly);
+    // One block of links at a time: a LIMIT above stops the scan, and no
+    // list of every link is built.
+    let mut links: Vec<(RelId, NodeId, NodeId)> = Vec::new();
+    for block in 0..ctx.tx.rel_blocks() {
+        links.clear();
+        ctx.tx.for_each_rel_in_block(block, |id, bytes| -> Result<(), Error> {
+            let (ty, src, dst) = codec::rel_ends(bytes)?;
+            if types.as_ref().is_some_and(|t| !t.contains(&ty)) {
+                return Ok(());
+            }
+            if m.as_of.is_some() || wanted.is_some() {
+                let rec: RelRecord = codec::decode(bytes)?;
+                if m.as_of.as_ref().is_some_and(|a| !a.admits(&rec.props)) {
+                    return Ok(());
+                }
+                if let Some(w) = &wanted {
+                    let ok = w.iter().all(|(k, v)| {
+                        k.and_then(|k| rec.prop(k))
+                            .is_some_and(|have| ops::equals(have, v) == Some(true))
+                    });
+                    if !ok {
+                        return Ok(());
+                    }
+                }
+            }
+            links.push((id, src, dst));
+            Ok(())
+        })?;
+        for &(rel, src, dst) in &links {
+            ctx.tick()?;
+            if m.used.contains(&rel) || bound_rel.as_ref().is_some_and(|b| *b != Value::Rel(rel)) {
                 continue;
             }
-            m.bind_unbound(r.variable.as_ref(), Value::Rel(rel), &mut newly);
-            if !bind_node(ctx, m, next, b, &mut newly)? {
-                unbind(m, &newly);
-                continue;
-            }
-            m.used.push(rel);
-            let mut trail = PathBuild {
-                nodes: vec![a, b],
-                rels: vec![rel],
+            let ends: &[(NodeId, NodeId)] = match r.direction {
+                Direction::Outgoing => &[(src, dst)],
+                Direction::Incoming => &[(dst, src)],
+                Direction::Both if src == dst => &[(src, dst)],
+                Direction::Both => &[(src, dst), (dst, src)],
             };
-            let mut checked = Vec::new();
-            if m.check_ready(ctx, &mut checked)? {
-                match_steps(ctx, m, parts, i, &steps, 1, &mut trail, false)?;
+            for &(a, b) in ends {
+                let mut newly = Vec::new();
+                if !bind_node(ctx, m, &start, a, &mut newly)? {
+                    unbind(m, &newly);
+                    continue;
+                }
+                m.bind_unbound(r.variable.as_ref(), Value::Rel(rel), &mut newly);
+                if !bind_node(ctx, m, next, b, &mut newly)? {
+                    unbind(m, &newly);
+                    continue;
+                }
+                m.used.push(rel);
+                let mut trail = PathBuild {
+                    nodes: vec![a, b],
+                    rels: vec![rel],
+                };
+                let mut checked = Vec::new();
+                if m.check_ready(ctx, &mut checked)? {
+                    match_steps(ctx, m, parts, i, &steps, 1, &mut trail, false)?;
+                }
+                m.uncheck(&checked);
+                m.used.pop();
+                unbind(m, &newly);
+                if m.stopped {
+                    return Ok(());
+                }
             }
-            m.uncheck(&checked);
-            m.used.pop();
-            unbind(m, &newly);
         }
     }
     Ok(())
@@ -615,9 +789,9 @@ pub(crate) fn without_universal_labels(
     Ok(out)
 }
 
-fn prefer_reverse(ctx: &Ctx<'_, '_>, m: &Matcher<'_, '_>, e: &PatternElement) -> bool {
+fn prefer_reverse(ctx: &Ctx<'_, '_>, is_bound: &dyn Fn(&str) -> bool, e: &PatternElement) -> bool {
     match e.chain.last() {
-        Some((_, last)) => selectivity(ctx, m, last) < selectivity(ctx, m, &e.start),
+        Some((_, last)) => rank(ctx, is_bound, last) < rank(ctx, is_bound, &e.start),
         None => false,
     }
 }
@@ -832,8 +1006,11 @@ fn match_steps(
     trail: &mut PathBuild,
     reversed: bool,
 ) -> Result<(), Error> {
+    if m.stopped {
+        return Ok(());
+    }
     let Some(step) = steps.get(si) else {
-        let part = &parts[part_i];
+        let part = &parts[m.plan[part_i].part];
         let mut newly = Vec::new();
         if let Some(v) = &part.variable {
             let mut nodes = trail.nodes.clone();
@@ -892,6 +1069,9 @@ fn match_steps(
                 trail.rels.pop();
                 m.used.pop();
                 unbind(m, &newly);
+                if m.stopped {
+                    break;
+                }
             }
             Ok(())
         }
@@ -903,7 +1083,6 @@ fn match_steps(
                 .variable
                 .as_ref()
                 .and_then(|v| m.bound_value(&v.name).cloned());
-            let mut hop_rels = Vec::new();
             // Every end of a hop exists: labels all nodes carry go unchecked.
             let end = without_universal_labels(ctx, step.node)?;
             let hops = Hops {
@@ -912,18 +1091,7 @@ fn match_steps(
                 max,
                 bound_list: bound_list.as_ref(),
             };
-            var_hops(
-                ctx,
-                m,
-                parts,
-                part_i,
-                steps,
-                si,
-                trail,
-                reversed,
-                &hops,
-                &mut hop_rels,
-            )
+            var_hops(ctx, m, parts, part_i, steps, si, trail, reversed, &hops)
         }
     }
 }
@@ -938,6 +1106,9 @@ struct Hops<'h> {
     bound_list: Option<&'h Value>,
 }
 
+/// A variable-length step as a depth-first walk with an explicit stack of
+/// the links still to try at each depth: a trail of a million links costs
+/// memory for its links, never a stack frame per hop.
 #[allow(clippy::too_many_arguments)]
 fn var_hops(
     ctx: &mut Ctx<'_, '_>,
@@ -949,59 +1120,102 @@ fn var_hops(
     trail: &mut PathBuild,
     reversed: bool,
     hops: &Hops<'_>,
-    hop_rels: &mut Vec<RelId>,
 ) -> Result<(), Error> {
-    ctx.tick()?;
     let step = &steps[si];
-    let depth = hop_rels.len() as u64;
-    let here = *trail.nodes.last().unwrap_or(&0);
-    if depth >= hops.min {
-        let mut newly = Vec::new();
-        // The list of links is built only when something reads it.
-        let list_value = (step.rel.variable.is_some() || hops.bound_list.is_some()).then(|| {
-            let mut l: Vec<Value> = hop_rels.iter().map(|r| Value::Rel(*r)).collect();
-            if step.flipped {
-                l.reverse();
+    let mut hop_rels: Vec<RelId> = Vec::new();
+    // Per depth: the links out of the trail's end and how many were tried.
+    let mut stack: Vec<(Vec<AdjEntry>, usize)> = Vec::new();
+    let mut arrived = true;
+    loop {
+        ctx.tick()?;
+        if m.stopped {
+            break;
+        }
+        let depth = hop_rels.len() as u64;
+        let here = *trail.nodes.last().unwrap_or(&0);
+        if arrived {
+            arrived = false;
+            if depth >= hops.min {
+                var_end(ctx, m, parts, part_i, steps, si, trail, reversed, hops, &hop_rels)?;
             }
-            Value::List(l)
-        });
-        let ok_list = hops
-            .bound_list
-            .is_none_or(|b| list_value.as_ref() == Some(b));
-        if ok_list {
-            if let Some(list_value) = list_value {
-                m.bind_unbound(step.rel.variable.as_ref(), list_value, &mut newly);
+            if depth < hops.max {
+                stack.push((hop_entries(ctx, m, here, step.rel, step.flipped)?, 0));
+                continue;
             }
-            if bind_node(ctx, m, hops.end, here, &mut newly)? {
-                let mut checked = Vec::new();
-                if m.check_ready(ctx, &mut checked)? {
-                    match_steps(ctx, m, parts, part_i, steps, si + 1, trail, reversed)?;
+        } else if let Some((entries, tried)) = stack.last_mut() {
+            if let Some(e) = entries.get(*tried).copied() {
+                *tried += 1;
+                if !m.used.contains(&e.rel) {
+                    m.used.push(e.rel);
+                    hop_rels.push(e.rel);
+                    trail.nodes.push(e.other);
+                    trail.rels.push(e.rel);
+                    arrived = true;
                 }
-                m.uncheck(&checked);
+                continue;
             }
-            unbind(m, &newly);
+            stack.pop();
         }
-    }
-    if depth >= hops.max {
-        return Ok(());
-    }
-    let entries = hop_entries(ctx, m, here, step.rel, step.flipped)?;
-    for e in entries {
-        if m.used.contains(&e.rel) {
-            continue;
+        // Back off the last hop: its links are all tried (or it is at max).
+        if hop_rels.pop().is_none() {
+            break;
         }
-        m.used.push(e.rel);
-        hop_rels.push(e.rel);
-        trail.nodes.push(e.other);
-        trail.rels.push(e.rel);
-        var_hops(
-            ctx, m, parts, part_i, steps, si, trail, reversed, hops, hop_rels,
-        )?;
         trail.nodes.pop();
         trail.rels.pop();
-        hop_rels.pop();
         m.used.pop();
     }
+    // A stop leaves the trail as it was on entry.
+    for _ in 0..hop_rels.len() {
+        trail.nodes.pop();
+        trail.rels.pop();
+        m.used.pop();
+    }
+    Ok(())
+}
+
+/// The variable-length step may end here: bind its list and end node, then
+/// match what follows.
+#[allow(clippy::too_many_arguments)]
+fn var_end(
+    ctx: &mut Ctx<'_, '_>,
+    m: &mut Matcher<'_, '_>,
+    parts: &[PatternPart],
+    part_i: usize,
+    steps: &[Step<'_>],
+    si: usize,
+    trail: &mut PathBuild,
+    reversed: bool,
+    hops: &Hops<'_>,
+    hop_rels: &[RelId],
+) -> Result<(), Error> {
+    let step = &steps[si];
+    let here = *trail.nodes.last().unwrap_or(&0);
+    let mut newly = Vec::new();
+    // The list of links is built only when something reads it.
+    let list_value = (step.rel.variable.is_some() || hops.bound_list.is_some()).then(|| {
+        let mut l: Vec<Value> = hop_rels.iter().map(|r| Value::Rel(*r)).collect();
+        if step.flipped {
+            l.reverse();
+        }
+        Value::List(l)
+    });
+    if !hops
+        .bound_list
+        .is_none_or(|b| list_value.as_ref() == Some(b))
+    {
+        return Ok(());
+    }
+    if let Some(list_value) = list_value {
+        m.bind_unbound(step.rel.variable.as_ref(), list_value, &mut newly);
+    }
+    if bind_node(ctx, m, hops.end, here, &mut newly)? {
+        let mut checked = Vec::new();
+        if m.check_ready(ctx, &mut checked)? {
+            match_steps(ctx, m, parts, part_i, steps, si + 1, trail, reversed)?;
+        }
+        m.uncheck(&checked);
+    }
+    unbind(m, &newly);
     Ok(())
 }
 
@@ -1013,7 +1227,7 @@ fn match_shortest(
     parts: &[PatternPart],
     i: usize,
 ) -> Result<(), Error> {
-    let part = &parts[i];
+    let part = &parts[m.plan[i].part];
     let e = &part.element;
     let Some((r, end)) = e.chain.first().filter(|_| e.chain.len() == 1) else {
         return Err(Error::compile(
@@ -1069,8 +1283,14 @@ fn match_shortest(
             }
             m.uncheck(&checked);
             unbind(m, &nb);
+            if m.stopped {
+                break;
+            }
         }
         unbind(m, &newly);
+        if m.stopped {
+            break;
+        }
     }
     Ok(())
 }
@@ -1087,11 +1307,15 @@ fn bfs(
         Some(l) => (l.min.unwrap_or(1), l.max.unwrap_or(u64::MAX)),
         None => (1, 1),
     };
+    let mut out = Vec::new();
     if min == 0 && ends.contains(&start) {
-        return Ok(vec![Path {
+        out.push(Path {
             nodes: vec![start],
             rels: vec![],
-        }]);
+        });
+        if ends.len() == 1 {
+            return Ok(out);
+        }
     }
     if let (false, 1, [goal]) = (all, min, ends.iter().collect::<Vec<_>>().as_slice()) {
         if **goal != start {
@@ -1106,7 +1330,10 @@ fn bfs(
     let mut frontier = vec![start];
     let mut d = 0;
     let mut found: Vec<NodeId> = Vec::new();
-    while !frontier.is_empty() && d < max && found.is_empty() {
+    // Each end gets its own shortest paths: the search goes on until every
+    // end is reached (not just the nearest), or nothing more is.
+    let goals = ends.iter().filter(|&&n| n != start).count();
+    while !frontier.is_empty() && d < max && found.len() < goals {
         d += 1;
         let mut next = Vec::new();
         for &n in &frontier {
@@ -1130,7 +1357,6 @@ fn bfs(
         }
         frontier = next;
     }
-    let mut out = Vec::new();
     for f in found {
         let mut paths = vec![(vec![f], vec![])];
         let mut complete = Vec::new();
@@ -1316,13 +1542,45 @@ pub fn new_variables(parts: &[PatternPart], in_scope: &[String]) -> Vec<String> 
     out
 }
 
-/// `WHERE (a)-[:T]->()`: whether at least one match exists.
+/// `WHERE (a)-[:T]->()`: whether at least one match exists (the search
+/// stops at the first).
 pub fn exists(
     ctx: &mut Ctx<'_, '_>,
     env: &Env<'_>,
     element: &PatternElement,
 ) -> Result<bool, Error> {
-    Ok(!comprehension_rows(ctx, env, None, element)?.is_empty())
+    let mut found = false;
+    each_match(ctx, env, None, element, &mut |_, _| {
+        found = true;
+        Ok(Flow::Stop)
+    })?;
+    Ok(found)
+}
+
+/// Matches a pattern written inside an expression against the variables
+/// of `env`, handing each row (the flattened scope, then the pattern's new
+/// variables) to `sink`; returns all the names.
+fn each_match(
+    ctx: &mut Ctx<'_, '_>,
+    env: &Env<'_>,
+    var: Option<&Ident>,
+    element: &PatternElement,
+    sink: &mut RowSink<'_>,
+) -> Result<Vec<String>, Error> {
+    let (names, row) = flatten_env(env);
+    let part = PatternPart {
+        variable: var.cloned(),
+        kind: PathKind::Normal,
+        element: element.clone(),
+        span: element.span,
+    };
+    let parts = [part];
+    let new = new_variables(&parts, &names);
+    let plan = plan_parts(ctx, &names, &parts);
+    match_row(ctx, &names, &row, &parts, &plan, &new, &[], None, sink)?;
+    let mut all = names;
+    all.extend(new);
+    Ok(all)
 }
 
 fn flatten_env(env: &Env<'_>) -> (Vec<String>, Vec<Value>) {
@@ -1341,20 +1599,13 @@ pub fn comprehension_rows(
     env: &Env<'_>,
     var: Option<&Ident>,
     element: &PatternElement,
-) -> Result<Vec<(Vec<String>, Vec<Value>)>, Error> {
-    let (names, row) = flatten_env(env);
-    let part = PatternPart {
-        variable: var.cloned(),
-        kind: PathKind::Normal,
-        element: element.clone(),
-        span: element.span,
-    };
-    let parts = [part];
-    let new = new_variables(&parts, &names);
-    let rows = match_row(ctx, &names, &row, &parts, &new, &[], None)?;
-    let mut all = names.clone();
-    all.extend(new);
-    Ok(rows.into_iter().map(|r| (all.clone(), r)).collect())
+) -> Result<(Vec<String>, Vec<Vec<Value>>), Error> {
+    let mut rows = Vec::new();
+    let names = each_match(ctx, env, var, element, &mut |_, r| {
+        rows.push(r.to_vec());
+        Ok(Flow::More)
+    })?;
+    Ok((names, rows))
 }
 
 pub fn shortest_expr(
@@ -1379,12 +1630,13 @@ pub fn shortest_expr(
     };
     let parts = [part];
     let new = new_variables(&parts, &names);
-    let rows = match_row(ctx, &names, &row, &parts, &new, &[], None)?;
+    let plan = plan_parts(ctx, &names, &parts);
     let idx = names.len() + new.iter().position(|n| n == " path").unwrap_or(0);
-    let paths: Vec<Value> = rows
-        .into_iter()
-        .filter_map(|r| r.get(idx).cloned())
-        .collect();
+    let mut paths: Vec<Value> = Vec::new();
+    match_row(ctx, &names, &row, &parts, &plan, &new, &[], None, &mut |_, r| {
+        paths.extend(r.get(idx).cloned());
+        Ok(if all { Flow::More } else { Flow::Stop })
+    })?;
     Ok(if all {
         Value::List(paths)
     } else {

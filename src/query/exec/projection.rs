@@ -296,7 +296,7 @@ impl Acc {
 pub type OutRow = (Vec<Value>, Option<Vec<Value>>, Option<AggValues>);
 
 /// Positions in `names` of the variables `*` projects (in column order).
-fn star_slots(p: &Projection, cols: &[String], names: &[String]) -> Vec<usize> {
+pub(crate) fn star_slots(p: &Projection, cols: &[String], names: &[String]) -> Vec<usize> {
     if !p.star {
         return vec![];
     }
@@ -409,6 +409,11 @@ impl<'q> Grouper<'q> {
             seen: Seen::default(),
             key: String::new(),
         })
+    }
+
+    /// How many groups there are so far.
+    pub fn groups(&self) -> usize {
+        self.group_rows.len()
     }
 
     /// The expressions of the grouping key, in order.
@@ -717,7 +722,7 @@ pub fn finish_rows(
 /// The names and values an expression after the projection sees: the
 /// source row's variables (when `with_source` and there is one), then the
 /// output columns.
-fn scope(
+pub(crate) fn scope(
     names: &[String],
     cols: &[String],
     src: Option<&[Value]>,
@@ -772,7 +777,7 @@ fn top<T>(
 }
 
 /// The SKIP and LIMIT of a projection.
-fn skip_limit(ctx: &mut Ctx<'_, '_>, p: &Projection) -> Result<(usize, Option<usize>), Error> {
+pub(crate) fn skip_limit(ctx: &mut Ctx<'_, '_>, p: &Projection) -> Result<(usize, Option<usize>), Error> {
     let empty_names: [String; 0] = [];
     let empty_row: [Value; 0] = [];
     let skip = match &p.skip {

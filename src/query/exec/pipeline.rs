@@ -1,0 +1,1214 @@
+//! The physical plan: a chain of operators per query part that rows stream
+//! through one at a time, pushed from the first clause towards the result
+//! (DuckDB's push model). Nothing is materialised between clauses; only the
+//! breakers (grouping, ORDER BY, the eager barrier before a write, the
+//! result) hold rows, and they charge what they hold to the statement's
+//! memory budget. A consumer that has all it needs (LIMIT, EXISTS) answers
+//! `Flow::Stop` and the producers stop working.
+//!
+//! The same operators print the plan: EXPLAIN describes the chain it built
+//! without running it, PROFILE runs it and adds each operator's rows and
+//! time, so the two always show the same tree.
+
+use super::call;
+use super::context::Ctx;
+use super::eval::{eval, truthy, Env};
+use super::link_aggregate;
+use super::memory::row_bytes;
+use super::pattern::{self, Access, AsOf, Conjunct, Flow, PartPlan};
+use super::projection::{self, Grouper, OutRow, Rows};
+use super::write;
+use crate::error::{Error, ErrorKind};
+use crate::query::ast::{
+    Clause, Direction, Expr, Match, NodePattern, PatternPart, Projection, Query, RelPattern,
+    SingleQuery,
+};
+use crate::value::Value;
+use std::time::Instant;
+
+/// One line of a printed plan: depth, operator, details, and (PROFILE) rows
+/// and time.
+#[derive(Debug, Clone)]
+pub struct PlanLine {
+    pub depth: usize,
+    pub operator: String,
+    pub details: String,
+    pub rows: u64,
+    pub nanos: u128,
+}
+
+/// What every operator counts for PROFILE.
+#[derive(Default)]
+struct Counters {
+    rows: u64,
+    nanos: u128,
+}
+
+/// A streaming operator: takes rows, pushes its own rows to the next.
+trait Operator {
+    /// One input row. `Flow::Stop`: send no more.
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error>;
+    /// The input is done: breakers emit what they hold.
+    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error>;
+    /// This operator's plan lines (itself, then its details).
+    fn describe(&self, out: &mut Vec<PlanLine>);
+    fn next(&self) -> Option<&dyn Operator>;
+    /// The rows the result operator at the end of the chain kept.
+    fn take_rows(&mut self) -> Rows;
+    /// Time spent in this operator and those after it (PROFILE).
+    fn inclusive_nanos(&self) -> u128 {
+        0
+    }
+}
+
+/// PROFILE wraps every operator: its time is what its calls took, less what
+/// the operator after it took within them.
+struct Profiled<'q> {
+    inner: Next<'q>,
+    nanos: u128,
+}
+
+impl<'q> Operator for Profiled<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+        let t = Instant::now();
+        let r = self.inner.push(ctx, row);
+        self.nanos += t.elapsed().as_nanos();
+        r
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        let t = Instant::now();
+        let r = self.inner.finish(ctx);
+        self.nanos += t.elapsed().as_nanos();
+        r
+    }
+    fn describe(&self, out: &mut Vec<PlanLine>) {
+        let at = out.len();
+        self.inner.describe(out);
+        let downstream = self.inner.next().map_or(0, |n| n.inclusive_nanos());
+        if let Some(l) = out.get_mut(at) {
+            l.nanos = self.nanos.saturating_sub(downstream);
+        }
+    }
+    fn next(&self) -> Option<&dyn Operator> {
+        self.inner.next()
+    }
+    fn take_rows(&mut self) -> Rows {
+        self.inner.take_rows()
+    }
+    fn inclusive_nanos(&self) -> u128 {
+        self.nanos
+    }
+}
+
+type Next<'q> = Box<dyn Operator + 'q>;
+
+/// Pushes a row to `next`, counting it.
+fn emit(
+    ctx: &mut Ctx<'_, '_>,
+    c: &mut Counters,
+    next: &mut Next<'_>,
+    row: Vec<Value>,
+) -> Result<Flow, Error> {
+    c.rows += 1;
+    next.push(ctx, row)
+}
+
+fn line(depth: usize, c: &Counters, operator: &str, details: String) -> PlanLine {
+    PlanLine {
+        depth,
+        operator: operator.to_string(),
+        details,
+        rows: c.rows,
+        nanos: c.nanos,
+    }
+}
+
+// ---------------------------------------------------------------- result
+
+/// The end of a chain: keeps the rows the statement returns (or counts
+/// those of a statement without RETURN, which returns none).
+struct Produce {
+    columns: Vec<String>,
+    keep: bool,
+    rows: Rows,
+    c: Counters,
+}
+
+impl Operator for Produce {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+        self.c.rows += 1;
+        if self.keep {
+            ctx.mem.charge(row_bytes(&row), "ProduceResults")?;
+            self.rows.push(row);
+        }
+        Ok(Flow::More)
+    }
+    fn finish(&mut self, _: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        Ok(())
+    }
+    fn describe(&self, out: &mut Vec<PlanLine>) {
+        let details = if self.keep {
+            self.columns.join(", ")
+        } else {
+            "(no result: rows are counted, not kept)".into()
+        };
+        out.push(line(0, &self.c, "ProduceResults", details));
+    }
+    fn next(&self) -> Option<&dyn Operator> {
+        None
+    }
+    fn take_rows(&mut self) -> Rows {
+        std::mem::take(&mut self.rows)
+    }
+}
+
+// ----------------------------------------------------------------- match
+
+struct MatchOp<'q> {
+    m: &'q Match,
+    names: Vec<String>,
+    new: Vec<String>,
+    conj: Vec<Conjunct<'q>>,
+    plan: Vec<PartPlan>,
+    /// `AS OF`, evaluated at the first row.
+    as_of: Option<Option<AsOf>>,
+    c: Counters,
+    next: Next<'q>,
+}
+
+impl<'q> Operator for MatchOp<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+        let as_of = match self.as_of {
+            Some(a) => a,
+            None => {
+                let a = match &self.m.as_of {
+                    Some(e) => {
+                        let v = eval(e, &Env::new(&[], &[]), ctx)?;
+                        Some(AsOf::new(ctx, &v).map_err(|err| err.with_span(e.span))?)
+                    }
+                    None => None,
+                };
+                *self.as_of.insert(a)
+            }
+        };
+        let MatchOp {
+            m,
+            names,
+            new,
+            conj,
+            plan,
+            c,
+            next,
+            ..
+        } = self;
+        let mut any = false;
+        let flow = {
+            let mut sink = |ctx: &mut Ctx<'_, '_>, r: &[Value]| {
+                any = true;
+                emit(ctx, c, next, r.to_vec())
+            };
+            pattern::match_row(ctx, names, &row, &m.pattern, plan, new, conj, as_of, &mut sink)?
+        };
+        if flow == Flow::Stop {
+            return Ok(Flow::Stop);
+        }
+        if !any && m.optional {
+            let mut r = row;
+            r.extend(std::iter::repeat_n(Value::Null, new.len()));
+            return emit(ctx, c, next, r);
+        }
+        Ok(Flow::More)
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        self.next.finish(ctx)
+    }
+    fn describe(&self, out: &mut Vec<PlanLine>) {
+        let name = if self.m.optional {
+            "OptionalMatch"
+        } else {
+            "Match"
+        };
+        let mut details = Vec::new();
+        if self.m.as_of.is_some() {
+            details.push("AS OF validity on every link".to_string());
+        }
+        if self.m.where_.is_some() {
+            details.push(format!(
+                "{} WHERE conjunct(s), each checked once its variables are bound",
+                self.conj.len()
+            ));
+        }
+        out.push(line(0, &self.c, name, details.join("; ")));
+        for pp in &self.plan {
+            let part = &self.m.pattern[pp.part];
+            let (op, how) = match &pp.access {
+                Access::LinkScan => ("LinkScan", "first hop's links in id order".to_string()),
+                Access::Walk { reversed, start } => (
+                    "Expand",
+                    format!(
+                        "from {start}{}",
+                        if *reversed { ", walking backwards" } else { "" }
+                    ),
+                ),
+                Access::PathSearch { start } => ("PathSearch", format!("from {start}")),
+            };
+            let mut d = format!("{}: {how}", print_part(part));
+            if part.element.chain.iter().any(|(r, _)| r.length.is_some()) {
+                d.push_str("; variable-length hops walked with an explicit stack");
+            }
+            let c = Counters::default();
+            let mut l = line(1, &c, op, d);
+            l.rows = u64::MAX;
+            out.push(l);
+        }
+    }
+    fn next(&self) -> Option<&dyn Operator> {
+        Some(self.next.as_ref())
+    }
+    fn take_rows(&mut self) -> Rows {
+        self.next.take_rows()
+    }
+}
+
+// ---------------------------------------------------------------- unwind
+
+struct UnwindOp<'q> {
+    expr: &'q Expr,
+    var: &'q str,
+    names: Vec<String>,
+    c: Counters,
+    next: Next<'q>,
+}
+
+impl<'q> Operator for UnwindOp<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+        let v = eval(self.expr, &Env::new(&self.names, &row), ctx)?;
+        let items = match v {
+            Value::Null => vec![],
+            Value::List(items) => items,
+            other => vec![other],
+        };
+        for item in items {
+            ctx.tick()?;
+            let mut r = Vec::with_capacity(row.len() + 1);
+            r.extend_from_slice(&row);
+            r.push(item);
+            if emit(ctx, &mut self.c, &mut self.next, r)? == Flow::Stop {
+                return Ok(Flow::Stop);
+            }
+        }
+        Ok(Flow::More)
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        self.next.finish(ctx)
+    }
+    fn describe(&self, out: &mut Vec<PlanLine>) {
+        out.push(line(0, &self.c, "Unwind", format!("AS {}", self.var)));
+    }
+    fn next(&self) -> Option<&dyn Operator> {
+        Some(self.next.as_ref())
+    }
+    fn take_rows(&mut self) -> Rows {
+        self.next.take_rows()
+    }
+}
+
+// ------------------------------------------------------------ projection
+
+/// WITH/RETURN without aggregates or ORDER BY: each row is projected and
+/// passed on as it comes; DISTINCT keeps the keys it has seen, SKIP and
+/// LIMIT count, and a met LIMIT stops everything upstream.
+struct ProjectOp<'q> {
+    p: &'q Projection,
+    where_: Option<&'q Expr>,
+    names: Vec<String>,
+    cols: Vec<String>,
+    star: Vec<usize>,
+    bounds: Option<(usize, Option<usize>)>,
+    seen: Option<std::collections::HashSet<String>>,
+    held: usize,
+    skipped: usize,
+    taken: usize,
+    c: Counters,
+    next: Next<'q>,
+}
+
+impl<'q> Operator for ProjectOp<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+        ctx.tick()?;
+        let (skip, limit) = match self.bounds {
+            Some(b) => b,
+            None => *self.bounds.insert(projection::skip_limit(ctx, self.p)?),
+        };
+        if limit.is_some_and(|l| self.taken >= l) {
+            return Ok(Flow::Stop);
+        }
+        let mut out = Vec::with_capacity(self.cols.len());
+        for &i in &self.star {
+            out.push(row[i].clone());
+        }
+        {
+            let env = Env::new(&self.names, &row);
+            for item in &self.p.items {
+                out.push(eval(&item.expr, &env, ctx)?);
+            }
+        }
+        if let Some(seen) = &mut self.seen {
+            let mut key = String::new();
+            for v in &out {
+                super::ops::group_key(v, &mut key);
+                key.push('|');
+            }
+            let bytes = key.len() + 48;
+            if !seen.contains(&key) {
+                ctx.mem.charge(bytes, "Distinct")?;
+                self.held += bytes;
+                seen.insert(key);
+            } else {
+                return Ok(Flow::More);
+            }
+        }
+        if self.skipped < skip {
+            self.skipped += 1;
+            return Ok(Flow::More);
+        }
+        self.taken += 1;
+        let keep = match self.where_ {
+            None => true,
+            Some(w) => {
+                let (n, r) = projection::scope(
+                    &self.names,
+                    &self.cols,
+                    Some(&row),
+                    &out,
+                    !self.p.distinct,
+                );
+                truthy(&eval(w, &Env::new(&n, &r), ctx)?)? == Some(true)
+            }
+        };
+        if keep && emit(ctx, &mut self.c, &mut self.next, out)? == Flow::Stop {
+            return Ok(Flow::Stop);
+        }
+        Ok(match limit {
+            Some(l) if self.taken >= l => Flow::Stop,
+            _ => Flow::More,
+        })
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        if self.bounds.is_none() {
+            // SKIP and LIMIT are checked even when no row came.
+            projection::skip_limit(ctx, self.p)?;
+        }
+        ctx.mem.release(std::mem::take(&mut self.held));
+        self.seen = None;
+        self.next.finish(ctx)
+    }
+    fn describe(&self, out: &mut Vec<PlanLine>) {
+        describe_projection(self.p, self.where_, &self.cols, &self.c, false, out);
+    }
+    fn next(&self) -> Option<&dyn Operator> {
+        Some(self.next.as_ref())
+    }
+    fn take_rows(&mut self) -> Rows {
+        self.next.take_rows()
+    }
+}
+
+/// WITH/RETURN that aggregates or sorts: a pipeline breaker. Grouping keeps
+/// one entry per group; sorting keeps the projected rows (with LIMIT, only
+/// the best `skip + limit` of them at a time: a top-k).
+struct BreakerOp<'q> {
+    p: &'q Projection,
+    where_: Option<&'q Expr>,
+    names: Vec<String>,
+    cols: Vec<String>,
+    grouper: Option<Grouper<'q>>,
+    groups: usize,
+    key_vals: Vec<Value>,
+    rows: Vec<OutRow>,
+    held: usize,
+    c: Counters,
+    next: Next<'q>,
+}
+
+impl<'q> BreakerOp<'q> {
+    fn name(&self) -> &'static str {
+        match (self.grouper.is_some(), self.p.order_by.is_empty()) {
+            (true, _) => "Aggregate",
+            (false, _) if self.p.limit.is_some() => "Top",
+            _ => "Sort",
+        }
+    }
+}
+
+impl<'q> Operator for BreakerOp<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+        ctx.tick()?;
+        let name = self.name();
+        match &mut self.grouper {
+            Some(g) => {
+                g.add_row(ctx, &self.names, &row, &mut self.key_vals)?;
+                if g.groups() > self.groups {
+                    self.groups = g.groups();
+                    // The group's key, first row and accumulators.
+                    let bytes = 2 * row_bytes(&row) + 64;
+                    ctx.mem.charge(bytes, name)?;
+                    self.held += bytes;
+                }
+            }
+            None => {
+                let env = Env::new(&self.names, &row);
+                let star = projection::star_slots(self.p, &self.cols, &self.names);
+                let mut out = Vec::with_capacity(self.cols.len());
+                for &i in &star {
+                    out.push(row[i].clone());
+                }
+                for item in &self.p.items {
+                    out.push(eval(&item.expr, &env, ctx)?);
+                }
+                let bytes = row_bytes(&out) + row_bytes(&row) + 32;
+                ctx.mem.charge(bytes, name)?;
+                self.held += bytes;
+                self.rows.push((out, Some(row), None));
+            }
+        }
+        Ok(Flow::More)
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        let grouping = self.grouper.is_some();
+        let out = match self.grouper.take() {
+            Some(g) => g.finish(ctx, &self.names)?,
+            None => std::mem::take(&mut self.rows),
+        };
+        let (_, rows) = projection::finish_rows(
+            ctx,
+            self.p,
+            &self.names,
+            self.cols.clone(),
+            grouping,
+            out,
+            self.where_,
+        )?;
+        ctx.mem.release(std::mem::take(&mut self.held));
+        for r in rows {
+            if emit(ctx, &mut self.c, &mut self.next, r)? == Flow::Stop {
+                break;
+            }
+        }
+        self.next.finish(ctx)
+    }
+    fn describe(&self, out: &mut Vec<PlanLine>) {
+        describe_projection(
+            self.p,
+            self.where_,
+            &self.cols,
+            &self.c,
+            self.grouper.is_some() || self.groups > 0,
+            out,
+        );
+    }
+    fn next(&self) -> Option<&dyn Operator> {
+        Some(self.next.as_ref())
+    }
+    fn take_rows(&mut self) -> Rows {
+        self.next.take_rows()
+    }
+}
+
+fn describe_projection(
+    p: &Projection,
+    where_: Option<&Expr>,
+    cols: &[String],
+    c: &Counters,
+    grouping: bool,
+    out: &mut Vec<PlanLine>,
+) {
+    let mut steps = Vec::new();
+    if grouping {
+        steps.push("hash aggregation".to_string());
+    }
+    if p.distinct {
+        steps.push("distinct".into());
+    }
+    if !p.order_by.is_empty() {
+        steps.push(if p.limit.is_some() {
+            "top-k sort".into()
+        } else {
+            "sort".into()
+        });
+    }
+    if p.skip.is_some() {
+        steps.push("skip".into());
+    }
+    if p.limit.is_some() {
+        steps.push("limit (stops its input)".into());
+    }
+    if where_.is_some() {
+        steps.push("filter".into());
+    }
+    let op = if grouping {
+        "Aggregate"
+    } else if !p.order_by.is_empty() {
+        "Sort"
+    } else {
+        "Projection"
+    };
+    let mut d = cols.join(", ");
+    if !steps.is_empty() {
+        d.push_str(&format!(" ({})", steps.join(", ")));
+    }
+    out.push(line(0, c, op, d));
+}
+
+// --------------------------------------------------------- fused scan
+
+/// `MATCH (a)-[r:T]->(b) … RETURN keys, aggregates` as one pass over the
+/// links kept as columns (`link_aggregate.rs`), in place of Match and
+/// Aggregate, when the first clause has that shape.
+struct LinkAggregateOp<'q> {
+    m: &'q Match,
+    p: &'q Projection,
+    where_: Option<&'q Expr>,
+    c: Counters,
+    next: Next<'q>,
+}
+
+impl<'q> Operator for LinkAggregateOp<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, _row: Vec<Value>) -> Result<Flow, Error> {
+        let Some((_, rows)) = link_aggregate::run(ctx, self.m, self.p, self.where_)? else {
+            return Err(Error::runtime(
+                ErrorKind::SemanticError,
+                "PlanMismatch",
+                "the fused link aggregation planned for this query did not apply",
+            ));
+        };
+        for r in rows {
+            if emit(ctx, &mut self.c, &mut self.next, r)? == Flow::Stop {
+                return Ok(Flow::Stop);
+            }
+        }
+        Ok(Flow::More)
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        self.next.finish(ctx)
+    }
+    fn describe(&self, out: &mut Vec<PlanLine>) {
+        out.push(line(
+            0,
+            &self.c,
+            "LinkAggregate",
+            format!(
+                "{} grouped in one pass over the links (kept as columns)",
+                print_part(&self.m.pattern[0])
+            ),
+        ));
+    }
+    fn next(&self) -> Option<&dyn Operator> {
+        Some(self.next.as_ref())
+    }
+    fn take_rows(&mut self) -> Rows {
+        self.next.take_rows()
+    }
+}
+
+// ---------------------------------------------------------------- writes
+
+/// An updating clause. openCypher has a clause see the whole result of the
+/// one before it, so the rows are gathered first (an eager barrier): reads
+/// upstream never see this clause's writes half done.
+struct WriteOp<'q> {
+    clause: &'q Clause,
+    /// Names before and after the clause.
+    names: Vec<String>,
+    out_names: Vec<String>,
+    rows: Rows,
+    held: usize,
+    c: Counters,
+    next: Next<'q>,
+}
+
+impl<'q> Operator for WriteOp<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+        let bytes = row_bytes(&row);
+        ctx.mem.charge(bytes, "Eager")?;
+        self.held += bytes;
+        self.rows.push(row);
+        Ok(Flow::More)
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        let rows = std::mem::take(&mut self.rows);
+        let out = run_write(ctx, self.clause, &self.names, &self.out_names, rows)?;
+        ctx.mem.release(std::mem::take(&mut self.held));
+        for r in out {
+            if emit(ctx, &mut self.c, &mut self.next, r)? == Flow::Stop {
+                break;
+            }
+        }
+        self.next.finish(ctx)
+    }
+    fn describe(&self, out: &mut Vec<PlanLine>) {
+        let (op, d) = match self.clause {
+            Clause::Create(c) => (
+                "Create",
+                c.pattern.iter().map(print_part).collect::<Vec<_>>().join(", "),
+            ),
+            Clause::Merge(m) => ("Merge", print_part(&m.part)),
+            Clause::Set(_) => ("SetProperties", String::new()),
+            Clause::Remove(_) => ("Remove", String::new()),
+            Clause::Delete(d) if d.detach => ("DetachDelete", String::new()),
+            Clause::Delete(_) => ("Delete", String::new()),
+            _ => ("Write", String::new()),
+        };
+        out.push(line(0, &self.c, op, d));
+        let c = Counters::default();
+        let mut l = line(1, &c, "Eager", "rows gathered before writing".into());
+        l.rows = u64::MAX;
+        out.push(l);
+    }
+    fn next(&self) -> Option<&dyn Operator> {
+        Some(self.next.as_ref())
+    }
+    fn take_rows(&mut self) -> Rows {
+        self.next.take_rows()
+    }
+}
+
+/// Puts a row whose variables are in `have` order into `want` order.
+fn reorder(have: &[String], row: &[Value], want: &[String]) -> Vec<Value> {
+    want.iter()
+        .map(|name| {
+            have.iter()
+                .rposition(|x| x == name)
+                .map(|i| row[i].clone())
+                .unwrap_or(Value::Null)
+        })
+        .collect()
+}
+
+fn run_write(
+    ctx: &mut Ctx<'_, '_>,
+    clause: &Clause,
+    names: &[String],
+    out_names: &[String],
+    rows: Rows,
+) -> Result<Rows, Error> {
+    Ok(match clause {
+        Clause::Create(c) => {
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                ctx.tick()?;
+                let mut n = names.to_vec();
+                let mut r = row;
+                write::create_pattern(ctx, &mut n, &mut r, &c.pattern)?;
+                out.push(reorder(&n, &r, out_names));
+            }
+            out
+        }
+        Clause::Merge(mg) => {
+            let parts = std::slice::from_ref(&mg.part);
+            let new = &out_names[names.len()..];
+            let plan = pattern::plan_parts(ctx, names, parts);
+            let mut out = Vec::new();
+            for row in rows {
+                ctx.tick()?;
+                super::merge_null_check(ctx, &mg.part, names, &row)?;
+                let mut matched = Vec::new();
+                pattern::match_row(ctx, names, &row, parts, &plan, new, &[], None, &mut |_, r| {
+                    matched.push(r.to_vec());
+                    Ok(Flow::More)
+                })?;
+                if matched.is_empty() {
+                    let mut n = names.to_vec();
+                    let mut r = row.clone();
+                    write::create_pattern(ctx, &mut n, &mut r, parts)?;
+                    let r2 = reorder(&n, &r, out_names);
+                    write::set_items(ctx, out_names, &r2, &mg.on_create)?;
+                    out.push(r2);
+                } else {
+                    for r in matched {
+                        write::set_items(ctx, out_names, &r, &mg.on_match)?;
+                        out.push(r);
+                    }
+                }
+            }
+            out
+        }
+        Clause::Set(s) => {
+            for row in &rows {
+                ctx.tick()?;
+                write::set_items(ctx, names, row, &s.items)?;
+            }
+            rows
+        }
+        Clause::Remove(rm) => {
+            for row in &rows {
+                ctx.tick()?;
+                write::remove_items(ctx, names, row, &rm.items)?;
+            }
+            rows
+        }
+        Clause::Delete(d) => {
+            // Links first, then nodes: `DELETE a, r, b` must not trip
+            // over `a` still having `r`.
+            let mut targets = Vec::new();
+            for row in &rows {
+                for e in &d.exprs {
+                    targets.push((eval(e, &Env::new(names, row), ctx)?, e.span));
+                }
+            }
+            for (v, span) in &targets {
+                ctx.tick()?;
+                write::delete_links_of(ctx, v).map_err(|err| err.with_span(*span))?;
+            }
+            for (v, span) in &targets {
+                ctx.tick()?;
+                write::delete_value(ctx, v, d.detach).map_err(|err| err.with_span(*span))?;
+            }
+            rows
+        }
+        _ => rows,
+    })
+}
+
+// ------------------------------------------------------------------ call
+
+struct CallOp<'q> {
+    call: &'q crate::query::ast::Call,
+    names: Vec<String>,
+    standalone: bool,
+    c: Counters,
+    next: Next<'q>,
+}
+
+impl<'q> Operator for CallOp<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+        let (_, out) = call::run_call(ctx, self.call, &self.names, vec![row], self.standalone)?;
+        for r in out {
+            if emit(ctx, &mut self.c, &mut self.next, r)? == Flow::Stop {
+                return Ok(Flow::Stop);
+            }
+        }
+        Ok(Flow::More)
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        self.next.finish(ctx)
+    }
+    fn describe(&self, out: &mut Vec<PlanLine>) {
+        out.push(line(
+            0,
+            &self.c,
+            "ProcedureCall",
+            self.call.procedure.join("."),
+        ));
+    }
+    fn next(&self) -> Option<&dyn Operator> {
+        Some(self.next.as_ref())
+    }
+    fn take_rows(&mut self) -> Rows {
+        self.next.take_rows()
+    }
+}
+
+// ---------------------------------------------------------------- build
+
+/// One query part's chain, first operator first, and its result columns.
+pub struct Chain<'q> {
+    head: Next<'q>,
+    pub columns: Vec<String>,
+}
+
+/// The plan of a whole statement: the parts of a UNION, each a chain.
+pub struct Pipeline<'q> {
+    parts: Vec<Chain<'q>>,
+    /// UNION (not ALL) somewhere: duplicate rows are removed.
+    distinct: bool,
+    union_spans: Vec<crate::query::ast::Span>,
+}
+
+/// Builds the operators of `q`, planning each MATCH against the catalog.
+pub fn build<'q>(ctx: &mut Ctx<'_, '_>, q: &'q Query) -> Result<Pipeline<'q>, Error> {
+    let mut parts = vec![build_single(ctx, &q.first)?];
+    let mut distinct = false;
+    let mut union_spans = Vec::new();
+    for u in &q.unions {
+        parts.push(build_single(ctx, &u.query)?);
+        distinct |= !u.all;
+        union_spans.push(u.span);
+    }
+    Ok(Pipeline {
+        parts,
+        distinct,
+        union_spans,
+    })
+}
+
+/// The names of the variables after each clause of `q`, and whether the
+/// part returns rows.
+fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'q>, Error> {
+    // Walk forward to know each clause's input names, then build backward
+    // (each operator owns the next).
+    enum Step<'q> {
+        Match(&'q Match),
+        Fused(&'q Match, &'q Projection, Option<&'q Expr>),
+        Clause(&'q Clause),
+    }
+    let mut steps: Vec<(Step<'q>, Vec<String>)> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut returned: Option<Vec<String>> = None;
+    let mut at = 0;
+    while let Some(clause) = q.clauses.get(at) {
+        at += 1;
+        if let (1, Clause::Match(m), Some((p, w, is_return))) =
+            (at, clause, q.clauses.get(at).and_then(super::projection_of))
+        {
+            if link_aggregate::fuses(ctx, m, p) {
+                at += 1;
+                let cols = projection::columns(p, &names);
+                if is_return {
+                    returned = Some(cols.clone());
+                }
+                steps.push((Step::Fused(m, p, w), names.clone()));
+                names = cols;
+                continue;
+            }
+        }
+        let before = names.clone();
+        match clause {
+            Clause::Match(m) => {
+                names.extend(pattern::new_variables(&m.pattern, &before));
+                steps.push((Step::Match(m), before));
+                continue;
+            }
+            Clause::Unwind(u) => names.push(u.variable.name.clone()),
+            Clause::With(w) => names = projection::columns(&w.projection, &before),
+            Clause::Return(r) => {
+                names = projection::columns(&r.projection, &before);
+                returned = Some(names.clone());
+            }
+            Clause::Create(c) => names.extend(pattern::new_variables(&c.pattern, &before)),
+            Clause::Merge(mg) => {
+                names.extend(pattern::new_variables(
+                    std::slice::from_ref(&mg.part),
+                    &before,
+                ));
+            }
+            Clause::Set(_) | Clause::Remove(_) | Clause::Delete(_) => {}
+            Clause::Call(c) => {
+                let standalone = q.clauses.len() == 1;
+                let (new, _) = call::run_call(ctx, c, &before, vec![], standalone)?;
+                if standalone {
+                    returned = Some(new.clone());
+                }
+                names.extend(new);
+            }
+        }
+        steps.push((Step::Clause(clause), before));
+    }
+    let columns = returned.clone().unwrap_or_default();
+    let mut next: Next<'q> = Box::new(Produce {
+        columns: columns.clone(),
+        keep: returned.is_some(),
+        rows: Vec::new(),
+        c: Counters::default(),
+    });
+    if ctx.profiling {
+        next = Box::new(Profiled {
+            inner: next,
+            nanos: 0,
+        });
+    }
+    // Output names of each step: the input names of the step after it.
+    let mut after = names;
+    for (step, before) in steps.into_iter().rev() {
+        next = match step {
+            Step::Fused(m, p, where_) => Box::new(LinkAggregateOp {
+                m,
+                p,
+                where_,
+                c: Counters::default(),
+                next,
+            }),
+            Step::Match(m) => {
+                let new = pattern::new_variables(&m.pattern, &before);
+                let plan = pattern::plan_parts(ctx, &before, &m.pattern);
+                Box::new(MatchOp {
+                    m,
+                    names: before.clone(),
+                    new,
+                    conj: pattern::conjuncts(m.where_.as_ref()),
+                    plan,
+                    as_of: None,
+                    c: Counters::default(),
+                    next,
+                })
+            }
+            Step::Clause(clause) => match clause {
+                Clause::Unwind(u) => Box::new(UnwindOp {
+                    expr: &u.expr,
+                    var: &u.variable.name,
+                    names: before.clone(),
+                    c: Counters::default(),
+                    next,
+                }),
+                Clause::With(w) => projection_op(&w.projection, w.where_.as_ref(), &before, next),
+                Clause::Return(r) => projection_op(&r.projection, None, &before, next),
+                Clause::Call(c) => Box::new(CallOp {
+                    call: c,
+                    names: before.clone(),
+                    standalone: q.clauses.len() == 1,
+                    c: Counters::default(),
+                    next,
+                }),
+                _ => Box::new(WriteOp {
+                    clause,
+                    names: before.clone(),
+                    out_names: after.clone(),
+                    rows: Vec::new(),
+                    held: 0,
+                    c: Counters::default(),
+                    next,
+                }),
+            },
+        };
+        if ctx.profiling {
+            next = Box::new(Profiled {
+                inner: next,
+                nanos: 0,
+            });
+        }
+        after = before;
+    }
+    Ok(Chain {
+        head: next,
+        columns,
+    })
+}
+
+fn projection_op<'q>(
+    p: &'q Projection,
+    where_: Option<&'q Expr>,
+    names: &[String],
+    next: Next<'q>,
+) -> Next<'q> {
+    let cols = projection::columns(p, names);
+    match Grouper::new(p, names) {
+        Some(g) => Box::new(BreakerOp {
+            p,
+            where_,
+            names: names.to_vec(),
+            cols,
+            grouper: Some(g),
+            groups: 0,
+            key_vals: Vec::new(),
+            rows: Vec::new(),
+            held: 0,
+            c: Counters::default(),
+            next,
+        }),
+        None if !p.order_by.is_empty() => Box::new(BreakerOp {
+            p,
+            where_,
+            names: names.to_vec(),
+            cols,
+            grouper: None,
+            groups: 0,
+            key_vals: Vec::new(),
+            rows: Vec::new(),
+            held: 0,
+            c: Counters::default(),
+            next,
+        }),
+        None => Box::new(ProjectOp {
+            p,
+            where_,
+            names: names.to_vec(),
+            star: projection::star_slots(p, &cols, names),
+            cols,
+            bounds: None,
+            seen: p.distinct.then(Default::default),
+            held: 0,
+            skipped: 0,
+            taken: 0,
+            c: Counters::default(),
+            next,
+        }),
+    }
+}
+
+impl<'q> Pipeline<'q> {
+    /// Runs every part; returns the columns and rows of the result.
+    pub fn run(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(Vec<String>, Rows), Error> {
+        for chain in &mut self.parts {
+            // Every chain starts from one empty row.
+            chain.head.push(ctx, Vec::new())?;
+            chain.head.finish(ctx)?;
+        }
+        let columns = self.parts[0].columns.clone();
+        for (chain, span) in self.parts[1..].iter().zip(&self.union_spans) {
+            if chain.columns != columns {
+                return Err(Error::compile(
+                    ErrorKind::SyntaxError,
+                    "DifferentColumnsInUnion",
+                    "all parts of a UNION must return the same columns",
+                    *span,
+                ));
+            }
+        }
+        let mut rows = Vec::new();
+        for chain in &mut self.parts {
+            rows.extend(chain.head.take_rows());
+        }
+        if self.distinct {
+            let mut seen = std::collections::HashSet::new();
+            rows.retain(|r| {
+                let mut k = String::new();
+                for v in r {
+                    super::ops::group_key(v, &mut k);
+                    k.push('|');
+                }
+                seen.insert(k)
+            });
+        }
+        Ok((columns, rows))
+    }
+
+    /// The plan as lines, root (the result) first, as EXPLAIN and PROFILE
+    /// print it.
+    pub fn lines(&self) -> Vec<PlanLine> {
+        let mut all = Vec::new();
+        for (i, chain) in self.parts.iter().enumerate() {
+            if i > 0 {
+                all.push(PlanLine {
+                    depth: 0,
+                    operator: if self.distinct { "Union" } else { "UnionAll" }.into(),
+                    details: String::new(),
+                    rows: u64::MAX,
+                    nanos: 0,
+                });
+            }
+            let mut ops: Vec<Vec<PlanLine>> = Vec::new();
+            let mut at: Option<&dyn Operator> = Some(chain.head.as_ref());
+            while let Some(op) = at {
+                let mut l = Vec::new();
+                op.describe(&mut l);
+                ops.push(l);
+                at = op.next();
+            }
+            // Root first: the result, then each operator towards the source.
+            for (depth, l) in ops.into_iter().rev().enumerate() {
+                for mut x in l {
+                    x.depth += depth;
+                    all.push(x);
+                }
+            }
+        }
+        all
+    }
+}
+
+/// Prints plan lines as a table: EXPLAIN without counts, PROFILE with them.
+pub fn render(lines: &[PlanLine], profile: bool) -> String {
+    let mut out = String::new();
+    for l in lines {
+        let head = format!("{}{}", "  ".repeat(l.depth), l.operator);
+        let mut s = if l.details.is_empty() {
+            head
+        } else {
+            format!("{head:<28} {}", l.details)
+        };
+        if profile && l.rows != u64::MAX {
+            s = format!("{s:<90} {:>10} rows {:>10.3} ms", l.rows, l.nanos as f64 / 1e6);
+        }
+        out.push_str(s.trim_end());
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}
+
+// --------------------------------------------------------------- printing
+
+fn print_node(n: &NodePattern) -> String {
+    let mut s = String::from("(");
+    if let Some(v) = &n.variable {
+        s.push_str(&v.name);
+    }
+    for l in &n.labels {
+        s.push(':');
+        s.push_str(&l.name);
+    }
+    if let Some(a) = &n.actor {
+        if n.variable.is_some() {
+            s.push(' ');
+        }
+        s.push('@');
+        s.push_str(&a.name);
+    }
+    if n.properties.is_some() {
+        s.push_str(" {…}");
+    }
+    s.push(')');
+    s
+}
+
+fn print_rel(r: &RelPattern) -> String {
+    let mut inner = String::new();
+    if let Some(v) = &r.variable {
+        inner.push_str(&v.name);
+    }
+    for (i, t) in r.types.iter().enumerate() {
+        inner.push(if i == 0 { ':' } else { '|' });
+        inner.push_str(&t.name);
+    }
+    if let Some(l) = r.length {
+        inner.push('*');
+        match (l.min, l.max) {
+            (Some(a), Some(b)) if a == b => inner.push_str(&a.to_string()),
+            (a, b) => {
+                if let Some(a) = a {
+                    inner.push_str(&a.to_string());
+                }
+                inner.push_str("..");
+                if let Some(b) = b {
+                    inner.push_str(&b.to_string());
+                }
+            }
+        }
+    }
+    if r.properties.is_some() {
+        inner.push_str(" {…}");
+    }
+    let body = if inner.is_empty() {
+        String::new()
+    } else {
+        format!("[{inner}]")
+    };
+    match r.direction {
+        Direction::Outgoing => format!("-{body}->"),
+        Direction::Incoming => format!("<-{body}-"),
+        Direction::Both => format!("-{body}-"),
+    }
+}
+
+/// A pattern part as written (property maps elided).
+pub fn print_part(p: &PatternPart) -> String {
+    let mut s = String::new();
+    if let Some(v) = &p.variable {
+        s.push_str(&v.name);
+        s.push_str(" = ");
+    }
+    let e = &p.element;
+    let mut body = print_node(&e.start);
+    for (r, n) in &e.chain {
+        body.push_str(&print_rel(r));
+        body.push_str(&print_node(n));
+    }
+    match p.kind {
+        crate::query::ast::PathKind::Normal => s.push_str(&body),
+        crate::query::ast::PathKind::Shortest => s.push_str(&format!("shortestPath({body})")),
+        crate::query::ast::PathKind::AllShortest => {
+            s.push_str(&format!("allShortestPaths({body})"))
+        }
+        crate::query::ast::PathKind::Strongest => s.push_str(&format!("strongestPath({body})")),
+    }
+    s
+}
