@@ -81,6 +81,11 @@ impl Catalog {
             .collect()
     }
 
+    /// No name of any kind.
+    pub fn is_empty(&self) -> bool {
+        self.names.iter().all(Vec::is_empty)
+    }
+
     pub fn names(&self, kind: NameKind) -> &[String] {
         &self.names[kind as usize]
     }

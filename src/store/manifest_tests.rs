@@ -1,0 +1,98 @@
+//! The manifest through `Graph`: what each kind of stop or damage leaves,
+//! and what opening makes of it.
+
+use super::graph::Graph;
+use super::keys;
+use super::manifest::{self, Kept, Manifest};
+use super::StorageError;
+use std::path::Path;
+
+/// Commits `n` nodes, one per commit.
+fn commit_nodes(dir: &Path, n: usize) {
+    let mut g = Graph::open_path(dir).unwrap();
+    for _ in 0..n {
+        let mut st = g.begin();
+        g.tx(&mut st)
+            .create_node(super::NodeRecord::default())
+            .unwrap();
+        g.commit(st).unwrap();
+    }
+}
+
+fn kept(dir: &Path) -> Manifest {
+    match manifest::read(dir).unwrap() {
+        Kept::Found(m) => m,
+        Kept::Missing => panic!("no manifest"),
+    }
+}
+
+#[test]
+fn every_commit_is_counted_in_the_engine_and_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    commit_nodes(dir.path(), 3);
+    let m = kept(dir.path());
+    assert_eq!((m.seq, m.nodes, m.rels), (3, 3, 0));
+    let g = Graph::open_path(dir.path()).unwrap();
+    assert_eq!(g.meta().seq, 3);
+    assert!(g.notice().is_none());
+}
+
+#[test]
+fn a_stop_between_a_commit_and_its_manifest_opens_and_catches_up() {
+    let dir = tempfile::tempdir().unwrap();
+    commit_nodes(dir.path(), 2);
+    let before = kept(dir.path());
+    commit_nodes(dir.path(), 1);
+    // As if the process died after the engine's flush: the old manifest.
+    manifest::write(dir.path(), &before).unwrap();
+    let g = Graph::open_path(dir.path()).unwrap();
+    assert_eq!(g.meta().nodes, 3);
+    drop(g);
+    assert_eq!(kept(dir.path()).seq, 3);
+}
+
+#[test]
+fn an_engine_behind_its_manifest_is_refused_every_time() {
+    let dir = tempfile::tempdir().unwrap();
+    commit_nodes(dir.path(), 2);
+    let m = kept(dir.path());
+    // As if the engine's log had lost the last commit.
+    manifest::write(dir.path(), &Manifest { seq: 3, ..m }).unwrap();
+    for _ in 0..2 {
+        match Graph::open_path(dir.path()) {
+            Err(StorageError::Corrupt(msg)) => {
+                assert!(msg.contains("is damaged"), "{msg}");
+                assert!(msg.contains("2 commits but 3 were acknowledged"), "{msg}");
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+    }
+    // The same commit count with other counts is damage too.
+    manifest::write(dir.path(), &Manifest { nodes: 5, ..m }).unwrap();
+    assert!(matches!(
+        Graph::open_path(dir.path()),
+        Err(StorageError::Corrupt(_))
+    ));
+}
+
+#[test]
+fn a_removed_manifest_is_damage_but_a_database_from_before_manifests_gets_one() {
+    let dir = tempfile::tempdir().unwrap();
+    commit_nodes(dir.path(), 1);
+    let file = dir.path().join(manifest::FILE_NAME);
+    std::fs::remove_file(&file).unwrap();
+    let e = Graph::open_path(dir.path()).map(|_| ()).unwrap_err();
+    assert!(e.to_string().contains("manifest file"), "{e}");
+    // An older build wrote no commit count and no manifest.
+    {
+        let store = super::sled_store::SledStore::open(dir.path()).unwrap();
+        super::KvStore::apply(&store, vec![(keys::meta("commit_seq"), None)]).unwrap();
+    }
+    let g = Graph::open_path(dir.path()).unwrap();
+    assert!(g.notice().unwrap().contains("had no manifest"), "{:?}", g.notice());
+    drop(g);
+    assert_eq!(kept(dir.path()).nodes, 1);
+    // A new, empty database says nothing.
+    let fresh = tempfile::tempdir().unwrap();
+    assert!(Graph::open_path(fresh.path()).unwrap().notice().is_none());
+}
