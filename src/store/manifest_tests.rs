@@ -41,10 +41,12 @@ fn every_commit_is_counted_in_the_engine_and_the_manifest() {
 fn a_stop_between_a_commit_and_its_manifest_opens_and_catches_up() {
     let dir = tempfile::tempdir().unwrap();
     commit_nodes(dir.path(), 2);
-    let before = kept(dir.path());
+    let file = dir.path().join(manifest::FILE_NAME);
+    let before = std::fs::read(&file).unwrap();
     commit_nodes(dir.path(), 1);
     // As if the process died after the engine's flush: the old manifest.
-    manifest::write(dir.path(), &before).unwrap();
+    std::fs::write(&file, before).unwrap();
+    assert_eq!(kept(dir.path()).seq, 2);
     let g = Graph::open_path(dir.path()).unwrap();
     assert_eq!(g.meta().nodes, 3);
     drop(g);
@@ -68,6 +70,7 @@ fn an_engine_behind_its_manifest_is_refused_every_time() {
         }
     }
     // The same commit count with other counts is damage too.
+    std::fs::remove_file(dir.path().join(manifest::FILE_NAME)).unwrap();
     manifest::write(dir.path(), &Manifest { nodes: 5, ..m }).unwrap();
     assert!(matches!(
         Graph::open_path(dir.path()),
@@ -89,7 +92,11 @@ fn a_removed_manifest_is_damage_but_a_database_from_before_manifests_gets_one() 
         super::KvStore::apply(&store, vec![(keys::meta("commit_seq"), None)]).unwrap();
     }
     let g = Graph::open_path(dir.path()).unwrap();
-    assert!(g.notice().unwrap().contains("had no manifest"), "{:?}", g.notice());
+    assert!(
+        g.notice().unwrap().contains("had no manifest"),
+        "{:?}",
+        g.notice()
+    );
     drop(g);
     assert_eq!(kept(dir.path()).nodes, 1);
     // A new, empty database says nothing.
