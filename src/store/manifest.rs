@@ -104,7 +104,7 @@ pub fn read(dir: &Path) -> Result<Kept, StorageError> {
     if bytes.len() != 2 * SLOT {
         return Err(damaged(dir, "its manifest file has the wrong length"));
     }
-    let slots = [&bytes[..SLOT], &bytes[SLOT..]].map(|slot| Manifest::from_slot(slot));
+    let slots = [&bytes[..SLOT], &bytes[SLOT..]].map(Manifest::from_slot);
     match slots {
         [Ok(a), Ok(b)] => Ok(Kept::Found(if a.seq >= b.seq { a } else { b })),
         [Ok(m), Err(_)] | [Err(_), Ok(m)] => Ok(Kept::Found(m)),
