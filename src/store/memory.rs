@@ -67,7 +67,7 @@ impl MemoryStore {
 }
 
 /// Entries copied out per lock at first; the chunk doubles up to `MAX_CHUNK`.
-const FIRST_CHUNK: usize = 16;
+const FIRST_CHUNK: usize = 2;
 const MAX_CHUNK: usize = 4096;
 
 /// A scan that copies entries out a chunk at a time, so that no lock is held

@@ -349,6 +349,33 @@ mod tests {
         }
     }
 
+    /// Runs the test `name` in a process of its own and returns true, unless
+    /// this is that process (then false: run the body). sled defers freeing
+    /// segments through crossbeam's process-wide epoch and a process-wide
+    /// thread pool, so other tests' sled instances in the same process
+    /// decide when this one's segments become free: measured alone, the
+    /// sizes are the same every run; in a full run they were not (about 1
+    /// in 4 runs failed).
+    fn in_own_process(name: &str) -> bool {
+        const CHILD: &str = "SUPPLYGRAPH_TEST_ALONE";
+        if std::env::var_os(CHILD).is_some() {
+            return false;
+        }
+        let exe = std::env::current_exe().unwrap();
+        let o = std::process::Command::new(exe)
+            .args([name, "--exact", "--test-threads=1", "--nocapture"])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && out.contains("1 passed"),
+            "{out}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        true
+    }
+
     /// (allocated, length) of the store's log file.
     #[cfg(unix)]
     fn file_sizes(dir: &Path) -> (u64, u64) {
@@ -364,6 +391,11 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn free_segments_stay_holes_across_opens_and_every_value_survives() {
+        if in_own_process(
+            "store::sled_store::tests::free_segments_stay_holes_across_opens_and_every_value_survives",
+        ) {
+            return;
+        }
         let dir = tempfile::tempdir().unwrap();
         let last = write_then_delete_most(&SledStore::open(dir.path()).unwrap());
         // Each size is (allocated, length) after an open and close. How
@@ -383,8 +415,12 @@ mod tests {
                 "free segments are holes: {sizes:?} (allocated, length)"
             );
         }
+        // An open may take one free segment for what it writes itself
+        // (seen in about 1 of 20 runs alone: +428 KiB on the second open),
+        // but does not fill them all again.
+        const SEGMENT: u64 = 512 << 10;
         assert!(
-            sizes[2].0 <= sizes[0].0,
+            sizes[2].0 <= sizes[0].0 + SEGMENT,
             "no open fills them again: {sizes:?}"
         );
     }
@@ -395,6 +431,11 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn reclaim_frees_space_in_place_and_the_store_goes_on() {
+        if in_own_process(
+            "store::sled_store::tests::reclaim_frees_space_in_place_and_the_store_goes_on",
+        ) {
+            return;
+        }
         let dir = tempfile::tempdir().unwrap();
         let mut s = SledStore::open(dir.path()).unwrap();
         let last = write_then_delete_most(&s);
