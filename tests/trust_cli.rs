@@ -112,3 +112,16 @@ fn a_closed_output_stops_at_the_first_failed_write() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&o.stdout), "n\n0\n");
 }
+
+/// A variable-length match along a 30,000-link chain recurses once per hop
+/// in the executor: the CLI's large stack holds it (8 MiB did not).
+#[test]
+fn a_long_chain_under_a_variable_length_pattern_does_not_overflow() {
+    let o = run_file(
+        "UNWIND range(0, 30000) AS i CREATE (:N {id: 'n' + i});
+         UNWIND range(0, 29999) AS i MATCH (a:N {id: 'n' + i}), (b:N {id: 'n' + (i + 1)}) CREATE (a)-[:T]->(b);
+         MATCH p = (:N {id: 'n0'})-[*]->(:N {id: 'n30000'}) RETURN length(p) AS len;",
+    );
+    assert!(o.status.success(), "{:?} {}", o.status, stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("30000"));
+}
