@@ -40,10 +40,23 @@ impl Rng {
 }
 
 const DUMP: &str = "MATCH (n) OPTIONAL MATCH (n)-[r]->(m) \
-    RETURN n.id AS n, n.seq AS s, type(r) AS t, m.id AS m, r.w AS w ORDER BY n, t, m, w";
+    RETURN n.id AS n, n.seq AS s, size(n.blob) AS z, type(r) AS t, m.id AS m, r.w AS w \
+    ORDER BY n, t, m, w";
 
-/// Makes the database: one large commit, then (if `more`) 20 small ones
-/// after a reopen. Returns what a reader must see in it.
+/// A value too large for a sled page (over 128 KiB once compressed), so
+/// sled writes it to a file of its own under `blobs/`.
+fn blob_param(seed: u64) -> Params {
+    let mut rng = Rng(seed);
+    let s: String = (0..300_000)
+        .map(|_| char::from(b'a' + rng.below(26) as u8))
+        .collect();
+    let mut p = Params::new();
+    p.insert("blob".into(), supplygraph::value::Value::String(s));
+    p
+}
+
+/// Makes the database: one large commit and a blob, then (if `more`) 20
+/// small commits and a blob after a reopen. Returns what a reader must see.
 fn make_template(db: &Path, more: bool) -> String {
     let p = Params::new();
     {
@@ -54,6 +67,8 @@ fn make_template(db: &Path, more: bool) -> String {
              CREATE (a)-[:SUPPLIES {w: a.seq}]->(b)"
             .into();
         d.execute(&q, &p).unwrap();
+        d.execute("CREATE (:Big {id: 'big0', blob: $blob})", &blob_param(0))
+            .unwrap();
     }
     if more {
         let mut d = Database::open(db).unwrap();
@@ -63,6 +78,8 @@ fn make_template(db: &Path, more: bool) -> String {
             );
             d.execute(&q, &p).unwrap();
         }
+        d.execute("CREATE (:Big {id: 'big1', blob: $blob})", &blob_param(1))
+            .unwrap();
     }
     // Read from a copy: opening writes a snapshot of what sled recovered,
     // and the damage must meet the files as the writer left them.
@@ -85,6 +102,18 @@ fn dump(db: &Path) -> Result<String, (Option<i32>, String)> {
         Ok(String::from_utf8_lossy(&o.stdout).into_owned())
     } else {
         Err((o.status.code(), err))
+    }
+}
+
+/// A file's kind: its name, but one for all snapshots and one for all blobs.
+fn kind_of(name: &Path) -> String {
+    let file = name.display().to_string();
+    if file.starts_with("snap.") {
+        "snap.*".into()
+    } else if file.starts_with("blobs") {
+        "blobs/*".into()
+    } else {
+        file
     }
 }
 
@@ -177,9 +206,17 @@ fn damaged_files_open_whole_or_are_refused() {
         let db = work.path().join(format!("t{trial}"));
         let (template, want, names) = &templates[trial as usize % 2];
         copy_dir(template, &db);
+        // Each kind of file in turn (there may be many blobs), then one
+        // file of that kind at random.
         let t = trial / 2;
-        let name = &names[(t as usize) % names.len()];
-        let kind = (t / names.len() as u64) % 3;
+        let mut kinds: Vec<String> = names.iter().map(|n| kind_of(n)).collect();
+        kinds.dedup();
+        let of_kind: Vec<&PathBuf> = names
+            .iter()
+            .filter(|n| kind_of(n) == kinds[t as usize % kinds.len()])
+            .collect();
+        let name = of_kind[rng.below(of_kind.len() as u64) as usize];
+        let kind = (t / kinds.len() as u64) % 3;
         let what = damage(&db.join(name), kind, &mut rng);
         let outcome = match dump(&db) {
             Ok(got) if &got == want => {
@@ -212,12 +249,7 @@ fn damaged_files_open_whole_or_are_refused() {
                 "other failure"
             }
         };
-        let file = name.display().to_string();
-        let file = if file.starts_with("snap.") {
-            "snap.*"
-        } else {
-            &file
-        };
+        let file = kind_of(name);
         let made = ["import only", "import, reopen, 20 commits"][trial as usize % 2];
         *outcomes
             .entry(format!("{made}: {file}: {outcome}"))
