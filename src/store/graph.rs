@@ -26,7 +26,13 @@ use std::sync::Arc;
 /// 2: records in blocks of 128, one adjacency list per actor, hashed index buckets.
 /// 3: records in the hand-written codec (one property reads alone), not bincode.
 /// 4: data values compressed by `compress.rs` instead of by sled.
-pub const FORMAT_VERSION: u32 = 4;
+/// 5: as 4, plus a commit count in `meta` and the manifest beside the
+///    engine's files (`manifest.rs`), so that a build without them, which
+///    would commit without counting, refuses the database. A database of
+///    format 4 is moved to 5 when opened: its records do not change.
+pub const FORMAT_VERSION: u32 = 5;
+/// The older format `Graph::open` moves to this one in place.
+const MIGRATES_FROM: u32 = 4;
 
 /// Bytes of keys and values per part of a bulk load into an empty database.
 /// Small parts keep less of sled's unflushed pages in memory and leave its
@@ -216,7 +222,12 @@ impl Graph {
                         "database has format version {version}, newer than this build's {FORMAT_VERSION}: upgrade supplygraph"
                     )));
                 }
-                if version < FORMAT_VERSION {
+                if version == MIGRATES_FROM {
+                    store.apply(vec![(
+                        keys::meta("format"),
+                        Some(FORMAT_VERSION.to_be_bytes().to_vec()),
+                    )])?;
+                } else if version < FORMAT_VERSION {
                     return Err(StorageError::Format(format!(
                         "database has format version {version}, which this build (format {FORMAT_VERSION}) cannot read or migrate: import the data again into a new database"
                     )));

@@ -86,16 +86,23 @@ fn a_removed_manifest_is_damage_but_a_database_from_before_manifests_gets_one() 
     std::fs::remove_file(&file).unwrap();
     let e = Graph::open_path(dir.path()).map(|_| ()).unwrap_err();
     assert!(e.to_string().contains("manifest file"), "{e}");
-    // An older build wrote no commit count and no manifest.
+    // An older build (format 4) wrote no commit count and no manifest: the
+    // database moves to this format and gets one.
+    let format = |v: u32| (keys::meta("format"), Some(v.to_be_bytes().to_vec()));
     {
         let store = super::sled_store::SledStore::open(dir.path()).unwrap();
-        super::KvStore::apply(&store, vec![(keys::meta("commit_seq"), None)]).unwrap();
+        let batch = vec![(keys::meta("commit_seq"), None), format(4)];
+        super::KvStore::apply(&store, batch).unwrap();
     }
     let g = Graph::open_path(dir.path()).unwrap();
     assert!(
         g.notice().unwrap().contains("had no manifest"),
         "{:?}",
         g.notice()
+    );
+    assert_eq!(
+        super::KvStore::get(g.store(), &keys::meta("format")).unwrap(),
+        format(super::graph::FORMAT_VERSION).1
     );
     drop(g);
     assert_eq!(kept(dir.path()).nodes, 1);
