@@ -50,22 +50,25 @@ impl SledStore {
             Err(e) => return Err(io(e)),
         };
         let mut synced = self.synced_blobs.lock().unwrap_or_else(|p| p.into_inner());
+        // The blobs there now: names sled removed are forgotten, so the
+        // set stays as small as the directory.
+        let mut present = std::collections::HashSet::new();
         let mut new = false;
         for entry in entries {
             let entry = entry.map_err(io)?;
             let name = entry.file_name();
-            if synced.contains(&name) {
-                continue;
+            if !synced.contains(&name) {
+                match std::fs::File::open(entry.path()) {
+                    Ok(f) => f.sync_data().map_err(io)?,
+                    // sled removed it meanwhile: nothing to keep.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(io(e)),
+                }
+                new = true;
             }
-            match std::fs::File::open(entry.path()) {
-                Ok(f) => f.sync_data().map_err(io)?,
-                // sled removed it meanwhile: nothing to keep.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(io(e)),
-            }
-            synced.insert(name);
-            new = true;
+            present.insert(name);
         }
+        *synced = present;
         if new {
             super::manifest::sync_dir(&blobs).map_err(io)?;
         }
