@@ -28,8 +28,9 @@ use std::sync::Arc;
 /// 4: data values compressed by `compress.rs` instead of by sled.
 /// 5: as 4, plus a commit count in `meta` and the manifest beside the
 ///    engine's files (`manifest.rs`), so that a build without them, which
-///    would commit without counting, refuses the database. A database of
-///    format 4 is moved to 5 when opened: its records do not change.
+///    would commit without counting, refuses the database; catalog names
+///    as bincode entries (`catalog.rs`). A database of format 4 is moved
+///    to 5 when opened: its names are rewritten, its records do not change.
 pub const FORMAT_VERSION: u32 = 5;
 /// The older format `Graph::open` moves to this one in place.
 const MIGRATES_FROM: u32 = 4;
@@ -223,10 +224,14 @@ impl Graph {
                     )));
                 }
                 if version == MIGRATES_FROM {
-                    store.apply(vec![(
+                    // One batch: the names in their new encoding and the
+                    // format record that says so.
+                    let mut batch = super::catalog::migrate_from_bare_names(store.as_ref())?;
+                    batch.push((
                         keys::meta("format"),
                         Some(FORMAT_VERSION.to_be_bytes().to_vec()),
-                    )])?;
+                    ));
+                    store.apply(batch)?;
                 } else if version < FORMAT_VERSION {
                     return Err(StorageError::Format(format!(
                         "database has format version {version}, which this build (format {FORMAT_VERSION}) cannot read or migrate: import the data again into a new database"

@@ -110,3 +110,56 @@ fn a_removed_manifest_is_damage_but_a_database_from_before_manifests_gets_one() 
     let fresh = tempfile::tempdir().unwrap();
     assert!(Graph::open_path(fresh.path()).unwrap().notice().is_none());
 }
+
+/// A format-4 database: bare UTF-8 names in the catalog, no commit count,
+/// no manifest. Opening moves it to this format with every name intact.
+#[test]
+fn a_format_4_database_moves_to_this_format_with_its_names() {
+    use super::catalog::NameKind;
+    let dir = tempfile::tempdir().unwrap();
+    let names = |g: &Graph| -> Vec<Vec<String>> {
+        [NameKind::Label, NameKind::Type, NameKind::Key]
+            .map(|k| g.catalog().names(k).to_vec())
+            .to_vec()
+    };
+    let before = {
+        let mut g = Graph::open_path(dir.path()).unwrap();
+        let mut st = g.begin();
+        {
+            let mut t = g.tx(&mut st);
+            let label = t.catalog_mut().intern(NameKind::Label, "Fabrik");
+            let key = t.catalog_mut().intern(NameKind::Key, "名前");
+            t.create_node(super::NodeRecord {
+                labels: vec![label],
+                props: vec![(key, crate::value::Value::Int(1))],
+            })
+            .unwrap();
+        }
+        g.commit(st).unwrap();
+        names(&g)
+    };
+    {
+        let store = super::sled_store::SledStore::open(dir.path()).unwrap();
+        let mut batch = vec![
+            (keys::meta("commit_seq"), None),
+            (keys::meta("format"), Some(4u32.to_be_bytes().to_vec())),
+        ];
+        for (kind, list) in before.iter().enumerate() {
+            for (id, name) in list.iter().enumerate() {
+                batch.push((
+                    keys::catalog(kind as u8, id as u32),
+                    Some(name.as_bytes().to_vec()),
+                ));
+            }
+        }
+        super::KvStore::apply(&store, batch).unwrap();
+    }
+    std::fs::remove_file(dir.path().join(manifest::FILE_NAME)).unwrap();
+    let g = Graph::open_path(dir.path()).unwrap();
+    assert!(g.notice().is_some());
+    assert_eq!(names(&g), before);
+    drop(g);
+    let g = Graph::open_path(dir.path()).unwrap();
+    assert_eq!(names(&g), before);
+    assert_eq!(g.meta().nodes, 1);
+}
