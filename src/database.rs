@@ -39,6 +39,11 @@ pub struct Database {
     memory_limit: Option<usize>,
 }
 
+/// Stack of the thread a deeply nested statement runs on: reserved, not
+/// committed, so it costs only what the statement uses; far more than
+/// `parse::MAX_TREE_DEPTH` levels take, even in a debug build.
+const DEEP_STACK_BYTES: usize = 1 << 30;
+
 /// Most statements `Database::parsed` keeps; past it, it starts afresh.
 const PARSED_STATEMENTS: usize = 512;
 
@@ -119,7 +124,32 @@ impl Database {
                 stmt
             }
         };
-        self.execute_parsed(&stmt, params)
+        if stmt.depth <= parse::SHALLOW_DEPTH {
+            return self.execute_parsed(&stmt, params);
+        }
+        // The checker and evaluator recurse over the tree: a deep one runs
+        // where the stack is known to hold it, whatever thread called.
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("deep statement".into())
+                .stack_size(DEEP_STACK_BYTES)
+                .spawn_scoped(scope, || self.execute_parsed(&stmt, params))
+                .map_err(|e| {
+                    Error::runtime(
+                        ErrorKind::StorageError,
+                        "ResourceExhausted",
+                        format!("cannot start a thread for a deeply nested statement: {e}"),
+                    )
+                })?
+                .join()
+                .unwrap_or_else(|_| {
+                    Err(Error::runtime(
+                        ErrorKind::StorageError,
+                        "InternalError",
+                        "the statement stopped unexpectedly",
+                    ))
+                })
+        })
     }
 
     pub fn execute_parsed(

@@ -3,6 +3,7 @@
 
 use crate::query::ast::Span;
 use std::fmt;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// The kinds of the openCypher TCK plus the ones it does not cover.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -114,18 +115,22 @@ impl Error {
         self
     }
 
-    /// `error[KIND]: message (Code)` — the first line of what the CLI prints.
+    /// `error[KIND]: message (Code)` — the first line of what the CLI
+    /// prints. The code stays on that line when the message has more.
     pub fn headline(&self) -> String {
-        if self.code.is_empty() {
-            format!("error[{}]: {}", self.kind.as_str(), self.message)
-        } else {
-            format!(
-                "error[{}]: {} ({})",
-                self.kind.as_str(),
-                self.message,
-                self.code
-            )
+        let (first, rest) = match self.message.split_once('\n') {
+            Some((first, rest)) => (first, Some(rest)),
+            None => (self.message.as_str(), None),
+        };
+        let mut out = format!("error[{}]: {first}", self.kind.as_str());
+        if !self.code.is_empty() {
+            out.push_str(&format!(" ({})", self.code));
         }
+        if let Some(rest) = rest {
+            out.push('\n');
+            out.push_str(rest);
+        }
+        out
     }
 
     /// The headline, then `origin:LINE:COL`, the offending source line and a
@@ -151,13 +156,13 @@ impl Error {
                 base_line + line_idx,
                 shown_col,
                 line_text,
-                " ".repeat(col - 1)
+                pad_to(&source[line_start..start])
             ));
             let end = floor_char_boundary(source, span.end.min(source.len()));
             let width = source[start..end.max(start)]
                 .lines()
                 .next()
-                .map(|l| l.chars().count())
+                .map(UnicodeWidthStr::width)
                 .unwrap_or(0);
             if width > 1 {
                 out.push_str(&"^".repeat(width - 1));
@@ -165,6 +170,18 @@ impl Error {
         }
         out
     }
+}
+
+/// Blanks as wide on a terminal as `before`: tabs kept as tabs, wide
+/// (CJK) characters as two columns, combining marks as none.
+fn pad_to(before: &str) -> String {
+    before
+        .chars()
+        .map(|c| match c {
+            '\t' => "\t".to_string(),
+            c => " ".repeat(UnicodeWidthChar::width(c).unwrap_or(0)),
+        })
+        .collect()
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -199,5 +216,29 @@ mod tests {
             text,
             "error[SyntaxError]: variable `x` is not defined (UndefinedVariable)\n  --> <command>:2:11\n   | RETURN n, x\n   |           ^"
         );
+    }
+
+    #[test]
+    fn the_caret_counts_terminal_columns_and_the_code_stays_on_the_header() {
+        let text = "RETURN '中国製品' + x";
+        let at = text.find('x').unwrap();
+        let e = Error::compile(
+            ErrorKind::SyntaxError,
+            "UndefinedVariable",
+            "variable `x` is not defined\ndefine it first",
+            Span::new(at, at + 1),
+        );
+        let shown = e.render("<command>", text, 1, 1);
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(
+            lines[0],
+            "error[SyntaxError]: variable `x` is not defined (UndefinedVariable)"
+        );
+        assert_eq!(lines[1], "define it first");
+        // 7 characters before the four CJK ones, which take 2 columns each.
+        assert_eq!(lines[2], "  --> <command>:1:17");
+        assert_eq!(lines[4], format!("   | {}^", " ".repeat(7 + 8 + 5)));
+        let tabbed = Error::compile(ErrorKind::SyntaxError, "", "bad", Span::new(2, 3));
+        assert!(tabbed.render("f", "\t\tx", 1, 1).ends_with("   | \t\t^"));
     }
 }

@@ -40,48 +40,67 @@ fn check_counts(db: &Path) -> String {
     out.trim().lines().last().unwrap_or("").to_string()
 }
 
+fn import_cmd(dir: &Path, db: &Path) -> Command {
+    let mut c = bin();
+    c.arg("import")
+        .arg(db)
+        .arg("--nodes")
+        .arg(dir.join("actors.csv"))
+        .arg("--relationships")
+        .arg(dir.join("links.csv"));
+    c
+}
+
+/// Each kill goes to an import into a fresh database. A kill that finds
+/// the import already finished tests nothing, so it does not count: the
+/// delays shrink until enough kills have landed while the import ran.
 #[test]
 fn import_killed_at_any_moment_is_all_or_nothing() {
     let dir = tempfile::tempdir().unwrap();
     write_dataset(dir.path(), 20_000, 120_000);
-    let db = dir.path().join("db");
     let full = "ok: 20000 actors, 120000 links";
-    let mut seen_empty = false;
-    for delay_ms in [30u64, 150, 400, 900, 1600] {
-        let mut child = bin()
-            .arg("import")
-            .arg(&db)
-            .arg("--nodes")
-            .arg(dir.path().join("actors.csv"))
-            .arg("--relationships")
-            .arg(dir.path().join("links.csv"))
+    let mut delays = [30u64, 150, 400, 900, 1600];
+    let mut landed = 0;
+    let mut emptied = None;
+    for trial in 0..40 {
+        if landed >= delays.len() {
+            break;
+        }
+        let delay_ms = delays[trial % delays.len()];
+        let db = dir.path().join(format!("db{trial}"));
+        let mut child = import_cmd(dir.path(), &db)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms));
+        let finished = child.try_wait().unwrap().is_some();
         let _ = child.kill(); // SIGKILL on Unix
         let _ = child.wait();
         let counts = check_counts(&db);
-        if counts == full {
-            return; // the import had committed before the kill: all of it is there
+        if finished {
+            assert_eq!(counts, full, "a finished import is whole");
+            for d in delays.iter_mut() {
+                *d = (*d / 2).max(5);
+            }
+            continue;
         }
-        assert_eq!(
-            counts, "ok: 0 actors, 0 links",
-            "a killed import left part of its data"
-        );
-        seen_empty = true;
+        landed += 1;
+        if counts != full {
+            assert_eq!(
+                counts, "ok: 0 actors, 0 links",
+                "a killed import left part of its data"
+            );
+            emptied = Some(db);
+        }
     }
-    assert!(seen_empty);
-    let o = bin()
-        .arg("import")
-        .arg(&db)
-        .arg("--nodes")
-        .arg(dir.path().join("actors.csv"))
-        .arg("--relationships")
-        .arg(dir.path().join("links.csv"))
-        .output()
-        .unwrap();
+    assert!(
+        landed >= delays.len(),
+        "only {landed} kills landed while an import ran"
+    );
+    // A database a kill left empty takes the import again, whole.
+    let db = emptied.expect("no kill landed before the import committed");
+    let o = import_cmd(dir.path(), &db).output().unwrap();
     assert!(o.status.success());
     assert_eq!(check_counts(&db), full);
 }

@@ -10,7 +10,9 @@
 //! <N rows: values rendered in Cypher notation, joined by " | ">
 //! <or, after ---- error: the exact error headline>
 //! ```
-//! Set `BLESS=1` to print the actual output of failing cases.
+//! A failing case prints its expected and actual outcome. `BLESS=1 cargo test
+//! --test golden` also rewrites each file with a failing case so that every
+//! case expects what it now gives (review the diff before committing it).
 
 use std::path::Path;
 use supplygraph::io::format::render_value;
@@ -22,11 +24,14 @@ fn run_file(path: &Path) -> Vec<String> {
     let mut db = Database::open_memory().unwrap();
     let mut failures = Vec::new();
     let lines: Vec<&str> = text.lines().collect();
+    // The file as it would be with every case's actual outcome (BLESS=1).
+    let mut blessed: Vec<String> = Vec::new();
     let mut i = 0;
     let mut case = String::new();
     while i < lines.len() {
         let line = lines[i].trim_end();
         i += 1;
+        blessed.push(lines[i - 1].to_string());
         if let Some(name) = line.strip_prefix("-DATASET ") {
             let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("fixtures")
@@ -42,33 +47,57 @@ fn run_file(path: &Path) -> Vec<String> {
                 if lines[i].trim() == "-CHECK_ORDER" {
                     ordered = true;
                 }
+                blessed.push(lines[i].to_string());
                 i += 1;
             }
             let header = lines.get(i).copied().unwrap_or("---- ok").trim();
+            let header_at = i.min(lines.len());
             i += 1;
-            let result = db.execute(query, &Params::new());
             let where_ = format!("{}: case '{}': {}", path.display(), case, query);
-            match header {
-                "---- ok" => {
-                    if let Err(e) = result {
-                        failures.push(format!(
-                            "{where_}\n  expected success, got {}",
-                            e.headline()
-                        ));
+            // Rows rendered in Cypher notation (sorted unless ordered), or
+            // the error's headline.
+            let actual = match db.execute(query, &Params::new()) {
+                Ok(r) => {
+                    let mut got: Vec<String> = r
+                        .rows
+                        .iter()
+                        .map(|row| {
+                            row.iter()
+                                .map(|v| render_value(v, &r.entities))
+                                .collect::<Vec<_>>()
+                                .join(" | ")
+                        })
+                        .collect();
+                    if !ordered {
+                        got.sort();
                     }
+                    Ok(got)
                 }
+                Err(e) => Err(e.headline()),
+            };
+            let failed = match header {
+                "---- ok" => match &actual {
+                    Ok(_) => false,
+                    Err(h) => {
+                        failures.push(format!("{where_}\n  expected success, got {h}"));
+                        true
+                    }
+                },
                 "---- error" => {
                     let want = lines.get(i).copied().unwrap_or("").trim();
                     i += 1;
-                    match result {
-                        Ok(_) => failures.push(format!(
-                            "{where_}\n  expected error {want}, but it succeeded"
-                        )),
-                        Err(e) if e.headline() != want => failures.push(format!(
-                            "{where_}\n  expected {want}\n  actual   {}",
-                            e.headline()
-                        )),
-                        Err(_) => {}
+                    match &actual {
+                        Ok(_) => {
+                            failures.push(format!(
+                                "{where_}\n  expected error {want}, but it succeeded"
+                            ));
+                            true
+                        }
+                        Err(h) if h != want => {
+                            failures.push(format!("{where_}\n  expected {want}\n  actual   {h}"));
+                            true
+                        }
+                        Err(_) => false,
                     }
                 }
                 h => {
@@ -77,43 +106,54 @@ fn run_file(path: &Path) -> Vec<String> {
                         .trim()
                         .parse()
                         .unwrap_or_else(|_| panic!("{where_}: bad header {h}"));
-                    let mut want: Vec<String> = lines[i..i + n]
+                    let mut want: Vec<String> = lines[i..(i + n).min(lines.len())]
                         .iter()
                         .map(|l| l.trim().to_string())
                         .collect();
                     i += n;
-                    match result {
-                        Err(e) => failures.push(format!(
-                            "{where_}\n  expected {n} rows, got {}",
-                            e.headline()
-                        )),
-                        Ok(r) => {
-                            let mut got: Vec<String> = r
-                                .rows
-                                .iter()
-                                .map(|row| {
-                                    row.iter()
-                                        .map(|v| render_value(v, &r.entities))
-                                        .collect::<Vec<_>>()
-                                        .join(" | ")
-                                })
-                                .collect();
-                            if !ordered {
-                                want.sort();
-                                got.sort();
-                            }
-                            if got != want {
-                                failures.push(format!(
-                                    "{where_}\n  expected:\n    {}\n  actual:\n    {}",
-                                    want.join("\n    "),
-                                    got.join("\n    ")
-                                ));
-                            }
+                    if !ordered {
+                        want.sort();
+                    }
+                    match &actual {
+                        Err(h) => {
+                            failures.push(format!("{where_}\n  expected {n} rows, got {h}"));
+                            true
                         }
+                        Ok(got) if *got != want => {
+                            failures.push(format!(
+                                "{where_}\n  expected:\n    {}\n  actual:\n    {}",
+                                want.join("\n    "),
+                                got.join("\n    ")
+                            ));
+                            true
+                        }
+                        Ok(_) => false,
+                    }
+                }
+            };
+            // A case that passes keeps its text as written.
+            if !failed {
+                let kept = &lines[header_at..i.min(lines.len())];
+                blessed.extend(kept.iter().map(|l| l.to_string()));
+            } else {
+                match &actual {
+                    Ok(_) if header == "---- ok" => blessed.push("---- ok".into()),
+                    Ok(got) => {
+                        blessed.push(format!("---- {}", got.len()));
+                        blessed.extend(got.iter().cloned());
+                    }
+                    Err(h) => {
+                        blessed.push("---- error".into());
+                        blessed.push(h.clone());
                     }
                 }
             }
         }
+    }
+    if !failures.is_empty() && std::env::var_os("BLESS").is_some_and(|v| v == "1") {
+        let mut out = blessed.join("\n");
+        out.push('\n');
+        std::fs::write(path, out).unwrap();
     }
     failures
 }

@@ -8,10 +8,14 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub fn open_graph(db: &Path) -> Result<Graph, ExitCode> {
-    Graph::open_path(db).map_err(|e| {
-        eprintln!("error[StorageError]: {e}");
+    let graph = Graph::open_path(db).map_err(|e| {
+        eprintln!("{}", e.headline());
         ExitCode::from(EXIT_OPEN)
-    })
+    })?;
+    if let Some(notice) = graph.notice() {
+        eprintln!("note: {notice}");
+    }
+    Ok(graph)
 }
 
 pub fn import(db: &Path, nodes: &[String], rels: &[String]) -> ExitCode {
@@ -65,7 +69,7 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
 pub fn check(db: &Path) -> ExitCode {
     if !db.exists() {
         eprintln!(
-            "error[StorageError]: database {} does not exist",
+            "error[StorageError]: database {} does not exist (DatabaseNotFound)",
             db.display()
         );
         return ExitCode::from(EXIT_OPEN);
@@ -92,7 +96,7 @@ pub fn check(db: &Path) -> ExitCode {
             ExitCode::from(EXIT_FAILED)
         }
         Err(e) => {
-            eprintln!("error[StorageError]: {e}");
+            eprintln!("{}", e.headline());
             ExitCode::from(EXIT_OPEN)
         }
     }

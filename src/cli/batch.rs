@@ -59,7 +59,12 @@ impl Runner<'_> {
                     }
                 }
                 if let Err(e) = write_result(out, &r, self.format, &TableOptions::default()) {
-                    eprintln!("error[StorageError]: cannot write output: {e}");
+                    // Nothing more can be shown: stop as `--bail` would,
+                    // and exit non-zero.
+                    eprintln!("error[StorageError]: cannot write output: {e} (OutputFailed)");
+                    self.failed = true;
+                    self.bail = true;
+                    return false;
                 }
                 true
             }

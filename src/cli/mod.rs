@@ -28,7 +28,7 @@ pub struct Cli {
     #[arg(value_name = "DB")]
     pub db: Option<PathBuf>,
     /// Run a query (may repeat).
-    #[arg(short = 'c', value_name = "QUERY")]
+    #[arg(short = 'c', value_name = "QUERY", allow_hyphen_values = true)]
     pub commands: Vec<String>,
     /// Run the statements of a file (may repeat).
     #[arg(short = 'f', value_name = "FILE")]
@@ -116,10 +116,13 @@ fn run(cli: Cli) -> ExitCode {
     let mut db = match opened {
         Ok(db) => db,
         Err(e) => {
-            eprintln!("error[StorageError]: {e}");
+            eprintln!("{}", e.headline());
             return ExitCode::from(EXIT_OPEN);
         }
     };
+    if let Some(notice) = db.graph().notice() {
+        eprintln!("note: {notice}");
+    }
     let flag = db.cancel.flag.clone();
     let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::Relaxed));
     let format: crate::io::format::Format = match cli.format.parse() {

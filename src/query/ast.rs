@@ -43,6 +43,8 @@ pub struct Statement {
     pub mode: Mode,
     pub body: Body,
     pub span: Span,
+    /// Levels of the deepest expression tree in it (`parse::MAX_TREE_DEPTH`).
+    pub depth: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

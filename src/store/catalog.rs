@@ -2,8 +2,37 @@
 //! as small integers. The whole catalog is loaded at open; a transaction
 //! works on a copy and commits the names it added.
 
-use super::{keys, KvStore, StorageError};
+use super::{codec, keys, Batch, KvStore, StorageError};
 use fxhash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+/// One stored name (format 5 on: bincode behind `codec.rs`; format 4 kept
+/// the bare UTF-8 bytes).
+#[derive(Debug, Serialize, Deserialize)]
+struct Entry {
+    name: String,
+}
+
+/// Longest stored entry read back; a longer one is damage.
+const MAX_ENTRY_BYTES: usize = 1 << 20;
+
+fn encode_entry(name: &str) -> Vec<u8> {
+    codec::encode_structured(&Entry {
+        name: name.to_string(),
+    })
+}
+
+/// The writes that move a format-4 catalog (bare UTF-8 names) to entries.
+pub fn migrate_from_bare_names(store: &dyn KvStore) -> Result<Batch, StorageError> {
+    let mut batch = Vec::new();
+    for item in store.scan(&[keys::CATALOG], Some(&[keys::CATALOG + 1])) {
+        let (k, v) = item?;
+        let name = String::from_utf8(v)
+            .map_err(|_| StorageError::Corrupt("damaged name catalog".into()))?;
+        batch.push((k, Some(encode_entry(&name))));
+    }
+    Ok(batch)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NameKind {
@@ -34,7 +63,9 @@ impl Catalog {
                     .get(2..6)
                     .and_then(|b| b.try_into().ok())
                     .map(u32::from_be_bytes);
-                let name = String::from_utf8(v).ok();
+                let name = codec::decode_structured::<Entry>(&v, MAX_ENTRY_BYTES)
+                    .ok()
+                    .map(|e| e.name);
                 match (id, name) {
                     (Some(id), Some(name)) if id as usize == c.names[kind as usize].len() => {
                         c.ids[kind as usize].insert(name.clone(), id);
@@ -81,6 +112,11 @@ impl Catalog {
             .collect()
     }
 
+    /// No name of any kind.
+    pub fn is_empty(&self) -> bool {
+        self.names.iter().all(Vec::is_empty)
+    }
+
     pub fn names(&self, kind: NameKind) -> &[String] {
         &self.names[kind as usize]
     }
@@ -92,7 +128,7 @@ impl Catalog {
             .map(|(kind, id)| {
                 (
                     keys::catalog(kind as u8, id),
-                    self.name(kind, id).as_bytes().to_vec(),
+                    encode_entry(self.name(kind, id)),
                 )
             })
             .collect()

@@ -18,6 +18,40 @@ use super::StorageError;
 use crate::value::{Date, Estimate, Path, Value};
 use std::collections::BTreeMap;
 
+/// Structured, rarely written records (the manifest) go through bincode
+/// 2.0.1, whose format is frozen; fixed-width integers so that a value's
+/// size does not depend on its magnitude.
+fn structured_config() -> impl bincode::config::Config {
+    bincode::config::standard()
+        .with_big_endian()
+        .with_fixed_int_encoding()
+}
+
+pub fn encode_structured<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    // Encoding into a Vec fails only for types serde cannot describe,
+    // which no caller passes.
+    bincode::serde::encode_to_vec(value, structured_config()).unwrap_or_default()
+}
+
+/// Decodes a structured record of at most `limit` bytes; trailing bytes are damage.
+pub fn decode_structured<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    limit: usize,
+) -> Result<T, String> {
+    if bytes.len() > limit {
+        return Err(format!("{} bytes, more than {limit}", bytes.len()));
+    }
+    let (value, used) =
+        bincode::serde::decode_from_slice(bytes, structured_config()).map_err(|e| e.to_string())?;
+    if used != bytes.len() {
+        return Err(format!(
+            "{} unexpected bytes at the end",
+            bytes.len() - used
+        ));
+    }
+    Ok(value)
+}
+
 /// Version byte in front of every record (1 was bincode, before format 3).
 const RECORD_VERSION: u8 = 2;
 /// Deepest nesting of lists and maps read back, so damaged bytes cannot recurse wildly.

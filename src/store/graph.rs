@@ -9,6 +9,7 @@ use super::catalog::{Catalog, NameKind};
 pub use super::codec::{NodeRecord, RelRecord};
 use super::keys::{self, Dir};
 use super::link_columns::{self, ColumnCache, LinkColumns};
+use super::manifest::{self, Kept, Manifest};
 use super::{block, bucket, codec, index, KvStore, Overlay, StorageError, View};
 use crate::error::{Error, ErrorKind};
 use crate::value::{NodeId, RelId, Value};
@@ -25,7 +26,14 @@ use std::sync::Arc;
 /// 2: records in blocks of 128, one adjacency list per actor, hashed index buckets.
 /// 3: records in the hand-written codec (one property reads alone), not bincode.
 /// 4: data values compressed by `compress.rs` instead of by sled.
-pub const FORMAT_VERSION: u32 = 4;
+/// 5: as 4, plus a commit count in `meta` and the manifest beside the
+///    engine's files (`manifest.rs`), so that a build without them, which
+///    would commit without counting, refuses the database; catalog names
+///    as bincode entries (`catalog.rs`). A database of format 4 is moved
+///    to 5 when opened: its names are rewritten, its records do not change.
+pub const FORMAT_VERSION: u32 = 5;
+/// The older format `Graph::open` moves to this one in place.
+const MIGRATES_FROM: u32 = 4;
 
 /// Bytes of keys and values per part of a bulk load into an empty database.
 /// Small parts keep less of sled's unflushed pages in memory and leave its
@@ -52,6 +60,45 @@ fn undo_interrupted_load(store: &dyn KvStore) -> Result<(), StorageError> {
     store.apply(batch)
 }
 
+/// Compares what the engine recovered with its manifest: refuses a
+/// database that lost acknowledged commits, brings the manifest up to date
+/// after a stop between a commit and its manifest, and writes one for a
+/// database made before manifests (saying so, if it holds anything).
+fn check_manifest(
+    store: &dyn KvStore,
+    kept: Kept,
+    meta: &Meta,
+    catalog: &Catalog,
+) -> Result<Option<String>, StorageError> {
+    let Some(dir) = store.dir() else {
+        return Ok(None);
+    };
+    let found = meta.manifest();
+    match kept {
+        Kept::Found(m) => {
+            if manifest::verify(&m, &found).map_err(|why| manifest::damaged(dir, &why))? {
+                manifest::write(dir, &found)?;
+            }
+            Ok(None)
+        }
+        // Commits were counted, so a manifest was written: it was removed.
+        Kept::Missing if meta.seq > 0 => Err(manifest::damaged(
+            dir,
+            &format!("its manifest file {} is missing", manifest::FILE_NAME),
+        )),
+        Kept::Missing => {
+            manifest::write(dir, &found)?;
+            let empty = meta.nodes == 0 && meta.rels == 0 && catalog.is_empty();
+            Ok((!empty).then(|| {
+                format!(
+                    "database {} had no manifest (made by an older build); one was written, and damage from now on will be detected",
+                    dir.display()
+                )
+            }))
+        }
+    }
+}
+
 /// Counters kept in the `meta` keyspace.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Meta {
@@ -59,17 +106,35 @@ pub struct Meta {
     pub next_rel: u64,
     pub nodes: u64,
     pub rels: u64,
+    /// Commits made, written in each commit's own batch and checked
+    /// against the manifest on open (`manifest.rs`).
+    pub seq: u64,
 }
 
-const META_FIELDS: [&str; 4] = ["next_node", "next_rel", "nodes", "rels"];
+const META_FIELDS: [&str; 5] = ["next_node", "next_rel", "nodes", "rels", "commit_seq"];
 
 impl Meta {
-    fn fields(&self) -> [u64; 4] {
-        [self.next_node, self.next_rel, self.nodes, self.rels]
+    fn fields(&self) -> [u64; 5] {
+        [
+            self.next_node,
+            self.next_rel,
+            self.nodes,
+            self.rels,
+            self.seq,
+        ]
+    }
+
+    fn manifest(&self) -> Manifest {
+        Manifest {
+            format: FORMAT_VERSION,
+            seq: self.seq,
+            nodes: self.nodes,
+            rels: self.rels,
+        }
     }
 
     fn load(store: &dyn KvStore) -> Result<Meta, StorageError> {
-        let mut v = [0u64; 4];
+        let mut v = [0u64; 5];
         for (i, name) in META_FIELDS.iter().enumerate() {
             if let Some(bytes) = store.get(&keys::meta(name))? {
                 let arr: [u8; 8] = bytes
@@ -84,6 +149,7 @@ impl Meta {
             next_rel: v[1],
             nodes: v[2],
             rels: v[3],
+            seq: v[4],
         })
     }
 }
@@ -97,6 +163,8 @@ pub struct Graph {
     columns: ColumnCache,
     /// Whether every node carries a label, by label id, as last committed.
     universal: RefCell<FxHashMap<u32, bool>>,
+    /// What opening did that the user should hear of.
+    notice: Option<String>,
 }
 
 /// What a transaction has staged: its writes, its copy of the catalog and
@@ -139,6 +207,10 @@ impl TxState {
 
 impl Graph {
     pub fn open(store: Box<dyn KvStore>) -> Result<Graph, StorageError> {
+        let kept = match store.dir() {
+            Some(dir) => Some(manifest::read(dir)?),
+            None => None,
+        };
         match store.get(&keys::meta("format"))? {
             Some(v) => {
                 let arr: [u8; 4] = v
@@ -151,13 +223,26 @@ impl Graph {
                         "database has format version {version}, newer than this build's {FORMAT_VERSION}: upgrade supplygraph"
                     )));
                 }
-                if version < FORMAT_VERSION {
+                if version == MIGRATES_FROM {
+                    // One batch: the names in their new encoding and the
+                    // format record that says so.
+                    let mut batch = super::catalog::migrate_from_bare_names(store.as_ref())?;
+                    batch.push((
+                        keys::meta("format"),
+                        Some(FORMAT_VERSION.to_be_bytes().to_vec()),
+                    ));
+                    store.apply(batch)?;
+                } else if version < FORMAT_VERSION {
                     return Err(StorageError::Format(format!(
                         "database has format version {version}, which this build (format {FORMAT_VERSION}) cannot read or migrate: import the data again into a new database"
                     )));
                 }
             }
             None => {
+                if let (Some(dir), Some(Kept::Found(_))) = (store.dir(), &kept) {
+                    // A manifest is written only after the format record.
+                    return Err(manifest::damaged(dir, "it has lost its format record"));
+                }
                 if store.scan(&[], None).next().is_some() {
                     return Err(StorageError::Format(
                         "not a supplygraph database (no format record)".into(),
@@ -174,18 +259,36 @@ impl Graph {
         }
         let catalog = Catalog::load(store.as_ref())?;
         let meta = Meta::load(store.as_ref())?;
+        let notice = match kept {
+            Some(kept) => check_manifest(store.as_ref(), kept, &meta, &catalog)?,
+            None => None,
+        };
         Ok(Graph {
             store,
             catalog,
             meta,
+            notice,
             cache: BlockCache::new(block_cache::DEFAULT_CAPACITY),
             columns: ColumnCache::new(link_columns::DEFAULT_CAPACITY),
             universal: RefCell::default(),
         })
     }
 
+    /// What opening did that the user should hear of (a manifest written
+    /// for a database that had none).
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// Opens the database in `path`; any damage found on the way is
+    /// reported as the database's.
     pub fn open_path(path: &Path) -> Result<Graph, StorageError> {
-        Graph::open(Box::new(super::sled_store::SledStore::open(path)?))
+        let opened =
+            super::sled_store::SledStore::open(path).and_then(|store| Graph::open(Box::new(store)));
+        opened.map_err(|e| match e {
+            StorageError::Corrupt(m) if !m.starts_with("database ") => manifest::damaged(path, &m),
+            other => other,
+        })
     }
 
     pub fn open_memory() -> Result<Graph, StorageError> {
@@ -225,6 +328,7 @@ impl Graph {
         let names = tx.catalog.take_added();
         let mut batch = tx.overlay.into_batch();
         batch.extend(names.into_iter().map(|(k, v)| (k, Some(v))));
+        tx.meta.seq = self.meta.seq + 1;
         for (name, value) in META_FIELDS.iter().zip(tx.meta.fields()) {
             batch.push((keys::meta(name), Some(value.to_be_bytes().to_vec())));
         }
@@ -244,7 +348,19 @@ impl Graph {
         applied?;
         self.catalog = tx.catalog;
         self.meta = tx.meta;
-        Ok(())
+        self.acknowledge()
+    }
+
+    /// Records in the manifest what the commit just made durable left.
+    fn acknowledge(&self) -> Result<(), StorageError> {
+        let Some(dir) = self.store.dir() else {
+            return Ok(());
+        };
+        manifest::write(dir, &self.meta.manifest()).map_err(|e| {
+            StorageError::Io(format!(
+                "the commit was written, but its manifest could not be: {e}"
+            ))
+        })
     }
 
     /// Commits a bulk load. Into a database without records, a large load
@@ -282,6 +398,7 @@ impl Graph {
             }
             let mut last = part;
             last.extend(names.into_iter().map(|(k, v)| (k, Some(v))));
+            tx.meta.seq = self.meta.seq + 1;
             for (name, value) in META_FIELDS.iter().zip(tx.meta.fields()) {
                 last.push((keys::meta(name), Some(value.to_be_bytes().to_vec())));
             }
@@ -295,6 +412,7 @@ impl Graph {
         }
         self.catalog = tx.catalog;
         self.meta = tx.meta;
+        self.acknowledge()?;
         // The load is durable whatever this does; a store that cannot
         // open its files again reports so on every later call.
         let _ = self.store.reclaim();

@@ -1,4 +1,4 @@
-//! Every key of the store (format versions 2 to 4; format 4 compresses the
+//! Every key of the store (format versions 2 to 5; format 4 compresses the
 //! values of every keyspace but META and CATALOG, `compress.rs`). A key is a tag byte naming its
 //! keyspace followed by big-endian fixed-width integers, so that byte order
 //! is tuple order and one keyspace, or one actor's part of it, is one ordered
@@ -9,7 +9,7 @@
 //!
 //! | key | value |
 //! |---|---|
-//! | `META, name` | counters, format version |
+//! | `META, name` | counters (format 5: `commit_seq` too), format version |
 //! | `CATALOG, kind u8, id u32` | interned name |
 //! | `NODE, id>>7 u64` | block of 128 node records (`block.rs`) |
 //! | `REL, id>>7 u64` | block of 128 relationship records (`block.rs`) |

@@ -17,6 +17,9 @@ pub mod graph;
 pub mod index;
 pub mod keys;
 pub mod link_columns;
+pub mod manifest;
+#[cfg(test)]
+mod manifest_tests;
 pub mod memory;
 pub mod overlay;
 pub mod sled_store;
@@ -52,9 +55,30 @@ impl fmt::Display for StorageError {
 
 impl std::error::Error for StorageError {}
 
+impl StorageError {
+    /// The detail code the CLI prints after the message.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StorageError::Locked(_) => "DatabaseLocked",
+            StorageError::Corrupt(_) => "Corrupted",
+            StorageError::Format(_) => "UnsupportedFormat",
+            StorageError::Io(_) => "IoError",
+        }
+    }
+
+    /// `error[StorageError]: message (Code)`, as the CLI prints it.
+    pub fn headline(&self) -> String {
+        crate::error::Error::from(self.clone()).headline()
+    }
+}
+
 impl From<StorageError> for crate::error::Error {
     fn from(e: StorageError) -> Self {
-        crate::error::Error::storage(e.to_string())
+        let code = e.code();
+        crate::error::Error {
+            code,
+            ..crate::error::Error::storage(e.to_string())
+        }
     }
 }
 
@@ -82,6 +106,11 @@ pub trait KvStore: Send + Sync {
     /// calls it once its records are durable.
     fn reclaim(&mut self) -> Result<(), StorageError> {
         Ok(())
+    }
+    /// The directory of the engine's files, where the manifest
+    /// (`manifest.rs`) is kept; `None` for an engine that keeps no files.
+    fn dir(&self) -> Option<&std::path::Path> {
+        None
     }
 }
 

@@ -1,6 +1,12 @@
 //! The sled engine: one default tree, one `apply_batch` plus `flush` per
 //! commit (sled's own timer would leave up to 500 ms of acknowledged writes
 //! in memory), and sled's failure modes turned into clear errors.
+//!
+//! Power loss: sled's flush ends in `sync_file_range`, which writes the
+//! pages out but neither flushes the drive's cache nor the file's size, so
+//! what it flushed can vanish with the power. Each batch is therefore also
+//! `fdatasync`ed (the log file, and any new blob files sled wrote, which it
+//! never syncs), so that what `apply` returned from survives a power cut.
 
 use super::{compress, Batch, KvIter, KvStore, StorageError};
 use std::path::{Path, PathBuf};
@@ -13,14 +19,60 @@ pub struct SledStore {
     /// later call reports why.
     db: Result<sled::Db, StorageError>,
     path: PathBuf,
+    /// sled's log file, opened again here to `fdatasync` it.
+    log: std::fs::File,
+    /// Blob files already synced (sled never rewrites one).
+    synced_blobs: std::sync::Mutex<std::collections::HashSet<std::ffi::OsString>>,
 }
 
 impl SledStore {
     pub fn open(path: &Path) -> Result<SledStore, StorageError> {
+        let db = open_db(path)?;
+        let log_path = path.join("db");
+        let log = std::fs::File::open(&log_path)
+            .map_err(|e| StorageError::Io(format!("cannot open {}: {e}", log_path.display())))?;
         Ok(SledStore {
-            db: Ok(open_db(path)?),
+            db: Ok(db),
             path: path.to_path_buf(),
+            log,
+            synced_blobs: Default::default(),
         })
+    }
+
+    /// Makes what sled flushed survive a power cut (see the module doc).
+    fn sync(&self) -> Result<(), StorageError> {
+        let io = |e: std::io::Error| StorageError::Io(format!("cannot sync the database: {e}"));
+        self.log.sync_data().map_err(io)?;
+        let blobs = self.path.join("blobs");
+        let entries = match std::fs::read_dir(&blobs) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io(e)),
+        };
+        let mut synced = self.synced_blobs.lock().unwrap_or_else(|p| p.into_inner());
+        // The blobs there now: names sled removed are forgotten, so the
+        // set stays as small as the directory.
+        let mut present = std::collections::HashSet::new();
+        let mut new = false;
+        for entry in entries {
+            let entry = entry.map_err(io)?;
+            let name = entry.file_name();
+            if !synced.contains(&name) {
+                match std::fs::File::open(entry.path()) {
+                    Ok(f) => f.sync_data().map_err(io)?,
+                    // sled removed it meanwhile: nothing to keep.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(io(e)),
+                }
+                new = true;
+            }
+            present.insert(name);
+        }
+        *synced = present;
+        if new {
+            super::manifest::sync_dir(&blobs).map_err(io)?;
+        }
+        Ok(())
     }
 
     fn db(&self) -> Result<&sled::Db, StorageError> {
@@ -89,11 +141,24 @@ fn open_error(shown: &str, e: sled::Error) -> StorageError {
         {
             StorageError::Locked(format!("database {shown} is in use by another process"))
         }
+        // Short or malformed files: sled read less or other than it wrote.
+        sled::Error::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::InvalidData
+            ) =>
+        {
+            StorageError::Corrupt(format!("database {shown} is damaged: {io}"))
+        }
         sled::Error::Io(io) => StorageError::Io(format!("cannot open database {shown}: {io}")),
         sled::Error::Corruption { .. } => {
             StorageError::Corrupt(format!("database {shown} is damaged: {e}"))
         }
-        other => StorageError::Corrupt(format!("database {shown} cannot be opened: {other}")),
+        // sled checks its `conf` file and reports a damaged one as written
+        // by another sled version: the same build wrote it, so it is damage.
+        other => StorageError::Corrupt(format!(
+            "database {shown} is damaged: the engine cannot open it: {other}"
+        )),
     }
 }
 
@@ -155,7 +220,11 @@ impl KvStore for SledStore {
         let db = self.db()?;
         db.apply_batch(b).map_err(sled_err)?;
         db.flush().map_err(sled_err)?;
-        Ok(())
+        self.sync()
+    }
+
+    fn dir(&self) -> Option<&Path> {
+        Some(&self.path)
     }
 
     /// sled frees a log segment for good only once nothing it holds is
@@ -283,6 +352,33 @@ mod tests {
         }
     }
 
+    /// Runs the test `name` in a process of its own and returns true, unless
+    /// this is that process (then false: run the body). sled defers freeing
+    /// segments through crossbeam's process-wide epoch and a process-wide
+    /// thread pool, so other tests' sled instances in the same process
+    /// decide when this one's segments become free: measured alone, the
+    /// sizes are the same every run; in a full run they were not (about 1
+    /// in 4 runs failed).
+    fn in_own_process(name: &str) -> bool {
+        const CHILD: &str = "SUPPLYGRAPH_TEST_ALONE";
+        if std::env::var_os(CHILD).is_some() {
+            return false;
+        }
+        let exe = std::env::current_exe().unwrap();
+        let o = std::process::Command::new(exe)
+            .args([name, "--exact", "--test-threads=1", "--nocapture"])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && out.contains("1 passed"),
+            "{out}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        true
+    }
+
     /// (allocated, length) of the store's log file.
     #[cfg(unix)]
     fn file_sizes(dir: &Path) -> (u64, u64) {
@@ -298,6 +394,11 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn free_segments_stay_holes_across_opens_and_every_value_survives() {
+        if in_own_process(
+            "store::sled_store::tests::free_segments_stay_holes_across_opens_and_every_value_survives",
+        ) {
+            return;
+        }
         let dir = tempfile::tempdir().unwrap();
         let last = write_then_delete_most(&SledStore::open(dir.path()).unwrap());
         // Each size is (allocated, length) after an open and close. How
@@ -317,8 +418,12 @@ mod tests {
                 "free segments are holes: {sizes:?} (allocated, length)"
             );
         }
+        // An open may take one free segment for what it writes itself
+        // (seen in about 1 of 20 runs alone: +428 KiB on the second open),
+        // but does not fill them all again.
+        const SEGMENT: u64 = 512 << 10;
         assert!(
-            sizes[2].0 <= sizes[0].0,
+            sizes[2].0 <= sizes[0].0 + SEGMENT,
             "no open fills them again: {sizes:?}"
         );
     }
@@ -329,6 +434,11 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn reclaim_frees_space_in_place_and_the_store_goes_on() {
+        if in_own_process(
+            "store::sled_store::tests::reclaim_frees_space_in_place_and_the_store_goes_on",
+        ) {
+            return;
+        }
         let dir = tempfile::tempdir().unwrap();
         let mut s = SledStore::open(dir.path()).unwrap();
         let last = write_then_delete_most(&s);

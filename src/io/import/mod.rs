@@ -73,7 +73,7 @@ fn import_error(
     };
     Error::new(
         ErrorKind::ImportError,
-        "",
+        "InvalidInput",
         Phase::Runtime,
         format!("{place}: {}", msg.into()),
     )

@@ -84,6 +84,23 @@ pub const SCALARS: &[(&str, usize, usize)] = &[
     ("timestamp", 0, 0),
 ];
 
+/// The integer part of `f`, if an i64 holds it (2^63 does not: `as`
+/// would saturate it to i64::MAX).
+fn float_to_int(f: f64) -> Option<i64> {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63, exact in f64
+    let t = f.trunc();
+    (-LIMIT..LIMIT).contains(&t).then_some(t as i64)
+}
+
+/// How many arguments `arity` allows, in words: "1", "1 to 3", "at least 1".
+pub fn describe_arity(lo: usize, hi: usize) -> String {
+    match (lo, hi) {
+        (lo, hi) if lo == hi => lo.to_string(),
+        (lo, usize::MAX) => format!("at least {lo}"),
+        (lo, hi) => format!("{lo} to {hi}"),
+    }
+}
+
 pub fn arity(name: &str) -> Option<(usize, usize)> {
     let lower = name.to_ascii_lowercase();
     if lower.starts_with("percentile") && is_aggregate(&lower) {
@@ -256,25 +273,22 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
         },
         "tointeger" => match a0 {
             Value::Int(i) => Value::Int(i),
-            Value::Float(f) => {
-                if f.is_nan() || f.abs() >= 9.3e18 {
-                    Value::Null
-                } else {
-                    Value::Int(f.trunc() as i64)
-                }
-            }
+            Value::Float(f) => float_to_int(f).map_or(Value::Null, Value::Int),
             Value::String(s) => {
                 let t = s.trim();
-                t.parse::<i64>()
-                    .ok()
-                    .map(Value::Int)
-                    .or_else(|| {
-                        t.parse::<f64>()
-                            .ok()
-                            .filter(|f| f.is_finite() && f.abs() < 9.3e18)
-                            .map(|f| Value::Int(f.trunc() as i64))
-                    })
-                    .unwrap_or(Value::Null)
+                let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+                let integral = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+                match t.parse::<i64>() {
+                    Ok(i) => Value::Int(i),
+                    // Too many digits for an i64: rounding it as a float
+                    // would make up an answer.
+                    Err(_) if integral => Value::Null,
+                    Err(_) => t
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(float_to_int)
+                        .map_or(Value::Null, Value::Int),
+                }
             }
             Value::Bool(b) => Value::Int(b as i64),
             o => return Err(arg_error(name, &o)),
@@ -313,6 +327,10 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             let s = str_arg(name, a0)?;
             match args.swap_remove(1) {
                 Value::Null => Value::Null,
+                // An empty separator splits into characters, as Neo4j does.
+                Value::String(sep) if sep.is_empty() => {
+                    Value::List(s.chars().map(|c| Value::String(c.to_string())).collect())
+                }
                 Value::String(sep) => Value::List(
                     s.split(sep.as_str())
                         .map(|p| Value::String(p.to_string()))
@@ -433,7 +451,14 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
                     format!("'{s}' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"),
                 )
             })?),
-            Value::Int(y) => Value::Date(Date::year_only(y as i32)),
+            Value::Int(y) if (0..=9999).contains(&y) => Value::Date(Date::year_only(y as i32)),
+            Value::Int(y) => {
+                return Err(Error::runtime(
+                    ErrorKind::ArgumentError,
+                    "NumberOutOfRange",
+                    format!("date({y}): a year must be from 0 to 9999"),
+                ))
+            }
             Value::Date(d) => Value::Date(d),
             o => return Err(arg_error(name, &o)),
         },

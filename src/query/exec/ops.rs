@@ -266,7 +266,8 @@ pub fn group_key(v: &Value, out: &mut String) {
             }
         }
         Value::Float(f) => {
-            let _ = write!(out, "n{f:?}");
+            // 0.0 = -0.0, so they are one group; `+ 0.0` turns -0.0 into 0.0.
+            let _ = write!(out, "n{:?}", f + 0.0);
         }
         Value::String(s) => {
             out.push('S');
@@ -278,7 +279,7 @@ pub fn group_key(v: &Value, out: &mut String) {
             let _ = write!(out, "D{d}");
         }
         Value::Estimate(e) => {
-            let _ = write!(out, "E{:?},{:?}", e.lo, e.hi);
+            let _ = write!(out, "E{:?},{:?}", e.lo + 0.0, e.hi + 0.0);
         }
         Value::List(items) => {
             out.push('[');

@@ -65,6 +65,37 @@ fn comparison(rule: Rule) -> Option<BinaryOp> {
     })
 }
 
+/// A prefix, postfix or infix operator of `expr`: each may add a level.
+fn is_operator(rule: Rule) -> bool {
+    comparison(rule).is_some()
+        || matches!(
+            rule,
+            Rule::not_op
+                | Rule::neg
+                | Rule::pos
+                | Rule::property_lookup
+                | Rule::slice
+                | Rule::index
+                | Rule::is_null
+                | Rule::is_not_null
+                | Rule::label_check
+                | Rule::or_op
+                | Rule::xor_op
+                | Rule::and_op
+                | Rule::regex_match
+                | Rule::add
+                | Rule::sub
+                | Rule::mul
+                | Rule::div
+                | Rule::modulo
+                | Rule::pow
+                | Rule::in_op
+                | Rule::starts_with
+                | Rule::ends_with
+                | Rule::contains
+        )
+}
+
 impl Lower<'_> {
     /// Lowers an `expr` pair.
     pub(super) fn expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
@@ -72,8 +103,11 @@ impl Lower<'_> {
         if pair.as_rule() != Rule::expr {
             return Err(internal(&pair));
         }
-        // Prefix chains recurse in the Pratt parser: bound them.
+        // Prefix chains recurse in the Pratt parser: bound them. Every
+        // operator may add a level to the tree (`1+1+…`, `x.a.a…`), and the
+        // checker and evaluator recurse over it: bound the whole depth too.
         let mut run = 0usize;
+        let mut levels = self.tree_depth.get() + 1;
         for p in pair.clone().into_inner() {
             if matches!(p.as_rule(), Rule::not_op | Rule::neg | Rule::pos) {
                 run += 1;
@@ -83,15 +117,25 @@ impl Lower<'_> {
             } else {
                 run = 0;
             }
+            if is_operator(p.as_rule()) {
+                levels += 1;
+                if levels > super::MAX_TREE_DEPTH {
+                    return Err(too_deep(span_of(&p)));
+                }
+            }
         }
-        self.nested(span, || {
+        let outer = self.tree_depth.replace(levels);
+        self.deepest.set(self.deepest.get().max(levels));
+        let lowered = self.nested(span, || {
             pratt()
                 .map_primary(|p| self.atom(p))
                 .map_prefix(|op, rhs| self.prefix(op, rhs?))
                 .map_postfix(|lhs, op| self.postfix(lhs?, op))
                 .map_infix(|lhs, op, rhs| self.infix(lhs?, op, rhs?))
                 .parse(pair.into_inner())
-        })
+        });
+        self.tree_depth.set(outer);
+        lowered
     }
 
     /// Lowers the first `expr` child of `pair`.

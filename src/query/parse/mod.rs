@@ -124,6 +124,13 @@ pub const KEYWORDS: &[&str] = &[
 const MAX_NESTING: usize = 64;
 /// Deepest expression nesting the lowering accepts (prefix chains included).
 const MAX_EXPR_DEPTH: usize = 200;
+/// Deepest expression tree accepted, counting every operator as a level
+/// (`1+1+…` is as deep as it is long): the checker and evaluator recurse
+/// over the tree, and a statement deeper than [`SHALLOW_DEPTH`] runs on a
+/// thread whose stack holds this many levels with room to spare.
+pub const MAX_TREE_DEPTH: usize = 1000;
+/// Trees up to this deep run on any thread (a test thread has 2 MiB).
+pub const SHALLOW_DEPTH: usize = 64;
 
 /// Parses one statement (a trailing `;` is allowed).
 pub fn parse_statement(text: &str) -> std::result::Result<ast::Statement, SyntaxError> {
@@ -163,6 +170,10 @@ struct Lower<'t> {
     text: &'t str,
     /// Current expression nesting depth.
     depth: Cell<usize>,
+    /// Levels of the expression tree above the expression being lowered.
+    tree_depth: Cell<usize>,
+    /// The deepest the tree went.
+    deepest: Cell<usize>,
     /// > 0 while lowering a `WHERE` predicate (pattern predicates allowed).
     where_depth: Cell<usize>,
     /// Spans of `9223372036854775808` literals that only a unary minus can save.
@@ -176,6 +187,8 @@ impl<'t> Lower<'t> {
         Lower {
             text,
             depth: Cell::new(0),
+            tree_depth: Cell::new(0),
+            deepest: Cell::new(0),
             where_depth: Cell::new(0),
             pending_min_int: RefCell::new(Vec::new()),
             chainable: RefCell::new(HashSet::new()),
@@ -211,7 +224,12 @@ impl<'t> Lower<'t> {
             code: "UnexpectedSyntax",
             span,
         })?;
-        Ok(ast::Statement { mode, body, span })
+        Ok(ast::Statement {
+            mode,
+            body,
+            span,
+            depth: self.deepest.get(),
+        })
     }
 
     /// Runs `f` with the expression depth increased, failing when too deep.

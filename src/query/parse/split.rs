@@ -122,7 +122,8 @@ pub fn split_statements(script: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut blank = true;
-    for (at, kind) in Scanner::new(script) {
+    let mut scanner = Scanner::new(script);
+    for (at, kind) in scanner.by_ref() {
         match kind {
             Kind::Code(';') => {
                 if !blank {
@@ -136,7 +137,9 @@ pub fn split_statements(script: &str) -> Vec<(usize, &str)> {
             _ => blank = false,
         }
     }
-    if !blank {
+    // A comment left open swallowed the rest: that piece is an error to
+    // report, not blank.
+    if !blank || scanner.state == State::BlockComment {
         out.push((start, &script[start..]));
     }
     out

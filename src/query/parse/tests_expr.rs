@@ -434,6 +434,21 @@ fn deep_nesting_errors_instead_of_overflowing() {
     // Reasonable nesting still works.
     let text = format!("RETURN {}1{}", "(".repeat(40), ")".repeat(40));
     assert_eq!(shape(&text[7..]), "1");
+    // Every operator is a level of the tree the checker and evaluator
+    // recurse over: a chain past the limit is an error at the operator
+    // that crosses it, one inside it parses.
     let long = format!("RETURN 1{}", " + 1".repeat(5_000));
-    assert!(parse_statement(&long).is_ok());
+    let e = err(&long);
+    assert_eq!(e.code, "UnexpectedSyntax");
+    assert_eq!(&long[e.span.start..e.span.end], "+");
+    for op in [" + 1", ".a", "[0]", " IS NULL", " ^ 2"] {
+        let text = format!("RETURN 1{}", op.repeat(super::MAX_TREE_DEPTH - 10));
+        let stmt = parse_statement(&text).unwrap();
+        assert!(stmt.depth > super::SHALLOW_DEPTH, "{op}");
+        assert!(
+            err(&format!("RETURN 1{}", op.repeat(super::MAX_TREE_DEPTH)))
+                .message
+                .contains("too deeply")
+        );
+    }
 }
