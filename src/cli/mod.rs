@@ -82,6 +82,7 @@ pub enum Command {
     /// CSV files that `import` reads back.
     #[command(after_help = export::HELP)]
     Export {
+        /// Database directory (must exist).
         #[arg(value_name = "DB")]
         db: PathBuf,
         /// Output format.

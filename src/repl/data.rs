@@ -126,10 +126,7 @@ impl Session<'_> {
                             .node_keys
                             .get(&k)
                             .map(|n| count(*n, "actor", "actors")),
-                        counts
-                            .rel_keys
-                            .get(&k)
-                            .map(|n| count(*n, "link", "links")),
+                        counts.rel_keys.get(&k).map(|n| count(*n, "link", "links")),
                     ]
                     .into_iter()
                     .flatten()
