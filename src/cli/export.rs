@@ -44,7 +44,7 @@ fn collect(db: &mut Database, query: Option<&str>, params: &Params) -> Result<En
         let r = db
             .execute(q.trim().trim_end_matches(';'), params)
             .map_err(|e| e.render("<command>", q, 1, 1))?;
-        graph::merge(&mut ent, &r.entities);
+        graph::merge_owned(&mut ent, r.entities);
     }
     Ok(ent)
 }

@@ -264,24 +264,20 @@ pub fn write(dir: &Path, ent: &Entities) -> io::Result<Report> {
             .iter()
             .map(|(k, c)| format!("{k}:{}", c.annotation())),
     );
-    let rows: Vec<Vec<String>> = parts
-        .nodes
-        .iter()
-        .map(|&(id, data)| {
-            let mut row = vec![
-                keys.get(&id).cloned().unwrap_or_default(),
-                data.map(|d| d.labels.join(";")).unwrap_or_default(),
-            ];
-            for (k, kind) in &node_cols {
-                row.push(match data.and_then(|d| d.properties.get(k)) {
-                    Some(v) => field(v, *kind, &mut lossy),
-                    None => String::new(),
-                });
-            }
-            row
-        })
-        .collect();
-    write_file(&dir.join("actors.csv"), header, rows.into_iter())?;
+    let rows = parts.nodes.iter().map(|&(id, data)| {
+        let mut row = vec![
+            keys.get(&id).cloned().unwrap_or_default(),
+            data.map(|d| d.labels.join(";")).unwrap_or_default(),
+        ];
+        for (k, kind) in &node_cols {
+            row.push(match data.and_then(|d| d.properties.get(k)) {
+                Some(v) => field(v, *kind, &mut lossy),
+                None => String::new(),
+            });
+        }
+        row
+    });
+    write_file(&dir.join("actors.csv"), header, rows)?;
     let rel_cols = columns(
         parts.rels.iter().map(|r| &r.properties),
         &["src", "dst", "type"],
@@ -294,25 +290,21 @@ pub fn write(dir: &Path, ent: &Entities) -> io::Result<Report> {
             .iter()
             .map(|(k, c)| format!("{k}:{}", c.annotation())),
     );
-    let rows: Vec<Vec<String>> = parts
-        .rels
-        .iter()
-        .map(|r| {
-            let mut row = vec![
-                keys.get(&r.start).cloned().unwrap_or_default(),
-                keys.get(&r.end).cloned().unwrap_or_default(),
-                r.rel_type.clone(),
-            ];
-            for (k, kind) in &rel_cols {
-                row.push(match r.properties.get(k) {
-                    Some(v) => field(v, *kind, &mut lossy),
-                    None => String::new(),
-                });
-            }
-            row
-        })
-        .collect();
-    write_file(&dir.join("links.csv"), header, rows.into_iter())?;
+    let rows = parts.rels.iter().map(|r| {
+        let mut row = vec![
+            keys.get(&r.start).cloned().unwrap_or_default(),
+            keys.get(&r.end).cloned().unwrap_or_default(),
+            r.rel_type.clone(),
+        ];
+        for (k, kind) in &rel_cols {
+            row.push(match r.properties.get(k) {
+                Some(v) => field(v, *kind, &mut lossy),
+                None => String::new(),
+            });
+        }
+        row
+    });
+    write_file(&dir.join("links.csv"), header, rows)?;
     if lossy.empty > 0 {
         report.warnings.push(format!(
             "{} written as empty fields, which import reads as absent",

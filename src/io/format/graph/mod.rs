@@ -97,6 +97,21 @@ pub fn merge(acc: &mut Entities, more: &Entities) {
     }
 }
 
+/// Moves the nodes and links of `more` into `acc`, without copying them
+/// (a whole-graph export holds every record once, not twice).
+pub fn merge_owned(acc: &mut Entities, more: Entities) {
+    if acc.nodes.is_empty() && acc.rels.is_empty() {
+        *acc = more;
+        return;
+    }
+    for (id, n) in more.nodes {
+        acc.nodes.entry(id).or_insert(n);
+    }
+    for (id, r) in more.rels {
+        acc.rels.entry(id).or_insert(r);
+    }
+}
+
 /// The caption of a node: its `name`, else its `id`, else `:Label #n`.
 pub fn caption(id: NodeId, data: Option<&NodeData>) -> String {
     let Some(d) = data else {
@@ -241,5 +256,9 @@ mod tests {
         merge(&mut acc, &ent);
         merge(&mut acc, &ent);
         assert_eq!(acc, ent);
+        let mut owned = Entities::default();
+        merge_owned(&mut owned, ent.clone());
+        merge_owned(&mut owned, ent.clone());
+        assert_eq!(owned, ent);
     }
 }
