@@ -80,7 +80,7 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: ".export",
         args: "graphml|dot|jsonl FILE [QUERY] | csv DIR [QUERY]",
-        help: "Write the nodes and links of the last result (or of QUERY): GraphML (Gephi, yEd, networkx), DOT (Graphviz), JSON lines, or actors.csv + links.csv for import",
+        help: "Write the nodes and links of the last result (or of QUERY) for Gephi, yEd, networkx (graphml), Graphviz (dot), as JSON lines, or as actors.csv + links.csv for import",
     },
     Command {
         name: ".quit",
@@ -237,7 +237,11 @@ impl Session<'_> {
         println!("Ctrl-C cancels a running statement, Ctrl-D leaves.\n");
         for c in COMMANDS {
             let head = format!("{} {}", c.name, c.args);
-            println!("{head:<40} {}", c.help);
+            if head.chars().count() < 40 {
+                println!("{head:<40} {}", c.help);
+            } else {
+                println!("{head}\n{:<40} {}", "", c.help);
+            }
         }
     }
 
