@@ -391,6 +391,30 @@ fn export_errors_and_exit_codes() {
         "{err}"
     );
     assert_eq!(out, "");
+    // An updating query exports what it returns and changes nothing.
+    let out = ok(bin()
+        .arg("export")
+        .arg(&db)
+        .args([
+            "--format",
+            "jsonl",
+            "-c",
+            "CREATE (n:Ghost {id: 'g'}) RETURN n",
+        ])
+        .output()
+        .unwrap());
+    assert!(out.contains("\"Ghost\""), "{out}");
+    let o = bin()
+        .arg(&db)
+        .args([
+            "--format",
+            "csv",
+            "-c",
+            "MATCH (n:Ghost) RETURN count(n) AS n",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(text(&o).0, "n\n0\n");
     // `export --help` explains the formats.
     let help = ok(bin().args(["export", "--help"]).output().unwrap());
     assert!(

@@ -34,19 +34,32 @@ Exit status: 0 ok, 1 the query failed or the output could not be written,
 2 usage error, 3 the database could not be opened (or does not exist).";
 
 /// The nodes and links to export: the whole graph, or what `query` returns.
+/// The queries run in a transaction that is rolled back, so that an export
+/// never changes the database, whatever the query.
 fn collect(db: &mut Database, query: Option<&str>, params: &Params) -> Result<Entities, String> {
     let queries: Vec<&str> = match query {
         Some(q) => vec![q],
         None => vec!["MATCH (n) RETURN n", "MATCH ()-[r]->() RETURN r"],
     };
+    let control = |db: &mut Database, stmt: &str| {
+        db.execute(stmt, &Params::new())
+            .map(drop)
+            .map_err(|e| e.render("<export>", stmt, 1, 1))
+    };
+    control(db, "BEGIN")?;
     let mut ent = Entities::default();
+    let mut outcome = Ok(());
     for q in queries {
-        let r = db
-            .execute(q.trim().trim_end_matches(';'), params)
-            .map_err(|e| e.render("<command>", q, 1, 1))?;
-        graph::merge_owned(&mut ent, r.entities);
+        match db.execute(q.trim().trim_end_matches(';'), params) {
+            Ok(r) => graph::merge_owned(&mut ent, r.entities),
+            Err(e) => {
+                outcome = Err(e.render("<command>", q, 1, 1));
+                break;
+            }
+        }
     }
-    Ok(ent)
+    control(db, "ROLLBACK")?;
+    outcome.map(|()| ent)
 }
 
 pub fn run(

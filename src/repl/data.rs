@@ -205,7 +205,7 @@ impl Session<'_> {
                 for w in warnings {
                     eprintln!("warning: {w}");
                 }
-                println!(
+                eprintln!(
                     "wrote {} and {} to {file}",
                     count(n as u64, "actor", "actors"),
                     count(m as u64, "link", "links")
