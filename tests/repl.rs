@@ -350,3 +350,17 @@ fn init_settings_hold_at_the_prompt_and_long_cells_are_cut() {
     let links = std::fs::read_to_string(out.join("links.csv")).unwrap();
     assert_eq!(links, "src,dst,type,w:float\na,b,T,0.1\n");
 }
+
+/// `-c` on a terminal cuts long cells to its width too; piped, it does not
+/// (tests/cli.rs).
+#[test]
+fn batch_tables_on_a_terminal_fit_its_width() {
+    let long = "z".repeat(300);
+    let mut cmd = bin();
+    cmd.args(["--memory", "-c", &format!("RETURN '{long}' AS s, 1 AS n")]);
+    let mut p = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn in a pty");
+    let out = p.exp_eof().expect("exit");
+    assert!(out.contains("\u{e2}\u{80}\u{a6}"), "not cut: {out}");
+    assert!(!out.contains(&"z".repeat(200)), "not cut: {out}");
+    assert!(out.contains(&"z".repeat(40)), "{out}");
+}

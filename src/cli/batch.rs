@@ -56,19 +56,25 @@ impl<'a> Runner<'a> {
     }
 }
 
-/// The width of the terminal on stdout, if it is one.
-#[cfg(unix)]
+/// The width of the terminal on stdout: its size, else `$COLUMNS`, else 80
+/// (as rustyline assumes when a terminal reports no size).
 pub fn terminal_width() -> Option<usize> {
+    let reported = window_columns().filter(|&c| c > 0);
+    let env = || std::env::var("COLUMNS").ok()?.trim().parse().ok();
+    Some(reported.or_else(env).unwrap_or(80))
+}
+
+#[cfg(unix)]
+fn window_columns() -> Option<usize> {
     // SAFETY: TIOCGWINSZ only writes a `winsize` into the struct it is given.
     let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
     let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
-    (ok && ws.ws_col > 0).then_some(ws.ws_col as usize)
+    ok.then_some(ws.ws_col as usize)
 }
 
-/// The width of the terminal on stdout, if it is one.
 #[cfg(not(unix))]
-pub fn terminal_width() -> Option<usize> {
-    std::env::var("COLUMNS").ok()?.parse().ok()
+fn window_columns() -> Option<usize> {
+    None
 }
 
 /// Parses `NAME=VALUE` where VALUE is a Cypher literal.
