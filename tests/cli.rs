@@ -554,3 +554,38 @@ fn counts_agree_with_their_number() {
     assert!(out.contains(":ONE  1 link\n"), "{out}");
     assert!(out.contains("k  1 actor\n"), "{out}");
 }
+
+/// A reader that goes away stops the batch at the first failed write: the
+/// statements after it do not run, and the exit status says so.
+#[test]
+fn a_closed_output_stops_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let mut child = bin()
+        .arg(&db)
+        .args(["-c", "UNWIND range(1, 100000) AS i RETURN i"])
+        .args(["-c", "CREATE (:After)"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot write output") && err.contains("(OutputFailed)"),
+        "{err}"
+    );
+    let o = bin()
+        .arg(&db)
+        .args([
+            "--format",
+            "csv",
+            "-c",
+            "MATCH (n:After) RETURN count(n) AS n",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(text(&o).0, "n\n0\n");
+}

@@ -30,7 +30,7 @@ impl<'a> Runner<'a> {
         let mut session = Session::new(db, params, format);
         session.bail = bail;
         session.timeout = timeout;
-        session.collect_graph = true;
+        session.batch = true;
         if std::io::stdout().is_terminal() {
             session.width = terminal_width();
         }

@@ -90,7 +90,7 @@ pub fn run(session: &mut Session<'_>, db_label: &str) -> ExitCode {
         }
     };
     session.bail = false;
-    session.collect_graph = false;
+    session.batch = false;
     rl.set_helper(Some(SgHelper::new(session.vocab.clone(), color)));
     let history = history_path();
     if let Some(h) = &history {

@@ -5,10 +5,11 @@
 //!
 //! A failing statement or dot command sets `failed` (exit status 1) and,
 //! with `bail`, stops the script. Update counters go under a table, and to
-//! stderr in every other format. In batch use (`collect_graph`), the
-//! `graphml` and `dot` formats collect the nodes and links of every result
-//! and [`Session::finish`] writes one document; at the prompt each result is
-//! a document of its own.
+//! stderr in every other format. In batch use (`batch`), output that cannot
+//! be written (a reader gone away) stops the run, and the `graphml` and
+//! `dot` formats collect the nodes and links of every result for
+//! [`Session::finish`] to write as one document; at the prompt each result
+//! is a document of its own.
 
 use super::vocab::Vocab;
 use crate::database::{Database, Params};
@@ -49,9 +50,12 @@ pub struct Session<'a> {
     pub bail: bool,
     /// Some statement or dot command failed.
     pub failed: bool,
-    /// Batch use: graph formats collect every result into one document.
-    pub collect_graph: bool,
-    /// What `collect_graph` gathered, and in which format to write it.
+    /// Batch use (`-c`, `-f`, stdin, `--init`): graph formats collect every
+    /// result into one document, and a failed write stops the run.
+    pub batch: bool,
+    /// A write to the output failed.
+    output_broken: bool,
+    /// What `batch` gathered, and in which format to write it.
     collected: Option<(GraphFormat, Entities)>,
     /// Nesting of `.read`.
     pub(super) depth: usize,
@@ -86,7 +90,8 @@ impl<'a> Session<'a> {
             quit: false,
             bail: false,
             failed: false,
-            collect_graph: false,
+            batch: false,
+            output_broken: false,
             collected: None,
             depth: 0,
             cancelled: false,
@@ -110,7 +115,10 @@ impl<'a> Session<'a> {
             Output::File(file) => f(file).and_then(|_| file.flush()),
         };
         if let Err(e) = result {
-            self.fail(format!("error[StorageError]: cannot write output: {e}"));
+            self.fail(format!(
+                "error[StorageError]: cannot write output: {e} (OutputFailed)"
+            ));
+            self.output_broken = true;
         }
     }
 
@@ -141,7 +149,7 @@ impl<'a> Session<'a> {
                         line.len() - line.trim_start().len() + 1
                     );
                 }
-                let stop = self.failed && self.bail;
+                let stop = self.failed && self.bail || self.output_stops();
                 self.failed |= failed_before;
                 if self.quit || self.cancelled || stop {
                     return false;
@@ -177,10 +185,16 @@ impl<'a> Session<'a> {
                     return false;
                 }
                 Outcome::Failed if self.bail => return false,
+                _ if self.output_stops() => return false,
                 _ => {}
             }
         }
         true
+    }
+
+    /// Nothing more can be shown: a batch stops (as `--bail` would).
+    fn output_stops(&self) -> bool {
+        self.batch && self.output_broken
     }
 
     /// Runs a statement for a dot command, without printing it.
@@ -247,14 +261,13 @@ impl<'a> Session<'a> {
             eprintln!("{}", describe_stats(&r.stats));
         }
         match self.format.graph() {
-            Some(g) if self.collect_graph => {
-                let (_, acc) = self
+            Some(g) if self.batch => {
+                let (format, acc) = self
                     .collected
                     .get_or_insert_with(|| (g, Entities::default()));
+                // The last graph format asked for is the one written.
+                *format = g;
                 graph::merge(acc, &r.entities);
-                if let Some(c) = &mut self.collected {
-                    c.0 = g;
-                }
             }
             _ => {
                 let opts = TableOptions {
