@@ -122,13 +122,16 @@ pub fn run(
             })
             .map(|()| Vec::new()),
         (_, None) => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            graph::write(&mut lock, &ent, format)
-                .and_then(|()| lock.flush())
+            // Stdout is line-buffered: a large graph would be a write per line.
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            graph::write(&mut w, &ent, format)
+                .and_then(|()| w.flush())
                 .map(|()| Vec::new())
         }
     };
+    if query.is_some() && n == 0 {
+        eprintln!("warning: the query's results hold no nodes or links (return them: RETURN p, not RETURN p.name)");
+    }
     match written {
         Ok(warnings) => {
             for w in warnings {

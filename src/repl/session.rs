@@ -108,9 +108,9 @@ impl<'a> Session<'a> {
     pub(super) fn emit(&mut self, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
         let result = match &mut self.output {
             Output::Stdout => {
-                let stdout = std::io::stdout();
-                let mut lock = stdout.lock();
-                f(&mut lock).and_then(|_| lock.flush())
+                // Stdout is line-buffered: a large result would be a write per line.
+                let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+                f(&mut w).and_then(|_| w.flush())
             }
             Output::File(file) => f(file).and_then(|_| file.flush()),
         };
