@@ -89,6 +89,8 @@ pub fn run(session: &mut Session<'_>, db_label: &str) -> ExitCode {
             return ExitCode::from(crate::cli::EXIT_USAGE);
         }
     };
+    // What `--init` collected in a graph format is written before the prompt.
+    session.write_collected();
     session.bail = false;
     session.batch = false;
     rl.set_helper(Some(SgHelper::new(session.vocab.clone(), color)));

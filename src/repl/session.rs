@@ -288,12 +288,17 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Ends the session: writes what the graph formats collected, closes
-    /// `.output`.
-    pub fn finish(&mut self) {
+    /// Writes what the graph formats collected in batch use, if anything.
+    pub fn write_collected(&mut self) {
         if let Some((format, ent)) = self.collected.take() {
             self.emit(|w| graph::write(w, &ent, format));
         }
+    }
+
+    /// Ends the session: writes what the graph formats collected, closes
+    /// `.output`.
+    pub fn finish(&mut self) {
+        self.write_collected();
         self.close_output();
     }
 }

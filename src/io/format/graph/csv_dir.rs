@@ -10,7 +10,7 @@
 //! text), and what cannot come back exactly is reported as a warning: an
 //! actor without an `id` property (given `#N`, N its internal id), an `id`
 //! used twice, a list of non-strings or with a `;` in an element, an empty
-//! string (import reads an empty field as absent), NaN or infinity (written
+//! string or list (import reads an empty field as absent), NaN or infinity (written
 //! empty), a property named like a fixed column (`labels`; `src`, `dst`,
 //! `type`; left out).
 
@@ -155,6 +155,10 @@ fn field(v: &Value, kind: ColKind, lossy: &mut Lossy) -> String {
                 lossy.non_finite += 1;
                 String::new()
             }
+        }
+        (Value::List(items), ColKind::StrList) if items.is_empty() => {
+            lossy.empty += 1;
+            String::new()
         }
         (Value::List(items), ColKind::StrList) => {
             let parts: Vec<&str> = items
@@ -308,7 +312,11 @@ pub fn write(dir: &Path, ent: &Entities) -> io::Result<Report> {
     if lossy.empty > 0 {
         report.warnings.push(format!(
             "{} written as empty fields, which import reads as absent",
-            crate::io::format::count(lossy.empty as u64, "empty string was", "empty strings were")
+            crate::io::format::count(
+                lossy.empty as u64,
+                "empty string or list was",
+                "empty strings or lists were"
+            )
         ));
     }
     if lossy.non_finite > 0 {
@@ -388,7 +396,7 @@ mod tests {
         let w = report.warnings.join("\n");
         for needle in [
             "1 actor has an id already taken",
-            "1 empty string was written",
+            "1 empty string or list was written",
             "1 number (NaN or infinite)",
             "1 list has an element with ';'",
             "property 'labels' is named like a fixed column",
