@@ -45,12 +45,21 @@ pub fn render_human(v: &Value, entities: &Entities, style: Style) -> String {
 
 /// A float to at most 15 significant digits, as a person reads it; the
 /// digits past the 15th are the noise of binary fractions (`0.1 + 0.2`).
+/// Magnitudes from 1e16 up or under 1e-6 take an exponent (`1.5e20`).
 pub fn short_float(f: f64) -> String {
     if !f.is_finite() {
         return format_float(f);
     }
     let rounded: f64 = format!("{f:.14e}").parse().unwrap_or(f);
-    format_float(rounded)
+    // Rounding up past f64::MAX would read back as infinity.
+    let g = if rounded.is_finite() { rounded } else { f };
+    // Very large and very small magnitudes read better with an exponent
+    // than as hundreds of digits.
+    if g != 0.0 && !(1e-6..1e16).contains(&g.abs()) {
+        format!("{g:e}")
+    } else {
+        format_float(g)
+    }
 }
 
 fn float_text(f: f64, style: Style) -> String {
@@ -280,7 +289,13 @@ mod tests {
         assert_eq!(h(&Value::Float(0.32000000000000006)), "0.32");
         assert_eq!(r(&Value::Float(0.32000000000000006)), "0.32000000000000006");
         assert_eq!(h(&Value::Float(1.0 / 3.0)), "0.333333333333333");
-        assert_eq!(h(&Value::Float(1e300)), short_float(1e300));
+        assert_eq!(h(&Value::Float(1e300)), "1e300");
+        assert_eq!(short_float(f64::MAX), "1.7976931348623157e308");
+        assert_eq!(short_float(-1.5e20), "-1.5e20");
+        assert_eq!(short_float(0.000001), "0.000001");
+        assert_eq!(short_float(0.0), "0.0");
+        assert_eq!(short_float(5e-324), "5e-324");
+        assert_eq!(short_float(123456789.123456789), "123456789.123457");
         assert_eq!(h(&Value::Float(f64::NAN)), "NaN");
         assert_eq!(h(&Value::Float(2.0)), "2.0");
         assert_eq!(h(&Value::List(vec![Value::Float(0.1 + 0.2)])), "[0.3]");
