@@ -16,7 +16,8 @@ pub const HELP: &str = "Formats:
   graphml  typed attributes per property key (long, double, boolean, string; a key
            of mixed types is string); an estimate is two doubles KEY_lo and KEY_hi;
            lists as JSON text, dates as ISO text. Opens in Gephi, yEd, networkx.
-  dot      Graphviz; links labelled with type, category, evidence and confidence.
+  dot      Graphviz; links labelled with type, category, share, evidence and
+           confidence; alleged and unverified links dashed, denied dotted.
   jsonl    one object per node, then per link: {\"kind\": \"node\", \"id\", \"labels\",
            \"properties\"}, {\"kind\": \"relationship\", \"id\", \"type\", \"start\", \"end\",
            \"properties\"}.

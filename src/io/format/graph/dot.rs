@@ -1,12 +1,13 @@
 //! DOT for Graphviz. Nodes are captioned by name (else id) with their
 //! labels and properties in the tooltip. A link's label shows what a reader
-//! of the drawing needs to judge it: its type, its `category`, and its
-//! `evidence` and `confidence` (`reported, confidence 0.7`); `alleged` and
+//! of the drawing needs to judge it: its type, its `category` and `share`
+//! (`all_exports, share 0.6–0.7`), and its `evidence` and `confidence`
+//! (`reported, confidence 0.7`); `alleged` and
 //! `unverified` links are dashed, `denied` ones dotted. All properties are in
 //! the tooltip (SVG output).
 
 use super::{caption, Parts};
-use crate::io::format::{render_human, Style};
+use crate::io::format::{render_human, short_float, Style};
 use crate::result::Entities;
 use crate::value::Value;
 use std::collections::BTreeMap;
@@ -42,11 +43,29 @@ fn props_text(props: &BTreeMap<String, Value>) -> String {
         .join("\n")
 }
 
-/// The edge label: type, category, then evidence and confidence.
+/// A share as the drawing shows it: `0.6–0.7` for an estimate.
+fn share_text(v: &Value) -> String {
+    match v {
+        Value::Estimate(e) => format!("{}–{}", short_float(e.lo), short_float(e.hi)),
+        other => show(other),
+    }
+}
+
+/// The edge label: type; category and share; then evidence and confidence.
 fn edge_label(rel_type: &str, props: &BTreeMap<String, Value>) -> String {
     let mut lines = vec![rel_type.to_string()];
-    if let Some(c) = props.get("category") {
-        lines.push(show(c));
+    let what: Vec<String> = props
+        .get("category")
+        .map(show)
+        .into_iter()
+        .chain(
+            props
+                .get("share")
+                .map(|s| format!("share {}", share_text(s))),
+        )
+        .collect();
+    if !what.is_empty() {
+        lines.push(what.join(", "));
     }
     let evidence = props.get("evidence").map(show);
     let confidence = props
@@ -123,11 +142,13 @@ mod tests {
         assert!(text.contains(r#"n1 [label="A \"q\" <&>\n\\""#), "{text}");
         assert!(text.contains("n4 [label=\"#4\"];"), "{text}");
         assert!(
-            text.contains("n1 -> n2 [label=\"SUPPLIES\\nx'y\\nreported, confidence 0.32\""),
+            text.contains(
+                "n1 -> n2 [label=\"SUPPLIES\\nx'y, share 0.6–0.7\\nreported, confidence 0.32\""
+            ),
             "{text}"
         );
         assert!(
-            text.contains("n3 -> n2 [label=\"SUPPLIES\\nalleged\", style=dashed"),
+            text.contains("n3 -> n2 [label=\"SUPPLIES\\nshare 0.9\\nalleged\", style=dashed"),
             "{text}"
         );
         assert!(text.contains("n3 -> n4 [label=\"OWNS\"];"), "{text}");
