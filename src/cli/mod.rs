@@ -55,17 +55,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Bulk-load CSV files into a database (all or nothing).
-    Import {
-        #[arg(value_name = "DB")]
-        db: PathBuf,
-        /// Node files, [LABEL=]FILE.
-        #[arg(long, num_args = 1.., value_name = "[LABEL=]FILE")]
-        nodes: Vec<String>,
-        /// Relationship files, [TYPE=]FILE.
-        #[arg(long, num_args = 1.., value_name = "[TYPE=]FILE")]
-        relationships: Vec<String>,
-    },
+    /// Bulk-load CSV, FollowTheMoney or SIPRI files into a database (all or nothing).
+    #[command(after_help = admin::IMPORT_HELP)]
+    Import(admin::ImportArgs),
     /// Verify every index against the records.
     Check {
         #[arg(value_name = "DB")]
@@ -83,11 +75,7 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Some(Command::Import {
-            db,
-            nodes,
-            relationships,
-        }) => admin::import(&db, &nodes, &relationships),
+        Some(Command::Import(args)) => admin::import(args),
         Some(Command::Check { db }) => admin::check(&db),
         None => run(cli),
     }
