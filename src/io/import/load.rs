@@ -20,7 +20,8 @@ pub(crate) struct Load {
     pending_rels: Vec<RelRecord>,
     /// (owner, entry) for every link end, in link order.
     adjacency: Vec<(NodeId, Stored)>,
-    names: HashMap<(u8, String), u32>,
+    /// Catalog ids by name, one map per kind (label, type, key).
+    names: [HashMap<String, u32>; 3],
     pub id_key: u32,
     pub summary: Summary,
     started: Instant,
@@ -36,7 +37,7 @@ impl Load {
             pending_nodes: Vec::new(),
             pending_rels: Vec::with_capacity(BLOCK_SLOTS),
             adjacency: Vec::new(),
-            names: HashMap::new(),
+            names: Default::default(),
             id_key,
             summary: Summary::default(),
             started: Instant::now(),
@@ -45,12 +46,12 @@ impl Load {
 
     /// The catalog id of a label, link type or property key (interned once).
     pub fn name(&mut self, graph: &Graph, kind: NameKind, name: &str) -> u32 {
-        let tag = kind as u8;
-        if let Some(&id) = self.names.get(&(tag, name.to_string())) {
+        let names = &mut self.names[kind as usize];
+        if let Some(&id) = names.get(name) {
             return id;
         }
         let id = graph.tx(&mut self.tx).catalog_mut().intern(kind, name);
-        self.names.insert((tag, name.to_string()), id);
+        self.names[kind as usize].insert(name.to_string(), id);
         id
     }
 
