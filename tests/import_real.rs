@@ -790,3 +790,24 @@ fn garbage_never_panics_an_importer() {
         );
     }
 }
+
+#[test]
+fn an_open_quote_in_a_middle_column_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("actors.csv");
+    std::fs::write(&csv, "id,name,note\na1,A,x\na2,\"B,y\na3,C,z\n").unwrap();
+    let db = dir.path().join("db");
+    let o = bin()
+        .arg("import")
+        .arg(&db)
+        .arg("--nodes")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("actors.csv:3:2 (column 'name'): unterminated quoted field"),
+        "{err}"
+    );
+}

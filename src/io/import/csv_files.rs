@@ -109,10 +109,14 @@ pub(super) fn scan_file(
     let mut record = csv::StringRecord::new();
     // Where the last record starts: an open quote can only be in it.
     let mut last = (0u64, 1u64);
-    while rdr
-        .read_record(&mut record)
-        .map_err(|e| csv_error(path, e))?
-    {
+    while rdr.read_record(&mut record).map_err(|e| {
+        // A quote left open makes its record short: say so, not the count.
+        let from = e.position().map(|p| (p.byte(), p.line()));
+        match from.map(|from| check_last_record(path, from, &columns)) {
+            Some(Err(quote)) => quote,
+            _ => csv_error(path, e),
+        }
+    })? {
         for (i, field) in record.iter().enumerate() {
             if columns[i].ty.is_none() {
                 inference[i].observe(field);

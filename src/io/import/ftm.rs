@@ -179,7 +179,7 @@ fn each_entity(
             break;
         }
         bytes += n as u64;
-        let text = buf.trim();
+        let text = buf.trim().trim_start_matches('\u{feff}');
         if text.is_empty() {
             continue;
         }

@@ -127,8 +127,8 @@ fn cp1252(b: u8) -> char {
 /// Recipient and a Supplier column (SIPRI's export has a preamble).
 fn header_line(text: &str) -> Option<usize> {
     text.lines().take(64).position(|l| {
-        let l = l.to_lowercase();
-        l.contains("recipient") && l.contains("supplier") && l.contains(',')
+        let cells: Vec<String> = l.split(',').map(|c| c.trim().to_lowercase()).collect();
+        cells.iter().any(|c| c == "recipient") && cells.iter().any(|c| c == "supplier")
     })
 }
 
@@ -409,7 +409,7 @@ mod tests {
 
     #[test]
     fn sipri_s_own_export_is_recognised() {
-        let text = "Notes\n\nSource: SIPRI\nRecipient,Supplier,Year of order, ,Number ordered, ,Weapon designation\n";
+        let text = "Notes on recipient, supplier and more\n\nSource: SIPRI\nRecipient,Supplier,Year of order, ,Number ordered, ,Weapon designation\n";
         assert_eq!(header_line(text), Some(3));
         let headers = csv::StringRecord::from(vec![
             "Recipient",
