@@ -13,7 +13,7 @@ use crate::store::catalog::NameKind;
 use crate::store::graph::Graph;
 use crate::value::{Date, Estimate, NodeId, Value};
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
@@ -83,17 +83,11 @@ struct Ctx<'a> {
     report: Report,
     /// Ids of entities that became links (a reference to one finds no actor).
     link_ids: HashSet<String>,
-    keys: HashMap<String, u32>,
 }
 
 impl Ctx<'_> {
-    fn key(&mut self, load: &mut Load, name: &str) -> u32 {
-        if let Some(&k) = self.keys.get(name) {
-            return k;
-        }
-        let k = load.key(self.graph, name);
-        self.keys.insert(name.to_string(), k);
-        k
+    fn key(&self, load: &mut Load, name: &str) -> u32 {
+        load.key(self.graph, name)
     }
 }
 
@@ -112,7 +106,6 @@ pub(super) fn load(
         create_missing,
         report: Report::default(),
         link_ids: HashSet::new(),
-        keys: HashMap::new(),
     };
     for path in paths {
         each_entity(path, meter, |line, e| {

@@ -17,12 +17,9 @@ pub(super) enum Kind {
 pub(super) struct EdgeDef {
     pub source: &'static str,
     pub target: &'static str,
-    /// The FtM edge label as a verb (`owns` → `OWNS`).
+    /// The FtM edge label as a verb (`owns` → `OWNS`). Symmetric relations
+    /// (Family, Associate, UnknownLink) also run from `source` to `target`.
     pub link_type: &'static str,
-    /// `false` for symmetric relations (Family, Associate, UnknownLink); the
-    /// link still runs from `source` to `target`.
-    #[allow(dead_code)]
-    pub directed: bool,
 }
 
 #[derive(Debug)]
@@ -150,7 +147,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "person",
             target: "associate",
             link_type: "ASSOCIATED_WITH",
-            directed: false,
         }),
         props: &[
             ("associate", Kind::Entity("Person")),
@@ -289,7 +285,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "contract",
             target: "supplier",
             link_type: "AWARDED_TO",
-            directed: true,
         }),
         props: &[
             ("amount", Kind::Number),
@@ -312,7 +307,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "controller",
             target: "controlled",
             link_type: "CONTROLS",
-            directed: true,
         }),
         props: &[
             ("controlled", Kind::Entity("LegalEntity")),
@@ -345,7 +339,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "party",
             target: "case",
             link_type: "INVOLVED_IN",
-            directed: true,
         }),
         props: &[
             ("case", Kind::Entity("CourtCase")),
@@ -383,7 +376,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "debtor",
             target: "creditor",
             link_type: "OWES",
-            directed: true,
         }),
         props: &[
             ("amount", Kind::Number),
@@ -405,7 +397,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "director",
             target: "organization",
             link_type: "DIRECTS",
-            directed: true,
         }),
         props: &[
             ("date", Kind::Date),
@@ -443,7 +434,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "document",
             target: "entity",
             link_type: "DOCUMENTS",
-            directed: false,
         }),
         props: &[
             ("date", Kind::Date),
@@ -505,7 +495,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "employee",
             target: "employer",
             link_type: "WORKS_FOR",
-            directed: true,
         }),
         props: &[
             ("date", Kind::Date),
@@ -541,7 +530,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "person",
             target: "relative",
             link_type: "RELATED_TO",
-            directed: false,
         }),
         props: &[
             ("date", Kind::Date),
@@ -688,7 +676,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "member",
             target: "organization",
             link_type: "BELONGS_TO",
-            directed: true,
         }),
         props: &[
             ("date", Kind::Date),
@@ -755,7 +742,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "holder",
             target: "post",
             link_type: "HOLDS",
-            directed: true,
         }),
         props: &[
             ("date", Kind::Date),
@@ -790,7 +776,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "owner",
             target: "asset",
             link_type: "OWNS",
-            directed: true,
         }),
         props: &[
             ("asset", Kind::Entity("Asset")),
@@ -870,7 +855,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "payer",
             target: "beneficiary",
             link_type: "PAID",
-            directed: true,
         }),
         props: &[
             ("amount", Kind::Number),
@@ -981,7 +965,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "participant",
             target: "project",
             link_type: "PARTICIPATES_IN",
-            directed: true,
         }),
         props: &[
             ("date", Kind::Date),
@@ -1035,7 +1018,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "agent",
             target: "client",
             link_type: "REPRESENTS",
-            directed: true,
         }),
         props: &[
             ("agent", Kind::Entity("LegalEntity")),
@@ -1111,7 +1093,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "predecessor",
             target: "successor",
             link_type: "PRECEDES",
-            directed: true,
         }),
         props: &[
             ("date", Kind::Date),
@@ -1209,7 +1190,6 @@ pub(super) const SCHEMATA: &[SchemaDef] = &[
             source: "subject",
             target: "object",
             link_type: "LINKED_TO",
-            directed: false,
         }),
         props: &[
             ("date", Kind::Date),
