@@ -811,3 +811,77 @@ fn an_open_quote_in_a_middle_column_is_named_as_such() {
         "{err}"
     );
 }
+
+#[test]
+fn ftm_edge_ends_missing_from_the_input_are_counted_or_stubbed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("e.json");
+    std::fs::write(
+        &file,
+        [
+            r#"{"id": "own1", "schema": "Ownership", "properties": {"owner": ["ghost"], "asset": ["c1"], "startDate": ["2020-05"], "endDate": ["2022"], "percentage": ["40", "60"]}}"#,
+            r#"{"id": "c1", "schema": "Company", "caption": "C; One", "properties": {"name": ["C; One"], "incorporationDate": ["2001-02-03T00:00:00"]}}"#,
+            r#"{"id": "s1", "schema": "Sanction", "properties": {"entity": ["c1"]}}"#,
+            r#"{"id": "half", "schema": "Directorship", "properties": {"organization": ["c1"]}}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let inputs = |create| Inputs {
+        ftm: vec![file.clone()],
+        create_missing_actors: create,
+        ..Inputs::default()
+    };
+    let (mut db, summary) = load(&inputs(false));
+    let notes = summary.notes.join("\n");
+    assert!(
+        notes.contains("1 references to entities not in the input, so no link made (owner 1)"),
+        "{notes}"
+    );
+    assert_eq!(int(&mut db, "MATCH ()-[r:OWNS]->() RETURN count(r)"), 0);
+    // A Sanction naming no authority comes from "unknown authority".
+    assert_eq!(
+        one(
+            &mut db,
+            "MATCH (a:Authority)-[:SANCTIONS]->({id: 'c1'}) RETURN a.name"
+        ),
+        Value::String("unknown authority".into())
+    );
+    // A Directorship without its director stays an actor, linked to its organization.
+    assert_eq!(
+        one(
+            &mut db,
+            "MATCH (d:Directorship)-[:ORGANIZATION]->(c) RETURN c.name"
+        ),
+        Value::String("C; One".into())
+    );
+    assert_eq!(
+        one(
+            &mut db,
+            "MATCH (c:Company) RETURN toString(c.incorporationDate[0])"
+        ),
+        Value::String("2001-02-03".into())
+    );
+
+    let (mut db, _) = load(&inputs(true));
+    let row = &query(
+        &mut db,
+        "MATCH (o:LegalEntity {stub: true})-[r:OWNS]->(c {id: 'c1'}) \
+         RETURN o.id, toString(r.since), toString(r.until), lo(r.share), hi(r.share)",
+    )[0];
+    assert_eq!(
+        row[..],
+        [
+            Value::String("ghost".into()),
+            Value::String("2020-05".into()),
+            Value::String("2022".into()),
+            Value::Float(0.4),
+            Value::Float(0.6)
+        ]
+    );
+    // AS OF uses the validity: in 2019 the stake did not exist yet, in 2021 it did.
+    let at = |y| format!("MATCH ()-[r:OWNS]->() AS OF {y} RETURN count(r)");
+    assert_eq!(int(&mut db, &at(2019)), 0);
+    assert_eq!(int(&mut db, &at(2021)), 1);
+    assert_eq!(int(&mut db, &at(2023)), 0);
+}
