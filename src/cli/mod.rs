@@ -66,17 +66,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Bulk-load CSV files into a database (all or nothing).
-    Import {
-        #[arg(value_name = "DB")]
-        db: PathBuf,
-        /// Node files, [LABEL=]FILE.
-        #[arg(long, num_args = 1.., value_name = "[LABEL=]FILE")]
-        nodes: Vec<String>,
-        /// Relationship files, [TYPE=]FILE.
-        #[arg(long, num_args = 1.., value_name = "[TYPE=]FILE")]
-        relationships: Vec<String>,
-    },
+    /// Bulk-load CSV, FollowTheMoney or SIPRI files into a database (all or nothing).
+    #[command(after_help = admin::IMPORT_HELP)]
+    Import(admin::ImportArgs),
     /// Write the whole graph, or the nodes and links of a query's results,
     /// as GraphML (Gephi, yEd, networkx), DOT (Graphviz), JSON lines, or
     /// CSV files that `import` reads back.
@@ -116,11 +108,7 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Some(Command::Import {
-            db,
-            nodes,
-            relationships,
-        }) => admin::import(&db, &nodes, &relationships),
+        Some(Command::Import(args)) => admin::import(args),
         Some(Command::Export {
             db,
             format,
