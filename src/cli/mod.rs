@@ -5,6 +5,7 @@
 mod admin;
 mod batch;
 mod repl;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -66,6 +67,8 @@ pub enum Command {
         #[arg(long, num_args = 1.., value_name = "[TYPE=]FILE")]
         relationships: Vec<String>,
     },
+    /// Serve a database over Bolt to the Neo4j drivers and tools.
+    Serve(serve::ServeArgs),
     /// Verify every index against the records.
     Check {
         #[arg(value_name = "DB")]
@@ -89,6 +92,7 @@ pub fn main() -> ExitCode {
             relationships,
         }) => admin::import(&db, &nodes, &relationships),
         Some(Command::Check { db }) => admin::check(&db),
+        Some(Command::Serve(args)) => serve::serve(&args),
         None => run(cli),
     }
 }
