@@ -211,6 +211,16 @@ fn python_driver_managed_transaction_retries_a_transient_lock_timeout() {
 }
 
 #[test]
+fn an_idle_transaction_is_rolled_back_and_releases_the_database() {
+    if !python_ready() {
+        return;
+    }
+    let mut s = Server::start(&["--tx-idle-timeout", "0.5"]);
+    python("idle", s.port, &[]);
+    assert!(s.stop().success());
+}
+
+#[test]
 fn python_driver_auth() {
     if !python_ready() {
         return;

@@ -272,6 +272,18 @@ def basics(port):
         assert s.run("RETURN 42 AS x").single()["x"] == 42
         ok("error classes, codes and positions")
 
+    # The driver's transaction timeout stops a statement (the server's
+    # --timeout works the same way).
+    with d.session() as s:
+        q = neo4j.Query(
+            "UNWIND range(1, 2000) AS i UNWIND range(1, 2000) AS j RETURN count(*) AS c",
+            timeout=0.001,
+        )
+        e = expect(exceptions.ClientError, lambda: s.run(q).consume())
+        assert e.code == "Neo.ClientError.Transaction.TransactionTimedOut", e.code
+        assert s.run("RETURN 1 AS x").single()["x"] == 1
+        ok("a statement past its timeout is stopped")
+
     # EXPLAIN returns the plan as rows
     with d.session() as s:
         rows = [r["plan"] for r in s.run("EXPLAIN MATCH (n:Country) RETURN n")]
@@ -334,6 +346,33 @@ def retry(port):
             tx.rollback()
         assert s.run("RETURN 1 AS x").single()["x"] == 1
     ok(f"managed transaction retried after a transient error ({len(retries)} retries)")
+    d.close()
+
+
+# -------------------------------------------------------------------- idle
+
+
+def idle(port):
+    """The server runs with --tx-idle-timeout 0.5: an explicit transaction
+    left idle stops holding the database, and its writes are rolled back."""
+    d = driver(port)
+    s = d.session()
+    tx = s.begin_transaction()
+    tx.run("CREATE (:Idle)").consume()
+    started = time.monotonic()
+    # Without the rollback this would wait for the lock (30 s by default).
+    d.execute_query("CREATE (:Other)")
+    waited = time.monotonic() - started
+    assert waited < 10, waited
+    time.sleep(0.5)
+    e = expect(exceptions.ClientError, lambda: tx.run("RETURN 1").consume())
+    assert e.code == "Neo.ClientError.Transaction.TransactionTimedOut", e.code
+    assert "idle" in e.message, e.message
+    tx.close()
+    s.close()
+    c = d.execute_query("MATCH (i:Idle) WITH count(i) AS i MATCH (o:Other) RETURN i, count(o) AS o").records[0]
+    assert (c["i"], c["o"]) == (0, 1), c
+    ok(f"an idle transaction is rolled back and releases the database (the other writer waited {waited:.1f} s)")
     d.close()
 
 
@@ -503,6 +542,7 @@ if __name__ == "__main__":
     fns = {
         "basics": lambda: basics(port),
         "retry": lambda: retry(port),
+        "idle": lambda: idle(port),
         "auth": lambda: auth(port, *sys.argv[3].split(":", 1)),
         "read_only": lambda: read_only(port),
         "concurrent": lambda: concurrent(port),
