@@ -71,8 +71,9 @@ impl Server {
 
     /// SIGTERM, then the exit status (killed after 30 s).
     fn stop(&mut self) -> ExitStatus {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+        // The shell's own `kill`: no binary beyond sh is needed.
+        let _ = Command::new("sh")
+            .args(["-c", &format!("kill -TERM {}", self.child.id())])
             .status();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {

@@ -30,6 +30,14 @@ impl<W: AsyncWrite + Unpin> ChunkWriter<W> {
     pub async fn write_message(&mut self, data: &[u8]) -> Result<(), BoltError> {
         let chunk_count = data.len().div_ceil(self.max_chunk_size);
         let mut framed = Vec::with_capacity(data.len() + 2 * chunk_count + 2);
+        self.frame(data, &mut framed);
+        self.writer.write_all(&framed).await?;
+        Ok(())
+    }
+
+    /// supplygraph: appends one framed message (chunks and terminator) to
+    /// `framed`, so that several can go out in one write.
+    pub fn frame(&self, data: &[u8], framed: &mut Vec<u8>) {
         for chunk in data.chunks(self.max_chunk_size) {
             // `max_chunk_size` is 65535, so every chunk length fits in a u16.
             let len = u16::try_from(chunk.len()).unwrap_or(u16::MAX);
@@ -39,7 +47,11 @@ impl<W: AsyncWrite + Unpin> ChunkWriter<W> {
 
         // Terminator.
         framed.extend_from_slice(&[0x00, 0x00]);
-        self.writer.write_all(&framed).await?;
+    }
+
+    /// supplygraph: writes messages framed by `frame`.
+    pub async fn write_framed(&mut self, framed: &[u8]) -> Result<(), BoltError> {
+        self.writer.write_all(framed).await?;
         Ok(())
     }
 

@@ -377,6 +377,9 @@ fn spawn_connection<B: BoltBackend>(
     transport: Transport,
     #[cfg(feature = "tls")] tls_acceptor: Option<TlsAcceptor>,
 ) {
+    // supplygraph: Nagle's algorithm held a response's last small write
+    // until the client's delayed ACK, 40 ms per query.
+    let _ = stream.set_nodelay(true);
     tokio::spawn(async move {
         let started = Instant::now();
 

@@ -660,8 +660,17 @@ where
             .map(|record| std::mem::take(&mut record.values))
             .collect();
 
+        // supplygraph: the records of one PULL go out in one write, not one
+        // write and flush each.
+        let mut framed = Vec::new();
+        let mut buf = BytesMut::new();
         for data in batch {
-            self.send_message(&ServerMessage::Record { data }).await?;
+            buf.clear();
+            encode_server_message(&mut buf, &ServerMessage::Record { data });
+            self.writer.frame(&buf, &mut framed);
+        }
+        if !framed.is_empty() {
+            self.writer.write_framed(&framed).await?;
         }
 
         self.finish_stream_batch(qid, end < total).await
