@@ -493,12 +493,24 @@ impl BoltBackend for Backend {
                 return Err(join_error(e));
             }
         };
-        if outcome.doom {
+        // After the shutdown's grace period (the cancel flag is set) a
+        // transaction must not go back to holding the database.
+        let ended = if outcome.doom {
+            Some((
+                "Neo.ClientError.Transaction.TransactionTerminated",
+                "the transaction was rolled back after a write in read access mode",
+            ))
+        } else if shared.cancel.load(Ordering::Relaxed) {
+            Some((
+                "Neo.TransientError.General.DatabaseUnavailable",
+                "the server shut down before the transaction ended; it was rolled back",
+            ))
+        } else {
+            None
+        };
+        if let Some((code, why)) = ended {
             if let Some(s) = shared.sessions().get_mut(&session.0) {
-                s.tx = Some(TxState::Ended(
-                    "Neo.ClientError.Transaction.TransactionTerminated",
-                    "the transaction was rolled back after a write in read access mode".into(),
-                ));
+                s.tx = Some(TxState::Ended(code, why.into()));
             }
             let _ = tokio::task::spawn_blocking(move || rollback_slot(slot)).await;
         } else {

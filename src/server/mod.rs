@@ -88,15 +88,27 @@ async fn run(db: Database, label: &str, opts: Options) -> Result<(), String> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     shared.cancel.store(true, Ordering::Relaxed);
-    shared
-        .end_transactions(
-            Duration::ZERO,
-            "Neo.TransientError.General.DatabaseUnavailable",
-            "the server shut down before the transaction ended; it was rolled back",
-        )
-        .await;
     watchdog.abort();
-    let db = shared.db.lock().await.take();
+    // A statement of a transaction may still be finishing (cancelled): roll
+    // back whatever holds the database until the lock is ours.
+    let mut guard = loop {
+        shared
+            .end_transactions(
+                Duration::ZERO,
+                "Neo.TransientError.General.DatabaseUnavailable",
+                "the server shut down before the transaction ended; it was rolled back",
+            )
+            .await;
+        let wait = tokio::time::timeout(
+            Duration::from_millis(100),
+            Arc::clone(&shared.db).lock_owned(),
+        );
+        if let Ok(guard) = wait.await {
+            break guard;
+        }
+    };
+    let db = guard.take();
+    drop(guard);
     let closed = tokio::task::spawn_blocking(move || drop(db)).await;
     eprintln!("supplygraph serve: {label} closed");
     served.map_err(|e| format!("the server stopped: {e}"))?;
