@@ -1,7 +1,8 @@
 //! `supplygraph serve` with real clients: the official neo4j Python driver
 //! (tests/python/bolt_checks.py, skipped with a message when python3, neo4j
 //! or pandas is missing, but required when `CI` is set) and raw bytes from
-//! a socket (malformed input, version negotiation, a RUN/PULL exchange).
+//! a socket (malformed input, version negotiation, a RUN/PULL exchange),
+//! and a smoke test with the JavaScript driver (tests/js, when node is there).
 //! Every server listens on a free loopback port.
 
 use boltr::message::decode::decode_server_message;
@@ -305,6 +306,39 @@ fn sigterm_rolls_back_open_transactions_and_closes_the_database() {
     );
     let check = Command::new(BIN).arg("check").arg(&s.db).output().unwrap();
     assert!(check.status.success());
+}
+
+#[test]
+fn javascript_driver_smoke() {
+    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js");
+    let node = Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !node || !js.join("node_modules/neo4j-driver").exists() {
+        // With node present, CI must have installed the driver (.ci/run).
+        assert!(
+            !node || std::env::var_os("CI").is_none(),
+            "CI must install tests/js (npm ci)"
+        );
+        eprintln!("SKIPPED: node or tests/js/node_modules (cd tests/js && npm ci) is missing");
+        return;
+    }
+    let mut s = Server::start(&[]);
+    let out = Command::new("node")
+        .arg(js.join("smoke.mjs"))
+        .arg(s.port.to_string())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("ok js driver"),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(s.stop().success());
 }
 
 #[test]
