@@ -101,14 +101,6 @@ impl Shared {
         self.sessions.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Explicit transactions open or running.
-    pub fn open_transactions(&self) -> usize {
-        self.sessions()
-            .values()
-            .filter(|s| matches!(s.tx, Some(TxState::Held(_) | TxState::Busy)))
-            .count()
-    }
-
     async fn lock(&self) -> Result<Guard, BoltError> {
         if self.closing.load(Ordering::Relaxed) {
             return Err(errors::shutting_down());

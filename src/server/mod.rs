@@ -84,7 +84,9 @@ async fn run(db: Database, label: &str, opts: Options) -> Result<(), String> {
     shared.closing.store(true, Ordering::Relaxed);
     eprintln!("supplygraph serve: shutting down");
     let deadline = tokio::time::Instant::now() + opts.grace;
-    while shared.open_transactions() > 0 && tokio::time::Instant::now() < deadline {
+    // The lock is taken while a statement runs and while a transaction is
+    // open, and nothing new takes it once `closing` is set.
+    while shared.db.try_lock().is_err() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     shared.cancel.store(true, Ordering::Relaxed);
