@@ -398,8 +398,14 @@ def auth(port, user, password):
     none.close()
     good = driver(port, auth=neo4j.basic_auth(user, password))
     assert good.execute_query("RETURN 1 AS x").records[0]["x"] == 1
+    # Per-query credentials re-authenticate a pooled connection (LOGOFF,
+    # LOGON): wrong ones fail, and the driver's own go on working.
+    expect(exceptions.AuthError, lambda: good.execute_query("RETURN 1", auth_=(user, "wrong")))
+    r = good.execute_query("RETURN 2 AS x", auth_=(user, password))
+    assert r.records[0]["x"] == 2
+    assert good.execute_query("RETURN 3 AS x").records[0]["x"] == 3
     good.close()
-    ok("AuthError for wrong or missing credentials, the right ones work")
+    ok("AuthError for wrong or missing credentials, the right ones work, also re-authenticating")
 
 
 # --------------------------------------------------------------- read-only
