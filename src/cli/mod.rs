@@ -6,6 +6,7 @@ mod admin;
 mod batch;
 mod export;
 mod repl;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -91,6 +92,8 @@ pub enum Command {
         #[arg(long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
     },
+    /// Serve a database over Bolt to the Neo4j drivers and tools.
+    Serve(serve::ServeArgs),
     /// Verify every index against the records.
     Check {
         #[arg(value_name = "DB")]
@@ -117,6 +120,7 @@ pub fn main() -> ExitCode {
             params,
         }) => export::run(&db, &format, query.as_deref(), output.as_deref(), &params),
         Some(Command::Check { db }) => admin::check(&db),
+        Some(Command::Serve(args)) => serve::serve(&args),
         None => run(cli),
     }
 }
