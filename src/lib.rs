@@ -11,6 +11,7 @@ pub mod io;
 pub mod query;
 pub mod repl;
 pub mod result;
+pub mod server;
 pub mod store;
 pub mod tck;
 pub mod value;

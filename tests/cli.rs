@@ -98,8 +98,8 @@ fn a_bad_row_names_file_line_and_column_and_writes_nothing() {
             err.contains("error[ImportError]") && err.contains(needle),
             "{err}"
         );
-        let o = bin().arg("check").arg(&db).output().unwrap();
-        assert_eq!(text(&o).0.trim(), "ok: 0 actors, 0 links");
+        // The import created the directory, so its failure removes it.
+        assert!(!db.exists());
     }
     std::fs::write(&nodes, "id,name\na,A\na,B\n").unwrap();
     let o = bin()
@@ -343,4 +343,249 @@ fn explain_profile_and_timeout_through_the_binary() {
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.starts_with("error[Timeout]: query stopped"), "{err}");
+}
+
+/// Runs the binary with `args` and `stdin` piped in.
+fn run_with_stdin(args: &[&std::ffi::OsStr], stdin: &str) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn dot_commands_work_in_init_files_stdin_and_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = dir.path().join("init.cypher");
+    let inner = dir.path().join("inner.cypher");
+    std::fs::write(
+        &init,
+        "// settings first\n.mode csv\nCREATE (:A {v: 1});\nMATCH (a:A) RETURN a.v AS v;\n",
+    )
+    .unwrap();
+    std::fs::write(&inner, ".mode json\nRETURN 'inner' AS w;\n").unwrap();
+    // --init's `.mode csv` holds for the statements that follow it, and for
+    // stdin after it; `.read` runs a file whose dot commands work too.
+    let stdin = format!(
+        "RETURN 2 AS two;\n.read {}\nRETURN 3 AS three",
+        inner.display()
+    );
+    let o = run_with_stdin(
+        &["--memory".as_ref(), "--init".as_ref(), init.as_os_str()],
+        &stdin,
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(
+        out,
+        "v\n1\ntwo\n2\n[\n  {\"w\": \"inner\"}\n]\n[\n  {\"three\": 3}\n]\n"
+    );
+    // The same from -c and -f (the -c ones run first).
+    let o = bin()
+        .args(["--memory", "-f"])
+        .arg(&inner)
+        .args(["-c", ".mode csv", "-c", "RETURN 4 AS four"])
+        .output()
+        .unwrap();
+    assert_eq!(text(&o).0, "four\n4\n[\n  {\"w\": \"inner\"}\n]\n");
+    // A wrong dot command fails like a statement: positioned, exit 1, and
+    // the batch goes on unless --bail.
+    let bad = dir.path().join("bad.cypher");
+    std::fs::write(&bad, "RETURN 1 AS one;\n  .mode xml\nRETURN 2 AS two;\n").unwrap();
+    let o = bin()
+        .args(["--memory", "--format", "csv", "-f"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err.contains("error[UsageError]: unknown format 'xml'"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("--> {}:2:3", bad.display())), "{err}");
+    assert_eq!(out, "one\n1\ntwo\n2\n");
+    let o = bin()
+        .args(["--memory", "--bail", "--format", "csv", "-f"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(text(&o).0, "one\n1\n");
+}
+
+#[test]
+fn json_is_one_array_per_statement_and_counters_go_to_stderr() {
+    let o = bin()
+        .args([
+            "--memory",
+            "--format",
+            "json",
+            "-c",
+            "CREATE (a:A {v: 1}) RETURN a.v AS v",
+            "-c",
+            "CREATE (:B)",
+            "-c",
+            "MATCH (n) RETURN count(n) AS n",
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(out, "[\n  {\"v\": 1}\n]\n[\n  {\"n\": 2}\n]\n");
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        vec!["+1 node, +1 label, +1 property", "+1 node, +1 label"]
+    );
+    // Tables keep their counters under the table.
+    let o = bin()
+        .args(["--memory", "-c", "CREATE (:B)"])
+        .output()
+        .unwrap();
+    assert_eq!(text(&o).0, "+1 node, +1 label\n");
+}
+
+#[test]
+fn csv_writes_lists_as_json_and_keeps_exact_floats_while_tables_round() {
+    let q = "RETURN ['a, b', 'c'] AS l, 0.1 + 0.2 AS f";
+    let o = bin()
+        .args(["--memory", "--format", "csv", "-c", q])
+        .output()
+        .unwrap();
+    assert_eq!(
+        text(&o).0,
+        "l,f\n\"[\"\"a, b\"\", \"\"c\"\"]\",0.30000000000000004\n"
+    );
+    let o = bin()
+        .args(["--memory", "--format", "json", "-c", q])
+        .output()
+        .unwrap();
+    assert!(text(&o).0.contains("\"f\": 0.30000000000000004"));
+    let o = bin().args(["--memory", "-c", q]).output().unwrap();
+    let out = text(&o).0;
+    assert!(out.contains("│ ['a, b', 'c'] │ 0.3 │"), "{out}");
+}
+
+#[test]
+fn tables_show_paths_by_name_and_full_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    import_fixture(&db);
+    let q = "MATCH p = (@china)-[:COOPERATES_WITH]->(@belarus)-[:ALLIED_WITH]->(@russia) RETURN p";
+    let o = bin().arg(&db).args(["-c", q]).output().unwrap();
+    let out = text(&o).0;
+    assert!(
+        out.contains("│ (China)-[:COOPERATES_WITH]->(Belarus)-[:ALLIED_WITH]->(Russia) │"),
+        "{out}"
+    );
+    let o = bin()
+        .arg(&db)
+        .args(["-c", ".paths full", "-c", q])
+        .output()
+        .unwrap();
+    let out = text(&o).0;
+    assert!(out.contains("(China)-[:COOPERATES_WITH {"), "{out}");
+    // Batch output is never cut to a width, however long the cells.
+    let long = "x".repeat(500);
+    let o = bin()
+        .args(["--memory", "-c", &format!("RETURN '{long}' AS s")])
+        .output()
+        .unwrap();
+    assert!(text(&o).0.contains(&long));
+}
+
+#[test]
+fn a_new_database_is_announced_and_help_lists_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("typo.db");
+    let o = bin()
+        .arg(&db)
+        .args(["-c", "RETURN 1 AS one"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert_eq!(
+        text(&o).1,
+        format!("created new database {}\n", db.display())
+    );
+    // Opening it again says nothing.
+    let o = bin()
+        .arg(&db)
+        .args(["-c", "RETURN 1 AS one"])
+        .output()
+        .unwrap();
+    assert_eq!(text(&o).1, "");
+    let o = bin().arg("--help").output().unwrap();
+    let out = text(&o).0;
+    for code in [
+        "0  every statement",
+        "1  some statement failed",
+        "2  usage error",
+        "3  the database could not be opened",
+    ] {
+        assert!(out.contains(code), "{code}: {out}");
+    }
+}
+
+#[test]
+fn counts_agree_with_their_number() {
+    let o = bin()
+        .args([
+            "--memory",
+            "-c",
+            "CREATE (:Solo {k: 1})-[:ONE]->(:Other)",
+            "-c",
+            ".schema",
+        ])
+        .output()
+        .unwrap();
+    let out = text(&o).0;
+    assert!(out.contains(":Solo   1 actor\n"), "{out}");
+    assert!(out.contains(":ONE  1 link\n"), "{out}");
+    assert!(out.contains("k  1 actor\n"), "{out}");
+}
+
+/// A reader that goes away stops the batch at the first failed write: the
+/// statements after it do not run, and the exit status says so.
+#[test]
+fn a_closed_output_stops_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let mut child = bin()
+        .arg(&db)
+        .args(["-c", "UNWIND range(1, 100000) AS i RETURN i"])
+        .args(["-c", "CREATE (:After)"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot write output") && err.contains("(OutputFailed)"),
+        "{err}"
+    );
+    let o = bin()
+        .arg(&db)
+        .args([
+            "--format",
+            "csv",
+            "-c",
+            "MATCH (n:After) RETURN count(n) AS n",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(text(&o).0, "n\n0\n");
 }

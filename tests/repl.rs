@@ -311,3 +311,56 @@ fn a_large_import_leaves_the_session_on_its_database() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&o.stdout), "n\n20001\n");
 }
+
+/// `--init` runs in the session the prompt then uses, so its settings hold;
+/// long cells are cut to the terminal's width; `.export csv` writes the
+/// importer's two files.
+#[test]
+fn init_settings_hold_at_the_prompt_and_long_cells_are_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = dir.path().join("init.cypher");
+    std::fs::write(
+        &init,
+        ".mode csv\nCREATE (:A {id: 'a'})-[:T {w: 0.1}]->(:B {id: 'b'});\n",
+    )
+    .unwrap();
+    let init_arg = init.to_str().unwrap();
+    let mut sh = Shell::start(&["--memory", "--init", init_arg], &dir.path().join("h"));
+    sh.line("MATCH (a:A) RETURN a.id AS id;");
+    sh.expect("id\r\na\r\n");
+    sh.prompt();
+    sh.line(".mode table");
+    sh.prompt();
+    let long = "y".repeat(400);
+    sh.line(&format!("RETURN '{long}' AS s;"));
+    sh.expect("' AS s;");
+    // rexpect reads bytes as chars: the UTF-8 bytes of `…`.
+    let shown = sh.expect("\u{e2}\u{80}\u{a6}");
+    assert!(shown.contains(&"y".repeat(40)), "{shown}");
+    assert!(!shown.contains(&"y".repeat(300)), "not cut: {shown}");
+    sh.prompt();
+    let out = dir.path().join("csv");
+    sh.line(&format!(
+        ".export csv {} MATCH p = ()-[]->() RETURN p",
+        out.display()
+    ));
+    sh.expect("wrote 2 actors and 1 link to ");
+    sh.prompt();
+    sh.quit();
+    let links = std::fs::read_to_string(out.join("links.csv")).unwrap();
+    assert_eq!(links, "src,dst,type,w:float\na,b,T,0.1\n");
+}
+
+/// `-c` on a terminal cuts long cells to its width too; piped, it does not
+/// (tests/cli.rs).
+#[test]
+fn batch_tables_on_a_terminal_fit_its_width() {
+    let long = "z".repeat(300);
+    let mut cmd = bin();
+    cmd.args(["--memory", "-c", &format!("RETURN '{long}' AS s, 1 AS n")]);
+    let mut p = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn in a pty");
+    let out = p.exp_eof().expect("exit");
+    assert!(out.contains("\u{e2}\u{80}\u{a6}"), "not cut: {out}");
+    assert!(!out.contains(&"z".repeat(200)), "not cut: {out}");
+    assert!(out.contains(&"z".repeat(40)), "{out}");
+}

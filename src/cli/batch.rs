@@ -1,12 +1,13 @@
-//! Non-interactive statements: `-c`, `-f`, and stdin. Each statement runs
-//! on its own; a failure is reported with its position and the batch goes
-//! on unless `--bail`.
+//! Non-interactive statements: `-c`, `-f`, `--init` and stdin. They run in
+//! one `repl::Session`, as the REPL's do, so dot commands work the same in
+//! every one of them; a failure is reported with its position and the batch
+//! goes on unless `--bail`.
 
 use crate::database::{Database, Params};
 use crate::error::{Error, ErrorKind};
-use crate::io::format::{write_result, Format, TableOptions};
-use crate::query::parse;
-use std::io::Write;
+use crate::io::format::Format;
+use crate::repl::Session;
+use std::io::{IsTerminal, Write};
 
 /// Where a script came from, for error positions.
 pub struct Script {
@@ -15,69 +16,65 @@ pub struct Script {
 }
 
 pub struct Runner<'a> {
-    pub db: &'a mut Database,
-    pub params: Params,
-    pub format: Format,
-    pub bail: bool,
-    pub timeout: Option<std::time::Duration>,
-    pub failed: bool,
+    pub session: Session<'a>,
 }
 
-impl Runner<'_> {
-    /// Runs every statement of a script; false if `--bail` stopped it.
-    pub fn run_script(&mut self, script: &Script, out: &mut dyn Write) -> bool {
-        for (offset, stmt) in parse::split_statements(&script.text) {
-            let ok = self.run_one(&script.origin, &script.text, offset, stmt, out);
-            if !ok && self.bail {
-                return false;
-            }
+impl<'a> Runner<'a> {
+    pub fn new(
+        db: &'a mut Database,
+        params: Params,
+        format: Format,
+        bail: bool,
+        timeout: Option<std::time::Duration>,
+    ) -> Runner<'a> {
+        let mut session = Session::new(db, params, format);
+        session.bail = bail;
+        session.timeout = timeout;
+        session.batch = true;
+        if std::io::stdout().is_terminal() {
+            session.width = terminal_width();
         }
-        true
+        Runner { session }
     }
 
-    fn run_one(
-        &mut self,
-        origin: &str,
-        whole: &str,
-        offset: usize,
-        stmt: &str,
-        out: &mut dyn Write,
-    ) -> bool {
-        self.db
-            .cancel
-            .flag
-            .store(false, std::sync::atomic::Ordering::Relaxed);
-        self.db.cancel.deadline = self.timeout.map(|t| std::time::Instant::now() + t);
-        let result = self.db.execute(stmt, &self.params);
-        self.db.cancel.deadline = None;
-        match result {
-            Ok(r) => {
-                if let Some(plan) = &r.plan {
-                    let _ = writeln!(out, "{plan}");
-                    if r.columns == ["plan"] {
-                        return true;
-                    }
-                }
-                if let Err(e) = write_result(out, &r, self.format, &TableOptions::default()) {
-                    // Nothing more can be shown: stop as `--bail` would,
-                    // and exit non-zero.
-                    eprintln!("error[StorageError]: cannot write output: {e} (OutputFailed)");
-                    self.failed = true;
-                    self.bail = true;
-                    return false;
-                }
-                true
-            }
-            Err(e) => {
-                self.failed = true;
-                let before = &whole[..offset];
-                let line = before.matches('\n').count() + 1;
-                let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
-                eprintln!("{}", e.render(origin, stmt, line, col));
-                false
-            }
-        }
+    /// Runs every statement and dot command of a script; false if `--bail`,
+    /// `.quit` or Ctrl-C stopped it. `out` is flushed first, so that what a
+    /// caller wrote before stays in order.
+    pub fn run_script(&mut self, script: &Script, out: &mut dyn Write) -> bool {
+        let _ = out.flush();
+        self.session.run_script(&script.text, &script.origin)
     }
+
+    /// Some statement or dot command failed.
+    pub fn failed(&self) -> bool {
+        self.session.failed
+    }
+
+    /// Writes what the graph formats collected and closes `.output`.
+    pub fn finish(&mut self) {
+        self.session.finish();
+    }
+}
+
+/// The width of the terminal on stdout: its size, else `$COLUMNS`, else 80
+/// (as rustyline assumes when a terminal reports no size).
+pub fn terminal_width() -> Option<usize> {
+    let reported = window_columns().filter(|&c| c > 0);
+    let env = || std::env::var("COLUMNS").ok()?.trim().parse().ok();
+    Some(reported.or_else(env).unwrap_or(80))
+}
+
+#[cfg(unix)]
+fn window_columns() -> Option<usize> {
+    // SAFETY: TIOCGWINSZ only writes a `winsize` into the struct it is given.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    ok.then_some(ws.ws_col as usize)
+}
+
+#[cfg(not(unix))]
+fn window_columns() -> Option<usize> {
+    None
 }
 
 /// Parses `NAME=VALUE` where VALUE is a Cypher literal.

@@ -1,10 +1,12 @@
 //! The command line: `supplygraph [DB] …`, `supplygraph import …`,
-//! `supplygraph check DB`. Exit codes: 0 ok, 1 a statement failed, 2 usage,
-//! 3 the database could not be opened.
+//! `supplygraph export …`, `supplygraph check DB`. Exit codes: 0 ok, 1 a
+//! statement failed, 2 usage, 3 the database could not be opened.
 
 mod admin;
 mod batch;
+mod export;
 mod repl;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -14,6 +16,13 @@ pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_OPEN: u8 = 3;
 
+/// The exit codes, as `--help` lists them.
+const EXIT_CODES_HELP: &str = "Exit status:
+  0  every statement succeeded
+  1  some statement failed (the batch goes on unless --bail)
+  2  usage error (bad option, unreadable file)
+  3  the database could not be opened (in use by another process, damaged, newer format)";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "supplygraph",
@@ -21,6 +30,7 @@ pub const EXIT_OPEN: u8 = 3;
     about = "An embedded graph database for analysing who supplies whom"
 )]
 #[command(args_conflicts_with_subcommands = true)]
+#[command(after_help = EXIT_CODES_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -33,8 +43,10 @@ pub struct Cli {
     /// Run the statements of a file (may repeat).
     #[arg(short = 'f', value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Result format.
-    #[arg(long, default_value = "table", value_parser = ["table", "csv", "json", "jsonl", "markdown"])]
+    /// Result format. json: one array of row objects per statement (update
+    /// counters go to stderr); graphml, dot: the nodes and links of every
+    /// result, as one document.
+    #[arg(long, default_value = "table", value_parser = ["table", "csv", "json", "jsonl", "markdown", "graphml", "dot"])]
     pub format: String,
     /// Run FILE, then open the REPL.
     #[arg(long, value_name = "FILE")]
@@ -55,17 +67,33 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Bulk-load CSV files into a database (all or nothing).
-    Import {
+    /// Bulk-load CSV, FollowTheMoney or SIPRI files into a database (all or nothing).
+    #[command(after_help = admin::IMPORT_HELP)]
+    Import(admin::ImportArgs),
+    /// Write the whole graph, or the nodes and links of a query's results,
+    /// as GraphML (Gephi, yEd, networkx), DOT (Graphviz), JSON lines, or
+    /// CSV files that `import` reads back.
+    #[command(after_help = export::HELP)]
+    Export {
+        /// Database directory (must exist).
         #[arg(value_name = "DB")]
         db: PathBuf,
-        /// Node files, [LABEL=]FILE.
-        #[arg(long, num_args = 1.., value_name = "[LABEL=]FILE")]
-        nodes: Vec<String>,
-        /// Relationship files, [TYPE=]FILE.
-        #[arg(long, num_args = 1.., value_name = "[TYPE=]FILE")]
-        relationships: Vec<String>,
+        /// Output format.
+        #[arg(long, value_parser = ["graphml", "dot", "csv", "jsonl"])]
+        format: String,
+        /// Export the nodes and links this query's results hold (every
+        /// node, relationship and path in them) instead of the whole graph.
+        #[arg(short = 'c', value_name = "QUERY")]
+        query: Option<String>,
+        /// Write to FILE (csv: to the directory DIR) instead of stdout.
+        #[arg(short = 'o', value_name = "FILE|DIR")]
+        output: Option<PathBuf>,
+        /// Bind $NAME to a Cypher literal for the query.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
     },
+    /// Serve a database over Bolt to the Neo4j drivers and tools.
+    Serve(serve::ServeArgs),
     /// Verify every index against the records.
     Check {
         #[arg(value_name = "DB")]
@@ -83,12 +111,16 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Some(Command::Import {
+        Some(Command::Import(args)) => admin::import(args),
+        Some(Command::Export {
             db,
-            nodes,
-            relationships,
-        }) => admin::import(&db, &nodes, &relationships),
+            format,
+            query,
+            output,
+            params,
+        }) => export::run(&db, &format, query.as_deref(), output.as_deref(), &params),
         Some(Command::Check { db }) => admin::check(&db),
+        Some(Command::Serve(args)) => serve::serve(&args),
         None => run(cli),
     }
 }
@@ -104,6 +136,12 @@ fn run(cli: Cli) -> ExitCode {
             .display()
             .to_string()
     };
+    let db_path = cli
+        .db
+        .as_deref()
+        .unwrap_or(std::path::Path::new("supplygraph.db"));
+    // A mistyped path would otherwise answer silently from an empty database.
+    let creating = !cli.memory && !db_path.exists();
     let opened = if cli.memory {
         crate::Database::open_memory()
     } else {
@@ -122,6 +160,9 @@ fn run(cli: Cli) -> ExitCode {
     };
     if let Some(notice) = db.graph().notice() {
         eprintln!("note: {notice}");
+    }
+    if creating {
+        eprintln!("created new database {}", db_path.display());
     }
     let flag = db.cancel.flag.clone();
     let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::Relaxed));
@@ -152,14 +193,7 @@ fn run(cli: Cli) -> ExitCode {
         }
         None => None,
     };
-    let mut runner = batch::Runner {
-        db: &mut db,
-        params,
-        format,
-        bail: cli.bail,
-        timeout,
-        failed: false,
-    };
+    let mut runner = batch::Runner::new(&mut db, params, format, cli.bail, timeout);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut scripts = Vec::new();
@@ -215,7 +249,8 @@ fn run(cli: Cli) -> ExitCode {
     if interactive {
         return repl::run(&mut runner, &db_label);
     }
-    if runner.failed {
+    runner.finish();
+    if runner.failed() {
         ExitCode::from(EXIT_FAILED)
     } else {
         ExitCode::SUCCESS

@@ -5,11 +5,5 @@ use super::batch::Runner;
 use std::process::ExitCode;
 
 pub fn run(runner: &mut Runner<'_>, db_label: &str) -> ExitCode {
-    crate::repl::run(
-        runner.db,
-        std::mem::take(&mut runner.params),
-        runner.format,
-        runner.timeout,
-        db_label,
-    )
+    crate::repl::run(&mut runner.session, db_label)
 }

@@ -1,7 +1,11 @@
-//! Dot commands: `.help`, `.read`, `.import`, `.mode`, `.timer`, `.output`,
-//! `.schema`, `.stats`, `.explain`, `.param`, `.params`, `.export`, `.quit`.
+//! Dot commands: `.help`, `.read`, `.import`, `.mode`, `.paths`, `.timer`,
+//! `.output`, `.schema`, `.stats`, `.explain`, `.param`, `.params`,
+//! `.export`, `.quit`. They run the same at the prompt and in scripts (see
+//! `session`); a failing one reports `error[UsageError]` and counts as a
+//! failed statement.
 
-use super::{Output, Session};
+use super::session::Output;
+use super::Session;
 use crate::io::format::{render_value, Format};
 use std::io::Write;
 use std::path::PathBuf;
@@ -30,8 +34,13 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: ".mode",
-        args: "table|csv|json|jsonl|markdown",
+        args: "table|csv|json|jsonl|markdown|graphml|dot",
         help: "Set the result format",
+    },
+    Command {
+        name: ".paths",
+        args: "short|full",
+        help: "Paths in tables: nodes by name and links by type (short), or links with properties (full)",
     },
     Command {
         name: ".timer",
@@ -70,8 +79,8 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: ".export",
-        args: "dot|graphml FILE [QUERY]",
-        help: "Write the nodes and links of the last result (or of QUERY) for Graphviz or Gephi",
+        args: "graphml|dot|jsonl FILE [QUERY] | csv DIR [QUERY]",
+        help: "Write the nodes and links of the last result (or of QUERY) for Gephi, yEd, networkx (graphml), Graphviz (dot), as JSON lines, or as actors.csv + links.csv for import",
     },
     Command {
         name: ".quit",
@@ -145,34 +154,40 @@ impl Session<'_> {
             ".quit" | ".exit" | ".q" => self.quit = true,
             ".read" => match args.as_slice() {
                 [file] => self.read(file),
-                _ => usage(".read"),
+                _ => self.usage(".read"),
             },
             ".import" => self.import(&args),
             ".mode" => match args.as_slice() {
-                [] => println!("{}", format_name(self.format)),
+                [] => println!("{}", self.format.name()),
                 [m] => match m.parse::<Format>() {
                     Ok(f) => self.format = f,
-                    Err(e) => eprintln!("error[UsageError]: {e}"),
+                    Err(e) => self.fail(format!("error[UsageError]: {e}")),
                 },
-                _ => usage(".mode"),
+                _ => self.usage(".mode"),
+            },
+            ".paths" => match args.first().map(|s| s.to_ascii_lowercase()).as_deref() {
+                Some("short") if args.len() == 1 => self.style.path_props = false,
+                Some("full") if args.len() == 1 => self.style.path_props = true,
+                None => println!("{}", if self.style.path_props { "full" } else { "short" }),
+                _ => self.usage(".paths"),
             },
             ".timer" => match args.first().map(|s| s.to_ascii_lowercase()).as_deref() {
                 Some("on") if args.len() == 1 => self.timer = true,
                 Some("off") if args.len() == 1 => self.timer = false,
                 None => println!("{}", if self.timer { "on" } else { "off" }),
-                _ => usage(".timer"),
+                _ => self.usage(".timer"),
             },
             ".output" | ".o" => match args.as_slice() {
                 [] => self.set_output(None),
                 [f] if f == "stdout" || f == "-" => self.set_output(None),
                 [f] => self.set_output(Some(PathBuf::from(f))),
-                _ => usage(".output"),
+                _ => self.usage(".output"),
             },
             ".schema" => self.schema(),
             ".stats" => self.stats(),
             ".explain" => {
                 if rest.is_empty() {
-                    usage(".explain");
+                    self.usage(".explain");
                 } else {
                     let q = rest.trim_end_matches(';');
                     self.run_one(&format!("EXPLAIN {q}"), "<explain>", 1, 1);
@@ -193,14 +208,14 @@ impl Session<'_> {
                 }
             }
             ".export" => self.export(rest),
-            _ => eprintln!(
+            _ => self.fail(format!(
                 "error[UsageError]: unknown command {name}; did you mean {}? (.help lists the commands)",
                 closest(name)
-            ),
+            )),
         }
     }
 
-    fn help(&self, topic: Option<&str>) {
+    fn help(&mut self, topic: Option<&str>) {
         if let Some(t) = topic {
             let want = if t.starts_with('.') {
                 t.to_string()
@@ -209,10 +224,10 @@ impl Session<'_> {
             };
             match COMMANDS.iter().find(|c| c.name == want) {
                 Some(c) => println!("{} {}\n    {}", c.name, c.args, c.help),
-                None => eprintln!(
+                None => self.fail(format!(
                     "error[UsageError]: no command {want}; did you mean {}?",
                     closest(&want)
-                ),
+                )),
             }
             return;
         }
@@ -222,14 +237,17 @@ impl Session<'_> {
         println!("Ctrl-C cancels a running statement, Ctrl-D leaves.\n");
         for c in COMMANDS {
             let head = format!("{} {}", c.name, c.args);
-            println!("{head:<40} {}", c.help);
+            if head.chars().count() < 40 {
+                println!("{head:<40} {}", c.help);
+            } else {
+                println!("{head}\n{:<40} {}", "", c.help);
+            }
         }
     }
 
     fn read(&mut self, file: &str) {
         if self.depth >= 16 {
-            eprintln!("error[UsageError]: .read nested too deeply");
-            return;
+            return self.fail("error[UsageError]: .read nested too deeply");
         }
         match std::fs::read_to_string(file) {
             Ok(text) => {
@@ -237,7 +255,7 @@ impl Session<'_> {
                 self.run_script(&text, file);
                 self.depth -= 1;
             }
-            Err(e) => eprintln!("error[UsageError]: cannot read {file}: {e}"),
+            Err(e) => self.fail(format!("error[UsageError]: cannot read {file}: {e}")),
         }
     }
 
@@ -253,7 +271,10 @@ impl Session<'_> {
         let Some(path) = path else { return };
         match std::fs::File::create(&path) {
             Ok(f) => self.output = Output::File(std::io::BufWriter::new(f)),
-            Err(e) => eprintln!("error[UsageError]: cannot write {}: {e}", path.display()),
+            Err(e) => self.fail(format!(
+                "error[UsageError]: cannot write {}: {e}",
+                path.display()
+            )),
         }
     }
 
@@ -265,11 +286,11 @@ impl Session<'_> {
         };
         let name = name.trim_start_matches('$');
         if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            return usage(".param");
+            return self.usage(".param");
         }
         if value.is_empty() {
             if self.params.remove(name).is_none() {
-                eprintln!("error[UsageError]: ${name} is not bound");
+                self.fail(format!("error[UsageError]: ${name} is not bound"));
             }
             return;
         }
@@ -283,27 +304,15 @@ impl Session<'_> {
                     .unwrap_or_default();
                 self.params.insert(name.to_string(), v);
             }
-            Err(e) => eprintln!(
-                "{}",
-                e.render("<param>", &format!("RETURN {value} AS v"), 1, 1)
-            ),
+            Err(e) => self.fail(e.render("<param>", &format!("RETURN {value} AS v"), 1, 1)),
         }
     }
-}
 
-pub(super) fn usage(name: &str) {
-    if let Some(c) = COMMANDS.iter().find(|c| c.name == name) {
-        eprintln!("error[UsageError]: usage: {} {}", c.name, c.args);
-    }
-}
-
-fn format_name(f: Format) -> &'static str {
-    match f {
-        Format::Table => "table",
-        Format::Csv => "csv",
-        Format::Json => "json",
-        Format::Jsonl => "jsonl",
-        Format::Markdown => "markdown",
+    /// Reports the usage of a dot command after a wrong call.
+    pub(super) fn usage(&mut self, name: &str) {
+        if let Some(c) = COMMANDS.iter().find(|c| c.name == name) {
+            self.fail(format!("error[UsageError]: usage: {} {}", c.name, c.args));
+        }
     }
 }
 

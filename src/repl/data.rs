@@ -1,10 +1,10 @@
 //! Dot commands that load or describe data: `.import`, `.schema`,
 //! `.stats`, `.export`.
 
-use super::commands::usage;
-use super::export::{self, GraphFormat};
 use super::vocab::schema_counts;
 use super::Session;
+use crate::io::format::count;
+use crate::io::format::graph::{self, GraphFormat};
 use crate::io::import::{self, Source};
 use std::io::IsTerminal;
 
@@ -34,16 +34,15 @@ impl Session<'_> {
                 "--relationships" | "--rels" => target = Some(&mut rels),
                 other => match target.as_deref_mut() {
                     Some(list) => list.push(Source::parse(other)),
-                    None => return usage(".import"),
+                    None => return self.usage(".import"),
                 },
             }
         }
         if nodes.is_empty() && rels.is_empty() {
-            return usage(".import");
+            return self.usage(".import");
         }
         if self.db.in_transaction() {
-            eprintln!("error[UsageError]: .import cannot run inside an open transaction (COMMIT or ROLLBACK first)");
-            return;
+            return self.fail("error[UsageError]: .import cannot run inside an open transaction (COMMIT or ROLLBACK first)");
         }
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(1);
@@ -69,17 +68,14 @@ impl Session<'_> {
                 self.vocab.borrow_mut().stale = true;
                 println!("{summary}");
             }
-            Err(e) => {
-                eprintln!("{}", e.headline());
-                eprintln!("nothing was imported");
-            }
+            Err(e) => self.fail(format!("{}\nnothing was imported", e.headline())),
         }
     }
 
     pub(super) fn schema(&mut self) {
         let counts = match schema_counts(self.db.graph()) {
             Ok(c) => c,
-            Err(e) => return eprintln!("error[StorageError]: {e}"),
+            Err(e) => return self.fail(format!("error[StorageError]: {e}")),
         };
         let mut text = String::new();
         let mut section = |title: &str, items: Vec<(String, String)>| {
@@ -102,7 +98,7 @@ impl Session<'_> {
             counts
                 .labels
                 .iter()
-                .map(|(k, n)| (format!(":{k}"), format!("{n} actors")))
+                .map(|(k, n)| (format!(":{k}"), count(*n, "actor", "actors")))
                 .collect(),
         );
         section(
@@ -110,7 +106,7 @@ impl Session<'_> {
             counts
                 .types
                 .iter()
-                .map(|(k, n)| (format!(":{k}"), format!("{n} links")))
+                .map(|(k, n)| (format!(":{k}"), count(*n, "link", "links")))
                 .collect(),
         );
         let mut keys: Vec<String> = counts
@@ -126,8 +122,11 @@ impl Session<'_> {
             keys.into_iter()
                 .map(|k| {
                     let parts: Vec<String> = [
-                        counts.node_keys.get(&k).map(|n| format!("{n} actors")),
-                        counts.rel_keys.get(&k).map(|n| format!("{n} links")),
+                        counts
+                            .node_keys
+                            .get(&k)
+                            .map(|n| count(*n, "actor", "actors")),
+                        counts.rel_keys.get(&k).map(|n| count(*n, "link", "links")),
                     ]
                     .into_iter()
                     .flatten()
@@ -158,41 +157,61 @@ impl Session<'_> {
         self.emit(|w| w.write_all(text.as_bytes()));
     }
 
+    /// `.export FORMAT FILE|DIR [QUERY]`: the last result's (or QUERY's)
+    /// nodes and links.
     pub(super) fn export(&mut self, rest: &str) {
         let mut parts = rest.splitn(2, char::is_whitespace);
         let fmt = parts.next().unwrap_or("");
         let after = parts.next().unwrap_or("").trim_start();
         let Ok(format) = fmt.parse::<GraphFormat>() else {
-            return usage(".export");
+            return self.usage(".export");
         };
         let (file, query) = match after.chars().next() {
             Some(q @ ('"' | '\'')) => match after[1..].find(q) {
                 Some(end) => (after[1..1 + end].to_string(), after[2 + end..].trim()),
-                None => return usage(".export"),
+                None => return self.usage(".export"),
             },
             Some(_) => match after.split_once(char::is_whitespace) {
                 Some((f, q)) => (f.to_string(), q.trim()),
                 None => (after.to_string(), ""),
             },
-            None => return usage(".export"),
+            None => return self.usage(".export"),
         };
         let query = query.trim_end_matches(';').trim();
         if !query.is_empty() {
             match self.execute_quiet(query) {
                 Ok(r) => self.last = Some(r),
-                Err(e) => return eprintln!("{}", e.render("<export>", query, 1, 1)),
+                Err(e) => return self.fail(e.render("<export>", query, 1, 1)),
             }
         }
         let Some(last) = &self.last else {
-            return eprintln!(
-                "error[UsageError]: no result to export yet: run a query first or give one"
-            );
+            return self
+                .fail("error[UsageError]: no result to export yet: run a query first or give one");
         };
-        let text = export::export(&last.entities, format);
-        let (n, m) = export::counts(&last.entities);
-        match std::fs::write(&file, text) {
-            Ok(()) => println!("wrote {n} actors and {m} links to {file}"),
-            Err(e) => eprintln!("error[UsageError]: cannot write {file}: {e}"),
+        let (n, m) = graph::counts(&last.entities);
+        let written = match format {
+            GraphFormat::Csv => graph::csv_dir::write(std::path::Path::new(&file), &last.entities)
+                .map(|report| report.warnings),
+            _ => std::fs::File::create(&file)
+                .map(std::io::BufWriter::new)
+                .and_then(|mut w| {
+                    graph::write(&mut w, &last.entities, format)?;
+                    std::io::Write::flush(&mut w)
+                })
+                .map(|()| Vec::new()),
+        };
+        match written {
+            Ok(warnings) => {
+                for w in warnings {
+                    eprintln!("warning: {w}");
+                }
+                eprintln!(
+                    "wrote {} and {} to {file}",
+                    count(n as u64, "actor", "actors"),
+                    count(m as u64, "link", "links")
+                );
+            }
+            Err(e) => self.fail(format!("error[UsageError]: cannot write {file}: {e}")),
         }
     }
 }

@@ -237,13 +237,16 @@ impl SgHelper {
             (word_start, pairs(found))
         };
         Ok(match (cmd, arg_index) {
-            (".mode", 0) => choose(&["table", "csv", "json", "jsonl", "markdown"]),
+            (".mode", 0) => choose(&[
+                "table", "csv", "json", "jsonl", "markdown", "graphml", "dot",
+            ]),
             (".timer", 0) => choose(&["on", "off"]),
+            (".paths", 0) => choose(&["short", "full"]),
             (".help", 0) => {
                 let names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
                 choose(&names)
             }
-            (".export", 0) => choose(&["dot", "graphml"]),
+            (".export", 0) => choose(&["graphml", "dot", "jsonl", "csv"]),
             (".export", 1) | (".read", 0) => self.files.complete_path(line, pos)?,
             (".output", 0) => {
                 let (s, mut v) = self.files.complete_path(line, pos)?;
@@ -434,6 +437,7 @@ mod tests {
         assert_eq!(complete(".mo").1, vec![".mode".to_string()]);
         assert_eq!(complete(".mode c").1, vec!["csv".to_string()]);
         assert_eq!(complete(".timer ").1, vec!["on".to_string(), "off".into()]);
+        assert_eq!(complete(".paths f").1, vec!["full".to_string()]);
         // Never panics, wherever the cursor is.
         let h = helper();
         let alphabet: Vec<char> = "(.'\"@$:`/*é[{ a1|\\".chars().collect();

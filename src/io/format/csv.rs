@@ -1,12 +1,13 @@
 //! CSV output through the `csv` crate: a header row, then one record per row.
 //!
 //! Strings are written raw (quoted by the CSV rules when needed), null is an
-//! empty field, integers plain, floats per `value::format_float` (`1.0`,
-//! `NaN`), dates `2022-03`, estimates `0.6..0.7` (the notation `import`
-//! reads), booleans `true`/`false`; lists, maps, nodes, relationships and
-//! paths in Cypher notation.
+//! empty field, integers plain, floats exact per `value::format_float`
+//! (`1.0`, `0.32000000000000006`, `NaN`), dates `2022-03`, estimates
+//! `0.6..0.7` (the notation `import` reads), booleans `true`/`false`; lists,
+//! maps, nodes, relationships and paths as JSON text, which any CSV consumer
+//! can parse further (a list of names may hold commas and `;`).
 
-use super::cypher::render_value;
+use super::json::value_to_json;
 use crate::result::{Entities, QueryResult};
 use crate::value::{format_float, Value};
 use std::io::{self, Write};
@@ -14,8 +15,15 @@ use std::io::{self, Write};
 fn cell(v: &Value, entities: &Entities) -> String {
     match v {
         Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => format_float(*f),
+        Value::Date(d) => d.to_string(),
         Value::Estimate(e) => format!("{}..{}", format_float(e.lo), format_float(e.hi)),
-        other => render_value(other, entities),
+        Value::List(_) | Value::Map(_) | Value::Node(_) | Value::Rel(_) | Value::Path(_) => {
+            value_to_json(v, entities)
+        }
     }
 }
 
@@ -65,18 +73,22 @@ mod tests {
         assert_eq!(&a[2], "1.0");
         assert_eq!(&a[3], "a, \"quoted\"\nline | pipe");
         assert_eq!(&a[4], "[1, 2]");
-        assert_eq!(&a[5], "{a: 1, b: 'x'}");
-        assert_eq!(&a[6], "(:Country {id: 'belarus', name: 'Belarus'})");
-        assert_eq!(&a[7], "[:SUPPLIES {category: 'ammunition'}]");
-        assert!(a[8].starts_with("(Belarus)-[:SUPPLIES"));
+        assert_eq!(&a[5], "{\"a\": 1, \"b\": \"x\"}");
+        assert_eq!(
+            &a[6],
+            r#"{"id": 1, "labels": ["Country"], "properties": {"id": "belarus", "name": "Belarus"}}"#
+        );
+        assert!(a[7].starts_with(r#"{"id": 10, "type": "SUPPLIES""#));
+        let p: serde_json::Value = serde_json::from_str(&a[8]).unwrap();
+        assert_eq!(p["nodes"][2]["properties"]["name"], "China");
         assert_eq!(&a[9], "2022-03");
         assert_eq!(&a[10], "0.6..0.7");
-        assert_eq!(&a[11], "(#99)");
+        assert_eq!(&a[11], r#"{"id": 99, "labels": [], "properties": {}}"#);
         let b = &rows[1];
         assert_eq!(&b[0], "Беларусь 中国");
         assert_eq!(&b[2], "0.5");
         assert_eq!(&b[3], "");
-        assert_eq!(&b[4], "['it\\'s', NaN]");
+        assert_eq!(&b[4], "[\"it's\", NaN]");
         assert_eq!(&b[6], "Infinity");
         assert_eq!(&b[7], "-Infinity");
         assert_eq!(&b[8], "true");

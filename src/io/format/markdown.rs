@@ -1,10 +1,10 @@
 //! GitHub-flavoured Markdown tables.
 //!
-//! Cells are the Cypher-notation text of values (as in tables); `|` is
+//! Cells are the text of values as tables show them; `|` is
 //! escaped as `\|` and line breaks become `<br>` so that a row stays one line.
 //! An empty result prints the header and the `---` row only.
 
-use super::cypher::render_value;
+use super::cypher::{render_human, Style};
 use crate::result::QueryResult;
 use crate::value::Value;
 use std::io::{self, Write};
@@ -34,7 +34,7 @@ fn line(out: &mut dyn Write, cells: impl Iterator<Item = String>) -> io::Result<
     writeln!(out, "{s}")
 }
 
-pub(super) fn write_markdown(out: &mut dyn Write, r: &QueryResult) -> io::Result<()> {
+pub(super) fn write_markdown(out: &mut dyn Write, r: &QueryResult, style: Style) -> io::Result<()> {
     if r.columns.is_empty() {
         return Ok(());
     }
@@ -42,9 +42,10 @@ pub(super) fn write_markdown(out: &mut dyn Write, r: &QueryResult) -> io::Result
     line(out, r.columns.iter().map(|_| "---".to_string()))?;
     for row in &r.rows {
         let cells = (0..r.columns.len()).map(|i| {
-            escape(&render_value(
+            escape(&render_human(
                 row.get(i).unwrap_or(&Value::Null),
                 &r.entities,
+                style,
             ))
         });
         line(out, cells)?;
@@ -59,7 +60,7 @@ mod tests {
 
     fn run(r: &QueryResult) -> String {
         let mut buf = Vec::new();
-        write_markdown(&mut buf, r).unwrap();
+        write_markdown(&mut buf, r, Style::default()).unwrap();
         String::from_utf8(buf).unwrap()
     }
 
@@ -85,7 +86,7 @@ mod tests {
         assert!(lines[0].starts_with("| name | n | f | note | tags |"));
         assert!(lines[2].contains("| a, \"quoted\"<br>line \\| pipe |"));
         assert!(lines[2].contains("| estimate(0.6, 0.7) |"));
-        assert!(lines[2].contains("->(Russia)<-[:SUPPLIES {category: 'vehicles'}]-(China) |"));
+        assert!(lines[2].contains("| (Belarus)-[:SUPPLIES]->(Russia)<-[:SUPPLIES]-(China) |"));
         assert!(lines[3].contains("| Беларусь 中国 | -7 | 0.5 | null |"));
         // Every row has as many cells as the header.
         let bars = |l: &str| l.replace("\\|", "").matches('|').count();

@@ -3,33 +3,37 @@
 //!
 //! Every writer prints one statement's result and nothing else; a caller
 //! printing several statements just calls [`write_result`] once per statement.
+//! Update counters are not part of any format but the table: callers print
+//! [`describe_stats`] on stderr for the others.
 //!
 //! - **table** ([`table`]): box-drawing borders (`┌─┬─┐ │ ├─┼─┤ └─┴─┘`, like
 //!   sqlite3 `.mode box`); numbers right-aligned; cells in Cypher notation
-//!   ([`render_value`]) with control characters shown escaped (`\n`) so each row
-//!   is one line; `max_width` narrows the widest columns and cuts cells with
-//!   `…`. An empty result prints the header box and `(no rows)`. Then the
-//!   footer, if given, then the [`describe_stats`] line if any counter is set.
-//!   A result without columns prints only the stats line (no footer).
-//! - **csv** ([`csv`]): header row, then rows; null is an empty field, strings
-//!   raw, estimates `lo..hi`, other values as in tables.
-//! - **json** ([`json`]): one JSON array of row objects, one row object per
-//!   line, keys in column order:
+//!   for people ([`render_human`]: floats to 15 significant digits, paths as
+//!   `(China)-[:COOPERATES_WITH]->(Belarus)` unless [`Style::path_props`])
+//!   with control characters shown escaped (`\n`) so each row is one line;
+//!   `max_width` (set only when stdout is a terminal) narrows the widest
+//!   columns and cuts cells with `…`. An empty result prints the header box
+//!   and `(no rows)`. Then the footer, if given, then the [`describe_stats`]
+//!   line if any counter is set. A result without columns prints only the
+//!   stats line (no footer).
+//! - **csv** ([`csv`]): header row, then rows; null is an empty field,
+//!   strings raw, floats exact, dates ISO (`2022-03`), estimates `lo..hi`;
+//!   lists, maps, nodes, relationships and paths as JSON text (the shapes
+//!   below).
+//! - **json** ([`json`]): one JSON array of row objects per statement with
+//!   columns, one row object per line, keys in column order; an empty
+//!   result is `[]`, a statement without columns prints nothing:
 //!   ```text
 //!   [
 //!     {"name": "Belarus", "n": 42}
 //!   ]
 //!   ```
-//!   An empty result is `[]`. When the statement changed anything (non-empty
-//!   stats), the output is instead one object
-//!   `{"rows": [...], "stats": {...}}`, and a result without columns prints
-//!   `{"stats": {...}}` (or nothing when the stats are empty too). The stats
-//!   object always has all eight counters, in this order: `nodes_created`,
-//!   `nodes_deleted`, `relationships_created`, `relationships_deleted`,
-//!   `labels_added`, `labels_removed`, `properties_set`, `properties_removed`.
-//! - **jsonl**: one row object per line; stats are not printed.
-//! - **markdown** ([`markdown`]): GitHub table, `|` escaped as `\|`, line
-//!   breaks as `<br>`; stats are not printed.
+//! - **jsonl**: one row object per line.
+//! - **markdown** ([`markdown`]): GitHub table of the table's cell text, `|`
+//!   escaped as `\|`, line breaks as `<br>`.
+//! - **graphml**, **dot** ([`graph`]): the nodes and links the result
+//!   mentions, as one document (batch mode collects every statement's
+//!   result into one document instead; see `repl::session`).
 //!
 //! JSON values ([`value_to_json`]): integers bare, floats always with a decimal
 //! point or exponent (`1.0`), NaN and infinities as the bare tokens `NaN`,
@@ -46,13 +50,14 @@
 
 mod csv;
 mod cypher;
+pub mod graph;
 mod json;
 mod markdown;
 mod table;
 #[cfg(test)]
 mod testdata;
 
-pub use self::cypher::render_value;
+pub use self::cypher::{render_human, render_value, short_float, Style};
 pub use self::json::value_to_json;
 
 use crate::result::{QueryResult, Stats};
@@ -66,12 +71,40 @@ pub enum Format {
     Json,
     Jsonl,
     Markdown,
+    GraphMl,
+    Dot,
+}
+
+impl Format {
+    /// The name `--format` and `.mode` take.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Markdown => "markdown",
+            Format::GraphMl => "graphml",
+            Format::Dot => "dot",
+        }
+    }
+
+    /// The graph format of `graphml` and `dot`, which print nodes and links
+    /// rather than rows.
+    pub fn graph(self) -> Option<graph::GraphFormat> {
+        match self {
+            Format::GraphMl => Some(graph::GraphFormat::GraphMl),
+            Format::Dot => Some(graph::GraphFormat::Dot),
+            _ => None,
+        }
+    }
 }
 
 impl std::str::FromStr for Format {
     type Err = String;
 
-    /// `table`, `csv`, `json`, `jsonl`, `markdown` or `md` (case-insensitive).
+    /// `table`, `csv`, `json`, `jsonl`, `markdown` or `md`, `graphml`, `dot`
+    /// (case-insensitive).
     fn from_str(s: &str) -> Result<Format, String> {
         match s.trim().to_ascii_lowercase().as_str() {
             "table" => Ok(Format::Table),
@@ -79,25 +112,28 @@ impl std::str::FromStr for Format {
             "json" => Ok(Format::Json),
             "jsonl" => Ok(Format::Jsonl),
             "markdown" | "md" => Ok(Format::Markdown),
+            "graphml" => Ok(Format::GraphMl),
+            "dot" => Ok(Format::Dot),
             _ => Err(format!(
-                "unknown format '{s}': expected one of table, csv, json, jsonl, markdown (or md)"
+                "unknown format '{s}': expected one of table, csv, json, jsonl, markdown (or md), graphml, dot"
             )),
         }
     }
 }
 
-/// Options of the table format (the others ignore them).
+/// Options of the table and markdown formats (the others ignore them).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TableOptions {
     /// Terminal width: long cells are cut with `…` so that the table fits.
     pub max_width: Option<usize>,
     /// Printed under the table, e.g. `3 rows (1.2 ms)`.
     pub footer: Option<String>,
+    /// How cells show values (`.paths full`).
+    pub style: Style,
 }
 
 /// Writes one statement's result. A result with no columns (an update without
-/// RETURN) writes nothing except, for Table, the stats line, and for Json a
-/// `{"stats": {...}}` object when stats are non-empty.
+/// RETURN) writes nothing except, for Table, the stats line.
 pub fn write_result(
     out: &mut dyn io::Write,
     result: &QueryResult,
@@ -109,8 +145,17 @@ pub fn write_result(
         Format::Csv => csv::write_csv(out, result),
         Format::Json => json::write_json_result(out, result),
         Format::Jsonl => json::write_jsonl_result(out, result),
-        Format::Markdown => markdown::write_markdown(out, result),
+        Format::Markdown => markdown::write_markdown(out, result, opts.style),
+        Format::GraphMl | Format::Dot => match format.graph() {
+            Some(g) if !result.columns.is_empty() => graph::write(out, &result.entities, g),
+            _ => Ok(()),
+        },
     }
+}
+
+/// `1 actor`, `2 actors`: a count with its noun in the right number.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The non-zero counters, e.g. `+2 nodes, +1 relationship, +3 properties`;
@@ -140,7 +185,7 @@ pub fn describe_stats(s: &Stats) -> String {
     items
         .iter()
         .filter(|(_, n, _, _)| *n > 0)
-        .map(|&(sign, n, one, many)| format!("{sign}{n} {}", if n == 1 { one } else { many }))
+        .map(|&(sign, n, one, many)| format!("{sign}{}", count(n, one, many)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -158,8 +203,12 @@ mod tests {
         assert_eq!("jsonl".parse::<Format>(), Ok(Format::Jsonl));
         assert_eq!("markdown".parse::<Format>(), Ok(Format::Markdown));
         assert_eq!("md".parse::<Format>(), Ok(Format::Markdown));
+        assert_eq!("graphml".parse::<Format>(), Ok(Format::GraphMl));
+        assert_eq!("DOT".parse::<Format>(), Ok(Format::Dot));
         let err = "xml".parse::<Format>().unwrap_err();
         assert!(err.contains("table, csv, json, jsonl, markdown"), "{err}");
+        assert_eq!(count(1, "actor", "actors"), "1 actor");
+        assert_eq!(count(0, "row", "rows"), "0 rows");
     }
 
     #[test]
@@ -189,6 +238,7 @@ mod tests {
         let opts = TableOptions {
             max_width: Some(400),
             footer: Some("2 rows".into()),
+            ..TableOptions::default()
         };
         for f in [
             Format::Table,

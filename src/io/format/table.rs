@@ -13,7 +13,7 @@
 //! so that every row stays on one line. With `max_width`, the widest columns
 //! are narrowed until the table fits, and cut cells end with `…`.
 
-use super::cypher::render_value;
+use super::cypher::render_human;
 use super::{describe_stats, TableOptions};
 use crate::result::QueryResult;
 use crate::value::Value;
@@ -190,7 +190,7 @@ fn write_grid(out: &mut dyn Write, r: &QueryResult, opts: &TableOptions) -> io::
         let mut rs = Vec::with_capacity(ncols);
         for col in 0..ncols {
             let v = row.get(col).unwrap_or(&Value::Null);
-            let text = one_line(&render_value(v, &r.entities));
+            let text = one_line(&render_human(v, &r.entities, opts.style));
             widths[col] = widths[col].max(text_width(&text));
             if !is_number(v) && !v.is_null() {
                 numeric_col[col] = false;
@@ -259,8 +259,8 @@ mod tests {
             vec![Value::Null, Value::Null],
         ]);
         let opts = TableOptions {
-            max_width: None,
             footer: Some("3 rows (1.2 ms)".into()),
+            ..TableOptions::default()
         };
         let expected = "\
 ┌─────────┬──────┐
@@ -288,14 +288,34 @@ mod tests {
         let w = text_width(lines[0]);
         assert!(lines[..6].iter().all(|l| text_width(l) == w), "{got}");
         assert!(got.contains(r#"a, "quoted"\nline | pipe"#));
-        assert!(got.contains("(Belarus)-[:SUPPLIES {category: 'ammunition'}]->(Russia)"));
-        assert!(got.contains("<-[:SUPPLIES {category: 'vehicles'}]-(China)"));
+        // Paths show nodes by name and links by type unless asked for more.
+        assert!(got.contains("│ (Belarus)-[:SUPPLIES]->(Russia)<-[:SUPPLIES]-(China) │"));
+        let full = TableOptions {
+            style: crate::io::format::Style {
+                path_props: true,
+                ..Default::default()
+            },
+            ..TableOptions::default()
+        };
+        let got_full = run(&sample(), &full);
+        assert!(got_full.contains("(Belarus)-[:SUPPLIES {category: 'ammunition'}]->(Russia)"));
+        assert!(got_full.contains("<-[:SUPPLIES {category: 'vehicles'}]-(China)"));
         assert!(got.contains("│ estimate(0.6, 0.7) │"));
         assert!(got.contains("['it\\'s', NaN]"));
         assert!(got.contains("│ (#99)"));
         assert!(got.contains("│ [#99]"));
         assert!(got.contains(" Infinity │"));
         assert!(got.contains("│ 2022-03 "));
+    }
+
+    #[test]
+    fn floats_show_at_most_15_significant_digits() {
+        let r = small(vec![vec![
+            Value::Float(0.32000000000000006),
+            Value::List(vec![Value::Float(0.1 + 0.2)]),
+        ]]);
+        let got = run(&r, &TableOptions::default());
+        assert!(got.contains("│ 0.32 │ [0.3] │"), "{got}");
     }
 
     #[test]
@@ -307,7 +327,7 @@ mod tests {
         ]);
         let opts = TableOptions {
             max_width: Some(40),
-            footer: None,
+            ..TableOptions::default()
         };
         let got = run(&r, &opts);
         for l in got.lines() {
@@ -318,7 +338,7 @@ mod tests {
         // A terminal too narrow still prints, with minimal columns.
         let tiny = TableOptions {
             max_width: Some(5),
-            footer: None,
+            ..TableOptions::default()
         };
         assert!(run(&r, &tiny).contains("xx…"));
     }
@@ -360,8 +380,8 @@ mod tests {
             ..QueryResult::default()
         };
         let opts = TableOptions {
-            max_width: None,
             footer: Some("ignored".into()),
+            ..TableOptions::default()
         };
         assert_eq!(
             run(&update, &opts),

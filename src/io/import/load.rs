@@ -1,0 +1,206 @@
+//! The one transaction every importer writes through: actors keyed by their
+//! string `id`, links buffered a record block at a time, every actor's
+//! adjacency list written once at the end, and one commit (all or nothing).
+
+use super::Summary;
+use crate::error::Error;
+use crate::store::adjacency::Stored;
+use crate::store::catalog::NameKind;
+use crate::store::graph::{Graph, NodeRecord, RelRecord, TxState};
+use crate::store::keys::{Dir, BLOCK_SLOTS};
+use crate::value::{NodeId, Value};
+use std::collections::HashMap;
+use std::time::Instant;
+
+pub(crate) struct Load {
+    pub tx: TxState,
+    /// String `id` → actor, for actors of this load and stored ones looked up.
+    pub ids: HashMap<String, NodeId>,
+    pending_nodes: Vec<NodeRecord>,
+    pending_rels: Vec<RelRecord>,
+    /// (owner, entry) for every link end, in link order.
+    adjacency: Vec<(NodeId, Stored)>,
+    /// Catalog ids by name, one map per kind (label, type, key).
+    names: [HashMap<String, u32>; 3],
+    pub id_key: u32,
+    pub summary: Summary,
+    started: Instant,
+}
+
+impl Load {
+    pub fn new(graph: &Graph) -> Load {
+        let mut tx = graph.begin();
+        let id_key = graph.tx(&mut tx).catalog_mut().intern(NameKind::Key, "id");
+        Load {
+            tx,
+            ids: HashMap::new(),
+            pending_nodes: Vec::new(),
+            pending_rels: Vec::with_capacity(BLOCK_SLOTS),
+            adjacency: Vec::new(),
+            names: Default::default(),
+            id_key,
+            summary: Summary::default(),
+            started: Instant::now(),
+        }
+    }
+
+    /// The catalog id of a label, link type or property key (interned once).
+    pub fn name(&mut self, graph: &Graph, kind: NameKind, name: &str) -> u32 {
+        let names = &mut self.names[kind as usize];
+        if let Some(&id) = names.get(name) {
+            return id;
+        }
+        let id = graph.tx(&mut self.tx).catalog_mut().intern(kind, name);
+        self.names[kind as usize].insert(name.to_string(), id);
+        id
+    }
+
+    pub fn key(&mut self, graph: &Graph, name: &str) -> u32 {
+        self.name(graph, NameKind::Key, name)
+    }
+
+    /// The actor with this string id, from this load or the database.
+    pub fn find(&mut self, graph: &Graph, key: &str) -> Result<Option<NodeId>, Error> {
+        if let Some(&n) = self.ids.get(key) {
+            return Ok(Some(n));
+        }
+        if key.is_empty() {
+            return Ok(None);
+        }
+        let found = graph
+            .tx(&mut self.tx)
+            .nodes_with_prop(self.id_key, &Value::String(key.to_string()))?;
+        Ok(found.first().map(|&n| {
+            self.ids.insert(key.to_string(), n);
+            n
+        }))
+    }
+
+    /// Stages an actor; `key` (its string id, also expected among `props`)
+    /// must be new to the load and to the database: the error says so.
+    pub fn add_node(
+        &mut self,
+        graph: &Graph,
+        key: Option<&str>,
+        labels: Vec<u32>,
+        props: Vec<(u32, Value)>,
+    ) -> Result<NodeId, String> {
+        let id = graph.tx(&mut self.tx).meta().next_node + self.pending_nodes.len() as NodeId;
+        if let Some(key) = key {
+            if self.ids.contains_key(key) {
+                return Err(format!("duplicate id '{key}'"));
+            }
+            let stored = graph
+                .tx(&mut self.tx)
+                .nodes_with_prop(self.id_key, &Value::String(key.to_string()))
+                .map_err(|e| e.to_string())?;
+            if !stored.is_empty() {
+                return Err(format!("an actor with id '{key}' already exists"));
+            }
+            self.ids.insert(key.to_string(), id);
+        }
+        self.pending_nodes.push(NodeRecord { labels, props });
+        self.summary.nodes += 1;
+        Ok(id)
+    }
+
+    /// Writes the staged actors (their ids were handed out in order).
+    pub fn flush_nodes(&mut self, graph: &Graph) -> Result<(), Error> {
+        if !self.pending_nodes.is_empty() {
+            let recs = std::mem::take(&mut self.pending_nodes);
+            graph.tx(&mut self.tx).create_nodes(recs)?;
+        }
+        Ok(())
+    }
+
+    pub fn add_link(
+        &mut self,
+        graph: &Graph,
+        rel_type: u32,
+        src: NodeId,
+        dst: NodeId,
+        props: Vec<(u32, Value)>,
+    ) -> Result<(), Error> {
+        let mut t = graph.tx(&mut self.tx);
+        let rel = t.meta().next_rel + self.pending_rels.len() as u64;
+        self.pending_rels.push(RelRecord {
+            rel_type,
+            src,
+            dst,
+            props,
+        });
+        self.adjacency.push((
+            src,
+            Stored {
+                rel,
+                other: dst,
+                rel_type,
+                dir: Dir::Out,
+            },
+        ));
+        self.adjacency.push((
+            dst,
+            Stored {
+                rel,
+                other: src,
+                rel_type,
+                dir: Dir::In,
+            },
+        ));
+        if (rel + 1).is_multiple_of(BLOCK_SLOTS as u64) {
+            t.create_rels(std::mem::take(&mut self.pending_rels), false)?;
+        }
+        self.summary.rels += 1;
+        Ok(())
+    }
+
+    /// Writes what is staged and commits it as one load.
+    pub fn finish(mut self, graph: &mut Graph) -> Result<Summary, Error> {
+        self.flush_nodes(graph)?;
+        let mut t = graph.tx(&mut self.tx);
+        if !self.pending_rels.is_empty() {
+            t.create_rels(std::mem::take(&mut self.pending_rels), false)?;
+        }
+        // Stable: each actor's entries stay in link order.
+        self.adjacency.sort_by_key(|(node, _)| *node);
+        let mut entries: Vec<Stored> = Vec::new();
+        for group in self.adjacency.chunk_by(|a, b| a.0 == b.0) {
+            entries.clear();
+            entries.extend(group.iter().map(|(_, e)| *e));
+            t.append_adjacency_entries(group[0].0, &entries)?;
+        }
+        drop(std::mem::take(&mut self.adjacency));
+        graph.commit_load(self.tx)?;
+        self.summary.seconds = self.started.elapsed().as_secs_f64();
+        Ok(self.summary)
+    }
+}
+
+/// Progress over every input file: bytes read so far of a total that counts
+/// each file once per pass over it.
+pub(crate) struct Meter<'a> {
+    report: &'a mut dyn FnMut(u64, u64),
+    pub done: u64,
+    pub total: u64,
+}
+
+impl<'a> Meter<'a> {
+    pub fn new(report: &'a mut dyn FnMut(u64, u64), total: u64) -> Meter<'a> {
+        Meter {
+            report,
+            done: 0,
+            total,
+        }
+    }
+
+    /// `bytes` read of the current pass over the current file.
+    pub fn at(&mut self, bytes: u64) {
+        (self.report)(self.done + bytes, self.total);
+    }
+
+    /// A pass over a file of `len` bytes is complete.
+    pub fn passed(&mut self, len: u64) {
+        self.done += len;
+        (self.report)(self.done.min(self.total), self.total);
+    }
+}

@@ -1,0 +1,570 @@
+"""Checks `supplygraph serve` with the official Neo4j Python driver.
+
+Run by tests/bolt.rs: `python3 bolt_checks.py SCENARIO PORT [ARGS...]`.
+Each scenario prints `ok NAME` per check and exits non-zero (with the
+traceback) at the first that fails. The database starts empty for each
+scenario that the Rust test starts a fresh server for.
+"""
+
+import datetime
+import logging
+import math
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import neo4j
+from neo4j import GraphDatabase, exceptions
+
+
+def ok(name):
+    print(f"ok {name}", flush=True)
+
+
+def driver(port, auth=None, **kw):
+    return GraphDatabase.driver(f"bolt://127.0.0.1:{port}", auth=auth, **kw)
+
+
+def expect(exc_class, fn, *args, contains=None, **kw):
+    try:
+        fn(*args, **kw)
+    except exc_class as e:
+        if contains is not None and contains not in str(e):
+            raise AssertionError(f"{exc_class.__name__} without {contains!r}: {e}")
+        return e
+    raise AssertionError(f"{exc_class.__name__} was not raised")
+
+
+# ----------------------------------------------------------------- basics
+
+
+def basics(port):
+    d = driver(port)
+    d.verify_connectivity()
+    ok("verify_connectivity")
+
+    with d.session() as s:
+        summary = s.run(
+            "CREATE (b:Country {id: 'by', name: 'Belarus'})"
+            "-[:SUPPLIES {category: 'ammunition', share: estimate(0.6, 0.7), since: date('2022')}]->"
+            "(r:Country {id: 'ru', name: 'Russia'}), (c:Country {id: 'cn', name: 'China'})"
+            "-[:SUPPLIES {category: 'electronics', confidence: 0.8}]->(b)"
+        ).consume()
+        c = summary.counters
+        assert (c.nodes_created, c.relationships_created, c.labels_added) == (3, 2, 1), c
+        assert c.properties_set == 11, c.properties_set
+        assert c.contains_updates
+        ok("session.run with counters")
+
+        rec = s.run("MATCH (n:Country {id: 'by'}) RETURN n, n.name AS name").single()
+        n = rec["n"]
+        assert isinstance(n, neo4j.graph.Node)
+        assert n.labels == frozenset({"Country"}) and n["name"] == "Belarus"
+        assert n.element_id.startswith("n"), n.element_id
+        again = s.run("MATCH (n:Country {id: 'by'}) RETURN n").single()["n"]
+        assert again.element_id == n.element_id
+        ok("nodes with stable element ids")
+
+        rec = s.run(
+            "MATCH (a {id: 'by'})-[r:SUPPLIES]->(b) RETURN r, b, r.share AS share, r.since AS since"
+        ).single()
+        r = rec["r"]
+        assert isinstance(r, neo4j.graph.Relationship)
+        assert r.type == "SUPPLIES" and r["category"] == "ammunition"
+        assert r.start_node.element_id == n.element_id
+        assert r.end_node.element_id == rec["b"].element_id and rec["b"]["name"] == "Russia"
+        assert rec["share"] == {"lo": 0.6, "hi": 0.7}, rec["share"]
+        assert rec["since"] == "2022", rec["since"]
+        ok("relationships, estimates as {lo, hi}, partial dates as text")
+
+        p = s.run(
+            "MATCH p = (@china)-[:SUPPLIES*2]->(@russia) RETURN p"
+        ).single()["p"]
+        assert isinstance(p, neo4j.graph.Path)
+        assert [x["name"] for x in p.nodes] == ["China", "Belarus", "Russia"]
+        assert [x.type for x in p.relationships] == ["SUPPLIES", "SUPPLIES"]
+        assert p.start_node["id"] == "cn" and p.end_node["id"] == "ru"
+        back = s.run("MATCH p = (@russia)<-[:SUPPLIES]-(@belarus) RETURN p").single()["p"]
+        assert back.start_node["id"] == "ru" and back.end_node["id"] == "by"
+        rel = back.relationships[0]
+        assert rel.start_node["id"] == "by" and rel.end_node["id"] == "ru"
+        ok("paths in both directions")
+
+        # Values of every type out.
+        rec = s.run(
+            "RETURN null AS n, true AS t, 1 AS i, -129 AS small, 9223372036854775807 AS big, "
+            "0.5 AS f, 'Беларусь' AS s, [1, 'a', [2.0, null]] AS l, {k: {j: [true]}} AS m, "
+            "date('2022-03-01') AS d, date('2022-03') AS ym"
+        ).single()
+        assert rec["n"] is None and rec["t"] is True
+        assert rec["i"] == 1 and rec["small"] == -129 and rec["big"] == 2**63 - 1
+        assert rec["f"] == 0.5 and rec["s"] == "Беларусь"
+        assert rec["l"] == [1, "a", [2.0, None]] and rec["m"] == {"k": {"j": [True]}}
+        assert rec["d"] == neo4j.time.Date(2022, 3, 1), rec["d"]
+        assert rec["ym"] == "2022-03"
+        ok("values of every type out")
+
+    # Parameters of every type in: echoed, and stored then read back.
+    params = {
+        "null": None,
+        "true": True,
+        "false": False,
+        "zero": 0,
+        "tiny": -16,
+        "i8": -128,
+        "i16": 32767,
+        "i32": -(2**31),
+        "i64": 2**63 - 1,
+        "i64min": -(2**63),
+        "float": 3.25,
+        "neg0": -0.0,
+        "inf": float("inf"),
+        "str": "supply ✓ chain",
+        "empty": "",
+        "long": "x" * 70000,
+        "list": [1, 2, 3],
+        "mixed": [1, "two", 3.0, None, [4]],
+        "map": {"a": 1, "b": {"c": [1, "d"]}},
+        "date": datetime.date(2022, 3, 1),
+        "ndate": neo4j.time.Date(1969, 12, 31),
+    }
+    with d.session() as s:
+        for name, value in params.items():
+            got = s.run(f"RETURN ${name} AS v", {name: value}).single()["v"]
+            if isinstance(value, datetime.date):
+                got = got.to_native()
+            assert got == value and type(got) is type(value), (name, got, value)
+        assert math.isnan(s.run("RETURN $v AS v", v=float("nan")).single()["v"])
+        for name in ["true", "i64", "i64min", "float", "str", "list", "date"]:
+            s.run(f"CREATE (:Param {{name: '{name}', v: ${name}}})", {name: params[name]}).consume()
+        for rec in s.run("MATCH (p:Param) RETURN p.name AS name, p.v AS v"):
+            got = rec["v"]
+            if isinstance(got, neo4j.time.Date):
+                got = got.to_native()
+            assert got == params[rec["name"]], rec
+        ok("parameters of every type")
+
+        expect(exceptions.CypherTypeError, lambda: s.run("RETURN $b", b=b"\x00\x01").consume(),
+               contains="byte array")
+        expect(exceptions.CypherTypeError,
+               lambda: s.run("RETURN $t", t=datetime.datetime(2022, 1, 1, 12, 0)).consume(),
+               contains="not supported")
+        expect(exceptions.CypherTypeError,
+               lambda: s.run("RETURN $p", p=neo4j.spatial.CartesianPoint((1.0, 2.0))).consume(),
+               contains="Point")
+        ok("unsupported parameter types refused")
+
+    # execute_query
+    records, summary, keys = d.execute_query(
+        "MATCH (c:Country) RETURN c.name AS name ORDER BY name"
+    )
+    assert keys == ["name"] and [r["name"] for r in records] == ["Belarus", "China", "Russia"]
+    records, summary, _ = d.execute_query(
+        "CREATE (:Tmp {v: $v})", v=1, routing_=neo4j.RoutingControl.WRITE
+    )
+    assert summary.counters.nodes_created == 1
+    records, _, _ = d.execute_query(
+        "MATCH (t:Tmp) RETURN count(t) AS c", routing_=neo4j.RoutingControl.READ
+    )
+    assert records[0]["c"] == 1
+    df = d.execute_query(
+        "MATCH (c:Country) RETURN c.name AS name, c.id AS id ORDER BY id",
+        result_transformer_=neo4j.Result.to_df,
+    )
+    assert list(df.columns) == ["name", "id"] and list(df["id"]) == ["by", "cn", "ru"], df
+    ok("execute_query (read, write, to_df transformer)")
+
+    # to_df and graph() on session results
+    with d.session() as s:
+        df = s.run("UNWIND range(1, 5) AS i RETURN i, i * 0.5 AS half, toString(i) AS s").to_df()
+        assert df.shape == (5, 3) and list(df["i"]) == [1, 2, 3, 4, 5]
+        assert list(df["half"]) == [0.5, 1.0, 1.5, 2.0, 2.5]
+        df = s.run("MATCH (n:Country) RETURN n ORDER BY n.id").to_df(expand=True)
+        assert "n().prop.name" in df.columns and list(df["n().prop.name"]) == ["Belarus", "China", "Russia"], df.to_dict()
+        g = s.run("MATCH p = (a)-[r:SUPPLIES]->(b) RETURN p").graph()
+        assert len(g.nodes) == 3 and len(g.relationships) == 2
+        assert {r.type for r in g.relationships} == {"SUPPLIES"}
+        ok("result.to_df() and result.graph()")
+
+    # Paging: PULL n with has_more, and DISCARD
+    with d.session(fetch_size=7) as s:
+        result = s.run("UNWIND range(1, 100) AS i RETURN i")
+        got = [r["i"] for r in result]
+        assert got == list(range(1, 101)), got[:10]
+        result = s.run("UNWIND range(1, 100) AS i RETURN i")
+        first = [next(result)["i"] for _ in range(3)]
+        summary = result.consume()
+        assert first == [1, 2, 3] and summary.query == "UNWIND range(1, 100) AS i RETURN i"
+        # Two results open at once in one transaction (qid).
+        with s.begin_transaction() as tx:
+            a = tx.run("UNWIND range(1, 20) AS i RETURN i")
+            b = tx.run("UNWIND range(101, 120) AS i RETURN i")
+            assert [r["i"] for r in b] == list(range(101, 121))
+            assert [r["i"] for r in a] == list(range(1, 21))
+            tx.commit()
+        ok("PULL n pages, DISCARD, several open results in a transaction")
+
+    # Explicit and managed transactions
+    with d.session() as s:
+        tx = s.begin_transaction()
+        tx.run("CREATE (:TxTest {v: 1})").consume()
+        assert tx.run("MATCH (t:TxTest) RETURN count(t) AS c").single()["c"] == 1
+        tx.rollback()
+        assert s.run("MATCH (t:TxTest) RETURN count(t) AS c").single()["c"] == 0
+        with s.begin_transaction() as tx:
+            tx.run("CREATE (:TxTest {v: 2})").consume()
+            tx.run("CREATE (:TxTest {v: 3})").consume()
+            tx.commit()
+        assert s.run("MATCH (t:TxTest) RETURN sum(t.v) AS c").single()["c"] == 5
+        ok("explicit transactions commit and roll back")
+
+        calls = []
+
+        def work(tx, n):
+            calls.append(1)
+            tx.run("UNWIND range(1, $n) AS i CREATE (:Managed {i: i})", n=n).consume()
+            return tx.run("MATCH (m:Managed) RETURN count(m) AS c").single()["c"]
+
+        assert s.execute_write(work, 4) == 4 and len(calls) == 1
+        got = s.execute_read(lambda tx: tx.run("MATCH (m:Managed) RETURN count(m) AS c").single()["c"])
+        assert got == 4
+        ok("execute_write / execute_read")
+
+        # A write inside a read transaction is refused and leaves nothing.
+        e = expect(exceptions.ClientError,
+                   lambda: s.execute_read(lambda tx: tx.run("CREATE (:Nope)").consume()))
+        assert e.code == "Neo.ClientError.Statement.AccessMode", e.code
+        e = expect(exceptions.ClientError, lambda: d.execute_query(
+            "CREATE (:Nope)", routing_=neo4j.RoutingControl.READ))
+        assert e.code == "Neo.ClientError.Statement.AccessMode", e.code
+        assert s.run("MATCH (n:Nope) RETURN count(n) AS c").single()["c"] == 0
+        ok("writes refused in read access mode")
+
+        # A failing statement fails the transaction; the session goes on.
+        tx = s.begin_transaction()
+        tx.run("CREATE (:Half)").consume()
+        expect(exceptions.CypherTypeError, lambda: tx.run("RETURN 1 + true").consume())
+        expect(exceptions.TransactionError, tx.commit)
+        tx.close()
+        assert s.run("MATCH (n:Half) RETURN count(n) AS c").single()["c"] == 0
+        ok("a failed transaction is rolled back")
+
+    # Error classes, codes and positions
+    with d.session() as s:
+        e = expect(exceptions.CypherSyntaxError, lambda: s.run("MATCH (n RETURN n").consume())
+        assert e.code == "Neo.ClientError.Statement.SyntaxError"
+        assert "(line 1, column 10 (offset: 9))" in e.message, e.message
+        e = expect(exceptions.ClientError, lambda: s.run("RETURN $missing").consume())
+        assert e.code == "Neo.ClientError.Statement.ParameterMissing", e.code
+        e = expect(exceptions.CypherSyntaxError, lambda: s.run("MATCH (n) RETURN x").consume())
+        assert "line 1, column 18" in e.message, e.message
+        e = expect(exceptions.CypherTypeError, lambda: s.run("RETURN 1 + true").consume())
+        assert e.code == "Neo.ClientError.Statement.TypeError"
+        e = expect(exceptions.ClientError, lambda: s.run("MATCH (n) RETURN @nobody").consume())
+        assert e.code.startswith("Neo.ClientError."), e.code
+        e = expect(exceptions.ClientError, lambda: s.run("BEGIN").consume())
+        assert e.code == "Neo.ClientError.Request.Invalid"
+        # The session is usable after every failure.
+        assert s.run("RETURN 42 AS x").single()["x"] == 42
+        ok("error classes, codes and positions")
+
+    # The driver's transaction timeout stops a statement (the server's
+    # --timeout works the same way).
+    with d.session() as s:
+        q = neo4j.Query(
+            "UNWIND range(1, 2000) AS i UNWIND range(1, 2000) AS j RETURN count(*) AS c",
+            timeout=0.001,
+        )
+        e = expect(exceptions.ClientError, lambda: s.run(q).consume())
+        assert e.code == "Neo.ClientError.Transaction.TransactionTimedOut", e.code
+        assert s.run("RETURN 1 AS x").single()["x"] == 1
+        ok("a statement past its timeout is stopped")
+
+    # Small queries in a row are not held back by Nagle's algorithm (the
+    # server sets TCP_NODELAY): 50 would take at least 2 s with 40 ms each.
+    with d.session() as s:
+        started = time.monotonic()
+        for i in range(50):
+            assert s.run("RETURN $i AS i", i=i).single()["i"] == i
+        took = time.monotonic() - started
+        assert took < 1.5, took
+        ok(f"50 queries in a row in {took * 1000:.0f} ms")
+
+    # EXPLAIN returns the plan as rows
+    with d.session() as s:
+        rows = [r["plan"] for r in s.run("EXPLAIN MATCH (n:Country) RETURN n")]
+        assert rows and all(isinstance(x, str) for x in rows)
+        ok("EXPLAIN")
+    d.close()
+
+
+# ------------------------------------------------------------ managed retry
+
+
+def retry(port):
+    """A managed transaction that meets another session's open transaction
+    gets a transient error (the server was started with a short --lock-wait)
+    and the driver retries it until it succeeds."""
+    d = driver(port)
+    holding = threading.Event()
+
+    def hold():
+        with d.session() as s:
+            tx = s.begin_transaction()
+            tx.run("CREATE (:Holder)").consume()
+            holding.set()
+            time.sleep(2.0)
+            tx.commit()
+
+    t = threading.Thread(target=hold)
+    t.start()
+    holding.wait(10)
+    # The driver says when it retries: count those warnings.
+    retries = []
+
+    class Count(logging.Handler):
+        def emit(self, record):
+            if "will be retried" in record.getMessage():
+                retries.append(record.getMessage())
+
+    handler = Count()
+    logging.getLogger("neo4j.session").addHandler(handler)
+    calls = []
+
+    def work(tx):
+        calls.append(time.monotonic())
+        tx.run("CREATE (:Retried)").consume()
+
+    with d.session() as s:
+        s.execute_write(work)
+    t.join()
+    logging.getLogger("neo4j.session").removeHandler(handler)
+    assert retries and "LockAcquisitionTimeout" in retries[0], retries
+    assert len(calls) == 1, calls
+    with d.session() as s:
+        c = s.run("MATCH (h:Holder) WITH count(h) AS h MATCH (r:Retried) RETURN h, count(r) AS r").single()
+        assert (c["h"], c["r"]) == (1, 1), c
+        # A plain auto-commit statement meeting the lock sees the transient error.
+        with d.session() as other:
+            tx = other.begin_transaction()
+            e = expect(exceptions.TransientError, lambda: s.run("RETURN 1").consume())
+            assert e.code == "Neo.TransientError.Transaction.LockAcquisitionTimeout", e.code
+            tx.rollback()
+        assert s.run("RETURN 1 AS x").single()["x"] == 1
+    ok(f"managed transaction retried after a transient error ({len(retries)} retries)")
+    d.close()
+
+
+# -------------------------------------------------------------------- idle
+
+
+def idle(port):
+    """The server runs with --tx-idle-timeout 0.5: an explicit transaction
+    left idle stops holding the database, and its writes are rolled back."""
+    d = driver(port)
+    s = d.session()
+    tx = s.begin_transaction()
+    tx.run("CREATE (:Idle)").consume()
+    started = time.monotonic()
+    # Without the rollback this would wait for the lock (30 s by default).
+    d.execute_query("CREATE (:Other)")
+    waited = time.monotonic() - started
+    assert waited < 10, waited
+    time.sleep(0.5)
+    e = expect(exceptions.ClientError, lambda: tx.run("RETURN 1").consume())
+    assert e.code == "Neo.ClientError.Transaction.TransactionTimedOut", e.code
+    assert "idle" in e.message, e.message
+    tx.close()
+    s.close()
+    c = d.execute_query("MATCH (i:Idle) WITH count(i) AS i MATCH (o:Other) RETURN i, count(o) AS o").records[0]
+    assert (c["i"], c["o"]) == (0, 1), c
+    ok(f"an idle transaction is rolled back and releases the database (the other writer waited {waited:.1f} s)")
+    d.close()
+
+
+# -------------------------------------------------------------------- auth
+
+
+def auth(port, user, password):
+    bad = driver(port, auth=(user, password + "x"))
+    expect(exceptions.AuthError, bad.verify_connectivity)
+    bad.close()
+    none = driver(port)
+    expect(exceptions.AuthError, none.verify_connectivity)
+    none.close()
+    good = driver(port, auth=neo4j.basic_auth(user, password))
+    assert good.execute_query("RETURN 1 AS x").records[0]["x"] == 1
+    # Per-query credentials re-authenticate a pooled connection (LOGOFF,
+    # LOGON): wrong ones fail, and the driver's own go on working.
+    expect(exceptions.AuthError, lambda: good.execute_query("RETURN 1", auth_=(user, "wrong")))
+    r = good.execute_query("RETURN 2 AS x", auth_=(user, password))
+    assert r.records[0]["x"] == 2
+    assert good.execute_query("RETURN 3 AS x").records[0]["x"] == 3
+    good.close()
+    ok("AuthError for wrong or missing credentials, the right ones work, also re-authenticating")
+
+
+# --------------------------------------------------------------- read-only
+
+
+def read_only(port):
+    d = driver(port)
+    e = expect(exceptions.ClientError, lambda: d.execute_query("CREATE (:X)"))
+    assert e.code == "Neo.ClientError.Statement.AccessMode" and "--read-only" in e.message, e
+    with d.session() as s:
+        e = expect(exceptions.ClientError, lambda: s.execute_write(lambda tx: tx.run("CREATE (:X)").consume()))
+        assert s.run("MATCH (n) RETURN count(n) AS c").single()["c"] == int(sys.argv[3])
+    ok("a --read-only server refuses writes and serves reads")
+    d.close()
+
+
+# -------------------------------------------------------------- concurrency
+
+
+READS = 60
+
+
+def reader(port, out):
+    """Reads the number of :W nodes; writes add them in pairs, so an odd count
+    would be a torn write, and a count going down a lost one."""
+    d = driver(port)
+    seen = []
+    with d.session() as s:
+        for i in range(READS):
+            if i % 2:
+                c = s.run("MATCH (w:W) RETURN count(w) AS c").single()["c"]
+            else:
+                c = s.execute_read(lambda tx: tx.run("MATCH (w:W) RETURN count(w) AS c").single()["c"])
+            seen.append(c)
+    d.close()
+    bad = [c for c in seen if c % 2]
+    down = [(a, b) for a, b in zip(seen, seen[1:]) if b < a]
+    out.put((len(seen), bad, down, seen[-1]))
+
+
+def writer(port, pairs):
+    d = driver(port)
+    with d.session() as s:
+        for i in range(pairs):
+            if i % 2:
+                s.run("CREATE (:W {i: $i}), (:W {i: $i})", i=i).consume()
+            else:
+                def two(tx, i=i):
+                    tx.run("CREATE (:W {i: $i})", i=i).consume()
+                    tx.run("CREATE (:W {i: $i})", i=i).consume()
+                s.execute_write(two)
+    d.close()
+
+
+def concurrent(port):
+    import queue
+
+    pairs = 40
+    q_threads = queue.Queue()
+    q_procs = multiprocessing.Queue()
+    threads = [threading.Thread(target=reader, args=(port, q_threads)) for _ in range(4)]
+    procs = [multiprocessing.Process(target=reader, args=(port, q_procs)) for _ in range(3)]
+    wproc = multiprocessing.Process(target=writer, args=(port, pairs))
+    wthread = threading.Thread(target=writer, args=(port, pairs))
+    started = time.monotonic()
+    for x in threads + procs + [wproc, wthread]:
+        x.start()
+    results = [q_threads.get(timeout=120) for _ in threads] + [q_procs.get(timeout=120) for _ in procs]
+    for x in threads + [wthread]:
+        x.join(120)
+    for p in procs + [wproc]:
+        p.join(120)
+        assert p.exitcode == 0, p.exitcode
+    elapsed = time.monotonic() - started
+    for n, bad, down, last in results:
+        assert n == READS and not bad and not down, (n, bad, down)
+    d = driver(port)
+    c = d.execute_query("MATCH (w:W) RETURN count(w) AS c, count(DISTINCT w.i) AS d").records[0]
+    assert (c["c"], c["d"]) == (4 * pairs, pairs), c
+    d.close()
+    ok(
+        f"7 readers (4 threads, 3 processes) x {READS} reads beside 2 writers x {pairs} pairs "
+        f"in {elapsed:.1f} s: no torn or lost writes, {4 * pairs} nodes at the end"
+    )
+
+
+# ------------------------------------------------------- killed mid-stream
+
+
+def child_stream(port):
+    d = driver(port)
+    s = d.session(fetch_size=10)
+    result = s.run("UNWIND range(1, 200000) AS i RETURN i, 'row ' + toString(i) AS s")
+    for _ in range(5):
+        next(result)
+    print("streaming", flush=True)
+    time.sleep(60)
+
+
+def child_transaction(port):
+    d = driver(port)
+    s = d.session()
+    tx = s.begin_transaction()
+    tx.run("CREATE (:Killed)").consume()
+    print("in transaction", flush=True)
+    time.sleep(60)
+
+
+def killed(port):
+    me = os.path.abspath(__file__)
+    for scenario, marker in [("child_stream", "streaming"), ("child_transaction", "in transaction")]:
+        child = subprocess.Popen([sys.executable, me, scenario, str(port)], stdout=subprocess.PIPE, text=True)
+        line = child.stdout.readline().strip()
+        assert line == marker, line
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+        d = driver(port)
+        started = time.monotonic()
+        # The killed client's transaction held the database: its connection
+        # closing must release it well before the lock wait runs out.
+        d.execute_query("CREATE (:After)")
+        assert time.monotonic() - started < 5, time.monotonic() - started
+        c = d.execute_query("MATCH (k:Killed) RETURN count(k) AS c").records[0]["c"]
+        assert c == 0, c
+        d.close()
+        ok(f"a client killed while {marker} leaves the server serving")
+
+
+# ---------------------------------------------------------------- shutdown
+
+
+def before_shutdown(port):
+    d = driver(port)
+    d.execute_query("UNWIND range(1, 10) AS i CREATE (:Kept {i: i})")
+    s = d.session()
+    tx = s.begin_transaction()
+    tx.run("CREATE (:Uncommitted)").consume()
+    print("ready", flush=True)
+    # The server is stopped now; the open transaction must not survive.
+    sys.stdin.readline()
+    try:
+        tx.commit()
+        print("committed", flush=True)
+    except Exception as e:  # noqa: BLE001 - any failure is the expected outcome
+        print(f"refused {type(e).__name__}", flush=True)
+
+
+if __name__ == "__main__":
+    scenario, port = sys.argv[1], int(sys.argv[2])
+    fns = {
+        "basics": lambda: basics(port),
+        "retry": lambda: retry(port),
+        "idle": lambda: idle(port),
+        "auth": lambda: auth(port, *sys.argv[3].split(":", 1)),
+        "read_only": lambda: read_only(port),
+        "concurrent": lambda: concurrent(port),
+        "killed": lambda: killed(port),
+        "child_stream": lambda: child_stream(port),
+        "child_transaction": lambda: child_transaction(port),
+        "before_shutdown": lambda: before_shutdown(port),
+    }
+    fns[scenario]()
