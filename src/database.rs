@@ -9,9 +9,9 @@
 
 use crate::error::{Error, ErrorKind, Phase};
 use crate::query::ast::{Body, Mode, Statement};
+use crate::query::exec;
 use crate::query::exec::context::{Cancel, Ctx};
 use crate::query::exec::procedures::{self, Procedures};
-use crate::query::exec;
 use crate::query::parse;
 use crate::result::{Entities, NodeData, QueryResult, RelData};
 use crate::store::graph::{Graph, Tx, TxState};

@@ -63,6 +63,11 @@ pub struct Cli {
     /// Cancel a statement that runs longer than SECS.
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
+    /// Bytes one statement's sorts, groups, DISTINCT sets and results may
+    /// hold (512M, 2G, …); past it the statement fails with MemoryLimit.
+    /// Default: half the machine's memory.
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -193,6 +198,17 @@ fn run(cli: Cli) -> ExitCode {
         }
         None => None,
     };
+    if let Some(size) = &cli.memory_limit {
+        match crate::query::exec::memory::parse_size(size) {
+            Some(bytes) => db.set_memory_limit(bytes),
+            None => {
+                eprintln!(
+                    "error[UsageError]: --memory-limit needs a size such as 512M or 2G, not `{size}`"
+                );
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
     let mut runner = batch::Runner::new(&mut db, params, format, cli.bail, timeout);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

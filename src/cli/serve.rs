@@ -3,6 +3,7 @@
 //! `--auth` or an explicit `--no-auth`).
 
 use super::{EXIT_FAILED, EXIT_OPEN, EXIT_USAGE};
+use crate::query::exec::memory::parse_size;
 use crate::server::{self, Options};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -29,6 +30,10 @@ pub struct ServeArgs {
     /// Cancel a statement that runs longer than SECS.
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
+    /// Bytes one statement's sorts, groups, DISTINCT sets and results may
+    /// hold (512M, 2G, …). Default: half the machine's memory.
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
     /// Roll back an explicit transaction idle for longer than SECS (it holds
     /// the database while open).
     #[arg(long, value_name = "SECS", default_value_t = 60.0)]
@@ -94,13 +99,28 @@ pub fn serve(a: &ServeArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let db = match crate::Database::open(&a.db) {
+    let memory_limit = match &a.memory_limit {
+        Some(size) => match parse_size(size) {
+            Some(bytes) => Some(bytes),
+            None => {
+                eprintln!(
+                    "error[UsageError]: --memory-limit needs a size such as 512M or 2G, not `{size}`"
+                );
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
+        None => None,
+    };
+    let mut db = match crate::Database::open(&a.db) {
         Ok(db) => db,
         Err(e) => {
             eprintln!("error[StorageError]: {e}");
             return ExitCode::from(EXIT_OPEN);
         }
     };
+    if let Some(bytes) = memory_limit {
+        db.set_memory_limit(bytes);
+    }
     match server::serve(db, &a.db.display().to_string(), opts) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

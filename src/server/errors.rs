@@ -24,6 +24,8 @@ pub fn status_code(kind: ErrorKind) -> &'static str {
         // Only the server's shutdown cancels a statement.
         ErrorKind::Cancelled => "Neo.TransientError.General.DatabaseUnavailable",
         ErrorKind::Timeout => "Neo.ClientError.Transaction.TransactionTimedOut",
+        // Neo4j's code when a query's memory pool is exhausted.
+        ErrorKind::MemoryError => "Neo.TransientError.General.MemoryPoolOutOfMemoryError",
         ErrorKind::UsageError => "Neo.ClientError.Request.Invalid",
     }
 }

@@ -125,10 +125,7 @@ fn heap_bytes(v: &Value) -> usize {
     match v {
         Value::String(s) => s.len(),
         Value::List(items) => items.iter().map(value_bytes).sum(),
-        Value::Map(m) => m
-            .iter()
-            .map(|(k, v)| k.len() + 48 + value_bytes(v))
-            .sum(),
+        Value::Map(m) => m.iter().map(|(k, v)| k.len() + 48 + value_bytes(v)).sum(),
         Value::Path(p) => 8 * (p.nodes.len() + p.rels.len()) + 48,
         _ => 0,
     }

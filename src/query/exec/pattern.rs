@@ -698,29 +698,30 @@ fn rel_scan(
     let mut links: Vec<(RelId, NodeId, NodeId)> = Vec::new();
     for block in 0..ctx.tx.rel_blocks() {
         links.clear();
-        ctx.tx.for_each_rel_in_block(block, |id, bytes| -> Result<(), Error> {
-            let (ty, src, dst) = codec::rel_ends(bytes)?;
-            if types.as_ref().is_some_and(|t| !t.contains(&ty)) {
-                return Ok(());
-            }
-            if m.as_of.is_some() || wanted.is_some() {
-                let rec: RelRecord = codec::decode(bytes)?;
-                if m.as_of.as_ref().is_some_and(|a| !a.admits(&rec.props)) {
+        ctx.tx
+            .for_each_rel_in_block(block, |id, bytes| -> Result<(), Error> {
+                let (ty, src, dst) = codec::rel_ends(bytes)?;
+                if types.as_ref().is_some_and(|t| !t.contains(&ty)) {
                     return Ok(());
                 }
-                if let Some(w) = &wanted {
-                    let ok = w.iter().all(|(k, v)| {
-                        k.and_then(|k| rec.prop(k))
-                            .is_some_and(|have| ops::equals(have, v) == Some(true))
-                    });
-                    if !ok {
+                if m.as_of.is_some() || wanted.is_some() {
+                    let rec: RelRecord = codec::decode(bytes)?;
+                    if m.as_of.as_ref().is_some_and(|a| !a.admits(&rec.props)) {
                         return Ok(());
                     }
+                    if let Some(w) = &wanted {
+                        let ok = w.iter().all(|(k, v)| {
+                            k.and_then(|k| rec.prop(k))
+                                .is_some_and(|have| ops::equals(have, v) == Some(true))
+                        });
+                        if !ok {
+                            return Ok(());
+                        }
+                    }
                 }
-            }
-            links.push((id, src, dst));
-            Ok(())
-        })?;
+                links.push((id, src, dst));
+                Ok(())
+            })?;
         for &(rel, src, dst) in &links {
             ctx.tick()?;
             if m.used.contains(&rel) || bound_rel.as_ref().is_some_and(|b| *b != Value::Rel(rel)) {
@@ -1136,7 +1137,9 @@ fn var_hops(
         if arrived {
             arrived = false;
             if depth >= hops.min {
-                var_end(ctx, m, parts, part_i, steps, si, trail, reversed, hops, &hop_rels)?;
+                var_end(
+                    ctx, m, parts, part_i, steps, si, trail, reversed, hops, &hop_rels,
+                )?;
             }
             if depth < hops.max {
                 stack.push((hop_entries(ctx, m, here, step.rel, step.flipped)?, 0));
@@ -1633,10 +1636,20 @@ pub fn shortest_expr(
     let plan = plan_parts(ctx, &names, &parts);
     let idx = names.len() + new.iter().position(|n| n == " path").unwrap_or(0);
     let mut paths: Vec<Value> = Vec::new();
-    match_row(ctx, &names, &row, &parts, &plan, &new, &[], None, &mut |_, r| {
-        paths.extend(r.get(idx).cloned());
-        Ok(if all { Flow::More } else { Flow::Stop })
-    })?;
+    match_row(
+        ctx,
+        &names,
+        &row,
+        &parts,
+        &plan,
+        &new,
+        &[],
+        None,
+        &mut |_, r| {
+            paths.extend(r.get(idx).cloned());
+            Ok(if all { Flow::More } else { Flow::Stop })
+        },
+    )?;
     Ok(if all {
         Value::List(paths)
     } else {

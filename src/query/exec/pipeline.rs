@@ -207,7 +207,9 @@ impl<'q> Operator for MatchOp<'q> {
                 any = true;
                 emit(ctx, c, next, r.to_vec())
             };
-            pattern::match_row(ctx, names, &row, &m.pattern, plan, new, conj, as_of, &mut sink)?
+            pattern::match_row(
+                ctx, names, &row, &m.pattern, plan, new, conj, as_of, &mut sink,
+            )?
         };
         if flow == Flow::Stop {
             return Ok(Flow::Stop);
@@ -376,13 +378,8 @@ impl<'q> Operator for ProjectOp<'q> {
         let keep = match self.where_ {
             None => true,
             Some(w) => {
-                let (n, r) = projection::scope(
-                    &self.names,
-                    &self.cols,
-                    Some(&row),
-                    &out,
-                    !self.p.distinct,
-                );
+                let (n, r) =
+                    projection::scope(&self.names, &self.cols, Some(&row), &out, !self.p.distinct);
                 truthy(&eval(w, &Env::new(&n, &r), ctx)?)? == Some(true)
             }
         };
@@ -650,7 +647,11 @@ impl<'q> Operator for WriteOp<'q> {
         let (op, d) = match self.clause {
             Clause::Create(c) => (
                 "Create",
-                c.pattern.iter().map(print_part).collect::<Vec<_>>().join(", "),
+                c.pattern
+                    .iter()
+                    .map(print_part)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             ),
             Clause::Merge(m) => ("Merge", print_part(&m.part)),
             Clause::Set(_) => ("SetProperties", String::new()),
@@ -713,10 +714,20 @@ fn run_write(
                 ctx.tick()?;
                 super::merge_null_check(ctx, &mg.part, names, &row)?;
                 let mut matched = Vec::new();
-                pattern::match_row(ctx, names, &row, parts, &plan, new, &[], None, &mut |_, r| {
-                    matched.push(r.to_vec());
-                    Ok(Flow::More)
-                })?;
+                pattern::match_row(
+                    ctx,
+                    names,
+                    &row,
+                    parts,
+                    &plan,
+                    new,
+                    &[],
+                    None,
+                    &mut |_, r| {
+                        matched.push(r.to_vec());
+                        Ok(Flow::More)
+                    },
+                )?;
                 if matched.is_empty() {
                     let mut n = names.to_vec();
                     let mut r = row.clone();
@@ -1117,7 +1128,11 @@ pub fn render(lines: &[PlanLine], profile: bool) -> String {
             format!("{head:<28} {}", l.details)
         };
         if profile && l.rows != u64::MAX {
-            s = format!("{s:<90} {:>10} rows {:>10.3} ms", l.rows, l.nanos as f64 / 1e6);
+            s = format!(
+                "{s:<90} {:>10} rows {:>10.3} ms",
+                l.rows,
+                l.nanos as f64 / 1e6
+            );
         }
         out.push_str(s.trim_end());
         out.push('\n');

@@ -777,7 +777,10 @@ fn top<T>(
 }
 
 /// The SKIP and LIMIT of a projection.
-pub(crate) fn skip_limit(ctx: &mut Ctx<'_, '_>, p: &Projection) -> Result<(usize, Option<usize>), Error> {
+pub(crate) fn skip_limit(
+    ctx: &mut Ctx<'_, '_>,
+    p: &Projection,
+) -> Result<(usize, Option<usize>), Error> {
     let empty_names: [String; 0] = [];
     let empty_row: [Value; 0] = [];
     let skip = match &p.skip {
