@@ -226,24 +226,7 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             o => return Err(arg_error(name, &o)),
         },
         "range" => {
-            let lo = int_arg(name, &args[0])?;
-            let hi = int_arg(name, args.get(1).unwrap_or(&Value::Null))?;
-            let step = match args.get(2) {
-                Some(v) => int_arg(name, v)?,
-                None => 1,
-            };
-            if step == 0 {
-                return Err(Error::runtime(
-                    ErrorKind::ArgumentError,
-                    "NumberOutOfRange",
-                    "range() step must not be zero",
-                ));
-            }
-            let count = if (step > 0 && hi < lo) || (step < 0 && hi > lo) {
-                0
-            } else {
-                ((hi as i128 - lo as i128) / step as i128 + 1) as u128
-            };
+            let (lo, step, count) = range_of(&args)?;
             if count > 10_000_000 {
                 return Err(Error::runtime(
                     ErrorKind::ArgumentError,
@@ -544,6 +527,31 @@ fn str_arg(name: &str, v: Value) -> Result<String, Error> {
         Value::String(s) => Ok(s),
         o => Err(arg_error(name, &o)),
     }
+}
+
+/// `range(lo, hi[, step])` as its first value, step and number of values,
+/// so that UNWIND can walk it without building the list.
+pub(crate) fn range_of(args: &[Value]) -> Result<(i64, i64, u128), Error> {
+    let name = "range";
+    let lo = int_arg(name, args.first().unwrap_or(&Value::Null))?;
+    let hi = int_arg(name, args.get(1).unwrap_or(&Value::Null))?;
+    let step = match args.get(2) {
+        Some(v) => int_arg(name, v)?,
+        None => 1,
+    };
+    if step == 0 {
+        return Err(Error::runtime(
+            ErrorKind::ArgumentError,
+            "NumberOutOfRange",
+            "range() step must not be zero",
+        ));
+    }
+    let count = if (step > 0 && hi < lo) || (step < 0 && hi > lo) {
+        0
+    } else {
+        ((hi as i128 - lo as i128) / step as i128 + 1) as u128
+    };
+    Ok((lo, step, count))
 }
 
 fn int_arg(name: &str, v: &Value) -> Result<i64, Error> {

@@ -7,6 +7,7 @@ pub mod context;
 pub mod eval;
 pub mod functions;
 pub mod link_aggregate;
+pub mod liveness;
 pub mod memory;
 pub mod ops;
 pub mod pattern;

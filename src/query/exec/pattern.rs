@@ -625,9 +625,16 @@ fn source(ctx: &Ctx<'_, '_>, is_bound: &dyn Fn(&str) -> bool, n: &NodePattern) -
         ..
     }) = &n.properties
     {
-        if let Some((k, _)) = entries.iter().find(|(k, _)| {
+        // A value that reads a variable bound later cannot be looked up yet.
+        let ready = |v: &Expr| {
+            let mut vars = Vec::new();
+            free_vars(v, &mut vars);
+            vars.iter().all(|v| is_bound(v))
+        };
+        if let Some((k, _)) = entries.iter().find(|(k, v)| {
             crate::store::index::INDEXED_KEYS.contains(&k.name.as_str())
                 && ctx.key_id(&k.name).is_some()
+                && ready(v)
         }) {
             return Source::IndexSeek(k.name.clone());
         }
@@ -650,7 +657,12 @@ fn prefer_rel_scan(ctx: &Ctx<'_, '_>, is_bound: &dyn Fn(&str) -> bool, e: &Patte
         return false;
     }
     let (a, b) = (rank(ctx, is_bound, &e.start), rank(ctx, is_bound, next));
-    a >= 3 && b >= 3 && (!r.types.is_empty() || (a == 4 && b == 4))
+    // A chain whose far end is bound or seekable is walked back from there.
+    let last = e.chain.last().map(|(_, n)| n).unwrap_or(next);
+    a >= 3
+        && b >= 3
+        && rank(ctx, is_bound, last) >= 3
+        && (!r.types.is_empty() || (a == 4 && b == 4))
 }
 
 fn rel_scan(

@@ -14,14 +14,15 @@ use super::call;
 use super::context::Ctx;
 use super::eval::{eval, truthy, Env};
 use super::link_aggregate;
+use super::liveness;
 use super::memory::row_bytes;
 use super::pattern::{self, Access, AsOf, Conjunct, Flow, PartPlan};
 use super::projection::{self, Grouper, OutRow, Rows};
 use super::write;
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{
-    Clause, Direction, Expr, Match, NodePattern, PatternPart, Projection, Query, RelPattern,
-    SingleQuery,
+    Clause, Direction, Expr, ExprKind, Match, NodePattern, PatternPart, Projection, Query,
+    RelPattern, SingleQuery,
 };
 use crate::value::Value;
 use std::time::Instant;
@@ -166,6 +167,8 @@ impl Operator for Produce {
 
 struct MatchOp<'q> {
     m: &'q Match,
+    /// Input columns no later clause reads (see `liveness`).
+    dead: Vec<usize>,
     names: Vec<String>,
     new: Vec<String>,
     conj: Vec<Conjunct<'q>>,
@@ -177,7 +180,8 @@ struct MatchOp<'q> {
 }
 
 impl<'q> Operator for MatchOp<'q> {
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, mut row: Vec<Value>) -> Result<Flow, Error> {
+        clear(&mut row, &self.dead);
         let as_of = match self.as_of {
             Some(a) => a,
             None => {
@@ -246,7 +250,11 @@ impl<'q> Operator for MatchOp<'q> {
             let (op, how) = match &pp.access {
                 Access::LinkScan => ("LinkScan", "first hop's links in id order".to_string()),
                 Access::Walk { reversed, start } => (
-                    "Expand",
+                    if part.element.chain.is_empty() {
+                        "NodeScan"
+                    } else {
+                        "Expand"
+                    },
                     format!(
                         "from {start}{}",
                         if *reversed { ", walking backwards" } else { "" }
@@ -272,10 +280,21 @@ impl<'q> Operator for MatchOp<'q> {
     }
 }
 
+/// Drops the values of columns nobody reads again before a row fans out.
+fn clear(row: &mut [Value], dead: &[usize]) {
+    for &i in dead {
+        if let Some(v) = row.get_mut(i) {
+            *v = Value::Null;
+        }
+    }
+}
+
 // ---------------------------------------------------------------- unwind
 
 struct UnwindOp<'q> {
     expr: &'q Expr,
+    /// Input columns no later clause reads (see `liveness`).
+    dead: Vec<usize>,
     var: &'q str,
     names: Vec<String>,
     c: Counters,
@@ -283,7 +302,38 @@ struct UnwindOp<'q> {
 }
 
 impl<'q> Operator for UnwindOp<'q> {
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, mut row: Vec<Value>) -> Result<Flow, Error> {
+        clear(&mut row, &self.dead);
+        // `UNWIND range(…)` walks the range instead of building it, so a
+        // LIMIT downstream stops it early and no list is held.
+        if let ExprKind::Function {
+            name,
+            distinct: false,
+            args,
+        } = &self.expr.kind
+        {
+            if name.eq_ignore_ascii_case("range") && (2..=3).contains(&args.len()) {
+                let env = Env::new(&self.names, &row);
+                let args = args
+                    .iter()
+                    .map(|a| eval(a, &env, ctx))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let (lo, step, count) = super::functions::range_of(&args)?;
+                let mut i: u128 = 0;
+                while i < count {
+                    ctx.tick()?;
+                    let x = (lo as i128 + i as i128 * step as i128) as i64;
+                    let mut r = Vec::with_capacity(row.len() + 1);
+                    r.extend_from_slice(&row);
+                    r.push(Value::Int(x));
+                    if emit(ctx, &mut self.c, &mut self.next, r)? == Flow::Stop {
+                        return Ok(Flow::Stop);
+                    }
+                    i += 1;
+                }
+                return Ok(Flow::More);
+            }
+        }
         let v = eval(self.expr, &Env::new(&self.names, &row), ctx)?;
         let items = match v {
             Value::Null => vec![],
@@ -863,7 +913,8 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
         Fused(&'q Match, &'q Projection, Option<&'q Expr>),
         Clause(&'q Clause),
     }
-    let mut steps: Vec<(Step<'q>, Vec<String>)> = Vec::new();
+    let mut steps: Vec<(Step<'q>, Vec<String>, usize)> = Vec::new();
+    let mentioned = liveness::mentioned_from(&q.clauses);
     let mut names: Vec<String> = Vec::new();
     let mut returned: Option<Vec<String>> = None;
     let mut at = 0;
@@ -878,7 +929,7 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
                 if is_return {
                     returned = Some(cols.clone());
                 }
-                steps.push((Step::Fused(m, p, w), names.clone()));
+                steps.push((Step::Fused(m, p, w), names.clone(), at - 2));
                 names = cols;
                 continue;
             }
@@ -887,7 +938,7 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
         match clause {
             Clause::Match(m) => {
                 names.extend(pattern::new_variables(&m.pattern, &before));
-                steps.push((Step::Match(m), before));
+                steps.push((Step::Match(m), before, at - 1));
                 continue;
             }
             Clause::Unwind(u) => names.push(u.variable.name.clone()),
@@ -913,7 +964,7 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
                 names.extend(new);
             }
         }
-        steps.push((Step::Clause(clause), before));
+        steps.push((Step::Clause(clause), before, at - 1));
     }
     let columns = returned.clone().unwrap_or_default();
     let mut next: Next<'q> = Box::new(Produce {
@@ -930,7 +981,8 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
     }
     // Output names of each step: the input names of the step after it.
     let mut after = names;
-    for (step, before) in steps.into_iter().rev() {
+    for (step, before, at) in steps.into_iter().rev() {
+        let dead = liveness::dead(&before, &mentioned[at]);
         next = match step {
             Step::Fused(m, p, where_) => Box::new(LinkAggregateOp {
                 m,
@@ -944,6 +996,7 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
                 let plan = pattern::plan_parts(ctx, &before, &m.pattern);
                 Box::new(MatchOp {
                     m,
+                    dead,
                     names: before.clone(),
                     new,
                     conj: pattern::conjuncts(m.where_.as_ref()),
@@ -956,6 +1009,7 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
             Step::Clause(clause) => match clause {
                 Clause::Unwind(u) => Box::new(UnwindOp {
                     expr: &u.expr,
+                    dead,
                     var: &u.variable.name,
                     names: before.clone(),
                     c: Counters::default(),
@@ -1119,18 +1173,29 @@ impl<'q> Pipeline<'q> {
 
 /// Prints plan lines as a table: EXPLAIN without counts, PROFILE with them.
 pub fn render(lines: &[PlanLine], profile: bool) -> String {
+    let left: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            let head = format!("{}{}", "  ".repeat(l.depth), l.operator);
+            if l.details.is_empty() {
+                head
+            } else {
+                format!("{head:<28} {}", l.details)
+            }
+        })
+        .collect();
+    // PROFILE's figures line up in one column after the widest operator.
+    let width = left.iter().map(|s| s.chars().count()).max().unwrap_or(0);
     let mut out = String::new();
-    for l in lines {
-        let head = format!("{}{}", "  ".repeat(l.depth), l.operator);
-        let mut s = if l.details.is_empty() {
-            head
-        } else {
-            format!("{head:<28} {}", l.details)
-        };
+    for (l, s) in lines.iter().zip(left) {
+        let mut s = s;
         if profile && l.rows != u64::MAX {
+            let pad = width - s.chars().count();
             s = format!(
-                "{s:<90} {:>10} rows {:>10.3} ms",
+                "{s}{:pad$}  {:>10} {:<4} {:>10.3} ms",
+                "",
                 l.rows,
+                if l.rows == 1 { "row" } else { "rows" },
                 l.nanos as f64 / 1e6
             );
         }

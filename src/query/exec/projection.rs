@@ -453,6 +453,10 @@ impl<'q> Grouper<'q> {
         key_vals: &mut Vec<Value>,
         first_row: impl FnOnce() -> Vec<Value>,
     ) -> usize {
+        // No key (`RETURN count(*)`): one group, no hashing per row.
+        if key_vals.is_empty() && !self.group_rows.is_empty() {
+            return 0;
+        }
         self.key.clear();
         for v in key_vals.iter() {
             ops::group_key(v, &mut self.key);

@@ -1,0 +1,182 @@
+//! Which variables a query still reads after each clause. A row fans out
+//! at UNWIND and MATCH: every output row copies its input row, so a value
+//! nobody reads again (a large list kept by WITH) would be copied into
+//! each of them. Those columns are cleared before the fan-out, as Kùzu and
+//! DuckDB prune columns that later operators do not use.
+
+use super::pattern::free_vars;
+use crate::query::ast::{Clause, Expr, PatternPart, RemoveItem, SetItem};
+
+/// For each clause `i`, the variables that clauses `i..` mention, or `None`
+/// when one of them projects `*` (then every variable stays).
+pub fn mentioned_from(clauses: &[Clause]) -> Vec<Option<Vec<String>>> {
+    let mut out = vec![None; clauses.len()];
+    let mut acc: Option<Vec<String>> = Some(Vec::new());
+    for (i, c) in clauses.iter().enumerate().rev() {
+        if let Some(names) = acc.as_mut() {
+            if clause_vars(c, names) {
+                acc = None;
+            }
+        }
+        out[i] = acc.clone();
+    }
+    out
+}
+
+/// The indexes of `names` that no later clause reads.
+pub fn dead(names: &[String], mentioned: &Option<Vec<String>>) -> Vec<usize> {
+    match mentioned {
+        None => Vec::new(),
+        Some(m) => names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !m.contains(n))
+            .map(|(i, _)| i)
+            .collect(),
+    }
+}
+
+/// Adds the variables `c` reads or binds; true when it projects `*`.
+fn clause_vars(c: &Clause, out: &mut Vec<String>) -> bool {
+    let expr = |e: &Expr, out: &mut Vec<String>| free_vars(e, out);
+    let opt = |e: &Option<Expr>, out: &mut Vec<String>| {
+        if let Some(e) = e {
+            free_vars(e, out)
+        }
+    };
+    match c {
+        Clause::Match(m) => {
+            parts(&m.pattern, out);
+            opt(&m.as_of, out);
+            opt(&m.where_, out);
+        }
+        Clause::Unwind(u) => expr(&u.expr, out),
+        Clause::With(w) => {
+            opt(&w.where_, out);
+            return projection(&w.projection, out);
+        }
+        Clause::Return(r) => return projection(&r.projection, out),
+        Clause::Create(cr) => parts(&cr.pattern, out),
+        Clause::Merge(m) => {
+            parts(std::slice::from_ref(&m.part), out);
+            m.on_create
+                .iter()
+                .chain(&m.on_match)
+                .for_each(|s| set_item(s, out));
+        }
+        Clause::Set(s) => s.items.iter().for_each(|s| set_item(s, out)),
+        Clause::Remove(r) => {
+            for item in &r.items {
+                match item {
+                    RemoveItem::Property { target, .. } => expr(target, out),
+                    RemoveItem::Labels { variable, .. } => out.push(variable.name.clone()),
+                }
+            }
+        }
+        Clause::Delete(d) => d.exprs.iter().for_each(|e| expr(e, out)),
+        Clause::Call(call) => {
+            call.args.iter().flatten().for_each(|e| expr(e, out));
+            opt(&call.where_, out);
+        }
+    }
+    false
+}
+
+fn projection(p: &crate::query::ast::Projection, out: &mut Vec<String>) -> bool {
+    for item in &p.items {
+        free_vars(&item.expr, out);
+    }
+    for s in &p.order_by {
+        free_vars(&s.expr, out);
+    }
+    p.star
+}
+
+fn set_item(s: &SetItem, out: &mut Vec<String>) {
+    match s {
+        SetItem::Property { target, value, .. } => {
+            free_vars(target, out);
+            free_vars(value, out);
+        }
+        SetItem::Replace {
+            variable, value, ..
+        }
+        | SetItem::Append {
+            variable, value, ..
+        } => {
+            out.push(variable.name.clone());
+            free_vars(value, out);
+        }
+        SetItem::Labels { variable, .. } => out.push(variable.name.clone()),
+    }
+}
+
+fn parts(ps: &[PatternPart], out: &mut Vec<String>) {
+    for p in ps {
+        if let Some(v) = &p.variable {
+            out.push(v.name.clone());
+        }
+        let e = &p.element;
+        let node = |n: &crate::query::ast::NodePattern, out: &mut Vec<String>| {
+            if let Some(v) = &n.variable {
+                out.push(v.name.clone());
+            }
+            if let Some(p) = &n.properties {
+                free_vars(p, out);
+            }
+        };
+        node(&e.start, out);
+        for (r, n) in &e.chain {
+            if let Some(v) = &r.variable {
+                out.push(v.name.clone());
+            }
+            if let Some(p) = &r.properties {
+                free_vars(p, out);
+            }
+            node(n, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::ast::Body;
+
+    fn clauses(text: &str) -> Vec<Clause> {
+        let stmt = crate::query::parse::parse_statement(text).unwrap();
+        match stmt.body {
+            Body::Query(q) => q.first.clauses,
+            _ => unreachable!(),
+        }
+    }
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_list_nobody_reads_again_is_dead_at_the_next_unwind() {
+        let c =
+            clauses("WITH range(1, 9) AS l UNWIND l AS x UNWIND range(1, 9) AS y RETURN count(*)");
+        let m = mentioned_from(&c);
+        assert_eq!(dead(&names(&["l"]), &m[1]), Vec::<usize>::new());
+        assert_eq!(dead(&names(&["l", "x"]), &m[2]), vec![0, 1]);
+    }
+
+    #[test]
+    fn star_keeps_everything_and_a_later_reference_keeps_its_variable() {
+        let c = clauses("WITH [1] AS l UNWIND [2] AS x WITH * RETURN x");
+        assert!(mentioned_from(&c)[1].is_none());
+        let c = clauses("WITH [1] AS l UNWIND [2] AS x MATCH (n {k: l[0]}) RETURN n");
+        assert_eq!(
+            dead(&names(&["l"]), &mentioned_from(&c)[1]),
+            Vec::<usize>::new()
+        );
+        let c = clauses("WITH [1] AS l UNWIND [2] AS x SET x.a = size(l) RETURN 1");
+        assert_eq!(
+            dead(&names(&["l"]), &mentioned_from(&c)[1]),
+            Vec::<usize>::new()
+        );
+    }
+}
