@@ -108,7 +108,7 @@ fn run_file(path: &Path) -> Vec<String> {
                         .unwrap_or_else(|_| panic!("{where_}: bad header {h}"));
                     let mut want: Vec<String> = lines[i..(i + n).min(lines.len())]
                         .iter()
-                        .map(|l| l.trim().to_string())
+                        .map(|l| l.trim_end().to_string())
                         .collect();
                     i += n;
                     if !ordered {

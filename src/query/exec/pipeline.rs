@@ -249,12 +249,20 @@ impl<'q> Operator for MatchOp<'q> {
             let part = &self.m.pattern[pp.part];
             let (op, how) = match &pp.access {
                 Access::LinkScan => ("LinkScan", "first hop's links in id order".to_string()),
+                // A lone node is found by its access path itself.
+                Access::Walk { start, .. } if part.element.chain.is_empty() => {
+                    let shown = start.to_string();
+                    let (op, rest) = shown.split_once(' ').unwrap_or((&shown, ""));
+                    let mut l = line(1, &Counters::default(), op, print_part(part));
+                    if op == "NodeIndexSeek" {
+                        l.details = format!("{} by {}", l.details, rest.trim_matches(['(', ')']));
+                    }
+                    l.rows = u64::MAX;
+                    out.push(l);
+                    continue;
+                }
                 Access::Walk { reversed, start } => (
-                    if part.element.chain.is_empty() {
-                        "NodeScan"
-                    } else {
-                        "Expand"
-                    },
+                    "Expand",
                     format!(
                         "from {start}{}",
                         if *reversed { ", walking backwards" } else { "" }
@@ -473,12 +481,41 @@ struct BreakerOp<'q> {
     groups: usize,
     key_vals: Vec<Value>,
     rows: Vec<OutRow>,
+    /// ORDER BY with LIMIT: how many rows the sort can ever return (SKIP +
+    /// LIMIT), evaluated at the first row; the buffer is cut back to them
+    /// whenever it grows past twice that, so a top-k holds O(k) rows.
+    keep: Option<Option<usize>>,
     held: usize,
     c: Counters,
     next: Next<'q>,
 }
 
 impl<'q> BreakerOp<'q> {
+    /// Sorts the buffer and keeps its first `k` rows; what it holds is
+    /// accounted anew.
+    fn cut_back(&mut self, ctx: &mut Ctx<'_, '_>, k: usize) -> Result<(), Error> {
+        let rows = std::mem::take(&mut self.rows);
+        self.rows = projection::order_rows(
+            ctx,
+            self.p,
+            &self.names,
+            &self.cols,
+            false,
+            rows,
+            0,
+            Some(k),
+        )?;
+        ctx.mem.release(std::mem::take(&mut self.held));
+        let held: usize = self
+            .rows
+            .iter()
+            .map(|(out, src, _)| row_bytes(out) + src.as_deref().map_or(0, row_bytes) + 32)
+            .sum();
+        ctx.mem.charge(held, self.name())?;
+        self.held = held;
+        Ok(())
+    }
+
     fn name(&self) -> &'static str {
         match (self.grouper.is_some(), self.p.order_by.is_empty()) {
             (true, _) => "Aggregate",
@@ -517,6 +554,26 @@ impl<'q> Operator for BreakerOp<'q> {
                 ctx.mem.charge(bytes, name)?;
                 self.held += bytes;
                 self.rows.push((out, Some(row), None));
+                let keep = match self.keep {
+                    Some(k) => k,
+                    None => {
+                        let top = !self.p.order_by.is_empty()
+                            && !self.p.distinct
+                            && self.p.limit.is_some();
+                        let k = if top {
+                            let (skip, limit) = projection::skip_limit(ctx, self.p)?;
+                            limit.map(|l| l.saturating_add(skip))
+                        } else {
+                            None
+                        };
+                        *self.keep.insert(k)
+                    }
+                };
+                if let Some(k) = keep {
+                    if self.rows.len() >= k.saturating_mul(2).max(1024) {
+                        self.cut_back(ctx, k)?;
+                    }
+                }
             }
         }
         Ok(Flow::More)
@@ -588,7 +645,7 @@ fn describe_projection(
         steps.push("skip".into());
     }
     if p.limit.is_some() {
-        steps.push("limit (stops its input)".into());
+        steps.push("limit: stops its input".into());
     }
     if where_.is_some() {
         steps.push("filter".into());
@@ -710,11 +767,12 @@ impl<'q> Operator for WriteOp<'q> {
             Clause::Delete(_) => ("Delete", String::new()),
             _ => ("Write", String::new()),
         };
+        let d = if d.is_empty() {
+            "eager: its input is gathered before anything is written".to_string()
+        } else {
+            format!("{d} (eager: its input is gathered before anything is written)")
+        };
         out.push(line(0, &self.c, op, d));
-        let c = Counters::default();
-        let mut l = line(1, &c, "Eager", "rows gathered before writing".into());
-        l.rows = u64::MAX;
-        out.push(l);
     }
     fn next(&self) -> Option<&dyn Operator> {
         Some(self.next.as_ref())
@@ -1066,6 +1124,7 @@ fn projection_op<'q>(
             groups: 0,
             key_vals: Vec::new(),
             rows: Vec::new(),
+            keep: None,
             held: 0,
             c: Counters::default(),
             next,
@@ -1079,6 +1138,7 @@ fn projection_op<'q>(
             groups: 0,
             key_vals: Vec::new(),
             rows: Vec::new(),
+            keep: None,
             held: 0,
             c: Counters::default(),
             next,

@@ -644,52 +644,8 @@ pub fn finish_rows(
     // rows it keeps).
     let mut bounds: Option<(usize, Option<usize>)> = None;
     if !p.order_by.is_empty() {
-        let projected: Vec<Option<usize>> = p
-            .order_by
-            .iter()
-            .map(|s| p.items.iter().position(|it| it.expr.same_as(&s.expr) || matches!(&s.expr.kind, ExprKind::Variable(v) if it.alias.as_ref().is_some_and(|a| &a.name == v))).map(|i| cols.len() - p.items.len() + i))
-            .collect();
-        if let Some(at) = projected.iter().copied().collect::<Option<Vec<usize>>>() {
-            // Every sort key is an output column: sort the rows as they are.
-            let (skip, limit) = *bounds.insert(skip_limit(ctx, p)?);
-            let ranked = top(
-                out.into_iter().enumerate().collect(),
-                skip,
-                limit,
-                |a, b| {
-                    sort_order(p, at.iter().map(|&i| (&a.1 .0[i], &b.1 .0[i]))).then(a.0.cmp(&b.0))
-                },
-            );
-            out = ranked.into_iter().map(|(_, r)| r).collect();
-        } else {
-            // Sort keys see the projected columns first, then (unless the
-            // projection aggregated or was DISTINCT) the source row.
-            let mut keyed = Vec::with_capacity(out.len());
-            for (i, (r, src, values)) in out.into_iter().enumerate() {
-                let with_source = !p.distinct || grouping;
-                let (sort_names, sort_row) = scope(names, &cols, src.as_deref(), &r, with_source);
-                let env = Env {
-                    names: &sort_names,
-                    row: &sort_row,
-                    outer: None,
-                    aggs: values.as_ref(),
-                };
-                let mut keys = Vec::with_capacity(p.order_by.len());
-                for (s, pos) in p.order_by.iter().zip(&projected) {
-                    // An ORDER BY item written exactly as a projected item is that column.
-                    keys.push(match *pos {
-                        Some(i) => r[i].clone(),
-                        None => eval(&s.expr, &env, ctx)?,
-                    });
-                }
-                keyed.push((keys, i, (r, src, values)));
-            }
-            let (skip, limit) = *bounds.insert(skip_limit(ctx, p)?);
-            let ranked = top(keyed, skip, limit, |a, b| {
-                sort_order(p, a.0.iter().zip(&b.0)).then(a.1.cmp(&b.1))
-            });
-            out = ranked.into_iter().map(|(_, _, r)| r).collect();
-        }
+        let (skip, limit) = *bounds.insert(skip_limit(ctx, p)?);
+        out = order_rows(ctx, p, names, &cols, grouping, out, skip, limit)?;
     }
     let (skip, limit) = match bounds {
         Some(b) => b,
@@ -757,6 +713,64 @@ fn sort_order<'v>(
         }
     }
     std::cmp::Ordering::Equal
+}
+
+/// `out` sorted by the projection's ORDER BY, only its first `skip + limit`
+/// rows kept. A top-k operator calls it on its buffer as it fills.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn order_rows(
+    ctx: &mut Ctx<'_, '_>,
+    p: &Projection,
+    names: &[String],
+    cols: &[String],
+    grouping: bool,
+    mut out: Vec<OutRow>,
+    skip: usize,
+    limit: Option<usize>,
+) -> Result<Vec<OutRow>, Error> {
+    let projected: Vec<Option<usize>> = p
+        .order_by
+        .iter()
+        .map(|s| p.items.iter().position(|it| it.expr.same_as(&s.expr) || matches!(&s.expr.kind, ExprKind::Variable(v) if it.alias.as_ref().is_some_and(|a| &a.name == v))).map(|i| cols.len() - p.items.len() + i))
+        .collect();
+    if let Some(at) = projected.iter().copied().collect::<Option<Vec<usize>>>() {
+        // Every sort key is an output column: sort the rows as they are.
+        let ranked = top(
+            out.into_iter().enumerate().collect(),
+            skip,
+            limit,
+            |a, b| sort_order(p, at.iter().map(|&i| (&a.1 .0[i], &b.1 .0[i]))).then(a.0.cmp(&b.0)),
+        );
+        out = ranked.into_iter().map(|(_, r)| r).collect();
+    } else {
+        // Sort keys see the projected columns first, then (unless the
+        // projection aggregated or was DISTINCT) the source row.
+        let mut keyed = Vec::with_capacity(out.len());
+        for (i, (r, src, values)) in out.into_iter().enumerate() {
+            let with_source = !p.distinct || grouping;
+            let (sort_names, sort_row) = scope(names, cols, src.as_deref(), &r, with_source);
+            let env = Env {
+                names: &sort_names,
+                row: &sort_row,
+                outer: None,
+                aggs: values.as_ref(),
+            };
+            let mut keys = Vec::with_capacity(p.order_by.len());
+            for (s, pos) in p.order_by.iter().zip(&projected) {
+                // An ORDER BY item written exactly as a projected item is that column.
+                keys.push(match *pos {
+                    Some(i) => r[i].clone(),
+                    None => eval(&s.expr, &env, ctx)?,
+                });
+            }
+            keyed.push((keys, i, (r, src, values)));
+        }
+        let ranked = top(keyed, skip, limit, |a, b| {
+            sort_order(p, a.0.iter().zip(&b.0)).then(a.1.cmp(&b.1))
+        });
+        out = ranked.into_iter().map(|(_, _, r)| r).collect();
+    }
+    Ok(out)
 }
 
 /// `rows` sorted by `cmp`, of which only the first `skip + limit` are kept
