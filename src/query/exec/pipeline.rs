@@ -478,6 +478,8 @@ struct BreakerOp<'q> {
     names: Vec<String>,
     cols: Vec<String>,
     grouper: Option<Grouper<'q>>,
+    /// Fixed when planned: `grouper` is taken when the rows are finished.
+    aggregates: bool,
     groups: usize,
     key_vals: Vec<Value>,
     rows: Vec<OutRow>,
@@ -517,7 +519,7 @@ impl<'q> BreakerOp<'q> {
     }
 
     fn name(&self) -> &'static str {
-        match (self.grouper.is_some(), self.p.order_by.is_empty()) {
+        match (self.aggregates, self.p.order_by.is_empty()) {
             (true, _) => "Aggregate",
             (false, _) if self.p.limit.is_some() => "Top",
             _ => "Sort",
@@ -607,7 +609,7 @@ impl<'q> Operator for BreakerOp<'q> {
             self.where_,
             &self.cols,
             &self.c,
-            self.grouper.is_some() || self.groups > 0,
+            self.aggregates,
             out,
         );
     }
@@ -1121,6 +1123,7 @@ fn projection_op<'q>(
             names: names.to_vec(),
             cols,
             grouper: Some(g),
+            aggregates: true,
             groups: 0,
             key_vals: Vec::new(),
             rows: Vec::new(),
@@ -1135,6 +1138,7 @@ fn projection_op<'q>(
             names: names.to_vec(),
             cols,
             grouper: None,
+            aggregates: false,
             groups: 0,
             key_vals: Vec::new(),
             rows: Vec::new(),
