@@ -16,7 +16,7 @@ use super::eval::{eval, truthy, Env};
 use super::link_aggregate;
 use super::liveness;
 use super::memory::row_bytes;
-use super::pattern::{self, Access, AsOf, Conjunct, Flow, PartPlan};
+use super::pattern::{self, free_vars, Access, AsOf, Conjunct, Flow, PartPlan};
 use super::projection::{self, Grouper, OutRow, Rows};
 use super::write;
 use crate::error::{Error, ErrorKind};
@@ -717,6 +717,132 @@ impl<'q> Operator for LinkAggregateOp<'q> {
     }
 }
 
+// ------------------------------------------------------- count product
+
+/// `MATCH (a), (b), (c) RETURN count(*)`: parts that share no variable
+/// match independently, so the count of their cross product is the product
+/// of their counts. Each part is walked once, nothing is held, and
+/// 2,000 × 2,000 × 2,000 rows are counted in 3 × 2,000 steps (Kùzu's
+/// factorised counting does the same).
+struct CountProductOp<'q> {
+    m: &'q Match,
+    c: Counters,
+    next: Next<'q>,
+}
+
+/// Whether `MATCH m RETURN/WITH p [WHERE w]` is a count of independent parts.
+fn counts_by_product(m: &Match, p: &Projection, w: Option<&Expr>) -> bool {
+    let counts_rows =
+        matches!(p.items.as_slice(), [it] if matches!(it.expr.kind, ExprKind::CountStar));
+    if !counts_rows
+        || p.distinct
+        || p.star
+        || !p.order_by.is_empty()
+        || p.skip.is_some()
+        || p.limit.is_some()
+        || w.is_some()
+        || m.optional
+        || m.where_.is_some()
+        || m.as_of.is_some()
+        || m.pattern.len() < 2
+    {
+        return false;
+    }
+    // Links must be unique across the parts of a MATCH: with links in one
+    // part only, the parts cannot share any.
+    if m.pattern
+        .iter()
+        .filter(|pt| !pt.element.chain.is_empty())
+        .count()
+        > 1
+    {
+        return false;
+    }
+    let mut seen: Vec<String> = Vec::new();
+    for part in &m.pattern {
+        if part.kind != crate::query::ast::PathKind::Normal {
+            return false;
+        }
+        let mut vars = Vec::new();
+        free_vars(
+            &Expr {
+                kind: ExprKind::PatternPredicate(Box::new(part.element.clone())),
+                span: part.span,
+            },
+            &mut vars,
+        );
+        let e = &part.element;
+        let own: Vec<&str> = std::iter::once(&e.start)
+            .chain(e.chain.iter().map(|(_, n)| n))
+            .filter_map(|n| n.variable.as_ref().map(|v| v.name.as_str()))
+            .chain(
+                e.chain
+                    .iter()
+                    .filter_map(|(r, _)| r.variable.as_ref().map(|v| v.name.as_str())),
+            )
+            .collect();
+        // A property map reading another variable ties the parts together.
+        if vars.iter().any(|v| !own.contains(&v.as_str())) {
+            return false;
+        }
+        if own.iter().any(|v| seen.iter().any(|s| s == v)) {
+            return false;
+        }
+        seen.extend(own.iter().map(|v| v.to_string()));
+    }
+    true
+}
+
+impl<'q> Operator for CountProductOp<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, _row: Vec<Value>) -> Result<Flow, Error> {
+        let mut total: i64 = 1;
+        for part in &self.m.pattern {
+            let parts = std::slice::from_ref(part);
+            let plan = pattern::plan_parts(ctx, &[], parts);
+            let new = pattern::new_variables(parts, &[]);
+            let mut n: i64 = 0;
+            let mut sink = |_: &mut Ctx<'_, '_>, _: &[Value]| {
+                n += 1;
+                Ok(Flow::More)
+            };
+            pattern::match_row(ctx, &[], &[], parts, &plan, &new, &[], None, &mut sink)?;
+            total = total.checked_mul(n).ok_or_else(|| {
+                Error::runtime(
+                    ErrorKind::ArgumentError,
+                    "IntegerOverflow",
+                    "count(*) of this cross product does not fit in a 64-bit integer",
+                )
+            })?;
+            if total == 0 {
+                break;
+            }
+        }
+        emit(ctx, &mut self.c, &mut self.next, vec![Value::Int(total)])
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        self.next.finish(ctx)
+    }
+    fn describe(&self, out: &mut Vec<PlanLine>) {
+        out.push(line(
+            0,
+            &self.c,
+            "CountProduct",
+            "count(*) as the product of each part's count (the parts share no variable)".into(),
+        ));
+        for part in &self.m.pattern {
+            let mut l = line(1, &Counters::default(), "Count", print_part(part));
+            l.rows = u64::MAX;
+            out.push(l);
+        }
+    }
+    fn next(&self) -> Option<&dyn Operator> {
+        Some(self.next.as_ref())
+    }
+    fn take_rows(&mut self) -> Rows {
+        self.next.take_rows()
+    }
+}
+
 // ---------------------------------------------------------------- writes
 
 /// An updating clause. openCypher has a clause see the whole result of the
@@ -971,6 +1097,7 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
     enum Step<'q> {
         Match(&'q Match),
         Fused(&'q Match, &'q Projection, Option<&'q Expr>),
+        CountProduct(&'q Match),
         Clause(&'q Clause),
     }
     let mut steps: Vec<(Step<'q>, Vec<String>, usize)> = Vec::new();
@@ -983,6 +1110,16 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
         if let (1, Clause::Match(m), Some((p, w, is_return))) =
             (at, clause, q.clauses.get(at).and_then(super::projection_of))
         {
+            if counts_by_product(m, p, w) {
+                at += 1;
+                let cols = projection::columns(p, &names);
+                if is_return {
+                    returned = Some(cols.clone());
+                }
+                steps.push((Step::CountProduct(m), names.clone(), at - 2));
+                names = cols;
+                continue;
+            }
             if link_aggregate::fuses(ctx, m, p) {
                 at += 1;
                 let cols = projection::columns(p, &names);
@@ -1044,6 +1181,11 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
     for (step, before, at) in steps.into_iter().rev() {
         let dead = liveness::dead(&before, &mentioned[at]);
         next = match step {
+            Step::CountProduct(m) => Box::new(CountProductOp {
+                m,
+                c: Counters::default(),
+                next,
+            }),
             Step::Fused(m, p, where_) => Box::new(LinkAggregateOp {
                 m,
                 p,
