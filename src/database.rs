@@ -187,6 +187,7 @@ impl Database {
         if stmt.mode == Mode::Explain {
             let plan = crate::query::check::explain(query);
             return Ok(QueryResult {
+                warnings: crate::query::notify::unknown_names(query, self.graph.catalog()),
                 columns: vec!["plan".into()],
                 rows: plan
                     .lines()
@@ -209,6 +210,7 @@ impl Database {
         let outcome = {
             let tx = self.graph.tx(&mut state);
             let mut ctx = Ctx::new(tx, params, &self.procedures, &self.cancel);
+            let mut warnings = crate::query::notify::unknown_names(query, ctx.tx.catalog());
             match exec::run_query(&mut ctx, query, &mut profile)
                 .and_then(|r| ctx.finish_counts().map(|_| r))
             {
@@ -218,6 +220,10 @@ impl Database {
                     stats: ctx.stats,
                     entities,
                     plan: None,
+                    warnings: {
+                        warnings.append(ctx.warnings.get_mut());
+                        warnings
+                    },
                 }),
                 Err(e) => Err(e),
             }

@@ -2,7 +2,8 @@
 //! cancellation flag.
 
 use crate::error::{Error, ErrorKind, Phase};
-use crate::result::Stats;
+use crate::query::ast::{BinaryOp, Span};
+use crate::result::{Stats, Warning};
 use crate::store::catalog::NameKind;
 use crate::store::graph::{NodeRecord, RelRecord, Tx};
 use crate::value::{NodeId, RelId, Value};
@@ -70,6 +71,8 @@ pub struct Ctx<'a, 'g> {
     /// difference between before and after, as the TCK counts them.
     props_touched: HashMap<(Entity, u32), Option<Value>>,
     ticks: u32,
+    /// Notifications found while running (each once per place).
+    pub warnings: std::cell::RefCell<Vec<Warning>>,
 }
 
 impl<'a, 'g> Ctx<'a, 'g> {
@@ -92,6 +95,7 @@ impl<'a, 'g> Ctx<'a, 'g> {
             labels_touched: HashMap::new(),
             props_touched: HashMap::new(),
             ticks: 0,
+            warnings: Default::default(),
         }
     }
 
@@ -134,6 +138,45 @@ impl<'a, 'g> Ctx<'a, 'g> {
             }
         }
         Ok(())
+    }
+
+    /// Warns, once per place in the statement, when `x op y` compares a
+    /// date with a number: that is never true (null, or false for `=`),
+    /// while `r.since >= 2022` was surely meant as `>= date('2022')`.
+    pub fn note_comparison(&self, op: BinaryOp, x: &Value, y: &Value, span: Option<Span>) {
+        use BinaryOp::*;
+        if !matches!(op, Lt | Le | Gt | Ge | Eq) {
+            return;
+        }
+        let number = |v: &Value| matches!(v, Value::Int(_) | Value::Float(_));
+        let (date, n) = match (x, y) {
+            (Value::Date(d), n) if number(n) => (d, n),
+            (n, Value::Date(d)) if number(n) => (d, n),
+            _ => return,
+        };
+        let mut warnings = self.warnings.borrow_mut();
+        if warnings
+            .iter()
+            .any(|w| w.code == DATE_NUMBER && w.span == span)
+        {
+            return;
+        }
+        let year = match n {
+            Value::Int(i) => format!("date('{i}')"),
+            _ => "a date".to_string(),
+        };
+        warnings.push(Warning {
+            code: DATE_NUMBER,
+            message: format!(
+                "a date ({date}) compared with a number ({}) is never true; write {year}",
+                match n {
+                    Value::Int(i) => i.to_string(),
+                    Value::Float(f) => crate::value::format_float(*f),
+                    _ => String::new(),
+                }
+            ),
+            span,
+        });
     }
 
     /// Cheap enough for inner loops: looks at the clock every 1024 calls.
@@ -187,6 +230,9 @@ impl<'a, 'g> Ctx<'a, 'g> {
         self.tx.catalog().props_map(props)
     }
 }
+
+/// The detail code of the date-with-number warning.
+const DATE_NUMBER: &str = "DateComparedWithNumberWarning";
 
 fn deleted(what: &str, id: u64) -> Error {
     Error::runtime(
