@@ -242,9 +242,10 @@ impl Database {
             let mut text = String::new();
             for p in &profile {
                 text.push_str(&format!(
-                    "{:<40} {:>10} rows {:>10.3} ms\n",
+                    "{:<40} {:>10} {} {:>10.3} ms\n",
                     p.operator,
                     p.rows,
+                    if p.rows == 1 { "row " } else { "rows" },
                     p.micros as f64 / 1000.0
                 ));
             }
