@@ -141,39 +141,46 @@ impl<'a, 'g> Ctx<'a, 'g> {
     }
 
     /// Warns, once per place in the statement, when `x op y` compares a
-    /// date with a number: that is never true (null, or false for `=`),
-    /// while `r.since >= 2022` was surely meant as `>= date('2022')`.
+    /// date with a number or a string: that is never true (null, or false
+    /// for `=`), while `r.since >= 2022` or `>= '2022'` was surely meant as
+    /// `>= date('2022')`.
     pub fn note_comparison(&self, op: BinaryOp, x: &Value, y: &Value, span: Option<Span>) {
         use BinaryOp::*;
         if !matches!(op, Lt | Le | Gt | Ge | Eq) {
             return;
         }
-        let number = |v: &Value| matches!(v, Value::Int(_) | Value::Float(_));
+        let other = |v: &Value| matches!(v, Value::Int(_) | Value::Float(_) | Value::String(_));
         let (date, n) = match (x, y) {
-            (Value::Date(d), n) if number(n) => (d, n),
-            (n, Value::Date(d)) if number(n) => (d, n),
+            (Value::Date(d), n) if other(n) => (d, n),
+            (n, Value::Date(d)) if other(n) => (d, n),
             _ => return,
         };
         let mut warnings = self.warnings.borrow_mut();
         if warnings
             .iter()
-            .any(|w| w.code == DATE_NUMBER && w.span == span)
+            .any(|w| w.span == span && (w.code == DATE_NUMBER || w.code == DATE_STRING))
         {
             return;
         }
+        let (code, what, shown) = match n {
+            Value::String(s) => {
+                let cut: String = s.chars().take(40).collect();
+                let more = if cut.len() < s.len() { "…" } else { "" };
+                (DATE_STRING, "a string", format!("'{cut}{more}'"))
+            }
+            Value::Float(f) => (DATE_NUMBER, "a number", crate::value::format_float(*f)),
+            Value::Int(i) => (DATE_NUMBER, "a number", i.to_string()),
+            _ => return,
+        };
         let year = match n {
             Value::Int(i) => format!("date('{i}')"),
+            Value::String(s) if crate::value::Date::parse(s).is_some() => format!("date('{s}')"),
             _ => "a date".to_string(),
         };
         warnings.push(Warning {
-            code: DATE_NUMBER,
+            code,
             message: format!(
-                "a date ({date}) compared with a number ({}) is never true; write {year}",
-                match n {
-                    Value::Int(i) => i.to_string(),
-                    Value::Float(f) => crate::value::format_float(*f),
-                    _ => String::new(),
-                }
+                "a date ({date}) compared with {what} ({shown}) is never true; write {year}"
             ),
             span,
         });
@@ -231,8 +238,9 @@ impl<'a, 'g> Ctx<'a, 'g> {
     }
 }
 
-/// The detail code of the date-with-number warning.
+/// The detail codes of the date-with-number and date-with-string warnings.
 const DATE_NUMBER: &str = "DateComparedWithNumberWarning";
+const DATE_STRING: &str = "DateComparedWithStringWarning";
 
 fn deleted(what: &str, id: u64) -> Error {
     Error::runtime(
