@@ -215,6 +215,7 @@ impl Database {
             }
             let plan = plan?;
             return Ok(QueryResult {
+                warnings: crate::query::notify::unknown_names(query, self.graph.catalog()),
                 columns: vec!["plan".into()],
                 rows: plan
                     .lines()
@@ -230,6 +231,7 @@ impl Database {
         let outcome = {
             let tx = self.graph.tx(&mut state);
             let mut ctx = Ctx::new(tx, params, &self.procedures, &self.cancel);
+            let mut warnings = crate::query::notify::unknown_names(query, ctx.tx.catalog());
             if let Some(limit) = self.memory_limit {
                 ctx.mem = crate::query::exec::memory::MemoryBudget::new(limit);
             }
@@ -248,6 +250,10 @@ impl Database {
                     stats: ctx.stats,
                     entities,
                     plan: None,
+                    warnings: {
+                        warnings.append(ctx.warnings.get_mut());
+                        warnings
+                    },
                 }),
                 Err(e) => Err(e),
             }

@@ -114,7 +114,7 @@ pub fn serve(a: &ServeArgs) -> ExitCode {
     let mut db = match crate::Database::open(&a.db) {
         Ok(db) => db,
         Err(e) => {
-            eprintln!("error[StorageError]: {e}");
+            eprintln!("{}", e.headline());
             return ExitCode::from(EXIT_OPEN);
         }
     };

@@ -2,6 +2,8 @@
 //! the other modules are what those operators call (pattern matching,
 //! expressions, projection, writes, procedures).
 
+pub mod algo;
+pub mod algo_options;
 pub mod call;
 pub mod context;
 pub mod eval;
