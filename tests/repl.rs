@@ -219,7 +219,7 @@ fn export_dot_is_accepted_by_graphviz() {
     sh.expect("links       19");
     sh.prompt();
     sh.line(".explain MATCH (n) RETURN n");
-    sh.expect("Projection (RETURN)");
+    sh.expect("AllNodesScan");
     sh.prompt();
     let out = dir.path().join("out.csv");
     sh.line(".mode csv");
