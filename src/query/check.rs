@@ -733,11 +733,7 @@ fn walk(
                         "InvalidNumberOfArguments",
                         format!(
                             "{name}() takes {} argument(s), got {}",
-                            if lo == hi {
-                                lo.to_string()
-                            } else {
-                                format!("{lo} to {hi}")
-                            },
+                            functions::describe_arity(lo, hi),
                             args.len()
                         ),
                         e.span,
