@@ -187,6 +187,7 @@ impl Database {
         if stmt.mode == Mode::Explain {
             let plan = crate::query::check::explain(query);
             return Ok(QueryResult {
+                warnings: crate::query::notify::unknown_names(query, self.graph.catalog()),
                 columns: vec!["plan".into()],
                 rows: plan
                     .lines()
@@ -209,6 +210,7 @@ impl Database {
         let outcome = {
             let tx = self.graph.tx(&mut state);
             let mut ctx = Ctx::new(tx, params, &self.procedures, &self.cancel);
+            let mut warnings = crate::query::notify::unknown_names(query, ctx.tx.catalog());
             match exec::run_query(&mut ctx, query, &mut profile)
                 .and_then(|r| ctx.finish_counts().map(|_| r))
             {
@@ -218,6 +220,10 @@ impl Database {
                     stats: ctx.stats,
                     entities,
                     plan: None,
+                    warnings: {
+                        warnings.append(ctx.warnings.get_mut());
+                        warnings
+                    },
                 }),
                 Err(e) => Err(e),
             }
@@ -236,9 +242,10 @@ impl Database {
             let mut text = String::new();
             for p in &profile {
                 text.push_str(&format!(
-                    "{:<40} {:>10} rows {:>10.3} ms\n",
+                    "{:<40} {:>10} {} {:>10.3} ms\n",
                     p.operator,
                     p.rows,
+                    if p.rows == 1 { "row " } else { "rows" },
                     p.micros as f64 / 1000.0
                 ));
             }

@@ -136,37 +136,50 @@ impl Error {
     pub fn render(&self, origin: &str, source: &str, base_line: usize, base_col: usize) -> String {
         let mut out = self.headline();
         if let Some(span) = self.span {
-            let start = floor_char_boundary(source, span.start.min(source.len()));
-            let before = &source[..start];
-            let line_idx = before.matches('\n').count();
-            let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-            let col = source[line_start..start].chars().count() + 1;
-            let line_text = source[line_start..].lines().next().unwrap_or("");
-            let shown_col = if line_idx == 0 {
-                col + base_col - 1
-            } else {
-                col
-            };
-            out.push_str(&format!(
-                "\n  --> {}:{}:{}\n   | {}\n   | {}^",
-                origin,
-                base_line + line_idx,
-                shown_col,
-                line_text,
-                pad_to(&source[line_start..start])
-            ));
-            let end = floor_char_boundary(source, span.end.min(source.len()));
-            let width = source[start..end.max(start)]
-                .lines()
-                .next()
-                .map(UnicodeWidthStr::width)
-                .unwrap_or(0);
-            if width > 1 {
-                out.push_str(&"^".repeat(width - 1));
-            }
+            out.push_str(&point_at(span, origin, source, base_line, base_col));
         }
         out
     }
+}
+
+/// `\n  --> origin:LINE:COL`, the source line and a caret under `span`
+/// (shared by errors and warnings).
+pub(crate) fn point_at(
+    span: Span,
+    origin: &str,
+    source: &str,
+    base_line: usize,
+    base_col: usize,
+) -> String {
+    let start = floor_char_boundary(source, span.start.min(source.len()));
+    let before = &source[..start];
+    let line_idx = before.matches('\n').count();
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let col = source[line_start..start].chars().count() + 1;
+    let line_text = source[line_start..].lines().next().unwrap_or("");
+    let shown_col = if line_idx == 0 {
+        col + base_col - 1
+    } else {
+        col
+    };
+    let mut out = format!(
+        "\n  --> {}:{}:{}\n   | {}\n   | {}^",
+        origin,
+        base_line + line_idx,
+        shown_col,
+        line_text,
+        pad_to(&source[line_start..start])
+    );
+    let end = floor_char_boundary(source, span.end.min(source.len()));
+    let width = source[start..end.max(start)]
+        .lines()
+        .next()
+        .map(UnicodeWidthStr::width)
+        .unwrap_or(0);
+    if width > 1 {
+        out.push_str(&"^".repeat(width - 1));
+    }
+    out
 }
 
 /// Blanks as wide on a terminal as `before`: tabs kept as tabs, wide

@@ -2,6 +2,7 @@
 //! nodes and relationships its rows mention, resolved at the end of the
 //! statement so that printing needs no store.
 
+use crate::query::ast::Span;
 use crate::value::{NodeId, RelId, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -13,6 +14,33 @@ pub struct QueryResult {
     pub entities: Entities,
     /// `EXPLAIN`/`PROFILE` text, when asked for.
     pub plan: Option<String>,
+    /// Things in the statement that look like mistakes (an unknown label, a
+    /// date compared with a number): the statement still ran, and front
+    /// ends print them to stderr.
+    pub warnings: Vec<Warning>,
+}
+
+/// A notification, as Neo4j's are: a detail code, a message, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub code: &'static str,
+    pub message: String,
+    /// Where in the statement text, when known.
+    pub span: Option<Span>,
+}
+
+impl Warning {
+    /// `warning: message (Code)`, then the source line with a caret under
+    /// the span, placed in `origin` as `Error::render` does.
+    pub fn render(&self, origin: &str, source: &str, base_line: usize, base_col: usize) -> String {
+        let mut out = format!("warning: {} ({})", self.message, self.code);
+        if let Some(span) = self.span {
+            out.push_str(&crate::error::point_at(
+                span, origin, source, base_line, base_col,
+            ));
+        }
+        out
+    }
 }
 
 /// The TCK's side-effect counters.

@@ -247,13 +247,40 @@ fn a_database_in_use_gives_exit_3() {
             break o;
         }
     };
+    // sled has no shared read-only open: the second process is told why,
+    // and to query through `supplygraph serve` instead.
+    let serve = bin()
+        .arg("serve")
+        .arg(&db)
+        .args(["--no-auth", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
     drop(holder.stdin.take());
     let _ = holder.wait();
     assert_eq!(o.status.code(), Some(3));
+    let err = text(&o).1;
     assert!(
-        text(&o).1.contains("is in use by another process"),
+        err.starts_with(&format!(
+            "error[StorageError]: database {} is in use by another process (DatabaseLocked)\n",
+            db.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("no shared read-only open"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "`supplygraph serve {} [--read-only]`",
+            db.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(serve.status.code(), Some(3), "{}", text(&serve).1);
+    assert!(
+        text(&serve)
+            .1
+            .contains("in use by another process (DatabaseLocked)"),
         "{}",
-        text(&o).1
+        text(&serve).1
     );
 }
 

@@ -6,6 +6,10 @@
 //! -CASE name                   (starts a case; the database is fresh per file)
 //! -STATEMENT <one line of Cypher>
 //! -CHECK_ORDER                 (optional, before ----: rows must come in this order)
+//! -WARNING <message (Code)>    (optional, before ----, may repeat: the statement's
+//!                               warnings, exactly; -NO_WARNING: none. Without
+//!                               either, warnings are not checked. BLESS does not
+//!                               rewrite them.)
 //! ---- ok | ---- N | ---- error
 //! <N rows: values rendered in Cypher notation, joined by " | ">
 //! <or, after ---- error: the exact error headline>
@@ -43,9 +47,18 @@ fn run_file(path: &Path) -> Vec<String> {
             case = name.trim().to_string();
         } else if let Some(query) = line.strip_prefix("-STATEMENT ") {
             let mut ordered = false;
+            let mut want_warnings: Option<Vec<String>> = None;
             while i < lines.len() && !lines[i].starts_with("----") {
                 if lines[i].trim() == "-CHECK_ORDER" {
                     ordered = true;
+                }
+                if lines[i].trim() == "-NO_WARNING" {
+                    want_warnings.get_or_insert_with(Vec::new);
+                }
+                if let Some(w) = lines[i].strip_prefix("-WARNING ") {
+                    want_warnings
+                        .get_or_insert_with(Vec::new)
+                        .push(w.trim().to_string());
                 }
                 blessed.push(lines[i].to_string());
                 i += 1;
@@ -58,6 +71,18 @@ fn run_file(path: &Path) -> Vec<String> {
             // the error's headline.
             let actual = match db.execute(query, &Params::new()) {
                 Ok(r) => {
+                    let got: Vec<String> = r
+                        .warnings
+                        .iter()
+                        .map(|w| format!("{} ({})", w.message, w.code))
+                        .collect();
+                    if let Some(want) = want_warnings.as_ref().filter(|w| **w != got) {
+                        failures.push(format!(
+                            "{where_}\n  expected warnings:\n    {}\n  actual:\n    {}",
+                            want.join("\n    "),
+                            got.join("\n    ")
+                        ));
+                    }
                     let mut got: Vec<String> = r
                         .rows
                         .iter()

@@ -835,7 +835,7 @@ fn ftm_edge_ends_missing_from_the_input_are_counted_or_stubbed() {
     let (mut db, summary) = load(&inputs(false));
     let notes = summary.notes.join("\n");
     assert!(
-        notes.contains("1 references to entities not in the input, so no link made (owner 1)"),
+        notes.contains("1 reference to an entity not in the input, so no link made (owner 1)"),
         "{notes}"
     );
     assert_eq!(int(&mut db, "MATCH ()-[r:OWNS]->() RETURN count(r)"), 0);

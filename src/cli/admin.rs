@@ -1,6 +1,7 @@
 //! `import` and `check`.
 
 use super::{EXIT_FAILED, EXIT_OPEN, EXIT_USAGE};
+use crate::io::format::count;
 use crate::io::import::{self, Source};
 use crate::store::{check, Graph};
 use std::io::IsTerminal;
@@ -174,7 +175,11 @@ pub fn check(db: &Path) -> ExitCode {
     };
     match check::check(&graph) {
         Ok(report) if report.problems.is_empty() => {
-            println!("ok: {} actors, {} links", report.nodes, report.rels);
+            println!(
+                "ok: {}, {}",
+                count(report.nodes, "actor", "actors"),
+                count(report.rels, "link", "links")
+            );
             ExitCode::SUCCESS
         }
         Ok(report) => {
@@ -182,10 +187,14 @@ pub fn check(db: &Path) -> ExitCode {
                 println!("inconsistency: {p}");
             }
             println!(
-                "{} inconsistencies: {} actors, {} links",
-                report.problems.len(),
-                report.nodes,
-                report.rels
+                "{}: {}, {}",
+                count(
+                    report.problems.len() as u64,
+                    "inconsistency",
+                    "inconsistencies"
+                ),
+                count(report.nodes, "actor", "actors"),
+                count(report.rels, "link", "links")
             );
             ExitCode::from(EXIT_FAILED)
         }

@@ -51,8 +51,14 @@ fn collect(db: &mut Database, query: Option<&str>, params: &Params) -> Result<En
     let mut ent = Entities::default();
     let mut outcome = Ok(());
     for q in queries {
-        match db.execute(q.trim().trim_end_matches(';'), params) {
-            Ok(r) => graph::merge_owned(&mut ent, r.entities),
+        let stmt = q.trim().trim_end_matches(';');
+        match db.execute(stmt, params) {
+            Ok(r) => {
+                for w in &r.warnings {
+                    eprintln!("{}", w.render("<command>", stmt, 1, 1));
+                }
+                graph::merge_owned(&mut ent, r.entities)
+            }
             Err(e) => {
                 outcome = Err(e.render("<command>", q, 1, 1));
                 break;

@@ -97,7 +97,7 @@ pub fn serve(a: &ServeArgs) -> ExitCode {
     let db = match crate::Database::open(&a.db) {
         Ok(db) => db,
         Err(e) => {
-            eprintln!("error[StorageError]: {e}");
+            eprintln!("{}", e.headline());
             return ExitCode::from(EXIT_OPEN);
         }
     };

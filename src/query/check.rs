@@ -977,9 +977,10 @@ pub fn explain(q: &Query) -> String {
                         } else {
                             "bound variable or all-actors scan"
                         };
+                        let hops = p.element.chain.len();
                         l.push_str(&format!(
-                            "\n  start: {how}; expand {} hop pattern(s) through adjacency",
-                            p.element.chain.len()
+                            "\n  start: {how}; expand {hops} hop pattern{} through adjacency",
+                            if hops == 1 { "" } else { "s" }
                         ));
                         if p.kind != PathKind::Normal {
                             l.push_str(&format!(" ({:?} path search)", p.kind));

@@ -3,4 +3,5 @@
 pub mod ast;
 pub mod check;
 pub mod exec;
+pub mod notify;
 pub mod parse;

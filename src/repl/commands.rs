@@ -29,8 +29,8 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: ".import",
-        args: "--nodes [LABEL=]FILE... --relationships [TYPE=]FILE...",
-        help: "Bulk-load CSV files, all or nothing (as `supplygraph import`)",
+        args: "[--nodes [LABEL=]FILE...] [--relationships [TYPE=]FILE...] [--ftm FILE...] [--sipri FILE...] [--create-missing-actors] [--map NEW=COLUMN,...]",
+        help: "Bulk-load CSV, FollowTheMoney or SIPRI files, all or nothing (as `supplygraph import`)",
     },
     Command {
         name: ".mode",

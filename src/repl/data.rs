@@ -23,24 +23,64 @@ fn human_bytes(n: u64) -> String {
     }
 }
 
-impl Session<'_> {
-    pub(super) fn import(&mut self, args: &[String]) {
-        let mut nodes = Vec::new();
-        let mut rels = Vec::new();
-        let mut target: Option<&mut Vec<Source>> = None;
-        for a in args {
-            match a.as_str() {
-                "--nodes" => target = Some(&mut nodes),
-                "--relationships" | "--rels" => target = Some(&mut rels),
-                other => match target.as_deref_mut() {
-                    Some(list) => list.push(Source::parse(other)),
-                    None => return self.usage(".import"),
-                },
+/// Which list the file arguments that follow an option go to.
+enum Target {
+    Nodes,
+    Rels,
+    Ftm,
+    Sipri,
+}
+
+/// Reads `.import`'s arguments: `--nodes`, `--relationships` (`--rels`),
+/// `--ftm` and `--sipri` each take the files after them;
+/// `--create-missing-actors` and `--map NEW=COLUMN,…` as for `import`.
+fn import_args(args: &[String]) -> Result<import::Inputs, String> {
+    let mut inputs = import::Inputs::default();
+    let mut maps = Vec::new();
+    let mut target = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--nodes" => target = Some(Target::Nodes),
+            "--relationships" | "--rels" => target = Some(Target::Rels),
+            "--ftm" => target = Some(Target::Ftm),
+            "--sipri" => target = Some(Target::Sipri),
+            "--create-missing-actors" => inputs.create_missing_actors = true,
+            "--map" => maps.push(
+                it.next()
+                    .ok_or("--map needs NEW=COLUMN pairs, e.g. --map src=Supplier,dst=Recipient")?
+                    .clone(),
+            ),
+            other if other.starts_with("--") => {
+                return Err(format!(
+                    "unknown option {other} (.import takes --nodes, --relationships, --ftm, --sipri, --create-missing-actors, --map)"
+                ))
             }
+            file => match target {
+                Some(Target::Nodes) => inputs.nodes.push(Source::parse(file)),
+                Some(Target::Rels) => inputs.rels.push(Source::parse(file)),
+                Some(Target::Ftm) => inputs.ftm.push(file.into()),
+                Some(Target::Sipri) => inputs.sipri.push(file.into()),
+                None => {
+                    return Err(format!(
+                        "{file}: say what it holds first (--nodes, --relationships, --ftm or --sipri)"
+                    ))
+                }
+            },
         }
-        if nodes.is_empty() && rels.is_empty() {
-            return self.usage(".import");
-        }
+    }
+    inputs.map = import::ColumnMap::parse(&maps)?;
+    Ok(inputs)
+}
+
+impl Session<'_> {
+    /// `.import` takes the inputs and options of `supplygraph import`.
+    pub(super) fn import(&mut self, args: &[String]) {
+        let inputs = match import_args(args) {
+            Ok(i) if !i.is_empty() => i,
+            Ok(_) => return self.usage(".import"),
+            Err(e) => return self.fail(format!("error[UsageError]: {e} (InvalidArguments)")),
+        };
         if self.db.in_transaction() {
             return self.fail("error[UsageError]: .import cannot run inside an open transaction (COMMIT or ROLLBACK first)");
         }
@@ -59,13 +99,16 @@ impl Session<'_> {
                 b.set_position(done.min(total));
             }
         };
-        let result = import::import(self.db.graph_mut(), &nodes, &rels, &mut report);
+        let result = import::import_inputs(self.db.graph_mut(), &inputs, &mut report);
         if let Some(b) = &bar {
             b.finish_and_clear();
         }
         match result {
             Ok(summary) => {
                 self.vocab.borrow_mut().stale = true;
+                for note in &summary.notes {
+                    eprintln!("note: {note}");
+                }
                 println!("{summary}");
             }
             Err(e) => self.fail(format!("{}\nnothing was imported", e.headline())),

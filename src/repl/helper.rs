@@ -261,7 +261,14 @@ impl SgHelper {
                 }
                 (s, v)
             }
-            (".import", _) if word.starts_with('-') => choose(&["--nodes", "--relationships"]),
+            (".import", _) if word.starts_with('-') => choose(&[
+                "--nodes",
+                "--relationships",
+                "--ftm",
+                "--sipri",
+                "--create-missing-actors",
+                "--map",
+            ]),
             (".import", _) => {
                 // `LABEL=FILE`: complete the part after `=`.
                 match word.find('=') {

@@ -241,6 +241,9 @@ impl<'a> Session<'a> {
                 if !r.stats.is_empty() {
                     self.vocab.borrow_mut().stale = true;
                 }
+                for w in &r.warnings {
+                    eprintln!("{}", w.render(origin, stmt, line, col));
+                }
                 self.print_result(&r, elapsed);
                 if !r.columns.is_empty() && r.plan.is_none() {
                     self.last = Some(r);

@@ -319,12 +319,12 @@ fn run_statement(db: &mut Database, query: &str, params: &Params, how: &Run) -> 
         };
     }
     Outcome {
-        result: Ok(result_stream(r, started)),
+        result: Ok(result_stream(r, started, query)),
         doom: false,
     }
 }
 
-fn result_stream(r: QueryResult, started: Instant) -> ResultStream {
+fn result_stream(r: QueryResult, started: Instant, query: &str) -> ResultStream {
     let records = r
         .rows
         .iter()
@@ -365,6 +365,10 @@ fn result_stream(r: QueryResult, started: Instant) -> ResultStream {
         "t_last".into(),
         BoltValue::Integer(started.elapsed().as_millis() as i64),
     );
+    if !r.warnings.is_empty() {
+        let notes = super::notifications::to_bolt(&r.warnings, query);
+        summary.insert("notifications".into(), notes);
+    }
     if let Some(plan) = r.plan {
         // EXPLAIN already returns the plan as rows; PROFILE's text goes here.
         summary.insert("supplygraph_plan".into(), BoltValue::String(plan));

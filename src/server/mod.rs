@@ -8,6 +8,7 @@
 mod auth;
 mod backend;
 mod errors;
+mod notifications;
 mod values;
 
 use crate::database::Database;

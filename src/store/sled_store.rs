@@ -129,6 +129,21 @@ fn open_db(path: &Path) -> Result<sled::Db, StorageError> {
     }
 }
 
+/// Why a second process cannot read the database, and what to do instead.
+/// sled takes an exclusive lock on the directory and has no shared
+/// read-only open (opening replays and rewrites its log), so a second
+/// reader, `--read-only` or not, cannot be let in beside the holder.
+fn locked_message(shown: &str) -> String {
+    format!(
+        "database {shown} is in use by another process\n  \
+         the storage engine (sled) lets one process open a database at a time, even to read \
+         (there is no shared read-only open);\n  \
+         to query it while another process works with it, have one process serve it: \
+         `supplygraph serve {shown} [--read-only]`, then connect a Bolt client \
+         (cypher-shell, a Neo4j driver) to it; or close the other process first"
+    )
+}
+
 /// Tries after a lock failure, 50 ms apart.
 const LOCK_RETRIES: usize = 10;
 
@@ -139,7 +154,7 @@ fn open_error(shown: &str, e: sled::Error) -> StorageError {
                 || io.raw_os_error() == Some(11)
                 || io.to_string().contains("could not acquire lock") =>
         {
-            StorageError::Locked(format!("database {shown} is in use by another process"))
+            StorageError::Locked(locked_message(shown))
         }
         // Short or malformed files: sled read less or other than it wrote.
         sled::Error::Io(io)

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 
 import neo4j
 from neo4j import GraphDatabase, exceptions
@@ -299,6 +300,22 @@ def basics(port):
         rows = [r["plan"] for r in s.run("EXPLAIN MATCH (n:Country) RETURN n")]
         assert rows and all(isinstance(x, str) for x in rows)
         ok("EXPLAIN")
+
+    # Warnings arrive as notifications: the closest name, and where
+    with d.session() as s:
+        summary = s.run("MATCH (n:Countyr) RETURN n").consume()
+        with warnings.catch_warnings():
+            # Deprecated for gql_status_objects, which Bolt 5.5 brings.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            notes = summary.notifications or []
+            quiet = s.run("MATCH (n:Country) RETURN n").consume().notifications
+        codes = [n["code"] for n in notes]
+        assert codes == ["Neo.ClientNotification.Statement.UnknownLabelWarning"], notes
+        assert "did you mean :Country?" in notes[0]["description"], notes
+        assert notes[0]["severity"] == "WARNING", notes
+        assert notes[0]["position"] == {"offset": 9, "line": 1, "column": 10}, notes
+        assert not quiet, quiet
+        ok("warnings as notifications")
     d.close()
 
 

@@ -119,6 +119,7 @@ pub fn sample() -> QueryResult {
         stats: Stats::default(),
         entities: entities(),
         plan: None,
+        warnings: Vec::new(),
     }
 }
 

@@ -48,9 +48,7 @@ pub(super) fn csv_error(path: &Path, e: csv::Error) -> Error {
     let msg = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
-        } => {
-            format!("row has {len} fields, the header has {expected_len}")
-        }
+        } => super::fields_mismatch(*len, *expected_len),
         csv::ErrorKind::Utf8 { .. } => "row is not valid UTF-8".to_string(),
         _ => e.to_string(),
     };
@@ -346,8 +344,9 @@ pub(super) fn load_rels(
     let created = load.summary.nodes - created_before;
     if created > 0 {
         load.summary.notes.push(format!(
-            "{}: created {created} actors that its links name (--create-missing-actors)",
-            src.path.display()
+            "{}: created {} that its links name (--create-missing-actors)",
+            src.path.display(),
+            crate::io::format::count(created, "actor", "actors")
         ));
     }
     meter.passed(file_len(&src.path));

@@ -9,6 +9,7 @@ use super::ftm_schema::{self, EdgeDef, Kind, SchemaDef};
 use super::load::{Load, Meter};
 use super::{field_error, file_len, import_error};
 use crate::error::Error;
+use crate::io::format::count;
 use crate::store::catalog::NameKind;
 use crate::store::graph::Graph;
 use crate::value::{Date, Estimate, NodeId, Value};
@@ -583,14 +584,26 @@ fn summarise(load: &mut Load, paths: &[PathBuf], r: Report) {
     let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let files = files.join(", ");
     let mut line = format!(
-        "{files}: {} entities: {} actors, {} links",
-        r.entities, r.actors, r.links
+        "{files}: {}: {}, {}",
+        count(r.entities, "entity", "entities"),
+        count(r.actors, "actor", "actors"),
+        count(r.links, "link", "links")
     );
     if r.authorities > 0 {
-        line += &format!(", {} sanction authorities (actors)", r.authorities);
+        line += &format!(
+            ", {}",
+            count(
+                r.authorities,
+                "sanction authority (actor)",
+                "sanction authorities (actors)"
+            )
+        );
     }
     if r.stubs > 0 {
-        line += &format!(", {} stub actors for entities not in the input", r.stubs);
+        line += &format!(
+            ", {} for entities not in the input",
+            count(r.stubs, "stub actor", "stub actors")
+        );
     }
     load.summary.notes.push(line);
     let missing: u64 = r.unresolved.values().sum();
@@ -601,8 +614,9 @@ fn summarise(load: &mut Load, paths: &[PathBuf], r: Report) {
             .map(|(p, n)| format!("{p} {n}"))
             .collect();
         load.summary.notes.push(format!(
-            "{missing} references to entities not in the input, so no link made ({}); e.g. {}; \
+            "{} not in the input, so no link made ({}); e.g. {}; \
              --create-missing-actors makes stub actors for them",
+            count(missing, "reference to an entity", "references to entities"),
             by.join(", "),
             r.examples.join("; ")
         ));

@@ -13,6 +13,7 @@ mod quote;
 mod sipri;
 
 use crate::error::{Error, ErrorKind, Phase};
+use crate::io::format::count;
 use crate::store::graph::Graph;
 use load::{Load, Meter};
 pub use mapping::ColumnMap;
@@ -59,10 +60,20 @@ impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "imported {} actors, {} links in {:.2} s",
-            self.nodes, self.rels, self.seconds
+            "imported {}, {} in {:.2} s",
+            count(self.nodes, "actor", "actors"),
+            count(self.rels, "link", "links"),
+            self.seconds
         )
     }
+}
+
+/// A CSV row whose field count differs from its header's.
+fn fields_mismatch(len: u64, expected: u64) -> String {
+    format!(
+        "row has {}, the header has {expected}",
+        count(len, "field", "fields")
+    )
 }
 
 /// Called with (bytes read so far, total bytes) as files are read.

@@ -7,6 +7,7 @@
 use super::load::{Load, Meter};
 use super::{file_len, import_error, quote};
 use crate::error::Error;
+use crate::io::format::count;
 use crate::store::catalog::NameKind;
 use crate::store::graph::Graph;
 use crate::value::{Date, Estimate, NodeId, Value};
@@ -234,7 +235,7 @@ pub(super) fn load(
             let msg = match e.kind() {
                 csv::ErrorKind::UnequalLengths {
                     expected_len, len, ..
-                } => format!("row has {len} fields, the header has {expected_len}"),
+                } => super::fields_mismatch(*len, *expected_len),
                 _ => e.to_string(),
             };
             import_error(path, line, None, msg)
@@ -340,10 +341,14 @@ pub(super) fn load(
         ));
     }
     load.summary.notes.push(format!(
-        "{}: {} deals (SUPPLIES links), {} new actors",
+        "{}: {}, {}",
         path.display(),
-        load.summary.rels - links_before,
-        load.summary.nodes - nodes_before
+        count(
+            load.summary.rels - links_before,
+            "deal (SUPPLIES link)",
+            "deals (SUPPLIES links)"
+        ),
+        count(load.summary.nodes - nodes_before, "new actor", "new actors")
     ));
     meter.passed(file_len(path));
     Ok(())

@@ -61,7 +61,8 @@ pub fn run_call(
             }
         }
     } else {
-        for (input, _) in &p.inputs {
+        // Inputs past `required` may be left out (null), as with parentheses.
+        for (input, _) in p.inputs.iter().take(p.required) {
             if !ctx.params.contains_key(input) {
                 return Err(Error::compile(ErrorKind::ParameterMissing, "MissingParameter", format!("{name} takes its argument `{input}` from parameter ${input}, which is not given"), c.span));
             }
@@ -130,7 +131,12 @@ pub fn run_call(
                 ));
             }
         }
-        let results = procedures::run(ctx, &p, &args)?;
+        let noted = ctx.warnings.borrow().len();
+        let results = procedures::run(ctx, &p, &args).map_err(|e| e.with_span(c.span))?;
+        // The procedure's warnings point at its call.
+        for w in ctx.warnings.get_mut().iter_mut().skip(noted) {
+            w.span.get_or_insert(c.span);
+        }
         if p.outputs.is_empty() {
             // A void procedure passes its input row through (standalone: no rows).
             if !standalone {

@@ -2,7 +2,8 @@
 //! cancellation flag.
 
 use crate::error::{Error, ErrorKind, Phase};
-use crate::result::Stats;
+use crate::query::ast::{BinaryOp, Span};
+use crate::result::{Stats, Warning};
 use crate::store::catalog::NameKind;
 use crate::store::graph::{NodeRecord, RelRecord, Tx};
 use crate::value::{NodeId, RelId, Value};
@@ -70,6 +71,8 @@ pub struct Ctx<'a, 'g> {
     /// difference between before and after, as the TCK counts them.
     props_touched: HashMap<(Entity, u32), Option<Value>>,
     ticks: u32,
+    /// Notifications found while running (each once per place).
+    pub warnings: std::cell::RefCell<Vec<Warning>>,
 }
 
 impl<'a, 'g> Ctx<'a, 'g> {
@@ -92,6 +95,7 @@ impl<'a, 'g> Ctx<'a, 'g> {
             labels_touched: HashMap::new(),
             props_touched: HashMap::new(),
             ticks: 0,
+            warnings: Default::default(),
         }
     }
 
@@ -134,6 +138,52 @@ impl<'a, 'g> Ctx<'a, 'g> {
             }
         }
         Ok(())
+    }
+
+    /// Warns, once per place in the statement, when `x op y` compares a
+    /// date with a number or a string: that is never true (null, or false
+    /// for `=`), while `r.since >= 2022` or `>= '2022'` was surely meant as
+    /// `>= date('2022')`.
+    pub fn note_comparison(&self, op: BinaryOp, x: &Value, y: &Value, span: Option<Span>) {
+        use BinaryOp::*;
+        if !matches!(op, Lt | Le | Gt | Ge | Eq) {
+            return;
+        }
+        let other = |v: &Value| matches!(v, Value::Int(_) | Value::Float(_) | Value::String(_));
+        let (date, n) = match (x, y) {
+            (Value::Date(d), n) if other(n) => (d, n),
+            (n, Value::Date(d)) if other(n) => (d, n),
+            _ => return,
+        };
+        let mut warnings = self.warnings.borrow_mut();
+        if warnings
+            .iter()
+            .any(|w| w.span == span && (w.code == DATE_NUMBER || w.code == DATE_STRING))
+        {
+            return;
+        }
+        let (code, what, shown) = match n {
+            Value::String(s) => {
+                let cut: String = s.chars().take(40).collect();
+                let more = if cut.len() < s.len() { "…" } else { "" };
+                (DATE_STRING, "a string", format!("'{cut}{more}'"))
+            }
+            Value::Float(f) => (DATE_NUMBER, "a number", crate::value::format_float(*f)),
+            Value::Int(i) => (DATE_NUMBER, "a number", i.to_string()),
+            _ => return,
+        };
+        let year = match n {
+            Value::Int(i) => format!("date('{i}')"),
+            Value::String(s) if crate::value::Date::parse(s).is_some() => format!("date('{s}')"),
+            _ => "a date".to_string(),
+        };
+        warnings.push(Warning {
+            code,
+            message: format!(
+                "a date ({date}) compared with {what} ({shown}) is never true; write {year}"
+            ),
+            span,
+        });
     }
 
     /// Cheap enough for inner loops: looks at the clock every 1024 calls.
@@ -187,6 +237,10 @@ impl<'a, 'g> Ctx<'a, 'g> {
         self.tx.catalog().props_map(props)
     }
 }
+
+/// The detail codes of the date-with-number and date-with-string warnings.
+const DATE_NUMBER: &str = "DateComparedWithNumberWarning";
+const DATE_STRING: &str = "DateComparedWithStringWarning";
 
 fn deleted(what: &str, id: u64) -> Error {
     Error::runtime(

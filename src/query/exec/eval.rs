@@ -5,7 +5,7 @@ use super::functions;
 use super::ops::{self, type_error};
 use super::pattern;
 use crate::error::{Error, ErrorKind};
-use crate::query::ast::{BinaryOp, Expr, ExprKind, Quantifier, UnaryOp};
+use crate::query::ast::{BinaryOp, Expr, ExprKind, Quantifier, Span, UnaryOp};
 use crate::value::Value;
 use std::collections::BTreeMap;
 
@@ -438,6 +438,7 @@ fn binary(
     }
     let x = eval(a, env, ctx)?;
     let y = eval(b, env, ctx)?;
+    ctx.note_comparison(op, &x, &y, Some(Span::new(a.span.start, b.span.end)));
     binary_values(op, x, y)
 }
 

@@ -21,7 +21,7 @@ use super::projection::{columns, finish_rows, Grouper, Rows};
 use crate::error::Error;
 use crate::query::ast::{
     BinaryOp, Direction, Expr, ExprKind, Match, NodePattern, PathKind, Projection, RelPattern,
-    UnaryOp,
+    Span, UnaryOp,
 };
 use crate::store::catalog::NameKind;
 use crate::store::codec;
@@ -50,7 +50,8 @@ enum Simple {
     Not(Box<Simple>),
     IsNull(Box<Simple>, bool),
     Logic(BinaryOp, Box<Simple>, Box<Simple>),
-    Binary(BinaryOp, Box<Simple>, Box<Simple>),
+    /// The operator, its operands, and where it was written (for warnings).
+    Binary(BinaryOp, Box<Simple>, Box<Simple>, Span),
 }
 
 /// Where a link's own properties are read: its record, or slot `usize`
@@ -87,7 +88,7 @@ impl Simple {
             Simple::Const(_) => false,
             Simple::List(items) => items.iter().any(Simple::uses_link),
             Simple::Not(x) | Simple::IsNull(x, _) => x.uses_link(),
-            Simple::Logic(_, a, b) | Simple::Binary(_, a, b) => a.uses_link() || b.uses_link(),
+            Simple::Logic(_, a, b) | Simple::Binary(_, a, b, _) => a.uses_link() || b.uses_link(),
         }
     }
 
@@ -100,7 +101,7 @@ impl Simple {
             Simple::Var(_) | Simple::RelProp(None) | Simple::NodeProp(..) | Simple::Const(_) => {}
             Simple::List(items) => items.iter().for_each(|i| i.rel_keys(out, whole)),
             Simple::Not(x) | Simple::IsNull(x, _) => x.rel_keys(out, whole),
-            Simple::Logic(_, a, b) | Simple::Binary(_, a, b) => {
+            Simple::Logic(_, a, b) | Simple::Binary(_, a, b, _) => {
                 a.rel_keys(out, whole);
                 b.rel_keys(out, whole);
             }
@@ -115,7 +116,7 @@ impl Simple {
             Simple::Const(_) => {}
             Simple::List(items) => items.iter().for_each(|i| i.reads(out)),
             Simple::Not(x) | Simple::IsNull(x, _) => x.reads(out),
-            Simple::Logic(_, a, b) | Simple::Binary(_, a, b) => {
+            Simple::Logic(_, a, b) | Simple::Binary(_, a, b, _) => {
                 a.reads(out);
                 b.reads(out);
             }
@@ -157,7 +158,11 @@ impl Simple {
                 let y = truthy(&b.eval(ctx, l)?)?;
                 logic(*op, x, y)
             }
-            Simple::Binary(op, a, b) => binary_values(*op, a.eval(ctx, l)?, b.eval(ctx, l)?)?,
+            Simple::Binary(op, a, b, span) => {
+                let (x, y) = (a.eval(ctx, l)?, b.eval(ctx, l)?);
+                ctx.note_comparison(*op, &x, &y, Some(*span));
+                binary_values(*op, x, y)?
+            }
         })
     }
 }
@@ -368,7 +373,9 @@ fn compile(e: &Expr, vars: &[(&str, Slot)], env: &Names<'_>) -> Option<Simple> {
         ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or | BinaryOp::Xor), a, b) => {
             Simple::Logic(*op, sub(a)?, sub(b)?)
         }
-        ExprKind::Binary(op, a, b) => Simple::Binary(*op, sub(a)?, sub(b)?),
+        ExprKind::Binary(op, a, b) => {
+            Simple::Binary(*op, sub(a)?, sub(b)?, Span::new(a.span.start, b.span.end))
+        }
         _ => return None,
     })
 }

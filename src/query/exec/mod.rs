@@ -1,5 +1,7 @@
 //! Runs a parsed query clause by clause over rows of values.
 
+pub mod algo;
+pub mod algo_options;
 pub mod call;
 pub mod context;
 pub mod eval;

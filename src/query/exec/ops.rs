@@ -142,6 +142,9 @@ pub fn compare_op(op: crate::query::ast::BinaryOp, a: &Value, b: &Value) -> Opti
             None
         };
     }
+    if let (Value::Date(x), Value::Date(y)) = (a, b) {
+        return Some(date_order(op, x.partial_cmp_dates(y)));
+    }
     let nan = |v: &Value| matches!(v, Value::Float(f) if f.is_nan());
     if (nan(a) || nan(b)) && a.as_f64().is_some() && b.as_f64().is_some() {
         return Some(false);
@@ -153,6 +156,23 @@ pub fn compare_op(op: crate::query::ast::BinaryOp, a: &Value, b: &Value) -> Opti
         Gt => o.is_gt(),
         _ => o.is_ge(),
     })
+}
+
+/// The one rule for partial dates, the rule `AS OF` keeps links by: a date
+/// stands for every day of its span (`2022` is the whole year). `<` and `>`
+/// hold when one span lies wholly before or after the other; `<=` and `>=`
+/// are their negations, true when the spans overlap. So `date('2022-02') >=
+/// date('2022')` and `<= date('2022')` are both true, as `AS OF 2022` keeps a
+/// link with `since: 2022-02` (`since <= t AND (until IS NULL OR until >= t)`).
+/// `ordering` is `None` when one span contains the other.
+fn date_order(op: crate::query::ast::BinaryOp, ordering: Option<Ordering>) -> bool {
+    use crate::query::ast::BinaryOp::*;
+    match op {
+        Lt => ordering == Some(Ordering::Less),
+        Gt => ordering == Some(Ordering::Greater),
+        Le => ordering != Some(Ordering::Greater),
+        _ => ordering != Some(Ordering::Less),
+    }
 }
 
 fn order_rank(v: &Value) -> u8 {

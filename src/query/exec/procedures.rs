@@ -1,14 +1,13 @@
-//! Procedures for `CALL … YIELD …`: the graph algorithms (`algo.degree`,
-//! `algo.wcc`, `algo.pagerank`, `algo.chokepoints`) and procedures defined
-//! by a table of rows (the TCK registers its test procedures that way).
+//! Procedures for `CALL … YIELD …`: the signatures of the graph algorithms
+//! (`algo.degree`, `algo.wcc`, `algo.pagerank`, `algo.chokepoints`, run in
+//! `algo.rs`) and procedures defined by a table of rows (the TCK registers
+//! its test procedures that way).
 
 use super::context::Ctx;
-use super::ops;
+use super::{algo, ops};
 use crate::error::{Error, ErrorKind};
-use crate::store::catalog::NameKind;
-use crate::store::keys::Dir;
-use crate::value::{NodeId, Value};
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use crate::value::Value;
+use std::collections::BTreeMap;
 
 /// A declared procedure: its inputs and outputs as (name, type), and for a
 /// table procedure the rows (input values then output values).
@@ -75,13 +74,18 @@ pub fn parse_signature(sig: &str) -> Result<Procedure, String> {
 
 fn builtin(name: &str) -> Option<Procedure> {
     let sig = match name.to_ascii_lowercase().as_str() {
-        "algo.degree" => "algo.degree() :: (node :: NODE?, out_degree :: INTEGER?, in_degree :: INTEGER?, degree :: INTEGER?)",
+        "algo.degree" => "algo.degree(config :: MAP? = null) :: (node :: NODE?, out_degree :: NUMBER?, in_degree :: NUMBER?, degree :: NUMBER?)",
         "algo.wcc" => "algo.wcc() :: (node :: NODE?, component :: INTEGER?)",
-        "algo.pagerank" => "algo.pagerank() :: (node :: NODE?, score :: FLOAT?)",
+        "algo.pagerank" => "algo.pagerank(config :: MAP? = null) :: (node :: NODE?, score :: FLOAT?)",
         "algo.chokepoints" => "algo.chokepoints(from :: NODE?, to :: NODE?, types :: ANY? = null) :: (node :: NODE?, position :: INTEGER?)",
         _ => return None,
     };
     parse_signature(sig).ok()
+}
+
+/// The output fields of built-in procedure `name`, for messages.
+pub fn builtin_outputs(name: &str) -> Option<Vec<String>> {
+    builtin(name).map(|p| p.outputs.into_iter().map(|(n, _)| n).collect())
 }
 
 /// The procedure named `name`: registered ones first, then the built-ins.
@@ -123,184 +127,14 @@ pub fn run(ctx: &mut Ctx<'_, '_>, p: &Procedure, args: &[Value]) -> Result<Vec<V
             .collect());
     }
     match p.name.to_ascii_lowercase().as_str() {
-        "algo.degree" => degree(ctx),
-        "algo.wcc" => wcc(ctx),
-        "algo.pagerank" => pagerank(ctx),
-        "algo.chokepoints" => chokepoints(ctx, args),
+        "algo.degree" => algo::degree(ctx, args.first()),
+        "algo.wcc" => algo::wcc(ctx),
+        "algo.pagerank" => algo::pagerank(ctx, args.first()),
+        "algo.chokepoints" => algo::chokepoints(ctx, args),
         _ => Err(Error::runtime(
             ErrorKind::ProcedureError,
             "ProcedureNotFound",
             format!("there is no procedure {}", p.name),
         )),
     }
-}
-
-fn degree(ctx: &mut Ctx<'_, '_>) -> Result<Vec<Vec<Value>>, Error> {
-    let mut out = Vec::new();
-    let mut buf = Vec::new();
-    for n in ctx.tx.all_node_ids()? {
-        ctx.tick()?;
-        buf.clear();
-        ctx.tx.expand(n, Some(Dir::Out), None, &mut buf)?;
-        let o = buf.len() as i64;
-        buf.clear();
-        ctx.tx.expand(n, Some(Dir::In), None, &mut buf)?;
-        let i = buf.len() as i64;
-        out.push(vec![
-            Value::Node(n),
-            Value::Int(o),
-            Value::Int(i),
-            Value::Int(o + i),
-        ]);
-    }
-    Ok(out)
-}
-
-/// Out-neighbours of every node, once, for the whole-graph algorithms.
-fn out_lists(ctx: &mut Ctx<'_, '_>) -> Result<(Vec<NodeId>, HashMap<NodeId, Vec<NodeId>>), Error> {
-    let nodes = ctx.tx.all_node_ids()?;
-    let mut adj = HashMap::with_capacity(nodes.len());
-    let mut buf = Vec::new();
-    for &n in &nodes {
-        ctx.tick()?;
-        buf.clear();
-        ctx.tx.expand(n, Some(Dir::Out), None, &mut buf)?;
-        adj.insert(n, buf.iter().map(|e| e.other).collect::<Vec<_>>());
-    }
-    Ok((nodes, adj))
-}
-
-fn wcc(ctx: &mut Ctx<'_, '_>) -> Result<Vec<Vec<Value>>, Error> {
-    let (nodes, adj) = out_lists(ctx)?;
-    let mut parent: HashMap<NodeId, NodeId> = nodes.iter().map(|&n| (n, n)).collect();
-    fn find(p: &mut HashMap<NodeId, NodeId>, mut x: NodeId) -> NodeId {
-        while p[&x] != x {
-            let up = p[&p[&x]];
-            p.insert(x, up);
-            x = up;
-        }
-        x
-    }
-    for (&a, outs) in &adj {
-        for &b in outs {
-            let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
-            if ra != rb {
-                parent.insert(ra.max(rb), ra.min(rb));
-            }
-        }
-    }
-    // Components are numbered by their smallest node id.
-    Ok(nodes
-        .iter()
-        .map(|&n| vec![Value::Node(n), Value::Int(find(&mut parent, n) as i64)])
-        .collect())
-}
-
-fn pagerank(ctx: &mut Ctx<'_, '_>) -> Result<Vec<Vec<Value>>, Error> {
-    let (nodes, adj) = out_lists(ctx)?;
-    let n = nodes.len().max(1) as f64;
-    let mut score: HashMap<NodeId, f64> = nodes.iter().map(|&v| (v, 1.0 / n)).collect();
-    for _ in 0..20 {
-        ctx.cancel.check()?;
-        let dangling: f64 = nodes
-            .iter()
-            .filter(|v| adj[v].is_empty())
-            .map(|v| score[v])
-            .sum();
-        let mut next: HashMap<NodeId, f64> = nodes
-            .iter()
-            .map(|&v| (v, 0.15 / n + 0.85 * dangling / n))
-            .collect();
-        for &v in &nodes {
-            let outs = &adj[&v];
-            if !outs.is_empty() {
-                let share = 0.85 * score[&v] / outs.len() as f64;
-                for w in outs {
-                    *next.entry(*w).or_insert(0.0) += share;
-                }
-            }
-        }
-        score = next;
-    }
-    Ok(nodes
-        .iter()
-        .map(|&v| vec![Value::Node(v), Value::Float(score[&v])])
-        .collect())
-}
-
-/// Actors that every directed path from `from` to `to` passes through, in
-/// path order: the candidates lie on any one path, and each is tested by
-/// searching again without it.
-fn chokepoints(ctx: &mut Ctx<'_, '_>, args: &[Value]) -> Result<Vec<Vec<Value>>, Error> {
-    let (Some(Value::Node(from)), Some(Value::Node(to))) = (args.first(), args.get(1)) else {
-        return Ok(vec![]);
-    };
-    let types: Option<Vec<u32>> = match args.get(2) {
-        Some(Value::List(items)) => Some(
-            items
-                .iter()
-                .filter_map(|t| {
-                    if let Value::String(s) = t {
-                        ctx.tx.catalog().id(NameKind::Type, s)
-                    } else {
-                        None
-                    }
-                })
-                .collect(),
-        ),
-        Some(Value::String(s)) => {
-            Some(ctx.tx.catalog().id(NameKind::Type, s).into_iter().collect())
-        }
-        _ => None,
-    };
-    let Some(path) = bfs_path(ctx, *from, *to, types.as_deref(), None)? else {
-        return Ok(vec![]);
-    };
-    let mut out = Vec::new();
-    for (i, &v) in path
-        .iter()
-        .enumerate()
-        .skip(1)
-        .take(path.len().saturating_sub(2))
-    {
-        if bfs_path(ctx, *from, *to, types.as_deref(), Some(v))?.is_none() {
-            out.push(vec![Value::Node(v), Value::Int(i as i64)]);
-        }
-    }
-    Ok(out)
-}
-
-fn bfs_path(
-    ctx: &mut Ctx<'_, '_>,
-    from: NodeId,
-    to: NodeId,
-    types: Option<&[u32]>,
-    without: Option<NodeId>,
-) -> Result<Option<Vec<NodeId>>, Error> {
-    let mut prev: HashMap<NodeId, NodeId> = HashMap::new();
-    let mut seen: HashSet<NodeId> = HashSet::from([from]);
-    let mut queue = VecDeque::from([from]);
-    let mut buf = Vec::new();
-    while let Some(n) = queue.pop_front() {
-        ctx.tick()?;
-        if n == to {
-            let mut path = vec![to];
-            let mut cur = to;
-            while let Some(&p) = prev.get(&cur) {
-                path.push(p);
-                cur = p;
-            }
-            path.reverse();
-            return Ok(Some(path));
-        }
-        buf.clear();
-        ctx.tx.expand(n, Some(Dir::Out), types, &mut buf)?;
-        for e in &buf {
-            if Some(e.other) != without && seen.insert(e.other) {
-                prev.insert(e.other, n);
-                queue.push_back(e.other);
-            }
-        }
-    }
-    Ok(None)
 }

@@ -363,8 +363,9 @@ pub fn delete_value(ctx: &mut Ctx<'_, '_>, v: &Value, detach: bool) -> Result<()
                         "DeleteConnectedNode",
                         Phase::Runtime,
                         format!(
-                            "node {id} still has {} relationships: use DETACH DELETE",
-                            links.len()
+                            "node {id} still has {} relationship{}: use DETACH DELETE",
+                            links.len(),
+                            if links.len() == 1 { "" } else { "s" }
                         ),
                     ));
                 }

@@ -69,9 +69,15 @@ impl Lower<'_> {
                         ));
                     }
                     if call.yield_star {
+                        let name = call.procedure.join(".");
+                        let fields = crate::query::exec::procedures::builtin_outputs(&name)
+                            .map(|f| format!(": YIELD {}", f.join(", ")))
+                            .unwrap_or_default();
                         return Err(syntax(
-                            "YIELD * is only allowed in a query that is just the CALL; \
-                             name the fields to yield",
+                            format!(
+                                "YIELD * is only allowed in a query that is just the CALL; \
+                                 name the fields to yield{fields}"
+                            ),
                             "UnexpectedSyntax",
                             call.span,
                         ));
