@@ -18,25 +18,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use supplygraph::{Database, Params};
 
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_supplygraph"))
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // splitmix64: every seed, including 0, gives a good stream.
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
 }
 
 const DUMP: &str = "MATCH (n) OPTIONAL MATCH (n)-[r]->(m) \
@@ -155,21 +142,21 @@ fn damage(file: &Path, kind: u64, rng: &mut Rng) -> String {
     let len = bytes.len() as u64;
     match kind {
         0 => {
-            let at = rng.below(len);
-            let bit = rng.below(8);
+            let at = rng.below(len as usize) as u64;
+            let bit = rng.below(8) as u64;
             bytes[at as usize] ^= 1 << bit;
             std::fs::write(file, &bytes).unwrap();
             format!("flipped bit {bit} of byte {at}")
         }
         1 => {
-            let page = rng.below(len.div_ceil(4096)) * 4096;
+            let page = rng.below(len.div_ceil(4096) as usize) as u64 * 4096;
             let end = (page + 4096).min(len);
             bytes[page as usize..end as usize].fill(0);
             std::fs::write(file, &bytes).unwrap();
             format!("zeroed bytes {page}..{end}")
         }
         _ => {
-            let at = rng.below(len);
+            let at = rng.below(len as usize) as u64;
             bytes.truncate(at as usize);
             std::fs::write(file, &bytes).unwrap();
             format!("truncated to {at} bytes")
@@ -215,7 +202,7 @@ fn damaged_files_open_whole_or_are_refused() {
             .iter()
             .filter(|n| kind_of(n) == kinds[t as usize % kinds.len()])
             .collect();
-        let name = of_kind[rng.below(of_kind.len() as u64) as usize];
+        let name = of_kind[rng.below(of_kind.len())];
         let kind = (t / kinds.len() as u64) % 3;
         let what = damage(&db.join(name), kind, &mut rng);
         let outcome = match dump(&db) {

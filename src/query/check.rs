@@ -5,6 +5,7 @@
 use super::ast::*;
 use super::exec::functions;
 use crate::error::{Error, ErrorKind};
+use std::collections::HashMap;
 
 fn err(code: &'static str, msg: String, span: Span) -> Error {
     Error::compile(ErrorKind::SyntaxError, code, msg, span)
@@ -23,14 +24,9 @@ enum Kind {
 }
 
 /// What a projected expression is known to be without running it.
-fn kind_of(e: &Expr, scope: &[(String, Kind)]) -> Kind {
+fn kind_of(e: &Expr, scope: Vars<'_>) -> Kind {
     match &e.kind {
-        ExprKind::Variable(v) => scope
-            .iter()
-            .rev()
-            .find(|(n, _)| n == v)
-            .map(|(_, k)| *k)
-            .unwrap_or(Kind::Any),
+        ExprKind::Variable(v) => scope.kind(v).unwrap_or(Kind::Any),
         ExprKind::Int(_)
         | ExprKind::Float(_)
         | ExprKind::Bool(_)
@@ -519,10 +515,26 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
             Span::default(),
         ));
     }
-    let mut out: Scope = if p.star { scope.clone() } else { Vec::new() };
+    let index: HashMap<&str, Kind> = scope.iter().map(|(n, k)| (n.as_str(), *k)).collect();
+    let vars = Vars {
+        list: scope,
+        index: Some(&index),
+    };
+    // Columns by name with their slot in `slots`: a RETURN of 100,000 items
+    // must not scan the columns so far for each one (it took 40 s).
+    let mut slots: Vec<Option<(String, Kind)>> = Vec::with_capacity(p.items.len());
+    let mut at: HashMap<String, usize> = HashMap::with_capacity(p.items.len());
+    if p.star {
+        for (n, k) in scope {
+            if let Some(i) = at.insert(n.clone(), slots.len()) {
+                slots[i] = None;
+            }
+            slots.push(Some((n.clone(), *k)));
+        }
+    }
     let mut has_agg = false;
     for item in &p.items {
-        expr(&item.expr, scope, true)?;
+        expr_in(&item.expr, vars, true)?;
         let mut aggs = Vec::new();
         super::exec::projection::aggregates_in(&item.expr, &mut aggs);
         has_agg |= !aggs.is_empty();
@@ -541,19 +553,21 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
             }
             (None, _) => item.text.clone(),
         };
-        if out.iter().any(|(n, _)| *n == name) && !(p.star && scope.iter().any(|(n, _)| *n == name))
-        {
+        if at.contains_key(&name) && !(p.star && index.contains_key(name.as_str())) {
             return Err(err(
                 "ColumnNameConflict",
                 format!("column `{name}` is defined twice"),
                 item.span,
             ));
         }
-        let kind = kind_of(&item.expr, scope);
-        out.retain(|(n, _)| *n != name);
-        out.push((name, kind));
+        let kind = kind_of(&item.expr, vars);
+        // A name that replaces a variable of `*` moves to the end, as before.
+        if let Some(i) = at.insert(name.clone(), slots.len()) {
+            slots[i] = None;
+        }
+        slots.push(Some((name, kind)));
     }
-    // ORDER BY sees the new columns, and the old ones unless aggregating/DISTINCT.
+    let out: Scope = slots.into_iter().flatten().collect();
     // ORDER BY sees the new columns, and the old variables unless the
     // projection aggregates or is DISTINCT; aggregates inside it still read
     // the old variables.
@@ -591,14 +605,50 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
     Ok(out)
 }
 
+/// The variables an expression may read: a list and, for a projection's
+/// items, an index of it, so that checking N items that each name a
+/// variable of an N-column scope is linear, not quadratic.
+#[derive(Clone, Copy)]
+struct Vars<'a> {
+    list: &'a [(String, Kind)],
+    index: Option<&'a HashMap<&'a str, Kind>>,
+}
+
+impl<'a> Vars<'a> {
+    fn of(list: &'a [(String, Kind)]) -> Self {
+        Vars { list, index: None }
+    }
+
+    fn has(&self, v: &str) -> bool {
+        self.kind(v).is_some()
+    }
+
+    /// The kind of the last variable named `v`.
+    fn kind(&self, v: &str) -> Option<Kind> {
+        match self.index {
+            Some(ix) => ix.get(v).copied(),
+            None => self
+                .list
+                .iter()
+                .rev()
+                .find(|(n, _)| n == v)
+                .map(|(_, k)| *k),
+        }
+    }
+}
+
 fn expr(e: &Expr, scope: &[(String, Kind)], aggregates_allowed: bool) -> Result<(), Error> {
+    expr_in(e, Vars::of(scope), aggregates_allowed)
+}
+
+fn expr_in(e: &Expr, scope: Vars<'_>, aggregates_allowed: bool) -> Result<(), Error> {
     let mut locals: Vec<String> = Vec::new();
     walk(e, scope, &mut locals, aggregates_allowed, false)
 }
 
 fn walk(
     e: &Expr,
-    scope: &[(String, Kind)],
+    scope: Vars<'_>,
     locals: &mut Vec<String>,
     agg_ok: bool,
     in_agg: bool,
@@ -606,7 +656,7 @@ fn walk(
     let rec = |x: &Expr, locals: &mut Vec<String>| walk(x, scope, locals, agg_ok, in_agg);
     match &e.kind {
         ExprKind::Variable(v) => {
-            if !locals.contains(v) && !scope.iter().any(|(n, _)| n == v) {
+            if !locals.contains(v) && !scope.has(v) {
                 return Err(err(
                     "UndefinedVariable",
                     format!("variable `{v}` is not defined"),
@@ -683,11 +733,7 @@ fn walk(
                         "InvalidNumberOfArguments",
                         format!(
                             "{name}() takes {} argument(s), got {}",
-                            if lo == hi {
-                                lo.to_string()
-                            } else {
-                                format!("{lo} to {hi}")
-                            },
+                            functions::describe_arity(lo, hi),
                             args.len()
                         ),
                         e.span,
@@ -700,8 +746,8 @@ fn walk(
                 aggregate && PROJECTED_AGGS.with(|p| p.borrow().iter().any(|x| x.same_as(e)));
             let arg_scope = if projected {
                 extended =
-                    AGG_SCOPE.with(|s| s.borrow().iter().chain(scope.iter()).cloned().collect());
-                &extended[..]
+                    AGG_SCOPE.with(|s| s.borrow().iter().chain(scope.list).cloned().collect());
+                Vars::of(&extended)
             } else {
                 scope
             };
@@ -865,7 +911,7 @@ fn walk(
             let nodes = nodes_of(p).into_iter().filter_map(|n| n.variable.as_ref());
             let rels = p.chain.iter().filter_map(|(r, _)| r.variable.as_ref());
             for v in nodes.chain(rels) {
-                if !locals.contains(&v.name) && !scope.iter().any(|(n, _)| *n == v.name) {
+                if !locals.contains(&v.name) && !scope.has(&v.name) {
                     return Err(err(
                         "UndefinedVariable",
                         format!("variable `{}` is not defined", v.name),

@@ -13,6 +13,7 @@ mod data;
 pub mod helper;
 mod highlight;
 mod session;
+mod stop_writer;
 pub mod vocab;
 
 use crate::query::parse;

@@ -11,6 +11,7 @@
 //! [`Session::finish`] to write as one document; at the prompt each result
 //! is a document of its own.
 
+use super::stop_writer::{StopWriter, STOPPED};
 use super::vocab::Vocab;
 use crate::database::{Database, Params};
 use crate::error::ErrorKind;
@@ -106,14 +107,30 @@ impl<'a> Session<'a> {
 
     /// Writes with `f` to the current output, then flushes it.
     pub(super) fn emit(&mut self, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
+        let flag = std::sync::Arc::clone(&self.db.cancel.flag);
         let result = match &mut self.output {
             Output::Stdout => {
                 // Stdout is line-buffered: a large result would be a write per line.
-                let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+                let mut w = std::io::BufWriter::new(StopWriter {
+                    inner: std::io::stdout().lock(),
+                    flag: &flag,
+                });
                 f(&mut w).and_then(|_| w.flush())
             }
-            Output::File(file) => f(file).and_then(|_| file.flush()),
+            Output::File(file) => {
+                let mut w = StopWriter {
+                    inner: file,
+                    flag: &flag,
+                };
+                f(&mut w).and_then(|_| w.flush())
+            }
         };
+        if result.is_err() && flag.swap(false, Ordering::Relaxed) {
+            // Ctrl-C while printing: stop like a cancelled statement.
+            self.fail(format!("error[Cancelled]: {STOPPED} (Cancelled)"));
+            self.cancelled = true;
+            return;
+        }
         if let Err(e) = result {
             self.fail(format!(
                 "error[StorageError]: cannot write output: {e} (OutputFailed)"
@@ -185,7 +202,7 @@ impl<'a> Session<'a> {
                     return false;
                 }
                 Outcome::Failed if self.bail => return false,
-                _ if self.output_stops() => return false,
+                _ if self.output_stops() || self.cancelled => return false,
                 _ => {}
             }
         }

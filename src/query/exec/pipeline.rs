@@ -478,6 +478,8 @@ struct BreakerOp<'q> {
     names: Vec<String>,
     cols: Vec<String>,
     grouper: Option<Grouper<'q>>,
+    /// Positions of the variables `*` projects.
+    star: Vec<usize>,
     /// Fixed when planned: `grouper` is taken when the rows are finished.
     aggregates: bool,
     groups: usize,
@@ -544,9 +546,8 @@ impl<'q> Operator for BreakerOp<'q> {
             }
             None => {
                 let env = Env::new(&self.names, &row);
-                let star = projection::star_slots(self.p, &self.cols, &self.names);
                 let mut out = Vec::with_capacity(self.cols.len());
-                for &i in &star {
+                for &i in &self.star {
                     out.push(row[i].clone());
                 }
                 for item in &self.p.items {
@@ -1258,6 +1259,7 @@ fn projection_op<'q>(
     next: Next<'q>,
 ) -> Next<'q> {
     let cols = projection::columns(p, names);
+    let star = projection::star_slots_of(p, &cols, names);
     match Grouper::new(p, names) {
         Some(g) => Box::new(BreakerOp {
             p,
@@ -1265,6 +1267,7 @@ fn projection_op<'q>(
             names: names.to_vec(),
             cols,
             grouper: Some(g),
+            star: star.clone(),
             aggregates: true,
             groups: 0,
             key_vals: Vec::new(),
@@ -1280,6 +1283,7 @@ fn projection_op<'q>(
             names: names.to_vec(),
             cols,
             grouper: None,
+            star: star.clone(),
             aggregates: false,
             groups: 0,
             key_vals: Vec::new(),
@@ -1293,7 +1297,7 @@ fn projection_op<'q>(
             p,
             where_,
             names: names.to_vec(),
-            star: projection::star_slots(p, &cols, names),
+            star,
             cols,
             bounds: None,
             seen: p.distinct.then(Default::default),

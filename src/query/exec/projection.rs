@@ -8,6 +8,7 @@ use super::ops;
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{Expr, ExprKind, Projection};
 use crate::value::Value;
+use std::collections::HashMap;
 
 pub type Rows = Vec<Vec<Value>>;
 
@@ -295,14 +296,42 @@ impl Acc {
 /// projection dropped) and, for a grouping projection, the aggregate values.
 pub type OutRow = (Vec<Value>, Option<Vec<Value>>, Option<AggValues>);
 
+/// Positions in `names` of the variables `*` projects, for an operator
+/// that resolves them once when planned.
+pub(crate) fn star_slots_of(p: &Projection, cols: &[String], names: &[String]) -> Vec<usize> {
+    star_slots(p, cols, &last_slots(names))
+}
+
+/// Each name's last position in `names` (the one `Env::lookup` finds): one
+/// pass, so that resolving every column of a 100,000-column row is linear.
+fn last_slots(names: &[String]) -> HashMap<&str, usize> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect()
+}
+
 /// Positions in `names` of the variables `*` projects (in column order).
-pub(crate) fn star_slots(p: &Projection, cols: &[String], names: &[String]) -> Vec<usize> {
+fn star_slots(p: &Projection, cols: &[String], slots: &HashMap<&str, usize>) -> Vec<usize> {
     if !p.star {
         return vec![];
     }
     cols.iter()
         .take(cols.len() - p.items.len())
-        .filter_map(|c| names.iter().rposition(|n| n == c))
+        .filter_map(|c| slots.get(c.as_str()).copied())
+        .collect()
+}
+
+/// For each item that is a bare variable of the row, its position: the
+/// value is copied without evaluating (and without a name lookup per row).
+fn direct_slots(p: &Projection, slots: &HashMap<&str, usize>) -> Vec<Option<usize>> {
+    p.items
+        .iter()
+        .map(|it| match &it.expr.kind {
+            ExprKind::Variable(v) => slots.get(v.as_str()).copied(),
+            _ => None,
+        })
         .collect()
 }
 
@@ -328,7 +357,10 @@ pub fn project(
             g.finish(ctx, names)?
         }
         None => {
-            let star = star_slots(p, &cols, names);
+            let slots = last_slots(names);
+            let star = star_slots(p, &cols, &slots);
+            let direct = direct_slots(p, &slots);
+            drop(slots);
             let mut out = Vec::with_capacity(rows.len());
             for row in rows {
                 ctx.tick()?;
@@ -337,8 +369,11 @@ pub fn project(
                 for &i in &star {
                     row_out.push(row[i].clone());
                 }
-                for item in &p.items {
-                    row_out.push(eval(&item.expr, &env, ctx)?);
+                for (item, at) in p.items.iter().zip(&direct) {
+                    row_out.push(match *at {
+                        Some(i) => row[i].clone(),
+                        None => eval(&item.expr, &env, ctx)?,
+                    });
                 }
                 out.push((row_out, Some(row), None));
             }
@@ -356,6 +391,8 @@ pub struct Grouper<'q> {
     star: Vec<usize>,
     /// Items (indexes into `p.items`) that form the grouping key.
     key_items: Vec<usize>,
+    /// For each key item, its row position when it is a bare variable.
+    key_slots: Vec<Option<usize>>,
     /// Aggregates of the items, then those only ORDER BY uses.
     aggs: Vec<&'q Expr>,
     kinds: Vec<AggKind>,
@@ -385,7 +422,7 @@ impl<'q> Grouper<'q> {
         for s in &p.order_by {
             aggregates_in(&s.expr, &mut aggs);
         }
-        let key_items = p
+        let key_items: Vec<usize> = p
             .items
             .iter()
             .enumerate()
@@ -396,9 +433,12 @@ impl<'q> Grouper<'q> {
             })
             .map(|(i, _)| i)
             .collect();
+        let slots = last_slots(names);
+        let direct = direct_slots(p, &slots);
         Some(Grouper {
             p,
-            star: star_slots(p, &columns(p, names), names),
+            star: star_slots(p, &columns(p, names), &slots),
+            key_slots: key_items.iter().map(|&i| direct[i]).collect(),
             key_items,
             kinds: aggs.iter().map(|a| AggKind::new(a)).collect(),
             aggs,
@@ -438,8 +478,11 @@ impl<'q> Grouper<'q> {
         for &i in &self.star {
             key_vals.push(row[i].clone());
         }
-        for &i in &self.key_items {
-            key_vals.push(eval(&self.p.items[i].expr, &env, ctx)?);
+        for (&i, at) in self.key_items.iter().zip(&self.key_slots) {
+            key_vals.push(match *at {
+                Some(at) => row[at].clone(),
+                None => eval(&self.p.items[i].expr, &env, ctx)?,
+            });
         }
         let gi = self.group(key_vals, || row.to_vec());
         self.accumulate(gi, |x| eval(x, &env, ctx))
