@@ -197,6 +197,9 @@ impl<'a, 'g> Ctx<'a, 'g> {
         self.ticks = self.ticks.wrapping_add(1);
         if self.ticks.is_multiple_of(1024) {
             self.cancel.check()?;
+            if self.ticks.is_multiple_of(1 << 13) || !self.mem.watching() {
+                self.mem.check_process()?;
+            }
         }
         Ok(())
     }

@@ -275,6 +275,7 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             let names = [variable.name.clone()];
             let mut out = Vec::new();
             for item in items {
+                ctx.tick()?;
                 let row = [item];
                 let inner = Env {
                     names: &names,
@@ -307,6 +308,7 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             let names = [variable.name.clone()];
             let (mut trues, mut nulls) = (0usize, 0usize);
             for item in items.iter() {
+                ctx.tick()?;
                 let row = [item.clone()];
                 let inner = Env {
                     names: &names,
@@ -380,6 +382,7 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             };
             let names = [accumulator.name.clone(), variable.name.clone()];
             for item in items {
+                ctx.tick()?;
                 let row = [acc, item];
                 let inner = Env {
                     names: &names,

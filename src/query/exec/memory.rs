@@ -13,6 +13,9 @@ pub struct MemoryBudget {
     pub limit: usize,
     used: usize,
     peak: usize,
+    /// The process size past which the statement is stopped, set at the
+    /// first look (see `check_process`).
+    ceiling: Option<usize>,
 }
 
 impl Default for MemoryBudget {
@@ -27,6 +30,7 @@ impl MemoryBudget {
             limit,
             used: 0,
             peak: 0,
+            ceiling: None,
         }
     }
 
@@ -48,6 +52,41 @@ impl MemoryBudget {
         }
         self.used = used;
         self.peak = self.peak.max(used);
+        Ok(())
+    }
+
+    /// Whether `check_process` has taken the process's size yet.
+    pub fn watching(&self) -> bool {
+        self.ceiling.is_some()
+    }
+
+    /// Values built inside one expression (a list comprehension over a
+    /// range, say) are not held by any operator, so the process itself is
+    /// watched: past its size at the first look (the first thousand rows or
+    /// items) plus the limit (at least
+    /// 1 GiB, so that caches filling are not mistaken for it) the statement
+    /// stops with MemoryLimit instead of the allocator aborting the
+    /// process. Called every few thousand rows or items.
+    pub fn check_process(&mut self) -> Result<(), Error> {
+        let Some(rss) = process_rss() else {
+            return Ok(());
+        };
+        let ceiling = *self
+            .ceiling
+            .get_or_insert_with(|| rss.saturating_add(self.limit.max(1 << 30)));
+        if rss > ceiling {
+            return Err(Error::new(
+                ErrorKind::MemoryError,
+                "MemoryLimit",
+                Phase::Runtime,
+                format!(
+                    "the statement's values grew the process past {} ({} more than early \
+                     in the statement; --memory-limit); narrow the query or raise the limit",
+                    human(ceiling),
+                    human(self.limit.max(1 << 30))
+                ),
+            ));
+        }
         Ok(())
     }
 
@@ -78,6 +117,15 @@ pub fn default_limit() -> usize {
             })
             .unwrap_or(8 << 30)
     })
+}
+
+/// The process's resident size, from `/proc/self/statm` (Linux).
+fn process_rss() -> Option<usize> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: usize = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: sysconf only reads a configuration value.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    Some(pages.saturating_mul(if page > 0 { page as usize } else { 4096 }))
 }
 
 /// Reads `512M`, `2G`, `1.5GiB`, `100000` (bytes).
