@@ -6,6 +6,8 @@
 //! swapped; brackets and quotes left open). For every mutant:
 //! - `parse_statement` returns (no panic), and an error's span lies inside
 //!   the text on character boundaries;
+//! - one that parses prints (`query::print`) as text that parses to the
+//!   same tree;
 //! - every tenth one also runs on a small in-memory graph with a 200 ms
 //!   deadline: it returns a result or an error, never a panic.
 //!
@@ -18,6 +20,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use supplygraph::query::parse::parse_statement;
+use supplygraph::query::print::{print_statement, shape_of};
 use supplygraph::{Database, Params};
 
 #[path = "common/rng.rs"]
@@ -200,7 +203,20 @@ fn mutated_statements_never_panic_and_errors_point_inside_the_text() {
         let other = &corpus[rng.below(corpus.len())];
         let text = mutate(base, other, &mut rng);
         match catch_unwind(|| parse_statement(&text)) {
-            Ok(Ok(_)) => parsed += 1,
+            Ok(Ok(ast)) => {
+                parsed += 1;
+                // Parse -> print -> parse gives the same tree (tests/fuzz_roundtrip.rs).
+                let printed = print_statement(&ast);
+                match parse_statement(&printed) {
+                    Ok(again) if shape_of(&again) == shape_of(&ast) => {}
+                    Ok(_) => failures.push(format!(
+                        "seed {seed}: {text:?} printed as {printed:?} reads as another tree"
+                    )),
+                    Err(e) => failures.push(format!(
+                        "seed {seed}: {text:?} printed as {printed:?} does not parse: {e}"
+                    )),
+                }
+            }
             Ok(Err(e)) => {
                 rejected += 1;
                 let ok = e.span.start <= e.span.end

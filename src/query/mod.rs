@@ -1,7 +1,9 @@
-//! The query language: parse (pest pairs to a typed AST) → check → execute.
+//! The query language: parse (pest pairs to a typed AST) → check → execute;
+//! `print` writes an AST back as text the parser reads as the same AST.
 
 pub mod ast;
 pub mod check;
 pub mod exec;
 pub mod notify;
 pub mod parse;
+pub mod print;
