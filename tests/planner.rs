@@ -249,3 +249,22 @@ fn a_cross_product_is_counted_without_its_rows() {
     );
     assert!(out.contains("CountProduct"), "{out}");
 }
+
+/// A value built inside one expression is held by no operator; the process
+/// is watched instead, so ten billion list items end in MemoryLimit (and
+/// --timeout reaches a comprehension), never in an allocation abort.
+#[test]
+fn a_runaway_expression_stops_with_memory_limit_or_timeout() {
+    let q = "RETURN size([x IN range(1, 10000000) | range(1, 1000)]) AS n";
+    let (code, out, err) = run(&["--memory", "--memory-limit", "64M", "-c", q]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(
+        err.starts_with("error[MemoryError]: the statement's values grew the process past")
+            && err.contains("(MemoryLimit)"),
+        "{err}"
+    );
+    let q = "RETURN reduce(s = 0, x IN range(1, 10000000) | s + size([y IN range(1, 100) WHERE y > x])) AS n";
+    let (code, _, err) = run(&["--memory", "--timeout", "0.5", "-c", q]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.starts_with("error[Timeout]"), "{err}");
+}
