@@ -199,12 +199,10 @@ fn run(cli: Cli) -> ExitCode {
         None => None,
     };
     if let Some(size) = &cli.memory_limit {
-        match crate::query::exec::memory::parse_size(size) {
-            Some(bytes) => db.set_memory_limit(bytes),
-            None => {
-                eprintln!(
-                    "error[UsageError]: --memory-limit needs a size such as 512M or 2G, not `{size}`"
-                );
+        match crate::query::exec::memory::parse_limit(size) {
+            Ok(bytes) => db.set_memory_limit(bytes),
+            Err(e) => {
+                eprintln!("error[UsageError]: {e}");
                 return ExitCode::from(EXIT_USAGE);
             }
         }

@@ -3,7 +3,7 @@
 //! `--auth` or an explicit `--no-auth`).
 
 use super::{EXIT_FAILED, EXIT_OPEN, EXIT_USAGE};
-use crate::query::exec::memory::parse_size;
+use crate::query::exec::memory::parse_limit;
 use crate::server::{self, Options};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -88,6 +88,7 @@ fn options(a: &ServeArgs) -> Result<Options, String> {
         tx_idle: seconds("--tx-idle-timeout", a.tx_idle_timeout)?,
         lock_wait: seconds("--lock-wait", a.lock_wait)?,
         grace: seconds("--grace", a.grace)?,
+        memory_limit: a.memory_limit.as_deref().map(parse_limit).transpose()?,
     })
 }
 
@@ -99,28 +100,13 @@ pub fn serve(a: &ServeArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let memory_limit = match &a.memory_limit {
-        Some(size) => match parse_size(size) {
-            Some(bytes) => Some(bytes),
-            None => {
-                eprintln!(
-                    "error[UsageError]: --memory-limit needs a size such as 512M or 2G, not `{size}`"
-                );
-                return ExitCode::from(EXIT_USAGE);
-            }
-        },
-        None => None,
-    };
-    let mut db = match crate::Database::open(&a.db) {
+    let db = match crate::Database::open(&a.db) {
         Ok(db) => db,
         Err(e) => {
             eprintln!("{}", e.headline());
             return ExitCode::from(EXIT_OPEN);
         }
     };
-    if let Some(bytes) = memory_limit {
-        db.set_memory_limit(bytes);
-    }
     match server::serve(db, &a.db.display().to_string(), opts) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -161,6 +147,13 @@ mod tests {
         assert!(parse(&["db", "--auth", "nopassword"]).is_err());
         assert!(parse(&["db", "--auth", "u:p", "--no-auth"]).is_err());
         assert!(parse(&["db", "--timeout", "0"]).is_err());
+        assert!(
+            parse(&["db", "--memory-limit", "lots"]).is_err_and(|e| e.contains("--memory-limit"))
+        );
+        assert_eq!(
+            parse(&["db", "--memory-limit", "2M"]).unwrap().memory_limit,
+            Some(2 << 20)
+        );
         assert!(parse(&["db", "--tx-idle-timeout", "NaN"]).is_err());
     }
 }

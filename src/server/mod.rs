@@ -32,11 +32,16 @@ pub struct Options {
     pub lock_wait: Duration,
     /// On Ctrl-C or SIGTERM, how long open transactions may take to finish.
     pub grace: Duration,
+    /// Bytes one statement may hold (`--memory-limit`); `None`: the default.
+    pub memory_limit: Option<usize>,
 }
 
 /// Serves until Ctrl-C or SIGTERM, then drains and closes the database.
 /// `label` names the database in what it prints.
-pub fn serve(db: Database, label: &str, opts: Options) -> Result<(), String> {
+pub fn serve(mut db: Database, label: &str, opts: Options) -> Result<(), String> {
+    if let Some(bytes) = opts.memory_limit {
+        db.set_memory_limit(bytes);
+    }
     // Statements run on the runtime's blocking threads; they get the stack
     // the CLI's thread has (reserved, not committed), so a long path or a
     // deep value is as safe through a driver as from the shell.

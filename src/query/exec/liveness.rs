@@ -4,7 +4,7 @@
 //! each of them. Those columns are cleared before the fan-out, as Kùzu and
 //! DuckDB prune columns that later operators do not use.
 
-use super::pattern::free_vars;
+use super::pattern::{free_vars, pattern_vars};
 use crate::query::ast::{Clause, Expr, PatternPart, RemoveItem, SetItem};
 
 /// For each clause `i`, the variables that clauses `i..` mention, or `None`
@@ -116,25 +116,7 @@ fn parts(ps: &[PatternPart], out: &mut Vec<String>) {
         if let Some(v) = &p.variable {
             out.push(v.name.clone());
         }
-        let e = &p.element;
-        let node = |n: &crate::query::ast::NodePattern, out: &mut Vec<String>| {
-            if let Some(v) = &n.variable {
-                out.push(v.name.clone());
-            }
-            if let Some(p) = &n.properties {
-                free_vars(p, out);
-            }
-        };
-        node(&e.start, out);
-        for (r, n) in &e.chain {
-            if let Some(v) = &r.variable {
-                out.push(v.name.clone());
-            }
-            if let Some(p) = &r.properties {
-                free_vars(p, out);
-            }
-            node(n, out);
-        }
+        pattern_vars(&p.element, out);
     }
 }
 

@@ -128,6 +128,12 @@ fn process_rss() -> Option<usize> {
     Some(pages.saturating_mul(if page > 0 { page as usize } else { 4096 }))
 }
 
+/// `--memory-limit SIZE` as the CLI and `serve` read it.
+pub fn parse_limit(size: &str) -> Result<usize, String> {
+    parse_size(size)
+        .ok_or_else(|| format!("--memory-limit needs a size such as 512M or 2G, not `{size}`"))
+}
+
 /// Reads `512M`, `2G`, `1.5GiB`, `100000` (bytes).
 pub fn parse_size(s: &str) -> Option<usize> {
     let t = s.trim();

@@ -128,29 +128,31 @@ pub fn conjuncts(e: Option<&Expr>) -> Vec<Conjunct<'_>> {
     out
 }
 
+/// Variables a pattern names or reads in its property maps.
+pub fn pattern_vars(p: &PatternElement, out: &mut Vec<String>) {
+    let node = |n: &NodePattern, out: &mut Vec<String>| {
+        if let Some(v) = &n.variable {
+            out.push(v.name.clone());
+        }
+        if let Some(p) = &n.properties {
+            free_vars(p, out);
+        }
+    };
+    node(&p.start, out);
+    for (r, n) in &p.chain {
+        if let Some(v) = &r.variable {
+            out.push(v.name.clone());
+        }
+        if let Some(p) = &r.properties {
+            free_vars(p, out);
+        }
+        node(n, out);
+    }
+}
+
 /// Variables an expression reads (conservatively: comprehension variables
 /// are included too, which only delays when a conjunct is checked).
 pub fn free_vars(e: &Expr, out: &mut Vec<String>) {
-    fn walk_pattern(p: &PatternElement, out: &mut Vec<String>) {
-        let node = |n: &NodePattern, out: &mut Vec<String>| {
-            if let Some(v) = &n.variable {
-                out.push(v.name.clone());
-            }
-            if let Some(p) = &n.properties {
-                free_vars(p, out);
-            }
-        };
-        node(&p.start, out);
-        for (r, n) in &p.chain {
-            if let Some(v) = &r.variable {
-                out.push(v.name.clone());
-            }
-            if let Some(p) = &r.properties {
-                free_vars(p, out);
-            }
-            node(n, out);
-        }
-    }
     match &e.kind {
         ExprKind::Variable(v) => out.push(v.clone()),
         ExprKind::List(items) => items.iter().for_each(|i| free_vars(i, out)),
@@ -208,7 +210,7 @@ pub fn free_vars(e: &Expr, out: &mut Vec<String>) {
             free_vars(expr, out);
         }
         ExprKind::PatternPredicate(p) | ExprKind::ShortestPathExpr { element: p, .. } => {
-            walk_pattern(p, out)
+            pattern_vars(p, out)
         }
         ExprKind::PatternComprehension {
             pattern,
@@ -216,7 +218,7 @@ pub fn free_vars(e: &Expr, out: &mut Vec<String>) {
             map,
             ..
         } => {
-            walk_pattern(pattern, out);
+            pattern_vars(pattern, out);
             predicate.iter().for_each(|x| free_vars(x, out));
             free_vars(map, out);
         }

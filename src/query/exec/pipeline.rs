@@ -16,7 +16,7 @@ use super::eval::{eval, truthy, Env};
 use super::link_aggregate;
 use super::liveness;
 use super::memory::row_bytes;
-use super::pattern::{self, free_vars, Access, AsOf, Conjunct, Flow, PartPlan};
+use super::pattern::{self, Access, AsOf, Conjunct, Flow, PartPlan};
 use super::projection::{self, Grouper, OutRow, Rows};
 use super::write;
 use crate::error::{Error, ErrorKind};
@@ -375,6 +375,23 @@ impl<'q> Operator for UnwindOp<'q> {
 
 // ------------------------------------------------------------ projection
 
+/// A row's projected columns: the variables `*` keeps, then the items.
+fn project_row(
+    ctx: &mut Ctx<'_, '_>,
+    p: &Projection,
+    names: &[String],
+    star: &[usize],
+    row: &[Value],
+) -> Result<Vec<Value>, Error> {
+    let mut out = Vec::with_capacity(star.len() + p.items.len());
+    out.extend(star.iter().map(|&i| row[i].clone()));
+    let env = Env::new(names, row);
+    for item in &p.items {
+        out.push(eval(&item.expr, &env, ctx)?);
+    }
+    Ok(out)
+}
+
 /// WITH/RETURN without aggregates or ORDER BY: each row is projected and
 /// passed on as it comes; DISTINCT keeps the keys it has seen, SKIP and
 /// LIMIT count, and a met LIMIT stops everything upstream.
@@ -403,16 +420,7 @@ impl<'q> Operator for ProjectOp<'q> {
         if limit.is_some_and(|l| self.taken >= l) {
             return Ok(Flow::Stop);
         }
-        let mut out = Vec::with_capacity(self.cols.len());
-        for &i in &self.star {
-            out.push(row[i].clone());
-        }
-        {
-            let env = Env::new(&self.names, &row);
-            for item in &self.p.items {
-                out.push(eval(&item.expr, &env, ctx)?);
-            }
-        }
+        let out = project_row(ctx, self.p, &self.names, &self.star, &row)?;
         if let Some(seen) = &mut self.seen {
             let mut key = String::new();
             for v in &out {
@@ -420,13 +428,11 @@ impl<'q> Operator for ProjectOp<'q> {
                 key.push('|');
             }
             let bytes = key.len() + 48;
-            if !seen.contains(&key) {
-                ctx.mem.charge(bytes, "Distinct")?;
-                self.held += bytes;
-                seen.insert(key);
-            } else {
+            if !seen.insert(key) {
                 return Ok(Flow::More);
             }
+            ctx.mem.charge(bytes, "Distinct")?;
+            self.held += bytes;
         }
         if self.skipped < skip {
             self.skipped += 1;
@@ -545,14 +551,7 @@ impl<'q> Operator for BreakerOp<'q> {
                 }
             }
             None => {
-                let env = Env::new(&self.names, &row);
-                let mut out = Vec::with_capacity(self.cols.len());
-                for &i in &self.star {
-                    out.push(row[i].clone());
-                }
-                for item in &self.p.items {
-                    out.push(eval(&item.expr, &env, ctx)?);
-                }
+                let out = project_row(ctx, self.p, &self.names, &self.star, &row)?;
                 let bytes = row_bytes(&out) + row_bytes(&row) + 32;
                 ctx.mem.charge(bytes, name)?;
                 self.held += bytes;
@@ -765,13 +764,7 @@ fn counts_by_product(m: &Match, p: &Projection, w: Option<&Expr>) -> bool {
             return false;
         }
         let mut vars = Vec::new();
-        free_vars(
-            &Expr {
-                kind: ExprKind::PatternPredicate(Box::new(part.element.clone())),
-                span: part.span,
-            },
-            &mut vars,
-        );
+        pattern::pattern_vars(&part.element, &mut vars);
         let e = &part.element;
         let own: Vec<&str> = std::iter::once(&e.start)
             .chain(e.chain.iter().map(|(_, n)| n))
