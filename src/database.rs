@@ -37,6 +37,9 @@ pub struct Database {
     /// Bytes one statement's operators may hold (`None`: the default, half
     /// the machine's memory).
     memory_limit: Option<usize>,
+    /// The planner's rewrites that may fire: all, but in tests that
+    /// compare a plan with and without one.
+    pub(crate) rules: crate::query::exec::rules::Rules,
 }
 
 /// Stack of the thread a deeply nested statement runs on: reserved, not
@@ -56,6 +59,7 @@ impl Database {
             procedures: Procedures::new(),
             parsed: Default::default(),
             memory_limit: None,
+            rules: Default::default(),
         })
     }
 
@@ -67,6 +71,7 @@ impl Database {
             procedures: Procedures::new(),
             parsed: Default::default(),
             memory_limit: None,
+            rules: Default::default(),
         })
     }
 
@@ -208,6 +213,7 @@ impl Database {
             let plan = {
                 let tx = self.graph.tx(&mut state);
                 let mut ctx = Ctx::new(tx, params, &self.procedures, &self.cancel);
+                ctx.rules = self.rules;
                 exec::explain(&mut ctx, query)
             };
             if explicit {
@@ -231,6 +237,7 @@ impl Database {
         let outcome = {
             let tx = self.graph.tx(&mut state);
             let mut ctx = Ctx::new(tx, params, &self.procedures, &self.cancel);
+            ctx.rules = self.rules;
             let mut warnings = crate::query::notify::unknown_names(query, ctx.tx.catalog());
             if let Some(limit) = self.memory_limit {
                 ctx.mem = crate::query::exec::memory::MemoryBudget::new(limit);

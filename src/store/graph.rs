@@ -161,8 +161,9 @@ pub struct Graph {
     meta: Meta,
     cache: BlockCache,
     columns: ColumnCache,
-    /// Whether every node carries a label, by label id, as last committed.
-    universal: RefCell<FxHashMap<u32, bool>>,
+    /// Nodes carrying each label, by label id, as last committed: the
+    /// planner's estimates and `label_is_universal` read it.
+    label_counts: RefCell<FxHashMap<u32, u64>>,
     /// What opening did that the user should hear of.
     notice: Option<String>,
 }
@@ -270,7 +271,7 @@ impl Graph {
             notice,
             cache: BlockCache::new(block_cache::DEFAULT_CAPACITY),
             columns: ColumnCache::new(link_columns::DEFAULT_CAPACITY),
-            universal: RefCell::default(),
+            label_counts: RefCell::default(),
         })
     }
 
@@ -335,7 +336,7 @@ impl Graph {
         for (k, _) in &batch {
             self.cache.invalidate(k);
         }
-        self.universal.borrow_mut().clear();
+        self.label_counts.borrow_mut().clear();
         if batch.iter().any(|(k, _)| k.first() == Some(&keys::REL)) {
             self.columns.clear();
         }
@@ -383,7 +384,7 @@ impl Graph {
         let marker = keys::meta(LOAD_MARKER);
         self.cache.clear();
         self.columns.clear();
-        self.universal.borrow_mut().clear();
+        self.label_counts.borrow_mut().clear();
         let written = (|| {
             self.store.apply(vec![(marker.clone(), Some(Vec::new()))])?;
             let mut part = Vec::new();
@@ -424,7 +425,7 @@ impl Graph {
             store: self.store.as_ref(),
             cache: &self.cache,
             columns: &self.columns,
-            universal: &self.universal,
+            label_counts: &self.label_counts,
             st: state,
         }
     }
@@ -435,7 +436,7 @@ pub struct Tx<'a> {
     store: &'a dyn KvStore,
     cache: &'a BlockCache,
     columns: &'a ColumnCache,
-    universal: &'a RefCell<FxHashMap<u32, bool>>,
+    label_counts: &'a RefCell<FxHashMap<u32, u64>>,
     pub st: &'a mut TxState,
 }
 
@@ -647,19 +648,28 @@ impl<'a> Tx<'a> {
 
     /// Whether every node carries `label`, so that a pattern need not check
     /// it (every check of `(b:Actor)` in a traversal of a graph of actors
-    /// would read the node). Known from one scan of the label's buckets,
-    /// remembered until the next commit; false in a transaction that has
-    /// written something (its patterns check every label).
+    /// would read the node). False in a transaction that has written
+    /// something (its patterns check every label).
     pub fn label_is_universal(&self, label: u32) -> Result<bool, StorageError> {
         if !self.st.overlay.is_empty() {
             return Ok(false);
         }
-        if let Some(&u) = self.universal.borrow().get(&label) {
-            return Ok(u);
+        Ok(self.label_count(label)? == self.st.meta.nodes)
+    }
+
+    /// How many nodes carry `label`: known from one scan of the label's
+    /// buckets, remembered until the next commit. In a transaction that
+    /// has written, the count last committed if one is remembered (the
+    /// planner only estimates with it), else one counted with its writes.
+    pub fn label_count(&self, label: u32) -> Result<u64, StorageError> {
+        if let Some(&n) = self.label_counts.borrow().get(&label) {
+            return Ok(n);
         }
-        let u = self.nodes_with_label(label)?.len() as u64 == self.st.meta.nodes;
-        self.universal.borrow_mut().insert(label, u);
-        Ok(u)
+        let n = self.nodes_with_label(label)?.len() as u64;
+        if self.st.overlay.is_empty() {
+            self.label_counts.borrow_mut().insert(label, n);
+        }
+        Ok(n)
     }
 
     /// Whether any node carries `label` (reads at most until the first id).

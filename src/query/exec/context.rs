@@ -75,6 +75,8 @@ pub struct Ctx<'a, 'g> {
     pub mem: super::memory::MemoryBudget,
     /// PROFILE: operators time themselves.
     pub profiling: bool,
+    /// The planner's rewrites that may fire (all, but in tests).
+    pub rules: super::rules::Rules,
     /// Notifications found while running (each once per place).
     pub warnings: std::cell::RefCell<Vec<Warning>>,
 }
@@ -101,6 +103,7 @@ impl<'a, 'g> Ctx<'a, 'g> {
             ticks: 0,
             mem: Default::default(),
             profiling: false,
+            rules: Default::default(),
             warnings: Default::default(),
         }
     }

@@ -12,10 +12,12 @@ pub mod link_aggregate;
 pub mod liveness;
 pub mod memory;
 pub mod ops;
+pub mod part_plan;
 pub mod pattern;
 pub mod pipeline;
 pub mod procedures;
 pub mod projection;
+pub mod rules;
 pub mod write;
 
 use crate::error::{Error, ErrorKind};

@@ -7,6 +7,7 @@
 use super::context::Ctx;
 use super::eval::{eval, truthy, Env};
 use super::ops;
+pub use super::part_plan::{plan_parts, Access, PartPlan, Source};
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{
     Direction, Expr, ExprKind, Ident, NodePattern, PathKind, PatternElement, PatternPart,
@@ -294,6 +295,9 @@ struct Matcher<'m, 'q> {
     /// The sink said stop: every loop unwinds without matching further.
     stopped: bool,
     outer: Option<&'m Env<'m>>,
+    /// `Rule::PredicatePushdown`: conjuncts are checked as soon as their
+    /// variables are bound; else only on the finished row.
+    early: bool,
 }
 
 impl Matcher<'_, '_> {
@@ -334,6 +338,9 @@ impl Matcher<'_, '_> {
         ctx: &mut Ctx<'_, '_>,
         newly: &mut Vec<usize>,
     ) -> Result<bool, Error> {
+        if !self.early {
+            return Ok(true);
+        }
         for i in 0..self.conjuncts.len() {
             if self.checked[i] {
                 continue;
@@ -397,6 +404,7 @@ pub fn match_row(
         sink,
         stopped: false,
         outer: None,
+        early: ctx.rules.on(super::rules::Rule::PredicatePushdown),
     };
     let mut newly = Vec::new();
     if m.check_ready(ctx, &mut newly)? {
@@ -472,100 +480,6 @@ fn match_parts(
     }
 }
 
-/// How the matcher finds one pattern part: decided once per MATCH from the
-/// variables bound before it, so EXPLAIN prints what runs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PartPlan {
-    /// The part's position in the pattern as written.
-    pub part: usize,
-    pub access: Access,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Access {
-    /// The first hop's links read in id order, then the rest of the chain.
-    LinkScan,
-    /// One end's candidates, then the chain hop by hop through adjacency
-    /// (`reversed`: from the last node back to the first).
-    Walk { reversed: bool, start: Source },
-    /// shortestPath, allShortestPaths or strongestPath from each start.
-    PathSearch { start: Source },
-}
-
-/// Where a node pattern's candidates come from.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Source {
-    Bound(String),
-    Actor(String),
-    IndexSeek(String),
-    LabelScan(String),
-    AllNodes,
-}
-
-impl std::fmt::Display for Source {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Source::Bound(v) => write!(f, "Argument ({v})"),
-            Source::Actor(a) => write!(f, "ActorSeek (@{a})"),
-            Source::IndexSeek(k) => write!(f, "NodeIndexSeek ({k})"),
-            Source::LabelScan(l) => write!(f, "NodeByLabelScan (:{l})"),
-            Source::AllNodes => write!(f, "AllNodesScan"),
-        }
-    }
-}
-
-/// Orders the parts of one MATCH and picks each one's access path: the
-/// part whose best end is cheapest to find goes first (a bound variable,
-/// then an actor literal, an indexed property, a label, anything), and the
-/// variables it binds make the parts that share them cheap in turn. Ties
-/// keep the written order.
-pub fn plan_parts(ctx: &Ctx<'_, '_>, in_scope: &[String], parts: &[PatternPart]) -> Vec<PartPlan> {
-    let mut bound: Vec<String> = in_scope.to_vec();
-    let mut left: Vec<usize> = (0..parts.len()).collect();
-    let mut out = Vec::with_capacity(parts.len());
-    while !left.is_empty() {
-        let is_bound = |v: &str| bound.iter().any(|b| b == v);
-        let score = |i: usize| {
-            let e = &parts[i].element;
-            let last = e.chain.last().map(|(_, n)| n).unwrap_or(&e.start);
-            let (a, b) = (rank(ctx, &is_bound, &e.start), rank(ctx, &is_bound, last));
-            match parts[i].kind {
-                PathKind::Normal if prefer_rel_scan(ctx, &is_bound, e) => 3,
-                PathKind::Normal => a.min(b),
-                _ => a.max(b),
-            }
-        };
-        let mut best = 0;
-        for k in 1..left.len() {
-            if score(left[k]) < score(left[best]) {
-                best = k;
-            }
-        }
-        let i = left.remove(best);
-        let e = &parts[i].element;
-        let access = match parts[i].kind {
-            PathKind::Normal if prefer_rel_scan(ctx, &is_bound, e) => Access::LinkScan,
-            PathKind::Normal => {
-                let reversed = prefer_reverse(ctx, &is_bound, e);
-                let start = match (reversed, e.chain.last()) {
-                    (true, Some((_, n))) => n,
-                    _ => &e.start,
-                };
-                Access::Walk {
-                    reversed,
-                    start: source(ctx, &is_bound, start),
-                }
-            }
-            _ => Access::PathSearch {
-                start: source(ctx, &is_bound, &e.start),
-            },
-        };
-        out.push(PartPlan { part: i, access });
-        bound.extend(new_variables(std::slice::from_ref(&parts[i]), &bound));
-    }
-    out
-}
-
 struct PathBuild {
     nodes: Vec<NodeId>,
     rels: Vec<RelId>,
@@ -601,70 +515,6 @@ fn steps_of(e: &PatternElement, reversed: bool) -> Vec<Step<'_>> {
         });
     }
     out
-}
-
-/// Rank of how few candidates a node pattern has (lower is better).
-fn rank(ctx: &Ctx<'_, '_>, is_bound: &dyn Fn(&str) -> bool, n: &NodePattern) -> u8 {
-    match source(ctx, is_bound, n) {
-        Source::Bound(_) => 0,
-        Source::Actor(_) => 1,
-        Source::IndexSeek(_) => 2,
-        Source::LabelScan(_) => 3,
-        Source::AllNodes => 4,
-    }
-}
-
-/// Where `node_candidates` finds the candidates of `n`.
-fn source(ctx: &Ctx<'_, '_>, is_bound: &dyn Fn(&str) -> bool, n: &NodePattern) -> Source {
-    if let Some(v) = n.variable.as_ref().filter(|v| is_bound(&v.name)) {
-        return Source::Bound(v.name.clone());
-    }
-    if let Some(a) = &n.actor {
-        return Source::Actor(a.name.clone());
-    }
-    if let Some(Expr {
-        kind: ExprKind::Map(entries),
-        ..
-    }) = &n.properties
-    {
-        // A value that reads a variable bound later cannot be looked up yet.
-        let ready = |v: &Expr| {
-            let mut vars = Vec::new();
-            free_vars(v, &mut vars);
-            vars.iter().all(|v| is_bound(v))
-        };
-        if let Some((k, _)) = entries.iter().find(|(k, v)| {
-            crate::store::index::INDEXED_KEYS.contains(&k.name.as_str())
-                && ctx.key_id(&k.name).is_some()
-                && ready(v)
-        }) {
-            return Source::IndexSeek(k.name.clone());
-        }
-    }
-    match n.labels.first() {
-        Some(l) => Source::LabelScan(l.name.clone()),
-        None => Source::AllNodes,
-    }
-}
-
-/// Whether to start a pattern by scanning relationships instead of actors:
-/// neither end is bound or indexed, and the first hop is a single typed link
-/// (or nothing at all narrows the ends). `()-[r:SUPPLIES]->()` then reads the
-/// link records in id order instead of expanding every actor.
-fn prefer_rel_scan(ctx: &Ctx<'_, '_>, is_bound: &dyn Fn(&str) -> bool, e: &PatternElement) -> bool {
-    let Some((r, next)) = e.chain.first() else {
-        return false;
-    };
-    if r.length.is_some() {
-        return false;
-    }
-    let (a, b) = (rank(ctx, is_bound, &e.start), rank(ctx, is_bound, next));
-    // A chain whose far end is bound or seekable is walked back from there.
-    let last = e.chain.last().map(|(_, n)| n).unwrap_or(next);
-    a >= 3
-        && b >= 3
-        && rank(ctx, is_bound, last) >= 3
-        && (!r.types.is_empty() || (a == 4 && b == 4))
 }
 
 fn rel_scan(
@@ -802,13 +652,6 @@ pub(crate) fn without_universal_labels(
     }
     out.labels = kept;
     Ok(out)
-}
-
-fn prefer_reverse(ctx: &Ctx<'_, '_>, is_bound: &dyn Fn(&str) -> bool, e: &PatternElement) -> bool {
-    match e.chain.last() {
-        Some((_, last)) => rank(ctx, is_bound, last) < rank(ctx, is_bound, &e.start),
-        None => false,
-    }
 }
 
 fn node_candidates(

@@ -18,6 +18,7 @@ use super::liveness;
 use super::memory::row_bytes;
 use super::pattern::{self, Access, AsOf, Conjunct, Flow, PartPlan};
 use super::projection::{self, Grouper, OutRow, Rows};
+use super::rules::Rule;
 use super::write;
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{
@@ -173,6 +174,8 @@ struct MatchOp<'q> {
     new: Vec<String>,
     conj: Vec<Conjunct<'q>>,
     plan: Vec<PartPlan>,
+    /// `Rule::PredicatePushdown`, as EXPLAIN shows it.
+    early: bool,
     /// `AS OF`, evaluated at the first row.
     as_of: Option<Option<AsOf>>,
     c: Counters,
@@ -240,8 +243,13 @@ impl<'q> Operator for MatchOp<'q> {
         }
         if self.m.where_.is_some() {
             details.push(format!(
-                "{} WHERE conjunct(s), each checked once its variables are bound",
-                self.conj.len()
+                "{} WHERE conjunct(s), {}",
+                self.conj.len(),
+                if self.early {
+                    "each checked once its variables are bound"
+                } else {
+                    "checked on each matched row"
+                }
             ));
         }
         out.push(line(0, &self.c, name, details.join("; ")));
@@ -303,6 +311,9 @@ struct UnwindOp<'q> {
     expr: &'q Expr,
     /// Input columns no later clause reads (see `liveness`).
     dead: Vec<usize>,
+    /// Input columns only this UNWIND reads: cleared once its list is
+    /// evaluated, before each item's row copies them.
+    dead_after: Vec<usize>,
     var: &'q str,
     names: Vec<String>,
     c: Counters,
@@ -327,6 +338,7 @@ impl<'q> Operator for UnwindOp<'q> {
                     .map(|a| eval(a, &env, ctx))
                     .collect::<Result<Vec<_>, _>>()?;
                 let (lo, step, count) = super::functions::range_of(&args)?;
+                clear(&mut row, &self.dead_after);
                 let mut i: u128 = 0;
                 while i < count {
                     ctx.tick()?;
@@ -343,6 +355,7 @@ impl<'q> Operator for UnwindOp<'q> {
             }
         }
         let v = eval(self.expr, &Env::new(&self.names, &row), ctx)?;
+        clear(&mut row, &self.dead_after);
         let items = match v {
             Value::Null => vec![],
             Value::List(items) => items,
@@ -465,7 +478,7 @@ impl<'q> Operator for ProjectOp<'q> {
         self.next.finish(ctx)
     }
     fn describe(&self, out: &mut Vec<PlanLine>) {
-        describe_projection(self.p, self.where_, &self.cols, &self.c, false, out);
+        describe_projection(self.p, self.where_, &self.cols, &self.c, false, false, out);
     }
     fn next(&self) -> Option<&dyn Operator> {
         Some(self.next.as_ref())
@@ -495,6 +508,9 @@ struct BreakerOp<'q> {
     /// LIMIT), evaluated at the first row; the buffer is cut back to them
     /// whenever it grows past twice that, so a top-k holds O(k) rows.
     keep: Option<Option<usize>>,
+    /// ORDER BY … LIMIT without DISTINCT, under `Rule::TopK`: the buffer
+    /// is cut back as it fills.
+    top_k: bool,
     held: usize,
     c: Counters,
     next: Next<'q>,
@@ -529,7 +545,7 @@ impl<'q> BreakerOp<'q> {
     fn name(&self) -> &'static str {
         match (self.aggregates, self.p.order_by.is_empty()) {
             (true, _) => "Aggregate",
-            (false, _) if self.p.limit.is_some() => "Top",
+            (false, _) if self.top_k => "Top",
             _ => "Sort",
         }
     }
@@ -559,10 +575,7 @@ impl<'q> Operator for BreakerOp<'q> {
                 let keep = match self.keep {
                     Some(k) => k,
                     None => {
-                        let top = !self.p.order_by.is_empty()
-                            && !self.p.distinct
-                            && self.p.limit.is_some();
-                        let k = if top {
+                        let k = if self.top_k && !self.aggregates {
                             let (skip, limit) = projection::skip_limit(ctx, self.p)?;
                             limit.map(|l| l.saturating_add(skip))
                         } else {
@@ -610,6 +623,7 @@ impl<'q> Operator for BreakerOp<'q> {
             &self.cols,
             &self.c,
             self.aggregates,
+            self.top_k,
             out,
         );
     }
@@ -627,6 +641,7 @@ fn describe_projection(
     cols: &[String],
     c: &Counters,
     grouping: bool,
+    top_k: bool,
     out: &mut Vec<PlanLine>,
 ) {
     let mut steps = Vec::new();
@@ -637,7 +652,7 @@ fn describe_projection(
         steps.push("distinct".into());
     }
     if !p.order_by.is_empty() {
-        steps.push(if p.limit.is_some() {
+        steps.push(if top_k {
             "top-k sort".into()
         } else {
             "sort".into()
@@ -1104,7 +1119,7 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
         if let (1, Clause::Match(m), Some((p, w, is_return))) =
             (at, clause, q.clauses.get(at).and_then(super::projection_of))
         {
-            if counts_by_product(m, p, w) {
+            if ctx.rules.on(Rule::CountProduct) && counts_by_product(m, p, w) {
                 at += 1;
                 let cols = projection::columns(p, &names);
                 if is_return {
@@ -1114,7 +1129,7 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
                 names = cols;
                 continue;
             }
-            if link_aggregate::fuses(ctx, m, p) {
+            if ctx.rules.on(Rule::LinkAggregate) && link_aggregate::fuses(ctx, m, p) {
                 at += 1;
                 let cols = projection::columns(p, &names);
                 if is_return {
@@ -1173,7 +1188,11 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
     // Output names of each step: the input names of the step after it.
     let mut after = names;
     for (step, before, at) in steps.into_iter().rev() {
-        let dead = liveness::dead(&before, &mentioned[at]);
+        let dead = if ctx.rules.on(Rule::DeadColumns) {
+            liveness::dead(&before, &mentioned[at])
+        } else {
+            Vec::new()
+        };
         next = match step {
             Step::CountProduct(m) => Box::new(CountProductOp {
                 m,
@@ -1197,6 +1216,7 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
                     new,
                     conj: pattern::conjuncts(m.where_.as_ref()),
                     plan,
+                    early: ctx.rules.on(Rule::PredicatePushdown),
                     as_of: None,
                     c: Counters::default(),
                     next,
@@ -1205,14 +1225,22 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
             Step::Clause(clause) => match clause {
                 Clause::Unwind(u) => Box::new(UnwindOp {
                     expr: &u.expr,
+                    dead_after: match mentioned.get(at + 1) {
+                        Some(later) if ctx.rules.on(Rule::DeadColumns) => {
+                            liveness::dead(&before, later)
+                        }
+                        _ => Vec::new(),
+                    },
                     dead,
                     var: &u.variable.name,
                     names: before.clone(),
                     c: Counters::default(),
                     next,
                 }),
-                Clause::With(w) => projection_op(&w.projection, w.where_.as_ref(), &before, next),
-                Clause::Return(r) => projection_op(&r.projection, None, &before, next),
+                Clause::With(w) => {
+                    projection_op(ctx, &w.projection, w.where_.as_ref(), &before, next)
+                }
+                Clause::Return(r) => projection_op(ctx, &r.projection, None, &before, next),
                 Clause::Call(c) => Box::new(CallOp {
                     call: c,
                     names: before.clone(),
@@ -1246,6 +1274,7 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
 }
 
 fn projection_op<'q>(
+    ctx: &Ctx<'_, '_>,
     p: &'q Projection,
     where_: Option<&'q Expr>,
     names: &[String],
@@ -1253,6 +1282,8 @@ fn projection_op<'q>(
 ) -> Next<'q> {
     let cols = projection::columns(p, names);
     let star = projection::star_slots_of(p, &cols, names);
+    let top_k =
+        ctx.rules.on(Rule::TopK) && !p.order_by.is_empty() && !p.distinct && p.limit.is_some();
     match Grouper::new(p, names) {
         Some(g) => Box::new(BreakerOp {
             p,
@@ -1266,6 +1297,7 @@ fn projection_op<'q>(
             key_vals: Vec::new(),
             rows: Vec::new(),
             keep: None,
+            top_k,
             held: 0,
             c: Counters::default(),
             next,
@@ -1282,6 +1314,7 @@ fn projection_op<'q>(
             key_vals: Vec::new(),
             rows: Vec::new(),
             keep: None,
+            top_k,
             held: 0,
             c: Counters::default(),
             next,

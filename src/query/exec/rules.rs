@@ -1,0 +1,67 @@
+//! The planner's rewrites, each one a switch: on by default, and turned off
+//! only by tests, which show for each that it fires (the plan changes) and
+//! that the rows stay the same without it (`rules_tests.rs`).
+
+/// One rewrite the planner may apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// WHERE conjuncts are checked inside the match as soon as their
+    /// variables are bound, not on the finished row.
+    PredicatePushdown,
+    /// A MATCH's parts, their start ends and link scan against walk are
+    /// chosen by estimated cardinality (label counts, links per node), not
+    /// by the kind of access alone.
+    StartByCardinality,
+    /// ORDER BY … LIMIT keeps only SKIP + LIMIT rows while sorting.
+    TopK,
+    /// `count(*)` over parts that share no variable is the product of the
+    /// parts' counts.
+    CountProduct,
+    /// MATCH over every link with an aggregating RETURN or WITH becomes one
+    /// scan of the link columns.
+    LinkAggregate,
+    /// Columns no later clause reads are cleared before a clause fans rows
+    /// out.
+    DeadColumns,
+}
+
+const ALL: [Rule; 6] = [
+    Rule::PredicatePushdown,
+    Rule::StartByCardinality,
+    Rule::TopK,
+    Rule::CountProduct,
+    Rule::LinkAggregate,
+    Rule::DeadColumns,
+];
+
+/// Which rules are on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules(u32);
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules(ALL.iter().fold(0, |m, r| m | bit(*r)))
+    }
+}
+
+fn bit(r: Rule) -> u32 {
+    1 << (r as u32)
+}
+
+impl Rules {
+    pub fn on(self, r: Rule) -> bool {
+        self.0 & bit(r) != 0
+    }
+
+    pub fn without(self, r: Rule) -> Rules {
+        Rules(self.0 & !bit(r))
+    }
+
+    pub fn all() -> [Rule; 6] {
+        ALL
+    }
+}
+
+#[cfg(test)]
+#[path = "rules_tests.rs"]
+mod tests;
