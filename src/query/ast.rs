@@ -429,6 +429,100 @@ pub enum ExprKind {
     },
 }
 
+/// What an expression holds directly: a subexpression, or the pattern of a
+/// pattern predicate, pattern comprehension or shortestPath expression.
+pub enum Child<'e> {
+    Expr(&'e Expr),
+    Pattern(&'e PatternElement),
+}
+
+impl Expr {
+    /// Calls `f` on each child of `self`, in source order, until one
+    /// fails: the one walk over an expression's children that the passes
+    /// over expressions (free variables, aggregates, the checker, name
+    /// notifications) share, each handling only the kinds it cares about.
+    pub fn try_for_each_child<'e, E>(
+        &'e self,
+        mut f: impl FnMut(Child<'e>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut all = |xs: &mut dyn Iterator<Item = &'e Expr>| -> Result<(), E> {
+            for x in xs {
+                f(Child::Expr(x))?;
+            }
+            Ok(())
+        };
+        match &self.kind {
+            ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::String(_)
+            | ExprKind::Parameter(_)
+            | ExprKind::Variable(_)
+            | ExprKind::Actor(_)
+            | ExprKind::CountStar => Ok(()),
+            ExprKind::List(items) => all(&mut items.iter()),
+            ExprKind::Map(entries) => all(&mut entries.iter().map(|(_, v)| v)),
+            ExprKind::Property(t, _)
+            | ExprKind::HasLabels(t, _)
+            | ExprKind::Unary(_, t)
+            | ExprKind::IsNull { expr: t, .. } => all(&mut std::iter::once(&**t)),
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => all(&mut [&**a, &**b].into_iter()),
+            ExprKind::Slice(a, from, to) => all(&mut std::iter::once(&**a)
+                .chain(from.as_deref())
+                .chain(to.as_deref())),
+            ExprKind::Function { args, .. } => all(&mut args.iter()),
+            ExprKind::Case {
+                operand,
+                whens,
+                else_,
+            } => all(&mut operand
+                .as_deref()
+                .into_iter()
+                .chain(whens.iter().flat_map(|(w, t)| [w, t]))
+                .chain(else_.as_deref())),
+            ExprKind::ListComprehension {
+                list,
+                predicate,
+                map,
+                ..
+            } => all(&mut std::iter::once(&**list)
+                .chain(predicate.as_deref())
+                .chain(map.as_deref())),
+            ExprKind::Quantifier {
+                list, predicate, ..
+            } => all(&mut std::iter::once(&**list).chain(predicate.as_deref())),
+            ExprKind::Reduce {
+                init, list, expr, ..
+            } => all(&mut [&**init, &**list, &**expr].into_iter()),
+            ExprKind::PatternPredicate(p) | ExprKind::ShortestPathExpr { element: p, .. } => {
+                f(Child::Pattern(p))
+            }
+            ExprKind::PatternComprehension {
+                pattern,
+                predicate,
+                map,
+                ..
+            } => {
+                f(Child::Pattern(pattern))?;
+                predicate
+                    .as_deref()
+                    .into_iter()
+                    .chain(std::iter::once(&**map))
+                    .try_for_each(|x| f(Child::Expr(x)))
+            }
+        }
+    }
+
+    /// `try_for_each_child` for walks that cannot fail.
+    pub fn for_each_child<'e>(&'e self, mut f: impl FnMut(Child<'e>)) {
+        let _ = self.try_for_each_child(|c| {
+            f(c);
+            Ok::<(), std::convert::Infallible>(())
+        });
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnaryOp {
     Not,

@@ -755,8 +755,6 @@ fn walk(
                 walk(a, arg_scope, locals, agg_ok, in_agg || aggregate)?;
             }
         }
-        ExprKind::List(items) => items.iter().try_for_each(|i| rec(i, locals))?,
-        ExprKind::Map(m) => m.iter().try_for_each(|(_, v)| rec(v, locals))?,
         ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => {
             if matches!(e.kind, ExprKind::Property(..))
                 && kind_of(t, scope) == Kind::Scalar
@@ -774,7 +772,6 @@ fn walk(
             }
             rec(t, locals)?
         }
-        ExprKind::IsNull { expr, .. } => rec(expr, locals)?,
         ExprKind::Binary(BinaryOp::And | BinaryOp::Or | BinaryOp::Xor, a, b) => {
             for x in [a, b] {
                 not_boolean_literal(x)?;
@@ -831,29 +828,6 @@ fn walk(
             }
             rec(a, locals)?;
             rec(b, locals)?;
-        }
-        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
-            rec(a, locals)?;
-            rec(b, locals)?;
-        }
-        ExprKind::Slice(a, b, c) => {
-            rec(a, locals)?;
-            for x in b.iter().chain(c.iter()) {
-                rec(x, locals)?;
-            }
-        }
-        ExprKind::Case {
-            operand,
-            whens,
-            else_,
-        } => {
-            for x in operand.iter().chain(else_.iter()) {
-                rec(x, locals)?;
-            }
-            for (a, b) in whens {
-                rec(a, locals)?;
-                rec(b, locals)?;
-            }
         }
         ExprKind::ListComprehension {
             variable,
@@ -951,7 +925,12 @@ fn walk(
                 locals.pop();
             }
         }
-        _ => {}
+        // Lists, maps, indexes, slices, CASE, IS NULL and the other
+        // operators: their subexpressions, under the same rules.
+        _ => e.try_for_each_child(|c| match c {
+            Child::Expr(x) => rec(x, locals),
+            Child::Pattern(_) => Ok(()),
+        })?,
     }
     Ok(())
 }

@@ -276,89 +276,18 @@ impl Walk {
                         self.read(NameKind::Key, key, Some(v.clone()));
                     }
                 }
-                self.expr(target);
             }
-            ExprKind::HasLabels(target, labels) => {
+            ExprKind::HasLabels(_, labels) => {
                 for l in labels {
                     self.read(NameKind::Label, l, None);
                 }
-                self.expr(target);
             }
-            ExprKind::List(items) => items.iter().for_each(|i| self.expr(i)),
-            ExprKind::Map(items) => items.iter().for_each(|(_, v)| self.expr(v)),
-            ExprKind::Index(a, b) => {
-                self.expr(a);
-                self.expr(b);
-            }
-            ExprKind::Slice(a, from, to) => {
-                self.expr(a);
-                self.opt(from.as_deref());
-                self.opt(to.as_deref());
-            }
-            ExprKind::Unary(_, a) | ExprKind::IsNull { expr: a, .. } => self.expr(a),
-            ExprKind::Binary(_, a, b) => {
-                self.expr(a);
-                self.expr(b);
-            }
-            ExprKind::Function { args, .. } => args.iter().for_each(|a| self.expr(a)),
-            ExprKind::Case {
-                operand,
-                whens,
-                else_,
-            } => {
-                self.opt(operand.as_deref());
-                for (w, t) in whens {
-                    self.expr(w);
-                    self.expr(t);
-                }
-                self.opt(else_.as_deref());
-            }
-            ExprKind::ListComprehension {
-                list,
-                predicate,
-                map,
-                ..
-            } => {
-                self.expr(list);
-                self.opt(predicate.as_deref());
-                self.opt(map.as_deref());
-            }
-            ExprKind::PatternComprehension {
-                pattern,
-                predicate,
-                map,
-                ..
-            } => {
-                self.element(pattern, false);
-                self.opt(predicate.as_deref());
-                self.expr(map);
-            }
-            ExprKind::Quantifier {
-                list, predicate, ..
-            } => {
-                self.expr(list);
-                self.opt(predicate.as_deref());
-            }
-            ExprKind::Reduce {
-                init, list, expr, ..
-            } => {
-                self.expr(init);
-                self.expr(list);
-                self.expr(expr);
-            }
-            ExprKind::PatternPredicate(el) | ExprKind::ShortestPathExpr { element: el, .. } => {
-                self.element(el, false)
-            }
-            ExprKind::Null
-            | ExprKind::Bool(_)
-            | ExprKind::Int(_)
-            | ExprKind::Float(_)
-            | ExprKind::String(_)
-            | ExprKind::Parameter(_)
-            | ExprKind::Variable(_)
-            | ExprKind::Actor(_)
-            | ExprKind::CountStar => {}
+            _ => {}
         }
+        e.for_each_child(|c| match c {
+            Child::Expr(x) => self.expr(x),
+            Child::Pattern(p) => self.element(p, false),
+        });
     }
 }
 

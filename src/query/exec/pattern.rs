@@ -10,7 +10,7 @@ use super::ops;
 pub use super::part_plan::{plan_parts, Access, PartPlan, Source};
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{
-    Direction, Expr, ExprKind, Ident, NodePattern, PathKind, PatternElement, PatternPart,
+    Child, Direction, Expr, ExprKind, Ident, NodePattern, PathKind, PatternElement, PatternPart,
     RelPattern,
 };
 use crate::store::adjacency::AdjEntry;
@@ -156,74 +156,10 @@ pub fn pattern_vars(p: &PatternElement, out: &mut Vec<String>) {
 pub fn free_vars(e: &Expr, out: &mut Vec<String>) {
     match &e.kind {
         ExprKind::Variable(v) => out.push(v.clone()),
-        ExprKind::List(items) => items.iter().for_each(|i| free_vars(i, out)),
-        ExprKind::Map(m) => m.iter().for_each(|(_, v)| free_vars(v, out)),
-        ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => {
-            free_vars(t, out)
-        }
-        ExprKind::IsNull { expr, .. } => free_vars(expr, out),
-        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
-            free_vars(a, out);
-            free_vars(b, out);
-        }
-        ExprKind::Slice(a, b, c) => {
-            free_vars(a, out);
-            b.iter().chain(c.iter()).for_each(|x| free_vars(x, out));
-        }
-        ExprKind::Function { args, .. } => args.iter().for_each(|a| free_vars(a, out)),
-        ExprKind::Case {
-            operand,
-            whens,
-            else_,
-        } => {
-            operand
-                .iter()
-                .chain(else_.iter())
-                .for_each(|x| free_vars(x, out));
-            whens.iter().for_each(|(a, b)| {
-                free_vars(a, out);
-                free_vars(b, out);
-            });
-        }
-        ExprKind::ListComprehension {
-            list,
-            predicate,
-            map,
-            ..
-        } => {
-            free_vars(list, out);
-            predicate
-                .iter()
-                .chain(map.iter())
-                .for_each(|x| free_vars(x, out));
-        }
-        ExprKind::Quantifier {
-            list, predicate, ..
-        } => {
-            free_vars(list, out);
-            predicate.iter().for_each(|x| free_vars(x, out));
-        }
-        ExprKind::Reduce {
-            init, list, expr, ..
-        } => {
-            free_vars(init, out);
-            free_vars(list, out);
-            free_vars(expr, out);
-        }
-        ExprKind::PatternPredicate(p) | ExprKind::ShortestPathExpr { element: p, .. } => {
-            pattern_vars(p, out)
-        }
-        ExprKind::PatternComprehension {
-            pattern,
-            predicate,
-            map,
-            ..
-        } => {
-            pattern_vars(pattern, out);
-            predicate.iter().for_each(|x| free_vars(x, out));
-            free_vars(map, out);
-        }
-        _ => {}
+        _ => e.for_each_child(|c| match c {
+            Child::Expr(x) => free_vars(x, out),
+            Child::Pattern(p) => pattern_vars(p, out),
+        }),
     }
 }
 

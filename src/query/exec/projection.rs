@@ -6,7 +6,7 @@ use super::eval::{eval, AggValues, Env};
 use super::functions::is_aggregate;
 use super::ops;
 use crate::error::{Error, ErrorKind};
-use crate::query::ast::{Expr, ExprKind, Projection};
+use crate::query::ast::{Child, Expr, ExprKind, Projection};
 use crate::value::Value;
 use std::collections::HashMap;
 
@@ -16,67 +16,13 @@ pub type Rows = Vec<Vec<Value>>;
 pub fn aggregates_in<'q>(e: &'q Expr, out: &mut Vec<&'q Expr>) {
     match &e.kind {
         ExprKind::CountStar => out.push(e),
-        ExprKind::Function { name, args, .. } => {
-            if is_aggregate(name) {
-                out.push(e);
-            } else {
-                args.iter().for_each(|a| aggregates_in(a, out));
+        ExprKind::Function { name, .. } if is_aggregate(name) => out.push(e),
+        _ => e.for_each_child(|c| {
+            // Patterns hold no aggregates.
+            if let Child::Expr(x) = c {
+                aggregates_in(x, out)
             }
-        }
-        ExprKind::List(items) => items.iter().for_each(|i| aggregates_in(i, out)),
-        ExprKind::Map(m) => m.iter().for_each(|(_, v)| aggregates_in(v, out)),
-        ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => {
-            aggregates_in(t, out)
-        }
-        ExprKind::IsNull { expr, .. } => aggregates_in(expr, out),
-        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
-            aggregates_in(a, out);
-            aggregates_in(b, out);
-        }
-        ExprKind::Slice(a, b, c) => {
-            aggregates_in(a, out);
-            b.iter().chain(c.iter()).for_each(|x| aggregates_in(x, out));
-        }
-        ExprKind::Case {
-            operand,
-            whens,
-            else_,
-        } => {
-            operand
-                .iter()
-                .chain(else_.iter())
-                .for_each(|x| aggregates_in(x, out));
-            whens.iter().for_each(|(a, b)| {
-                aggregates_in(a, out);
-                aggregates_in(b, out);
-            });
-        }
-        ExprKind::ListComprehension {
-            list,
-            predicate,
-            map,
-            ..
-        } => {
-            aggregates_in(list, out);
-            predicate
-                .iter()
-                .chain(map.iter())
-                .for_each(|x| aggregates_in(x, out));
-        }
-        ExprKind::Quantifier {
-            list, predicate, ..
-        } => {
-            aggregates_in(list, out);
-            predicate.iter().for_each(|x| aggregates_in(x, out));
-        }
-        ExprKind::Reduce {
-            init, list, expr, ..
-        } => {
-            aggregates_in(init, out);
-            aggregates_in(list, out);
-            aggregates_in(expr, out);
-        }
-        _ => {}
+        }),
     }
 }
 
