@@ -22,6 +22,11 @@
 //!   by category, a full link scan reading two properties of each) and Q7
 //!   (suppliers with confidence >= 0.5 per target, `count(DISTINCT)`, top 10).
 //!
+//! - `statement`: `RETURN $x`, what a statement costs beyond its work
+//!   (parse cache, checks, planning, transaction, result), by its text
+//!   and prepared (`Database::prepare`); Q3 prepared, beside
+//!   `expand/two_hop_query` by its text.
+//!
 //! Run with `cargo bench --bench hot_paths` (add `-- expand` to run one
 //! group). Nothing here asserts on timings.
 
@@ -358,6 +363,26 @@ fn graph_groups(c: &mut Criterion) {
             b.iter(|| db.execute(black_box(q), &none).unwrap())
         });
     }
+    g.finish();
+
+    // What one statement costs beyond its work, on the same database.
+    let mut g = c.benchmark_group("statement");
+    let x = Params::from([("x".to_string(), Value::Int(1))]);
+    assert_eq!(
+        db.execute("RETURN $x", &x).unwrap().rows,
+        vec![vec![Value::Int(1)]]
+    );
+    g.bench_function("return_param", |b| {
+        b.iter(|| db.execute(black_box("RETURN $x"), &x).unwrap())
+    });
+    let prepared = db.prepare("RETURN $x").unwrap();
+    g.bench_function("return_param/prepared", |b| {
+        b.iter(|| db.run_prepared(black_box(&prepared), &x).unwrap())
+    });
+    let two_hop = db.prepare(queries::Q3).unwrap();
+    g.bench_function("two_hop_query/prepared", |b| {
+        b.iter(|| db.run_prepared(black_box(&two_hop), &params).unwrap())
+    });
     g.finish();
 }
 

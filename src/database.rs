@@ -8,7 +8,7 @@
 //! ```
 
 use crate::error::{Error, ErrorKind, Phase};
-use crate::query::ast::{Body, Mode, Statement};
+use crate::query::ast::{Body, Mode, Query, Statement};
 use crate::query::exec;
 use crate::query::exec::context::{Cancel, Ctx};
 use crate::query::exec::procedures::{self, Procedures};
@@ -22,6 +22,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub type Params = BTreeMap<String, Value>;
+
+/// A statement parsed and checked once by `Database::prepare`.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    stmt: Arc<Statement>,
+    /// The parameters it reads: a run without one of them is refused.
+    params: Vec<String>,
+}
 
 pub struct Database {
     graph: Graph,
@@ -116,29 +124,66 @@ impl Database {
 
     /// Parses and runs one statement. A failing statement changes nothing.
     pub fn execute(&mut self, text: &str, params: &Params) -> Result<QueryResult, Error> {
-        let stmt = match self.parsed.get(text) {
-            Some(stmt) => Arc::clone(stmt),
-            None => {
-                let stmt = Arc::new(parse::parse_statement(text).map_err(|e| {
-                    Error::compile(ErrorKind::SyntaxError, e.code, e.message, e.span)
-                })?);
-                if self.parsed.len() >= PARSED_STATEMENTS {
-                    self.parsed.clear();
-                }
-                self.parsed.insert(text.to_string(), Arc::clone(&stmt));
-                stmt
-            }
+        let stmt = self.parse_cached(text)?;
+        self.on_stack_for(&stmt, |db| db.execute_parsed(&stmt, params))
+    }
+
+    /// Parses and checks a statement once, to be run many times with new
+    /// parameters by `run_prepared` (as SQLite's and DuckDB's prepared
+    /// statements): a run skips the parser, the checker and the text's
+    /// lookup.
+    pub fn prepare(&mut self, text: &str) -> Result<Prepared, Error> {
+        let stmt = self.parse_cached(text)?;
+        let params = self.on_stack_for(&stmt, |_| match &stmt.body {
+            Body::Query(q) => crate::query::check::check_prepared(q),
+            _ => Ok(Vec::new()),
+        })?;
+        Ok(Prepared { stmt, params })
+    }
+
+    /// Runs a statement made by `prepare` with `params`, as `execute` would
+    /// run its text.
+    pub fn run_prepared(&mut self, p: &Prepared, params: &Params) -> Result<QueryResult, Error> {
+        let Body::Query(q) = &p.stmt.body else {
+            return self.on_stack_for(&p.stmt, |db| db.execute_parsed(&p.stmt, params));
         };
-        if stmt.depth <= parse::SHALLOW_DEPTH {
-            return self.execute_parsed(&stmt, params);
+        if p.params.iter().any(|n| !params.contains_key(n)) {
+            // The checker names the missing one, with its position.
+            crate::query::check::check_query_with(q, params)?;
         }
-        // The checker and evaluator recurse over the tree: a deep one runs
-        // where the stack is known to hold it, whatever thread called.
+        self.on_stack_for(&p.stmt, |db| db.run_checked(q, p.stmt.mode, params))
+    }
+
+    fn parse_cached(&mut self, text: &str) -> Result<Arc<Statement>, Error> {
+        if let Some(stmt) = self.parsed.get(text) {
+            return Ok(Arc::clone(stmt));
+        }
+        let stmt = Arc::new(
+            parse::parse_statement(text)
+                .map_err(|e| Error::compile(ErrorKind::SyntaxError, e.code, e.message, e.span))?,
+        );
+        if self.parsed.len() >= PARSED_STATEMENTS {
+            self.parsed.clear();
+        }
+        self.parsed.insert(text.to_string(), Arc::clone(&stmt));
+        Ok(stmt)
+    }
+
+    /// Runs `f` here, or for a deeply nested statement where the stack is
+    /// known to hold it: the checker and evaluator recurse over the tree.
+    fn on_stack_for<R: Send>(
+        &mut self,
+        stmt: &Statement,
+        f: impl FnOnce(&mut Database) -> Result<R, Error> + Send,
+    ) -> Result<R, Error> {
+        if stmt.depth <= parse::SHALLOW_DEPTH {
+            return f(self);
+        }
         std::thread::scope(|scope| {
             std::thread::Builder::new()
                 .name("deep statement".into())
                 .stack_size(DEEP_STACK_BYTES)
-                .spawn_scoped(scope, || self.execute_parsed(&stmt, params))
+                .spawn_scoped(scope, || f(self))
                 .map_err(|e| {
                     Error::runtime(
                         ErrorKind::StorageError,
@@ -201,6 +246,16 @@ impl Database {
             Body::Query(q) => q,
         };
         crate::query::check::check_query_with(query, params)?;
+        self.run_checked(query, stmt.mode, params)
+    }
+
+    /// Runs a query the checker has passed.
+    fn run_checked(
+        &mut self,
+        query: &Query,
+        mode: Mode,
+        params: &Params,
+    ) -> Result<QueryResult, Error> {
         // Inside BEGIN … COMMIT a failing statement is undone through a
         // savepoint: its overlay writes are logged, not the whole state copied.
         let explicit = self.open_tx.is_some();
@@ -208,7 +263,7 @@ impl Database {
             Some(tx) => tx,
             None => self.graph.begin(),
         };
-        if stmt.mode == Mode::Explain {
+        if mode == Mode::Explain {
             // Planned against the catalog as it is, then dropped: nothing runs.
             let plan = {
                 let tx = self.graph.tx(&mut state);
@@ -242,7 +297,7 @@ impl Database {
             if let Some(limit) = self.memory_limit {
                 ctx.mem = crate::query::exec::memory::MemoryBudget::new(limit);
             }
-            let ran = if stmt.mode == Mode::Profile {
+            let ran = if mode == Mode::Profile {
                 exec::profile(&mut ctx, query).map(|(c, r, p)| {
                     plan_text = Some(p);
                     (c, r)
@@ -417,3 +472,7 @@ mod tests {
         assert!(db.parsed.len() <= PARSED_STATEMENTS);
     }
 }
+
+#[cfg(test)]
+#[path = "database_prepared_tests.rs"]
+mod prepared_tests;

@@ -67,6 +67,19 @@ thread_local! {
     static NON_NUMERIC_LOCALS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
     /// Names of the parameters given to the statement being checked.
     static PARAMS: std::cell::RefCell<Option<std::collections::BTreeSet<String>>> = const { std::cell::RefCell::new(None) };
+    /// The parameters the statement being checked reads, when asked for.
+    static USED_PARAMS: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Checks `q` without its parameters (a prepared statement gets new ones at
+/// every run); returns the names of those it reads.
+pub fn check_prepared(q: &Query) -> Result<Vec<String>, Error> {
+    USED_PARAMS.with(|u| *u.borrow_mut() = Some(Vec::new()));
+    let r = check_query(q);
+    let used = USED_PARAMS
+        .with(|u| u.borrow_mut().take())
+        .unwrap_or_default();
+    r.map(|_| used)
 }
 
 /// Checks `q` before it runs; every `$param` it uses must be in `params`.
@@ -665,6 +678,13 @@ fn walk(
             }
         }
         ExprKind::Parameter(name) => {
+            USED_PARAMS.with(|u| {
+                if let Some(used) = u.borrow_mut().as_mut() {
+                    if !used.contains(name) {
+                        used.push(name.clone());
+                    }
+                }
+            });
             let missing =
                 PARAMS.with(|p| p.borrow().as_ref().is_some_and(|set| !set.contains(name)));
             if missing {

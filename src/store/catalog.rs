@@ -43,17 +43,25 @@ pub enum NameKind {
 
 const KINDS: [NameKind; 3] = [NameKind::Label, NameKind::Type, NameKind::Key];
 
+/// Shared between the committed catalog and every transaction's copy until
+/// one of them adds a name: a statement that adds none (almost all) copies
+/// nothing but a pointer.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    names: [Vec<String>; 3],
-    ids: [FxHashMap<String, u32>; 3],
+    names: std::sync::Arc<Names>,
     /// Names added since the last commit: (kind, id).
     added: Vec<(NameKind, u32)>,
 }
 
+#[derive(Debug, Clone, Default)]
+struct Names {
+    names: [Vec<String>; 3],
+    ids: [FxHashMap<String, u32>; 3],
+}
+
 impl Catalog {
     pub fn load(store: &dyn KvStore) -> Result<Catalog, StorageError> {
-        let mut c = Catalog::default();
+        let mut c = Names::default();
         for kind in KINDS {
             let prefix = vec![keys::CATALOG, kind as u8];
             let end = vec![keys::CATALOG, kind as u8 + 1];
@@ -75,15 +83,18 @@ impl Catalog {
                 }
             }
         }
-        Ok(c)
+        Ok(Catalog {
+            names: std::sync::Arc::new(c),
+            added: Vec::new(),
+        })
     }
 
     pub fn id(&self, kind: NameKind, name: &str) -> Option<u32> {
-        self.ids[kind as usize].get(name).copied()
+        self.names.ids[kind as usize].get(name).copied()
     }
 
     pub fn name(&self, kind: NameKind, id: u32) -> &str {
-        self.names[kind as usize]
+        self.names.names[kind as usize]
             .get(id as usize)
             .map(String::as_str)
             .unwrap_or("?")
@@ -94,9 +105,10 @@ impl Catalog {
         if let Some(id) = self.id(kind, name) {
             return id;
         }
-        let id = self.names[kind as usize].len() as u32;
-        self.names[kind as usize].push(name.to_string());
-        self.ids[kind as usize].insert(name.to_string(), id);
+        let names = std::sync::Arc::make_mut(&mut self.names);
+        let id = names.names[kind as usize].len() as u32;
+        names.names[kind as usize].push(name.to_string());
+        names.ids[kind as usize].insert(name.to_string(), id);
         self.added.push((kind, id));
         id
     }
@@ -114,11 +126,11 @@ impl Catalog {
 
     /// No name of any kind.
     pub fn is_empty(&self) -> bool {
-        self.names.iter().all(Vec::is_empty)
+        self.names.names.iter().all(Vec::is_empty)
     }
 
     pub fn names(&self, kind: NameKind) -> &[String] {
-        &self.names[kind as usize]
+        &self.names.names[kind as usize]
     }
 
     /// The writes that persist the names added since the last commit.

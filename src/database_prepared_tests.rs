@@ -1,0 +1,91 @@
+//! `Database::prepare` and `run_prepared` against `execute`.
+
+use super::{Database, Params};
+use crate::error::ErrorKind;
+use crate::value::Value;
+
+fn params(pairs: &[(&str, Value)]) -> Params {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+#[test]
+fn a_prepared_statement_answers_as_its_text_does_with_each_new_parameter() {
+    let mut db = Database::open_memory().unwrap();
+    db.execute(
+        "UNWIND range(1, 20) AS i CREATE (:Actor {id: 'a' + toString(i), n: i})",
+        &Params::new(),
+    )
+    .unwrap();
+    let q = "MATCH (a:Actor) WHERE a.n > $min RETURN a.id ORDER BY a.n LIMIT $k";
+    let p = db.prepare(q).unwrap();
+    for (min, k) in [(0, 3), (15, 10), (19, 1), (20, 5)] {
+        let ps = params(&[("min", Value::Int(min)), ("k", Value::Int(k))]);
+        let prepared = db.run_prepared(&p, &ps).unwrap();
+        let plain = db.execute(q, &ps).unwrap();
+        assert_eq!(prepared.columns, plain.columns);
+        assert_eq!(prepared.rows, plain.rows, "min {min}, k {k}");
+    }
+    let x = db.prepare("RETURN $x").unwrap();
+    let r = db.run_prepared(&x, &params(&[("x", Value::Int(7))]));
+    assert_eq!(r.unwrap().rows, vec![vec![Value::Int(7)]]);
+}
+
+#[test]
+fn a_prepared_write_commits_at_every_run() {
+    let mut db = Database::open_memory().unwrap();
+    let p = db.prepare("CREATE (:Actor {id: $id})").unwrap();
+    for i in 0..5 {
+        let r = db
+            .run_prepared(&p, &params(&[("id", Value::String(format!("a{i}")))]))
+            .unwrap();
+        assert_eq!(r.stats.nodes_created, 1);
+    }
+    let n = db
+        .execute("MATCH (a:Actor) RETURN count(a)", &Params::new())
+        .unwrap();
+    assert_eq!(n.rows, vec![vec![Value::Int(5)]]);
+    // Inside BEGIN … ROLLBACK, prepared runs are undone with the rest.
+    let begin = db.prepare("BEGIN").unwrap();
+    db.run_prepared(&begin, &Params::new()).unwrap();
+    db.run_prepared(&p, &params(&[("id", Value::String("x".into()))]))
+        .unwrap();
+    db.execute("ROLLBACK", &Params::new()).unwrap();
+    let n = db
+        .execute("MATCH (a:Actor) RETURN count(a)", &Params::new())
+        .unwrap();
+    assert_eq!(n.rows, vec![vec![Value::Int(5)]]);
+}
+
+#[test]
+fn a_missing_parameter_is_refused_with_its_position_and_changes_nothing() {
+    let mut db = Database::open_memory().unwrap();
+    let p = db.prepare("CREATE (:Actor {id: $id, n: $n})").unwrap();
+    let e = db
+        .run_prepared(&p, &params(&[("id", Value::String("a".into()))]))
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::ParameterMissing);
+    assert!(e.to_string().contains("$n"), "{e}");
+    let plain = db
+        .execute(
+            "CREATE (:Actor {id: $id, n: $n})",
+            &params(&[("id", Value::String("a".into()))]),
+        )
+        .unwrap_err();
+    assert_eq!(e.to_string(), plain.to_string());
+    let n = db
+        .execute("MATCH (a) RETURN count(a)", &Params::new())
+        .unwrap();
+    assert_eq!(n.rows, vec![vec![Value::Int(0)]]);
+}
+
+#[test]
+fn a_statement_that_cannot_run_is_refused_when_prepared() {
+    let mut db = Database::open_memory().unwrap();
+    let e = db.prepare("MATCH (a) RETURN b").unwrap_err();
+    assert!(e.to_string().contains("`b` is not defined"), "{e}");
+    let e = db.prepare("MATCH (a RETURN a").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::SyntaxError);
+}
