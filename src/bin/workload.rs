@@ -65,6 +65,10 @@ struct Args {
     /// Untimed warm-up runs per query.
     #[arg(long, default_value_t = 1)]
     warm: usize,
+    /// Run Q1..Q8 as prepared statements (`Database::prepare` once, then
+    /// `run_prepared`), so a figure leaves out the parser and checker.
+    #[arg(long)]
+    prepared: bool,
     /// Child mode: one load into --db, print one JSON line.
     #[arg(long, hide = true)]
     load_only: bool,
@@ -343,6 +347,7 @@ fn run_once(
     q: &str,
     p: &WorkParams,
     timeout: f64,
+    prepared: bool,
 ) -> Result<(f64, Vec<QueryResult>), Failure> {
     let s = |v: &str| Value::String(v.to_string());
     let one = |k: &str, v: &str| Params::from([(k.to_string(), s(v))]);
@@ -369,11 +374,19 @@ fn run_once(
         ),
         other => return Err(Failure::Error(format!("unknown query {other}"))),
     };
+    let statement = match prepared {
+        true => Some(db.prepare(text).map_err(|e| Failure::Error(e.headline()))?),
+        false => None,
+    };
     let t0 = Instant::now();
     db.cancel.deadline = Some(t0 + Duration::from_secs_f64(timeout));
     let mut results = Vec::with_capacity(params.len());
     for prm in &params {
-        match db.execute(text, prm) {
+        let ran = match &statement {
+            Some(st) => db.run_prepared(st, prm),
+            None => db.execute(text, prm),
+        };
+        match ran {
             Ok(r) => results.push(r),
             Err(e) if e.kind == ErrorKind::Timeout => {
                 db.cancel.deadline = None;
@@ -485,7 +498,7 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         let mut last: Option<J> = None;
         let mut failure: Option<Failure> = None;
         for i in 0..args.warm + args.reps {
-            match run_once(&mut database, q, &p, args.timeout) {
+            match run_once(&mut database, q, &p, args.timeout, args.prepared) {
                 Ok((secs, rs)) => {
                     if i >= args.warm {
                         times.push(secs);
