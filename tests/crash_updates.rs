@@ -117,6 +117,12 @@ fn run(db: &mut Database, q: &str) -> Vec<Vec<Value>> {
 }
 
 /// Every node and link, order-independent, with sorted labels.
+/// What `supplygraph check` prints for a whole database ("1 link", "2 links").
+fn check_line(actors: usize, links: usize) -> String {
+    let noun = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    format!("ok: {}, {}", noun(actors, "actor"), noun(links, "link"))
+}
+
 fn dump(db: &mut Database) -> (usize, usize, Vec<String>) {
     let mut lines = Vec::new();
     let nodes = run(db, "MATCH (n) RETURN n.id, labels(n), properties(n)");
@@ -284,7 +290,7 @@ fn updates_killed_at_any_moment_keep_exactly_what_was_reported() {
         }
         assert_eq!(
             counts,
-            format!("ok: {} actors, {} links", got.0, got.1),
+            check_line(got.0, got.1),
             "round {round}: check counts"
         );
         // explicit spot checks: every reported CREATE pair is whole
@@ -331,7 +337,7 @@ fn updates_killed_at_any_moment_keep_exactly_what_was_reported() {
     let want = dump(&mut oracle);
     let got = dump(&mut Database::open(&db).unwrap());
     assert!(got == want, "final state:\n{}", diff(&got.2, &want.2));
-    assert_eq!(check(&db), format!("ok: {} actors, {} links", got.0, got.1));
+    assert_eq!(check(&db), check_line(got.0, got.1));
     eprintln!(
         "{reported_total} statements reported before kills, {in_flight_committed} in-flight commits seen"
     );
