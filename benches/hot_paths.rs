@@ -32,6 +32,10 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
+/// The same allocator as the `supplygraph` binary and the workload runner.
+#[global_allocator]
+static ALLOCATOR: supplygraph::allocator::MiMalloc = supplygraph::allocator::MiMalloc;
+
 /// The workload runner's query texts (Q3, Q6, Q7 are measured here).
 #[allow(dead_code)]
 #[path = "../src/bin/workload/queries.rs"]
