@@ -32,6 +32,7 @@ fn write_json(out: &mut String, v: &Value, entities: &Entities) {
         Value::Float(f) => out.push_str(&format_float(*f)),
         Value::String(s) => json_string(out, s),
         Value::Date(d) => json_string(out, &d.to_string()),
+        Value::Temporal(t) => json_string(out, &t.to_string()),
         Value::Estimate(e) => {
             let _ = write!(
                 out,

@@ -77,6 +77,9 @@ pub struct Ctx<'a, 'g> {
     pub profiling: bool,
     /// Notifications found while running (each once per place).
     pub warnings: std::cell::RefCell<Vec<Warning>>,
+    /// The statement's clock (nanoseconds since the epoch): `date()`,
+    /// `datetime.statement()` and the like all read this one instant.
+    pub now: i128,
 }
 
 impl<'a, 'g> Ctx<'a, 'g> {
@@ -102,6 +105,7 @@ impl<'a, 'g> Ctx<'a, 'g> {
             mem: Default::default(),
             profiling: false,
             warnings: Default::default(),
+            now: super::temporal_fns::now_nanos(),
         }
     }
 

@@ -16,6 +16,8 @@ pub mod pattern;
 pub mod pipeline;
 pub mod procedures;
 pub mod projection;
+pub mod temporal_fns;
+pub mod temporal_ops;
 pub mod write;
 
 use crate::error::{Error, ErrorKind};
