@@ -511,6 +511,39 @@ mod tests {
     }
 
     #[test]
+    fn temporal_values_are_bolt_structures_both_ways() {
+        use crate::value::temporal::build::{from_string, Kind};
+        let ent = Entities::default();
+        for (kind, text) in [
+            (Kind::LocalTime, "12:31:14.645876123"),
+            (Kind::Time, "12:31:14-01:30"),
+            (Kind::LocalDateTime, "1969-12-31T23:59:59.5"),
+            (Kind::DateTime, "2022-02-24T05:00+03:00"),
+            (Kind::DateTime, "2022-02-24T05:00[Europe/Moscow]"),
+        ] {
+            let v = from_string(kind, text).unwrap();
+            let b = to_bolt(&v, &ent);
+            assert_eq!(from_bolt(&b, "p").unwrap(), v, "{text} as {b:?}");
+        }
+        // UTC seconds on the wire (Bolt 5), the zone by name.
+        let v = from_string(Kind::DateTime, "1970-01-01T03:00[Europe/Moscow]").unwrap();
+        let BoltValue::DateTimeZoneId(z) = to_bolt(&v, &ent) else {
+            panic!("not a DateTimeZoneId")
+        };
+        assert_eq!((z.seconds, z.tz_id.as_str()), (0, "Europe/Moscow"));
+        let d = Value::Temporal(Temporal::Duration(Box::new(
+            crate::value::temporal::duration::parse("PT-1.5S").unwrap(),
+        )));
+        let BoltValue::Duration(bd) = to_bolt(&d, &ent) else {
+            panic!("not a Duration")
+        };
+        assert_eq!((bd.seconds, bd.nanoseconds), (-2, 500_000_000));
+        assert_eq!(from_bolt(&BoltValue::Duration(bd), "p").unwrap(), d);
+        let bad = BoltValue::LocalTime(BoltLocalTime { nanoseconds: -1 });
+        assert!(from_bolt(&bad, "t").unwrap_err().contains("$t"));
+    }
+
+    #[test]
     fn unsupported_parameters_are_refused_with_their_name() {
         let e = from_bolt(&BoltValue::List(vec![BoltValue::Bytes(vec![1, 2])]), "xs").unwrap_err();
         assert!(e.contains("$xs[0]") && e.contains("byte array"), "{e}");

@@ -373,10 +373,8 @@ pub fn from_value(kind: Kind, v: &Value, now: i128) -> Result<Value, Error> {
     if kind.has_date() && p.days.is_none() {
         return Err(invalid(format!("a {} has no date", v.type_name())));
     }
-    if kind == Kind::LocalTime || kind == Kind::Time {
-        if p.nanos.is_none() {
-            return Err(invalid(format!("a {} has no time", v.type_name())));
-        }
+    if matches!(kind, Kind::LocalTime | Kind::Time) && p.nanos.is_none() {
+        return Err(invalid(format!("a {} has no time", v.type_name())));
     }
     if let (Kind::Time, Some(TimeZoneArg::Named(_))) = (kind, &p.zone) {
         if let Value::Temporal(Temporal::DateTime(dt)) = v {

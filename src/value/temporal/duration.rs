@@ -189,33 +189,35 @@ impl Duration {
         self.seconds as i128 * NANOS_PER_SECOND as i128 + self.nanos as i128
     }
 
-    /// A component (`d.years`, `d.minutesOfHour`, …); `None` for an unknown key.
+    /// A component (`d.years`, `d.minutesOfHour`, …); `None` for an unknown
+    /// key or a total too large for an integer.
     pub fn component(&self, key: &str) -> Option<i64> {
         // Seconds floored, nanoseconds of the second non-negative, as Neo4j reads them.
-        let (s, n) = (self.seconds, self.nanos as i64);
-        Some(match key.to_ascii_lowercase().as_str() {
-            "years" => self.months / 12,
-            "quarters" => self.months / 3,
-            "months" => self.months,
-            "weeks" => self.days / 7,
-            "days" => self.days,
+        let (s, n) = (self.seconds as i128, self.nanos as i128);
+        let v: i128 = match key.to_ascii_lowercase().as_str() {
+            "years" => self.months as i128 / 12,
+            "quarters" => self.months as i128 / 3,
+            "months" => self.months as i128,
+            "weeks" => self.days as i128 / 7,
+            "days" => self.days as i128,
             "hours" => s / 3600,
             "minutes" => s / 60,
             "seconds" => s,
             "milliseconds" => s * 1000 + n / 1_000_000,
             "microseconds" => s * 1_000_000 + n / 1000,
-            "nanoseconds" => s * NANOS_PER_SECOND + n,
-            "quartersofyear" => self.months / 3 % 4,
-            "monthsofquarter" => self.months % 3,
-            "monthsofyear" => self.months % 12,
-            "daysofweek" => self.days % 7,
+            "nanoseconds" => s * NANOS_PER_SECOND as i128 + n,
+            "quartersofyear" => self.months as i128 / 3 % 4,
+            "monthsofquarter" => self.months as i128 % 3,
+            "monthsofyear" => self.months as i128 % 12,
+            "daysofweek" => self.days as i128 % 7,
             "minutesofhour" => s / 60 % 60,
             "secondsofminute" => s % 60,
             "millisecondsofsecond" => n / 1_000_000,
             "microsecondsofsecond" => n / 1000,
             "nanosecondsofsecond" => n,
             _ => return None,
-        })
+        };
+        i64::try_from(v).ok()
     }
 }
 

@@ -26,9 +26,9 @@ pub fn write_time(f: &mut impl Write, nanos: u64) -> fmt::Result {
     if s != 0 || n != 0 {
         write!(f, ":{s:02}")?;
         if n != 0 {
-            if n % 1_000_000 == 0 {
+            if n.is_multiple_of(1_000_000) {
                 write!(f, ".{:03}", n / 1_000_000)?;
-            } else if n % 1000 == 0 {
+            } else if n.is_multiple_of(1000) {
                 write!(f, ".{:06}", n / 1000)?;
             } else {
                 write!(f, ".{n:09}")?;

@@ -148,6 +148,7 @@ impl DateTime {
             TimeZoneArg::Named(name) => zone::offset_at(name, instant)?,
         };
         let local = LocalDateTime::from_epoch_nanos(instant + offset as i128 * 1_000_000_000)
+            .filter(|l| calendar::year_in_range(calendar::civil_from_days(l.days).0))
             .ok_or_else(|| out_of_range("date-time"))?;
         Ok(DateTime {
             local,

@@ -96,7 +96,6 @@ pub fn date(s: &str) -> Result<Date, Error> {
 }
 
 fn date_at(c: &mut Cursor<'_>) -> Result<Date, Error> {
-    let start = c.at;
     let year = match c.peek() {
         Some(sign @ (b'+' | b'-')) => {
             c.at += 1;
@@ -129,7 +128,7 @@ fn date_at(c: &mut Cursor<'_>) -> Result<Date, Error> {
             let dashed_day = c.eat(b'-');
             if dashed_day || c.peek().is_some_and(|b| b.is_ascii_digit()) {
                 let at = c.at;
-                dow = c.range(c.clone_num(1)?, 1, 7, "day of week", at)?;
+                dow = c.range(c.peek_num(1)?, 1, 7, "day of week", at)?;
                 c.at += 1;
             }
             let days = week_one(year) + (week as i64 - 1) * 7 + dow as i64 - 1;
@@ -138,7 +137,8 @@ fn date_at(c: &mut Cursor<'_>) -> Result<Date, Error> {
         _ => {
             let n = c.digits_ahead();
             let at = c.at;
-            if n == 3 || (!dashed && n == 3) {
+            // Three digits: an ordinal day (`2015-202`, `2015202`).
+            if n == 3 {
                 let ord = c.num(3, "the day of the year")?;
                 let max = if calendar::is_leap(year) { 366 } else { 365 };
                 let ord = c.range(ord, 1, max, "day of year", at)?;
@@ -167,14 +167,13 @@ fn date_at(c: &mut Cursor<'_>) -> Result<Date, Error> {
             let at = c.at;
             let day = c.num(2, "the day")?;
             let day = c.range(day, 1, days_in_month(year, month as u32) as i64, "day", at)?;
-            let _ = start;
             Ok(Date::full(year32, month, day as u8))
         }
     }
 }
 
 impl Cursor<'_> {
-    fn clone_num(&self, n: usize) -> Result<i64, Error> {
+    fn peek_num(&self, n: usize) -> Result<i64, Error> {
         if self.digits_ahead() < n {
             return Err(self.err("expected a digit"));
         }
@@ -275,16 +274,11 @@ pub fn time(s: &str) -> Result<Time, Error> {
     })
 }
 
-fn full_days(c: &Cursor<'_>, d: Date) -> Result<i64, Error> {
-    let _ = c;
-    Ok(d.first_day())
-}
-
 /// `date[Ttime]`; a partial date part stands for its first day.
 pub fn local_datetime(s: &str) -> Result<LocalDateTime, Error> {
     let mut c = Cursor::new(s.trim(), "local date-time");
     let d = date_at(&mut c)?;
-    let days = full_days(&c, d)?;
+    let days = d.first_day();
     let mut nanos = 0;
     if c.eat(b'T') || c.eat(b't') {
         nanos = time_at(&mut c)?.nanos;
@@ -298,7 +292,7 @@ pub fn local_datetime(s: &str) -> Result<LocalDateTime, Error> {
 pub fn datetime(s: &str) -> Result<DateTime, Error> {
     let mut c = Cursor::new(s.trim(), "date-time");
     let d = date_at(&mut c)?;
-    let days = full_days(&c, d)?;
+    let days = d.first_day();
     let mut nanos = 0;
     if c.eat(b'T') || c.eat(b't') {
         nanos = time_at(&mut c)?.nanos;
@@ -383,6 +377,38 @@ mod tests {
         assert!(time("22+19:00").is_err());
         assert!(local_time("24:00").is_err());
         assert_eq!(offset("+02:05:59"), Some(7559));
+    }
+
+    /// Any text gives a value or an error, never a panic.
+    #[test]
+    fn arbitrary_text_never_panics() {
+        let alphabet: Vec<char> = "0123456789-+:.,TWZPYMDHSz[]/é ".chars().collect();
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let len = (seed >> 59) as usize;
+            let s: String = (0..len)
+                .map(|i| alphabet[((seed >> (i * 3 % 56)) as usize) % alphabet.len()])
+                .collect();
+            let _ = date(&s);
+            let _ = local_time(&s);
+            let _ = time(&s);
+            let _ = local_datetime(&s);
+            let _ = datetime(&s);
+            let _ = super::super::duration::parse(&s);
+        }
+        for s in [
+            "+999999999-12-31T23:59:59.999999999+18:00",
+            "-999999999-01-01T00:00-18:00",
+            "P9223372036854775807Y",
+            "PT9223372036854775807H",
+            "P-9223372036854775808M",
+            "PT0.9999999999S",
+            "9999-12-31T23:59[Europe/Stockholm]",
+        ] {
+            let _ = datetime(s);
+            let _ = super::super::duration::parse(s);
+        }
     }
 
     #[test]
