@@ -2,7 +2,9 @@
 //! and arithmetic (temporal ± duration, duration ± duration, duration × ÷
 //! number). Values of different temporal types are never equal and do not
 //! compare (null), as in openCypher; durations are equal when their months,
-//! days and seconds are, and do not compare.
+//! days and seconds are, and do not compare. Times and date-times order by
+//! instant, then by offset and zone (as java.time and so Neo4j do): the same
+//! instant at another offset is not equal.
 
 use super::ops::type_error;
 use crate::error::Error;
@@ -23,19 +25,15 @@ fn key(t: &Temporal) -> (u8, i128) {
 
 /// `a = b` for two temporal values.
 pub fn equals(a: &Temporal, b: &Temporal) -> bool {
-    match (a, b) {
-        (Temporal::Duration(x), Temporal::Duration(y)) => x == y,
-        _ => key(a) == key(b),
-    }
+    key(a).0 == key(b).0 && order(a, b) == Ordering::Equal
 }
 
-/// `a < b` and friends: the same type (not durations), by instant.
+/// `a < b` and friends: the same type (not durations), in `order`'s order.
 pub fn compare(a: &Temporal, b: &Temporal) -> Option<Ordering> {
-    let (ka, kb) = (key(a), key(b));
-    if ka.0 != kb.0 || matches!(a, Temporal::Duration(_)) {
+    if key(a).0 != key(b).0 || matches!(a, Temporal::Duration(_)) {
         return None;
     }
-    Some(ka.1.cmp(&kb.1))
+    Some(order(a, b))
 }
 
 /// openCypher's orderability rank among temporal types (dates rank between

@@ -66,6 +66,16 @@ pub enum Temporal {
 }
 
 impl Temporal {
+    /// The day of a (local) date-time, as a full date: what `AS OF` and a
+    /// link's `since`/`until` compare by.
+    pub fn date(&self) -> Option<crate::value::Date> {
+        match self {
+            Temporal::LocalDateTime(t) => crate::value::Date::from_days(t.days),
+            Temporal::DateTime(t) => crate::value::Date::from_days(t.local.days),
+            _ => None,
+        }
+    }
+
     pub fn type_name(&self) -> &'static str {
         match self {
             Temporal::LocalTime(_) => "LocalTime",
