@@ -235,3 +235,80 @@ fn duration_fn(method: Option<&str>, args: Vec<Value>) -> Result<Value, Error> {
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(v: Value) -> String {
+        match v {
+            Value::Temporal(t) => t.to_string(),
+            Value::Date(d) => d.to_string(),
+            o => format!("{o:?}"),
+        }
+    }
+
+    fn s(x: &str) -> Value {
+        Value::String(x.into())
+    }
+
+    #[test]
+    fn every_function_is_reachable_by_its_listed_name() {
+        let now = 1_000_000_000_000_000_000; // 2001-09-09T01:46:40Z
+        assert_eq!(
+            text(call("datetime", vec![], now).unwrap()),
+            "2001-09-09T01:46:40Z"
+        );
+        assert_eq!(
+            text(call("date.statement", vec![], now).unwrap()),
+            "2001-09-09"
+        );
+        assert_eq!(
+            text(call("localtime.transaction", vec![s("+02:00")], now).unwrap()),
+            "03:46:40"
+        );
+        assert_eq!(
+            text(
+                call(
+                    "datetime.fromepochmillis",
+                    vec![Value::Int(237_821_673_987)],
+                    now
+                )
+                .unwrap()
+            ),
+            "1977-07-15T13:34:33.987Z"
+        );
+        assert_eq!(
+            text(
+                call(
+                    "date.truncate",
+                    vec![
+                        s("month"),
+                        call("date", vec![s("2001-09-09")], now).unwrap()
+                    ],
+                    now
+                )
+                .unwrap()
+            ),
+            "2001-09-01"
+        );
+        assert!(call("date.truncate", vec![s("month"), s("2001-09-09")], now).is_err());
+        assert_eq!(
+            text(call("duration.indays", vec![s("x"), Value::Null], now).unwrap()),
+            "Null"
+        );
+        assert!(call("duration.between", vec![s("x"), s("y")], now).is_err());
+        assert_eq!(
+            text(call("date", vec![Value::Int(2022)], now).unwrap()),
+            "2022"
+        );
+        assert!(call("date", vec![Value::Int(12_022)], now).is_err());
+        assert_eq!(
+            call("time.realtime", vec![Value::Null], now).unwrap(),
+            Value::Null
+        );
+        for (name, _, _) in FUNCTIONS {
+            assert!(is_temporal(name));
+        }
+    }
+}

@@ -145,3 +145,80 @@ pub fn arith(op: char, a: &Value, b: &Value) -> Result<Value, Error> {
         _ => Err(bad()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::temporal::build::{from_string, Kind};
+
+    fn v(kind: Kind, s: &str) -> Value {
+        from_string(kind, s).unwrap()
+    }
+
+    fn t(v: &Value) -> &Temporal {
+        match v {
+            Value::Temporal(t) => t,
+            _ => panic!("not temporal"),
+        }
+    }
+
+    #[test]
+    fn instants_compare_across_offsets_but_are_equal_only_at_the_same_one() {
+        let a = v(Kind::Time, "12:00+01:00");
+        let b = v(Kind::Time, "11:00Z");
+        assert!(!equals(t(&a), t(&b)));
+        assert_eq!(compare(t(&a), t(&b)), Some(Ordering::Greater));
+        let c = v(Kind::Time, "10:59Z");
+        assert_eq!(compare(t(&a), t(&c)), Some(Ordering::Greater));
+        assert_eq!(compare(t(&c), t(&b)), Some(Ordering::Less));
+        let lt = v(Kind::LocalTime, "12:00");
+        assert_eq!(compare(t(&a), t(&lt)), None);
+        assert!(!equals(t(&a), t(&lt)));
+    }
+
+    #[test]
+    fn durations_are_equal_by_parts_and_never_ordered() {
+        let d1 = Value::Temporal(Temporal::Duration(Box::new(
+            crate::value::temporal::duration::parse("PT60M").unwrap(),
+        )));
+        let d2 = Value::Temporal(Temporal::Duration(Box::new(
+            crate::value::temporal::duration::parse("PT1H").unwrap(),
+        )));
+        let day = Value::Temporal(Temporal::Duration(Box::new(
+            crate::value::temporal::duration::parse("P1D").unwrap(),
+        )));
+        assert!(equals(t(&d1), t(&d2)));
+        assert!(!equals(t(&day), t(&d2)));
+        assert_eq!(compare(t(&d1), t(&day)), None);
+    }
+
+    #[test]
+    fn arithmetic_dispatch() {
+        let d = Value::Temporal(Temporal::Duration(Box::new(
+            crate::value::temporal::duration::parse("P1M1D").unwrap(),
+        )));
+        let date = Value::Date(crate::value::Date::full(2023, 1, 31));
+        let r = arith('+', &date, &d).unwrap();
+        assert_eq!(r, Value::Date(crate::value::Date::full(2023, 3, 1)));
+        assert_eq!(arith('+', &d, &date).unwrap(), r);
+        let back = arith('-', &r, &d).unwrap();
+        assert_eq!(back, Value::Date(crate::value::Date::full(2023, 1, 31)));
+        let twice = arith('*', &Value::Int(2), &d).unwrap();
+        assert_eq!(twice.to_string_for_test(), "P2M2D");
+        assert!(arith('-', &d, &date).is_err());
+        assert!(arith('/', &Value::Int(2), &d).is_err());
+        assert!(arith('+', &date, &Value::Int(1)).is_err());
+    }
+
+    trait Text {
+        fn to_string_for_test(&self) -> String;
+    }
+    impl Text for Value {
+        fn to_string_for_test(&self) -> String {
+            match self {
+                Value::Temporal(t) => t.to_string(),
+                o => format!("{o:?}"),
+            }
+        }
+    }
+}
