@@ -70,13 +70,26 @@ const TIME_KEYS: [&str; 6] = [
     "nanosecond",
 ];
 
-/// The parts a value is assembled from: a day, a time of day, and the zone
-/// that time was given in.
+/// The parts a value is assembled from: a day, a time of day, the zone
+/// that time was given in, and its offset there (what a `time` keeps of a
+/// date-time in a named zone).
 #[derive(Debug, Clone, Default)]
 struct Parts {
     days: Option<i64>,
     nanos: Option<u64>,
     zone: Option<TimeZoneArg>,
+    offset: Option<i32>,
+}
+
+impl Parts {
+    /// The zone a value of `kind` built from these parts starts in.
+    fn zone_for(self, kind: Kind) -> Option<TimeZoneArg> {
+        match kind {
+            Kind::Time => self.offset.map(TimeZoneArg::Offset),
+            Kind::DateTime => self.zone,
+            _ => None,
+        }
+    }
 }
 
 fn parts_of(v: &Value) -> Option<Parts> {
@@ -92,17 +105,19 @@ fn parts_of(v: &Value) -> Option<Parts> {
         Value::Temporal(Temporal::Time(t)) => Parts {
             nanos: Some(t.nanos),
             zone: Some(TimeZoneArg::Offset(t.offset)),
+            offset: Some(t.offset),
             ..Parts::default()
         },
         Value::Temporal(Temporal::LocalDateTime(t)) => Parts {
             days: Some(t.days),
             nanos: Some(t.nanos),
-            zone: None,
+            ..Parts::default()
         },
         Value::Temporal(Temporal::DateTime(t)) => Parts {
             days: Some(t.local.days),
             nanos: Some(t.local.nanos),
             zone: Some(t.zone_arg()),
+            offset: Some(t.offset),
         },
         _ => return None,
     })
@@ -344,7 +359,7 @@ pub fn from_map(kind: Kind, map: &BTreeMap<String, Value>, now: i128) -> Result<
         0
     };
     let (tn, from) = match time_base {
-        Some(p) => (p.nanos, p.zone),
+        Some(p) => (p.nanos, p.zone_for(kind)),
         None => (None, None),
     };
     let nanos = if kind.has_time() {
@@ -352,7 +367,6 @@ pub fn from_map(kind: Kind, map: &BTreeMap<String, Value>, now: i128) -> Result<
     } else {
         0
     };
-    let from = if kind.has_zone() { from } else { None };
     assemble(
         kind,
         days,
@@ -376,23 +390,8 @@ pub fn from_value(kind: Kind, v: &Value, now: i128) -> Result<Value, Error> {
     if matches!(kind, Kind::LocalTime | Kind::Time) && p.nanos.is_none() {
         return Err(invalid(format!("a {} has no time", v.type_name())));
     }
-    if let (Kind::Time, Some(TimeZoneArg::Named(_))) = (kind, &p.zone) {
-        if let Value::Temporal(Temporal::DateTime(dt)) = v {
-            return Ok(Value::Temporal(Temporal::Time(Time {
-                nanos: dt.local.nanos,
-                offset: dt.offset,
-            })));
-        }
-    }
-    let zone = if kind.has_zone() { p.zone } else { None };
-    assemble(
-        kind,
-        p.days.unwrap_or(0),
-        p.nanos.unwrap_or(0),
-        zone,
-        None,
-        now,
-    )
+    let (days, nanos) = (p.days.unwrap_or(0), p.nanos.unwrap_or(0));
+    assemble(kind, days, nanos, p.zone_for(kind), None, now)
 }
 
 /// `kind(string)`.
@@ -504,9 +503,12 @@ pub fn truncate(
     if kind.has_time() && m.keys().any(|k| TIME_KEYS.contains(&k.as_str())) {
         nanos = resolve_time(&m, Some(nanos), true)?;
     }
+    // A zone in the map replaces the value's (the wall clock stays).
     let zone = zone_field(&m)?;
-    let keep = if zone.is_some() { zone } else { p.zone };
-    let keep = if kind.has_zone() { keep } else { None };
+    let keep = match zone {
+        Some(z) if kind.has_zone() => Some(z),
+        _ => p.zone_for(kind),
+    };
     assemble(kind, days, nanos, keep, None, now)
 }
 
