@@ -286,6 +286,17 @@ mod tests {
         }
     }
 
+    /// Temporal values are boxed where large so that every row stays cheap.
+    #[test]
+    fn values_stay_small() {
+        assert!(
+            std::mem::size_of::<Value>() <= 32,
+            "{}",
+            std::mem::size_of::<Value>()
+        );
+        assert!(std::mem::size_of::<Temporal>() <= 24);
+    }
+
     #[test]
     fn floats_keep_a_decimal_point() {
         assert_eq!(format_float(1.0), "1.0");
