@@ -318,6 +318,33 @@ fn assemble(
     })
 }
 
+/// `datetime({epochSeconds: s, nanosecond: n})` or `{epochMillis: ms}`: the instant.
+fn from_epoch(m: &BTreeMap<String, Value>) -> Result<Option<i128>, Error> {
+    let (s, ms) = (int(m, "epochseconds")?, int(m, "epochmillis")?);
+    if s.is_none() && ms.is_none() {
+        return Ok(None);
+    }
+    if m.keys().any(|k| {
+        DATE_KEYS.contains(&k.as_str())
+            || matches!(
+                k.as_str(),
+                "hour" | "minute" | "second" | "date" | "time" | "datetime"
+            )
+    }) {
+        return Err(invalid(
+            "epochSeconds and epochMillis take only sub-second components and a timezone",
+        ));
+    }
+    let sub = int(m, "millisecond")?.unwrap_or(0) as i128 * 1_000_000
+        + int(m, "microsecond")?.unwrap_or(0) as i128 * 1000
+        + int(m, "nanosecond")?.unwrap_or(0) as i128;
+    Ok(Some(
+        s.map_or(0, |s| s as i128 * NANOS_PER_SECOND as i128)
+            + ms.map_or(0, |ms| ms as i128 * 1_000_000)
+            + sub,
+    ))
+}
+
 /// `kind(map)`.
 pub fn from_map(kind: Kind, map: &BTreeMap<String, Value>, now: i128) -> Result<Value, Error> {
     let m: BTreeMap<String, Value> = map
@@ -329,7 +356,8 @@ pub fn from_map(kind: Kind, map: &BTreeMap<String, Value>, now: i128) -> Result<
             || (kind.has_time() && (TIME_KEYS.contains(&k.as_str()) || k == "time"))
             || (kind.has_zone() && k == "timezone")
             || (kind == Kind::Date && k == "timezone")
-            || (matches!(kind, Kind::LocalDateTime | Kind::DateTime) && k == "datetime");
+            || (matches!(kind, Kind::LocalDateTime | Kind::DateTime) && k == "datetime")
+            || (kind == Kind::DateTime && matches!(k.as_str(), "epochseconds" | "epochmillis"));
         if !ok {
             return Err(invalid(format!("{k} is not a component of a {kind:?}")));
         }
@@ -345,6 +373,12 @@ pub fn from_map(kind: Kind, map: &BTreeMap<String, Value>, now: i128) -> Result<
             }),
         }
     };
+    if let Some(dt) = from_epoch(&m)? {
+        let zone = zone_field(&m)?.unwrap_or(TimeZoneArg::Offset(0));
+        return Ok(Value::Temporal(Temporal::DateTime(Box::new(
+            DateTime::at_instant(dt, &zone)?,
+        ))));
+    }
     let whole = base("datetime")?;
     let date_base = base("date")?.or_else(|| whole.clone());
     let time_base = base("time")?.or_else(|| whole.clone());
