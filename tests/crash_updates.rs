@@ -284,7 +284,7 @@ fn updates_killed_at_any_moment_keep_exactly_what_was_reported() {
         }
         assert_eq!(
             counts,
-            format!("ok: {} actors, {} links", got.0, got.1),
+            check_line(got.0, got.1),
             "round {round}: check counts"
         );
         // explicit spot checks: every reported CREATE pair is whole
@@ -331,8 +331,19 @@ fn updates_killed_at_any_moment_keep_exactly_what_was_reported() {
     let want = dump(&mut oracle);
     let got = dump(&mut Database::open(&db).unwrap());
     assert!(got == want, "final state:\n{}", diff(&got.2, &want.2));
-    assert_eq!(check(&db), format!("ok: {} actors, {} links", got.0, got.1));
+    assert_eq!(check(&db), check_line(got.0, got.1));
     eprintln!(
         "{reported_total} statements reported before kills, {in_flight_committed} in-flight commits seen"
     );
+}
+
+/// `check`'s summary line, singular for one (`ok: 2 actors, 1 link`): a
+/// round killed after its first link used to fail on the plural alone.
+fn check_line(actors: usize, links: usize) -> String {
+    let n = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+    format!(
+        "ok: {}, {}",
+        n(actors, "actor", "actors"),
+        n(links, "link", "links")
+    )
 }
