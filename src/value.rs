@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub mod temporal;
+
+pub use temporal::Temporal;
+
 pub type NodeId = u64;
 pub type RelId = u64;
 
@@ -42,6 +46,8 @@ pub enum Value {
     Float(f64),
     String(String),
     Date(Date),
+    /// Times, date-times and durations (dates are `Date`).
+    Temporal(Temporal),
     Estimate(Estimate),
     List(Vec<Value>),
     Map(BTreeMap<String, Value>),
@@ -76,6 +82,7 @@ impl Value {
             Value::Float(_) => "Float",
             Value::String(_) => "String",
             Value::Date(_) => "Date",
+            Value::Temporal(t) => t.type_name(),
             Value::Estimate(_) => "Estimate",
             Value::List(_) => "List",
             Value::Map(_) => "Map",
@@ -95,7 +102,9 @@ impl Value {
 }
 
 impl Date {
-    /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, checking that the day exists.
+    /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, checking that the day exists
+    /// (the domain's forms; `date()` also reads ISO week and ordinal dates,
+    /// see `temporal::parse::date`).
     pub fn parse(s: &str) -> Option<Date> {
         let s = s.trim();
         let mut parts = s.split('-');
@@ -178,7 +187,7 @@ fn days_in_month(year: i32, month: u8) -> u8 {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}", self.year)?;
+        temporal::format::write_year(f, self.year as i64)?;
         if let Some(m) = self.month {
             write!(f, "-{m:02}")?;
             if let Some(d) = self.day {
@@ -275,6 +284,17 @@ mod tests {
         for bad in ["0.6", "0.6.0.7", "..", "1..2..3", "1...2", "é..1"] {
             assert_eq!(Estimate::parse(bad), None, "{bad}");
         }
+    }
+
+    /// Temporal values are boxed where large so that every row stays cheap.
+    #[test]
+    fn values_stay_small() {
+        assert!(
+            std::mem::size_of::<Value>() <= 32,
+            "{}",
+            std::mem::size_of::<Value>()
+        );
+        assert!(std::mem::size_of::<Temporal>() <= 24);
     }
 
     #[test]

@@ -199,6 +199,7 @@ fn python_driver_sessions_transactions_values_and_errors() {
     let mut s = Server::start(&[]);
     let out = python("basics", s.port, &[]);
     assert!(out.contains("ok EXPLAIN"), "{out}");
+    assert!(out.contains("ok temporal values out and back in"), "{out}");
     assert!(s.stop().success());
 }
 

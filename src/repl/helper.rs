@@ -7,6 +7,7 @@ use super::commands::COMMANDS;
 use super::highlight::{tokens, Kind};
 use super::vocab::Vocab;
 use crate::query::exec::functions::{AGGREGATES, SCALARS};
+use crate::query::exec::temporal_fns;
 use crate::query::parse::KEYWORDS;
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::validate::Validator;
@@ -16,6 +17,11 @@ use std::rc::Rc;
 
 /// Functions whose usual spelling is not all lower-case.
 const CAMEL: &[&str] = &[
+    "duration.inMonths",
+    "duration.inDays",
+    "duration.inSeconds",
+    "datetime.fromEpoch",
+    "datetime.fromEpochMillis",
     "startNode",
     "endNode",
     "toString",
@@ -287,7 +293,7 @@ impl SgHelper {
 /// Function names for completion, in their usual spelling.
 pub fn function_names() -> Vec<String> {
     let mut out: Vec<String> = AGGREGATES.iter().map(|s| s.to_string()).collect();
-    for (name, _, _) in SCALARS {
+    for (name, _, _) in SCALARS.iter().chain(temporal_fns::FUNCTIONS) {
         let pretty = CAMEL
             .iter()
             .find(|c| c.eq_ignore_ascii_case(name))

@@ -3,14 +3,19 @@
 //! Out: nodes, relationships and paths become the Bolt 5 structures (with
 //! element ids `n<id>` and `r<id>`, stable while the entity exists), a date
 //! of day precision a Bolt `Date`, a partial date its ISO text (`"2022"`,
-//! `"2022-03"`), an estimate the map `{lo, hi}`. In (parameters): null,
-//! booleans, integers, floats, strings, lists, maps and `Date`; the other
-//! Bolt types have no counterpart here and are refused with a TypeError.
+//! `"2022-03"`), times, date-times and durations the Bolt 5 structures
+//! (`Time`, `LocalTime`, `DateTime` and `DateTimeZoneId` with UTC seconds,
+//! `LocalDateTime`, `Duration`), an estimate the map `{lo, hi}`. In
+//! (parameters): the same, and null, booleans, integers, floats, strings,
+//! lists and maps; byte arrays and points are refused with a TypeError.
 
 use crate::result::Entities;
+use crate::value::temporal::{self as tv, Temporal};
 use crate::value::{Date, Path, Value};
 use boltr::types::{
-    BoltDate, BoltDict, BoltNode, BoltPath, BoltRelationship, BoltUnboundRelationship, BoltValue,
+    BoltDate, BoltDateTime, BoltDateTimeZoneId, BoltDict, BoltDuration, BoltLocalDateTime,
+    BoltLocalTime, BoltNode, BoltPath, BoltRelationship, BoltTime, BoltUnboundRelationship,
+    BoltValue,
 };
 use std::collections::BTreeMap;
 
@@ -34,6 +39,7 @@ pub fn to_bolt(v: &Value, ent: &Entities) -> BoltValue {
         Value::Float(f) => BoltValue::Float(*f),
         Value::String(s) => BoltValue::String(s.clone()),
         Value::Date(d) => date_to_bolt(d),
+        Value::Temporal(t) => temporal_to_bolt(t),
         Value::Estimate(e) => BoltValue::Dict(BoltDict::from([
             ("lo".to_string(), BoltValue::Float(e.lo)),
             ("hi".to_string(), BoltValue::Float(e.hi)),
@@ -50,6 +56,104 @@ fn map_to_bolt(m: &BTreeMap<String, Value>, ent: &Entities) -> BoltDict {
     m.iter()
         .map(|(k, v)| (k.clone(), to_bolt(v, ent)))
         .collect()
+}
+
+/// Seconds and nanoseconds of a nanosecond count, the nanoseconds non-negative.
+fn split_nanos(n: i128) -> (i64, i64) {
+    let ns = tv::NANOS_PER_SECOND as i128;
+    (
+        n.div_euclid(ns).clamp(i64::MIN as i128, i64::MAX as i128) as i64,
+        n.rem_euclid(ns) as i64,
+    )
+}
+
+fn temporal_to_bolt(t: &Temporal) -> BoltValue {
+    match t {
+        Temporal::LocalTime(t) => BoltValue::LocalTime(BoltLocalTime {
+            nanoseconds: t.nanos as i64,
+        }),
+        Temporal::Time(t) => BoltValue::Time(BoltTime {
+            nanoseconds: t.nanos as i64,
+            tz_offset_seconds: t.offset as i64,
+        }),
+        Temporal::LocalDateTime(t) => {
+            let (seconds, nanoseconds) = split_nanos(t.epoch_nanos());
+            BoltValue::LocalDateTime(BoltLocalDateTime {
+                seconds,
+                nanoseconds,
+            })
+        }
+        Temporal::DateTime(t) => {
+            let (seconds, nanoseconds) = split_nanos(t.instant_nanos());
+            match &t.zone {
+                Some(z) => BoltValue::DateTimeZoneId(BoltDateTimeZoneId {
+                    seconds,
+                    nanoseconds,
+                    tz_id: z.clone(),
+                }),
+                None => BoltValue::DateTime(BoltDateTime {
+                    seconds,
+                    nanoseconds,
+                    tz_offset_seconds: t.offset as i64,
+                }),
+            }
+        }
+        Temporal::Duration(d) => BoltValue::Duration(BoltDuration {
+            months: d.months,
+            days: d.days,
+            seconds: d.seconds,
+            nanoseconds: d.nanos as i64,
+        }),
+    }
+}
+
+/// A Bolt temporal parameter as our value; `None` for a value out of range.
+fn temporal_from_bolt(v: &BoltValue) -> Option<Result<Value, String>> {
+    let ns = tv::NANOS_PER_SECOND as i128;
+    let day_nanos = |n: i64| (0..tv::NANOS_PER_DAY).contains(&n).then_some(n as u64);
+    let out = |t: Option<Temporal>| Some(t.map(Value::Temporal).ok_or_else(String::new));
+    match v {
+        BoltValue::LocalTime(t) => {
+            out(day_nanos(t.nanoseconds).map(|nanos| Temporal::LocalTime(tv::LocalTime { nanos })))
+        }
+        BoltValue::Time(t) => out((|| {
+            let offset = i32::try_from(t.tz_offset_seconds).ok()?;
+            Some(Temporal::Time(tv::Time {
+                nanos: day_nanos(t.nanoseconds)?,
+                offset,
+            }))
+        })()),
+        BoltValue::LocalDateTime(t) => out(tv::LocalDateTime::from_epoch_nanos(
+            t.seconds as i128 * ns + t.nanoseconds as i128,
+        )
+        .map(Temporal::LocalDateTime)),
+        BoltValue::DateTime(t) => {
+            let instant = t.seconds as i128 * ns + t.nanoseconds as i128;
+            let Ok(offset) = i32::try_from(t.tz_offset_seconds) else {
+                return out(None);
+            };
+            out(
+                tv::DateTime::at_instant(instant, &tv::TimeZoneArg::Offset(offset))
+                    .ok()
+                    .map(|d| Temporal::DateTime(Box::new(d))),
+            )
+        }
+        BoltValue::DateTimeZoneId(t) => {
+            let instant = t.seconds as i128 * ns + t.nanoseconds as i128;
+            Some(
+                tv::TimeZoneArg::parse(&t.tz_id)
+                    .and_then(|z| tv::DateTime::at_instant(instant, &z))
+                    .map(|d| Value::Temporal(Temporal::DateTime(Box::new(d))))
+                    .map_err(|e| e.to_string()),
+            )
+        }
+        BoltValue::Duration(d) => Some(
+            tv::Duration::new(d.months, d.days, d.seconds as i128, d.nanoseconds as i128)
+                .map(|d| Value::Temporal(Temporal::Duration(Box::new(d))))
+                .map_err(|e| e.to_string()),
+        ),
+        _ => None,
+    }
 }
 
 fn date_to_bolt(d: &Date) -> BoltValue {
@@ -170,10 +274,20 @@ pub fn from_bolt(v: &BoltValue, name: &str) -> Result<Value, String> {
                 day: Some(day),
             })
         }
+        other if temporal_from_bolt(other).is_some() => {
+            match temporal_from_bolt(other).unwrap_or_else(|| Err(String::new())) {
+                Ok(v) => v,
+                Err(e) if e.is_empty() => {
+                    return Err(format!("parameter ${name}: the value is out of range"))
+                }
+                Err(e) => return Err(format!("parameter ${name}: {e}")),
+            }
+        }
         other => {
             return Err(format!(
                 "parameter ${name}: {} values are not supported by supplygraph \
-                 (use null, booleans, integers, floats, strings, lists, maps or dates)",
+                 (use null, booleans, integers, floats, strings, lists, maps, dates, \
+                 times, date-times or durations)",
                 kind_name(other)
             ))
         }
@@ -394,6 +508,39 @@ mod tests {
             panic!("not a path")
         };
         assert_eq!((bp.nodes.len(), bp.indices.len()), (1, 0));
+    }
+
+    #[test]
+    fn temporal_values_are_bolt_structures_both_ways() {
+        use crate::value::temporal::build::{from_string, Kind};
+        let ent = Entities::default();
+        for (kind, text) in [
+            (Kind::LocalTime, "12:31:14.645876123"),
+            (Kind::Time, "12:31:14-01:30"),
+            (Kind::LocalDateTime, "1969-12-31T23:59:59.5"),
+            (Kind::DateTime, "2022-02-24T05:00+03:00"),
+            (Kind::DateTime, "2022-02-24T05:00[Europe/Moscow]"),
+        ] {
+            let v = from_string(kind, text).unwrap();
+            let b = to_bolt(&v, &ent);
+            assert_eq!(from_bolt(&b, "p").unwrap(), v, "{text} as {b:?}");
+        }
+        // UTC seconds on the wire (Bolt 5), the zone by name.
+        let v = from_string(Kind::DateTime, "1970-01-01T03:00[Europe/Moscow]").unwrap();
+        let BoltValue::DateTimeZoneId(z) = to_bolt(&v, &ent) else {
+            panic!("not a DateTimeZoneId")
+        };
+        assert_eq!((z.seconds, z.tz_id.as_str()), (0, "Europe/Moscow"));
+        let d = Value::Temporal(Temporal::Duration(Box::new(
+            crate::value::temporal::duration::parse("PT-1.5S").unwrap(),
+        )));
+        let BoltValue::Duration(bd) = to_bolt(&d, &ent) else {
+            panic!("not a Duration")
+        };
+        assert_eq!((bd.seconds, bd.nanoseconds), (-2, 500_000_000));
+        assert_eq!(from_bolt(&BoltValue::Duration(bd), "p").unwrap(), d);
+        let bad = BoltValue::LocalTime(BoltLocalTime { nanoseconds: -1 });
+        assert!(from_bolt(&bad, "t").unwrap_err().contains("$t"));
     }
 
     #[test]

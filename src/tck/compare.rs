@@ -42,6 +42,7 @@ pub fn matches(exp: &Expected, act: &Value, ents: &Entities, ignore_list_order: 
         (Expected::Float(a), Value::Float(b)) => float_eq(*a, *b),
         (Expected::String(a), Value::String(b)) => a == b,
         (Expected::String(a), Value::Date(d)) => *a == d.to_string(),
+        (Expected::String(a), Value::Temporal(t)) => *a == t.to_string(),
         (Expected::String(a), Value::Estimate(e)) => *a == e.to_string(),
         (Expected::List(a), Value::List(b)) => {
             if a.len() != b.len() {
@@ -231,6 +232,9 @@ fn render_into(out: &mut String, v: &Value, ents: &Entities) {
         Value::String(s) => out.push_str(&notation::quote(s)),
         Value::Date(d) => {
             let _ = write!(out, "'{d}'");
+        }
+        Value::Temporal(t) => {
+            let _ = write!(out, "'{t}'");
         }
         Value::Estimate(e) => {
             let _ = write!(out, "'{e}'");

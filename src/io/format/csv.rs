@@ -20,6 +20,7 @@ fn cell(v: &Value, entities: &Entities) -> String {
         Value::Int(i) => i.to_string(),
         Value::Float(f) => format_float(*f),
         Value::Date(d) => d.to_string(),
+        Value::Temporal(t) => t.to_string(),
         Value::Estimate(e) => format!("{}..{}", format_float(e.lo), format_float(e.hi)),
         Value::List(_) | Value::Map(_) | Value::Node(_) | Value::Rel(_) | Value::Path(_) => {
             value_to_json(v, entities)

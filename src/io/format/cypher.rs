@@ -83,6 +83,9 @@ fn write_value(out: &mut String, v: &Value, entities: &Entities, style: Style) {
         Value::Date(d) => {
             let _ = write!(out, "{d}");
         }
+        Value::Temporal(t) => {
+            let _ = write!(out, "{t}");
+        }
         Value::Estimate(e) => {
             let _ = write!(
                 out,

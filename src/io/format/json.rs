@@ -32,6 +32,7 @@ fn write_json(out: &mut String, v: &Value, entities: &Entities) {
         Value::Float(f) => out.push_str(&format_float(*f)),
         Value::String(s) => json_string(out, s),
         Value::Date(d) => json_string(out, &d.to_string()),
+        Value::Temporal(t) => json_string(out, &t.to_string()),
         Value::Estimate(e) => {
             let _ = write!(
                 out,
@@ -213,6 +214,12 @@ mod tests {
         );
         let e = Value::Estimate(Estimate { lo: 0.6, hi: 1.0 });
         assert_eq!(j(&e), "{\"lo\": 0.6, \"hi\": 1.0}");
+        let dt = crate::value::temporal::build::from_string(
+            crate::value::temporal::build::Kind::DateTime,
+            "2022-02-24T05:00[Europe/Moscow]",
+        )
+        .unwrap();
+        assert_eq!(j(&dt), "\"2022-02-24T05:00+03:00[Europe/Moscow]\"");
         assert_eq!(j(&Value::Null), "null");
     }
 

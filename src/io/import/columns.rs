@@ -1,7 +1,11 @@
-//! CSV header parsing and per-column typing: `name:int|float|bool|string|date|string[]`
-//! annotations, otherwise a type inferred from every value of the column.
+//! CSV header parsing and per-column typing:
+//! `name:int|float|bool|string|date|string[]` and the temporal
+//! `localtime|time|localdatetime|datetime|duration` annotations, otherwise a
+//! type inferred from every value of the column (temporal values are never
+//! inferred: `2022` stays a number unless the header says `:date`).
 
-use crate::value::{Date, Estimate, Value};
+use crate::value::temporal::{duration, parse, Temporal};
+use crate::value::{Estimate, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColType {
@@ -11,6 +15,11 @@ pub enum ColType {
     String,
     Date,
     StringList,
+    LocalTime,
+    Time,
+    LocalDateTime,
+    DateTime,
+    Duration,
     /// Inferred only: numbers with at least one `lo..hi` estimate.
     Estimate,
 }
@@ -24,6 +33,11 @@ impl ColType {
             "string" | "str" => ColType::String,
             "date" => ColType::Date,
             "string[]" | "str[]" => ColType::StringList,
+            "localtime" => ColType::LocalTime,
+            "time" => ColType::Time,
+            "localdatetime" => ColType::LocalDateTime,
+            "datetime" => ColType::DateTime,
+            "duration" => ColType::Duration,
             "estimate" => ColType::Estimate,
             _ => return None,
         })
@@ -43,7 +57,7 @@ pub fn parse_header(field: &str) -> Result<Column, String> {
     match field.rsplit_once(':') {
         Some((name, ty)) if !name.is_empty() => match ColType::parse(ty) {
             Some(t) => Ok(Column { name: name.trim().to_string(), ty: Some(t) }),
-            None => Err(format!("unknown column type '{ty}' in header '{field}' (use int, float, bool, string, date or string[])")),
+            None => Err(format!("unknown column type '{ty}' in header '{field}' (use int, float, bool, string, date, string[], localtime, time, localdatetime, datetime or duration)")),
         },
         _ if field.is_empty() => Err("empty column name in header".into()),
         _ => Ok(Column { name: field.to_string(), ty: None }),
@@ -136,9 +150,22 @@ pub fn convert(raw: &str, ty: ColType) -> Result<Value, String> {
             _ => return Err(bad("true or false")),
         },
         ColType::String => Value::String(raw.to_string()),
-        ColType::Date => Value::Date(
-            Date::parse(raw).ok_or_else(|| bad("a date (YYYY, YYYY-MM or YYYY-MM-DD)"))?,
-        ),
+        ColType::Date => {
+            Value::Date(parse::date(raw).map_err(|_| bad("a date (YYYY, YYYY-MM or YYYY-MM-DD)"))?)
+        }
+        ColType::LocalTime => Value::Temporal(Temporal::LocalTime(
+            parse::local_time(raw).map_err(|e| e.message)?,
+        )),
+        ColType::Time => Value::Temporal(Temporal::Time(parse::time(raw).map_err(|e| e.message)?)),
+        ColType::LocalDateTime => Value::Temporal(Temporal::LocalDateTime(
+            parse::local_datetime(raw).map_err(|e| e.message)?,
+        )),
+        ColType::DateTime => Value::Temporal(Temporal::DateTime(Box::new(
+            parse::datetime(raw).map_err(|e| e.message)?,
+        ))),
+        ColType::Duration => Value::Temporal(Temporal::Duration(Box::new(
+            duration::parse(raw.trim()).map_err(|e| e.message)?,
+        ))),
         ColType::StringList => Value::List(
             raw.split(';')
                 .map(str::trim)
@@ -158,6 +185,18 @@ pub fn convert(raw: &str, ty: ColType) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    trait Text {
+        fn to_string_lossy(&self) -> String;
+    }
+    impl Text for Value {
+        fn to_string_lossy(&self) -> String {
+            match self {
+                Value::Temporal(t) => t.to_string(),
+                o => format!("{o:?}"),
+            }
+        }
+    }
 
     fn infer(values: &[&str]) -> ColType {
         let mut inf = Inference::default();
@@ -200,6 +239,40 @@ mod tests {
             .unwrap_err()
             .contains("not an integer"));
         assert!(convert("2022-13", ColType::Date).is_err());
+        assert_eq!(
+            convert("2022-03-01T10:00+01:00", ColType::DateTime)
+                .unwrap()
+                .to_string_lossy(),
+            "2022-03-01T10:00+01:00"
+        );
+        assert_eq!(
+            convert("P1Y2M", ColType::Duration)
+                .unwrap()
+                .to_string_lossy(),
+            "P1Y2M"
+        );
+        assert_eq!(
+            convert("12:30", ColType::LocalTime)
+                .unwrap()
+                .to_string_lossy(),
+            "12:30"
+        );
+        assert_eq!(
+            convert("12:30Z", ColType::Time).unwrap().to_string_lossy(),
+            "12:30Z"
+        );
+        assert_eq!(
+            convert("2022-03-01T12:30", ColType::LocalDateTime)
+                .unwrap()
+                .to_string_lossy(),
+            "2022-03-01T12:30"
+        );
+        let e = convert("2022-03-01T25:00", ColType::DateTime).unwrap_err();
+        assert!(e.contains("position 12"), "{e}");
+        assert_eq!(
+            parse_header("t:datetime").unwrap().ty,
+            Some(ColType::DateTime)
+        );
         assert_eq!(
             convert("a; b", ColType::StringList).unwrap(),
             Value::List(vec![Value::String("a".into()), Value::String("b".into())])

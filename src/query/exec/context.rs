@@ -79,6 +79,9 @@ pub struct Ctx<'a, 'g> {
     pub rules: super::rules::Rules,
     /// Notifications found while running (each once per place).
     pub warnings: std::cell::RefCell<Vec<Warning>>,
+    /// The statement's clock (nanoseconds since the epoch): `date()`,
+    /// `datetime.statement()` and the like all read this one instant.
+    pub now: i128,
 }
 
 impl<'a, 'g> Ctx<'a, 'g> {
@@ -105,6 +108,7 @@ impl<'a, 'g> Ctx<'a, 'g> {
             profiling: false,
             rules: Default::default(),
             warnings: Default::default(),
+            now: super::temporal_fns::now_nanos(),
         }
     }
 

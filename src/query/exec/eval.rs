@@ -6,6 +6,7 @@ use super::ops::{self, type_error};
 use super::pattern;
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{BinaryOp, Expr, ExprKind, Quantifier, Span, UnaryOp};
+use crate::value::temporal;
 use crate::value::Value;
 use std::collections::BTreeMap;
 
@@ -552,12 +553,8 @@ pub fn property(ctx: &Ctx<'_, '_>, target: &Value, key: &str) -> Result<Value, E
             }
         },
         Value::Map(m) => m.get(key).cloned().unwrap_or(Value::Null),
-        Value::Date(d) => match key {
-            "year" => Value::Int(d.year as i64),
-            "month" => d.month.map(|m| Value::Int(m as i64)).unwrap_or(Value::Null),
-            "day" => d.day.map(|m| Value::Int(m as i64)).unwrap_or(Value::Null),
-            _ => Value::Null,
-        },
+        Value::Date(d) => temporal::components::of_date(d, key).unwrap_or(Value::Null),
+        Value::Temporal(t) => temporal::components::of_temporal(t, key).unwrap_or(Value::Null),
         Value::Estimate(e) => match key {
             "lo" => Value::Float(e.lo),
             "hi" => Value::Float(e.hi),

@@ -4,7 +4,7 @@
 use super::context::Ctx;
 use super::ops::type_error;
 use crate::error::{Error, ErrorKind};
-use crate::value::{Date, Estimate, Value};
+use crate::value::{Estimate, Value};
 use std::collections::BTreeSet;
 
 pub const AGGREGATES: [&str; 10] = [
@@ -74,7 +74,6 @@ pub const SCALARS: &[(&str, usize, usize)] = &[
     ("cos", 1, 1),
     ("tan", 1, 1),
     ("exists", 1, 1),
-    ("date", 1, 1),
     ("estimate", 2, 2),
     ("lo", 1, 1),
     ("hi", 1, 1),
@@ -111,6 +110,7 @@ pub fn arity(name: &str) -> Option<(usize, usize)> {
     }
     SCALARS
         .iter()
+        .chain(super::temporal_fns::FUNCTIONS)
         .find(|(n, _, _)| *n == lower)
         .map(|(_, lo, hi)| (*lo, *hi))
 }
@@ -129,6 +129,9 @@ fn arg_error(name: &str, v: &Value) -> Error {
 
 pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<Value, Error> {
     let lower = name.to_ascii_lowercase();
+    if super::temporal_fns::is_temporal(&lower) {
+        return super::temporal_fns::call(&lower, args, ctx.now);
+    }
     let a0 = args.first().cloned().unwrap_or(Value::Null);
     // Most functions return null for a null argument.
     let null_in = !matches!(
@@ -251,6 +254,7 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             Value::Float(f) => Value::String(crate::value::format_float(f)),
             Value::Bool(b) => Value::String(b.to_string()),
             Value::Date(d) => Value::String(d.to_string()),
+            Value::Temporal(t) => Value::String(t.to_string()),
             Value::Estimate(e) => Value::String(e.to_string()),
             o => return Err(arg_error(name, &o)),
         },
@@ -426,25 +430,6 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
                 .map(|d| d.as_millis() as i64)
                 .unwrap_or(0),
         ),
-        "date" => match a0 {
-            Value::String(s) => Value::Date(Date::parse(&s).ok_or_else(|| {
-                Error::runtime(
-                    ErrorKind::ArgumentError,
-                    "InvalidArgumentValue",
-                    format!("'{s}' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"),
-                )
-            })?),
-            Value::Int(y) if (0..=9999).contains(&y) => Value::Date(Date::year_only(y as i32)),
-            Value::Int(y) => {
-                return Err(Error::runtime(
-                    ErrorKind::ArgumentError,
-                    "NumberOutOfRange",
-                    format!("date({y}): a year must be from 0 to 9999"),
-                ))
-            }
-            Value::Date(d) => Value::Date(d),
-            o => return Err(arg_error(name, &o)),
-        },
         "estimate" => match (a0.as_f64(), args[1].as_f64()) {
             (Some(lo), Some(hi)) if lo <= hi => Value::Estimate(Estimate { lo, hi }),
             (Some(_), Some(_)) => {

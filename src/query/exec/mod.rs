@@ -18,6 +18,8 @@ pub mod pipeline;
 pub mod procedures;
 pub mod projection;
 pub mod rules;
+pub mod temporal_fns;
+pub mod temporal_ops;
 pub mod write;
 
 use crate::error::{Error, ErrorKind};

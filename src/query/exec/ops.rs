@@ -29,6 +29,7 @@ pub fn equals(a: &Value, b: &Value) -> Option<bool> {
         (Bool(x), Bool(y)) => Some(x == y),
         (String(x), String(y)) => Some(x == y),
         (Date(x), Date(y)) => x.partial_cmp_dates(y).map(|o| o == Ordering::Equal),
+        (Temporal(x), Temporal(y)) => Some(super::temporal_ops::equals(x, y)),
         (List(x), List(y)) => {
             if x.len() != y.len() {
                 return Some(false);
@@ -109,6 +110,7 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
         (String(x), String(y)) => Some(x.cmp(y)),
         (Bool(x), Bool(y)) => Some(x.cmp(y)),
         (Date(x), Date(y)) => x.partial_cmp_dates(y),
+        (Temporal(x), Temporal(y)) => super::temporal_ops::compare(x, y),
         (List(x), List(y)) => {
             for (p, q) in x.iter().zip(y) {
                 match compare(p, q)? {
@@ -182,11 +184,13 @@ fn order_rank(v: &Value) -> u8 {
         Value::Rel(_) => 2,
         Value::List(_) => 3,
         Value::Path(_) => 4,
-        Value::Date(_) => 5,
-        Value::String(_) => 6,
-        Value::Bool(_) => 7,
-        Value::Int(_) | Value::Float(_) | Value::Estimate(_) => 8,
-        Value::Null => 9,
+        // Date-times, local date-times, dates, times, local times, durations.
+        Value::Temporal(t) => 5 + super::temporal_ops::rank(t),
+        Value::Date(_) => 7,
+        Value::String(_) => 11,
+        Value::Bool(_) => 12,
+        Value::Int(_) | Value::Float(_) | Value::Estimate(_) => 13,
+        Value::Null => 14,
     }
 }
 
@@ -216,6 +220,7 @@ pub fn order(a: &Value, b: &Value) -> Ordering {
         (String(x), String(y)) => x.cmp(y),
         (Bool(x), Bool(y)) => x.cmp(y),
         (Date(x), Date(y)) => (x.year, x.month, x.day).cmp(&(y.year, y.month, y.day)),
+        (Temporal(x), Temporal(y)) => super::temporal_ops::order(x, y),
         (List(x), List(y)) => {
             for (p, q) in x.iter().zip(y) {
                 match order(p, q) {
@@ -298,6 +303,9 @@ pub fn group_key(v: &Value, out: &mut String) {
         Value::Date(d) => {
             let _ = write!(out, "D{d}");
         }
+        Value::Temporal(t) => {
+            let _ = write!(out, "T{t}");
+        }
         Value::Estimate(e) => {
             let _ = write!(out, "E{:?},{:?}", e.lo + 0.0, e.hi + 0.0);
         }
@@ -378,6 +386,8 @@ pub fn add(a: &Value, b: &Value) -> Result<Value, Error> {
     Ok(match (a, b) {
         (Null, _) | (_, Null) => Null,
         (Int(x), Int(y)) => Int(x.checked_add(*y).ok_or_else(overflow)?),
+        (Temporal(_), List(_)) | (List(_), Temporal(_)) => concat(a, b),
+        (Temporal(_), _) | (_, Temporal(_)) => super::temporal_ops::arith('+', a, b)?,
         (Int(_) | Float(_), Int(_) | Float(_)) => {
             Float(a.as_f64().unwrap_or(0.0) + b.as_f64().unwrap_or(0.0))
         }
@@ -389,6 +399,23 @@ pub fn add(a: &Value, b: &Value) -> Result<Value, Error> {
             est_value(x.lo + y.lo, x.hi + y.hi)
         }
         (String(x), String(y)) => String(format!("{x}{y}")),
+        (List(_), _) | (_, List(_)) => concat(a, b),
+        (String(x), Int(_) | Float(_)) => String(format!("{x}{}", display_number(b))),
+        (Int(_) | Float(_), String(y)) => String(format!("{}{y}", display_number(a))),
+        _ => {
+            return Err(type_error(format!(
+                "cannot add {} and {}",
+                a.type_name(),
+                b.type_name()
+            )))
+        }
+    })
+}
+
+/// `list + list`, `list + x`, `x + list`.
+fn concat(a: &Value, b: &Value) -> Value {
+    use Value::*;
+    match (a, b) {
         (List(x), List(y)) => List(x.iter().chain(y).cloned().collect()),
         (List(x), y) => {
             let mut v = x.clone();
@@ -400,16 +427,8 @@ pub fn add(a: &Value, b: &Value) -> Result<Value, Error> {
             v.extend(y.iter().cloned());
             List(v)
         }
-        (String(x), Int(_) | Float(_)) => String(format!("{x}{}", display_number(b))),
-        (Int(_) | Float(_), String(y)) => String(format!("{}{y}", display_number(a))),
-        _ => {
-            return Err(type_error(format!(
-                "cannot add {} and {}",
-                a.type_name(),
-                b.type_name()
-            )))
-        }
-    })
+        _ => Null,
+    }
 }
 
 fn display_number(v: &Value) -> std::string::String {
@@ -424,6 +443,9 @@ pub fn arith(op: char, a: &Value, b: &Value) -> Result<Value, Error> {
     use Value::*;
     if a.is_null() || b.is_null() {
         return Ok(Null);
+    }
+    if super::temporal_ops::involved(a, b) || (matches!(a, Date(_)) && op == '-') {
+        return super::temporal_ops::arith(op, a, b);
     }
     if let (Int(x), Int(y)) = (a, b) {
         return Ok(match op {

@@ -211,6 +211,7 @@ fn to_date(v: &Value) -> Option<Date> {
     match v {
         Value::Int(y) => Some(Date::year_only(*y as i32)),
         Value::Date(d) => Some(*d),
+        Value::Temporal(t) => t.date(),
         Value::String(s) => Date::parse(s),
         _ => None,
     }

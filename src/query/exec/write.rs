@@ -26,6 +26,7 @@ fn storable(v: Value, key: &str) -> Result<Option<Value>, Error> {
                         | Value::Float(_)
                         | Value::String(_)
                         | Value::Date(_)
+                        | Value::Temporal(_)
                         | Value::Estimate(_)
                 ) {
                     return Err(Error::runtime(

@@ -17,7 +17,7 @@
 use super::Parts;
 use crate::io::format::value_to_json;
 use crate::result::Entities;
-use crate::value::{format_float, NodeId, Value};
+use crate::value::{format_float, NodeId, Temporal, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 use std::path::Path;
@@ -39,6 +39,11 @@ enum ColKind {
     Date,
     StrList,
     Estimate,
+    LocalTime,
+    Time,
+    LocalDateTime,
+    DateTime,
+    Duration,
     /// Mixed types: text (lists and maps as JSON).
     Text,
 }
@@ -53,6 +58,11 @@ impl ColKind {
             ColKind::Date => "date",
             ColKind::StrList => "string[]",
             ColKind::Estimate => "estimate",
+            ColKind::LocalTime => "localtime",
+            ColKind::Time => "time",
+            ColKind::LocalDateTime => "localdatetime",
+            ColKind::DateTime => "datetime",
+            ColKind::Duration => "duration",
         }
     }
 }
@@ -65,6 +75,13 @@ fn kind_of(v: &Value) -> ColKind {
         Value::String(_) => ColKind::Str,
         Value::Date(_) => ColKind::Date,
         Value::Estimate(_) => ColKind::Estimate,
+        Value::Temporal(t) => match t {
+            Temporal::LocalTime(_) => ColKind::LocalTime,
+            Temporal::Time(_) => ColKind::Time,
+            Temporal::LocalDateTime(_) => ColKind::LocalDateTime,
+            Temporal::DateTime(_) => ColKind::DateTime,
+            Temporal::Duration(_) => ColKind::Duration,
+        },
         Value::List(items) if items.iter().all(|i| matches!(i, Value::String(_))) => {
             ColKind::StrList
         }
@@ -148,6 +165,7 @@ fn field(v: &Value, kind: ColKind, lossy: &mut Lossy) -> String {
         (Value::Float(f), _) => float(*f, lossy),
         (Value::Bool(b), _) => b.to_string(),
         (Value::Date(d), _) => d.to_string(),
+        (Value::Temporal(t), _) => t.to_string(),
         (Value::Estimate(e), _) => {
             if e.lo.is_finite() && e.hi.is_finite() {
                 format!("{}..{}", format_float(e.lo), format_float(e.hi))

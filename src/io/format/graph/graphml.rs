@@ -83,6 +83,7 @@ fn text(v: &Value) -> String {
         Value::Float(f) => double(*f),
         Value::Bool(b) => b.to_string(),
         Value::Date(d) => d.to_string(),
+        Value::Temporal(t) => t.to_string(),
         Value::Estimate(e) => format!("{}..{}", double(e.lo), double(e.hi)),
         other => value_to_json(other, &Entities::default()),
     }
