@@ -84,7 +84,7 @@ pub enum Command {
         #[arg(value_name = "DB")]
         db: PathBuf,
         /// Output format.
-        #[arg(long, value_parser = ["graphml", "dot", "csv", "jsonl"])]
+        #[arg(long, value_parser = ["graphml", "dot", "csv", "jsonl", "parquet"])]
         format: String,
         /// Export the nodes and links this query's results hold (every
         /// node, relationship and path in them) instead of the whole graph.
