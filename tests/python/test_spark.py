@@ -1,0 +1,146 @@
+"""Runs the workload's Q1-Q8 on Apache Spark (PySpark, local[2]) through
+`supplygraph compile --target spark-sql`, over the tables of
+`supplygraph export --format parquet`, and compares every answer with the
+embedded engine's (`supplygraph DB -c ... --format json`).
+
+    python3 tests/python/test_spark.py BIN DATA_DIR WORK_DIR
+
+DATA_DIR holds gen.py's actors.csv, links.csv and params.json. Prints one
+line per query with both times and exits non-zero on any difference.
+"""
+
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+Q = {
+    "Q1": """MATCH (a:Actor {id: $id})
+OPTIONAL MATCH (a)-[r]->()
+RETURN a.name AS name, count(r) AS out_links""",
+    "Q2": """MATCH (s:Actor)-[r:SUPPLIES]->(h:Actor {id: $hub})
+WHERE r.category = 'ammunition'
+RETURN DISTINCT s.name AS name
+ORDER BY name
+LIMIT 100""",
+    "Q3": """MATCH (a:Actor {id: $mid})-[:SUPPLIES]->(:Actor)-[:SUPPLIES]->(c:Actor)
+RETURN count(DISTINCT c) AS n""",
+    "Q4": """MATCH (a:Actor {id: $mid})-[*1..3]->(b:Actor)
+RETURN count(DISTINCT b) AS n""",
+    "Q5": """MATCH (a:Actor {id: $from}), (b:Actor {id: $to})
+MATCH p = shortestPath((a)-[*1..30]->(b))
+RETURN length(p) AS hops""",
+    "Q6": """MATCH ()-[r:SUPPLIES]->()
+RETURN r.category AS category, sum(r.value) AS total_value, count(*) AS links
+ORDER BY category""",
+    "Q7": """MATCH (s:Actor)-[r:SUPPLIES]->(d:Actor)
+WHERE r.confidence >= 0.5
+RETURN d.id AS id, count(DISTINCT s) AS suppliers
+ORDER BY suppliers DESC, id ASC
+LIMIT 10""",
+    "Q8": """MATCH p = (a:Actor {id: $from})-[*1..3]->(b:Actor {id: $to})
+WHERE all(r IN relationships(p) WHERE r.confidence >= 0.5)
+RETURN count(p) AS paths""",
+}
+ORDERED = {"Q2", "Q6", "Q7"}
+
+
+def runs(params):
+    """(query name, label, params) for every run: Q5 once per pair."""
+    out = []
+    for name in Q:
+        if name == "Q5":
+            pairs = params["PAIRS"] + params["NOPATH"]
+            for i, p in enumerate(pairs):
+                out.append((name, f"Q5[{i}]", {"from": p["from"], "to": p["to"]}))
+        elif name == "Q8":
+            p = params["PAIRS"][0]
+            out.append((name, name, {"from": p["from"], "to": p["to"]}))
+        else:
+            out.append((name, name, {"id": params["Q1_ID"], "hub": params["HUB"], "mid": params["MID"]}))
+    return out
+
+
+def param_args(text, values):
+    args = []
+    for k, v in values.items():
+        if "$" + k in text:
+            args += ["--param", f"{k}='{v}'"]
+    return args
+
+
+def run(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"FAILED: {' '.join(cmd)}\n{r.stderr}")
+    return r.stdout
+
+
+def norm(rows, ordered):
+    def v(x):
+        if isinstance(x, float) and not math.isnan(x) and x == int(x):
+            return int(x)
+        return x
+
+    rows = [tuple(v(x) for x in r) for r in rows]
+    return rows if ordered else sorted(rows, key=repr)
+
+
+def main():
+    binary, data, work = sys.argv[1:4]
+    os.makedirs(work, exist_ok=True)
+    db, pq = os.path.join(work, "db"), os.path.join(work, "parquet")
+    params = json.load(open(os.path.join(data, "params.json")))
+    if not os.path.exists(db):
+        run([binary, "import", db, "--nodes", "Actor=" + os.path.join(data, "actors.csv"),
+             "--relationships", os.path.join(data, "links.csv")])
+    run([binary, "export", db, "--format", "parquet", "-o", pq])
+
+    from pyspark.sql import SparkSession
+
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName("supplygraph-spark-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    for t in ("actors", "links"):
+        spark.read.parquet(os.path.join(pq, f"{t}.parquet")).createOrReplaceTempView(t)
+
+    failures, totals = [], {}
+    for name, label, values in runs(params):
+        text = Q[name]
+        pargs = param_args(text, values)
+        sql = run([binary, "compile", "--target", "spark-sql", "--schema", pq, "-c", text] + pargs)
+        sql = sql.strip().rstrip(";")
+        t0 = time.time()
+        embedded = json.loads(run([binary, db, "--format", "json", "-c", text] + pargs) or "[]")
+        t1 = time.time()
+        df = spark.sql(sql)
+        got = [tuple(r) for r in df.collect()]
+        t2 = time.time()
+        cols = df.columns
+        want = [tuple(row[c] for c in cols) for row in embedded]
+        ok = norm(got, name in ORDERED) == norm(want, name in ORDERED)
+        e, s = totals.get(name, (0.0, 0.0))
+        totals[name] = (e + t1 - t0, s + t2 - t1)
+        print(f"{'ok  ' if ok else 'DIFF'} {label}: {len(got)} rows; embedded {t1 - t0:.2f} s (process), spark {t2 - t1:.2f} s", flush=True)
+        if not ok:
+            failures.append(label)
+            print("  spark:   ", norm(got, name in ORDERED)[:5])
+            print("  embedded:", norm(want, name in ORDERED)[:5])
+            print(sql)
+    for name, (e, s) in totals.items():
+        print(f"time {name}: embedded {e:.2f} s, spark local[2] {s:.2f} s")
+    spark.stop()
+    if failures:
+        sys.exit(f"{len(failures)} differ: {', '.join(failures)}")
+    print(f"{len(runs(params))} passed, 0 failed")
+
+
+if __name__ == "__main__":
+    main()
