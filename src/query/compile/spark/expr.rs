@@ -349,6 +349,28 @@ pub fn list_of(cx: &mut Cx, env: &Env, e: &Expr) -> Result<(String, Kind), Error
             }
         }
     }
+    // The elements of a literal list or a list parameter have known types.
+    let items: Vec<Ty> = match &e.kind {
+        ExprKind::List(items) => {
+            let mut tys = Vec::new();
+            for i in items {
+                tys.push(expr(cx, env, i)?.1);
+            }
+            tys
+        }
+        ExprKind::Parameter(p) => match cx.params.get(p) {
+            Some(crate::value::Value::List(items)) => items
+                .iter()
+                .map(|v| sql::value(v, e.span).map(|x| x.1))
+                .collect::<Result<_, _>>()?,
+            _ => vec![Ty::Unknown],
+        },
+        _ => vec![Ty::Unknown],
+    };
+    let elem = match items.first() {
+        Some(t) if items.iter().all(|x| x == t) => *t,
+        _ => Ty::Unknown,
+    };
     let (s, t) = expr(cx, env, e)?;
     if t != Ty::List {
         return Err(unsupported(
@@ -356,7 +378,7 @@ pub fn list_of(cx: &mut Cx, env: &Env, e: &Expr) -> Result<(String, Kind), Error
             e.span,
         ));
     }
-    Ok((s, Kind::Value(Ty::Unknown)))
+    Ok((s, Kind::Value(elem)))
 }
 
 fn binary(

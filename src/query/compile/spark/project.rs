@@ -4,7 +4,7 @@
 use super::expr::{expr, has_aggregate, list_of, var, Env};
 use super::pattern::{filter, select_list};
 use super::sql::ident;
-use super::{unsupported, Cx, Kind, Scope, Ty, Var};
+use super::{unsupported, Cx, Kind, Scope, Var};
 use crate::error::Error;
 use crate::query::ast::{Expr, ExprKind, Projection, Unwind};
 
@@ -159,10 +159,6 @@ pub fn unwind(cx: &mut Cx, scope: Scope, u: &Unwind) -> Result<Scope, Error> {
     let (list, kind) = match &u.expr.kind {
         ExprKind::Null => return Err(unsupported("UNWIND of null", u.expr.span)),
         _ => list_of(cx, &env, &u.expr)?,
-    };
-    let kind = match kind {
-        Kind::Value(_) => Kind::Value(Ty::Unknown),
-        k => k,
     };
     let (a, x) = (cx.fresh("u"), cx.fresh("x"));
     let mut cols = scope.columns(&a);

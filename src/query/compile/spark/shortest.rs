@@ -4,8 +4,9 @@
 //! Spark's recursive CTEs allow neither aggregation nor anti-joins on the
 //! recursive side, so one row per (a, b) pair carries its frontier and the
 //! set of actors seen, and a step expands the frontier through an adjacency
-//! map built once (`__adj`). That map is one value: fine for millions of
-//! links, not for billions (see README, "Running on Spark").
+//! map built once (`__adj`) and carried in the row, so that a level is a
+//! projection of one row per pair, with no scan or shuffle. That map is one
+//! value: fine for millions of links, not for billions (see README).
 
 use super::pattern::{filter, select_list};
 use super::sql::{ident, string};
@@ -91,13 +92,13 @@ pub fn shortest_match(cx: &mut Cx, scope: Scope, m: &Match) -> Result<Scope, Err
         "WITH RECURSIVE __adj AS (
     SELECT map_from_entries(collect_list(struct(s, n))) AS m
     FROM (SELECT s, collect_set(n) AS n FROM ({edges}) __e GROUP BY s) __g
-  ), __bfs(src, dst, frontier, seen, d) AS (
-    SELECT src, dst, array(src), array(src), 0L FROM ({pairs}) __s
+  ), __bfs(src, dst, frontier, seen, d, adj) AS (
+    SELECT src, dst, array(src), array(src), 0L, __adj.m FROM ({pairs}) __s CROSS JOIN __adj
     UNION ALL
-    SELECT src, dst, nf, array_union(seen, nf), d + 1 FROM (
-      SELECT r.src, r.dst, r.seen, r.d,
-        array_except(array_distinct(flatten(transform(r.frontier, {x} -> coalesce(try_element_at(__adj.m, {x}), array())))), r.seen) AS nf
-      FROM __bfs r CROSS JOIN __adj
+    SELECT src, dst, nf, array_union(seen, nf), d + 1, adj FROM (
+      SELECT r.src, r.dst, r.seen, r.d, r.adj,
+        array_except(array_distinct(flatten(transform(r.frontier, {x} -> coalesce(try_element_at(r.adj, {x}), array())))), r.seen) AS nf
+      FROM __bfs r
       WHERE r.d < {max} AND NOT array_contains(r.frontier, r.dst)
     ) __n WHERE size(nf) > 0
   )
