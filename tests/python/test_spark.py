@@ -70,6 +70,8 @@ ORDER BY n DESC, name LIMIT 5""",
     "X8 null logic": """MATCH (a:Actor)-[r:OWNS]->(b:Actor)
 WHERE r.confidence > 0.9 AND (r.until IS NULL OR r.until >= 2024) AND b.name STARTS WITH 'Plant'
 RETURN count(*) AS n, sum(r.value) AS v, min(r.since) AS first, max(b.country) AS c""",
+    "X9 as of": """MATCH (a:Actor {id: $hub})<-[r:SUPPLIES]-(s) AS OF 2012
+RETURN count(*) AS n, min(r.since) AS first, max(r.until) AS last""",
 }
 Q.update(EXTRA)
 ORDERED = {"Q2", "Q6", "Q7", "X1 undirected", "X3 unwind, optional", "X4 with, skip",

@@ -55,7 +55,8 @@ pub fn has_aggregate(e: &Expr) -> bool {
     found
 }
 
-fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+/// Calls `f` on `e` and every expression inside it.
+pub fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
     let mut each = |x: &Expr| walk(x, f);
     match &e.kind {
@@ -496,12 +497,9 @@ fn binary(
             Ok((format!("({l} {o} {r})"), t))
         }
         BinaryOp::Pow => Ok((format!("power({l}, {r})"), Ty::Float)),
-        BinaryOp::In => unreachable_in(e),
+        // Compiled above, before its operands.
+        BinaryOp::In => Err(unsupported("IN", e.span)),
     }
-}
-
-fn unreachable_in(e: &Expr) -> Result<(String, Ty), Error> {
-    Err(unsupported("IN", e.span))
 }
 
 fn arith(a: Ty, b: Ty) -> Ty {

@@ -85,7 +85,7 @@ pub fn function(
             _ => return Err(unsupported("relationships() of this path", e.span)),
         },
         "confidence" => {
-            let (ls, _) = relationships(cx, env, e, arg(0)?)?;
+            let (ls, _) = relationships(env, e, arg(0)?)?;
             let l = cx.fresh("l");
             let acc = cx.fresh("acc");
             (
@@ -193,14 +193,21 @@ pub fn function(
     })
 }
 
+fn e_name(e: &Expr) -> &str {
+    match &e.kind {
+        crate::query::ast::ExprKind::Function { name, .. } => name,
+        _ => "this function",
+    }
+}
+
 /// The links of a path or a variable-length relationship.
-fn relationships(cx: &mut Cx, env: &Env, e: &Expr, a: &Expr) -> Result<(String, Kind), Error> {
+fn relationships(env: &Env, e: &Expr, a: &Expr) -> Result<(String, Kind), Error> {
     match var(env, a) {
         Some((s, Kind::Path)) => Ok((format!("{s}.rels"), Kind::Rel)),
         Some((s, Kind::RelList)) => Ok((s.to_string(), Kind::Rel)),
-        _ => {
-            let _ = cx;
-            Err(unsupported("this argument", e.span))
-        }
+        _ => Err(unsupported(
+            &format!("{} of this argument", e_name(e)),
+            a.span,
+        )),
     }
 }

@@ -13,6 +13,7 @@
 //! without a faithful Spark form is an `Unsupported` error at its position,
 //! never an approximate query.
 
+mod as_of;
 mod expr;
 mod expr_fn;
 mod pattern;

@@ -7,11 +7,14 @@
 //! (`e1._id <> e2._id`), Cypher's trail semantics. An anonymous node with
 //! no labels or properties needs no join: a link's ends always exist.
 
+use super::as_of::AsOf;
 use super::expr::{expr, Env};
 use super::sql::{ident, string};
 use super::{unsupported, Cx, Kind, Scope, Var};
 use crate::error::Error;
-use crate::query::ast::{Direction, Expr, ExprKind, Match, NodePattern, PathKind, RelPattern};
+use crate::query::ast::{
+    Direction, Expr, ExprKind, Match, NodePattern, PathKind, RelPattern, Span,
+};
 use std::collections::HashMap;
 
 /// Most SELECTs one MATCH may unroll to.
@@ -20,10 +23,10 @@ const MAX_BRANCHES: usize = 64;
 const MAX_UNROLL: u64 = 10;
 
 pub fn match_clause(cx: &mut Cx, scope: Scope, m: &Match) -> Result<Scope, Error> {
-    if let Some(t) = &m.as_of {
-        return Err(unsupported("AS OF", t.span));
-    }
     if m.pattern.iter().any(|p| p.kind != PathKind::Normal) {
+        if let Some(t) = &m.as_of {
+            return Err(unsupported("AS OF with a shortest path", t.span));
+        }
         return super::shortest::shortest_match(cx, scope, m);
     }
     if m.optional {
@@ -216,20 +219,17 @@ fn optional(cx: &mut Cx, scope: Scope, m: &Match) -> Result<Scope, Error> {
 
 /// Every variable name `e` mentions.
 fn variables(e: &Expr, out: &mut Vec<String>) {
-    let text = format!("{e:?}");
-    // The AST's Debug form names variables as `Variable("x")`.
-    let mut rest = text.as_str();
-    while let Some(i) = rest.find("Variable(\"") {
-        rest = &rest[i + 10..];
-        if let Some(j) = rest.find("\")") {
-            out.push(rest[..j].replace("\\\"", "\""));
+    super::expr::walk(e, &mut |x| {
+        if let ExprKind::Variable(v) = &x.kind {
+            out.push(v.clone());
         }
-    }
+    });
 }
 
 /// Builds one SELECT of a MATCH, every variable-length hop at a fixed length.
 struct Branch<'s> {
     scope: &'s Scope,
+    as_of: Option<(AsOf, Span)>,
     from: String,
     conds: Vec<String>,
     /// Node variable -> (key SQL, struct SQL) for variables bound so far.
@@ -411,6 +411,10 @@ impl<'s> Branch<'s> {
         if let Some(p) = &rel.properties {
             self.properties(cx, &e, true, p)?;
         }
+        if let Some((a, span)) = &self.as_of {
+            let conds = a.conditions(cx, &e, *span)?;
+            self.conds.extend(conds);
+        }
         self.edges.push(e.clone());
         Ok((e, far_key))
     }
@@ -431,8 +435,13 @@ fn branch(
     m: &Match,
     lengths: &[u64],
 ) -> Result<(String, Vec<Var>), Error> {
+    let as_of = match &m.as_of {
+        Some(t) => Some((AsOf::new(cx, t)?, t.span)),
+        None => None,
+    };
     let mut b = Branch {
         scope,
+        as_of,
         from: String::new(),
         conds: Vec::new(),
         nodes: HashMap::new(),

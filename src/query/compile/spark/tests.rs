@@ -120,7 +120,7 @@ fn constructs_without_a_spark_form_are_unsupported_where_written() {
         ("CREATE (n)", "CREATE (n)"),
         ("MATCH (a)-[*]->(b) RETURN b", "-[*]->"),
         ("MATCH (a)-[*0..2]->(b) RETURN b", "-[*0..2]->"),
-        ("MATCH (a)-[r]->(b) AS OF 2021 RETURN b", "2021"),
+        ("MATCH (a)-[r]->(b) AS OF 2021.5 RETURN b", "2021.5"),
         ("MATCH (@belarus)-->(b) RETURN b", "@belarus"),
         (
             "MATCH (a) RETURN a.name + a.id AS x, reduce(s = 0, x IN [1] | s + x) AS y",
@@ -161,4 +161,12 @@ fn estimates_and_dates_need_their_bounds_and_missing_keys_are_null() {
     // a string never equals an integer.
     let got = sql("MATCH (a) RETURN a.name = 1 AS x, a.since AS y", &[]).unwrap();
     assert!(got.starts_with("SELECT (CASE WHEN `a`.`name` IS NULL OR 1L IS NULL THEN NULL ELSE FALSE END) AS `x`, NULL AS `y`"), "{got}");
+}
+
+#[test]
+fn as_of_keeps_links_valid_then() {
+    let got = sql("MATCH (a)-[r]->(b) AS OF 2021 RETURN count(*) AS n", &[]).unwrap();
+    assert!(got.contains("NOT coalesce(__e"), "{got}");
+    assert!(got.contains(".`since` > 2021L, FALSE)"), "{got}");
+    assert!(got.contains(".`until` < 2021L, FALSE)"), "{got}");
 }
