@@ -72,6 +72,8 @@ WHERE r.confidence > 0.9 AND (r.until IS NULL OR r.until >= 2024) AND b.name STA
 RETURN count(*) AS n, sum(r.value) AS v, min(r.since) AS first, max(b.country) AS c""",
     "X9 as of": """MATCH (a:Actor {id: $hub})<-[r:SUPPLIES]-(s) AS OF 2012
 RETURN count(*) AS n, min(r.since) AS first, max(r.until) AS last""",
+    "X10 evidence": """MATCH p = (a:Actor {id: $mid})-[:SUPPLIES*2]->(b)
+RETURN b.id AS b, confidence(p) >= 0.25 AS strong, sources(p) AS s""",
 }
 Q.update(EXTRA)
 ORDERED = {"Q2", "Q6", "Q7", "X1 undirected", "X3 unwind, optional", "X4 with, skip",

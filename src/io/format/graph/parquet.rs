@@ -461,4 +461,98 @@ mod tests {
         assert_eq!(cols, vec![("x".to_string(), Kind::Estimate)]);
         assert_eq!(w.len(), 2);
     }
+
+    #[test]
+    fn tables_hold_typed_columns_and_read_back() {
+        use crate::result::{NodeData, RelData};
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::{Date32Type, Float64Type, Int64Type};
+        let mut ent = Entities::default();
+        let props = |kv: Vec<(&str, Value)>| {
+            kv.into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect::<BTreeMap<_, _>>()
+        };
+        ent.nodes.insert(
+            7,
+            NodeData {
+                id: 7,
+                labels: vec!["Country".into()],
+                properties: props(vec![
+                    ("id", Value::String("by".into())),
+                    (
+                        "aliases",
+                        Value::List(vec![Value::String("Belarus".into())]),
+                    ),
+                    ("pop", Value::Int(9)),
+                ]),
+            },
+        );
+        ent.rels.insert(
+            3,
+            RelData {
+                id: 3,
+                rel_type: "SUPPLIES".into(),
+                start: 7,
+                end: 8,
+                properties: props(vec![
+                    (
+                        "share",
+                        Value::Estimate(crate::value::Estimate { lo: 0.6, hi: 0.7 }),
+                    ),
+                    ("since", Value::Date(Date::parse("2022-03").unwrap())),
+                    ("value", Value::Float(1.5)),
+                ]),
+            },
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let report = write(dir.path(), &ent).unwrap();
+        assert_eq!((report.actors, report.links), (2, 1));
+        let read = |name: &str| {
+            let f = std::fs::File::open(dir.path().join(name)).unwrap();
+            let mut r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+                .unwrap()
+                .build()
+                .unwrap();
+            r.next().unwrap().unwrap()
+        };
+        let actors = read("actors.parquet");
+        let names: Vec<String> = actors
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(names, ["_id", "_labels", "aliases", "id", "pop"]);
+        // Node 8 is only a link's end: a row with its id, no properties.
+        assert_eq!(actors.num_rows(), 2);
+        assert_eq!(actors.column(4).as_primitive::<Int64Type>().value(0), 9);
+        assert!(actors.column(4).is_null(1));
+        let links = read("links.parquet");
+        let names: Vec<String> = links
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "_id",
+                "_src",
+                "_dst",
+                "_type",
+                "share_lo",
+                "share_hi",
+                "since_from",
+                "since_to",
+                "value"
+            ]
+        );
+        assert_eq!(links.column(5).as_primitive::<Float64Type>().value(0), 0.7);
+        let (from, to) = date_interval(&Date::parse("2022-03").unwrap());
+        assert_eq!(links.column(6).as_primitive::<Date32Type>().value(0), from);
+        assert_eq!(links.column(7).as_primitive::<Date32Type>().value(0), to);
+        assert_eq!(to - from, 30);
+    }
 }

@@ -2,6 +2,7 @@
 //! functions that have a relational form.
 
 use super::expr::{expr, list_of, var, Env};
+use super::schema::ColType;
 use super::{unsupported, Cx, Kind, Ty};
 use crate::error::Error;
 use crate::query::ast::Expr;
@@ -84,16 +85,34 @@ pub fn function(
             Some((s, Kind::Path)) => (format!("{s}.rels"), Ty::List),
             _ => return Err(unsupported("relationships() of this path", e.span)),
         },
+        // The engine's product of link confidences (1 where absent) and
+        // its sorted distinct string sources.
         "confidence" => {
             let (ls, _) = relationships(env, e, arg(0)?)?;
+            let conf = link_column(cx, "confidence", &[ColType::Int, ColType::Float], e)?;
             let l = cx.fresh("l");
             let acc = cx.fresh("acc");
+            let factor = match conf {
+                Some(c) => format!("coalesce(CAST({l}.{c} AS DOUBLE), 1.0D)"),
+                None => "1.0D".into(),
+            };
             (
-                format!(
-                    "aggregate({ls}, 1.0D, ({acc}, {l}) -> {acc} * coalesce(CAST({l}.confidence AS DOUBLE), 1.0D))"
-                ),
+                format!("aggregate({ls}, 1.0D, ({acc}, {l}) -> {acc} * {factor})"),
                 Ty::Float,
             )
+        }
+        "sources" => {
+            let (ls, _) = relationships(env, e, arg(0)?)?;
+            let l = cx.fresh("l");
+            match link_column(cx, "source", &[ColType::Str], e)? {
+                Some(c) => (
+                    format!(
+                        "array_sort(array_distinct(filter(transform({ls}, {l} -> {l}.{c}), {l} -> {l} IS NOT NULL)))"
+                    ),
+                    Ty::List,
+                ),
+                None => ("CAST(array() AS ARRAY<STRING>)".into(), Ty::List),
+            }
         }
         "size" => {
             let (s, t) = expr(cx, env, arg(0)?)?;
@@ -209,5 +228,24 @@ fn relationships(env: &Env, e: &Expr, a: &Expr) -> Result<(String, Kind), Error>
             &format!("{} of this argument", e_name(e)),
             a.span,
         )),
+    }
+}
+
+/// The links column `key` when the schema has it with one of `types`; None
+/// when the schema says the links have no such property.
+fn link_column(cx: &Cx, key: &str, types: &[ColType], e: &Expr) -> Result<Option<String>, Error> {
+    let Some(schema) = cx.schema else {
+        return Err(unsupported(
+            &format!("{}() without --schema", e_name(e)),
+            e.span,
+        ));
+    };
+    match schema.links.get(key) {
+        Some(t) if types.contains(t) => Ok(Some(format!("`{key}`"))),
+        Some(_) => Err(unsupported(
+            &format!("{}() over '{key}' values of this type", e_name(e)),
+            e.span,
+        )),
+        None => Ok(None),
     }
 }
