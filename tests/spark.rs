@@ -96,3 +96,107 @@ fn workload_queries_answer_the_same_on_spark() {
     );
     assert!(stdout.contains("passed, 0 failed"), "{stdout}");
 }
+
+/// Every statement of the golden query files compiles or is refused with an
+/// error; none panics, whatever the construct.
+#[test]
+fn compile_never_panics_on_the_golden_queries() {
+    use supplygraph::query::compile::spark::{compile, Schema};
+    let schema = Schema::workload();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/queries");
+    let (mut compiled, mut refused) = (0, 0);
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in text.lines() {
+            let Some(q) = line.strip_prefix("-STATEMENT ") else {
+                continue;
+            };
+            let Ok(stmt) = supplygraph::query::parse::parse_statement(q) else {
+                continue;
+            };
+            match compile(&stmt, &Default::default(), Some(&schema)) {
+                Ok(sql) => {
+                    assert!(sql.starts_with("SELECT"), "{q}\n{sql}");
+                    compiled += 1;
+                }
+                Err(_) => refused += 1,
+            }
+        }
+    }
+    eprintln!("golden statements: {compiled} compiled, {refused} refused");
+    assert!(compiled > 20, "{compiled} compiled, {refused} refused");
+}
+
+fn cli(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_supplygraph"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn compile_and_parquet_export_from_the_command_line() {
+    let out = cli(&[
+        "compile",
+        "--target",
+        "spark-sql",
+        "-c",
+        "MATCH (a) RETURN a.name AS n;\nMATCH (a)-[*]->(b) RETURN b",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.starts_with("SELECT `a`.`name` AS `n` FROM"),
+        "{stdout}"
+    );
+    assert!(stdout.trim_end().ends_with(';'), "{stdout}");
+    assert!(
+        stderr.contains("cannot run on Spark (Unsupported)") && stderr.contains("<command>:2:10"),
+        "{stderr}"
+    );
+    assert_eq!(cli(&["compile"]).status.code(), Some(2));
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let db = db.to_str().unwrap();
+    let made = cli(&[
+        db,
+        "-c",
+        "CREATE (:Country {id: 'by', share: estimate(0.6, 0.7)})-[:SUPPLIES {since: date('2022-03')}]->(:Country {id: 'ru'})",
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert_eq!(
+        cli(&["export", db, "--format", "parquet"]).status.code(),
+        Some(2)
+    );
+    let pq = dir.path().join("pq");
+    let out = cli(&[
+        "export",
+        db,
+        "--format",
+        "parquet",
+        "-o",
+        pq.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(pq.join("actors.parquet").exists() && pq.join("links.parquet").exists());
+    // The schema read back: the estimate has no plain column.
+    let out = cli(&[
+        "compile",
+        "--schema",
+        pq.to_str().unwrap(),
+        "-c",
+        "MATCH (a) RETURN a.share AS s",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("estimate property 'share'"));
+}

@@ -118,8 +118,44 @@ impl Cx<'_> {
     }
 }
 
+/// Stack reserved for compiling a deeply nested statement (as
+/// `Database::execute` does for running one): the checker and the
+/// compiler recurse over the tree.
+const DEEP_STACK_BYTES: usize = 1 << 30;
+
 /// The Spark SQL text of a read statement.
 pub fn compile(
+    stmt: &Statement,
+    params: &Params,
+    schema: Option<&Schema>,
+) -> Result<String, Error> {
+    if stmt.depth <= crate::query::parse::SHALLOW_DEPTH {
+        return compile_shallow(stmt, params, schema);
+    }
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("deep statement".into())
+            .stack_size(DEEP_STACK_BYTES)
+            .spawn_scoped(scope, || compile_shallow(stmt, params, schema))
+            .map_err(|e| {
+                Error::runtime(
+                    ErrorKind::StorageError,
+                    "ResourceExhausted",
+                    format!("cannot start a thread for a deeply nested statement: {e}"),
+                )
+            })?
+            .join()
+            .unwrap_or_else(|_| {
+                Err(Error::runtime(
+                    ErrorKind::StorageError,
+                    "InternalError",
+                    "the compiler stopped unexpectedly",
+                ))
+            })
+    })
+}
+
+fn compile_shallow(
     stmt: &Statement,
     params: &Params,
     schema: Option<&Schema>,
