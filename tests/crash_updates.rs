@@ -117,6 +117,16 @@ fn run(db: &mut Database, q: &str) -> Vec<Vec<Value>> {
 }
 
 /// Every node and link, order-independent, with sorted labels.
+/// `check`'s line for a sound database (`1 link`, `2 links`).
+fn ok_line(actors: usize, links: usize) -> String {
+    use supplygraph::io::format::count;
+    format!(
+        "ok: {}, {}",
+        count(actors as u64, "actor", "actors"),
+        count(links as u64, "link", "links")
+    )
+}
+
 fn dump(db: &mut Database) -> (usize, usize, Vec<String>) {
     let mut lines = Vec::new();
     let nodes = run(db, "MATCH (n) RETURN n.id, labels(n), properties(n)");
@@ -282,11 +292,7 @@ fn updates_killed_at_any_moment_keep_exactly_what_was_reported() {
                 diff(&got.2, &want.2)
             );
         }
-        assert_eq!(
-            counts,
-            format!("ok: {} actors, {} links", got.0, got.1),
-            "round {round}: check counts"
-        );
+        assert_eq!(counts, ok_line(got.0, got.1), "round {round}: check counts");
         // explicit spot checks: every reported CREATE pair is whole
         let mut disk = Database::open(&db).unwrap();
         for (i, s) in stmts.iter().enumerate().take(applied) {
@@ -331,7 +337,7 @@ fn updates_killed_at_any_moment_keep_exactly_what_was_reported() {
     let want = dump(&mut oracle);
     let got = dump(&mut Database::open(&db).unwrap());
     assert!(got == want, "final state:\n{}", diff(&got.2, &want.2));
-    assert_eq!(check(&db), format!("ok: {} actors, {} links", got.0, got.1));
+    assert_eq!(check(&db), ok_line(got.0, got.1));
     eprintln!(
         "{reported_total} statements reported before kills, {in_flight_committed} in-flight commits seen"
     );

@@ -421,9 +421,24 @@ fn binary(
         BinaryOp::Xor => Ok((format!("(({l} OR {r}) AND NOT ({l} AND {r}))"), Ty::Bool)),
         BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
             // Entities compare by identity, values by value.
+            let entity = |x: &Expr| {
+                matches!(
+                    var(env, x),
+                    Some((
+                        _,
+                        Kind::Node | Kind::Rel | Kind::RelList | Kind::Path | Kind::PathLen
+                    ))
+                )
+            };
+            if (entity(a) || entity(b)) && !matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
+                return Err(unsupported("ordering nodes, links or paths", e.span));
+            }
             let (l, r) = match (var(env, a), var(env, b)) {
                 (Some((x, Kind::Node | Kind::Rel)), Some((y, Kind::Node | Kind::Rel))) => {
                     (format!("{x}.`_id`"), format!("{y}.`_id`"))
+                }
+                _ if entity(a) || entity(b) => {
+                    return Err(unsupported("this comparison of entities", e.span))
                 }
                 _ => (l.clone(), r.clone()),
             };

@@ -131,7 +131,8 @@ pub fn function(
             format!("try_element_at({}, -1)", list_of(cx, env, arg(0)?)?.0),
             Ty::Unknown,
         ),
-        "toupper" | "tolower" | "trim" | "ltrim" | "rtrim" => {
+        // Not trim(): Spark's trims spaces only, the engine's all whitespace.
+        "toupper" | "tolower" => {
             let (s, t) = expr(cx, env, arg(0)?)?;
             if t != Ty::Str && t != Ty::Null {
                 return Err(unsupported(
@@ -139,11 +140,7 @@ pub fn function(
                     e.span,
                 ));
             }
-            let f = match lower.as_str() {
-                "toupper" => "upper",
-                "tolower" => "lower",
-                other => other,
-            };
+            let f = if lower == "toupper" { "upper" } else { "lower" };
             (format!("{f}({s})"), Ty::Str)
         }
         "coalesce" => {

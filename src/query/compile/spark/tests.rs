@@ -118,6 +118,8 @@ fn every_workload_query_compiles() {
 fn constructs_without_a_spark_form_are_unsupported_where_written() {
     for (q, what) in [
         ("CREATE (n)", "CREATE (n)"),
+        ("MATCH (a), (b) RETURN a < b AS x", "a < b"),
+        ("MATCH (a) RETURN trim(a.name) AS t", "trim(a.name)"),
         ("MATCH (a)-[*]->(b) RETURN b", "-[*]->"),
         ("MATCH (a)-[*0..2]->(b) RETURN b", "-[*0..2]->"),
         ("MATCH (a)-[r]->(b) AS OF 2021.5 RETURN b", "2021.5"),
