@@ -1,4 +1,4 @@
-//! `supplygraph export DB --format graphml|dot|csv|jsonl [-c QUERY] [-o FILE]`:
+//! `supplygraph export DB --format graphml|dot|csv|jsonl|parquet [-c QUERY] [-o FILE]`:
 //! the whole graph, or the nodes and links of a query's results, through
 //! the `Database` API and the writers of `io::format::graph`.
 
@@ -25,6 +25,10 @@ pub const HELP: &str = "Formats:
            format, typed headers included, so that
            supplygraph import NEW --nodes DIR/actors.csv --relationships DIR/links.csv
            gives the graph back (what cannot come back exactly is warned about).
+  parquet  -o DIR is required: DIR/actors.parquet (_id, _labels, one typed column
+           per property) and DIR/links.parquet (_id, _src, _dst, _type, properties);
+           an estimate is KEY_lo, KEY_hi; a date the interval KEY_from, KEY_to.
+           Read by Spark, DuckDB, pandas; the tables of `compile --target spark-sql`.
 
 Examples:
   supplygraph export db --format graphml -o graph.graphml
@@ -83,8 +87,8 @@ pub fn run(
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    if format == GraphFormat::Csv && output.is_none() {
-        eprintln!("error[UsageError]: a CSV export is two files (actors.csv, links.csv): give a directory with -o DIR");
+    if matches!(format, GraphFormat::Csv | GraphFormat::Parquet) && output.is_none() {
+        eprintln!("error[UsageError]: a {format:?} export is two files (actors, links): give a directory with -o DIR");
         return ExitCode::from(EXIT_USAGE);
     }
     // Exporting never creates a database: a mistyped path is an error.
@@ -121,6 +125,7 @@ pub fn run(
     let (n, m) = graph::counts(&ent);
     let written = match (format, output) {
         (GraphFormat::Csv, Some(dir)) => graph::csv_dir::write(dir, &ent).map(|r| r.warnings),
+        (GraphFormat::Parquet, Some(dir)) => graph::parquet::write(dir, &ent).map(|r| r.warnings),
         (_, Some(file)) => std::fs::File::create(file)
             .map(std::io::BufWriter::new)
             .and_then(|mut w| {

@@ -1,9 +1,10 @@
 //! The command line: `supplygraph [DB] …`, `supplygraph import …`,
-//! `supplygraph export …`, `supplygraph check DB`. Exit codes: 0 ok, 1 a
+//! `supplygraph export …`, `supplygraph compile …`, `supplygraph check DB`. Exit codes: 0 ok, 1 a
 //! statement failed, 2 usage, 3 the database could not be opened.
 
 mod admin;
 mod batch;
+mod compile;
 mod export;
 mod repl;
 mod serve;
@@ -84,7 +85,7 @@ pub enum Command {
         #[arg(value_name = "DB")]
         db: PathBuf,
         /// Output format.
-        #[arg(long, value_parser = ["graphml", "dot", "csv", "jsonl"])]
+        #[arg(long, value_parser = ["graphml", "dot", "csv", "jsonl", "parquet"])]
         format: String,
         /// Export the nodes and links this query's results hold (every
         /// node, relationship and path in them) instead of the whole graph.
@@ -97,6 +98,10 @@ pub enum Command {
         #[arg(long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
     },
+    /// Compile read queries to another engine's language (Spark SQL over
+    /// the tables of `export --format parquet`).
+    #[command(after_help = compile::HELP)]
+    Compile(compile::CompileArgs),
     /// Serve a database over Bolt to the Neo4j drivers and tools.
     Serve(serve::ServeArgs),
     /// Verify every index against the records.
@@ -125,6 +130,7 @@ pub fn main() -> ExitCode {
             params,
         }) => export::run(&db, &format, query.as_deref(), output.as_deref(), &params),
         Some(Command::Check { db }) => admin::check(&db),
+        Some(Command::Compile(args)) => compile::run(&args),
         Some(Command::Serve(args)) => serve::serve(&args),
         None => run(cli),
     }

@@ -79,8 +79,8 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: ".export",
-        args: "graphml|dot|jsonl FILE [QUERY] | csv DIR [QUERY]",
-        help: "Write the nodes and links of the last result (or of QUERY) for Gephi, yEd, networkx (graphml), Graphviz (dot), as JSON lines, or as actors.csv + links.csv for import",
+        args: "graphml|dot|jsonl FILE [QUERY] | csv|parquet DIR [QUERY]",
+        help: "Write the nodes and links of the last result (or of QUERY) for Gephi, yEd, networkx (graphml), Graphviz (dot), as JSON lines, as actors.csv + links.csv for import, or as Parquet tables for Spark, DuckDB, pandas",
     },
     Command {
         name: ".quit",

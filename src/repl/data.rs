@@ -235,6 +235,10 @@ impl Session<'_> {
         let written = match format {
             GraphFormat::Csv => graph::csv_dir::write(std::path::Path::new(&file), &last.entities)
                 .map(|report| report.warnings),
+            GraphFormat::Parquet => {
+                graph::parquet::write(std::path::Path::new(&file), &last.entities)
+                    .map(|report| report.warnings)
+            }
             _ => std::fs::File::create(&file)
                 .map(std::io::BufWriter::new)
                 .and_then(|mut w| {

@@ -1,6 +1,7 @@
 //! Graph exports: the nodes and links a result mentions (or the whole
 //! database, see `cli::export`) as GraphML ([`graphml`]), DOT ([`dot`]),
-//! JSON lines ([`jsonl`]) or the importer's two CSV files ([`csv_dir`]).
+//! JSON lines ([`jsonl`]), the importer's two CSV files ([`csv_dir`]) or
+//! two Parquet tables ([`parquet`]).
 //!
 //! The nodes exported are every node of `Entities` plus the ends of every
 //! link (a link whose end the result does not hold still gets a bare node),
@@ -10,6 +11,7 @@ pub mod csv_dir;
 mod dot;
 mod graphml;
 mod jsonl;
+pub mod parquet;
 
 use super::cypher::render_value;
 use crate::result::{Entities, NodeData, RelData};
@@ -28,6 +30,8 @@ pub enum GraphFormat {
     Jsonl,
     /// Two files in the importer's format: `actors.csv` and `links.csv`.
     Csv,
+    /// Two tables for Spark, DuckDB, pandas: `actors.parquet`, `links.parquet`.
+    Parquet,
 }
 
 impl std::str::FromStr for GraphFormat {
@@ -38,8 +42,9 @@ impl std::str::FromStr for GraphFormat {
             "graphml" | "gephi" => Ok(GraphFormat::GraphMl),
             "jsonl" => Ok(GraphFormat::Jsonl),
             "csv" => Ok(GraphFormat::Csv),
+            "parquet" => Ok(GraphFormat::Parquet),
             _ => Err(format!(
-                "unknown export format '{s}': expected graphml, dot, csv or jsonl"
+                "unknown export format '{s}': expected graphml, dot, csv, jsonl or parquet"
             )),
         }
     }
@@ -80,8 +85,8 @@ pub fn write(out: &mut dyn io::Write, ent: &Entities, format: GraphFormat) -> io
         GraphFormat::GraphMl => graphml::write(out, &parts),
         GraphFormat::Dot => dot::write(out, &parts),
         GraphFormat::Jsonl => jsonl::write(out, &parts, ent),
-        GraphFormat::Csv => Err(io::Error::other(
-            "a CSV export is two files: give a directory (-o DIR)",
+        GraphFormat::Csv | GraphFormat::Parquet => Err(io::Error::other(
+            "a CSV or Parquet export is two files: give a directory (-o DIR)",
         )),
     }
 }

@@ -1,0 +1,202 @@
+//! The workload's Q1–Q8 on a real Spark: `export --format parquet`, then
+//! `compile --target spark-sql`, run through PySpark on `local[2]`
+//! (tests/python/test_spark.py); every answer must equal the embedded
+//! engine's. Skipped with a message when python3, pyspark or java is
+//! missing, but required when `CI` is set (.ci/run installs them).
+//!
+//! The data is gen.py's at 2,000 actors / 20,000 links, one Spark session,
+//! Q5 for 4 of its 12 pairs (each is seconds of recursive Spark jobs);
+//! SUPPLYGRAPH_SPARK_SCALE=S runs the workload's S scale, all 12 pairs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn gen_py() -> Option<PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        std::env::var("SUPPLYGRAPH_BENCH_GEN")
+            .ok()
+            .map(PathBuf::from),
+        Some(manifest.join("../shared/bench/gen.py")),
+        Some(PathBuf::from("/work/shared/bench/gen.py")),
+    ];
+    candidates.into_iter().flatten().find(|p| p.exists())
+}
+
+/// Whether PySpark and a Java runtime are there; in CI their absence fails.
+fn spark_ready() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import pyspark"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && Command::new("java")
+            .arg("-version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install pyspark and Java 17 (.ci/run, tests/python/requirements.txt)"
+        );
+        eprintln!(
+            "SKIPPED: the Spark test needs python3 with pyspark (pip install -r \
+             tests/python/requirements.txt) and java"
+        );
+    }
+    ok
+}
+
+#[test]
+fn workload_queries_answer_the_same_on_spark() {
+    if !spark_ready() {
+        return;
+    }
+    let Some(gen) = gen_py() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs shared/bench/gen.py beside the repository"
+        );
+        eprintln!("SKIPPED: gen.py not found (set SUPPLYGRAPH_BENCH_GEN)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let full = std::env::var("SUPPLYGRAPH_SPARK_SCALE").as_deref() == Ok("S");
+    let (actors, links) = if full {
+        ("10000", "100000")
+    } else {
+        ("2000", "20000")
+    };
+    let out = Command::new("python3")
+        .arg(&gen)
+        .args(["--actors", actors, "--links", links, "--out"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "gen.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/test_spark.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_supplygraph"))
+        .arg(&data)
+        .arg(dir.path().join("work"))
+        .args(if full { None } else { Some("--quick") })
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{stdout}");
+    assert!(
+        out.status.success(),
+        "Spark answers differ or failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("passed, 0 failed"), "{stdout}");
+}
+
+/// Every statement of the golden query files compiles or is refused with an
+/// error; none panics, whatever the construct.
+#[test]
+fn compile_never_panics_on_the_golden_queries() {
+    use supplygraph::query::compile::spark::{compile, Schema};
+    let schema = Schema::workload();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/queries");
+    let (mut compiled, mut refused) = (0, 0);
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in text.lines() {
+            let Some(q) = line.strip_prefix("-STATEMENT ") else {
+                continue;
+            };
+            let Ok(stmt) = supplygraph::query::parse::parse_statement(q) else {
+                continue;
+            };
+            match compile(&stmt, &Default::default(), Some(&schema)) {
+                Ok(sql) => {
+                    assert!(sql.starts_with("SELECT"), "{q}\n{sql}");
+                    compiled += 1;
+                }
+                Err(_) => refused += 1,
+            }
+        }
+    }
+    eprintln!("golden statements: {compiled} compiled, {refused} refused");
+    assert!(compiled > 20, "{compiled} compiled, {refused} refused");
+}
+
+fn cli(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_supplygraph"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn compile_and_parquet_export_from_the_command_line() {
+    let out = cli(&[
+        "compile",
+        "--target",
+        "spark-sql",
+        "-c",
+        "MATCH (a) RETURN a.name AS n;\nMATCH (a)-[*]->(b) RETURN b",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.starts_with("SELECT `a`.`name` AS `n` FROM"),
+        "{stdout}"
+    );
+    assert!(stdout.trim_end().ends_with(';'), "{stdout}");
+    assert!(
+        stderr.contains("cannot run on Spark (Unsupported)") && stderr.contains("<command>:2:10"),
+        "{stderr}"
+    );
+    assert_eq!(cli(&["compile"]).status.code(), Some(2));
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let db = db.to_str().unwrap();
+    let made = cli(&[
+        db,
+        "-c",
+        "CREATE (:Country {id: 'by', share: estimate(0.6, 0.7)})-[:SUPPLIES {since: date('2022-03')}]->(:Country {id: 'ru'})",
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert_eq!(
+        cli(&["export", db, "--format", "parquet"]).status.code(),
+        Some(2)
+    );
+    let pq = dir.path().join("pq");
+    let out = cli(&[
+        "export",
+        db,
+        "--format",
+        "parquet",
+        "-o",
+        pq.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(pq.join("actors.parquet").exists() && pq.join("links.parquet").exists());
+    // The schema read back: the estimate has no plain column.
+    let out = cli(&[
+        "compile",
+        "--schema",
+        pq.to_str().unwrap(),
+        "-c",
+        "MATCH (a) RETURN a.share AS s",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("estimate property 'share'"));
+}
