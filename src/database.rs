@@ -32,8 +32,9 @@ pub struct Database {
     /// Procedures defined by tables (the TCK's test procedures).
     procedures: Procedures,
     /// Statements parsed before, by their exact text: a query repeated with
-    /// new parameters skips the parser.
-    parsed: fxhash::FxHashMap<String, Arc<Statement>>,
+    /// new parameters skips the parser. Behind a mutex for concurrent
+    /// reads (`stream_read`), held only to look up or insert.
+    parsed: parking_lot::Mutex<fxhash::FxHashMap<String, Arc<Statement>>>,
     /// Bytes one statement's operators may hold (`None`: the default, half
     /// the machine's memory).
     memory_limit: Option<usize>,
@@ -109,21 +110,26 @@ impl Database {
         self.open_tx.is_some()
     }
 
+    /// The statement `text`, parsed once and then kept by its text.
+    fn statement(&self, text: &str) -> Result<Arc<Statement>, Error> {
+        if let Some(stmt) = self.parsed.lock().get(text) {
+            return Ok(Arc::clone(stmt));
+        }
+        let stmt = Arc::new(
+            parse::parse_statement(text)
+                .map_err(|e| Error::compile(ErrorKind::SyntaxError, e.code, e.message, e.span))?,
+        );
+        let mut parsed = self.parsed.lock();
+        if parsed.len() >= PARSED_STATEMENTS {
+            parsed.clear();
+        }
+        parsed.insert(text.to_string(), Arc::clone(&stmt));
+        Ok(stmt)
+    }
+
     /// Parses and runs one statement. A failing statement changes nothing.
     pub fn execute(&mut self, text: &str, params: &Params) -> Result<QueryResult, Error> {
-        let stmt = match self.parsed.get(text) {
-            Some(stmt) => Arc::clone(stmt),
-            None => {
-                let stmt = Arc::new(parse::parse_statement(text).map_err(|e| {
-                    Error::compile(ErrorKind::SyntaxError, e.code, e.message, e.span)
-                })?);
-                if self.parsed.len() >= PARSED_STATEMENTS {
-                    self.parsed.clear();
-                }
-                self.parsed.insert(text.to_string(), Arc::clone(&stmt));
-                stmt
-            }
-        };
+        let stmt = self.statement(text)?;
         if stmt.depth <= parse::SHALLOW_DEPTH {
             return self.execute_parsed(&stmt, params);
         }
@@ -285,6 +291,10 @@ impl Database {
     }
 }
 
+#[path = "database_read.rs"]
+mod read;
+pub use read::RowSink;
+
 /// Loads every node and relationship the rows mention.
 fn resolve(tx: &Tx<'_>, rows: &[Vec<Value>]) -> Result<Entities, Error> {
     let mut ent = Entities::default();
@@ -397,16 +407,16 @@ mod tests {
             p.insert("n".into(), Value::Int(n));
             assert_eq!(db.execute(q, &p).unwrap().rows, vec![vec![Value::Int(n)]]);
         }
-        assert_eq!(db.parsed.len(), 1);
+        assert_eq!(db.parsed.lock().len(), 1);
         // A statement that does not parse is not kept, and fails each time.
         for _ in 0..2 {
             assert!(db.execute("MATCH (n RETURN n", &Params::new()).is_err());
         }
-        assert_eq!(db.parsed.len(), 1);
+        assert_eq!(db.parsed.lock().len(), 1);
         for i in 0..PARSED_STATEMENTS + 1 {
             db.execute(&format!("RETURN {i} AS x"), &Params::new())
                 .unwrap();
         }
-        assert!(db.parsed.len() <= PARSED_STATEMENTS);
+        assert!(db.parsed.lock().len() <= PARSED_STATEMENTS);
     }
 }

@@ -14,7 +14,7 @@ use super::{block, bucket, codec, index, KvStore, Overlay, StorageError, View};
 use crate::error::{Error, ErrorKind};
 use crate::value::{NodeId, RelId, Value};
 use fxhash::FxHashMap;
-use std::cell::RefCell;
+use parking_lot::RwLock;
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
@@ -162,7 +162,8 @@ pub struct Graph {
     cache: BlockCache,
     columns: ColumnCache,
     /// Whether every node carries a label, by label id, as last committed.
-    universal: RefCell<FxHashMap<u32, bool>>,
+    /// Behind a lock, as the caches: concurrent reads share a `Graph`.
+    universal: RwLock<FxHashMap<u32, bool>>,
     /// What opening did that the user should hear of.
     notice: Option<String>,
 }
@@ -270,7 +271,7 @@ impl Graph {
             notice,
             cache: BlockCache::new(block_cache::DEFAULT_CAPACITY),
             columns: ColumnCache::new(link_columns::DEFAULT_CAPACITY),
-            universal: RefCell::default(),
+            universal: RwLock::default(),
         })
     }
 
@@ -335,7 +336,7 @@ impl Graph {
         for (k, _) in &batch {
             self.cache.invalidate(k);
         }
-        self.universal.borrow_mut().clear();
+        self.universal.write().clear();
         if batch.iter().any(|(k, _)| k.first() == Some(&keys::REL)) {
             self.columns.clear();
         }
@@ -383,7 +384,7 @@ impl Graph {
         let marker = keys::meta(LOAD_MARKER);
         self.cache.clear();
         self.columns.clear();
-        self.universal.borrow_mut().clear();
+        self.universal.write().clear();
         let written = (|| {
             self.store.apply(vec![(marker.clone(), Some(Vec::new()))])?;
             let mut part = Vec::new();
@@ -435,7 +436,7 @@ pub struct Tx<'a> {
     store: &'a dyn KvStore,
     cache: &'a BlockCache,
     columns: &'a ColumnCache,
-    universal: &'a RefCell<FxHashMap<u32, bool>>,
+    universal: &'a RwLock<FxHashMap<u32, bool>>,
     pub st: &'a mut TxState,
 }
 
@@ -654,11 +655,11 @@ impl<'a> Tx<'a> {
         if !self.st.overlay.is_empty() {
             return Ok(false);
         }
-        if let Some(&u) = self.universal.borrow().get(&label) {
+        if let Some(&u) = self.universal.read().get(&label) {
             return Ok(u);
         }
         let u = self.nodes_with_label(label)?.len() as u64 == self.st.meta.nodes;
-        self.universal.borrow_mut().insert(label, u);
+        self.universal.write().insert(label, u);
         Ok(u)
     }
 

@@ -77,6 +77,9 @@ pub struct Ctx<'a, 'g> {
     pub profiling: bool,
     /// Notifications found while running (each once per place).
     pub warnings: std::cell::RefCell<Vec<Warning>>,
+    /// Where the result's rows go as they are produced (`exec::stream_query`);
+    /// `None`: the result operator keeps them.
+    pub sink: Option<Box<dyn super::sink::ResultSink + 'a>>,
 }
 
 impl<'a, 'g> Ctx<'a, 'g> {
@@ -102,6 +105,7 @@ impl<'a, 'g> Ctx<'a, 'g> {
             mem: Default::default(),
             profiling: false,
             warnings: Default::default(),
+            sink: None,
         }
     }
 
