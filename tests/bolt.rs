@@ -255,6 +255,42 @@ fn python_client_killed_mid_stream_or_in_a_transaction_leaves_the_server_serving
 }
 
 #[test]
+fn python_driver_reads_run_side_by_side() {
+    if !python_ready() {
+        return;
+    }
+    let mut s = Server::start(&["--timeout", "6"]);
+    python("side_by_side", s.port, &[]);
+    assert!(s.stop().success());
+}
+
+#[test]
+fn python_driver_pulls_a_large_result_in_batches_at_flat_memory() {
+    if !python_ready() {
+        return;
+    }
+    let mut s = Server::start(&[]);
+    let pid = s.child.id().to_string();
+    python("big_stream", s.port, &[&pid]);
+    assert!(s.stop().success());
+}
+
+#[test]
+fn python_client_that_stops_pulling_and_a_write_during_a_stream() {
+    if !python_ready() {
+        return;
+    }
+    let mut s = Server::start(&[]);
+    python("abandoned_stream", s.port, &[]);
+    python("write_during_stream", s.port, &[]);
+    assert!(s.stop().success());
+    assert_eq!(
+        cli(&s.db, "MATCH (d:During) RETURN count(d) AS c"),
+        "c\n2\n"
+    );
+}
+
+#[test]
 fn read_only_server_refuses_writes() {
     if !python_ready() {
         return;
