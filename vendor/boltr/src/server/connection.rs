@@ -692,16 +692,33 @@ where
         if let Some(source) = pending.source.as_mut() {
             // supplygraph: DISCARD of all stops the producer; of n, takes
             // and drops n records.
-            let summary = match n {
-                None => Some(source.discard().await),
-                Some(n) => match source.pull(n).await {
-                    Ok(pulled) => pulled.summary,
-                    Err(e) => {
-                        self.results.results.remove(&qid);
-                        return Err(e);
+            let mut summary = None;
+            let mut failed = None;
+            match n {
+                None => summary = Some(source.discard().await),
+                Some(mut left) => {
+                    while left > 0 {
+                        match source.pull(left.min(SOURCE_BATCH)).await {
+                            Ok(pulled) => {
+                                let stalled = pulled.records.is_empty();
+                                left = left.saturating_sub(pulled.records.len());
+                                summary = pulled.summary;
+                                if summary.is_some() || stalled {
+                                    break;
+                                }
+                            }
+                            Err(e) => {
+                                failed = Some(e);
+                                break;
+                            }
+                        }
                     }
-                },
-            };
+                }
+            }
+            if let Some(e) = failed {
+                self.results.results.remove(&qid);
+                return Err(e);
+            }
             return self.finish_source_batch(qid, summary).await;
         }
 
@@ -742,6 +759,8 @@ where
                     return Err(e);
                 }
             };
+            // A source that gives nothing without ending would spin.
+            let stalled = pulled.records.is_empty();
             if let Some(l) = left.as_mut() {
                 *l = l.saturating_sub(pulled.records.len());
             }
@@ -759,7 +778,7 @@ where
             if !framed.is_empty() {
                 self.writer.write_framed(&framed).await?;
             }
-            if pulled.summary.is_some() {
+            if pulled.summary.is_some() || stalled {
                 summary = pulled.summary;
                 break;
             }
