@@ -400,6 +400,22 @@ def idle(port):
     c = d.execute_query("MATCH (i:Idle) WITH count(i) AS i MATCH (o:Other) RETURN i, count(o) AS o").records[0]
     assert (c["i"], c["o"]) == (0, 1), c
     ok(f"an idle transaction is rolled back and releases the database (the other writer waited {waited:.1f} s)")
+
+    # A read stream that the client stops pulling holds the read lock for
+    # --tx-idle-timeout at most: a write then goes through, and the stalled
+    # client learns why once it pulls what was already made.
+    s = d.session(fetch_size=10)
+    result = s.run("UNWIND range(1, 1000000) AS x RETURN x")
+    assert next(result)["x"] == 1
+    started = time.monotonic()
+    d.execute_query("CREATE (:AfterStall)")
+    waited = time.monotonic() - started
+    assert waited < 10, waited
+    e = expect(exceptions.ClientError, lambda: list(result))
+    assert e.code == "Neo.ClientError.Transaction.TransactionTimedOut", e.code
+    assert "not pulled" in e.message, e.message
+    s.close()
+    ok(f"a read stream left unpulled is stopped and releases the database (the writer waited {waited:.1f} s)")
     d.close()
 
 
@@ -488,7 +504,9 @@ def concurrent(port):
     wproc = multiprocessing.Process(target=writer, args=(port, pairs))
     wthread = threading.Thread(target=writer, args=(port, pairs))
     started = time.monotonic()
-    for x in threads + procs + [wproc, wthread]:
+    # Processes first: forking while reader threads run could copy a lock
+    # one of them holds into the child.
+    for x in procs + [wproc] + threads + [wthread]:
         x.start()
     results = [q_threads.get(timeout=120) for _ in threads] + [q_procs.get(timeout=120) for _ in procs]
     for x in threads + [wthread]:
