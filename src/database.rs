@@ -40,8 +40,9 @@ pub struct Database {
     /// Procedures defined by tables (the TCK's test procedures).
     procedures: Procedures,
     /// Statements parsed before, by their exact text: a query repeated with
-    /// new parameters skips the parser.
-    parsed: fxhash::FxHashMap<String, Arc<Statement>>,
+    /// new parameters skips the parser. Behind a mutex for concurrent
+    /// reads (`stream_read`), held only to look up or insert.
+    parsed: parking_lot::Mutex<fxhash::FxHashMap<String, Arc<Statement>>>,
     /// Bytes one statement's operators may hold (`None`: the default, half
     /// the machine's memory).
     memory_limit: Option<usize>,
@@ -122,9 +123,26 @@ impl Database {
         self.open_tx.is_some()
     }
 
+    /// The statement `text`, parsed once and then kept by its text.
+    fn statement(&self, text: &str) -> Result<Arc<Statement>, Error> {
+        if let Some(stmt) = self.parsed.lock().get(text) {
+            return Ok(Arc::clone(stmt));
+        }
+        let stmt = Arc::new(
+            parse::parse_statement(text)
+                .map_err(|e| Error::compile(ErrorKind::SyntaxError, e.code, e.message, e.span))?,
+        );
+        let mut parsed = self.parsed.lock();
+        if parsed.len() >= PARSED_STATEMENTS {
+            parsed.clear();
+        }
+        parsed.insert(text.to_string(), Arc::clone(&stmt));
+        Ok(stmt)
+    }
+
     /// Parses and runs one statement. A failing statement changes nothing.
     pub fn execute(&mut self, text: &str, params: &Params) -> Result<QueryResult, Error> {
-        let stmt = self.parse_cached(text)?;
+        let stmt = self.statement(text)?;
         self.on_stack_for(&stmt, |db| db.execute_parsed(&stmt, params))
     }
 
@@ -133,7 +151,7 @@ impl Database {
     /// statements): a run skips the parser, the checker and the text's
     /// lookup.
     pub fn prepare(&mut self, text: &str) -> Result<Prepared, Error> {
-        let stmt = self.parse_cached(text)?;
+        let stmt = self.statement(text)?;
         let params = self.on_stack_for(&stmt, |_| match &stmt.body {
             Body::Query(q) => crate::query::check::check_prepared(q),
             _ => Ok(Vec::new()),
@@ -152,21 +170,6 @@ impl Database {
             crate::query::check::check_query_with(q, params)?;
         }
         self.on_stack_for(&p.stmt, |db| db.run_checked(q, p.stmt.mode, params))
-    }
-
-    fn parse_cached(&mut self, text: &str) -> Result<Arc<Statement>, Error> {
-        if let Some(stmt) = self.parsed.get(text) {
-            return Ok(Arc::clone(stmt));
-        }
-        let stmt = Arc::new(
-            parse::parse_statement(text)
-                .map_err(|e| Error::compile(ErrorKind::SyntaxError, e.code, e.message, e.span))?,
-        );
-        if self.parsed.len() >= PARSED_STATEMENTS {
-            self.parsed.clear();
-        }
-        self.parsed.insert(text.to_string(), Arc::clone(&stmt));
-        Ok(stmt)
     }
 
     /// Runs `f` here, or for a deeply nested statement where the stack is
@@ -347,6 +350,10 @@ impl Database {
     }
 }
 
+#[path = "database_read.rs"]
+mod read;
+pub use read::RowSink;
+
 /// Loads every node and relationship the rows mention.
 fn resolve(tx: &Tx<'_>, rows: &[Vec<Value>]) -> Result<Entities, Error> {
     let mut ent = Entities::default();
@@ -459,17 +466,17 @@ mod tests {
             p.insert("n".into(), Value::Int(n));
             assert_eq!(db.execute(q, &p).unwrap().rows, vec![vec![Value::Int(n)]]);
         }
-        assert_eq!(db.parsed.len(), 1);
+        assert_eq!(db.parsed.lock().len(), 1);
         // A statement that does not parse is not kept, and fails each time.
         for _ in 0..2 {
             assert!(db.execute("MATCH (n RETURN n", &Params::new()).is_err());
         }
-        assert_eq!(db.parsed.len(), 1);
+        assert_eq!(db.parsed.lock().len(), 1);
         for i in 0..PARSED_STATEMENTS + 1 {
             db.execute(&format!("RETURN {i} AS x"), &Params::new())
                 .unwrap();
         }
-        assert!(db.parsed.len() <= PARSED_STATEMENTS);
+        assert!(db.parsed.lock().len() <= PARSED_STATEMENTS);
     }
 }
 

@@ -135,6 +135,11 @@ fn script() -> PathBuf {
 /// Runs one scenario of bolt_checks.py; fails with its output if it fails
 /// or takes more than 5 minutes.
 fn python(scenario: &str, port: u16, extra: &[&str]) -> String {
+    python_within(scenario, port, extra, Duration::from_secs(300))
+}
+
+/// As `python`, with a time limit of `limit`.
+fn python_within(scenario: &str, port: u16, extra: &[&str], limit: Duration) -> String {
     let mut child = Command::new("python3")
         .arg(script())
         .arg(scenario)
@@ -156,14 +161,14 @@ fn python(scenario: &str, port: u16, extra: &[&str]) -> String {
         let _ = err.read_to_string(&mut s);
         s
     });
-    let deadline = Instant::now() + Duration::from_secs(300);
+    let deadline = Instant::now() + limit;
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("python scenario {scenario} ran longer than 5 minutes");
+            panic!("python scenario {scenario} ran longer than {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(50));
     };
@@ -253,6 +258,44 @@ fn python_client_killed_mid_stream_or_in_a_transaction_leaves_the_server_serving
     let mut s = Server::start(&[]);
     python("killed", s.port, &[]);
     assert!(s.stop().success());
+}
+
+#[test]
+fn python_driver_reads_run_side_by_side() {
+    if !python_ready() {
+        return;
+    }
+    let mut s = Server::start(&["--timeout", "6"]);
+    python("side_by_side", s.port, &[]);
+    assert!(s.stop().success());
+}
+
+#[test]
+fn python_driver_pulls_a_large_result_in_batches_at_flat_memory() {
+    if !python_ready() {
+        return;
+    }
+    let mut s = Server::start(&[]);
+    let pid = s.child.id().to_string();
+    // The Python driver takes minutes to decode 5,000,000 records on a
+    // busy machine, against a debug build.
+    python_within("big_stream", s.port, &[&pid], Duration::from_secs(900));
+    assert!(s.stop().success());
+}
+
+#[test]
+fn python_client_that_stops_pulling_and_a_write_during_a_stream() {
+    if !python_ready() {
+        return;
+    }
+    let mut s = Server::start(&[]);
+    python("abandoned_stream", s.port, &[]);
+    python("write_during_stream", s.port, &[]);
+    assert!(s.stop().success());
+    assert_eq!(
+        cli(&s.db, "MATCH (d:During) RETURN count(d) AS c"),
+        "c\n2\n"
+    );
 }
 
 #[test]
@@ -636,4 +679,97 @@ fn raw_bolt_exchange_and_malformed_input_never_stop_the_server() {
     // Still serving.
     run_query(port);
     assert!(server.stop().success());
+}
+
+/// HELLO and LOGON on a fresh connection.
+fn logged_on(port: u16) -> TcpStream {
+    let mut c = connect(port);
+    handshake(&mut c, [[0, 0, 4, 5], [0; 4], [0; 4], [0; 4]]);
+    for msg in [
+        ClientMessage::Hello {
+            extra: dict(&[("user_agent", s("raw/1"))]),
+        },
+        ClientMessage::Logon {
+            auth: dict(&[("scheme", s("none"))]),
+        },
+    ] {
+        send(&mut c, &msg);
+        assert!(matches!(
+            receive(&mut c),
+            Some(ServerMessage::Success { .. })
+        ));
+    }
+    c
+}
+
+/// Sends `msg`, then reads the records up to the SUCCESS or FAILURE.
+fn exchange(c: &mut TcpStream, msg: &ClientMessage) -> (Vec<i64>, ServerMessage) {
+    send(c, msg);
+    let mut got = Vec::new();
+    loop {
+        match receive(c) {
+            Some(ServerMessage::Record { data }) => match data.as_slice() {
+                [BoltValue::Integer(i)] => got.push(*i),
+                other => panic!("unexpected record {other:?}"),
+            },
+            Some(end) => return (got, end),
+            None => panic!("the server closed the connection"),
+        }
+    }
+}
+
+fn has_more(end: &ServerMessage) -> bool {
+    match end {
+        ServerMessage::Success { metadata } => {
+            metadata.get("has_more") == Some(&BoltValue::Boolean(true))
+        }
+        other => panic!("not a SUCCESS: {other:?}"),
+    }
+}
+
+fn n(k: i64) -> BoltDict {
+    dict(&[("n", BoltValue::Integer(k))])
+}
+
+#[test]
+fn raw_pull_and_discard_take_from_a_streamed_read_and_a_failure_ends_it() {
+    let server = Server::start(&[]);
+    let mut c = logged_on(server.port);
+    let run = |q: &str| ClientMessage::Run {
+        query: q.into(),
+        parameters: BoltDict::new(),
+        extra: BoltDict::new(),
+    };
+    let (_, end) = exchange(&mut c, &run("UNWIND range(1, 100000000) AS x RETURN x"));
+    assert!(matches!(end, ServerMessage::Success { .. }), "{end:?}");
+    let (rows, end) = exchange(&mut c, &ClientMessage::Pull { extra: n(3) });
+    assert_eq!((rows, has_more(&end)), (vec![1, 2, 3], true));
+    let (rows, end) = exchange(&mut c, &ClientMessage::Discard { extra: n(5) });
+    assert_eq!((rows, has_more(&end)), (vec![], true));
+    let (rows, end) = exchange(&mut c, &ClientMessage::Pull { extra: n(2) });
+    assert_eq!((rows, has_more(&end)), (vec![9, 10], true));
+    // DISCARD of all stops the statement (a hundred million rows) at once.
+    let (rows, end) = exchange(&mut c, &ClientMessage::Discard { extra: n(-1) });
+    assert_eq!((rows, has_more(&end)), (vec![], false));
+
+    // The last PULL of a result carries its summary.
+    exchange(&mut c, &run("UNWIND range(1, 600) AS x RETURN x"));
+    let (rows, end) = exchange(&mut c, &ClientMessage::Pull { extra: n(600) });
+    assert_eq!(rows, (1..=600).collect::<Vec<_>>());
+    let ServerMessage::Success { metadata } = &end else {
+        panic!("{end:?}")
+    };
+    assert_eq!(metadata.get("has_more"), Some(&BoltValue::Boolean(false)));
+    assert_eq!(metadata.get("type"), Some(&s("r")));
+
+    // A failure in the third row: the rows before it, then FAILURE.
+    exchange(&mut c, &run("UNWIND [1, 2, 0] AS x RETURN 10 / x"));
+    let (rows, end) = exchange(&mut c, &ClientMessage::Pull { extra: n(-1) });
+    assert_eq!(rows, vec![10, 5]);
+    assert!(matches!(end, ServerMessage::Failure { .. }), "{end:?}");
+    let (_, end) = exchange(&mut c, &ClientMessage::Reset);
+    assert!(matches!(end, ServerMessage::Success { .. }), "{end:?}");
+    exchange(&mut c, &run("RETURN 7 AS x"));
+    let (rows, end) = exchange(&mut c, &ClientMessage::Pull { extra: n(-1) });
+    assert_eq!((rows, has_more(&end)), (vec![7], false));
 }

@@ -8,3 +8,4 @@ pub mod exec;
 pub mod notify;
 pub mod parse;
 pub mod print;
+pub mod read_only;

@@ -1,35 +1,42 @@
-//! The database behind boltr's connection handling: every statement and
-//! every explicit transaction takes the one database lock.
+//! The database behind boltr's connection handling, behind one
+//! reader-writer lock.
 //!
-//! `Database::execute` needs `&mut Database`, so statements run one at a
-//! time, each on tokio's blocking pool. An auto-commit statement holds the
-//! lock while it runs (it commits, flushed, as in the CLI). An explicit
-//! transaction (Bolt BEGIN) holds it from BEGIN to COMMIT or ROLLBACK: the
-//! engine has one open transaction, and nobody else may see or add to its
-//! uncommitted writes. Others wait for the lock in arrival order, at most
-//! `lock_wait`, then get the transient `LockAcquisitionTimeout` that
-//! managed transactions retry. A transaction left idle longer than
-//! `tx_idle` is rolled back so that one stalled client cannot stop the rest.
+//! An auto-commit statement that cannot write (`Statement::is_read_only`)
+//! takes the read lock and runs beside other reads, its rows streaming to
+//! the client (`stream.rs`). Everything else needs `&mut Database` and the
+//! write lock, on tokio's blocking pool: an auto-commit write holds it
+//! while it runs (it commits, flushed, as in the CLI); an explicit
+//! transaction (Bolt BEGIN) holds it from BEGIN to COMMIT or ROLLBACK,
+//! because the engine has one open transaction and nobody else may see or
+//! add to its uncommitted writes. The lock is fair: once a writer waits,
+//! later readers queue behind it. A statement waits at most `lock_wait`,
+//! then gets the transient `LockAcquisitionTimeout` that managed
+//! transactions retry. A transaction left idle longer than `tx_idle` is
+//! rolled back, and a read stream not pulled for as long is stopped, so
+//! that one stalled client cannot stop the rest.
 
-use super::errors;
-use super::values;
+use super::stream::{self, ReadGuard};
+use super::{errors, summary, values};
 use crate::database::{Database, Params};
-use crate::result::QueryResult;
+use crate::query::exec::context::Cancel;
 use boltr::error::BoltError;
 use boltr::server::{
-    BoltBackend, BoltRecord, ResultMetadata, ResultStream, RoutingServer, RoutingTable,
-    SessionConfig, SessionHandle, SessionProperty, TransactionHandle,
+    BoltBackend, ResultStream, RoutingServer, RoutingTable, SessionConfig, SessionHandle,
+    SessionProperty, TransactionHandle,
 };
 use boltr::types::{BoltDict, BoltValue};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
-use tokio::sync::OwnedMutexGuard;
+use tokio::sync::OwnedRwLockWriteGuard;
 
 /// The database, `None` once the server has closed it.
-pub type DbLock = Arc<tokio::sync::Mutex<Option<Database>>>;
-type Guard = OwnedMutexGuard<Option<Database>>;
+pub type DbLock = Arc<tokio::sync::RwLock<Option<Database>>>;
+type Guard = OwnedRwLockWriteGuard<Option<Database>>;
+
+/// Statement texts `Shared::reads_alone` keeps its answer for.
+const KNOWN_TEXTS: usize = 512;
 
 pub struct Config {
     /// Refuse every statement that would change the database.
@@ -48,8 +55,8 @@ pub struct Config {
 /// What the server's sessions share.
 pub struct Shared {
     pub db: DbLock,
-    /// The database's cancel flag: set at shutdown, it stops the statement
-    /// that is running.
+    /// The database's cancel flag: set at shutdown, it stops the write
+    /// that is running (reads have their own, `reads`).
     pub cancel: Arc<AtomicBool>,
     pub config: Config,
     /// Set when shutdown begins: no new statement or transaction starts.
@@ -57,6 +64,10 @@ pub struct Shared {
     sessions: Mutex<HashMap<String, Session>>,
     next_session: AtomicU64,
     commits: AtomicU64,
+    /// The cancel flags of the reads that may be running (shutdown sets them).
+    reads: Mutex<Vec<Weak<AtomicBool>>>,
+    /// Whether a statement text can only read, by text.
+    read_only: Mutex<HashMap<String, bool>>,
 }
 
 #[derive(Default)]
@@ -86,14 +97,65 @@ impl Shared {
     pub fn new(db: Database, config: Config) -> Arc<Shared> {
         let cancel = db.cancel.flag.clone();
         Arc::new(Shared {
-            db: Arc::new(tokio::sync::Mutex::new(Some(db))),
+            db: Arc::new(tokio::sync::RwLock::new(Some(db))),
             cancel,
             config,
             closing: AtomicBool::new(false),
             sessions: Mutex::new(HashMap::new()),
             next_session: AtomicU64::new(1),
             commits: AtomicU64::new(0),
+            reads: Mutex::new(Vec::new()),
+            read_only: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Whether `query` runs as a read beside others: its clauses cannot
+    /// write. Text that does not parse goes there too, and fails there.
+    fn reads_alone(&self, query: &str) -> bool {
+        let mut known = self.read_only.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(&r) = known.get(query) {
+            return r;
+        }
+        let r = crate::query::parse::parse_statement(query)
+            .map(|s| s.is_read_only())
+            .unwrap_or(true);
+        if known.len() >= KNOWN_TEXTS {
+            known.clear();
+        }
+        known.insert(query.to_string(), r);
+        r
+    }
+
+    /// A fresh cancel flag for a read, set at shutdown.
+    fn read_flag(&self) -> Arc<AtomicBool> {
+        let flag = Arc::new(AtomicBool::new(false));
+        let mut reads = self.reads.lock().unwrap_or_else(|p| p.into_inner());
+        reads.retain(|r| r.strong_count() > 0);
+        reads.push(Arc::downgrade(&flag));
+        flag
+    }
+
+    /// Stops every read that is running.
+    pub fn cancel_reads(&self) {
+        let reads = self.reads.lock().unwrap_or_else(|p| p.into_inner());
+        for flag in reads.iter().filter_map(Weak::upgrade) {
+            flag.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// The read lock, as `lock` the write lock.
+    async fn read_lock(&self) -> Result<ReadGuard, BoltError> {
+        if self.closing.load(Ordering::Relaxed) {
+            return Err(errors::shutting_down());
+        }
+        let wait = self.config.lock_wait;
+        let guard = tokio::time::timeout(wait, Arc::clone(&self.db).read_owned())
+            .await
+            .map_err(|_| errors::lock_timeout(wait))?;
+        match guard.as_ref() {
+            None => Err(errors::shutting_down()),
+            Some(_) => Ok(guard),
+        }
     }
 
     fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
@@ -106,7 +168,7 @@ impl Shared {
             return Err(errors::shutting_down());
         }
         let wait = self.config.lock_wait;
-        let mut guard = tokio::time::timeout(wait, Arc::clone(&self.db).lock_owned())
+        let mut guard = tokio::time::timeout(wait, Arc::clone(&self.db).write_owned())
             .await
             .map_err(|_| errors::lock_timeout(wait))?;
         match guard.as_mut() {
@@ -319,67 +381,8 @@ fn run_statement(db: &mut Database, query: &str, params: &Params, how: &Run) -> 
         };
     }
     Outcome {
-        result: Ok(result_stream(r, started, query)),
+        result: Ok(summary::result_stream(r, started, query)),
         doom: false,
-    }
-}
-
-fn result_stream(r: QueryResult, started: Instant, query: &str) -> ResultStream {
-    let records = r
-        .rows
-        .iter()
-        .map(|row| BoltRecord {
-            values: row
-                .iter()
-                .map(|v| values::to_bolt(v, &r.entities))
-                .collect(),
-        })
-        .collect();
-    let s = r.stats;
-    let mut summary = BoltDict::new();
-    let mut stats = BoltDict::new();
-    for (key, n) in [
-        ("nodes-created", s.nodes_created),
-        ("nodes-deleted", s.nodes_deleted),
-        ("relationships-created", s.relationships_created),
-        ("relationships-deleted", s.relationships_deleted),
-        ("labels-added", s.labels_added),
-        ("labels-removed", s.labels_removed),
-        // Neo4j counts a removed property as one set to null.
-        ("properties-set", s.properties_set + s.properties_removed),
-    ] {
-        if n > 0 {
-            stats.insert(key.to_string(), BoltValue::Integer(n as i64));
-        }
-    }
-    let writes = !stats.is_empty();
-    if writes {
-        stats.insert("contains-updates".into(), BoltValue::Boolean(true));
-        summary.insert("stats".into(), BoltValue::Dict(stats));
-    }
-    summary.insert(
-        "type".into(),
-        BoltValue::String(if writes { "rw" } else { "r" }.into()),
-    );
-    summary.insert(
-        "t_last".into(),
-        BoltValue::Integer(started.elapsed().as_millis() as i64),
-    );
-    if !r.warnings.is_empty() {
-        let notes = super::notifications::to_bolt(&r.warnings, query);
-        summary.insert("notifications".into(), notes);
-    }
-    if let Some(plan) = r.plan {
-        // EXPLAIN already returns the plan as rows; PROFILE's text goes here.
-        summary.insert("supplygraph_plan".into(), BoltValue::String(plan));
-    }
-    ResultStream {
-        metadata: ResultMetadata {
-            columns: r.columns,
-            extra: BoltDict::new(),
-        },
-        records,
-        summary,
     }
 }
 
@@ -446,6 +449,20 @@ impl BoltBackend for Backend {
         let shared = &self.0;
         let params = convert_params(parameters)?;
         let text = query.to_string();
+        if transaction.is_none() && shared.reads_alone(query) {
+            let guard = shared.read_lock().await?;
+            let limit = shared.limit(driver_timeout(extra));
+            let read = stream::Read {
+                text,
+                params,
+                cancel: Cancel {
+                    flag: shared.read_flag(),
+                    deadline: limit.map(|l| Instant::now() + l),
+                },
+                idle: shared.config.tx_idle,
+            };
+            return stream::start(guard, read).await;
+        }
         if transaction.is_none() {
             let mut guard = shared.lock().await?;
             let how = Run {

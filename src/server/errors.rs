@@ -57,6 +57,10 @@ pub fn message(e: &Error, query: &str) -> String {
 
 /// The FAILURE a driver receives for one of our errors.
 pub fn to_bolt(e: &Error, query: &str) -> BoltError {
+    if e.code == "AccessMode" {
+        // `Database::stream_read` refused a statement that can write.
+        return failure("Neo.ClientError.Statement.AccessMode", e.message.clone());
+    }
     failure(status_code(e.kind), message(e, query))
 }
 
@@ -74,8 +78,8 @@ pub fn lock_timeout(waited: std::time::Duration) -> BoltError {
     failure(
         "Neo.TransientError.Transaction.LockAcquisitionTimeout",
         format!(
-            "another session held the database in an explicit transaction for more than {:.0} s; \
-             statements run one at a time, and a transaction holds the database until it ends",
+            "another session held the database for more than {:.0} s: a write or an explicit \
+             transaction holds it until it ends, and reads still streaming keep a write waiting",
             waited.as_secs_f64()
         ),
     )

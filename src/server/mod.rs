@@ -1,14 +1,16 @@
 //! `supplygraph serve`: one process owns the database and speaks Bolt 5.1–5.4
 //! to the Neo4j drivers. boltr does the wire (handshake, chunks, PackStream,
-//! the connection state machine, PULL/DISCARD paging over buffered results);
-//! `backend` runs statements on the database, `values` and `errors`
-//! translate. Results are computed whole by the engine, then paged to the
-//! driver by PULL n.
+//! the connection state machine, PULL/DISCARD paging); `backend` runs
+//! statements on the database (reads side by side, writes one at a time),
+//! `stream` feeds a read's rows to PULL n as they are made, `summary`,
+//! `values` and `errors` translate.
 
 mod auth;
 mod backend;
 mod errors;
 mod notifications;
+mod stream;
+mod summary;
 mod values;
 
 use crate::database::Database;
@@ -94,12 +96,13 @@ async fn run(db: Database, label: &str, opts: Options) -> Result<(), String> {
     shared.closing.store(true, Ordering::Relaxed);
     eprintln!("supplygraph serve: shutting down");
     let deadline = tokio::time::Instant::now() + opts.grace;
-    // The lock is taken while a statement runs and while a transaction is
-    // open, and nothing new takes it once `closing` is set.
-    while shared.db.try_lock().is_err() && tokio::time::Instant::now() < deadline {
+    // The lock is taken while a statement runs, a read streams and a
+    // transaction is open, and nothing new takes it once `closing` is set.
+    while shared.db.try_write().is_err() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     shared.cancel.store(true, Ordering::Relaxed);
+    shared.cancel_reads();
     watchdog.abort();
     // A statement of a transaction may still be finishing (cancelled): roll
     // back whatever holds the database until the lock is ours.
@@ -113,11 +116,12 @@ async fn run(db: Database, label: &str, opts: Options) -> Result<(), String> {
             .await;
         let wait = tokio::time::timeout(
             Duration::from_millis(100),
-            Arc::clone(&shared.db).lock_owned(),
+            Arc::clone(&shared.db).write_owned(),
         );
         if let Ok(guard) = wait.await {
             break guard;
         }
+        shared.cancel_reads();
     };
     let db = guard.take();
     drop(guard);

@@ -4,17 +4,21 @@
 //! is committed, and it drops the blocks it writes, so the cache never serves
 //! a stale block; a transaction's own staged blocks are read from its overlay
 //! and never enter the cache.
+//!
+//! Concurrent reads share it (the server runs them side by side): one
+//! reader-writer lock, held only for a lookup or an insert, never while the
+//! engine is read.
 
 use super::keys;
 use fxhash::FxHashMap;
-use std::cell::RefCell;
+use parking_lot::RwLock;
 use std::sync::Arc;
 
 /// Bytes kept by default: the link records of about three million links.
 pub const DEFAULT_CAPACITY: usize = 256 << 20;
 
 pub struct BlockCache {
-    inner: RefCell<Inner>,
+    inner: RwLock<Inner>,
 }
 
 struct Inner {
@@ -26,7 +30,7 @@ struct Inner {
 impl BlockCache {
     pub fn new(capacity: usize) -> BlockCache {
         BlockCache {
-            inner: RefCell::new(Inner {
+            inner: RwLock::new(Inner {
                 blocks: FxHashMap::default(),
                 bytes: 0,
                 capacity,
@@ -35,20 +39,20 @@ impl BlockCache {
     }
 
     pub fn get(&self, tag: u8, block: u64) -> Option<Arc<[u8]>> {
-        self.inner.borrow().blocks.get(&(tag, block)).cloned()
+        self.inner.read().blocks.get(&(tag, block)).cloned()
     }
 
     /// `f` over the kept block, without taking a share of it; `None` if
     /// the block is not kept.
     pub fn with<R>(&self, tag: u8, block: u64, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
-        self.inner.borrow().blocks.get(&(tag, block)).map(|b| f(b))
+        self.inner.read().blocks.get(&(tag, block)).map(|b| f(b))
     }
 
     /// Keeps `bytes`; when full, first drops about a quarter of the blocks
     /// (in hash order, which is as good as random for a scan larger than
     /// the cache and keeps most of a working set that fits).
     pub fn insert(&self, tag: u8, block: u64, bytes: Arc<[u8]>) {
-        let mut c = self.inner.borrow_mut();
+        let mut c = self.inner.write();
         if bytes.len() > c.capacity {
             return;
         }
@@ -78,7 +82,7 @@ impl BlockCache {
     /// the adjacency list one of whose chunks `key` is.
     pub fn invalidate(&self, key: &[u8]) {
         if let Some(entry) = keys::cache_slot(key) {
-            let mut c = self.inner.borrow_mut();
+            let mut c = self.inner.write();
             if let Some(old) = c.blocks.remove(&entry) {
                 c.bytes -= old.len();
             }
@@ -86,7 +90,7 @@ impl BlockCache {
     }
 
     pub fn clear(&self) {
-        let mut c = self.inner.borrow_mut();
+        let mut c = self.inner.write();
         c.blocks.clear();
         c.bytes = 0;
     }
@@ -101,7 +105,7 @@ mod tests {
         let c = BlockCache::new(1000);
         for b in 0..50u64 {
             c.insert(keys::REL, b, Arc::from(vec![0u8; 100]));
-            assert!(c.inner.borrow().bytes <= 1000);
+            assert!(c.inner.read().bytes <= 1000);
         }
         assert!(c.get(keys::REL, 49).is_some());
         let (key, _) = keys::rel_block(49 << keys::BLOCK_BITS);

@@ -14,7 +14,7 @@ use super::{block, bucket, codec, index, KvStore, Overlay, StorageError, View};
 use crate::error::{Error, ErrorKind};
 use crate::value::{NodeId, RelId, Value};
 use fxhash::FxHashMap;
-use std::cell::RefCell;
+use parking_lot::RwLock;
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
@@ -162,8 +162,9 @@ pub struct Graph {
     cache: BlockCache,
     columns: ColumnCache,
     /// Nodes carrying each label, by label id, as last committed: the
-    /// planner's estimates and `label_is_universal` read it.
-    label_counts: RefCell<FxHashMap<u32, u64>>,
+    /// planner's estimates and `label_is_universal` read it. Behind a lock,
+    /// as the caches: concurrent reads share a `Graph`.
+    label_counts: RwLock<FxHashMap<u32, u64>>,
     /// What opening did that the user should hear of.
     notice: Option<String>,
 }
@@ -271,7 +272,7 @@ impl Graph {
             notice,
             cache: BlockCache::new(block_cache::DEFAULT_CAPACITY),
             columns: ColumnCache::new(link_columns::DEFAULT_CAPACITY),
-            label_counts: RefCell::default(),
+            label_counts: RwLock::default(),
         })
     }
 
@@ -336,7 +337,7 @@ impl Graph {
         for (k, _) in &batch {
             self.cache.invalidate(k);
         }
-        self.label_counts.borrow_mut().clear();
+        self.label_counts.write().clear();
         if batch.iter().any(|(k, _)| k.first() == Some(&keys::REL)) {
             self.columns.clear();
         }
@@ -384,7 +385,7 @@ impl Graph {
         let marker = keys::meta(LOAD_MARKER);
         self.cache.clear();
         self.columns.clear();
-        self.label_counts.borrow_mut().clear();
+        self.label_counts.write().clear();
         let written = (|| {
             self.store.apply(vec![(marker.clone(), Some(Vec::new()))])?;
             let mut part = Vec::new();
@@ -436,7 +437,7 @@ pub struct Tx<'a> {
     store: &'a dyn KvStore,
     cache: &'a BlockCache,
     columns: &'a ColumnCache,
-    label_counts: &'a RefCell<FxHashMap<u32, u64>>,
+    label_counts: &'a RwLock<FxHashMap<u32, u64>>,
     pub st: &'a mut TxState,
 }
 
@@ -662,12 +663,12 @@ impl<'a> Tx<'a> {
     /// has written, the count last committed if one is remembered (the
     /// planner only estimates with it), else one counted with its writes.
     pub fn label_count(&self, label: u32) -> Result<u64, StorageError> {
-        if let Some(&n) = self.label_counts.borrow().get(&label) {
+        if let Some(&n) = self.label_counts.read().get(&label) {
             return Ok(n);
         }
         let n = self.nodes_with_label(label)?.len() as u64;
         if self.st.overlay.is_empty() {
-            self.label_counts.borrow_mut().insert(label, n);
+            self.label_counts.write().insert(label, n);
         }
         Ok(n)
     }

@@ -8,12 +8,14 @@
 //! Built from the records on first use. Any commit that writes a link
 //! record drops all of it (`Graph::commit`), and a transaction that has
 //! staged a link reads its records instead, so a column never answers with
-//! anything but the records' current values.
+//! anything but the records' current values. Concurrent reads share it
+//! behind a mutex, taken only to look up or keep columns, never while one
+//! is built (two reads may then build the same column; one is kept).
 
 use super::{codec, StorageError};
 use crate::value::Value;
 use fxhash::FxHashMap;
-use std::cell::RefCell;
+use parking_lot::Mutex;
 use std::sync::Arc;
 
 /// Code of a link that lacks the property, and type of an empty slot.
@@ -103,7 +105,7 @@ impl LinkColumns {
 
 /// The kept columns of a graph.
 pub struct ColumnCache {
-    inner: RefCell<Inner>,
+    inner: Mutex<Inner>,
 }
 
 #[derive(Default)]
@@ -117,7 +119,7 @@ struct Inner {
 impl ColumnCache {
     pub fn new(capacity: usize) -> ColumnCache {
         ColumnCache {
-            inner: RefCell::new(Inner {
+            inner: Mutex::new(Inner {
                 capacity,
                 ..Inner::default()
             }),
@@ -125,7 +127,7 @@ impl ColumnCache {
     }
 
     pub fn clear(&self) {
-        let mut c = self.inner.borrow_mut();
+        let mut c = self.inner.lock();
         c.ends = None;
         c.columns.clear();
         c.bytes = 0;
@@ -133,12 +135,12 @@ impl ColumnCache {
 
     /// Bytes kept now.
     pub fn bytes(&self) -> usize {
-        self.inner.borrow().bytes
+        self.inner.lock().bytes
     }
 
     /// What is kept of the ends and of each column of `keys`.
     fn get(&self, keys: &[u32]) -> (Option<Arc<Ends>>, Vec<Option<Arc<Column>>>) {
-        let c = self.inner.borrow();
+        let c = self.inner.lock();
         (
             c.ends.clone(),
             keys.iter().map(|k| c.columns.get(k).cloned()).collect(),
@@ -148,15 +150,22 @@ impl ColumnCache {
     /// Keeps what was just built; when full, first drops the other columns.
     /// Something larger than the whole capacity is used once and not kept.
     fn keep(&self, ends: Option<&Arc<Ends>>, columns: &[(u32, Arc<Column>)]) {
-        let mut c = self.inner.borrow_mut();
+        let mut c = self.inner.lock();
         if let Some(e) = ends {
             if e.bytes() <= c.capacity {
+                // Another read may have kept the same ends meanwhile.
+                if let Some(old) = c.ends.take() {
+                    c.bytes -= old.bytes();
+                }
                 c.bytes += e.bytes();
                 c.ends = Some(e.clone());
             }
         }
         for (k, col) in columns {
             let size = col.bytes();
+            if let Some(old) = c.columns.remove(k) {
+                c.bytes -= old.bytes();
+            }
             if c.bytes + size > c.capacity {
                 let ends = c.ends.as_ref().map_or(0, |e| e.bytes());
                 c.columns.clear();
@@ -223,7 +232,7 @@ impl<'c> Builder<'c> {
     /// (scans then read the records).
     pub fn new(cache: &'c ColumnCache, slots: u64, keys: &[u32]) -> Option<Builder<'c>> {
         let n = usize::try_from(slots).ok()?;
-        if n.checked_mul(ENDS_BYTES)? > cache.inner.borrow().capacity {
+        if n.checked_mul(ENDS_BYTES)? > cache.inner.lock().capacity {
             return None;
         }
         let mut keys = keys.to_vec();

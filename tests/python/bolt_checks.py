@@ -422,6 +422,22 @@ def idle(port):
     c = d.execute_query("MATCH (i:Idle) WITH count(i) AS i MATCH (o:Other) RETURN i, count(o) AS o").records[0]
     assert (c["i"], c["o"]) == (0, 1), c
     ok(f"an idle transaction is rolled back and releases the database (the other writer waited {waited:.1f} s)")
+
+    # A read stream that the client stops pulling holds the read lock for
+    # --tx-idle-timeout at most: a write then goes through, and the stalled
+    # client learns why once it pulls what was already made.
+    s = d.session(fetch_size=10)
+    result = s.run("UNWIND range(1, 1000000) AS x RETURN x")
+    assert next(result)["x"] == 1
+    started = time.monotonic()
+    d.execute_query("CREATE (:AfterStall)")
+    waited = time.monotonic() - started
+    assert waited < 10, waited
+    e = expect(exceptions.ClientError, lambda: list(result))
+    assert e.code == "Neo.ClientError.Transaction.TransactionTimedOut", e.code
+    assert "not pulled" in e.message, e.message
+    s.close()
+    ok(f"a read stream left unpulled is stopped and releases the database (the writer waited {waited:.1f} s)")
     d.close()
 
 
@@ -510,7 +526,9 @@ def concurrent(port):
     wproc = multiprocessing.Process(target=writer, args=(port, pairs))
     wthread = threading.Thread(target=writer, args=(port, pairs))
     started = time.monotonic()
-    for x in threads + procs + [wproc, wthread]:
+    # Processes first: forking while reader threads run could copy a lock
+    # one of them holds into the child.
+    for x in procs + [wproc] + threads + [wthread]:
         x.start()
     results = [q_threads.get(timeout=120) for _ in threads] + [q_procs.get(timeout=120) for _ in procs]
     for x in threads + [wthread]:
@@ -573,6 +591,139 @@ def killed(port):
         ok(f"a client killed while {marker} leaves the server serving")
 
 
+# --------------------------------------------------------------- streaming
+
+
+def vm_hwm_mb(pid):
+    """Peak resident memory of process `pid`, in MB (Linux)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM in /proc/PID/status")
+
+
+def side_by_side(port):
+    """The server runs with --timeout 6: a read that runs until then holds
+    the read lock the whole time, and quick reads in other sessions answer
+    meanwhile (the slow one is still running when they are done)."""
+    d = driver(port)
+    started = threading.Event()
+    outcome = []
+
+    def slow():
+        with d.session() as s:
+            result = s.run("UNWIND range(1, 10000000000) AS x WITH x WHERE x < 0 RETURN x")
+            # run() returned: the server has planned it and it is running.
+            started.set()
+            try:
+                result.consume()
+                outcome.append("finished")
+            except exceptions.ClientError as e:
+                outcome.append(e.code)
+
+    t = threading.Thread(target=slow)
+    t.start()
+    assert started.wait(30)
+    # Auto-commit statements (session.run): execute_query and
+    # execute_read open explicit transactions, which take the write lock.
+    with d.session() as s:
+        answers = [s.run("RETURN $i AS i", i=i).single()["i"] for i in range(5)]
+    with d.session(default_access_mode=neo4j.READ_ACCESS) as s:
+        answers.append(s.run("MATCH (n) RETURN count(n) AS c").single()["c"])
+    assert answers == [0, 1, 2, 3, 4, 0], answers
+    assert t.is_alive(), "the slow read ended before the quick ones answered"
+    t.join(60)
+    assert outcome == ["Neo.ClientError.Transaction.TransactionTimedOut"], outcome
+    ok("quick reads answer while another session's read runs (it then meets --timeout)")
+
+    # A stream left open (a few records pulled) does not stop other reads.
+    s = d.session(fetch_size=100)
+    big = s.run("UNWIND range(1, 1000000) AS x RETURN x")
+    first = [next(big)["x"] for _ in range(10)]
+    assert first == list(range(1, 11)), first
+    with d.session() as other:
+        assert other.run("RETURN 7 AS x").single()["x"] == 7
+    assert next(big)["x"] == 11
+    s.close()
+    ok("a read answers while another session's stream is open")
+    d.close()
+
+
+def big_stream(port, pid):
+    """5 million rows pulled 1000 at a time: the server's peak memory stays
+    far below what holding the result would take."""
+    d = driver(port)
+    with d.session(fetch_size=1000) as s:
+        n = total = 0
+        for rec in s.run("UNWIND range(1, 5000000) AS x RETURN x"):
+            n += 1
+            total += rec[0]
+    assert (n, total) == (5000000, 5000000 * 5000001 // 2), (n, total)
+    peak = vm_hwm_mb(pid)
+    assert peak < 400, f"the server peaked at {peak:.0f} MB"
+    ok(f"5,000,000 rows streamed in batches of 1000; server peak {peak:.0f} MB")
+    d.close()
+
+
+def abandoned_stream(port):
+    """A client that takes the first records of a large result and closes
+    its session (DISCARD) or its driver (disconnect) stops the statement:
+    a write goes through at once, and the server goes on serving."""
+    for how in ["session", "driver"]:
+        d = driver(port)
+        s = d.session(fetch_size=50)
+        result = s.run("UNWIND range(1, 5000000) AS x RETURN x")
+        assert [next(result)["x"] for _ in range(3)] == [1, 2, 3]
+        if how == "session":
+            s.close()
+        else:
+            d.close()
+        w = driver(port)
+        c = w.execute_query("CREATE (:AfterAbandon) RETURN 1 AS one").summary.counters
+        assert c.nodes_created == 1, c
+        assert w.execute_query("MATCH (a:AfterAbandon) RETURN count(a) AS c").records[0]["c"] == (
+            1 if how == "session" else 2
+        )
+        w.close()
+        if how == "session":
+            d.close()
+    ok("a client that stops after the first records (session or driver closed) leaves the server serving")
+
+
+def write_during_stream(port):
+    """A write waits while a read streams (it holds the read lock), then
+    succeeds once the stream is consumed; counts are checked."""
+    d = driver(port)
+    d.execute_query("UNWIND range(1, 3) AS i CREATE (:Before {i: i})")
+    s = d.session(fetch_size=100)
+    result = s.run("UNWIND range(1, 100000) AS x RETURN x")
+    assert next(result)["x"] == 1
+    written = []
+
+    def write():
+        w = driver(port)
+        summary = w.execute_query("CREATE (:During {i: 1}), (:During {i: 2})").summary
+        written.append(summary.counters.nodes_created)
+        w.close()
+
+    t = threading.Thread(target=write)
+    t.start()
+    time.sleep(0.5)
+    assert t.is_alive() and not written, "the write did not wait for the open read stream"
+    rest = [r["x"] for r in result]
+    assert len(rest) == 99999 and rest[-1] == 100000, len(rest)
+    s.close()
+    t.join(30)
+    assert written == [2], written
+    c = d.execute_query(
+        "MATCH (b:Before) WITH count(b) AS b MATCH (x:During) RETURN b, count(x) AS during"
+    ).records[0]
+    assert (c["b"], c["during"]) == (3, 2), c
+    ok("a write during an open read stream waits for it, then succeeds")
+    d.close()
+
+
 # ---------------------------------------------------------------- shutdown
 
 
@@ -605,5 +756,9 @@ if __name__ == "__main__":
         "child_stream": lambda: child_stream(port),
         "child_transaction": lambda: child_transaction(port),
         "before_shutdown": lambda: before_shutdown(port),
+        "side_by_side": lambda: side_by_side(port),
+        "big_stream": lambda: big_stream(port, int(sys.argv[3])),
+        "abandoned_stream": lambda: abandoned_stream(port),
+        "write_during_stream": lambda: write_during_stream(port),
     }
     fns[scenario]()

@@ -82,6 +82,9 @@ pub struct Ctx<'a, 'g> {
     /// The statement's clock (nanoseconds since the epoch): `date()`,
     /// `datetime.statement()` and the like all read this one instant.
     pub now: i128,
+    /// Where the result's rows go as they are produced (`exec::stream_query`);
+    /// `None`: the result operator keeps them.
+    pub sink: Option<Box<dyn super::sink::ResultSink + 'a>>,
 }
 
 impl<'a, 'g> Ctx<'a, 'g> {
@@ -109,6 +112,7 @@ impl<'a, 'g> Ctx<'a, 'g> {
             rules: Default::default(),
             warnings: Default::default(),
             now: super::temporal_fns::now_nanos(),
+            sink: None,
         }
     }
 

@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod procedures;
 pub mod projection;
 pub mod rules;
+pub mod sink;
 pub mod temporal_fns;
 pub mod temporal_ops;
 pub mod write;
@@ -32,6 +33,20 @@ use projection::Rows;
 /// Runs a query: plans it, then streams rows through its operators.
 pub fn run_query(ctx: &mut Ctx<'_, '_>, q: &Query) -> Result<(Vec<String>, Rows), Error> {
     pipeline::build(ctx, q)?.run(ctx)
+}
+
+/// As `run_query`, with the rows going to `ctx.sink` as they are produced
+/// (it hears the columns first); returns the columns. A UNION keeps its
+/// rows (DISTINCT and the parts' columns are settled at the end): stream
+/// only a query without one.
+pub fn stream_query(ctx: &mut Ctx<'_, '_>, q: &Query) -> Result<Vec<String>, Error> {
+    let mut p = pipeline::build(ctx, q)?;
+    let columns = p.columns().to_vec();
+    if let Some(sink) = ctx.sink.as_mut() {
+        sink.columns(&columns)?;
+    }
+    p.run(ctx)?;
+    Ok(columns)
 }
 
 /// The plan `run_query` would run, as EXPLAIN prints it.

@@ -139,6 +139,10 @@ struct Produce {
 impl Operator for Produce {
     fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
         self.c.rows += 1;
+        // A streamed result (`exec::stream_query`): the row goes on at once.
+        if let (true, Some(sink)) = (self.keep, ctx.sink.as_mut()) {
+            return sink.row(&ctx.tx, row);
+        }
         if self.keep {
             ctx.mem.charge(row_bytes(&row), "ProduceResults")?;
             self.rows.push(row);
@@ -1337,6 +1341,11 @@ fn projection_op<'q>(
 }
 
 impl<'q> Pipeline<'q> {
+    /// The result's columns, known once built (`exec::stream_query`).
+    pub fn columns(&self) -> &[String] {
+        self.parts.first().map_or(&[], |c| &c.columns)
+    }
+
     /// Runs every part; returns the columns and rows of the result.
     pub fn run(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(Vec<String>, Rows), Error> {
         for chain in &mut self.parts {

@@ -53,12 +53,50 @@ pub struct ResultMetadata {
     pub extra: BoltDict,
 }
 
-/// A complete query result: metadata + records + summary.
-#[derive(Debug, Clone)]
+/// A query result: metadata + records + summary.
+///
+/// supplygraph: the records may instead come from `source`, on demand (see
+/// [`RecordSource`]); then `records` and `summary` are empty and the
+/// source supplies the records and the summary.
 pub struct ResultStream {
     pub metadata: ResultMetadata,
     pub records: Vec<BoltRecord>,
     pub summary: BoltDict,
+    pub source: Option<Box<dyn RecordSource>>,
+}
+
+impl std::fmt::Debug for ResultStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResultStream")
+            .field("metadata", &self.metadata)
+            .field("records", &self.records)
+            .field("summary", &self.summary)
+            .field("source", &self.source.as_ref().map(|_| "…"))
+            .finish()
+    }
+}
+
+/// supplygraph: records made while the client pulls them, so that a large
+/// result is never held whole. PULL n takes at most n records from
+/// `pull`; DISCARD calls `discard`, which must stop the producer. Dropping
+/// the source (RESET, ROLLBACK, a new RUN, a closed connection) must stop
+/// it too.
+#[async_trait::async_trait]
+pub trait RecordSource: Send {
+    /// Up to `n` more records, waiting for them as needed. `summary` is set
+    /// once no record remains (it ends the result); an error ends it with a
+    /// FAILURE.
+    async fn pull(&mut self, n: usize) -> Result<Pulled, BoltError>;
+
+    /// Stops producing; the summary that ends the result.
+    async fn discard(&mut self) -> BoltDict;
+}
+
+/// What one [`RecordSource::pull`] gives.
+pub struct Pulled {
+    pub records: Vec<BoltRecord>,
+    /// The result's summary, once it is exhausted.
+    pub summary: Option<BoltDict>,
 }
 
 /// A server address with a role in the routing table.

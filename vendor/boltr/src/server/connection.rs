@@ -18,8 +18,8 @@ use crate::message::request::ClientMessage;
 use crate::message::response::ServerMessage;
 use crate::server::auth::AuthValidator;
 use crate::server::backend::{
-    AuthCredentials, BoltBackend, BoltRecord, SessionConfig, SessionHandle, SessionProperty,
-    TransactionHandle,
+    AuthCredentials, BoltBackend, BoltRecord, RecordSource, SessionConfig, SessionHandle,
+    SessionProperty, TransactionHandle,
 };
 use crate::server::builder::DEFAULT_MAX_UNAUTHENTICATED_MESSAGE_SIZE;
 use crate::server::session_manager::SessionManager;
@@ -34,11 +34,17 @@ const CLOSE_LINGER: Duration = Duration::from_secs(1);
 /// buffers its records until it is pulled or discarded.
 const MAX_OPEN_RESULTS: usize = 1024;
 
+/// Most records a streamed result (supplygraph: `RecordSource`) is asked
+/// for at once: a PULL of all (`n: -1`) is written in pieces this size.
+const SOURCE_BATCH: usize = 1000;
+
 /// Buffered query results waiting for PULL/DISCARD.
 struct PendingResult {
     records: Vec<BoltRecord>,
     offset: usize,
     summary: BoltDict,
+    /// supplygraph: records made on demand instead of `records`.
+    source: Option<Box<dyn RecordSource>>,
 }
 
 /// Results of RUN statements that have not been fully pulled or discarded.
@@ -627,6 +633,7 @@ where
             records: result.records,
             offset: 0,
             summary: result.summary,
+            source: result.source,
         });
         if in_transaction {
             // Lets the client PULL or DISCARD this result later by qid.
@@ -648,6 +655,9 @@ where
     async fn handle_pull(&mut self, extra: &BoltDict) -> Result<(), BoltError> {
         let n = requested_count(extra, "PULL")?;
         let (qid, pending) = self.results.select(extra, "PULL")?;
+        if pending.source.is_some() {
+            return self.pull_source(qid, n).await;
+        }
 
         let total = pending.records.len();
         let start = pending.offset.min(total);
@@ -679,6 +689,38 @@ where
     async fn handle_discard(&mut self, extra: &BoltDict) -> Result<(), BoltError> {
         let n = requested_count(extra, "DISCARD")?;
         let (qid, pending) = self.results.select(extra, "DISCARD")?;
+        if let Some(source) = pending.source.as_mut() {
+            // supplygraph: DISCARD of all stops the producer; of n, takes
+            // and drops n records.
+            let mut summary = None;
+            let mut failed = None;
+            match n {
+                None => summary = Some(source.discard().await),
+                Some(mut left) => {
+                    while left > 0 {
+                        match source.pull(left.min(SOURCE_BATCH)).await {
+                            Ok(pulled) => {
+                                let stalled = pulled.records.is_empty();
+                                left = left.saturating_sub(pulled.records.len());
+                                summary = pulled.summary;
+                                if summary.is_some() || stalled {
+                                    break;
+                                }
+                            }
+                            Err(e) => {
+                                failed = Some(e);
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(e) = failed {
+                self.results.results.remove(&qid);
+                return Err(e);
+            }
+            return self.finish_source_batch(qid, summary).await;
+        }
 
         let total = pending.records.len();
         let start = pending.offset.min(total);
@@ -689,6 +731,74 @@ where
         }
 
         self.finish_stream_batch(qid, end < total).await
+    }
+
+    /// supplygraph: PULL n from a streamed result: takes at most `n` records
+    /// (all for `None`) from its source, writing them as they come in
+    /// pieces of `SOURCE_BATCH`, so that no more than a piece is held. A
+    /// failure of the source ends the result and becomes the FAILURE.
+    async fn pull_source(&mut self, qid: i64, n: Option<usize>) -> Result<(), BoltError> {
+        let mut left = n;
+        let mut summary = None;
+        let mut framed = Vec::new();
+        let mut buf = BytesMut::new();
+        while left != Some(0) {
+            let want = left.map_or(SOURCE_BATCH, |l| l.min(SOURCE_BATCH));
+            let Some(source) = self
+                .results
+                .results
+                .get_mut(&qid)
+                .and_then(|p| p.source.as_mut())
+            else {
+                break;
+            };
+            let pulled = match source.pull(want).await {
+                Ok(pulled) => pulled,
+                Err(e) => {
+                    self.results.results.remove(&qid);
+                    return Err(e);
+                }
+            };
+            // A source that gives nothing without ending would spin.
+            let stalled = pulled.records.is_empty();
+            if let Some(l) = left.as_mut() {
+                *l = l.saturating_sub(pulled.records.len());
+            }
+            framed.clear();
+            for record in pulled.records {
+                buf.clear();
+                encode_server_message(
+                    &mut buf,
+                    &ServerMessage::Record {
+                        data: record.values,
+                    },
+                );
+                self.writer.frame(&buf, &mut framed);
+            }
+            if !framed.is_empty() {
+                self.writer.write_framed(&framed).await?;
+            }
+            if pulled.summary.is_some() || stalled {
+                summary = pulled.summary;
+                break;
+            }
+        }
+        self.finish_source_batch(qid, summary).await
+    }
+
+    /// supplygraph: ends a PULL or DISCARD of a streamed result; `summary`
+    /// is set when the source is exhausted.
+    async fn finish_source_batch(
+        &mut self,
+        qid: i64,
+        summary: Option<BoltDict>,
+    ) -> Result<(), BoltError> {
+        let has_more = summary.is_none();
+        if let (Some(summary), Some(pending)) = (summary, self.results.results.get_mut(&qid)) {
+            pending.summary = summary;
+            pending.source = None;
+        }
+        self.finish_stream_batch(qid, has_more).await
     }
 
     /// Sends the SUCCESS that ends a PULL or DISCARD batch. When the result

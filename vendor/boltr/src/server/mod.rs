@@ -10,8 +10,8 @@ pub mod state_machine;
 
 pub use auth::{AuthInfo, AuthValidator};
 pub use backend::{
-    AccessMode, AuthCredentials, BoltBackend, BoltRecord, ResultMetadata, ResultStream,
-    RoutingServer, RoutingTable, SessionConfig, SessionHandle, SessionProperty, TransactionHandle,
+    AccessMode, AuthCredentials, BoltBackend, BoltRecord, Pulled, RecordSource, ResultMetadata,
+    ResultStream, RoutingServer, RoutingTable, SessionConfig, SessionHandle, SessionProperty, TransactionHandle,
     extract_bookmarks,
 };
 pub use builder::BoltServer;

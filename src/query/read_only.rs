@@ -1,0 +1,78 @@
+//! Whether a statement can change the database, from its AST alone: the
+//! Bolt server runs a statement that cannot side by side with other reads
+//! (`Database::stream_read`), and one that can under the write lock.
+
+use super::ast::{Body, Clause, Query, Statement};
+
+impl Statement {
+    /// True when no clause of it can write: no CREATE, MERGE, SET, REMOVE
+    /// or DELETE in any part of a UNION. BEGIN, COMMIT and ROLLBACK are not
+    /// reads. CALL names a procedure, and every procedure reads (there are
+    /// no subqueries; expressions hold no clauses).
+    pub fn is_read_only(&self) -> bool {
+        match &self.body {
+            Body::Query(q) => q.is_read_only(),
+            Body::Begin | Body::Commit | Body::Rollback => false,
+        }
+    }
+}
+
+impl Query {
+    pub fn is_read_only(&self) -> bool {
+        std::iter::once(&self.first)
+            .chain(self.unions.iter().map(|u| &u.query))
+            .flat_map(|q| &q.clauses)
+            .all(|c| match c {
+                Clause::Match(_)
+                | Clause::Unwind(_)
+                | Clause::With(_)
+                | Clause::Return(_)
+                | Clause::Call(_) => true,
+                Clause::Create(_)
+                | Clause::Merge(_)
+                | Clause::Set(_)
+                | Clause::Remove(_)
+                | Clause::Delete(_) => false,
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::query::parse::parse_statement;
+
+    fn read_only(q: &str) -> bool {
+        parse_statement(q)
+            .unwrap_or_else(|e| panic!("{q}: {}", e.message))
+            .is_read_only()
+    }
+
+    #[test]
+    fn every_updating_clause_makes_a_statement_a_write() {
+        for q in [
+            "MATCH (n) RETURN n",
+            "UNWIND range(1, 3) AS x RETURN x",
+            "MATCH (a) WITH a MATCH (a)-->(b) RETURN b UNION ALL MATCH (c) RETURN c AS b",
+            "CALL algo.wcc() YIELD node, component RETURN node, component",
+            "EXPLAIN MATCH (n) RETURN n",
+            "RETURN [x IN range(1, 3) | x * 2] AS xs",
+        ] {
+            assert!(read_only(q), "{q}");
+        }
+        for q in [
+            "CREATE (:A)",
+            "MERGE (a:A {id: 1}) RETURN a",
+            "MATCH (n) SET n.x = 1",
+            "MATCH (n) REMOVE n:A",
+            "MATCH (n) DETACH DELETE n",
+            "MATCH (n) DELETE n",
+            "MATCH (n) RETURN n UNION MATCH (m) CREATE (x:B) RETURN x AS n",
+            "PROFILE CREATE (:A)",
+            "BEGIN",
+            "COMMIT",
+            "ROLLBACK",
+        ] {
+            assert!(!read_only(q), "{q}");
+        }
+    }
+}
