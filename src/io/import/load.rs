@@ -9,15 +9,13 @@ use crate::store::catalog::NameKind;
 use crate::store::graph::{Graph, NodeRecord, RelRecord, TxState};
 use crate::store::keys::BLOCK_SLOTS;
 use crate::value::{NodeId, Value};
-use fxhash::FxHashMap;
 use std::collections::HashMap;
 use std::time::Instant;
 
 pub(crate) struct Load {
     pub tx: TxState,
-    /// String `id` → actor, for actors of this load and stored ones looked
-    /// up (looked up twice a link: Fx, not SipHash).
-    pub ids: FxHashMap<String, NodeId>,
+    /// String `id` → actor, for actors of this load and stored ones looked up.
+    pub ids: HashMap<String, NodeId>,
     pending_nodes: Vec<NodeRecord>,
     pending_rels: Vec<RelRecord>,
     /// Both ends of every link, in link order.
@@ -35,7 +33,7 @@ impl Load {
         let id_key = graph.tx(&mut tx).catalog_mut().intern(NameKind::Key, "id");
         Load {
             tx,
-            ids: FxHashMap::default(),
+            ids: HashMap::new(),
             pending_nodes: Vec::new(),
             pending_rels: Vec::with_capacity(BLOCK_SLOTS),
             ends: LinkEnds::default(),
