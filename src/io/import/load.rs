@@ -14,7 +14,8 @@ use std::time::Instant;
 
 pub(crate) struct Load {
     pub tx: TxState,
-    /// String `id` → actor, for actors of this load and stored ones looked up.
+    /// String `id` → actor, for actors of this load and stored ones looked
+    /// up. SipHash, not Fx: Fx hashes ids like `a0012345` into few buckets.
     pub ids: HashMap<String, NodeId>,
     pending_nodes: Vec<NodeRecord>,
     pending_rels: Vec<RelRecord>,
