@@ -41,6 +41,11 @@ const MIGRATES_FROM: u32 = 4;
 /// left 98 MiB on disk (once opened), 4 MiB parts 460 MiB and 75 MiB, and
 /// loaded as fast or faster (every fresh page costs on this kind of machine).
 const PART_BYTES: usize = 4 << 20;
+/// Keys per part, whatever their size: sled keeps what every write of a
+/// batch replaced until the batch ends (`epoch.rs`), so a part of many
+/// small values (a million actors with a link or two each) held as much
+/// garbage as a part of big ones.
+const PART_KEYS: usize = 16 << 10;
 
 /// Meta key present while a bulk load is being written in parts.
 const LOAD_MARKER: &str = "load_in_progress";
@@ -393,7 +398,7 @@ impl Graph {
             for (k, v) in tx.overlay.into_batch() {
                 bytes += k.len() + v.as_ref().map_or(0, Vec::len);
                 part.push((k, v));
-                if bytes >= PART_BYTES {
+                if bytes >= PART_BYTES || part.len() >= PART_KEYS {
                     self.store.apply(std::mem::take(&mut part))?;
                     bytes = 0;
                 }

@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod check;
 pub mod codec;
 pub mod compress;
+pub mod epoch;
 pub mod graph;
 pub mod index;
 pub mod keys;

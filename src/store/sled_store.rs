@@ -223,6 +223,7 @@ impl KvStore for SledStore {
 
     fn apply(&self, batch: Batch) -> Result<(), StorageError> {
         let mut b = sled::Batch::default();
+        let keys = batch.len();
         for (k, v) in batch {
             match v {
                 Some(v) => {
@@ -235,6 +236,7 @@ impl KvStore for SledStore {
         let db = self.db()?;
         db.apply_batch(b).map_err(sled_err)?;
         db.flush().map_err(sled_err)?;
+        super::epoch::collect_after(keys);
         self.sync()
     }
 

@@ -2,24 +2,25 @@
 //! string `id`, links buffered a record block at a time, every actor's
 //! adjacency list written once at the end, and one commit (all or nothing).
 
+use super::link_ends::LinkEnds;
 use super::Summary;
 use crate::error::Error;
-use crate::store::adjacency::Stored;
 use crate::store::catalog::NameKind;
 use crate::store::graph::{Graph, NodeRecord, RelRecord, TxState};
-use crate::store::keys::{Dir, BLOCK_SLOTS};
+use crate::store::keys::BLOCK_SLOTS;
 use crate::value::{NodeId, Value};
 use std::collections::HashMap;
 use std::time::Instant;
 
 pub(crate) struct Load {
     pub tx: TxState,
-    /// String `id` → actor, for actors of this load and stored ones looked up.
+    /// String `id` → actor, for actors of this load and stored ones looked
+    /// up. SipHash, not Fx: Fx hashes ids like `a0012345` into few buckets.
     pub ids: HashMap<String, NodeId>,
     pending_nodes: Vec<NodeRecord>,
     pending_rels: Vec<RelRecord>,
-    /// (owner, entry) for every link end, in link order.
-    adjacency: Vec<(NodeId, Stored)>,
+    /// Both ends of every link, in link order.
+    ends: LinkEnds,
     /// Catalog ids by name, one map per kind (label, type, key).
     names: [HashMap<String, u32>; 3],
     pub id_key: u32,
@@ -36,7 +37,7 @@ impl Load {
             ids: HashMap::new(),
             pending_nodes: Vec::new(),
             pending_rels: Vec::with_capacity(BLOCK_SLOTS),
-            adjacency: Vec::new(),
+            ends: LinkEnds::default(),
             names: Default::default(),
             id_key,
             summary: Summary::default(),
@@ -129,24 +130,7 @@ impl Load {
             dst,
             props,
         });
-        self.adjacency.push((
-            src,
-            Stored {
-                rel,
-                other: dst,
-                rel_type,
-                dir: Dir::Out,
-            },
-        ));
-        self.adjacency.push((
-            dst,
-            Stored {
-                rel,
-                other: src,
-                rel_type,
-                dir: Dir::In,
-            },
-        ));
+        self.ends.push(rel, src, dst, rel_type);
         if (rel + 1).is_multiple_of(BLOCK_SLOTS as u64) {
             t.create_rels(std::mem::take(&mut self.pending_rels), false)?;
         }
@@ -161,15 +145,8 @@ impl Load {
         if !self.pending_rels.is_empty() {
             t.create_rels(std::mem::take(&mut self.pending_rels), false)?;
         }
-        // Stable: each actor's entries stay in link order.
-        self.adjacency.sort_by_key(|(node, _)| *node);
-        let mut entries: Vec<Stored> = Vec::new();
-        for group in self.adjacency.chunk_by(|a, b| a.0 == b.0) {
-            entries.clear();
-            entries.extend(group.iter().map(|(_, e)| *e));
-            t.append_adjacency_entries(group[0].0, &entries)?;
-        }
-        drop(std::mem::take(&mut self.adjacency));
+        std::mem::take(&mut self.ends)
+            .for_each_actor(|node, entries| t.append_adjacency_entries(node, entries))?;
         graph.commit_load(self.tx)?;
         self.summary.seconds = self.started.elapsed().as_secs_f64();
         Ok(self.summary)

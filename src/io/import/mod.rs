@@ -7,6 +7,7 @@ mod columns;
 mod csv_files;
 mod ftm;
 mod ftm_schema;
+mod link_ends;
 mod load;
 mod mapping;
 mod quote;
