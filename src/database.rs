@@ -143,7 +143,7 @@ impl Database {
     /// Parses and runs one statement. A failing statement changes nothing.
     pub fn execute(&mut self, text: &str, params: &Params) -> Result<QueryResult, Error> {
         let stmt = self.statement(text)?;
-        self.on_stack_for(&stmt, |db| db.execute_parsed(&stmt, params))
+        on_stack(&stmt, || self.execute_parsed(&stmt, params))
     }
 
     /// Parses and checks a statement once, to be run many times with new
@@ -152,7 +152,7 @@ impl Database {
     /// lookup.
     pub fn prepare(&mut self, text: &str) -> Result<Prepared, Error> {
         let stmt = self.statement(text)?;
-        let params = self.on_stack_for(&stmt, |_| match &stmt.body {
+        let params = on_stack(&stmt, || match &stmt.body {
             Body::Query(q) => crate::query::check::check_prepared(q),
             _ => Ok(Vec::new()),
         })?;
@@ -163,46 +163,24 @@ impl Database {
     /// run its text.
     pub fn run_prepared(&mut self, p: &Prepared, params: &Params) -> Result<QueryResult, Error> {
         let Body::Query(q) = &p.stmt.body else {
-            return self.on_stack_for(&p.stmt, |db| db.execute_parsed(&p.stmt, params));
+            return on_stack(&p.stmt, || self.execute_parsed(&p.stmt, params));
         };
         if p.params.iter().any(|n| !params.contains_key(n)) {
             // The checker names the missing one, with its position.
             crate::query::check::check_query_with(q, params)?;
         }
-        self.on_stack_for(&p.stmt, |db| db.run_checked(q, p.stmt.mode, params))
+        on_stack(&p.stmt, || self.run_checked(q, p.stmt.mode, params))
     }
 
-    /// Runs `f` here, or for a deeply nested statement where the stack is
-    /// known to hold it: the checker and evaluator recurse over the tree.
-    fn on_stack_for<R: Send>(
-        &mut self,
-        stmt: &Statement,
-        f: impl FnOnce(&mut Database) -> Result<R, Error> + Send,
-    ) -> Result<R, Error> {
-        if stmt.depth <= parse::SHALLOW_DEPTH {
-            return f(self);
+    /// A statement's context over `tx`, under this database's planner rules
+    /// and memory limit.
+    fn ctx<'a, 'g>(&'a self, tx: Tx<'g>, params: &'a Params, cancel: &'a Cancel) -> Ctx<'a, 'g> {
+        let mut ctx = Ctx::new(tx, params, &self.procedures, cancel);
+        ctx.rules = self.rules;
+        if let Some(limit) = self.memory_limit {
+            ctx.mem = crate::query::exec::memory::MemoryBudget::new(limit);
         }
-        std::thread::scope(|scope| {
-            std::thread::Builder::new()
-                .name("deep statement".into())
-                .stack_size(DEEP_STACK_BYTES)
-                .spawn_scoped(scope, || f(self))
-                .map_err(|e| {
-                    Error::runtime(
-                        ErrorKind::StorageError,
-                        "ResourceExhausted",
-                        format!("cannot start a thread for a deeply nested statement: {e}"),
-                    )
-                })?
-                .join()
-                .unwrap_or_else(|_| {
-                    Err(Error::runtime(
-                        ErrorKind::StorageError,
-                        "InternalError",
-                        "the statement stopped unexpectedly",
-                    ))
-                })
-        })
+        ctx
     }
 
     pub fn execute_parsed(
@@ -269,9 +247,7 @@ impl Database {
         if mode == Mode::Explain {
             // Planned against the catalog as it is, then dropped: nothing runs.
             let plan = {
-                let tx = self.graph.tx(&mut state);
-                let mut ctx = Ctx::new(tx, params, &self.procedures, &self.cancel);
-                ctx.rules = self.rules;
+                let mut ctx = self.ctx(self.graph.tx(&mut state), params, &self.cancel);
                 exec::explain(&mut ctx, query)
             };
             if explicit {
@@ -293,13 +269,8 @@ impl Database {
         let started = std::time::Instant::now();
         let mut plan_text = None;
         let outcome = {
-            let tx = self.graph.tx(&mut state);
-            let mut ctx = Ctx::new(tx, params, &self.procedures, &self.cancel);
-            ctx.rules = self.rules;
+            let mut ctx = self.ctx(self.graph.tx(&mut state), params, &self.cancel);
             let mut warnings = crate::query::notify::unknown_names(query, ctx.tx.catalog());
-            if let Some(limit) = self.memory_limit {
-                ctx.mem = crate::query::exec::memory::MemoryBudget::new(limit);
-            }
             let ran = if mode == Mode::Profile {
                 exec::profile(&mut ctx, query).map(|(c, r, p)| {
                     plan_text = Some(p);
@@ -348,6 +319,39 @@ impl Database {
         }
         Ok(result)
     }
+}
+
+/// Runs `f` on this thread, or for a statement nested deeper than
+/// `parse::SHALLOW_DEPTH` on one whose stack is known to hold it, whatever
+/// thread called.
+fn on_stack<R: Send>(
+    stmt: &Statement,
+    f: impl FnOnce() -> Result<R, Error> + Send,
+) -> Result<R, Error> {
+    if stmt.depth <= parse::SHALLOW_DEPTH {
+        return f();
+    }
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("deep statement".into())
+            .stack_size(DEEP_STACK_BYTES)
+            .spawn_scoped(scope, f)
+            .map_err(|e| {
+                Error::runtime(
+                    ErrorKind::StorageError,
+                    "ResourceExhausted",
+                    format!("cannot start a thread for a deeply nested statement: {e}"),
+                )
+            })?
+            .join()
+            .unwrap_or_else(|_| {
+                Err(Error::runtime(
+                    ErrorKind::StorageError,
+                    "InternalError",
+                    "the statement stopped unexpectedly",
+                ))
+            })
+    })
 }
 
 #[path = "database_read.rs"]

@@ -4,14 +4,14 @@
 //! writes wait for the write lock. Its rows go to a `RowSink` as the
 //! pipeline produces them, so nothing holds the whole result.
 
-use super::{resolve, Database, Params, DEEP_STACK_BYTES};
+use super::{on_stack, resolve, Database, Params};
 use crate::error::{Error, ErrorKind, Phase};
 use crate::query::ast::{Body, Mode, Statement};
-use crate::query::exec::context::{Cancel, Ctx};
+use crate::query::exec;
+use crate::query::exec::context::Cancel;
 use crate::query::exec::pattern::Flow;
 use crate::query::exec::sink::ResultSink;
-use crate::query::exec::{self, memory::MemoryBudget};
-use crate::query::{notify, parse};
+use crate::query::notify;
 use crate::result::{Entities, QueryResult};
 use crate::store::graph::Tx;
 use crate::value::Value;
@@ -53,32 +53,8 @@ impl Database {
         if !stmt.is_read_only() {
             return Err(access_mode());
         }
-        if stmt.depth <= parse::SHALLOW_DEPTH {
-            return self.read_parsed(&stmt, params, cancel, sink);
-        }
-        // As `execute`: a deep tree is checked and evaluated on a thread
-        // whose stack is known to hold it.
-        std::thread::scope(|scope| {
-            std::thread::Builder::new()
-                .name("deep statement".into())
-                .stack_size(DEEP_STACK_BYTES)
-                .spawn_scoped(scope, || self.read_parsed(&stmt, params, cancel, sink))
-                .map_err(|e| {
-                    Error::runtime(
-                        ErrorKind::StorageError,
-                        "ResourceExhausted",
-                        format!("cannot start a thread for a deeply nested statement: {e}"),
-                    )
-                })?
-                .join()
-                .unwrap_or_else(|_| {
-                    Err(Error::runtime(
-                        ErrorKind::StorageError,
-                        "InternalError",
-                        "the statement stopped unexpectedly",
-                    ))
-                })
-        })
+        // As `execute`: a deep tree runs where the stack holds it.
+        on_stack(&stmt, || self.read_parsed(&stmt, params, cancel, sink))
     }
 
     /// As `stream_read`, keeping the rows: the whole result.
@@ -107,11 +83,7 @@ impl Database {
         };
         crate::query::check::check_query_with(query, params)?;
         let mut state = self.graph.begin();
-        let mut ctx = Ctx::new(self.graph.tx(&mut state), params, &self.procedures, cancel);
-        ctx.rules = self.rules;
-        if let Some(limit) = self.memory_limit {
-            ctx.mem = MemoryBudget::new(limit);
-        }
+        let mut ctx = self.ctx(self.graph.tx(&mut state), params, cancel);
         let mut out = QueryResult {
             warnings: notify::unknown_names(query, ctx.tx.catalog()),
             ..Default::default()

@@ -71,6 +71,28 @@ fn runner_answers_every_query_correctly() {
     }
     assert_eq!(lines[5]["result"].as_array().unwrap().len(), 12);
 
+    // Q1..Q8 again as prepared statements, on the same database: the same
+    // answers (a wrong one exits with 2).
+    let o = runner()
+        .arg(&data)
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "--loads",
+            "0",
+            "--prepared",
+            "--reps",
+            "1",
+            "--timeout",
+            "600",
+        ])
+        .args(["--queries", "Q1,Q2,Q3,Q4,Q5,Q6,Q7,Q8"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "prepared run failed:\n{err}");
+    assert_eq!(json_lines(&o.stdout).len(), 8);
+
     // The same database, checked against data that no longer matches it:
     // a wrong answer must fail the run.
     let actors = data.join("actors.csv");
