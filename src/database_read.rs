@@ -2,7 +2,9 @@
 //! `&self`, in a transaction state of its own that is never committed, so
 //! that the Bolt server can run many at once under a read lock while
 //! writes wait for the write lock. Its rows go to a `RowSink` as the
-//! pipeline produces them, so nothing holds the whole result.
+//! pipeline produces them, so nothing holds the whole result: a UNION
+//! part after part, PROFILE with its plan at the end.
+//! `stream_read_in_transaction` does the same inside an open transaction.
 
 use super::{on_stack, resolve, Database, Params};
 use crate::error::{Error, ErrorKind, Phase};
@@ -13,7 +15,7 @@ use crate::query::exec::pattern::Flow;
 use crate::query::exec::sink::ResultSink;
 use crate::query::notify;
 use crate::result::{Entities, QueryResult};
-use crate::store::graph::Tx;
+use crate::store::graph::{Tx, TxState};
 use crate::value::Value;
 
 /// Takes a streamed result.
@@ -54,7 +56,7 @@ impl Database {
             return Err(access_mode());
         }
         // As `execute`: a deep tree runs where the stack holds it.
-        on_stack(&stmt, || self.read_parsed(&stmt, params, cancel, sink))
+        on_stack(&stmt, || self.read_fresh(&stmt, params, cancel, sink))
     }
 
     /// As `stream_read`, keeping the rows: the whole result.
@@ -71,8 +73,57 @@ impl Database {
         Ok(r)
     }
 
+    /// As `stream_read`, inside the explicit transaction that is open
+    /// (BEGIN): the statement sees its uncommitted writes, and its rows go
+    /// to `sink` as they are made. Without an open transaction it is
+    /// `stream_read`. A statement that can write is refused (`AccessMode`):
+    /// writes run whole through `execute`. The transaction stays open
+    /// whatever the outcome; a read leaves it as it was.
+    pub fn stream_read_in_transaction(
+        &mut self,
+        text: &str,
+        params: &Params,
+        cancel: &Cancel,
+        sink: &mut dyn RowSink,
+    ) -> Result<QueryResult, Error> {
+        let Some(mut state) = self.open_tx.take() else {
+            return self.stream_read(text, params, cancel, sink);
+        };
+        let ran = self.statement(text).and_then(|stmt| {
+            if !stmt.is_read_only() {
+                return Err(access_mode());
+            }
+            let this = &*self;
+            on_stack(&stmt, || {
+                this.read_parsed(&mut state, &stmt, params, cancel, sink)
+            })
+        });
+        self.open_tx = Some(state);
+        ran
+    }
+
+    /// Bytes one statement may hold (`--memory-limit`, or the default).
+    pub fn memory_limit(&self) -> usize {
+        self.memory_limit
+            .unwrap_or_else(crate::query::exec::memory::default_limit)
+    }
+
+    fn read_fresh(
+        &self,
+        stmt: &Statement,
+        params: &Params,
+        cancel: &Cancel,
+        sink: &mut dyn RowSink,
+    ) -> Result<QueryResult, Error> {
+        let mut state = self.graph.begin();
+        self.read_parsed(&mut state, stmt, params, cancel, sink)
+    }
+
+    /// Runs a read-only statement over `state` (fresh, or an open
+    /// transaction's, which it must leave unchanged).
     fn read_parsed(
         &self,
+        state: &mut TxState,
         stmt: &Statement,
         params: &Params,
         cancel: &Cancel,
@@ -82,8 +133,8 @@ impl Database {
             return Err(access_mode());
         };
         crate::query::check::check_query_with(query, params)?;
-        let mut state = self.graph.begin();
-        let mut ctx = self.ctx(self.graph.tx(&mut state), params, cancel);
+        let staged = state.overlay.len();
+        let mut ctx = self.ctx(self.graph.tx(state), params, cancel);
         let mut out = QueryResult {
             warnings: notify::unknown_names(query, ctx.tx.catalog()),
             ..Default::default()
@@ -96,22 +147,19 @@ impl Database {
                 feed(&ctx.tx, &out.columns, rows, sink)?;
                 out.plan = Some(plan);
             }
+            // The rows stream; the plan with its counts is known at the end.
             Mode::Profile => {
                 let started = std::time::Instant::now();
-                let (columns, rows, mut plan) = exec::profile(&mut ctx, query)?;
+                ctx.sink = Some(Box::new(Resolving { sink }));
+                let ran = exec::stream_profile(&mut ctx, query);
+                ctx.sink = None;
+                let (columns, mut plan) = ran?;
                 plan.push_str(&format!(
                     "\ntotal {:.3} ms",
                     started.elapsed().as_secs_f64() * 1000.0
                 ));
-                feed(&ctx.tx, &columns, rows, sink)?;
                 out.columns = columns;
                 out.plan = Some(plan);
-            }
-            // A UNION settles DISTINCT and its parts' columns at the end.
-            Mode::Normal if !query.unions.is_empty() => {
-                let (columns, rows) = exec::run_query(&mut ctx, query)?;
-                feed(&ctx.tx, &columns, rows, sink)?;
-                out.columns = columns;
             }
             Mode::Normal => {
                 ctx.sink = Some(Box::new(Resolving { sink }));
@@ -123,7 +171,7 @@ impl Database {
         ctx.finish_counts()?;
         // Unreachable for a statement without updating clauses; if it were
         // reached, nothing was committed, and the reader hears why.
-        if !ctx.stats.is_empty() || !ctx.tx.st.overlay.is_empty() {
+        if !ctx.stats.is_empty() || ctx.tx.st.overlay.len() != staged {
             return Err(access_mode());
         }
         out.warnings.append(ctx.warnings.get_mut());
@@ -311,6 +359,115 @@ mod tests {
             .unwrap();
         assert_eq!(r.columns, vec!["plan".to_string()]);
         assert!(r.plan.is_some() && !r.rows.is_empty());
+    }
+
+    #[test]
+    fn a_union_streams_part_after_part_and_union_drops_rows_sent_before() {
+        let db = db_with(3);
+        // The first part alone would never end: its rows go out as made.
+        let mut sink = StopAfter {
+            columns: vec![],
+            rows: 0,
+            after: 5,
+        };
+        db.stream_read(
+            "UNWIND range(1, 1000000000000) AS x RETURN x UNION RETURN 1 AS x",
+            &Params::new(),
+            &Cancel::default(),
+            &mut sink,
+        )
+        .unwrap();
+        assert_eq!(sink.rows, 5);
+        let r = db
+            .execute_read(
+                "UNWIND [1, 2, 2] AS x RETURN x UNION MATCH (a:A) RETURN a.i AS x \
+                 UNION RETURN 1 AS x",
+                &Params::new(),
+                &Cancel::default(),
+            )
+            .unwrap();
+        let xs: Vec<_> = r.rows.iter().map(|r| r[0].clone()).collect();
+        assert_eq!(xs, [1, 2, 3].map(Value::Int));
+        // The parts' columns are compared before anything runs.
+        let e = db
+            .execute_read(
+                "UNWIND range(1, 1000000000000) AS x RETURN x UNION RETURN 1 AS y",
+                &Params::new(),
+                &Cancel::default(),
+            )
+            .unwrap_err();
+        assert_eq!(e.code, "DifferentColumnsInUnion");
+        // What UNION keeps to drop repeats counts against the memory limit.
+        let mut small = db_with(0);
+        small.set_memory_limit(100_000);
+        let e = small
+            .execute_read(
+                "UNWIND range(1, 100000) AS x RETURN x UNION RETURN 0 AS x",
+                &Params::new(),
+                &Cancel::default(),
+            )
+            .unwrap_err();
+        assert_eq!(e.code, "MemoryLimit");
+    }
+
+    #[test]
+    fn profile_streams_its_rows_and_reports_its_plan_at_the_end() {
+        let db = db_with(3);
+        let mut sink = StopAfter {
+            columns: vec![],
+            rows: 0,
+            after: usize::MAX,
+        };
+        let r = db
+            .stream_read(
+                "PROFILE MATCH (a:A) RETURN a.i AS i",
+                &Params::new(),
+                &Cancel::default(),
+                &mut sink,
+            )
+            .unwrap();
+        assert_eq!(
+            (sink.rows, sink.columns.clone()),
+            (3, vec!["i".to_string()])
+        );
+        let plan = r.plan.unwrap();
+        assert!(
+            plan.contains("ProduceResults") && plan.contains("3 rows"),
+            "{plan}"
+        );
+        assert!(plan.contains("total"), "{plan}");
+    }
+
+    #[test]
+    fn a_read_in_an_open_transaction_sees_its_writes_and_leaves_it_open() {
+        let mut db = db_with(2);
+        db.execute("BEGIN", &Params::new()).unwrap();
+        db.execute("CREATE (:A {i: 3})", &Params::new()).unwrap();
+        let mut keep = Keep::default();
+        let q = "MATCH (a:A) RETURN sum(a.i) AS s";
+        db.stream_read_in_transaction(q, &Params::new(), &Cancel::default(), &mut keep)
+            .unwrap();
+        assert_eq!(keep.rows, vec![vec![Value::Int(6)]]);
+        let e = db
+            .stream_read_in_transaction(
+                "CREATE (:B)",
+                &Params::new(),
+                &Cancel::default(),
+                &mut Keep::default(),
+            )
+            .unwrap_err();
+        assert_eq!(e.code, "AccessMode");
+        assert!(db.in_transaction());
+        // Others do not see it until it commits.
+        let r = db
+            .execute_read(q, &Params::new(), &Cancel::default())
+            .unwrap();
+        assert_eq!(r.rows, vec![vec![Value::Int(3)]]);
+        db.execute("COMMIT", &Params::new()).unwrap();
+        let r = db
+            .execute_read(q, &Params::new(), &Cancel::default())
+            .unwrap();
+        assert_eq!(r.rows, vec![vec![Value::Int(6)]]);
     }
 
     #[test]

@@ -34,10 +34,16 @@ impl Server {
     }
 
     fn start_on(db: &Path, args: &[&str]) -> Server {
+        Server::start_listening(db, "127.0.0.1:0", args)
+    }
+
+    /// On `listen` (any port: 0); the port it says it took.
+    fn start_listening(db: &Path, listen: &str, args: &[&str]) -> Server {
+        let host = listen.rsplit_once(':').map_or(listen, |(h, _)| h);
         let mut child = Command::new(BIN)
             .arg("serve")
             .arg(db)
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", listen])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -52,7 +58,7 @@ impl Server {
         });
         let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
         let port = line
-            .split("bolt://127.0.0.1:")
+            .split(&format!("bolt://{host}:"))
             .nth(1)
             .and_then(|p| p.split_whitespace().next())
             .and_then(|p| p.parse().ok())
@@ -72,9 +78,14 @@ impl Server {
 
     /// SIGTERM, then the exit status (killed after 30 s).
     fn stop(&mut self) -> ExitStatus {
+        self.stop_with("TERM")
+    }
+
+    /// Sends `signal` (TERM, INT), then the exit status (killed after 30 s).
+    fn stop_with(&mut self, signal: &str) -> ExitStatus {
         // The shell's own `kill`: no binary beyond sh is needed.
         let _ = Command::new("sh")
-            .args(["-c", &format!("kill -TERM {}", self.child.id())])
+            .args(["-c", &format!("kill -{signal} {}", self.child.id())])
             .status();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -314,6 +325,18 @@ fn read_only_server_refuses_writes() {
 
 #[test]
 fn sigterm_rolls_back_open_transactions_and_closes_the_database() {
+    shutdown_drains_and_closes("TERM");
+}
+
+#[test]
+fn ctrl_c_rolls_back_open_transactions_and_closes_the_database() {
+    shutdown_drains_and_closes("INT");
+}
+
+/// `signal` while a transaction is open: the server waits for it (at most
+/// --grace), rolls it back, closes the database; reopened, it holds what
+/// was committed and passes `check`.
+fn shutdown_drains_and_closes(signal: &str) {
     if !python_ready() {
         return;
     }
@@ -328,7 +351,7 @@ fn sigterm_rolls_back_open_transactions_and_closes_the_database() {
     let mut lines = BufReader::new(client.stdout.take().unwrap()).lines();
     assert_eq!(lines.next().unwrap().unwrap(), "ready");
     let started = Instant::now();
-    let status = s.stop();
+    let status = s.stop_with(signal);
     assert!(status.success(), "{status:?} {}", s.stderr());
     // It waited for the open transaction, at most the grace period.
     assert!(started.elapsed() >= Duration::from_millis(900));
@@ -382,6 +405,87 @@ fn javascript_driver_smoke() {
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    assert!(s.stop().success());
+}
+
+#[test]
+fn python_driver_read_transactions_overlap() {
+    if !python_ready() {
+        return;
+    }
+    // A short lock wait: a read transaction that took the write lock would
+    // make the other sessions' reads fail well within the test.
+    let mut s = Server::start(&["--lock-wait", "2"]);
+    python("read_transactions", s.port, &[]);
+    assert!(s.stop().success());
+    assert_eq!(cli(&s.db, "MATCH (r:R) RETURN count(r) AS c"), "c\n11\n");
+}
+
+#[test]
+fn python_driver_streams_reads_in_write_transactions_unions_and_profile() {
+    if !python_ready() {
+        return;
+    }
+    let mut s = Server::start(&[]);
+    python("streams", s.port, &[]);
+    assert!(s.stop().success());
+    assert_eq!(cli(&s.db, "MATCH (t:InTx) RETURN count(t) AS c"), "c\n3\n");
+}
+
+#[test]
+fn python_routing_driver() {
+    if !python_ready() {
+        return;
+    }
+    let mut s = Server::start(&[]);
+    python("routing", s.port, &[]);
+    assert!(s.stop().success());
+}
+
+#[test]
+fn python_driver_meets_the_memory_limit_and_timeout() {
+    if !python_ready() {
+        return;
+    }
+    let mut s = Server::start(&["--memory-limit", "16M", "--timeout", "3"]);
+    python("limits", s.port, &[]);
+    assert!(s.stop().success());
+}
+
+#[test]
+fn beyond_loopback_auth_is_on() {
+    if !python_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Credentials from the environment, as the README says.
+    let db = dir.path().join("db");
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .arg(&db)
+        .args(["--listen", "0.0.0.0:0"])
+        .env("SUPPLYGRAPH_AUTH", "analyst:s3cret")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let mut s = Server {
+        port: line
+            .split("bolt://0.0.0.0:")
+            .nth(1)
+            .and_then(|p| p.split_whitespace().next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {line:?}")),
+        child,
+        db,
+        _dir: Some(dir),
+    };
+    assert!(line.contains("auth required"), "{line}");
+    python("auth", s.port, &["analyst:s3cret"]);
     assert!(s.stop().success());
 }
 

@@ -3,19 +3,26 @@
 //!
 //! An auto-commit statement that cannot write (`Statement::is_read_only`)
 //! takes the read lock and runs beside other reads, its rows streaming to
-//! the client (`stream.rs`). Everything else needs `&mut Database` and the
-//! write lock, on tokio's blocking pool: an auto-commit write holds it
-//! while it runs (it commits, flushed, as in the CLI); an explicit
-//! transaction (Bolt BEGIN) holds it from BEGIN to COMMIT or ROLLBACK,
-//! because the engine has one open transaction and nobody else may see or
-//! add to its uncommitted writes. The lock is fair: once a writer waits,
-//! later readers queue behind it. A statement waits at most `lock_wait`,
-//! then gets the transient `LockAcquisitionTimeout` that managed
-//! transactions retry. A transaction left idle longer than `tx_idle` is
-//! rolled back, and a read stream not pulled for as long is stopped, so
-//! that one stalled client cannot stop the rest.
+//! the client (`stream.rs`). A read transaction (BEGIN with access mode
+//! `r`, as `execute_read` sends it, and every transaction of a
+//! `--read-only` server) holds the read lock from BEGIN to its end, shared
+//! with other reads and with its own statements, which stream the same
+//! way; one that can write is refused with `AccessMode` before it runs.
+//!
+//! Everything else needs `&mut Database` and the write lock, on tokio's
+//! blocking pool: an auto-commit write holds it while it runs (it commits,
+//! flushed, as in the CLI); a write transaction holds it from BEGIN to
+//! COMMIT or ROLLBACK, because the engine has one open transaction and
+//! nobody else may see or add to its uncommitted writes. Its reads stream
+//! too, the lock lent to the statement while it runs (`TxState::Lent`);
+//! its writes run whole. The lock is fair: once a writer waits, later
+//! readers queue behind it. A statement waits at most `lock_wait`, then
+//! gets the transient `LockAcquisitionTimeout` that managed transactions
+//! retry. A transaction left idle longer than `tx_idle` is rolled back,
+//! and a read stream not pulled for as long is stopped, so that one
+//! stalled client cannot stop the rest.
 
-use super::stream::{self, ReadGuard};
+use super::stream::{self, Access, ReadGuard};
 use super::{errors, summary, values};
 use crate::database::{Database, Params};
 use crate::query::exec::context::Cancel;
@@ -29,11 +36,11 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
-use tokio::sync::OwnedRwLockWriteGuard;
+use tokio::sync::oneshot;
 
 /// The database, `None` once the server has closed it.
 pub type DbLock = Arc<tokio::sync::RwLock<Option<Database>>>;
-type Guard = OwnedRwLockWriteGuard<Option<Database>>;
+type Guard = stream::WriteGuard;
 
 /// Statement texts `Shared::reads_alone` keeps its answer for.
 const KNOWN_TEXTS: usize = 512;
@@ -80,17 +87,45 @@ enum TxState {
     Held(TxSlot),
     /// A statement of it is running (its slot is on the blocking pool).
     Busy,
-    /// Ended by the server (idle too long, shutdown, a write in a read
-    /// transaction): what to tell the client, as a status code and text.
+    /// A read of a write transaction streams, the lock lent to it; the
+    /// slot comes back through `back` when it ends.
+    Lent(Lent),
+    /// Ended by the server (idle too long, shutdown): what to tell the
+    /// client, as a status code and text.
     Ended(&'static str, String),
 }
 
+struct Lent {
+    back: oneshot::Receiver<TxSlot>,
+    /// Finish without waiting for the reader (the transaction goes on).
+    detach: Arc<AtomicBool>,
+    /// Stop (the transaction ends).
+    cancel: Arc<AtomicBool>,
+}
+
 struct TxSlot {
-    guard: Guard,
-    read: bool,
+    access: TxAccess,
     /// The driver's transaction timeout (BEGIN `tx_timeout`), per statement.
     timeout: Option<Duration>,
     last_used: Instant,
+}
+
+enum TxAccess {
+    /// A read transaction: the read lock, shared with its statements.
+    Read(Arc<ReadGuard>),
+    /// A write transaction: the write lock, over the database's open
+    /// transaction.
+    Write(Guard),
+}
+
+/// What to do with a read of the transaction still streaming when its
+/// lock is wanted back.
+#[derive(Clone, Copy)]
+enum Reclaim {
+    /// Let it finish, its rows kept for the client (RUN, COMMIT).
+    Finish,
+    /// Stop it (ROLLBACK, RESET, disconnect).
+    Stop,
 }
 
 impl Shared {
@@ -192,6 +227,12 @@ impl Shared {
             let mut sessions = self.sessions();
             let mut out = Vec::new();
             for s in sessions.values_mut() {
+                // A lent lock that came back is held again.
+                if let Some(TxState::Lent(lent)) = s.tx.as_mut() {
+                    if let Ok(slot) = lent.back.try_recv() {
+                        s.tx = Some(TxState::Held(slot));
+                    }
+                }
                 let stale = matches!(&s.tx, Some(TxState::Held(slot)) if slot.last_used.elapsed() >= older_than);
                 if stale {
                     if let Some(TxState::Held(slot)) =
@@ -208,20 +249,45 @@ impl Shared {
         }
     }
 
-    fn take_slot(&self, session: &SessionHandle) -> Result<TxSlot, BoltError> {
-        let mut sessions = self.sessions();
-        let s = sessions.entry(session.0.clone()).or_default();
-        match s.tx.take() {
-            Some(TxState::Held(slot)) => {
-                s.tx = Some(TxState::Busy);
-                Ok(slot)
+    /// The session's transaction, marked busy until `put_slot`; a lock lent
+    /// to a streaming read is taken back first (`how`).
+    async fn take_slot(&self, session: &SessionHandle, how: Reclaim) -> Result<TxSlot, BoltError> {
+        let lent = {
+            let mut sessions = self.sessions();
+            let s = sessions.entry(session.0.clone()).or_default();
+            match s.tx.take() {
+                Some(TxState::Held(slot)) => {
+                    s.tx = Some(TxState::Busy);
+                    return Ok(slot);
+                }
+                Some(TxState::Lent(lent)) => {
+                    s.tx = Some(TxState::Busy);
+                    lent
+                }
+                Some(TxState::Ended(code, why)) => return Err(errors::failure(code, why)),
+                other => {
+                    s.tx = other;
+                    return Err(errors::failure(
+                        "Neo.ClientError.Request.Invalid",
+                        "there is no open transaction in this session",
+                    ));
+                }
             }
-            Some(TxState::Ended(code, why)) => Err(errors::failure(code, why)),
-            other => {
-                s.tx = other;
+        };
+        match how {
+            Reclaim::Finish => lent.detach.store(true, Ordering::Relaxed),
+            Reclaim::Stop => lent.cancel.store(true, Ordering::Relaxed),
+        }
+        match lent.back.await {
+            Ok(slot) => Ok(slot),
+            Err(_) => {
+                // The statement's worker went down with the lock.
+                if let Some(s) = self.sessions().get_mut(&session.0) {
+                    s.tx = None;
+                }
                 Err(errors::failure(
-                    "Neo.ClientError.Request.Invalid",
-                    "there is no open transaction in this session",
+                    "Neo.DatabaseError.General.UnknownError",
+                    "the transaction's statement stopped unexpectedly; the transaction was rolled back",
                 ))
             }
         }
@@ -235,16 +301,52 @@ impl Shared {
 
     /// Ends the session's transaction (ROLLBACK, RESET, disconnect).
     async fn drop_transaction(&self, session: &SessionHandle) {
-        let slot = {
-            let mut sessions = self.sessions();
-            match sessions.get_mut(&session.0).and_then(|s| s.tx.take()) {
-                Some(TxState::Held(slot)) => Some(slot),
-                _ => None,
+        let holds = matches!(
+            self.sessions().get(&session.0).and_then(|s| s.tx.as_ref()),
+            Some(TxState::Held(_) | TxState::Lent(_))
+        );
+        if !holds {
+            if let Some(s) = self.sessions().get_mut(&session.0) {
+                s.tx = None;
             }
-        };
-        if let Some(slot) = slot {
+            return;
+        }
+        if let Ok(slot) = self.take_slot(session, Reclaim::Stop).await {
             let _ = tokio::task::spawn_blocking(move || rollback_slot(slot)).await;
         }
+        if let Some(s) = self.sessions().get_mut(&session.0) {
+            s.tx = None;
+        }
+    }
+
+    /// A streamed read's settings: its own cancel flag (set at shutdown)
+    /// and deadline.
+    fn read(&self, text: String, params: Params, timeout: Option<Duration>) -> stream::Read {
+        let limit = self.limit(timeout);
+        stream::Read {
+            text,
+            params,
+            cancel: Cancel {
+                flag: self.read_flag(),
+                deadline: limit.map(|l| Instant::now() + l),
+            },
+            idle: self.config.tx_idle,
+            detach: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// The refusal of a statement that can write, in read access mode.
+    fn refuse_write(&self) -> BoltError {
+        errors::failure(
+            "Neo.ClientError.Statement.AccessMode",
+            if self.config.read_only {
+                "the server was started with --read-only: statements that change the database \
+                 are refused"
+            } else {
+                "writing in a read transaction (read access mode) is not allowed: the statement \
+                 can change the database (CREATE, MERGE, SET, REMOVE or DELETE)"
+            },
+        )
     }
 
     fn bookmark(&self) -> BoltValue {
@@ -261,10 +363,12 @@ impl Shared {
     }
 }
 
-fn rollback_slot(mut slot: TxSlot) {
-    if let Some(db) = slot.guard.as_mut() {
-        if db.in_transaction() {
-            let _ = db.execute("ROLLBACK", &Params::new());
+fn rollback_slot(slot: TxSlot) {
+    if let TxAccess::Write(mut guard) = slot.access {
+        if let Some(db) = guard.as_mut() {
+            if db.in_transaction() {
+                let _ = db.execute("ROLLBACK", &Params::new());
+            }
         }
     }
 }
@@ -312,78 +416,30 @@ fn is_transaction_statement(query: &str) -> bool {
         .any(|k| word.eq_ignore_ascii_case(k))
 }
 
-/// How a statement runs.
-struct Run {
-    /// Inside an explicit transaction.
-    explicit: bool,
-    /// Refuse writes (read access mode or `--read-only`).
-    read: bool,
-    read_only_server: bool,
+/// Runs a statement whole under the write lock: an auto-commit write
+/// (committed, flushed) or a write transaction's statement. `limit` is
+/// its time limit.
+fn run_statement(
+    db: &mut Database,
+    query: &str,
+    params: &Params,
     limit: Option<Duration>,
-}
-
-/// The result, and whether an explicit transaction must end because of it.
-struct Outcome {
-    result: Result<ResultStream, BoltError>,
-    doom: bool,
-}
-
-fn run_statement(db: &mut Database, query: &str, params: &Params, how: &Run) -> Outcome {
-    let fail = |e| Outcome {
-        result: Err(e),
-        doom: false,
-    };
-    if is_transaction_statement(query) {
-        return fail(errors::failure(
-            "Neo.ClientError.Request.Invalid",
-            "BEGIN, COMMIT and ROLLBACK are not statements over Bolt: use the driver's \
-             transactions (session.begin_transaction, execute_read/execute_write)",
-        ));
-    }
+) -> Result<ResultStream, BoltError> {
     let started = Instant::now();
-    let no_params = Params::new();
-    db.cancel.deadline = how.limit.map(|l| started + l);
-    // A read in auto-commit runs inside a transaction of its own, so that a
-    // statement that turns out to write can be undone.
-    let wrap = how.read && !how.explicit;
-    let outcome = if wrap {
-        match db.execute("BEGIN", &no_params) {
-            Err(e) => Err(e),
-            Ok(_) => match db.execute(query, params) {
-                Ok(r) if !r.stats.is_empty() => {
-                    let _ = db.execute("ROLLBACK", &no_params);
-                    Ok(r)
-                }
-                Ok(r) => db.execute("COMMIT", &no_params).map(|_| r),
-                Err(e) => {
-                    let _ = db.execute("ROLLBACK", &no_params);
-                    Err(e)
-                }
-            },
-        }
-    } else {
-        db.execute(query, params)
-    };
+    db.cancel.deadline = limit.map(|l| started + l);
+    let outcome = db.execute(query, params);
     db.cancel.deadline = None;
-    let r = match outcome {
-        Ok(r) => r,
-        Err(e) => return fail(errors::to_bolt(&e, query)),
-    };
-    if how.read && !r.stats.is_empty() {
-        let why = if how.read_only_server {
-            "the server was started with --read-only: statements that change the database are refused"
-        } else {
-            "writing in a read transaction (read access mode) is not allowed"
-        };
-        return Outcome {
-            result: Err(errors::failure("Neo.ClientError.Statement.AccessMode", why)),
-            doom: how.explicit,
-        };
-    }
-    Outcome {
-        result: Ok(summary::result_stream(r, started, query)),
-        doom: false,
-    }
+    outcome
+        .map(|r| summary::result_stream(r, started, query))
+        .map_err(|e| errors::to_bolt(&e, query))
+}
+
+fn transaction_statement() -> BoltError {
+    errors::failure(
+        "Neo.ClientError.Request.Invalid",
+        "BEGIN, COMMIT and ROLLBACK are not statements over Bolt: use the driver's \
+         transactions (session.begin_transaction, execute_read/execute_write)",
+    )
 }
 
 fn convert_params(parameters: &HashMap<String, BoltValue>) -> Result<Params, BoltError> {
@@ -432,9 +488,6 @@ impl BoltBackend for Backend {
 
     async fn reset_session(&self, session: &SessionHandle) -> Result<(), BoltError> {
         self.0.drop_transaction(session).await;
-        if let Some(s) = self.0.sessions().get_mut(&session.0) {
-            s.tx = None;
-        }
         Ok(())
     }
 
@@ -447,56 +500,84 @@ impl BoltBackend for Backend {
         transaction: Option<&TransactionHandle>,
     ) -> Result<ResultStream, BoltError> {
         let shared = &self.0;
+        if is_transaction_statement(query) {
+            return Err(transaction_statement());
+        }
         let params = convert_params(parameters)?;
         let text = query.to_string();
-        if transaction.is_none() && shared.reads_alone(query) {
-            let guard = shared.read_lock().await?;
-            let limit = shared.limit(driver_timeout(extra));
-            let read = stream::Read {
-                text,
-                params,
-                cancel: Cancel {
-                    flag: shared.read_flag(),
-                    deadline: limit.map(|l| Instant::now() + l),
-                },
-                idle: shared.config.tx_idle,
-            };
-            return stream::start(guard, read).await;
-        }
+        let reads = shared.reads_alone(query);
         if transaction.is_none() {
+            if reads {
+                let guard = shared.read_lock().await?;
+                let read = shared.read(text, params, driver_timeout(extra));
+                return stream::start(Access::Shared(Arc::new(guard)), read).await;
+            }
+            if shared.config.read_only || read_mode(extra) {
+                return Err(shared.refuse_write());
+            }
             let mut guard = shared.lock().await?;
-            let how = Run {
-                explicit: false,
-                read: shared.config.read_only || read_mode(extra),
-                read_only_server: shared.config.read_only,
-                limit: shared.limit(driver_timeout(extra)),
-            };
+            let limit = shared.limit(driver_timeout(extra));
             return tokio::task::spawn_blocking(move || match guard.as_mut() {
-                Some(db) => run_statement(db, &text, &params, &how).result,
+                Some(db) => run_statement(db, &text, &params, limit),
                 None => Err(errors::shutting_down()),
             })
             .await
             .map_err(join_error)?;
         }
-        let mut slot = shared.take_slot(session)?;
-        let how = Run {
-            explicit: true,
-            read: slot.read,
-            read_only_server: shared.config.read_only,
-            limit: shared.limit(slot.timeout),
+        let slot = shared.take_slot(session, Reclaim::Finish).await?;
+        let timeout = slot.timeout;
+        let guard = match slot.access {
+            TxAccess::Read(ref guard) => {
+                // A read transaction: its statements share its read lock.
+                let guard = Arc::clone(guard);
+                shared.put_slot(session, slot);
+                if !reads {
+                    return Err(shared.refuse_write());
+                }
+                let read = shared.read(text, params, timeout);
+                return stream::start(Access::Shared(guard), read).await;
+            }
+            TxAccess::Write(guard) => guard,
+        };
+        if reads && !shared.cancel.load(Ordering::Relaxed) {
+            // A read in a write transaction streams with the lock lent to
+            // it; the transaction's next message takes it back.
+            let read = shared.read(text, params, timeout);
+            let (give, back) = oneshot::channel();
+            if let Some(s) = shared.sessions().get_mut(&session.0) {
+                s.tx = Some(TxState::Lent(Lent {
+                    back,
+                    detach: Arc::clone(&read.detach),
+                    cancel: Arc::clone(&read.cancel.flag),
+                }));
+            }
+            let give_back = move |guard| {
+                let _ = give.send(TxSlot {
+                    access: TxAccess::Write(guard),
+                    timeout,
+                    last_used: Instant::now(),
+                });
+            };
+            return stream::start(Access::Lent(guard, Box::new(give_back)), read).await;
+        }
+        let limit = shared.limit(timeout);
+        let mut slot = TxSlot {
+            access: TxAccess::Write(guard),
+            timeout,
+            last_used: Instant::now(),
         };
         let joined = tokio::task::spawn_blocking(move || {
-            let outcome = match slot.guard.as_mut() {
-                Some(db) => run_statement(db, &text, &params, &how),
-                None => Outcome {
-                    result: Err(errors::shutting_down()),
-                    doom: true,
+            let result = match &mut slot.access {
+                TxAccess::Write(guard) => match guard.as_mut() {
+                    Some(db) => run_statement(db, &text, &params, limit),
+                    None => Err(errors::shutting_down()),
                 },
+                TxAccess::Read(_) => Err(errors::shutting_down()),
             };
-            (slot, outcome)
+            (slot, result)
         })
         .await;
-        let (slot, outcome) = match joined {
+        let (slot, result) = match joined {
             Ok(x) => x,
             Err(e) => {
                 // The slot (and with it the lock) went down with the task.
@@ -508,28 +589,18 @@ impl BoltBackend for Backend {
         };
         // After the shutdown's grace period (the cancel flag is set) a
         // transaction must not go back to holding the database.
-        let ended = if outcome.doom {
-            Some((
-                "Neo.ClientError.Transaction.TransactionTerminated",
-                "the transaction was rolled back after a write in read access mode",
-            ))
-        } else if shared.cancel.load(Ordering::Relaxed) {
-            Some((
-                "Neo.TransientError.General.DatabaseUnavailable",
-                "the server shut down before the transaction ended; it was rolled back",
-            ))
-        } else {
-            None
-        };
-        if let Some((code, why)) = ended {
+        if shared.cancel.load(Ordering::Relaxed) {
             if let Some(s) = shared.sessions().get_mut(&session.0) {
-                s.tx = Some(TxState::Ended(code, why.into()));
+                s.tx = Some(TxState::Ended(
+                    "Neo.TransientError.General.DatabaseUnavailable",
+                    "the server shut down before the transaction ended; it was rolled back".into(),
+                ));
             }
             let _ = tokio::task::spawn_blocking(move || rollback_slot(slot)).await;
         } else {
             shared.put_slot(session, slot);
         }
-        outcome.result
+        result
     }
 
     async fn begin_transaction(
@@ -551,16 +622,22 @@ impl BoltBackend for Backend {
                 _ => s.tx = None,
             }
         }
-        let mut guard = shared.lock().await?;
-        if let Some(db) = guard.as_mut() {
-            db.execute("BEGIN", &Params::new())
-                .map_err(|e| errors::to_bolt(&e, "BEGIN"))?;
-        }
+        // A read transaction shares the read lock; a write transaction
+        // takes the write lock and opens the database's transaction.
+        let access = if shared.config.read_only || read_mode(extra) {
+            TxAccess::Read(Arc::new(shared.read_lock().await?))
+        } else {
+            let mut guard = shared.lock().await?;
+            if let Some(db) = guard.as_mut() {
+                db.execute("BEGIN", &Params::new())
+                    .map_err(|e| errors::to_bolt(&e, "BEGIN"))?;
+            }
+            TxAccess::Write(guard)
+        };
         shared.put_slot(
             session,
             TxSlot {
-                guard,
-                read: shared.config.read_only || read_mode(extra),
+                access,
                 timeout: driver_timeout(extra),
                 last_used: Instant::now(),
             },
@@ -574,13 +651,17 @@ impl BoltBackend for Backend {
         _transaction: &TransactionHandle,
     ) -> Result<BoltDict, BoltError> {
         let shared = &self.0;
-        let mut slot = shared.take_slot(session)?;
-        let committed = tokio::task::spawn_blocking(move || match slot.guard.as_mut() {
-            Some(db) => db
-                .execute("COMMIT", &Params::new())
-                .map(|_| ())
-                .map_err(|e| errors::to_bolt(&e, "COMMIT")),
-            None => Err(errors::shutting_down()),
+        let slot = shared.take_slot(session, Reclaim::Finish).await?;
+        // A read transaction has nothing to commit: its lock is released.
+        let committed = tokio::task::spawn_blocking(move || match slot.access {
+            TxAccess::Write(mut guard) => match guard.as_mut() {
+                Some(db) => db
+                    .execute("COMMIT", &Params::new())
+                    .map(|_| ())
+                    .map_err(|e| errors::to_bolt(&e, "COMMIT")),
+                None => Err(errors::shutting_down()),
+            },
+            TxAccess::Read(_) => Ok(()),
         })
         .await;
         if let Some(s) = shared.sessions().get_mut(&session.0) {
@@ -600,9 +681,6 @@ impl BoltBackend for Backend {
     ) -> Result<(), BoltError> {
         // Ended by the server already: rolled back, nothing to tell.
         self.0.drop_transaction(session).await;
-        if let Some(s) = self.0.sessions().get_mut(&session.0) {
-            s.tx = None;
-        }
         Ok(())
     }
 
@@ -653,52 +731,146 @@ mod tests {
         }
     }
 
-    fn run(db: &mut Database, q: &str, read: bool) -> Outcome {
-        let how = Run {
-            explicit: false,
-            read,
-            read_only_server: false,
-            limit: None,
-        };
-        run_statement(db, q, &Params::new(), &how)
-    }
-
     #[test]
-    fn a_write_in_read_mode_is_refused_and_changes_nothing() {
+    fn a_write_reports_its_counters_and_a_failure_its_neo4j_code() {
         let mut db = Database::open_memory().unwrap();
-        let out = run(&mut db, "CREATE (:A)", true);
-        match out.result {
-            Err(BoltError::Query { code, .. }) => {
-                assert_eq!(code, "Neo.ClientError.Statement.AccessMode")
-            }
-            _ => panic!("the write was not refused"),
-        }
-        assert!(!db.in_transaction());
-        let out = run(&mut db, "MATCH (n) RETURN count(n) AS c", true);
-        let r = out.result.unwrap_or_else(|_| panic!("the read failed"));
-        assert_eq!(r.records[0].values, vec![BoltValue::Integer(0)]);
-        // The same statement in write mode commits, and reports counters.
-        let r = run(&mut db, "CREATE (:A {x: 1})", false)
-            .result
+        let r = run_statement(&mut db, "CREATE (:A {x: 1})", &Params::new(), None)
             .unwrap_or_else(|_| panic!("the write failed"));
         let Some(BoltValue::Dict(stats)) = r.summary.get("stats") else {
             panic!("no stats")
         };
         assert_eq!(stats.get("nodes-created"), Some(&BoltValue::Integer(1)));
         assert_eq!(stats.get("properties-set"), Some(&BoltValue::Integer(1)));
-    }
-
-    #[test]
-    fn a_failing_statement_reports_a_neo4j_code() {
-        let mut db = Database::open_memory().unwrap();
-        let out = run(&mut db, "MATCH (n RETURN n", false);
-        let Err(BoltError::Query { code, message }) = out.result else {
+        let Err(BoltError::Query { code, message }) =
+            run_statement(&mut db, "MATCH (n RETURN n", &Params::new(), None)
+        else {
             panic!("no error")
         };
         assert_eq!(code, "Neo.ClientError.Statement.SyntaxError");
         assert!(message.contains("(line 1, column"), "{message}");
-        let out = run(&mut db, "BEGIN", false);
-        assert!(out.result.is_err());
-        assert!(!db.in_transaction());
+    }
+
+    fn backend() -> Backend {
+        let db = Database::open_memory().unwrap();
+        Backend(Shared::new(
+            db,
+            Config {
+                read_only: false,
+                timeout: None,
+                lock_wait: Duration::from_secs(5),
+                tx_idle: Duration::from_secs(60),
+                address: "127.0.0.1:7687".into(),
+            },
+        ))
+    }
+
+    fn mode(m: &str) -> BoltDict {
+        BoltDict::from([("mode".to_string(), BoltValue::String(m.into()))])
+    }
+
+    /// Runs `q` and pulls its whole result: the first column of each row.
+    async fn rows(
+        b: &Backend,
+        s: &SessionHandle,
+        tx: Option<&TransactionHandle>,
+        q: &str,
+    ) -> Result<Vec<BoltValue>, BoltError> {
+        let mut r = b
+            .execute(s, q, &HashMap::new(), &BoltDict::new(), tx)
+            .await?;
+        let mut out: Vec<BoltValue> = r.records.drain(..).map(|x| x.values[0].clone()).collect();
+        if let Some(mut source) = r.source.take() {
+            loop {
+                let pulled = source.pull(100).await?;
+                out.extend(pulled.records.into_iter().map(|x| x.values[0].clone()));
+                if pulled.summary.is_some() {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn code(e: BoltError) -> String {
+        match e {
+            BoltError::Query { code, .. } => code,
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn read_transactions_overlap_and_refuse_writes_and_a_write_transaction_streams_its_reads() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let b = backend();
+            let cfg = SessionConfig {
+                user_agent: "test".into(),
+                database: None,
+            };
+            let (s1, s2, s3) = (
+                b.create_session(&cfg).await.unwrap(),
+                b.create_session(&cfg).await.unwrap(),
+                b.create_session(&cfg).await.unwrap(),
+            );
+            rows(&b, &s3, None, "UNWIND range(1, 3) AS i CREATE (:A {i: i})")
+                .await
+                .unwrap();
+            // Two read transactions open at once, each reading.
+            let t1 = b.begin_transaction(&s1, &mode("r")).await.unwrap();
+            let t2 = b.begin_transaction(&s2, &mode("r")).await.unwrap();
+            let q = "MATCH (a:A) RETURN count(a) AS c";
+            assert_eq!(
+                rows(&b, &s1, Some(&t1), q).await.unwrap(),
+                [BoltValue::Integer(3)]
+            );
+            assert_eq!(
+                rows(&b, &s2, Some(&t2), q).await.unwrap(),
+                [BoltValue::Integer(3)]
+            );
+            // A write in one is refused and changes nothing.
+            let e = rows(&b, &s1, Some(&t1), "CREATE (:A {i: 9})")
+                .await
+                .unwrap_err();
+            assert_eq!(code(e), "Neo.ClientError.Statement.AccessMode");
+            b.commit(&s1, &t1).await.unwrap();
+            b.rollback(&s2, &t2).await.unwrap();
+            // A write transaction: a read sees its own writes, a second
+            // statement while the first result is open keeps that result,
+            // and the commit lands.
+            let t3 = b.begin_transaction(&s3, &BoltDict::new()).await.unwrap();
+            rows(&b, &s3, Some(&t3), "CREATE (:A {i: 4})")
+                .await
+                .unwrap();
+            let mut open = b
+                .execute(
+                    &s3,
+                    "MATCH (a:A) RETURN a.i AS i ORDER BY i",
+                    &HashMap::new(),
+                    &BoltDict::new(),
+                    Some(&t3),
+                )
+                .await
+                .unwrap();
+            assert!(
+                open.source.is_some(),
+                "the read in a write transaction is not streamed"
+            );
+            assert_eq!(
+                rows(&b, &s3, Some(&t3), q).await.unwrap(),
+                [BoltValue::Integer(4)]
+            );
+            let pulled = open.source.as_mut().unwrap().pull(10).await.unwrap();
+            let got: Vec<_> = pulled.records.iter().map(|r| r.values[0].clone()).collect();
+            assert_eq!(got, (1..=4).map(BoltValue::Integer).collect::<Vec<_>>());
+            b.commit(&s3, &t3).await.unwrap();
+            assert_eq!(
+                rows(&b, &s1, None, q).await.unwrap(),
+                [BoltValue::Integer(4)]
+            );
+        });
     }
 }

@@ -1,11 +1,21 @@
-//! Reads that stream. An auto-commit statement that cannot write runs on
-//! the blocking pool under the database's read lock, beside other reads
-//! (`Database::stream_read`), and hands its rows, converted to Bolt
-//! records, to a bounded channel in batches; boltr's PULL n takes records
-//! from the other end (`RecordSource`), so a result is never held whole:
-//! the producer waits while the channel is full.
+//! Reads that stream. A statement that cannot write runs on the blocking
+//! pool and hands its rows, converted to Bolt records, to a bounded
+//! channel in batches; boltr's PULL n takes records from the other end
+//! (`RecordSource`), so a result is never held whole: the producer waits
+//! while the channel is full. It runs under the database's read lock
+//! beside other reads (`Database::stream_read`: auto-commit, or a read
+//! transaction's statement, the transaction holding the lock too), or
+//! inside an explicit write transaction under its write lock, lent to the
+//! statement (`Database::stream_read_in_transaction`).
 //!
-//! The read lock is held until the statement has produced its last row,
+//! A lent lock goes back to the transaction when the statement ends. When
+//! the client moves on in that transaction (another RUN, COMMIT) with the
+//! result still open, the statement is told to finish without waiting for
+//! the reader (`detach`): its remaining rows are kept (`Spill`, against
+//! the memory limit) for the client to pull later, as Bolt allows several
+//! open results in a transaction.
+//!
+//! The lock is held until the statement has produced its last row,
 //! or stops: DISCARD, RESET, a new statement or a closed connection drop
 //! the stream, which sets the statement's cancel flag. A client that stops
 //! pulling without leaving keeps it for at most `--tx-idle-timeout` (the
@@ -23,11 +33,11 @@ use boltr::error::BoltError;
 use boltr::server::{BoltRecord, Pulled, RecordSource, ResultMetadata, ResultStream};
 use boltr::types::{BoltDict, BoltValue};
 use std::collections::VecDeque;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{self, error::TrySendError};
-use tokio::sync::OwnedRwLockReadGuard;
+use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard};
 
 /// Records per batch on the channel, and batches the channel holds: a
 /// stream holds at most about `BATCH_ROWS * (BATCHES + 2)` records beyond
@@ -42,6 +52,17 @@ const LINGER: Duration = Duration::from_millis(5);
 const POLL: Duration = Duration::from_millis(100);
 
 pub type ReadGuard = OwnedRwLockReadGuard<Option<Database>>;
+pub type WriteGuard = OwnedRwLockWriteGuard<Option<Database>>;
+
+/// What a streamed statement runs under.
+pub enum Access {
+    /// The read lock, shared with other reads (and with the other
+    /// statements of a read transaction, which holds it too).
+    Shared(Arc<ReadGuard>),
+    /// An explicit write transaction's lock, lent to the statement; the
+    /// function takes it back when the statement ends.
+    Lent(WriteGuard, Box<dyn FnOnce(WriteGuard) + Send>),
+}
 
 /// One read to run.
 pub struct Read {
@@ -52,6 +73,16 @@ pub struct Read {
     pub cancel: Cancel,
     /// Longest the producer waits for the reader to pull.
     pub idle: Duration,
+    /// Set when the statement must finish without waiting for the reader
+    /// (its lent lock is wanted back); the rest of its rows are kept.
+    pub detach: Arc<AtomicBool>,
+}
+
+/// Rows a detached statement made after the channel's, in order.
+#[derive(Default)]
+struct Spill {
+    records: VecDeque<BoltRecord>,
+    bytes: usize,
 }
 
 enum Item {
@@ -65,19 +96,21 @@ type Outcome = Arc<parking_lot::Mutex<Option<Result<BoltDict, BoltError>>>>;
 
 /// Starts `read` under `guard`; answers once its columns are known, or
 /// with the failure that came before them (syntax, semantics, planning).
-pub async fn start(guard: ReadGuard, read: Read) -> Result<ResultStream, BoltError> {
+pub async fn start(access: Access, read: Read) -> Result<ResultStream, BoltError> {
     let (tx, rx) = mpsc::channel(BATCHES);
     let outcome: Outcome = Default::default();
+    let spill: Arc<parking_lot::Mutex<Spill>> = Default::default();
     let mut stream = Stream {
         rx,
         buffer: VecDeque::new(),
         outcome: Arc::clone(&outcome),
+        spill: Arc::clone(&spill),
         failed: None,
         cancel: read.cancel.clone(),
         started: Instant::now(),
     };
     let handle = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || produce(guard, read, tx, handle, outcome));
+    tokio::task::spawn_blocking(move || produce(access, read, tx, handle, outcome, spill));
     match stream.rx.recv().await {
         Some(Item::Columns(columns)) => Ok(ResultStream {
             metadata: ResultMetadata {
@@ -96,32 +129,54 @@ pub async fn start(guard: ReadGuard, read: Read) -> Result<ResultStream, BoltErr
     }
 }
 
-/// Runs the statement on a blocking thread, the read lock held until it
-/// ends.
+/// Runs the statement on a blocking thread, the lock held until it ends.
 fn produce(
-    guard: ReadGuard,
+    access: Access,
     read: Read,
     tx: mpsc::Sender<Item>,
     handle: tokio::runtime::Handle,
     outcome: Outcome,
+    spill: Arc<parking_lot::Mutex<Spill>>,
 ) {
     let started = Instant::now();
     let mut sink = ChannelSink {
         tx,
         handle,
         batch: Vec::new(),
+        batch_bytes: 0,
         last_sent: started,
         cancel: read.cancel.clone(),
         idle: read.idle,
+        detach: Arc::clone(&read.detach),
+        spill,
+        spill_limit: usize::MAX,
         stopped: None,
     };
-    let ran = match guard.as_ref() {
-        Some(db) => db.stream_read(&read.text, &read.params, &read.cancel, &mut sink),
-        None => Err(Error::runtime(
+    let gone = || {
+        Err(Error::runtime(
             ErrorKind::Cancelled,
             "",
             "the server is shutting down",
-        )),
+        ))
+    };
+    let (ran, lent) = match access {
+        Access::Shared(guard) => {
+            let ran = match guard.as_ref().as_ref() {
+                Some(db) => db.stream_read(&read.text, &read.params, &read.cancel, &mut sink),
+                None => gone(),
+            };
+            (ran, None)
+        }
+        Access::Lent(mut guard, back) => {
+            let ran = match guard.as_mut() {
+                Some(db) => {
+                    sink.spill_limit = db.memory_limit();
+                    db.stream_read_in_transaction(&read.text, &read.params, &read.cancel, &mut sink)
+                }
+                None => gone(),
+            };
+            (ran, Some((guard, back)))
+        }
     };
     // Rows made before a failure still go out, then the failure.
     let flushed = sink.flush();
@@ -131,8 +186,11 @@ fn produce(
         (Ok(_), None) => Err(worker_failed()),
         (Err(e), None) => Err(errors::to_bolt(&e, &read.text)),
     };
-    // Writers may go on while the reader takes the last batches.
-    drop(guard);
+    // Writers (or the transaction's next statement) may go on while the
+    // reader takes the last batches.
+    if let Some((guard, back)) = lent {
+        back(guard);
+    }
     *outcome.lock() = Some(end);
     // Dropping the sender closes the channel: the reader hears the end.
     drop(sink);
@@ -143,9 +201,15 @@ struct ChannelSink {
     tx: mpsc::Sender<Item>,
     handle: tokio::runtime::Handle,
     batch: Vec<BoltRecord>,
+    /// `memory::row_bytes` of the rows in `batch`.
+    batch_bytes: usize,
     last_sent: Instant,
     cancel: Cancel,
     idle: Duration,
+    detach: Arc<AtomicBool>,
+    spill: Arc<parking_lot::Mutex<Spill>>,
+    /// Most bytes a detached statement may keep (the memory limit).
+    spill_limit: usize,
     /// Why the statement was stopped while it waited for the reader.
     stopped: Option<BoltError>,
 }
@@ -158,6 +222,9 @@ impl ChannelSink {
         if self.tx.is_closed() {
             return false;
         }
+        if self.detach.load(Ordering::Relaxed) {
+            return self.keep(item);
+        }
         let item = match self.tx.try_send(item) {
             Ok(()) => {
                 self.last_sent = Instant::now();
@@ -168,6 +235,9 @@ impl ChannelSink {
         };
         let waiting = Instant::now();
         loop {
+            if self.detach.load(Ordering::Relaxed) {
+                return self.keep(item);
+            }
             if let Err(e) = self.cancel.check() {
                 self.stopped = Some(errors::to_bolt(&e, ""));
                 return false;
@@ -199,13 +269,39 @@ impl ChannelSink {
         }
     }
 
+    /// Keeps `item`'s rows for the reader to take after the channel's:
+    /// false when that would pass the memory limit.
+    fn keep(&mut self, item: Item) -> bool {
+        let Item::Rows(rows) = item else {
+            return true;
+        };
+        let mut spill = self.spill.lock();
+        spill.bytes = spill.bytes.saturating_add(self.batch_bytes);
+        if spill.bytes > self.spill_limit {
+            self.stopped = Some(errors::failure(
+                "Neo.TransientError.General.MemoryPoolOutOfMemoryError",
+                format!(
+                    "the rest of an open result, kept while the transaction went on, would hold \
+                     more than the statement's memory limit of {} (--memory-limit): pull or \
+                     discard a result before the next statement",
+                    crate::query::exec::memory::human(self.spill_limit)
+                ),
+            ));
+            return false;
+        }
+        spill.records.extend(rows);
+        true
+    }
+
     /// Sends the batch being filled, if any.
     fn flush(&mut self) -> bool {
         if self.batch.is_empty() {
             return true;
         }
         let batch = std::mem::take(&mut self.batch);
-        self.send(Item::Rows(batch))
+        let sent = self.send(Item::Rows(batch));
+        self.batch_bytes = 0;
+        sent
     }
 }
 
@@ -223,6 +319,7 @@ impl RowSink for ChannelSink {
     }
 
     fn row(&mut self, row: Vec<Value>, entities: &Entities) -> Result<bool, Error> {
+        self.batch_bytes += crate::query::exec::memory::row_bytes(&row);
         self.batch.push(BoltRecord {
             values: row.iter().map(|v| values::to_bolt(v, entities)).collect(),
         });
@@ -242,6 +339,7 @@ struct Stream {
     rx: mpsc::Receiver<Item>,
     buffer: VecDeque<BoltRecord>,
     outcome: Outcome,
+    spill: Arc<parking_lot::Mutex<Spill>>,
     /// A failure to report at the next PULL, after the records before it.
     failed: Option<BoltError>,
     cancel: Cancel,
@@ -254,6 +352,7 @@ impl Stream {
         self.cancel.flag.store(true, Ordering::Relaxed);
         self.rx.close();
         self.buffer.clear();
+        self.spill.lock().records.clear();
     }
 }
 
@@ -289,6 +388,12 @@ impl RecordSource for Stream {
                 Some(Item::Rows(rows)) => self.buffer.extend(rows),
                 Some(Item::Columns(_)) => {}
                 None => {
+                    // A detached statement's rows follow the channel's.
+                    let kept = std::mem::take(&mut self.spill.lock().records);
+                    if !kept.is_empty() {
+                        self.buffer.extend(kept);
+                        continue;
+                    }
                     let end = self
                         .outcome
                         .lock()

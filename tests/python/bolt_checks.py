@@ -472,7 +472,15 @@ def read_only(port):
     assert e.code == "Neo.ClientError.Statement.AccessMode" and "--read-only" in e.message, e
     with d.session() as s:
         e = expect(exceptions.ClientError, lambda: s.execute_write(lambda tx: tx.run("CREATE (:X)").consume()))
+        assert e.code == "Neo.ClientError.Statement.AccessMode" and "--read-only" in e.message, e
         assert s.run("MATCH (n) RETURN count(n) AS c").single()["c"] == int(sys.argv[3])
+        # Every transaction is a read transaction: they read side by side.
+        with d.session() as other:
+            tx = other.begin_transaction()
+            assert tx.run("MATCH (n) RETURN count(n) AS c").single()["c"] == int(sys.argv[3])
+            got = s.execute_read(lambda t: t.run("MATCH (n) RETURN count(n) AS c").single()["c"])
+            assert got == int(sys.argv[3])
+            tx.commit()
     ok("a --read-only server refuses writes and serves reads")
     d.close()
 
@@ -562,6 +570,16 @@ def child_stream(port):
     time.sleep(60)
 
 
+def child_read_transaction(port):
+    d = driver(port)
+    s = d.session(fetch_size=10, default_access_mode=neo4j.READ_ACCESS)
+    tx = s.begin_transaction()
+    result = tx.run("UNWIND range(1, 200000) AS i RETURN i")
+    next(result)
+    print("in a read transaction", flush=True)
+    time.sleep(60)
+
+
 def child_transaction(port):
     d = driver(port)
     s = d.session()
@@ -573,7 +591,11 @@ def child_transaction(port):
 
 def killed(port):
     me = os.path.abspath(__file__)
-    for scenario, marker in [("child_stream", "streaming"), ("child_transaction", "in transaction")]:
+    for scenario, marker in [
+        ("child_stream", "streaming"),
+        ("child_transaction", "in transaction"),
+        ("child_read_transaction", "in a read transaction"),
+    ]:
         child = subprocess.Popen([sys.executable, me, scenario, str(port)], stdout=subprocess.PIPE, text=True)
         line = child.stdout.readline().strip()
         assert line == marker, line
@@ -625,13 +647,13 @@ def side_by_side(port):
     t = threading.Thread(target=slow)
     t.start()
     assert started.wait(30)
-    # Auto-commit statements (session.run): execute_query and
-    # execute_read open explicit transactions, which take the write lock.
+    # Auto-commit statements (session.run), and a read transaction.
     with d.session() as s:
         answers = [s.run("RETURN $i AS i", i=i).single()["i"] for i in range(5)]
     with d.session(default_access_mode=neo4j.READ_ACCESS) as s:
         answers.append(s.run("MATCH (n) RETURN count(n) AS c").single()["c"])
-    assert answers == [0, 1, 2, 3, 4, 0], answers
+        answers.append(s.execute_read(lambda tx: tx.run("RETURN 5 AS x").single()["x"]))
+    assert answers == [0, 1, 2, 3, 4, 0, 5], answers
     assert t.is_alive(), "the slow read ended before the quick ones answered"
     t.join(60)
     assert outcome == ["Neo.ClientError.Transaction.TransactionTimedOut"], outcome
@@ -724,6 +746,206 @@ def write_during_stream(port):
     d.close()
 
 
+# ------------------------------------------------------- read transactions
+
+
+def read_transactions(port):
+    """The server runs with --lock-wait 2. A managed read transaction holds
+    the read lock, shared: while thread A's read transaction is open with a
+    result half pulled, thread B's execute_read, a READ session's explicit
+    transaction and execute_query with READ routing all complete (a read
+    transaction holding the write lock would keep them waiting past the
+    lock wait and the driver's retries). A write in a read transaction is
+    refused with AccessMode and changes nothing; a write waits for the read
+    transactions, then goes through."""
+    d = driver(port, max_transaction_retry_time=5.0)
+    d.execute_query("UNWIND range(1, 10) AS i CREATE (:R {i: i})")
+    opened = threading.Event()
+    release = threading.Event()
+    got = []
+
+    def a():
+        def work(tx):
+            result = tx.run("UNWIND range(1, 5000) AS x RETURN x")
+            first = [next(result)["x"] for _ in range(3)]
+            opened.set()
+            assert release.wait(60)
+            return first + [sum(1 for _ in result)]
+
+        with d.session(fetch_size=10) as s:
+            got.append(s.execute_read(work))
+
+    t = threading.Thread(target=a)
+    t.start()
+    assert opened.wait(60)
+    try:
+        started = time.monotonic()
+        with d.session() as s:
+            c = s.execute_read(lambda tx: tx.run("MATCH (r:R) RETURN count(r) AS c").single()["c"])
+        assert c == 10, c
+        waited = time.monotonic() - started
+        assert t.is_alive(), "A's read transaction ended before B's"
+        with d.session(default_access_mode=neo4j.READ_ACCESS) as s:
+            with s.begin_transaction() as tx:
+                rows = [r["i"] for r in tx.run("MATCH (r:R) RETURN r.i AS i ORDER BY i")]
+                assert rows == list(range(1, 11)), rows
+                tx.commit()
+        records = d.execute_query(
+            "MATCH (r:R) RETURN sum(r.i) AS s", routing_=neo4j.RoutingControl.READ
+        ).records
+        assert records[0]["s"] == 55, records
+        # A write in a read transaction, beside A: refused, nothing changes.
+        with d.session() as s:
+            e = expect(exceptions.ClientError,
+                       lambda: s.execute_read(lambda tx: tx.run("CREATE (:R {i: 99})").consume()))
+            assert e.code == "Neo.ClientError.Statement.AccessMode", e.code
+            assert "read access mode" in e.message, e.message
+        assert t.is_alive()
+    finally:
+        release.set()
+    t.join(60)
+    assert got == [[1, 2, 3, 4997]], got
+    ok(f"managed read transactions overlap (B's execute_read answered in {waited:.2f} s while A's was open)")
+
+    # A write waits for an open read transaction, then goes through.
+    s2 = d.session(default_access_mode=neo4j.READ_ACCESS)
+    rtx = s2.begin_transaction()
+    assert rtx.run("MATCH (r:R) RETURN count(r) AS c").single()["c"] == 10
+    written = []
+
+    def write():
+        w = driver(port)
+        written.append(w.execute_query("CREATE (:R {i: 11})").summary.counters.nodes_created)
+        w.close()
+
+    w = threading.Thread(target=write)
+    w.start()
+    time.sleep(0.5)
+    assert w.is_alive() and not written, "the write did not wait for the read transaction"
+    # Still the same answer inside the read transaction: nothing committed.
+    assert rtx.run("MATCH (r:R) RETURN count(r) AS c").single()["c"] == 10
+    rtx.commit()
+    s2.close()
+    w.join(30)
+    assert written == [1], written
+    c = d.execute_query("MATCH (r:R) RETURN count(r) AS c").records[0]["c"]
+    assert c == 11, c
+    ok("a write waits for an open read transaction, then goes through")
+    d.close()
+
+
+# ----------------------------------------------- streaming where it could not
+
+
+def streams(port):
+    """Results that were computed whole now stream: a read in a write
+    transaction (it sees the transaction's writes), a UNION, PROFILE (its
+    plan in the summary, at the end). An endless range answers its first
+    records and stops on consume(); computed whole, it would never answer."""
+    endless = "UNWIND range(1, 1000000000000) AS x RETURN x"
+    d = driver(port)
+    with d.session(fetch_size=10) as s:
+        def work(tx):
+            tx.run("CREATE (:InTx {i: 1}), (:InTx {i: 2})").consume()
+            result = tx.run(endless)
+            first = [next(result)["x"] for _ in range(3)]
+            result.consume()
+            c = tx.run("MATCH (t:InTx) RETURN count(t) AS c").single()["c"]
+            return first, c
+
+        assert s.execute_write(work) == ([1, 2, 3], 2)
+        assert s.run("MATCH (t:InTx) RETURN count(t) AS c").single()["c"] == 2
+        ok("a read in a write transaction streams and sees the transaction's writes")
+
+        # Two results of one write transaction open at once, the first
+        # large: it is kept while the second runs, then pulled whole.
+        with s.begin_transaction() as tx:
+            a = tx.run("UNWIND range(1, 20000) AS x RETURN x")
+            assert next(a)["x"] == 1
+            tx.run("CREATE (:InTx {i: 3})").consume()
+            b = tx.run("MATCH (t:InTx) RETURN count(t) AS c")
+            assert b.single()["c"] == 3
+            rest = [r["x"] for r in a]
+            assert rest == list(range(2, 20001)), (len(rest), rest[:3])
+            tx.commit()
+        ok("an open result of a write transaction is kept while the next statements run")
+
+        for q in [f"{endless} UNION ALL RETURN 0 AS x", f"{endless} UNION RETURN 0 AS x"]:
+            result = s.run(q)
+            assert [next(result)["x"] for _ in range(3)] == [1, 2, 3]
+            result.consume()
+        rows = [r["x"] for r in s.run("UNWIND [1, 2, 2] AS x RETURN x UNION UNWIND [2, 3] AS x RETURN x")]
+        assert rows == [1, 2, 3], rows
+        with d.session(default_access_mode=neo4j.READ_ACCESS) as r:
+            def union(tx):
+                result = tx.run(f"{endless} UNION ALL RETURN 0 AS x")
+                first = [next(result)["x"] for _ in range(3)]
+                result.consume()
+                return first
+            assert r.execute_read(union) == [1, 2, 3]
+        ok("UNION streams part after part (UNION drops rows sent before)")
+
+        result = s.run("PROFILE UNWIND range(1, 2000) AS x RETURN x")
+        rows = [r["x"] for r in result]
+        summary = result.consume()
+        assert rows == list(range(1, 2001)), len(rows)
+        plan = summary.metadata.get("supplygraph_plan", "")
+        assert "ProduceResults" in plan and "2000 rows" in plan and "total" in plan, plan
+        profile = summary.profile
+        assert profile and profile["operatorType"] == "ProduceResults", profile
+        assert profile["rows"] == 2000, profile
+        ok("PROFILE streams its rows; its plan and counts come in the summary")
+    d.close()
+
+
+# ---------------------------------------------------------------- routing
+
+
+def routing(port):
+    """A neo4j:// driver asks for the routing table (ROUTE) and finds this
+    one server as writer, reader and router."""
+    d = GraphDatabase.driver(f"neo4j://127.0.0.1:{port}")
+    d.verify_connectivity()
+    d.execute_query("CREATE (:Routed)")
+    records = d.execute_query(
+        "MATCH (r:Routed) RETURN count(r) AS c", routing_=neo4j.RoutingControl.READ
+    ).records
+    assert records[0]["c"] == 1, records
+    with d.session(default_access_mode=neo4j.READ_ACCESS) as s:
+        assert s.execute_read(lambda tx: tx.run("RETURN 1 AS x").single()["x"]) == 1
+    ok("neo4j:// routing driver: ROUTE names this server for every role")
+    d.close()
+
+
+# ----------------------------------------------------------------- limits
+
+
+def limits(port):
+    """The server runs with --memory-limit 16M and --timeout 3: a statement
+    past either fails alone (memory: a transient error, as Neo4j's memory
+    pool) and the session goes on."""
+    d = driver(port)
+    with d.session() as s:
+        e = expect(exceptions.TransientError, lambda: s.run(
+            "UNWIND range(1, 5000000) AS x RETURN x ORDER BY x DESC").consume())
+        assert e.code == "Neo.TransientError.General.MemoryPoolOutOfMemoryError", e.code
+        assert "memory limit" in e.message, e.message
+        assert s.run("RETURN 1 AS x").single()["x"] == 1
+        # The same in a write transaction, which is rolled back.
+        tx = s.begin_transaction()
+        tx.run("CREATE (:Big)").consume()
+        expect(exceptions.TransientError, lambda: tx.run(
+            "UNWIND range(1, 5000000) AS x RETURN x ORDER BY x DESC").consume())
+        tx.close()
+        assert s.run("MATCH (b:Big) RETURN count(b) AS c").single()["c"] == 0
+        e = expect(exceptions.ClientError, lambda: s.run(
+            "UNWIND range(1, 100000000000) AS x WITH x WHERE x < 0 RETURN x").consume())
+        assert e.code == "Neo.ClientError.Transaction.TransactionTimedOut", e.code
+        assert s.run("RETURN 2 AS x").single()["x"] == 2
+    ok("per-statement memory limit and timeout on the server")
+    d.close()
+
+
 # ---------------------------------------------------------------- shutdown
 
 
@@ -755,6 +977,11 @@ if __name__ == "__main__":
         "killed": lambda: killed(port),
         "child_stream": lambda: child_stream(port),
         "child_transaction": lambda: child_transaction(port),
+        "child_read_transaction": lambda: child_read_transaction(port),
+        "read_transactions": lambda: read_transactions(port),
+        "streams": lambda: streams(port),
+        "routing": lambda: routing(port),
+        "limits": lambda: limits(port),
         "before_shutdown": lambda: before_shutdown(port),
         "side_by_side": lambda: side_by_side(port),
         "big_stream": lambda: big_stream(port, int(sys.argv[3])),

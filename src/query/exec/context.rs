@@ -85,6 +85,9 @@ pub struct Ctx<'a, 'g> {
     /// Where the result's rows go as they are produced (`exec::stream_query`);
     /// `None`: the result operator keeps them.
     pub sink: Option<Box<dyn super::sink::ResultSink + 'a>>,
+    /// A streamed UNION (not ALL): the keys of the rows sent so far, so
+    /// that a row any part made before is not sent again (charged to `mem`).
+    pub union_seen: Option<std::collections::HashSet<String>>,
 }
 
 impl<'a, 'g> Ctx<'a, 'g> {
@@ -113,6 +116,7 @@ impl<'a, 'g> Ctx<'a, 'g> {
             warnings: Default::default(),
             now: super::temporal_fns::now_nanos(),
             sink: None,
+            union_seen: None,
         }
     }
 

@@ -36,17 +36,33 @@ pub fn run_query(ctx: &mut Ctx<'_, '_>, q: &Query) -> Result<(Vec<String>, Rows)
 }
 
 /// As `run_query`, with the rows going to `ctx.sink` as they are produced
-/// (it hears the columns first); returns the columns. A UNION keeps its
-/// rows (DISTINCT and the parts' columns are settled at the end): stream
-/// only a query without one.
+/// (it hears the columns first); returns the columns. A UNION streams its
+/// parts one after the other (`Pipeline::stream`).
 pub fn stream_query(ctx: &mut Ctx<'_, '_>, q: &Query) -> Result<Vec<String>, Error> {
     let mut p = pipeline::build(ctx, q)?;
+    stream_built(ctx, &mut p)
+}
+
+fn stream_built(
+    ctx: &mut Ctx<'_, '_>,
+    p: &mut pipeline::Pipeline<'_>,
+) -> Result<Vec<String>, Error> {
     let columns = p.columns().to_vec();
     if let Some(sink) = ctx.sink.as_mut() {
         sink.columns(&columns)?;
     }
-    p.run(ctx)?;
+    p.stream(ctx)?;
     Ok(columns)
+}
+
+/// PROFILE with the rows going to `ctx.sink` as `stream_query` sends them;
+/// returns the columns and the plan with its counts, known only once the
+/// last row is made (the Bolt server sends it in the result's summary).
+pub fn stream_profile(ctx: &mut Ctx<'_, '_>, q: &Query) -> Result<(Vec<String>, String), Error> {
+    ctx.profiling = true;
+    let mut p = pipeline::build(ctx, q)?;
+    let columns = stream_built(ctx, &mut p)?;
+    Ok((columns, pipeline::render(&p.lines(), true)))
 }
 
 /// The plan `run_query` would run, as EXPLAIN prints it.

@@ -139,8 +139,17 @@ struct Produce {
 impl Operator for Produce {
     fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
         self.c.rows += 1;
-        // A streamed result (`exec::stream_query`): the row goes on at once.
+        // A streamed result (`exec::stream_query`): the row goes on at once,
+        // unless a UNION's earlier row was the same.
         if let (true, Some(sink)) = (self.keep, ctx.sink.as_mut()) {
+            if let Some(seen) = ctx.union_seen.as_mut() {
+                let key = union_key(&row);
+                if seen.contains(&key) {
+                    return Ok(Flow::More);
+                }
+                ctx.mem.charge(key.len() + 32, "Union")?;
+                seen.insert(key);
+            }
             return sink.row(&ctx.tx, row);
         }
         if self.keep {
@@ -1353,9 +1362,41 @@ impl<'q> Pipeline<'q> {
             chain.head.push(ctx, Vec::new())?;
             chain.head.finish(ctx)?;
         }
+        self.same_columns()?;
         let columns = self.parts[0].columns.clone();
+        let mut rows = Vec::new();
+        for chain in &mut self.parts {
+            rows.extend(chain.head.take_rows());
+        }
+        if self.distinct {
+            let mut seen = std::collections::HashSet::new();
+            rows.retain(|r| seen.insert(union_key(r)));
+        }
+        Ok((columns, rows))
+    }
+
+    /// As `run`, with the rows going to `ctx.sink` as each part makes them
+    /// (`exec::stream_query`): a UNION is its parts one after the other,
+    /// and UNION (not ALL) drops a row sent before, keeping one key per row
+    /// sent, charged against the memory limit. The parts' columns are
+    /// compared before anything runs.
+    pub fn stream(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        self.same_columns()?;
+        if self.distinct {
+            ctx.union_seen = Some(Default::default());
+        }
+        let ran = self.parts.iter_mut().try_for_each(|chain| {
+            chain.head.push(ctx, Vec::new())?;
+            chain.head.finish(ctx)
+        });
+        ctx.union_seen = None;
+        ran
+    }
+
+    fn same_columns(&self) -> Result<(), Error> {
+        let columns = &self.parts[0].columns;
         for (chain, span) in self.parts[1..].iter().zip(&self.union_spans) {
-            if chain.columns != columns {
+            if &chain.columns != columns {
                 return Err(Error::compile(
                     ErrorKind::SyntaxError,
                     "DifferentColumnsInUnion",
@@ -1364,22 +1405,7 @@ impl<'q> Pipeline<'q> {
                 ));
             }
         }
-        let mut rows = Vec::new();
-        for chain in &mut self.parts {
-            rows.extend(chain.head.take_rows());
-        }
-        if self.distinct {
-            let mut seen = std::collections::HashSet::new();
-            rows.retain(|r| {
-                let mut k = String::new();
-                for v in r {
-                    super::ops::group_key(v, &mut k);
-                    k.push('|');
-                }
-                seen.insert(k)
-            });
-        }
-        Ok((columns, rows))
+        Ok(())
     }
 
     /// The plan as lines, root (the result) first, as EXPLAIN and PROFILE
@@ -1414,6 +1440,16 @@ impl<'q> Pipeline<'q> {
         }
         all
     }
+}
+
+/// A row's identity for UNION's duplicate removal.
+fn union_key(row: &[Value]) -> String {
+    let mut k = String::new();
+    for v in row {
+        super::ops::group_key(v, &mut k);
+        k.push('|');
+    }
+    k
 }
 
 /// Prints plan lines as a table: EXPLAIN without counts, PROFILE with them.
