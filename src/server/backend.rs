@@ -613,7 +613,7 @@ impl BoltBackend for Backend {
             let mut sessions = shared.sessions();
             let s = sessions.entry(session.0.clone()).or_default();
             match &s.tx {
-                Some(TxState::Held(_) | TxState::Busy) => {
+                Some(TxState::Held(_) | TxState::Busy | TxState::Lent(_)) => {
                     return Err(errors::failure(
                         "Neo.ClientError.Transaction.TransactionStartFailed",
                         "a transaction is already open in this session",

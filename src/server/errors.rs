@@ -78,8 +78,9 @@ pub fn lock_timeout(waited: std::time::Duration) -> BoltError {
     failure(
         "Neo.TransientError.Transaction.LockAcquisitionTimeout",
         format!(
-            "another session held the database for more than {:.0} s: a write or an explicit \
-             transaction holds it until it ends, and reads still streaming keep a write waiting",
+            "another session held the database for more than {:.0} s: a write or a write \
+             transaction holds it until it ends, and reads or read transactions still open keep \
+             a write waiting",
             waited.as_secs_f64()
         ),
     )
