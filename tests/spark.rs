@@ -12,7 +12,7 @@
 //! Skipped with a message when python3, pyspark or java is missing, but
 //! required when `CI` is set (.ci/run installs them).
 //!
-//! The workload data is gen.py's at 2,000 actors / 20,000 links, Q5 for 4
+//! The workload data is gen.py's at 2,000 actors / 20,000 links, Q5 for 3
 //! of its 12 pairs (each is seconds of recursive Spark jobs);
 //! SUPPLYGRAPH_SPARK_SCALE=S runs the workload's S scale, all 12 pairs.
 //! SUPPLYGRAPH_SPARK_REMOTE=sc://HOST:PORT uses that server instead of

@@ -6,7 +6,8 @@ and stops it again. Used by test_spark.py and golden_spark.py.
 
 prints the server's sc:// address once it listens, then serves until its
 standard input closes (so a test that dies takes the server with it) or
-Ctrl-C, and stops it.
+Ctrl-C, and stops it. SUPPLYGRAPH_SPARK_DRIVER_MEMORY sets the driver's
+heap (default 2g; the M scale's shortest paths want more).
 """
 
 import os
@@ -46,7 +47,7 @@ class Server:
              "--conf", f"spark.connect.grpc.binding.port={self.port}",
              "--conf", "spark.ui.enabled=false",
              "--conf", "spark.sql.shuffle.partitions=2",
-             "--driver-memory", "2g"],
+             "--driver-memory", os.environ.get("SUPPLYGRAPH_SPARK_DRIVER_MEMORY", "2g")],
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         deadline = time.time() + self.timeout
         while time.time() < deadline:
