@@ -122,6 +122,9 @@ fn the_same_answers_on_spark() {
     let only = std::env::var("SUPPLYGRAPH_SPARK_ONLY").unwrap_or_default();
     // Side by side, in two sessions: much of a small Spark query's time is
     // scheduling latency, which overlaps.
+    if only.is_empty() {
+        errors_through_the_binary(&url);
+    }
     std::thread::scope(|s| {
         let workload =
             (only != "golden").then(|| s.spawn(|| workload_through_the_binary(&gen, &url)));
@@ -177,6 +180,54 @@ fn workload_through_the_binary(gen: &Path, url: &str) {
     assert!(stdout.contains("passed, 0 failed"), "{stdout}");
 }
 
+/// What Spark refuses and what cannot run there: clear errors, exit 1, and
+/// the other statements still run; a table prints as the CLI's does.
+fn errors_through_the_binary(url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let pq = dir.path().join("pq");
+    let (db, pq) = (db.to_str().unwrap(), pq.to_str().unwrap());
+    let made = cli(&[
+        db,
+        "-c",
+        "CREATE (:Actor {id: 'a', n: 1})-[:SUPPLIES {value: 5}]->(:Actor {id: 'b', n: 2})",
+    ]);
+    assert!(made.status.success());
+    assert!(cli(&["export", db, "--format", "parquet", "-o", pq])
+        .status
+        .success());
+    let out = cli(&[
+        "spark",
+        "--remote",
+        url,
+        "--data",
+        pq,
+        "-c",
+        "UNWIND [1, 0] AS x RETURN 10 / x AS y",
+        "-c",
+        "CALL algo.pagerank() YIELD node, score RETURN node",
+        "-c",
+        "MATCH (a:Actor)-[r]->(b) RETURN a.id AS a, r.value AS v, b",
+    ]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("error[SparkError]: Spark: [DIVIDE_BY_ZERO]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("needs the GraphFrames jar") && stderr.contains("<command>:1:1"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("│ a │ 5 │ (:Actor {id: 'b', n: 2}) │"),
+        "{stdout}"
+    );
+}
+
 #[path = "spark/golden.rs"]
 mod golden;
 
@@ -215,6 +266,48 @@ fn cli(args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .unwrap()
+}
+
+#[test]
+fn spark_usage_errors_and_an_unreachable_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let pq = dir.path().join("pq");
+    let pq = pq.to_str().unwrap();
+    let db = dir.path().join("db");
+    let db = db.to_str().unwrap();
+    assert!(cli(&[db, "-c", "CREATE (:Actor {id: 'a'})"])
+        .status
+        .success());
+    assert!(cli(&["export", db, "--format", "parquet", "-o", pq])
+        .status
+        .success());
+    let run = |remote: &str, data: &str| {
+        cli(&[
+            "spark",
+            "--remote",
+            remote,
+            "--data",
+            data,
+            "-c",
+            "RETURN 1 AS x",
+        ])
+    };
+    let out = run("http://localhost:1", pq);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an sc:// address"));
+    assert_eq!(
+        run("sc://127.0.0.1:1", "/nonexistent/dir").status.code(),
+        Some(2)
+    );
+    // Port 1 on the loopback: nothing listens there.
+    let out = run("sc://127.0.0.1:1", pq);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("error[SparkError]: cannot reach Spark Connect at sc://127.0.0.1:1"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
