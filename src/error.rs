@@ -25,6 +25,9 @@ pub enum ErrorKind {
     MemoryError,
     /// Usage errors of the CLI and dot commands.
     UsageError,
+    /// What a Spark server refused or failed at, or the way to it broke
+    /// (`supplygraph spark`).
+    SparkError,
 }
 
 impl ErrorKind {
@@ -45,6 +48,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "Timeout",
             ErrorKind::MemoryError => "MemoryError",
             ErrorKind::UsageError => "UsageError",
+            ErrorKind::SparkError => "SparkError",
         }
     }
 }

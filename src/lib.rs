@@ -12,6 +12,7 @@ pub mod query;
 pub mod repl;
 pub mod result;
 pub mod server;
+pub mod spark_connect;
 pub mod store;
 pub mod tck;
 pub mod value;

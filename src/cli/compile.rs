@@ -56,52 +56,17 @@ pub fn run(args: &CompileArgs) -> ExitCode {
         },
         None => None,
     };
-    let mut params = Params::new();
-    if !args.params.is_empty() {
-        // Parameter values are Cypher literals: the engine evaluates them.
-        let mut db = match crate::Database::open_memory() {
-            Ok(db) => db,
-            Err(e) => {
-                eprintln!("{}", e.headline());
-                return ExitCode::from(EXIT_FAILED);
-            }
-        };
-        for p in &args.params {
-            match super::batch::parse_param(&mut db, p) {
-                Ok((k, v)) => {
-                    params.insert(k, v);
-                }
-                Err(e) => {
-                    eprintln!("{}", e.headline());
-                    return ExitCode::from(EXIT_USAGE);
-                }
-            }
-        }
-    }
-    let mut scripts: Vec<(String, String)> = args
-        .commands
-        .iter()
-        .map(|c| ("<command>".to_string(), c.clone()))
-        .collect();
-    for f in &args.files {
-        match std::fs::read_to_string(f) {
-            Ok(text) => scripts.push((f.display().to_string(), text)),
-            Err(e) => {
-                eprintln!("error[UsageError]: cannot read {}: {e}", f.display());
-                return ExitCode::from(EXIT_USAGE);
-            }
-        }
-    }
-    if scripts.is_empty() {
-        eprintln!("error[UsageError]: nothing to compile: give -c QUERY or -f FILE");
-        return ExitCode::from(EXIT_USAGE);
-    }
+    let params = match read_params(&args.params) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let scripts = match read_scripts(&args.commands, &args.files) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let mut failed = false;
     for (origin, text) in &scripts {
-        for (offset, stmt) in parse::split_statements(text) {
-            let before = &text[..offset];
-            let line = 1 + before.matches('\n').count();
-            let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        for (stmt, line, col) in statements(text) {
             match compile_one(stmt, &params, schema.as_ref()) {
                 Ok(sql) => println!("{sql};"),
                 Err(e) => {
@@ -118,7 +83,66 @@ pub fn run(args: &CompileArgs) -> ExitCode {
     }
 }
 
-fn compile_one(text: &str, params: &Params, schema: Option<&Schema>) -> Result<String, Error> {
+/// `--param NAME=VALUE`s, each value a Cypher literal the engine evaluates.
+pub(super) fn read_params(args: &[String]) -> Result<Params, ExitCode> {
+    let mut params = Params::new();
+    if args.is_empty() {
+        return Ok(params);
+    }
+    let mut db = crate::Database::open_memory().map_err(|e| {
+        eprintln!("{}", e.headline());
+        ExitCode::from(EXIT_FAILED)
+    })?;
+    for p in args {
+        let (k, v) = super::batch::parse_param(&mut db, p).map_err(|e| {
+            eprintln!("{}", e.headline());
+            ExitCode::from(EXIT_USAGE)
+        })?;
+        params.insert(k, v);
+    }
+    Ok(params)
+}
+
+/// `(origin, text)` of every `-c` and `-f`, in order; at least one.
+pub(super) fn read_scripts(
+    commands: &[String],
+    files: &[PathBuf],
+) -> Result<Vec<(String, String)>, ExitCode> {
+    let mut scripts: Vec<(String, String)> = commands
+        .iter()
+        .map(|c| ("<command>".to_string(), c.clone()))
+        .collect();
+    for f in files {
+        let text = std::fs::read_to_string(f).map_err(|e| {
+            eprintln!("error[UsageError]: cannot read {}: {e}", f.display());
+            ExitCode::from(EXIT_USAGE)
+        })?;
+        scripts.push((f.display().to_string(), text));
+    }
+    if scripts.is_empty() {
+        eprintln!("error[UsageError]: nothing to run: give -c QUERY or -f FILE");
+        return Err(ExitCode::from(EXIT_USAGE));
+    }
+    Ok(scripts)
+}
+
+/// The statements of a script with their 1-based line and column.
+pub(super) fn statements(text: &str) -> impl Iterator<Item = (&str, usize, usize)> {
+    parse::split_statements(text)
+        .into_iter()
+        .map(move |(offset, stmt)| {
+            let before = &text[..offset];
+            let line = 1 + before.matches('\n').count();
+            let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            (stmt, line, col)
+        })
+}
+
+pub(super) fn compile_one(
+    text: &str,
+    params: &Params,
+    schema: Option<&Schema>,
+) -> Result<String, Error> {
     let stmt = parse::parse_statement(text)
         .map_err(|e| Error::compile(ErrorKind::SyntaxError, e.code, e.message, e.span))?;
     spark::compile(&stmt, params, schema)

@@ -1,5 +1,5 @@
 //! The command line: `supplygraph [DB] …`, `supplygraph import …`,
-//! `supplygraph export …`, `supplygraph compile …`, `supplygraph check DB`. Exit codes: 0 ok, 1 a
+//! `supplygraph export …`, `supplygraph compile …`, `supplygraph spark …`, `supplygraph check DB`. Exit codes: 0 ok, 1 a
 //! statement failed, 2 usage, 3 the database could not be opened.
 
 mod admin;
@@ -8,6 +8,7 @@ mod compile;
 mod export;
 mod repl;
 mod serve;
+mod spark;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -102,6 +103,10 @@ pub enum Command {
     /// the tables of `export --format parquet`).
     #[command(after_help = compile::HELP)]
     Compile(compile::CompileArgs),
+    /// Run read queries on a Spark Connect server, over the tables of
+    /// `export --format parquet`.
+    #[command(after_help = spark::HELP)]
+    Spark(spark::SparkArgs),
     /// Serve a database over Bolt to the Neo4j drivers and tools.
     Serve(serve::ServeArgs),
     /// Verify every index against the records.
@@ -131,6 +136,7 @@ pub fn main() -> ExitCode {
         }) => export::run(&db, &format, query.as_deref(), output.as_deref(), &params),
         Some(Command::Check { db }) => admin::check(&db),
         Some(Command::Compile(args)) => compile::run(&args),
+        Some(Command::Spark(args)) => spark::run(&args),
         Some(Command::Serve(args)) => serve::serve(&args),
         None => run(cli),
     }

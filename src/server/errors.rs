@@ -27,6 +27,8 @@ pub fn status_code(kind: ErrorKind) -> &'static str {
         // Neo4j's code when a query's memory pool is exhausted.
         ErrorKind::MemoryError => "Neo.TransientError.General.MemoryPoolOutOfMemoryError",
         ErrorKind::UsageError => "Neo.ClientError.Request.Invalid",
+        // The server never runs Spark; kept for the match to be total.
+        ErrorKind::SparkError => "Neo.DatabaseError.General.UnknownError",
     }
 }
 

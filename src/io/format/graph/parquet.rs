@@ -28,6 +28,10 @@ use parquet::file::properties::WriterProperties;
 use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
+
+/// The field metadata of a column whose values are JSON text (a key whose
+/// values mix types, temporals among them).
+pub const JSON_TEXT: (&str, &str) = ("supplygraph.values", "json");
 use std::sync::Arc;
 
 /// What an export wrote, and what was adapted on the way.
@@ -217,7 +221,17 @@ fn property_arrays(
                     other => value_to_json(&other, &Entities::default()).to_string(),
                 }));
             }
-            one(DataType::Utf8, Arc::new(b.finish()))
+            let a: ArrayRef = Arc::new(b.finish());
+            if kind == Kind::Text {
+                // Said in the field's metadata, so that `compile --schema`
+                // does not take JSON text for string values.
+                let meta = [(JSON_TEXT.0.to_string(), JSON_TEXT.1.to_string())];
+                let f = Field::new(&names[0], DataType::Utf8, true)
+                    .with_metadata(std::collections::HashMap::from(meta));
+                vec![(f, a)]
+            } else {
+                one(DataType::Utf8, a)
+            }
         }
         Kind::Estimate => {
             let (mut lo, mut hi) = (Float64Builder::new(), Float64Builder::new());

@@ -192,10 +192,29 @@ pub fn expr(cx: &mut Cx, env: &Env, e: &Expr) -> Result<(String, Ty), Error> {
         },
         ExprKind::List(items) => {
             let mut parts = Vec::new();
+            let mut elem: Option<Ty> = None;
             for i in items {
-                parts.push(expr(cx, env, i)?.0);
+                let (s, t) = expr(cx, env, i)?;
+                // Spark's arrays hold one type: it would make `[1, 2.5]`
+                // doubles (`1.0`) or fail on `[1, 'a']`.
+                if t != Ty::Null {
+                    if elem.is_some_and(|x| x != t) || t == Ty::Unknown || t == Ty::List {
+                        return Err(unsupported(
+                            "a list whose elements are not all of one known scalar type",
+                            e.span,
+                        ));
+                    }
+                    elem = Some(t);
+                }
+                parts.push(s);
             }
-            (format!("array({})", parts.join(", ")), Ty::List)
+            if parts.is_empty() {
+                // Typed, or its elements would be Spark's null type (whose
+                // sum is a double).
+                ("CAST(array() AS ARRAY<BIGINT>)".into(), Ty::List)
+            } else {
+                (format!("array({})", parts.join(", ")), Ty::List)
+            }
         }
         ExprKind::Property(base, key) => match var(env, base) {
             Some((s, Kind::Node)) => {
@@ -251,7 +270,13 @@ pub fn expr(cx: &mut Cx, env: &Env, e: &Expr) -> Result<(String, Ty), Error> {
             }
             let mut ty = Ty::Unknown;
             for (w, t) in whens {
-                let (ws, _) = expr(cx, env, w)?;
+                let (ws, wt) = expr(cx, env, w)?;
+                // Spark wants a boolean condition, not its null type.
+                let ws = if wt == Ty::Null && operand.is_none() {
+                    format!("CAST({ws} AS BOOLEAN)")
+                } else {
+                    ws
+                };
                 let (ts, tt) = expr(cx, env, t)?;
                 ty = tt;
                 out.push_str(&format!(" WHEN {ws} THEN {ts}"));
@@ -314,7 +339,7 @@ pub fn expr(cx: &mut Cx, env: &Env, e: &Expr) -> Result<(String, Ty), Error> {
             }
             (
                 format!(
-                    "(CASE WHEN {is} >= 0 THEN try_element_at({ls}, {is} + 1) ELSE try_element_at({ls}, {is}) END)"
+                    "(CASE WHEN {is} >= 0 THEN try_element_at({ls}, try_cast({is} + 1 AS INT)) ELSE try_element_at({ls}, try_cast({is} AS INT)) END)"
                 ),
                 Ty::Unknown,
             )
@@ -391,7 +416,13 @@ fn binary(
     b: &Expr,
 ) -> Result<(String, Ty), Error> {
     if op == BinaryOp::In {
-        let (as_, _) = expr(cx, env, a)?;
+        let (as_, at) = expr(cx, env, a)?;
+        if at == Ty::List {
+            return Err(unsupported(
+                "IN with a list on the left (Cypher's nulls inside lists)",
+                a.span,
+            ));
+        }
         // A literal list is SQL's IN, with the same null logic as Cypher's.
         if let ExprKind::List(items) = &b.kind {
             if items.is_empty() {
@@ -430,6 +461,12 @@ fn binary(
                     ))
                 )
             };
+            if lt == Ty::List || rt == Ty::List {
+                return Err(unsupported(
+                    "comparing lists (Cypher's nulls inside lists)",
+                    e.span,
+                ));
+            }
             if (entity(a) || entity(b)) && !matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
                 return Err(unsupported("ordering nodes, links or paths", e.span));
             }
@@ -477,9 +514,25 @@ fn binary(
             }
             Ok((format!("({l} {o} {r})"), Ty::Bool))
         }
-        BinaryOp::StartsWith => Ok((format!("startswith({l}, {r})"), Ty::Bool)),
-        BinaryOp::EndsWith => Ok((format!("endswith({l}, {r})"), Ty::Bool)),
-        BinaryOp::Contains => Ok((format!("contains({l}, {r})"), Ty::Bool)),
+        BinaryOp::StartsWith | BinaryOp::EndsWith | BinaryOp::Contains => {
+            let f = match op {
+                BinaryOp::StartsWith => "startswith",
+                BinaryOp::EndsWith => "endswith",
+                _ => "contains",
+            };
+            match (lt, rt) {
+                // Spark would cast a number to a string; Cypher answers null.
+                (Ty::Str, Ty::Str) => Ok((format!("{f}({l}, {r})"), Ty::Bool)),
+                (Ty::Str | Ty::Null, Ty::Str | Ty::Null) => {
+                    Ok(("CAST(NULL AS BOOLEAN)".into(), Ty::Bool))
+                }
+                (Ty::Unknown, _) | (_, Ty::Unknown) => Err(unsupported(
+                    &format!("{} on operands not known to be strings", f.to_uppercase()),
+                    e.span,
+                )),
+                _ => Ok(("CAST(NULL AS BOOLEAN)".into(), Ty::Bool)),
+            }
+        }
         BinaryOp::Regex => Ok((format!("({l} RLIKE concat('^(?:', {r}, ')$'))"), Ty::Bool)),
         BinaryOp::Add => match (lt, rt) {
             (Ty::Str, Ty::Str | Ty::Int | Ty::Float) | (Ty::Int | Ty::Float, Ty::Str) => {

@@ -48,8 +48,12 @@ pub fn function(
         // Cypher's sum of no rows is 0, SQL's is NULL.
         "sum" => {
             let (s, t) = expr(cx, env, arg(0)?)?;
-            let zero = if t == Ty::Float { "0.0D" } else { "0L" };
-            (format!("coalesce(sum({d}{s}), {zero})"), t)
+            match t {
+                // Only nulls: Spark's sum of its null type is a double.
+                Ty::Null => ("0L".into(), Ty::Int),
+                Ty::Float => (format!("coalesce(sum({d}{s}), 0.0D)"), t),
+                _ => (format!("coalesce(sum({d}{s}), 0L)"), t),
+            }
         }
         "avg" => (format!("avg({d}{})", expr(cx, env, arg(0)?)?.0), Ty::Float),
         "min" | "max" => {
@@ -163,7 +167,24 @@ pub fn function(
             let (s, t) = expr(cx, env, arg(0)?)?;
             match t {
                 Ty::Int | Ty::Float | Ty::Str | Ty::Null => (
-                    format!("try_cast(try_cast({s} AS DOUBLE) AS BIGINT)"),
+                    // Out of range is null in Cypher; Spark's cast would clamp
+                    // doubles at the bounds (2^63 is exactly representable).
+                    match t {
+                        Ty::Int => s,
+                        // An integer string exactly, else through a double
+                        // ('1.5' is 1); out of range is null in Cypher, where
+                        // Spark's cast would clamp at the bounds.
+                        _ => format!(
+                            "(CASE {exact}WHEN try_cast({s} AS DOUBLE) >= -9.223372036854775808E18 \
+                             AND try_cast({s} AS DOUBLE) < 9.223372036854775808E18 \
+                             THEN try_cast(try_cast({s} AS DOUBLE) AS BIGINT) END)",
+                            exact = if t == Ty::Str {
+                                format!("WHEN {s} RLIKE '^[+-]?[0-9]+$' THEN try_cast({s} AS BIGINT) ")
+                            } else {
+                                String::new()
+                            }
+                        ),
+                    },
                     Ty::Int,
                 ),
                 _ => {

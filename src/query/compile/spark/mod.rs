@@ -39,6 +39,29 @@ pub fn unsupported(what: &str, span: Span) -> Error {
     )
 }
 
+/// `CALL`: the graph algorithms would map to GraphFrames (`pageRank`,
+/// `connectedComponents`), a separate jar that Spark does not ship and that
+/// no package registry reachable here serves, so they are refused naming
+/// it; other procedures have no Spark form at all.
+fn call(c: &crate::query::ast::Call) -> Error {
+    let name = c.procedure.join(".");
+    let graphframes = match name.to_ascii_lowercase().as_str() {
+        "algo.pagerank" => Some("pageRank"),
+        "algo.wcc" => Some("connectedComponents"),
+        _ => None,
+    };
+    match graphframes {
+        Some(method) => unsupported(
+            &format!(
+                "CALL {name} (GraphFrames' {method}) needs the GraphFrames jar and its \
+                 Spark Connect plugin, which are not installed here; so it"
+            ),
+            c.span,
+        ),
+        None => unsupported(&format!("CALL {name}"), c.span),
+    }
+}
+
 /// What a column of the relation holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -197,9 +220,21 @@ fn compile_single(cx: &mut Cx, q: &SingleQuery) -> Result<String, Error> {
             }
             Clause::Return(r) => {
                 scope = project::projection(cx, scope, &r.projection, None)?;
+                // A path's row carries its links, not its nodes: it cannot
+                // print as a path does.
+                if scope
+                    .vars
+                    .iter()
+                    .any(|v| matches!(v.kind, Kind::Path | Kind::PathLen))
+                {
+                    return Err(unsupported(
+                        "returning a path (not its length or links)",
+                        r.span,
+                    ));
+                }
                 returned = Some(r.span);
             }
-            Clause::Call(c) => return Err(unsupported("CALL", c.span)),
+            Clause::Call(c) => return Err(call(c)),
             Clause::Create(c) => return Err(unsupported("CREATE (a write)", c.span)),
             Clause::Merge(c) => return Err(unsupported("MERGE (a write)", c.span)),
             Clause::Set(c) => return Err(unsupported("SET (a write)", c.span)),

@@ -10,7 +10,7 @@
 use super::as_of::AsOf;
 use super::expr::{expr, Env};
 use super::sql::{ident, string};
-use super::{unsupported, Cx, Kind, Scope, Var};
+use super::{unsupported, Cx, Kind, Scope, Ty, Var};
 use crate::error::Error;
 use crate::query::ast::{
     Direction, Expr, ExprKind, Match, NodePattern, PathKind, RelPattern, Span,
@@ -48,7 +48,12 @@ pub fn select_list(cols: Vec<String>) -> String {
 /// `SELECT cols FROM (scope) WHERE pred`.
 pub fn filter(cx: &mut Cx, scope: Scope, pred: &Expr) -> Result<Scope, Error> {
     let env = Env::of_scope(&scope);
-    let (p, _) = expr(cx, &env, pred)?;
+    let (p, t) = expr(cx, &env, pred)?;
+    let p = if t == Ty::Null {
+        format!("CAST({p} AS BOOLEAN)")
+    } else {
+        p
+    };
     let a = cx.fresh("f");
     let sql = format!(
         "SELECT {} FROM {} WHERE {p}",

@@ -29,7 +29,10 @@ pub fn projection(
     // (name, SQL, kind, expression) per output column.
     let mut items: Vec<(String, String, Kind, Option<&Expr>)> = Vec::new();
     if proj.star {
-        for v in &scope.vars {
+        // `*` is the variables in name order, as the engine returns them.
+        let mut vars: Vec<&Var> = scope.vars.iter().collect();
+        vars.sort_by(|a, b| a.name.cmp(&b.name));
+        for v in vars {
             items.push((v.name.clone(), ident(&v.name), v.kind, None));
         }
     }

@@ -2,6 +2,7 @@
 //! from the Parquet footers, so that the compiler knows which properties
 //! exist, which are estimates or dates, and what `+` and `/` mean.
 
+use crate::io::format::graph::parquet::JSON_TEXT;
 use arrow_schema::DataType;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -46,7 +47,15 @@ fn read_table(path: &Path) -> Result<BTreeMap<String, ColType>, String> {
         .schema()
         .fields()
         .iter()
-        .map(|f| (f.name().clone(), col_type(f.data_type())))
+        .map(|f| {
+            let json = f.metadata().get(JSON_TEXT.0).map(String::as_str) == Some(JSON_TEXT.1);
+            let t = if json {
+                ColType::Other
+            } else {
+                col_type(f.data_type())
+            };
+            (f.name().clone(), t)
+        })
         .collect())
 }
 

@@ -172,3 +172,20 @@ fn as_of_keeps_links_valid_then() {
     assert!(got.contains(".`since` > 2021L, FALSE)"), "{got}");
     assert!(got.contains(".`until` < 2021L, FALSE)"), "{got}");
 }
+
+#[test]
+fn the_algorithms_name_what_they_would_need() {
+    let e = sql("CALL algo.pagerank() YIELD node, score RETURN node", &[]).unwrap_err();
+    assert!(
+        e.starts_with("CALL algo.pagerank (GraphFrames' pageRank) needs the GraphFrames jar"),
+        "{e}"
+    );
+    assert!(e.contains("cannot run on Spark (Unsupported)"), "{e}");
+    let e = sql("CALL algo.wcc() YIELD node RETURN node", &[]).unwrap_err();
+    assert!(e.contains("GraphFrames' connectedComponents"), "{e}");
+    let e = sql("CALL algo.chokepoints() YIELD node RETURN node", &[]).unwrap_err();
+    assert!(
+        e.starts_with("CALL algo.chokepoints cannot run on Spark"),
+        "{e}"
+    );
+}
