@@ -7,6 +7,9 @@ use super::exec::functions;
 use crate::error::{Error, ErrorKind};
 use std::collections::HashMap;
 
+#[path = "check_subquery.rs"]
+mod subquery;
+
 fn err(code: &'static str, msg: String, span: Span) -> Error {
     Error::compile(ErrorKind::SyntaxError, code, msg, span)
 }
@@ -91,6 +94,23 @@ pub fn check_query_with(q: &Query, params: &crate::database::Params) -> Result<(
 }
 
 pub fn check_query(q: &Query) -> Result<(), Error> {
+    check_query_in(q, &[], Part::Top).map(|_| ())
+}
+
+/// Where a query being checked stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// The statement itself.
+    Top,
+    /// The body of `EXISTS|COUNT|COLLECT { … }`: sees the enclosing scope.
+    Expr(SubqueryKind),
+    /// The body of `CALL { … }`: sees what its first WITH imports.
+    Call,
+}
+
+/// Checks `q` as `part` with `outer` around it; returns the columns of its
+/// first part's RETURN (none without one).
+fn check_query_in(q: &Query, outer: &[(String, Kind)], part: Part) -> Result<Scope, Error> {
     if let Some(first) = q.unions.first() {
         if let Some(u) = q.unions.iter().find(|u| u.all != first.all) {
             return Err(err(
@@ -100,9 +120,9 @@ pub fn check_query(q: &Query) -> Result<(), Error> {
             ));
         }
     }
-    check_single(&q.first)?;
+    let returned = check_single(&q.first, outer, part)?;
     for u in &q.unions {
-        check_single(&u.query)?;
+        check_single(&u.query, outer, part)?;
     }
     let cols = |s: &SingleQuery| -> Option<Vec<String>> {
         s.clauses.iter().rev().find_map(|c| {
@@ -134,13 +154,22 @@ pub fn check_query(q: &Query) -> Result<(), Error> {
             ));
         }
     }
-    Ok(())
+    Ok(returned)
 }
 
-fn check_single(q: &SingleQuery) -> Result<(), Error> {
-    let mut scope: Scope = Vec::new();
+/// Checks one part of a query; returns the columns of its RETURN.
+fn check_single(q: &SingleQuery, outer: &[(String, Kind)], part: Part) -> Result<Scope, Error> {
+    let mut returned = Vec::new();
+    let mut scope: Scope = match part {
+        Part::Top => Vec::new(),
+        Part::Expr(_) => outer.to_vec(),
+        Part::Call => subquery::imported(q, outer)?,
+    };
     let n = q.clauses.len();
     for (i, c) in q.clauses.iter().enumerate() {
+        if part != Part::Top {
+            subquery::clause_allowed(c, outer, part)?;
+        }
         match c {
             Clause::Match(m) => {
                 bind_pattern(&mut scope, &m.pattern, false)?;
@@ -178,7 +207,7 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
                 scope = new_scope;
             }
             Clause::Return(r) => {
-                projection(&r.projection, &scope, false)?;
+                returned = projection(&r.projection, &scope, false)?;
                 if i + 1 != n {
                     return Err(err(
                         "InvalidClauseComposition",
@@ -353,7 +382,16 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
                     expr(w, &scope, false)?;
                 }
             }
+            Clause::CallSubquery(c) => {
+                for name in subquery::call_columns(c, &scope)? {
+                    scope.push((name, Kind::Any));
+                }
+            }
         }
+    }
+    if let Part::Expr(kind) = part {
+        subquery::ends_ok(q, kind)?;
+        return Ok(returned);
     }
     if let Some(last) = q.clauses.last() {
         let ends_ok = matches!(
@@ -365,7 +403,7 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
                 | Clause::Remove(_)
                 | Clause::Delete(_)
                 | Clause::Call(_)
-        );
+        ) || matches!(last, Clause::CallSubquery(c) if subquery::is_unit(&c.query));
         if !ends_ok {
             return Err(err(
                 "InvalidClauseComposition",
@@ -374,7 +412,7 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
             ));
         }
     }
-    Ok(())
+    Ok(returned)
 }
 
 /// Arguments whose kind is known at compile time and never accepted.
@@ -945,11 +983,17 @@ fn walk(
                 locals.pop();
             }
         }
+        ExprKind::Subquery(s) => {
+            // `index`, when there is one, indexes this same list.
+            let mut visible: Scope = scope.list.to_vec();
+            visible.extend(locals.iter().map(|l| (l.clone(), Kind::Any)));
+            subquery::expression(s, &visible)?;
+        }
         // Lists, maps, indexes, slices, CASE, IS NULL and the other
         // operators: their subexpressions, under the same rules.
         _ => e.try_for_each_child(|c| match c {
             Child::Expr(x) => rec(x, locals),
-            Child::Pattern(_) => Ok(()),
+            Child::Pattern(_) | Child::Query(_) => Ok(()),
         })?,
     }
     Ok(())

@@ -19,6 +19,7 @@ use super::memory::row_bytes;
 use super::pattern::{self, Access, AsOf, Conjunct, Flow, PartPlan};
 use super::projection::{self, Grouper, OutRow, Rows};
 use super::rules::Rule;
+use super::subquery;
 use super::write;
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{
@@ -127,20 +128,46 @@ fn line(depth: usize, c: &Counters, operator: &str, details: String) -> PlanLine
 
 // ---------------------------------------------------------------- result
 
+/// What the end of a chain does with its rows.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Produce {
+    /// The statement's result: kept, or streamed to `ctx.sink`.
+    Result,
+    /// A subquery's rows, kept for the operator that runs it.
+    Rows,
+    /// `EXISTS { … }`: one row is the answer; the chain stops there.
+    First,
+    /// `COUNT { … }`: one empty row kept per row, so only the count costs.
+    Count,
+}
+
 /// The end of a chain: keeps the rows the statement returns (or counts
 /// those of a statement without RETURN, which returns none).
-struct Produce {
+struct ProduceOp {
     columns: Vec<String>,
     keep: bool,
+    mode: Produce,
     rows: Rows,
     c: Counters,
 }
 
-impl Operator for Produce {
+impl Operator for ProduceOp {
     fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
         self.c.rows += 1;
+        match self.mode {
+            Produce::Result | Produce::Rows => {}
+            Produce::First => {
+                self.rows.push(Vec::new());
+                return Ok(Flow::Stop);
+            }
+            Produce::Count => {
+                ctx.mem.charge(row_bytes(&[]), "Count")?;
+                self.rows.push(Vec::new());
+                return Ok(Flow::More);
+            }
+        }
         // A streamed result (`exec::stream_query`): the row goes on at once.
-        if let (true, Some(sink)) = (self.keep, ctx.sink.as_mut()) {
+        if let (true, Produce::Result, Some(sink)) = (self.keep, self.mode, ctx.sink.as_mut()) {
             return sink.row(&ctx.tx, row);
         }
         if self.keep {
@@ -153,10 +180,11 @@ impl Operator for Produce {
         Ok(())
     }
     fn describe(&self, out: &mut Vec<PlanLine>) {
-        let details = if self.keep {
-            self.columns.join(", ")
-        } else {
-            "(no result: rows are counted, not kept)".into()
+        let details = match self.mode {
+            Produce::First => "(the first row answers; the rest are not sought)".into(),
+            Produce::Count => "(rows are counted, not kept)".into(),
+            _ if self.keep => self.columns.join(", "),
+            _ => "(no result: rows are counted, not kept)".into(),
         };
         out.push(line(0, &self.c, "ProduceResults", details));
     }
@@ -1069,12 +1097,99 @@ impl<'q> Operator for CallOp<'q> {
     }
 }
 
+// ------------------------------------------------------------ subqueries
+
+/// `CALL { … }`: an apply. For each row the subquery runs from the
+/// variables it imports; each row it returns joins a copy of the input row
+/// (none: the row is dropped), and a unit subquery passes the row on once.
+struct CallSubqueryOp<'q> {
+    call: &'q crate::query::ast::CallSubquery,
+    names: Vec<String>,
+    /// The subquery's plan, for EXPLAIN.
+    lines: Vec<PlanLine>,
+    c: Counters,
+    next: Next<'q>,
+}
+
+impl<'q> Operator for CallSubqueryOp<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+        match subquery::run_call(ctx, &self.call.query, &self.names, &row)? {
+            None => emit(ctx, &mut self.c, &mut self.next, row),
+            Some(rows) => {
+                for r in rows {
+                    let mut out = row.clone();
+                    out.extend(r);
+                    if emit(ctx, &mut self.c, &mut self.next, out)? == Flow::Stop {
+                        return Ok(Flow::Stop);
+                    }
+                }
+                Ok(Flow::More)
+            }
+        }
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        self.next.finish(ctx)
+    }
+    fn describe(&self, out: &mut Vec<PlanLine>) {
+        let unit = subquery::is_unit(&self.call.query);
+        out.push(line(
+            0,
+            &self.c,
+            "Apply",
+            if unit {
+                "CALL { … } once per row; the row passes on (unit subquery)".into()
+            } else {
+                "CALL { … } once per row; each row it returns joins the input row".into()
+            },
+        ));
+        out.extend(self.lines.iter().cloned());
+    }
+    fn next(&self) -> Option<&dyn Operator> {
+        Some(self.next.as_ref())
+    }
+    fn take_rows(&mut self) -> Rows {
+        self.next.take_rows()
+    }
+}
+
+/// An operator whose expressions hold subqueries: it runs as it is, and
+/// EXPLAIN shows under it the apply each subquery is evaluated by.
+struct Described<'q> {
+    inner: Next<'q>,
+    lines: Vec<PlanLine>,
+}
+
+impl<'q> Operator for Described<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+        self.inner.push(ctx, row)
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        self.inner.finish(ctx)
+    }
+    fn describe(&self, out: &mut Vec<PlanLine>) {
+        self.inner.describe(out);
+        out.extend(self.lines.iter().cloned());
+    }
+    fn next(&self) -> Option<&dyn Operator> {
+        self.inner.next()
+    }
+    fn take_rows(&mut self) -> Rows {
+        self.inner.take_rows()
+    }
+    fn inclusive_nanos(&self) -> u128 {
+        self.inner.inclusive_nanos()
+    }
+}
+
 // ---------------------------------------------------------------- build
 
 /// One query part's chain, first operator first, and its result columns.
 pub struct Chain<'q> {
     head: Next<'q>,
     pub columns: Vec<String>,
+    /// Its rows start with the variables of the enclosing query (a
+    /// subquery that imports them), else empty.
+    imports: bool,
 }
 
 /// The plan of a whole statement: the parts of a UNION, each a chain.
@@ -1087,11 +1202,30 @@ pub struct Pipeline<'q> {
 
 /// Builds the operators of `q`, planning each MATCH against the catalog.
 pub fn build<'q>(ctx: &mut Ctx<'_, '_>, q: &'q Query) -> Result<Pipeline<'q>, Error> {
-    let mut parts = vec![build_single(ctx, &q.first)?];
+    build_in(ctx, q, &[], &|_| false, Produce::Result)
+}
+
+/// Builds `q` as a subquery: the rows of each part that `imports` start
+/// with the variables `outer` (their values given to `Pipeline::run_from`),
+/// the others empty; they end as `produce` says.
+pub fn build_in<'q>(
+    ctx: &mut Ctx<'_, '_>,
+    q: &'q Query,
+    outer: &[String],
+    imports: &dyn Fn(&SingleQuery) -> bool,
+    produce: Produce,
+) -> Result<Pipeline<'q>, Error> {
+    let start = |sq: &SingleQuery| if imports(sq) { outer } else { &[] };
+    // A COUNT over a UNION (not ALL) needs the rows to drop the duplicates.
+    let produce = match produce {
+        Produce::Count if q.unions.iter().any(|u| !u.all) => Produce::Rows,
+        p => p,
+    };
+    let mut parts = vec![build_single(ctx, &q.first, start(&q.first), produce)?];
     let mut distinct = false;
     let mut union_spans = Vec::new();
     for u in &q.unions {
-        parts.push(build_single(ctx, &u.query)?);
+        parts.push(build_single(ctx, &u.query, start(&u.query), produce)?);
         distinct |= !u.all;
         union_spans.push(u.span);
     }
@@ -1104,7 +1238,12 @@ pub fn build<'q>(ctx: &mut Ctx<'_, '_>, q: &'q Query) -> Result<Pipeline<'q>, Er
 
 /// The names of the variables after each clause of `q`, and whether the
 /// part returns rows.
-fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'q>, Error> {
+fn build_single<'q>(
+    ctx: &mut Ctx<'_, '_>,
+    q: &'q SingleQuery,
+    start: &[String],
+    produce: Produce,
+) -> Result<Chain<'q>, Error> {
     // Walk forward to know each clause's input names, then build backward
     // (each operator owns the next).
     enum Step<'q> {
@@ -1115,14 +1254,19 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
     }
     let mut steps: Vec<(Step<'q>, Vec<String>, usize)> = Vec::new();
     let mentioned = liveness::mentioned_from(&q.clauses);
-    let mut names: Vec<String> = Vec::new();
+    let mut names: Vec<String> = start.to_vec();
+    let standalone = q.clauses.len() == 1 && start.is_empty();
     let mut returned: Option<Vec<String>> = None;
     let mut at = 0;
     while let Some(clause) = q.clauses.get(at) {
         at += 1;
-        if let (1, Clause::Match(m), Some((p, w, is_return))) =
-            (at, clause, q.clauses.get(at).and_then(super::projection_of))
-        {
+        // The fused operators read the whole graph: only from an empty row.
+        if let (1, true, Clause::Match(m), Some((p, w, is_return))) = (
+            at,
+            start.is_empty(),
+            clause,
+            q.clauses.get(at).and_then(super::projection_of),
+        ) {
             if ctx.rules.on(Rule::CountProduct) && counts_by_product(m, p, w) {
                 at += 1;
                 let cols = projection::columns(p, &names);
@@ -1166,18 +1310,22 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
             }
             Clause::Set(_) | Clause::Remove(_) | Clause::Delete(_) => {}
             Clause::Call(c) => {
-                let standalone = q.clauses.len() == 1;
                 let (new, _) = call::run_call(ctx, c, &before, vec![], standalone)?;
                 if standalone {
                     returned = Some(new.clone());
                 }
                 names.extend(new);
             }
+            Clause::CallSubquery(c) => {
+                let returned = subquery::call_columns(ctx, &c.query, &before)?;
+                names.extend(returned);
+            }
         }
         steps.push((Step::Clause(clause), before, at - 1));
     }
     let columns = returned.clone().unwrap_or_default();
-    let mut next: Next<'q> = Box::new(Produce {
+    let mut next: Next<'q> = Box::new(ProduceOp {
+        mode: produce,
         columns: columns.clone(),
         keep: returned.is_some(),
         rows: Vec::new(),
@@ -1192,6 +1340,7 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
     // Output names of each step: the input names of the step after it.
     let mut after = names;
     for (step, before, at) in steps.into_iter().rev() {
+        let clause_of = q.clauses.get(at);
         let dead = if ctx.rules.on(Rule::DeadColumns) {
             liveness::dead(&before, &mentioned[at])
         } else {
@@ -1245,10 +1394,17 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
                     projection_op(ctx, &w.projection, w.where_.as_ref(), &before, next)
                 }
                 Clause::Return(r) => projection_op(ctx, &r.projection, None, &before, next),
+                Clause::CallSubquery(c) => Box::new(CallSubqueryOp {
+                    lines: subquery::call_plan(ctx, &c.query, &before),
+                    call: c,
+                    names: before.clone(),
+                    c: Counters::default(),
+                    next,
+                }),
                 Clause::Call(c) => Box::new(CallOp {
                     call: c,
                     names: before.clone(),
-                    standalone: q.clauses.len() == 1,
+                    standalone,
                     c: Counters::default(),
                     next,
                 }),
@@ -1263,6 +1419,20 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
                 }),
             },
         };
+        if let Some(c) = clause_of {
+            let visible = match c {
+                Clause::Match(m) => {
+                    let mut v = before.clone();
+                    v.extend(pattern::new_variables(&m.pattern, &before));
+                    v
+                }
+                _ => before.clone(),
+            };
+            let lines = subquery::expression_plans(ctx, c, &visible);
+            if !lines.is_empty() {
+                next = Box::new(Described { inner: next, lines });
+            }
+        }
         if ctx.profiling {
             next = Box::new(Profiled {
                 inner: next,
@@ -1274,6 +1444,7 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
     Ok(Chain {
         head: next,
         columns,
+        imports: !start.is_empty(),
     })
 }
 
@@ -1348,9 +1519,23 @@ impl<'q> Pipeline<'q> {
 
     /// Runs every part; returns the columns and rows of the result.
     pub fn run(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(Vec<String>, Rows), Error> {
+        self.run_from(ctx, &[])
+    }
+
+    /// Runs every part from one row: `outer` (the values of the variables
+    /// it was built with) for a part that imports them, else an empty one.
+    pub fn run_from(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        outer: &[Value],
+    ) -> Result<(Vec<String>, Rows), Error> {
         for chain in &mut self.parts {
-            // Every chain starts from one empty row.
-            chain.head.push(ctx, Vec::new())?;
+            let row = if chain.imports {
+                outer.to_vec()
+            } else {
+                Vec::new()
+            };
+            chain.head.push(ctx, row)?;
             chain.head.finish(ctx)?;
         }
         let columns = self.parts[0].columns.clone();
