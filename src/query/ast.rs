@@ -108,6 +108,15 @@ pub enum Clause {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallSubquery {
     pub query: Query,
+    /// `IN TRANSACTIONS [OF n ROWS]`: commit after every `n` input rows.
+    pub in_transactions: Option<InTransactions>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InTransactions {
+    /// `OF n ROWS`; without it, 1000 rows a batch (as Neo4j).
+    pub rows: Option<Expr>,
     pub span: Span,
 }
 

@@ -383,6 +383,7 @@ fn check_single(q: &SingleQuery, outer: &[(String, Kind)], part: Part) -> Result
                 }
             }
             Clause::CallSubquery(c) => {
+                subquery::in_transactions(c, part)?;
                 for name in subquery::call_columns(c, &scope)? {
                     scope.push((name, Kind::Any));
                 }

@@ -12,6 +12,35 @@ pub(super) fn expression(s: &Subquery, scope: &[(String, Kind)]) -> Result<(), E
     isolated(|| check_query_in(&s.query, scope, Part::Expr(s.kind))).map(|_| ())
 }
 
+/// `IN TRANSACTIONS` commits the statement's work as it goes: only the
+/// statement itself may, and its batch size is a constant.
+pub(super) fn in_transactions(c: &CallSubquery, part: Part) -> Result<(), Error> {
+    let Some(t) = &c.in_transactions else {
+        return Ok(());
+    };
+    if part != Part::Top {
+        return Err(err(
+            "InvalidClauseComposition",
+            "CALL { … } IN TRANSACTIONS cannot be nested in a subquery".into(),
+            t.span,
+        ));
+    }
+    if let Some(n) = &t.rows {
+        expr(n, &[], false).map_err(|e| {
+            if e.code == "UndefinedVariable" {
+                err(
+                    "NonConstantExpression",
+                    "the batch size of IN TRANSACTIONS must be a constant".into(),
+                    n.span,
+                )
+            } else {
+                e
+            }
+        })?;
+    }
+    Ok(())
+}
+
 /// The columns `CALL { … }` adds to the row: those its RETURN yields, none
 /// of which the scope around it may already hold.
 pub(super) fn call_columns(

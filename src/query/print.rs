@@ -330,6 +330,14 @@ impl Printer {
                 self.s("CALL { ");
                 self.query(&c.query);
                 self.s(" }");
+                if let Some(t) = &c.in_transactions {
+                    self.s(" IN TRANSACTIONS");
+                    if let Some(n) = &t.rows {
+                        self.s(" OF ");
+                        self.expr(n);
+                        self.s(" ROWS");
+                    }
+                }
             }
         }
     }

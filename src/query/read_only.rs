@@ -39,6 +39,17 @@ impl Query {
     }
 }
 
+impl Query {
+    /// Whether a `CALL { … } IN TRANSACTIONS` commits as it runs (only the
+    /// statement's own clauses may hold one).
+    pub fn commits_in_batches(&self) -> bool {
+        std::iter::once(&self.first)
+            .chain(self.unions.iter().map(|u| &u.query))
+            .flat_map(|q| &q.clauses)
+            .any(|c| matches!(c, Clause::CallSubquery(s) if s.in_transactions.is_some()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::query::parse::parse_statement;

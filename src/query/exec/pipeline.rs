@@ -1102,17 +1102,24 @@ impl<'q> Operator for CallOp<'q> {
 /// `CALL { … }`: an apply. For each row the subquery runs from the
 /// variables it imports; each row it returns joins a copy of the input row
 /// (none: the row is dropped), and a unit subquery passes the row on once.
+///
+/// `IN TRANSACTIONS`: the input rows are held first (the batches commit
+/// under the operators that produce them), then run a batch at a time,
+/// each batch committed before the next starts.
 struct CallSubqueryOp<'q> {
     call: &'q crate::query::ast::CallSubquery,
     names: Vec<String>,
     /// The subquery's plan, for EXPLAIN.
     lines: Vec<PlanLine>,
+    /// `IN TRANSACTIONS`: the input rows so far, and their bytes.
+    held: Rows,
+    held_bytes: usize,
     c: Counters,
     next: Next<'q>,
 }
 
-impl<'q> Operator for CallSubqueryOp<'q> {
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+impl<'q> CallSubqueryOp<'q> {
+    fn apply(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
         match subquery::run_call(ctx, &self.call.query, &self.names, &row)? {
             None => emit(ctx, &mut self.c, &mut self.next, row),
             Some(rows) => {
@@ -1127,7 +1134,45 @@ impl<'q> Operator for CallSubqueryOp<'q> {
             }
         }
     }
+
+    /// Runs the held rows a batch at a time, committing each batch.
+    fn run_batches(&mut self, ctx: &mut Ctx<'_, '_>, size: usize) -> Result<(), Error> {
+        let rows = std::mem::take(&mut self.held);
+        ctx.mem.release(std::mem::take(&mut self.held_bytes));
+        let mut in_batch = 0;
+        for row in rows {
+            ctx.tick()?;
+            let flow = self.apply(ctx, row)?;
+            in_batch += 1;
+            if in_batch == size {
+                ctx.tx.commit_batch()?;
+                in_batch = 0;
+            }
+            if flow == Flow::Stop {
+                break;
+            }
+        }
+        ctx.tx.commit_batch()?;
+        Ok(())
+    }
+}
+
+impl<'q> Operator for CallSubqueryOp<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+        if self.call.in_transactions.is_none() {
+            return self.apply(ctx, row);
+        }
+        let bytes = row_bytes(&row);
+        ctx.mem.charge(bytes, "Apply (IN TRANSACTIONS)")?;
+        self.held_bytes += bytes;
+        self.held.push(row);
+        Ok(Flow::More)
+    }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        if let Some(t) = &self.call.in_transactions {
+            let size = subquery::batch_size(ctx, t)?;
+            self.run_batches(ctx, size)?;
+        }
         self.next.finish(ctx)
     }
     fn describe(&self, out: &mut Vec<PlanLine>) {
@@ -1136,11 +1181,18 @@ impl<'q> Operator for CallSubqueryOp<'q> {
             0,
             &self.c,
             "Apply",
-            if unit {
-                "CALL { … } once per row; the row passes on (unit subquery)".into()
-            } else {
-                "CALL { … } once per row; each row it returns joins the input row".into()
-            },
+            format!(
+                "{}{}",
+                if unit {
+                    "CALL { … } once per row; the row passes on (unit subquery)"
+                } else {
+                    "CALL { … } once per row; each row it returns joins the input row"
+                },
+                match &self.call.in_transactions {
+                    Some(_) => "; IN TRANSACTIONS: the rows are held, each batch committed",
+                    None => "",
+                }
+            ),
         ));
         out.extend(self.lines.iter().cloned());
     }
@@ -1398,6 +1450,8 @@ fn build_single<'q>(
                     lines: subquery::call_plan(ctx, &c.query, &before),
                     call: c,
                     names: before.clone(),
+                    held: Vec::new(),
+                    held_bytes: 0,
                     c: Counters::default(),
                     next,
                 }),

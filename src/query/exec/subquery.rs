@@ -13,10 +13,10 @@ use super::memory::row_bytes;
 use super::pattern::{flatten_env, free_vars};
 use super::pipeline::{self, PlanLine, Produce};
 use super::projection::Rows;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::query::ast::{
-    Child, Clause, Expr, ExprKind, Query, RemoveItem, SetItem, SingleQuery, Subquery, SubqueryKind,
-    UnaryOp,
+    Child, Clause, Expr, ExprKind, InTransactions, Query, RemoveItem, SetItem, SingleQuery,
+    Subquery, SubqueryKind, UnaryOp,
 };
 use crate::query::print::print_expr;
 use crate::value::Value;
@@ -84,6 +84,31 @@ pub(crate) fn run_call(
     release(ctx, &rows);
     Ok((!is_unit(q)).then_some(rows))
 }
+
+/// How many input rows `IN TRANSACTIONS` runs per committed batch.
+pub(crate) fn batch_size(ctx: &mut Ctx<'_, '_>, t: &InTransactions) -> Result<usize, Error> {
+    let Some(e) = &t.rows else {
+        return Ok(DEFAULT_BATCH);
+    };
+    match super::eval::eval(e, &Env::new(&[], &[]), ctx)? {
+        Value::Int(n) if n > 0 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+        v => Err(Error::runtime(
+            ErrorKind::ArgumentError,
+            "InvalidArgumentValue",
+            format!(
+                "IN TRANSACTIONS OF n ROWS needs a positive integer, got {}",
+                match v {
+                    Value::Int(n) => n.to_string(),
+                    other => format!("a {}", other.type_name()),
+                }
+            ),
+        )
+        .with_span(e.span)),
+    }
+}
+
+/// Rows per batch of `IN TRANSACTIONS` without `OF n ROWS`, as in Neo4j.
+const DEFAULT_BATCH: usize = 1000;
 
 /// The columns `CALL { … }` adds after the variables `names`.
 pub(crate) fn call_columns(

@@ -5,9 +5,9 @@ use pest::iterators::Pair;
 use super::literal::ident;
 use super::{internal, missing, span_of, syntax, Lower, Result, Rule};
 use crate::query::ast::{
-    Call, CallSubquery, Clause, Create, Delete, Direction, Expr, ExprKind, Match, Merge,
-    PatternPart, Projection, ProjectionItem, Query, Remove, RemoveItem, Return, SetClause, SetItem,
-    SingleQuery, SortItem, Subquery, SubqueryKind, UnionPart, Unwind, With, YieldItem,
+    Call, CallSubquery, Clause, Create, Delete, Direction, Expr, ExprKind, InTransactions, Match,
+    Merge, PatternPart, Projection, ProjectionItem, Query, Remove, RemoveItem, Return, SetClause,
+    SetItem, SingleQuery, SortItem, Subquery, SubqueryKind, UnionPart, Unwind, With, YieldItem,
 };
 
 impl Lower<'_> {
@@ -142,9 +142,31 @@ impl Lower<'_> {
             Rule::call_clause => Clause::Call(self.call(pair)?),
             Rule::call_subquery => {
                 let span = span_of(&pair);
-                let q = self.only_child(pair, Rule::query)?;
+                let mut query = None;
+                let mut in_transactions = None;
+                for p in pair.into_inner() {
+                    match p.as_rule() {
+                        Rule::CALL => {}
+                        Rule::query => query = Some(self.subquery_body(p)?),
+                        Rule::in_transactions => {
+                            let tx_span = span_of(&p);
+                            let mut rows = None;
+                            for c in p.into_inner() {
+                                if c.as_rule() == Rule::expr {
+                                    rows = Some(self.expr(c)?);
+                                }
+                            }
+                            in_transactions = Some(InTransactions {
+                                rows,
+                                span: tx_span,
+                            });
+                        }
+                        _ => return Err(internal(&p)),
+                    }
+                }
                 Clause::CallSubquery(CallSubquery {
-                    query: self.subquery_body(q)?,
+                    query: query.ok_or_else(|| missing(span, "subquery"))?,
+                    in_transactions,
                     span,
                 })
             }
