@@ -10,6 +10,9 @@ use std::collections::HashMap;
 #[path = "check_subquery.rs"]
 mod subquery;
 
+#[path = "check_grouping.rs"]
+mod grouping;
+
 fn err(code: &'static str, msg: String, span: Span) -> Error {
     Error::compile(ErrorKind::SyntaxError, code, msg, span)
 }
@@ -201,6 +204,17 @@ fn check_single(q: &SingleQuery, outer: &[(String, Kind)], part: Part) -> Result
                     let mut where_scope = new_scope.clone();
                     if aggs.is_empty() && !w.projection.distinct {
                         where_scope.extend(scope.iter().cloned());
+                    } else {
+                        // The rows before only through a grouping key
+                        // (`grouping`); else the names are not defined here.
+                        let cols: Vec<String> = new_scope.iter().map(|(n, _)| n.clone()).collect();
+                        if grouping::ambiguous(p, &grouping::keys(&w.projection), &cols).is_none() {
+                            where_scope = scope
+                                .iter()
+                                .cloned()
+                                .chain(new_scope.iter().cloned())
+                                .collect();
+                        }
                     }
                     expr(p, &where_scope, false)?;
                 }
@@ -620,6 +634,24 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
         slots.push(Some((name, kind)));
     }
     let out: Scope = slots.into_iter().flatten().collect();
+    let keys = grouping::keys(p);
+    let star_names: Vec<String> = if p.star {
+        scope.iter().map(|(n, _)| n.clone()).collect()
+    } else {
+        Vec::new()
+    };
+    if has_agg {
+        for item in &p.items {
+            let mut a = Vec::new();
+            super::exec::projection::aggregates_in(&item.expr, &mut a);
+            if a.is_empty() {
+                continue;
+            }
+            if let Some(at) = grouping::ambiguous(&item.expr, &keys, &star_names) {
+                return Err(grouping::ambiguity_error(at));
+            }
+        }
+    }
     // ORDER BY sees the new columns, and the old variables unless the
     // projection aggregates or is DISTINCT; aggregates inside it still read
     // the old variables.
@@ -636,9 +668,35 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
         }
     }
     let _agg_scope = AggScope::set(scope.to_vec(), projected_aggs);
+    let out_names: Vec<String> = out.iter().map(|(n, _)| n.clone()).collect();
+    let with_keys: Scope = scope.iter().chain(out.iter()).cloned().collect();
     for s in &p.order_by {
         if (has_agg || p.distinct) && p.items.iter().any(|it| it.expr.same_as(&s.expr)) {
             continue;
+        }
+        if has_agg || p.distinct {
+            // The rows before, through grouping keys, and the projected
+            // aggregates (`grouping`).
+            let mut a = Vec::new();
+            super::exec::projection::aggregates_in(&s.expr, &mut a);
+            let projected = a.iter().all(|x| {
+                p.items.iter().any(|it| {
+                    let mut b = Vec::new();
+                    super::exec::projection::aggregates_in(&it.expr, &mut b);
+                    b.iter().any(|y| y.same_as(x))
+                })
+            });
+            match grouping::ambiguous(&s.expr, &keys, &out_names) {
+                // A variable no item reads at all is simply not defined here.
+                Some(at) if !a.is_empty() && grouping::projected_somewhere(at, p) => {
+                    return Err(grouping::ambiguity_error(at))
+                }
+                None if projected => {
+                    expr(&s.expr, &with_keys, has_agg)?;
+                    continue;
+                }
+                _ => {}
+            }
         }
         expr(&s.expr, &sort_scope, has_agg)?;
     }

@@ -487,8 +487,7 @@ impl<'q> Operator for ProjectOp<'q> {
         let keep = match self.where_ {
             None => true,
             Some(w) => {
-                let (n, r) =
-                    projection::scope(&self.names, &self.cols, Some(&row), &out, !self.p.distinct);
+                let (n, r) = projection::scope(&self.names, &self.cols, Some(&row), &out);
                 truthy(&eval(w, &Env::new(&n, &r), ctx)?)? == Some(true)
             }
         };
@@ -553,16 +552,7 @@ impl<'q> BreakerOp<'q> {
     /// accounted anew.
     fn cut_back(&mut self, ctx: &mut Ctx<'_, '_>, k: usize) -> Result<(), Error> {
         let rows = std::mem::take(&mut self.rows);
-        self.rows = projection::order_rows(
-            ctx,
-            self.p,
-            &self.names,
-            &self.cols,
-            false,
-            rows,
-            0,
-            Some(k),
-        )?;
+        self.rows = projection::order_rows(ctx, self.p, &self.names, &self.cols, rows, 0, Some(k))?;
         ctx.mem.release(std::mem::take(&mut self.held));
         let held: usize = self
             .rows
@@ -626,7 +616,6 @@ impl<'q> Operator for BreakerOp<'q> {
         Ok(Flow::More)
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
-        let grouping = self.grouper.is_some();
         let out = match self.grouper.take() {
             Some(g) => g.finish(ctx, &self.names)?,
             None => std::mem::take(&mut self.rows),
@@ -636,7 +625,6 @@ impl<'q> Operator for BreakerOp<'q> {
             self.p,
             &self.names,
             self.cols.clone(),
-            grouping,
             out,
             self.where_,
         )?;
