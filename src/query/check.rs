@@ -27,6 +27,8 @@ enum Kind {
     Scalar,
     /// A map known from a literal.
     Map,
+    /// The list of links of a variable-length relationship.
+    Rels,
 }
 
 /// What a projected expression is known to be without running it.
@@ -180,6 +182,7 @@ fn check_single(q: &SingleQuery, outer: &[(String, Kind)], part: Part) -> Result
                     expr(e, &[], false)?;
                 }
                 if let Some(w) = &m.where_ {
+                    not_entity_predicate(w, &scope)?;
                     expr(w, &scope, false)?;
                 }
             }
@@ -443,6 +446,24 @@ fn wrong_static_argument(function: &str, k: Kind) -> bool {
 }
 
 /// A literal that can never be a boolean cannot be an operand of AND/OR/XOR/NOT.
+/// A WHERE whose predicate is a node, relationship or path variable
+/// (`WHERE (n)`): never a boolean.
+fn not_entity_predicate(e: &Expr, scope: &[(String, Kind)]) -> Result<(), Error> {
+    if matches!(e.kind, ExprKind::Variable(_))
+        && matches!(
+            kind_of(e, Vars::of(scope)),
+            Kind::Node | Kind::Rel | Kind::Path
+        )
+    {
+        return Err(err(
+            "InvalidArgumentType",
+            "WHERE needs a boolean, not a node, relationship or path".into(),
+            e.span,
+        ));
+    }
+    Ok(())
+}
+
 fn not_boolean_literal(e: &Expr) -> Result<(), Error> {
     if matches!(
         e.kind,
@@ -544,19 +565,23 @@ fn bind_pattern(scope: &mut Scope, parts: &[PatternPart], creating: bool) -> Res
                     ));
                 }
                 rels_here.push(v.name.clone());
-                let kind = if r.length.is_some() {
-                    Kind::Any
+                if r.length.is_some() {
+                    // A list bound before may be walked again (`[r1, r2] AS rs
+                    // … -[rs*]->`): the hops must be its links, in order.
+                    match before.iter().rev().find(|(n, _)| *n == v.name) {
+                        Some((_, Kind::Node | Kind::Rel | Kind::Path | Kind::Map)) => {
+                            return Err(err(
+                                "VariableAlreadyBound",
+                                format!("variable `{}` is already defined", v.name),
+                                v.span,
+                            ))
+                        }
+                        Some(_) => {}
+                        None => bind(scope, v, Kind::Rels)?,
+                    }
                 } else {
-                    Kind::Rel
-                };
-                if r.length.is_some() && before.iter().any(|(n, _)| *n == v.name) {
-                    return Err(err(
-                        "VariableAlreadyBound",
-                        format!("variable `{}` is already defined", v.name),
-                        v.span,
-                    ));
+                    bind(scope, v, Kind::Rel)?;
                 }
-                bind(scope, v, kind)?;
             }
         }
         if let Some(v) = &part.variable {
@@ -608,14 +633,16 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
             (Some(a), _) => a.name.clone(),
             (None, ExprKind::Variable(v)) => v.clone(),
             (None, _) if is_with => {
-                return Err(err(
+                let missing = err(
                     "NoExpressionAlias",
                     format!(
                         "expression `{}` in WITH needs an alias (AS name)",
                         item.text
                     ),
                     item.span,
-                ))
+                );
+                // An ambiguous aggregation in ORDER BY is reported first.
+                return Err(grouping::ambiguous_order(p).unwrap_or(missing));
             }
             (None, _) => item.text.clone(),
         };
@@ -858,6 +885,13 @@ fn walk(
                 }
                 _ => {}
             }
+            if in_agg && name.eq_ignore_ascii_case("rand") {
+                return Err(err(
+                    "NonConstantExpression",
+                    "rand() cannot be aggregated: its value changes with every call".into(),
+                    e.span,
+                ));
+            }
             let extended: Vec<(String, Kind)>;
             let projected =
                 aggregate && PROJECTED_AGGS.with(|p| p.borrow().iter().any(|x| x.same_as(e)));
@@ -873,16 +907,21 @@ fn walk(
             }
         }
         ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => {
-            if matches!(e.kind, ExprKind::Property(..))
-                && kind_of(t, scope) == Kind::Scalar
-                && !matches!(t.kind, ExprKind::Variable(ref v) if locals.contains(v))
-            {
-                return Err(Error::compile(
-                    ErrorKind::TypeError,
-                    "InvalidArgumentType",
-                    "only nodes, relationships and maps have properties".to_string(),
-                    t.span,
-                ));
+            let local = matches!(t.kind, ExprKind::Variable(ref v) if locals.contains(v));
+            if matches!(e.kind, ExprKind::Property(..)) && !local {
+                let kind = match kind_of(t, scope) {
+                    Kind::Scalar => Some(ErrorKind::TypeError),
+                    Kind::Path => Some(ErrorKind::SyntaxError),
+                    _ => None,
+                };
+                if let Some(kind) = kind {
+                    return Err(Error::compile(
+                        kind,
+                        "InvalidArgumentType",
+                        "only nodes, relationships and maps have properties".to_string(),
+                        t.span,
+                    ));
+                }
             }
             if matches!(e.kind, ExprKind::Unary(UnaryOp::Not, _)) {
                 not_boolean_literal(t)?;

@@ -55,6 +55,22 @@ pub(super) fn ambiguity_error(at: &Expr) -> Error {
     )
 }
 
+/// The error of the first ORDER BY item of `p` that aggregates and reads
+/// the rows before other than through a grouping key the items name.
+pub(super) fn ambiguous_order(p: &Projection) -> Option<Error> {
+    let keys = keys(p);
+    p.order_by.iter().find_map(|s| {
+        let mut a = Vec::new();
+        super::super::exec::projection::aggregates_in(&s.expr, &mut a);
+        if a.is_empty() {
+            return None;
+        }
+        ambiguous(&s.expr, &keys, &[])
+            .filter(|at| projected_somewhere(at, p))
+            .map(ambiguity_error)
+    })
+}
+
 /// Whether the variable `at` reads (`v` or `v.key`) is read by some item
 /// of `p`.
 pub(super) fn projected_somewhere(at: &Expr, p: &Projection) -> bool {
