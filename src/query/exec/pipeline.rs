@@ -157,6 +157,8 @@ impl Operator for ProduceOp {
         match self.mode {
             Produce::Result | Produce::Rows => {}
             Produce::First => {
+                // Charged as `Count` is: `subquery::release` gives it back.
+                ctx.mem.charge(row_bytes(&[]), "SemiApply")?;
                 self.rows.push(Vec::new());
                 return Ok(Flow::Stop);
             }
