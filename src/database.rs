@@ -240,6 +240,15 @@ impl Database {
         // Inside BEGIN … COMMIT a failing statement is undone through a
         // savepoint: its overlay writes are logged, not the whole state copied.
         let explicit = self.open_tx.is_some();
+        if explicit && mode != Mode::Explain && query.commits_in_batches() {
+            return Err(Error::compile(
+                ErrorKind::SemanticError,
+                "InvalidTransaction",
+                "CALL { … } IN TRANSACTIONS commits as it goes, so it can only run in an \
+                 implicit transaction: COMMIT or ROLLBACK the open one first",
+                in_transactions_span(query),
+            ));
+        }
         let mut state = match self.open_tx.take() {
             Some(tx) => tx,
             None => self.graph.begin(),
@@ -297,9 +306,13 @@ impl Database {
         let mut result = match outcome {
             Ok(r) => r,
             Err(e) => {
-                if let Some(sp) = savepoint {
-                    state.rollback_to(sp);
-                    self.open_tx = Some(state);
+                match savepoint {
+                    Some(sp) => {
+                        state.rollback_to(sp);
+                        self.open_tx = Some(state);
+                    }
+                    // Batches of IN TRANSACTIONS committed before the error stay.
+                    None => self.graph.adopt_batches(&state),
                 }
                 return Err(e);
             }
@@ -319,6 +332,20 @@ impl Database {
         }
         Ok(result)
     }
+}
+
+/// Where the `IN TRANSACTIONS` of a query is written.
+fn in_transactions_span(q: &Query) -> crate::query::ast::Span {
+    std::iter::once(&q.first)
+        .chain(q.unions.iter().map(|u| &u.query))
+        .flat_map(|q| &q.clauses)
+        .find_map(|c| match c {
+            crate::query::ast::Clause::CallSubquery(s) => {
+                s.in_transactions.as_ref().map(|t| t.span)
+            }
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 /// Runs `f` on this thread, or for a statement nested deeper than

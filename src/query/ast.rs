@@ -97,6 +97,27 @@ pub enum Clause {
     Remove(Remove),
     Delete(Delete),
     Call(Call),
+    /// `CALL { … }`
+    CallSubquery(CallSubquery),
+}
+
+/// `CALL { query }`: the query runs once per incoming row. It sees only
+/// the variables its first clause imports (`WITH a, b`, or `WITH *`); the
+/// columns its RETURN yields join the row (none: a unit subquery, the
+/// row passes on once).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallSubquery {
+    pub query: Query,
+    /// `IN TRANSACTIONS [OF n ROWS]`: commit after every `n` input rows.
+    pub in_transactions: Option<InTransactions>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InTransactions {
+    /// `OF n ROWS`; without it, 1000 rows a batch (as Neo4j).
+    pub rows: Option<Expr>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -421,7 +442,9 @@ pub enum ExprKind {
     },
     /// A relationship pattern used as a predicate: `WHERE (a)-[:T]->()`.
     PatternPredicate(Box<PatternElement>),
-    /// `EXISTS { MATCH … }` is out of scope; `exists(n.prop)` is a Function.
+    /// `EXISTS { … }`, `COUNT { … }`, `COLLECT { … }` (`exists(n.prop)` is
+    /// a Function).
+    Subquery(Box<Subquery>),
     /// `shortestPath((a)-[*]-(b))` used as an expression.
     ShortestPathExpr {
         all: bool,
@@ -429,11 +452,44 @@ pub enum ExprKind {
     },
 }
 
-/// What an expression holds directly: a subexpression, or the pattern of a
-/// pattern predicate, pattern comprehension or shortestPath expression.
+/// A subquery used as an expression. It sees every variable of the
+/// enclosing scope; what it binds stays inside.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subquery {
+    pub kind: SubqueryKind,
+    pub query: Query,
+    /// Written as a pattern (`EXISTS { (a)-->(b) WHERE … }`): `query` is
+    /// that MATCH alone.
+    pub short: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubqueryKind {
+    /// Whether the query yields a row (it stops at the first).
+    Exists,
+    /// How many rows it yields.
+    Count,
+    /// The list of its one returned column.
+    Collect,
+}
+
+impl SubqueryKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            SubqueryKind::Exists => "EXISTS",
+            SubqueryKind::Count => "COUNT",
+            SubqueryKind::Collect => "COLLECT",
+        }
+    }
+}
+
+/// What an expression holds directly: a subexpression, the pattern of a
+/// pattern predicate, pattern comprehension or shortestPath expression, or
+/// the query of a subquery.
 pub enum Child<'e> {
     Expr(&'e Expr),
     Pattern(&'e PatternElement),
+    Query(&'e Query),
 }
 
 impl Expr {
@@ -498,6 +554,7 @@ impl Expr {
             ExprKind::PatternPredicate(p) | ExprKind::ShortestPathExpr { element: p, .. } => {
                 f(Child::Pattern(p))
             }
+            ExprKind::Subquery(s) => f(Child::Query(&s.query)),
             ExprKind::PatternComprehension {
                 pattern,
                 predicate,

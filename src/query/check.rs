@@ -7,6 +7,12 @@ use super::exec::functions;
 use crate::error::{Error, ErrorKind};
 use std::collections::HashMap;
 
+#[path = "check_subquery.rs"]
+mod subquery;
+
+#[path = "check_grouping.rs"]
+mod grouping;
+
 fn err(code: &'static str, msg: String, span: Span) -> Error {
     Error::compile(ErrorKind::SyntaxError, code, msg, span)
 }
@@ -21,6 +27,8 @@ enum Kind {
     Scalar,
     /// A map known from a literal.
     Map,
+    /// The list of links of a variable-length relationship.
+    Rels,
 }
 
 /// What a projected expression is known to be without running it.
@@ -91,6 +99,23 @@ pub fn check_query_with(q: &Query, params: &crate::database::Params) -> Result<(
 }
 
 pub fn check_query(q: &Query) -> Result<(), Error> {
+    check_query_in(q, &[], Part::Top).map(|_| ())
+}
+
+/// Where a query being checked stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// The statement itself.
+    Top,
+    /// The body of `EXISTS|COUNT|COLLECT { … }`: sees the enclosing scope.
+    Expr(SubqueryKind),
+    /// The body of `CALL { … }`: sees what its first WITH imports.
+    Call,
+}
+
+/// Checks `q` as `part` with `outer` around it; returns the columns of its
+/// first part's RETURN (none without one).
+fn check_query_in(q: &Query, outer: &[(String, Kind)], part: Part) -> Result<Scope, Error> {
     if let Some(first) = q.unions.first() {
         if let Some(u) = q.unions.iter().find(|u| u.all != first.all) {
             return Err(err(
@@ -100,9 +125,9 @@ pub fn check_query(q: &Query) -> Result<(), Error> {
             ));
         }
     }
-    check_single(&q.first)?;
+    let returned = check_single(&q.first, outer, part)?;
     for u in &q.unions {
-        check_single(&u.query)?;
+        check_single(&u.query, outer, part)?;
     }
     let cols = |s: &SingleQuery| -> Option<Vec<String>> {
         s.clauses.iter().rev().find_map(|c| {
@@ -134,13 +159,22 @@ pub fn check_query(q: &Query) -> Result<(), Error> {
             ));
         }
     }
-    Ok(())
+    Ok(returned)
 }
 
-fn check_single(q: &SingleQuery) -> Result<(), Error> {
-    let mut scope: Scope = Vec::new();
+/// Checks one part of a query; returns the columns of its RETURN.
+fn check_single(q: &SingleQuery, outer: &[(String, Kind)], part: Part) -> Result<Scope, Error> {
+    let mut returned = Vec::new();
+    let mut scope: Scope = match part {
+        Part::Top => Vec::new(),
+        Part::Expr(_) => outer.to_vec(),
+        Part::Call => subquery::imported(q, outer)?,
+    };
     let n = q.clauses.len();
     for (i, c) in q.clauses.iter().enumerate() {
+        if part != Part::Top {
+            subquery::clause_allowed(c, outer, part)?;
+        }
         match c {
             Clause::Match(m) => {
                 bind_pattern(&mut scope, &m.pattern, false)?;
@@ -148,6 +182,7 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
                     expr(e, &[], false)?;
                 }
                 if let Some(w) = &m.where_ {
+                    not_entity_predicate(w, &scope)?;
                     expr(w, &scope, false)?;
                 }
             }
@@ -172,13 +207,24 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
                     let mut where_scope = new_scope.clone();
                     if aggs.is_empty() && !w.projection.distinct {
                         where_scope.extend(scope.iter().cloned());
+                    } else {
+                        // The rows before only through a grouping key
+                        // (`grouping`); else the names are not defined here.
+                        let cols: Vec<String> = new_scope.iter().map(|(n, _)| n.clone()).collect();
+                        if grouping::ambiguous(p, &grouping::keys(&w.projection), &cols).is_none() {
+                            where_scope = scope
+                                .iter()
+                                .cloned()
+                                .chain(new_scope.iter().cloned())
+                                .collect();
+                        }
                     }
                     expr(p, &where_scope, false)?;
                 }
                 scope = new_scope;
             }
             Clause::Return(r) => {
-                projection(&r.projection, &scope, false)?;
+                returned = projection(&r.projection, &scope, false)?;
                 if i + 1 != n {
                     return Err(err(
                         "InvalidClauseComposition",
@@ -353,7 +399,17 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
                     expr(w, &scope, false)?;
                 }
             }
+            Clause::CallSubquery(c) => {
+                subquery::in_transactions(c, part)?;
+                for name in subquery::call_columns(c, &scope)? {
+                    scope.push((name, Kind::Any));
+                }
+            }
         }
+    }
+    if let Part::Expr(kind) = part {
+        subquery::ends_ok(q, kind)?;
+        return Ok(returned);
     }
     if let Some(last) = q.clauses.last() {
         let ends_ok = matches!(
@@ -365,7 +421,7 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
                 | Clause::Remove(_)
                 | Clause::Delete(_)
                 | Clause::Call(_)
-        );
+        ) || matches!(last, Clause::CallSubquery(c) if subquery::is_unit(&c.query));
         if !ends_ok {
             return Err(err(
                 "InvalidClauseComposition",
@@ -374,7 +430,7 @@ fn check_single(q: &SingleQuery) -> Result<(), Error> {
             ));
         }
     }
-    Ok(())
+    Ok(returned)
 }
 
 /// Arguments whose kind is known at compile time and never accepted.
@@ -390,6 +446,24 @@ fn wrong_static_argument(function: &str, k: Kind) -> bool {
 }
 
 /// A literal that can never be a boolean cannot be an operand of AND/OR/XOR/NOT.
+/// A WHERE whose predicate is a node, relationship or path variable
+/// (`WHERE (n)`): never a boolean.
+fn not_entity_predicate(e: &Expr, scope: &[(String, Kind)]) -> Result<(), Error> {
+    if matches!(e.kind, ExprKind::Variable(_))
+        && matches!(
+            kind_of(e, Vars::of(scope)),
+            Kind::Node | Kind::Rel | Kind::Path
+        )
+    {
+        return Err(err(
+            "InvalidArgumentType",
+            "WHERE needs a boolean, not a node, relationship or path".into(),
+            e.span,
+        ));
+    }
+    Ok(())
+}
+
 fn not_boolean_literal(e: &Expr) -> Result<(), Error> {
     if matches!(
         e.kind,
@@ -491,19 +565,23 @@ fn bind_pattern(scope: &mut Scope, parts: &[PatternPart], creating: bool) -> Res
                     ));
                 }
                 rels_here.push(v.name.clone());
-                let kind = if r.length.is_some() {
-                    Kind::Any
+                if r.length.is_some() {
+                    // A list bound before may be walked again (`[r1, r2] AS rs
+                    // … -[rs*]->`): the hops must be its links, in order.
+                    match before.iter().rev().find(|(n, _)| *n == v.name) {
+                        Some((_, Kind::Node | Kind::Rel | Kind::Path | Kind::Map)) => {
+                            return Err(err(
+                                "VariableAlreadyBound",
+                                format!("variable `{}` is already defined", v.name),
+                                v.span,
+                            ))
+                        }
+                        Some(_) => {}
+                        None => bind(scope, v, Kind::Rels)?,
+                    }
                 } else {
-                    Kind::Rel
-                };
-                if r.length.is_some() && before.iter().any(|(n, _)| *n == v.name) {
-                    return Err(err(
-                        "VariableAlreadyBound",
-                        format!("variable `{}` is already defined", v.name),
-                        v.span,
-                    ));
+                    bind(scope, v, Kind::Rel)?;
                 }
-                bind(scope, v, kind)?;
             }
         }
         if let Some(v) = &part.variable {
@@ -555,14 +633,16 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
             (Some(a), _) => a.name.clone(),
             (None, ExprKind::Variable(v)) => v.clone(),
             (None, _) if is_with => {
-                return Err(err(
+                let missing = err(
                     "NoExpressionAlias",
                     format!(
                         "expression `{}` in WITH needs an alias (AS name)",
                         item.text
                     ),
                     item.span,
-                ))
+                );
+                // An ambiguous aggregation in ORDER BY is reported first.
+                return Err(grouping::ambiguous_order(p).unwrap_or(missing));
             }
             (None, _) => item.text.clone(),
         };
@@ -581,6 +661,24 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
         slots.push(Some((name, kind)));
     }
     let out: Scope = slots.into_iter().flatten().collect();
+    let keys = grouping::keys(p);
+    let star_names: Vec<String> = if p.star {
+        scope.iter().map(|(n, _)| n.clone()).collect()
+    } else {
+        Vec::new()
+    };
+    if has_agg {
+        for item in &p.items {
+            let mut a = Vec::new();
+            super::exec::projection::aggregates_in(&item.expr, &mut a);
+            if a.is_empty() {
+                continue;
+            }
+            if let Some(at) = grouping::ambiguous(&item.expr, &keys, &star_names) {
+                return Err(grouping::ambiguity_error(at));
+            }
+        }
+    }
     // ORDER BY sees the new columns, and the old variables unless the
     // projection aggregates or is DISTINCT; aggregates inside it still read
     // the old variables.
@@ -597,9 +695,35 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
         }
     }
     let _agg_scope = AggScope::set(scope.to_vec(), projected_aggs);
+    let out_names: Vec<String> = out.iter().map(|(n, _)| n.clone()).collect();
+    let with_keys: Scope = scope.iter().chain(out.iter()).cloned().collect();
     for s in &p.order_by {
         if (has_agg || p.distinct) && p.items.iter().any(|it| it.expr.same_as(&s.expr)) {
             continue;
+        }
+        if has_agg || p.distinct {
+            // The rows before, through grouping keys, and the projected
+            // aggregates (`grouping`).
+            let mut a = Vec::new();
+            super::exec::projection::aggregates_in(&s.expr, &mut a);
+            let projected = a.iter().all(|x| {
+                p.items.iter().any(|it| {
+                    let mut b = Vec::new();
+                    super::exec::projection::aggregates_in(&it.expr, &mut b);
+                    b.iter().any(|y| y.same_as(x))
+                })
+            });
+            match grouping::ambiguous(&s.expr, &keys, &out_names) {
+                // A variable no item reads at all is simply not defined here.
+                Some(at) if !a.is_empty() && grouping::projected_somewhere(at, p) => {
+                    return Err(grouping::ambiguity_error(at))
+                }
+                None if projected => {
+                    expr(&s.expr, &with_keys, has_agg)?;
+                    continue;
+                }
+                _ => {}
+            }
         }
         expr(&s.expr, &sort_scope, has_agg)?;
     }
@@ -761,6 +885,13 @@ fn walk(
                 }
                 _ => {}
             }
+            if in_agg && name.eq_ignore_ascii_case("rand") {
+                return Err(err(
+                    "NonConstantExpression",
+                    "rand() cannot be aggregated: its value changes with every call".into(),
+                    e.span,
+                ));
+            }
             let extended: Vec<(String, Kind)>;
             let projected =
                 aggregate && PROJECTED_AGGS.with(|p| p.borrow().iter().any(|x| x.same_as(e)));
@@ -776,16 +907,21 @@ fn walk(
             }
         }
         ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => {
-            if matches!(e.kind, ExprKind::Property(..))
-                && kind_of(t, scope) == Kind::Scalar
-                && !matches!(t.kind, ExprKind::Variable(ref v) if locals.contains(v))
-            {
-                return Err(Error::compile(
-                    ErrorKind::TypeError,
-                    "InvalidArgumentType",
-                    "only nodes, relationships and maps have properties".to_string(),
-                    t.span,
-                ));
+            let local = matches!(t.kind, ExprKind::Variable(ref v) if locals.contains(v));
+            if matches!(e.kind, ExprKind::Property(..)) && !local {
+                let kind = match kind_of(t, scope) {
+                    Kind::Scalar => Some(ErrorKind::TypeError),
+                    Kind::Path => Some(ErrorKind::SyntaxError),
+                    _ => None,
+                };
+                if let Some(kind) = kind {
+                    return Err(Error::compile(
+                        kind,
+                        "InvalidArgumentType",
+                        "only nodes, relationships and maps have properties".to_string(),
+                        t.span,
+                    ));
+                }
             }
             if matches!(e.kind, ExprKind::Unary(UnaryOp::Not, _)) {
                 not_boolean_literal(t)?;
@@ -945,11 +1081,17 @@ fn walk(
                 locals.pop();
             }
         }
+        ExprKind::Subquery(s) => {
+            // `index`, when there is one, indexes this same list.
+            let mut visible: Scope = scope.list.to_vec();
+            visible.extend(locals.iter().map(|l| (l.clone(), Kind::Any)));
+            subquery::expression(s, &visible)?;
+        }
         // Lists, maps, indexes, slices, CASE, IS NULL and the other
         // operators: their subexpressions, under the same rules.
         _ => e.try_for_each_child(|c| match c {
             Child::Expr(x) => rec(x, locals),
-            Child::Pattern(_) => Ok(()),
+            Child::Pattern(_) | Child::Query(_) => Ok(()),
         })?,
     }
     Ok(())

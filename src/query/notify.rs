@@ -13,11 +13,7 @@ use std::collections::HashSet;
 /// The warnings for the unknown names `q` reads, in the order written.
 pub fn unknown_names(q: &Query, catalog: &Catalog) -> Vec<Warning> {
     let mut w = Walk::default();
-    for sq in std::iter::once(&q.first).chain(q.unions.iter().map(|u| &u.query)) {
-        for c in &sq.clauses {
-            w.clause(c);
-        }
-    }
+    w.query(q);
     let mut out = Vec::new();
     let mut reported = HashSet::new();
     for r in &w.reads {
@@ -142,6 +138,14 @@ impl Walk {
         });
     }
 
+    fn query(&mut self, q: &Query) {
+        for sq in std::iter::once(&q.first).chain(q.unions.iter().map(|u| &u.query)) {
+            for c in &sq.clauses {
+                self.clause(c);
+            }
+        }
+    }
+
     fn clause(&mut self, c: &Clause) {
         match c {
             Clause::Match(m) => {
@@ -181,6 +185,7 @@ impl Walk {
                 c.args.iter().flatten().for_each(|e| self.expr(e));
                 self.opt(c.where_.as_ref());
             }
+            Clause::CallSubquery(c) => self.query(&c.query),
         }
     }
 
@@ -287,6 +292,7 @@ impl Walk {
         e.for_each_child(|c| match c {
             Child::Expr(x) => self.expr(x),
             Child::Pattern(p) => self.element(p, false),
+            Child::Query(q) => self.query(q),
         });
     }
 }

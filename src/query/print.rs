@@ -40,20 +40,6 @@ pub fn print_expr(e: &Expr) -> String {
 pub fn shape_of(st: &Statement) -> String {
     let mut st = st.clone();
     st.depth = 0;
-    if let Body::Query(q) = &mut st.body {
-        for sq in std::iter::once(&mut q.first).chain(q.unions.iter_mut().map(|u| &mut u.query)) {
-            for c in &mut sq.clauses {
-                let proj = match c {
-                    Clause::With(w) => &mut w.projection,
-                    Clause::Return(r) => &mut r.projection,
-                    _ => continue,
-                };
-                for item in &mut proj.items {
-                    item.text.clear();
-                }
-            }
-        }
-    }
     let text = format!("{st:?}");
     let mut out = String::with_capacity(text.len());
     let mut rest = text.as_str();
@@ -63,6 +49,35 @@ pub fn shape_of(st: &Statement) -> String {
             .find('}')
             .map(|j| &rest[i + j + 1..])
             .unwrap_or("");
+    }
+    out.push_str(rest);
+    clear_item_texts(&out)
+}
+
+/// Empties every `text: "…"` field of the `Debug` text (the items of
+/// subqueries' projections too). Inside a string value a quote is
+/// escaped, so `text: "` only starts the field.
+fn clear_item_texts(debug: &str) -> String {
+    const FIELD: &str = "text: \"";
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug;
+    while let Some(i) = rest.find(FIELD) {
+        out.push_str(&rest[..i + FIELD.len()]);
+        let mut chars = rest[i + FIELD.len()..].char_indices();
+        let mut end = rest.len() - i - FIELD.len();
+        while let Some((j, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => {
+                    end = j;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        rest = &rest[i + FIELD.len() + end..];
     }
     out.push_str(rest);
     out
@@ -225,13 +240,15 @@ impl Printer {
             Body::Begin => self.s("BEGIN"),
             Body::Commit => self.s("COMMIT"),
             Body::Rollback => self.s("ROLLBACK"),
-            Body::Query(q) => {
-                self.single(&q.first);
-                for u in &q.unions {
-                    self.s(if u.all { " UNION ALL " } else { " UNION " });
-                    self.single(&u.query);
-                }
-            }
+            Body::Query(q) => self.query(q),
+        }
+    }
+
+    fn query(&mut self, q: &Query) {
+        self.single(&q.first);
+        for u in &q.unions {
+            self.s(if u.all { " UNION ALL " } else { " UNION " });
+            self.single(&u.query);
         }
     }
 
@@ -309,6 +326,19 @@ impl Printer {
                 self.list(&d.exprs, ", ", |p, e| p.expr(e));
             }
             Clause::Call(c) => self.call(c),
+            Clause::CallSubquery(c) => {
+                self.s("CALL { ");
+                self.query(&c.query);
+                self.s(" }");
+                if let Some(t) = &c.in_transactions {
+                    self.s(" IN TRANSACTIONS");
+                    if let Some(n) = &t.rows {
+                        self.s(" OF ");
+                        self.expr(n);
+                        self.s(" ROWS");
+                    }
+                }
+            }
         }
     }
 
@@ -755,6 +785,18 @@ impl Printer {
                 self.s(" | ");
                 self.expr(expr);
                 self.s(")");
+            }
+            ExprKind::Subquery(sq) => {
+                self.s(sq.kind.keyword());
+                self.s(" { ");
+                match (&sq.query.first.clauses[..], sq.short) {
+                    ([Clause::Match(m)], true) => {
+                        self.list(&m.pattern, ", ", |p, part| p.part(part));
+                        self.where_(&m.where_);
+                    }
+                    _ => self.query(&sq.query),
+                }
+                self.s(" }");
             }
             ExprKind::PatternPredicate(el) => {
                 self.s("(");

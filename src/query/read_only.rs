@@ -7,8 +7,9 @@ use super::ast::{Body, Clause, Query, Statement};
 impl Statement {
     /// True when no clause of it can write: no CREATE, MERGE, SET, REMOVE
     /// or DELETE in any part of a UNION. BEGIN, COMMIT and ROLLBACK are not
-    /// reads. CALL names a procedure, and every procedure reads (there are
-    /// no subqueries; expressions hold no clauses).
+    /// reads. CALL names a procedure, and every procedure reads. A `CALL { … }` writes when its query
+    /// does; the subqueries of expressions cannot write (the checker
+    /// refuses updating clauses in them).
     pub fn is_read_only(&self) -> bool {
         match &self.body {
             Body::Query(q) => q.is_read_only(),
@@ -28,12 +29,24 @@ impl Query {
                 | Clause::With(_)
                 | Clause::Return(_)
                 | Clause::Call(_) => true,
+                Clause::CallSubquery(c) => c.query.is_read_only(),
                 Clause::Create(_)
                 | Clause::Merge(_)
                 | Clause::Set(_)
                 | Clause::Remove(_)
                 | Clause::Delete(_) => false,
             })
+    }
+}
+
+impl Query {
+    /// Whether a `CALL { … } IN TRANSACTIONS` commits as it runs (only the
+    /// statement's own clauses may hold one).
+    pub fn commits_in_batches(&self) -> bool {
+        std::iter::once(&self.first)
+            .chain(self.unions.iter().map(|u| &u.query))
+            .flat_map(|q| &q.clauses)
+            .any(|c| matches!(c, Clause::CallSubquery(s) if s.in_transactions.is_some()))
     }
 }
 
@@ -56,6 +69,8 @@ mod tests {
             "CALL algo.wcc() YIELD node, component RETURN node, component",
             "EXPLAIN MATCH (n) RETURN n",
             "RETURN [x IN range(1, 3) | x * 2] AS xs",
+            "MATCH (n) WHERE EXISTS { MATCH (n)-->(m) RETURN m } RETURN COUNT { (n)-->() } AS k",
+            "MATCH (n) CALL { WITH n MATCH (n)-->(m) RETURN m } RETURN m",
         ] {
             assert!(read_only(q), "{q}");
         }
@@ -68,6 +83,8 @@ mod tests {
             "MATCH (n) DELETE n",
             "MATCH (n) RETURN n UNION MATCH (m) CREATE (x:B) RETURN x AS n",
             "PROFILE CREATE (:A)",
+            "MATCH (n) CALL { WITH n SET n.seen = true } RETURN count(*) AS c",
+            "CALL { CALL { CREATE (:A) } RETURN 1 AS one } RETURN one",
             "BEGIN",
             "COMMIT",
             "ROLLBACK",

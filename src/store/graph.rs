@@ -184,6 +184,10 @@ pub struct TxState {
     /// A storage error met by a write that cannot report one (`delete_node`,
     /// `update_rel`); `commit` refuses the transaction with it.
     deferred: Option<StorageError>,
+    /// The catalog and counters as of the last batch `Tx::commit_batch`
+    /// made durable (`CALL { … } IN TRANSACTIONS`): what the graph holds
+    /// even if the rest of the statement fails.
+    committed: Option<(Catalog, Meta)>,
 }
 
 /// What a statement inside an explicit transaction may need to undo.
@@ -320,6 +324,7 @@ impl Graph {
             catalog: self.catalog.clone(),
             meta: self.meta,
             deferred: None,
+            committed: None,
         }
     }
 
@@ -335,7 +340,8 @@ impl Graph {
         let names = tx.catalog.take_added();
         let mut batch = tx.overlay.into_batch();
         batch.extend(names.into_iter().map(|(k, v)| (k, Some(v))));
-        tx.meta.seq = self.meta.seq + 1;
+        // Batches this statement committed already took their numbers.
+        tx.meta.seq = self.meta.seq.max(tx.meta.seq) + 1;
         for (name, value) in META_FIELDS.iter().zip(tx.meta.fields()) {
             batch.push((keys::meta(name), Some(value.to_be_bytes().to_vec())));
         }
@@ -448,6 +454,9 @@ pub struct Tx<'a> {
 
 #[path = "graph_write.rs"]
 mod write;
+
+#[path = "graph_batches.rs"]
+mod batches;
 
 impl<'a> Tx<'a> {
     pub fn view(&self) -> View<'_> {

@@ -59,6 +59,9 @@ pub struct Ctx<'a, 'g> {
     /// Entities deleted by this statement: reading them is an error.
     pub deleted_nodes: HashSet<NodeId>,
     pub deleted_rels: HashSet<RelId>,
+    /// The type of each link this statement deleted: `type(r)` still
+    /// answers it, as openCypher has it (its properties are gone).
+    pub deleted_rel_types: HashMap<RelId, u32>,
     /// Entities this statement created (a create then delete nets to zero).
     pub created_nodes: HashSet<NodeId>,
     pub created_rels: HashSet<RelId>,
@@ -105,6 +108,7 @@ impl<'a, 'g> Ctx<'a, 'g> {
             cancel,
             deleted_nodes: HashSet::new(),
             deleted_rels: HashSet::new(),
+            deleted_rel_types: HashMap::new(),
             created_nodes: HashSet::new(),
             created_rels: HashSet::new(),
             labels_touched: HashMap::new(),

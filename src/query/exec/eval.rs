@@ -396,6 +396,7 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             acc
         }
         ExprKind::PatternPredicate(element) => Value::Bool(pattern::exists(ctx, env, element)?),
+        ExprKind::Subquery(s) => super::subquery::eval(ctx, env, s)?,
         ExprKind::PatternComprehension {
             variable,
             pattern: element,

@@ -159,7 +159,10 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             o => return Err(arg_error(name, &o)),
         },
         "type" => match a0 {
-            Value::Rel(i) => Value::String(ctx.type_name(ctx.rel(i)?.rel_type)),
+            Value::Rel(i) => match ctx.deleted_rel_types.get(&i) {
+                Some(&t) => Value::String(ctx.type_name(t)),
+                None => Value::String(ctx.type_name(ctx.rel(i)?.rel_type)),
+            },
             o => return Err(arg_error(name, &o)),
         },
         "properties" => match a0 {

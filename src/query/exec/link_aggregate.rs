@@ -786,5 +786,5 @@ pub fn run(
     }
     let out = scan.grouper.finish(ctx, &plan.names)?;
     let cols = columns(p, &plan.names);
-    finish_rows(ctx, p, &plan.names, cols, true, out, where_).map(Some)
+    finish_rows(ctx, p, &plan.names, cols, out, where_).map(Some)
 }

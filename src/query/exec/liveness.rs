@@ -5,7 +5,7 @@
 //! DuckDB prune columns that later operators do not use.
 
 use super::pattern::{free_vars, pattern_vars};
-use crate::query::ast::{Clause, Expr, PatternPart, RemoveItem, SetItem};
+use crate::query::ast::{Clause, Expr, PatternPart, Query, RemoveItem, SetItem};
 
 /// For each clause `i`, the variables that clauses `i..` mention, or `None`
 /// when one of them projects `*` (then every variable stays).
@@ -14,13 +14,26 @@ pub fn mentioned_from(clauses: &[Clause]) -> Vec<Option<Vec<String>>> {
     let mut acc: Option<Vec<String>> = Some(Vec::new());
     for (i, c) in clauses.iter().enumerate().rev() {
         if let Some(names) = acc.as_mut() {
-            if clause_vars(c, names) {
+            // `*`: a subquery in it projects everything (`pattern::free_vars`).
+            if clause_vars(c, names) || names.iter().any(|n| n == "*") {
                 acc = None;
             }
         }
         out[i] = acc.clone();
     }
     out
+}
+
+/// Adds the variables the clauses of `q` read or bind; true when one
+/// projects `*`.
+pub fn query_vars(q: &Query, out: &mut Vec<String>) -> bool {
+    let mut star = false;
+    for sq in std::iter::once(&q.first).chain(q.unions.iter().map(|u| &u.query)) {
+        for c in &sq.clauses {
+            star |= clause_vars(c, out);
+        }
+    }
+    star
 }
 
 /// The indexes of `names` that no later clause reads.
@@ -78,6 +91,7 @@ fn clause_vars(c: &Clause, out: &mut Vec<String>) -> bool {
             call.args.iter().flatten().for_each(|e| expr(e, out));
             opt(&call.where_, out);
         }
+        Clause::CallSubquery(c) => return query_vars(&c.query, out),
     }
     false
 }

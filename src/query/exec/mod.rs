@@ -19,6 +19,7 @@ pub mod procedures;
 pub mod projection;
 pub mod rules;
 pub mod sink;
+pub mod subquery;
 pub mod temporal_fns;
 pub mod temporal_ops;
 pub mod write;

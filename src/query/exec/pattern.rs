@@ -159,6 +159,13 @@ pub fn free_vars(e: &Expr, out: &mut Vec<String>) {
         _ => e.for_each_child(|c| match c {
             Child::Expr(x) => free_vars(x, out),
             Child::Pattern(p) => pattern_vars(p, out),
+            // Every name the subquery mentions (inner ones too: that only
+            // delays a conjunct); `*` when it projects everything.
+            Child::Query(q) => {
+                if super::liveness::query_vars(q, out) {
+                    out.push("*".into());
+                }
+            }
         }),
     }
 }
@@ -1380,7 +1387,7 @@ fn each_match(
     Ok(all)
 }
 
-fn flatten_env(env: &Env<'_>) -> (Vec<String>, Vec<Value>) {
+pub(crate) fn flatten_env(env: &Env<'_>) -> (Vec<String>, Vec<Value>) {
     let (mut names, mut row) = match env.outer {
         Some(o) => flatten_env(o),
         None => (Vec::new(), Vec::new()),

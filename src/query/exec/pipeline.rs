@@ -19,6 +19,7 @@ use super::memory::row_bytes;
 use super::pattern::{self, Access, AsOf, Conjunct, Flow, PartPlan};
 use super::projection::{self, Grouper, OutRow, Rows};
 use super::rules::Rule;
+use super::subquery;
 use super::write;
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{
@@ -127,21 +128,49 @@ fn line(depth: usize, c: &Counters, operator: &str, details: String) -> PlanLine
 
 // ---------------------------------------------------------------- result
 
+/// What the end of a chain does with its rows.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Produce {
+    /// The statement's result: kept, or streamed to `ctx.sink`.
+    Result,
+    /// A subquery's rows, kept for the operator that runs it.
+    Rows,
+    /// `EXISTS { … }`: one row is the answer; the chain stops there.
+    First,
+    /// `COUNT { … }`: one empty row kept per row, so only the count costs.
+    Count,
+}
+
 /// The end of a chain: keeps the rows the statement returns (or counts
 /// those of a statement without RETURN, which returns none).
-struct Produce {
+struct ProduceOp {
     columns: Vec<String>,
     keep: bool,
+    mode: Produce,
     rows: Rows,
     c: Counters,
 }
 
-impl Operator for Produce {
+impl Operator for ProduceOp {
     fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
         self.c.rows += 1;
+        match self.mode {
+            Produce::Result | Produce::Rows => {}
+            Produce::First => {
+                // Charged as `Count` is: `subquery::release` gives it back.
+                ctx.mem.charge(row_bytes(&[]), "SemiApply")?;
+                self.rows.push(Vec::new());
+                return Ok(Flow::Stop);
+            }
+            Produce::Count => {
+                ctx.mem.charge(row_bytes(&[]), "Count")?;
+                self.rows.push(Vec::new());
+                return Ok(Flow::More);
+            }
+        }
         // A streamed result (`exec::stream_query`): the row goes on at once,
         // unless a UNION's earlier row was the same.
-        if let (true, Some(sink)) = (self.keep, ctx.sink.as_mut()) {
+        if let (true, Produce::Result, Some(sink)) = (self.keep, self.mode, ctx.sink.as_mut()) {
             if let Some(seen) = ctx.union_seen.as_mut() {
                 let key = union_key(&row);
                 if seen.contains(&key) {
@@ -162,10 +191,11 @@ impl Operator for Produce {
         Ok(())
     }
     fn describe(&self, out: &mut Vec<PlanLine>) {
-        let details = if self.keep {
-            self.columns.join(", ")
-        } else {
-            "(no result: rows are counted, not kept)".into()
+        let details = match self.mode {
+            Produce::First => "(the first row answers; the rest are not sought)".into(),
+            Produce::Count => "(rows are counted, not kept)".into(),
+            _ if self.keep => self.columns.join(", "),
+            _ => "(no result: rows are counted, not kept)".into(),
         };
         out.push(line(0, &self.c, "ProduceResults", details));
     }
@@ -468,8 +498,7 @@ impl<'q> Operator for ProjectOp<'q> {
         let keep = match self.where_ {
             None => true,
             Some(w) => {
-                let (n, r) =
-                    projection::scope(&self.names, &self.cols, Some(&row), &out, !self.p.distinct);
+                let (n, r) = projection::scope(&self.names, &self.cols, Some(&row), &out);
                 truthy(&eval(w, &Env::new(&n, &r), ctx)?)? == Some(true)
             }
         };
@@ -534,16 +563,7 @@ impl<'q> BreakerOp<'q> {
     /// accounted anew.
     fn cut_back(&mut self, ctx: &mut Ctx<'_, '_>, k: usize) -> Result<(), Error> {
         let rows = std::mem::take(&mut self.rows);
-        self.rows = projection::order_rows(
-            ctx,
-            self.p,
-            &self.names,
-            &self.cols,
-            false,
-            rows,
-            0,
-            Some(k),
-        )?;
+        self.rows = projection::order_rows(ctx, self.p, &self.names, &self.cols, rows, 0, Some(k))?;
         ctx.mem.release(std::mem::take(&mut self.held));
         let held: usize = self
             .rows
@@ -607,7 +627,6 @@ impl<'q> Operator for BreakerOp<'q> {
         Ok(Flow::More)
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
-        let grouping = self.grouper.is_some();
         let out = match self.grouper.take() {
             Some(g) => g.finish(ctx, &self.names)?,
             None => std::mem::take(&mut self.rows),
@@ -617,7 +636,6 @@ impl<'q> Operator for BreakerOp<'q> {
             self.p,
             &self.names,
             self.cols.clone(),
-            grouping,
             out,
             self.where_,
         )?;
@@ -1078,12 +1096,151 @@ impl<'q> Operator for CallOp<'q> {
     }
 }
 
+// ------------------------------------------------------------ subqueries
+
+/// `CALL { … }`: an apply. For each row the subquery runs from the
+/// variables it imports; each row it returns joins a copy of the input row
+/// (none: the row is dropped), and a unit subquery passes the row on once.
+///
+/// `IN TRANSACTIONS`: the input rows are held first (the batches commit
+/// under the operators that produce them), then run a batch at a time,
+/// each batch committed before the next starts.
+struct CallSubqueryOp<'q> {
+    call: &'q crate::query::ast::CallSubquery,
+    names: Vec<String>,
+    /// The subquery's plan, for EXPLAIN.
+    lines: Vec<PlanLine>,
+    /// `IN TRANSACTIONS`: the input rows so far, and their bytes.
+    held: Rows,
+    held_bytes: usize,
+    c: Counters,
+    next: Next<'q>,
+}
+
+impl<'q> CallSubqueryOp<'q> {
+    fn apply(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+        match subquery::run_call(ctx, &self.call.query, &self.names, &row)? {
+            None => emit(ctx, &mut self.c, &mut self.next, row),
+            Some(rows) => {
+                for r in rows {
+                    let mut out = row.clone();
+                    out.extend(r);
+                    if emit(ctx, &mut self.c, &mut self.next, out)? == Flow::Stop {
+                        return Ok(Flow::Stop);
+                    }
+                }
+                Ok(Flow::More)
+            }
+        }
+    }
+
+    /// Runs the held rows a batch at a time, committing each batch.
+    fn run_batches(&mut self, ctx: &mut Ctx<'_, '_>, size: usize) -> Result<(), Error> {
+        let rows = std::mem::take(&mut self.held);
+        ctx.mem.release(std::mem::take(&mut self.held_bytes));
+        let mut in_batch = 0;
+        for row in rows {
+            ctx.tick()?;
+            let flow = self.apply(ctx, row)?;
+            in_batch += 1;
+            if in_batch == size {
+                ctx.tx.commit_batch()?;
+                in_batch = 0;
+            }
+            if flow == Flow::Stop {
+                break;
+            }
+        }
+        ctx.tx.commit_batch()?;
+        Ok(())
+    }
+}
+
+impl<'q> Operator for CallSubqueryOp<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+        if self.call.in_transactions.is_none() {
+            return self.apply(ctx, row);
+        }
+        let bytes = row_bytes(&row);
+        ctx.mem.charge(bytes, "Apply (IN TRANSACTIONS)")?;
+        self.held_bytes += bytes;
+        self.held.push(row);
+        Ok(Flow::More)
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        if let Some(t) = &self.call.in_transactions {
+            let size = subquery::batch_size(ctx, t)?;
+            self.run_batches(ctx, size)?;
+        }
+        self.next.finish(ctx)
+    }
+    fn describe(&self, out: &mut Vec<PlanLine>) {
+        let unit = subquery::is_unit(&self.call.query);
+        out.push(line(
+            0,
+            &self.c,
+            "Apply",
+            format!(
+                "{}{}",
+                if unit {
+                    "CALL { … } once per row; the row passes on (unit subquery)"
+                } else {
+                    "CALL { … } once per row; each row it returns joins the input row"
+                },
+                match &self.call.in_transactions {
+                    Some(_) => "; IN TRANSACTIONS: the rows are held, each batch committed",
+                    None => "",
+                }
+            ),
+        ));
+        out.extend(self.lines.iter().cloned());
+    }
+    fn next(&self) -> Option<&dyn Operator> {
+        Some(self.next.as_ref())
+    }
+    fn take_rows(&mut self) -> Rows {
+        self.next.take_rows()
+    }
+}
+
+/// An operator whose expressions hold subqueries: it runs as it is, and
+/// EXPLAIN shows under it the apply each subquery is evaluated by.
+struct Described<'q> {
+    inner: Next<'q>,
+    lines: Vec<PlanLine>,
+}
+
+impl<'q> Operator for Described<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+        self.inner.push(ctx, row)
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        self.inner.finish(ctx)
+    }
+    fn describe(&self, out: &mut Vec<PlanLine>) {
+        self.inner.describe(out);
+        out.extend(self.lines.iter().cloned());
+    }
+    fn next(&self) -> Option<&dyn Operator> {
+        self.inner.next()
+    }
+    fn take_rows(&mut self) -> Rows {
+        self.inner.take_rows()
+    }
+    fn inclusive_nanos(&self) -> u128 {
+        self.inner.inclusive_nanos()
+    }
+}
+
 // ---------------------------------------------------------------- build
 
 /// One query part's chain, first operator first, and its result columns.
 pub struct Chain<'q> {
     head: Next<'q>,
     pub columns: Vec<String>,
+    /// Its rows start with the variables of the enclosing query (a
+    /// subquery that imports them), else empty.
+    imports: bool,
 }
 
 /// The plan of a whole statement: the parts of a UNION, each a chain.
@@ -1096,11 +1253,30 @@ pub struct Pipeline<'q> {
 
 /// Builds the operators of `q`, planning each MATCH against the catalog.
 pub fn build<'q>(ctx: &mut Ctx<'_, '_>, q: &'q Query) -> Result<Pipeline<'q>, Error> {
-    let mut parts = vec![build_single(ctx, &q.first)?];
+    build_in(ctx, q, &[], &|_| false, Produce::Result)
+}
+
+/// Builds `q` as a subquery: the rows of each part that `imports` start
+/// with the variables `outer` (their values given to `Pipeline::run_from`),
+/// the others empty; they end as `produce` says.
+pub fn build_in<'q>(
+    ctx: &mut Ctx<'_, '_>,
+    q: &'q Query,
+    outer: &[String],
+    imports: &dyn Fn(&SingleQuery) -> bool,
+    produce: Produce,
+) -> Result<Pipeline<'q>, Error> {
+    let start = |sq: &SingleQuery| if imports(sq) { outer } else { &[] };
+    // A COUNT over a UNION (not ALL) needs the rows to drop the duplicates.
+    let produce = match produce {
+        Produce::Count if q.unions.iter().any(|u| !u.all) => Produce::Rows,
+        p => p,
+    };
+    let mut parts = vec![build_single(ctx, &q.first, start(&q.first), produce)?];
     let mut distinct = false;
     let mut union_spans = Vec::new();
     for u in &q.unions {
-        parts.push(build_single(ctx, &u.query)?);
+        parts.push(build_single(ctx, &u.query, start(&u.query), produce)?);
         distinct |= !u.all;
         union_spans.push(u.span);
     }
@@ -1113,7 +1289,12 @@ pub fn build<'q>(ctx: &mut Ctx<'_, '_>, q: &'q Query) -> Result<Pipeline<'q>, Er
 
 /// The names of the variables after each clause of `q`, and whether the
 /// part returns rows.
-fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'q>, Error> {
+fn build_single<'q>(
+    ctx: &mut Ctx<'_, '_>,
+    q: &'q SingleQuery,
+    start: &[String],
+    produce: Produce,
+) -> Result<Chain<'q>, Error> {
     // Walk forward to know each clause's input names, then build backward
     // (each operator owns the next).
     enum Step<'q> {
@@ -1124,14 +1305,19 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
     }
     let mut steps: Vec<(Step<'q>, Vec<String>, usize)> = Vec::new();
     let mentioned = liveness::mentioned_from(&q.clauses);
-    let mut names: Vec<String> = Vec::new();
+    let mut names: Vec<String> = start.to_vec();
+    let standalone = q.clauses.len() == 1 && start.is_empty();
     let mut returned: Option<Vec<String>> = None;
     let mut at = 0;
     while let Some(clause) = q.clauses.get(at) {
         at += 1;
-        if let (1, Clause::Match(m), Some((p, w, is_return))) =
-            (at, clause, q.clauses.get(at).and_then(super::projection_of))
-        {
+        // The fused operators read the whole graph: only from an empty row.
+        if let (1, true, Clause::Match(m), Some((p, w, is_return))) = (
+            at,
+            start.is_empty(),
+            clause,
+            q.clauses.get(at).and_then(super::projection_of),
+        ) {
             if ctx.rules.on(Rule::CountProduct) && counts_by_product(m, p, w) {
                 at += 1;
                 let cols = projection::columns(p, &names);
@@ -1175,18 +1361,22 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
             }
             Clause::Set(_) | Clause::Remove(_) | Clause::Delete(_) => {}
             Clause::Call(c) => {
-                let standalone = q.clauses.len() == 1;
                 let (new, _) = call::run_call(ctx, c, &before, vec![], standalone)?;
                 if standalone {
                     returned = Some(new.clone());
                 }
                 names.extend(new);
             }
+            Clause::CallSubquery(c) => {
+                let returned = subquery::call_columns(ctx, &c.query, &before)?;
+                names.extend(returned);
+            }
         }
         steps.push((Step::Clause(clause), before, at - 1));
     }
     let columns = returned.clone().unwrap_or_default();
-    let mut next: Next<'q> = Box::new(Produce {
+    let mut next: Next<'q> = Box::new(ProduceOp {
+        mode: produce,
         columns: columns.clone(),
         keep: returned.is_some(),
         rows: Vec::new(),
@@ -1201,6 +1391,7 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
     // Output names of each step: the input names of the step after it.
     let mut after = names;
     for (step, before, at) in steps.into_iter().rev() {
+        let clause_of = q.clauses.get(at);
         let dead = if ctx.rules.on(Rule::DeadColumns) {
             liveness::dead(&before, &mentioned[at])
         } else {
@@ -1254,10 +1445,19 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
                     projection_op(ctx, &w.projection, w.where_.as_ref(), &before, next)
                 }
                 Clause::Return(r) => projection_op(ctx, &r.projection, None, &before, next),
+                Clause::CallSubquery(c) => Box::new(CallSubqueryOp {
+                    lines: subquery::call_plan(ctx, &c.query, &before),
+                    call: c,
+                    names: before.clone(),
+                    held: Vec::new(),
+                    held_bytes: 0,
+                    c: Counters::default(),
+                    next,
+                }),
                 Clause::Call(c) => Box::new(CallOp {
                     call: c,
                     names: before.clone(),
-                    standalone: q.clauses.len() == 1,
+                    standalone,
                     c: Counters::default(),
                     next,
                 }),
@@ -1272,6 +1472,20 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
                 }),
             },
         };
+        if let Some(c) = clause_of {
+            let visible = match c {
+                Clause::Match(m) => {
+                    let mut v = before.clone();
+                    v.extend(pattern::new_variables(&m.pattern, &before));
+                    v
+                }
+                _ => before.clone(),
+            };
+            let lines = subquery::expression_plans(ctx, c, &visible);
+            if !lines.is_empty() {
+                next = Box::new(Described { inner: next, lines });
+            }
+        }
         if ctx.profiling {
             next = Box::new(Profiled {
                 inner: next,
@@ -1283,6 +1497,7 @@ fn build_single<'q>(ctx: &mut Ctx<'_, '_>, q: &'q SingleQuery) -> Result<Chain<'
     Ok(Chain {
         head: next,
         columns,
+        imports: !start.is_empty(),
     })
 }
 
@@ -1357,9 +1572,23 @@ impl<'q> Pipeline<'q> {
 
     /// Runs every part; returns the columns and rows of the result.
     pub fn run(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(Vec<String>, Rows), Error> {
+        self.run_from(ctx, &[])
+    }
+
+    /// Runs every part from one row: `outer` (the values of the variables
+    /// it was built with) for a part that imports them, else an empty one.
+    pub fn run_from(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        outer: &[Value],
+    ) -> Result<(Vec<String>, Rows), Error> {
         for chain in &mut self.parts {
-            // Every chain starts from one empty row.
-            chain.head.push(ctx, Vec::new())?;
+            let row = if chain.imports {
+                outer.to_vec()
+            } else {
+                Vec::new()
+            };
+            chain.head.push(ctx, row)?;
             chain.head.finish(ctx)?;
         }
         self.same_columns()?;

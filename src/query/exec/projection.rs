@@ -292,7 +292,6 @@ pub fn project(
 ) -> Result<(Vec<String>, Rows), Error> {
     let cols = columns(p, names);
     let grouper = Grouper::new(p, names);
-    let grouping = grouper.is_some();
     let out = match grouper {
         Some(mut g) => {
             let mut key_vals = Vec::new();
@@ -326,7 +325,7 @@ pub fn project(
             out
         }
     };
-    finish_rows(ctx, p, names, cols, grouping, out, where_)
+    finish_rows(ctx, p, names, cols, out, where_)
 }
 
 /// Implicit grouping: the items without aggregates are the key, and every
@@ -614,7 +613,6 @@ pub fn finish_rows(
     p: &Projection,
     names: &[String],
     cols: Vec<String>,
-    grouping: bool,
     mut out: Vec<OutRow>,
     where_: Option<&Expr>,
 ) -> Result<(Vec<String>, Rows), Error> {
@@ -634,7 +632,7 @@ pub fn finish_rows(
     let mut bounds: Option<(usize, Option<usize>)> = None;
     if !p.order_by.is_empty() {
         let (skip, limit) = *bounds.insert(skip_limit(ctx, p)?);
-        out = order_rows(ctx, p, names, &cols, grouping, out, skip, limit)?;
+        out = order_rows(ctx, p, names, &cols, out, skip, limit)?;
     }
     let (skip, limit) = match bounds {
         Some(b) => b,
@@ -649,12 +647,12 @@ pub fn finish_rows(
     let Some(pred) = where_ else {
         return Ok((cols, out.into_iter().map(|(r, _, _)| r).collect()));
     };
-    // WITH … WHERE sees the new columns and, unless the projection grouped
-    // or was DISTINCT, the variables before it.
+    // WITH … WHERE sees the new columns and the variables before it (after
+    // DISTINCT or grouping the checker lets it read those only through
+    // grouping keys, which every source row of the group holds alike).
     let mut kept = Vec::with_capacity(out.len());
     for (r, src, values) in out {
-        let with_source = !p.distinct && !grouping;
-        let (env_names, env_row) = scope(names, &cols, src.as_deref(), &r, with_source);
+        let (env_names, env_row) = scope(names, &cols, src.as_deref(), &r);
         let env = Env {
             names: &env_names,
             row: &env_row,
@@ -669,18 +667,17 @@ pub fn finish_rows(
 }
 
 /// The names and values an expression after the projection sees: the
-/// source row's variables (when `with_source` and there is one), then the
+/// source row's variables (when there is one), then the
 /// output columns.
 pub(crate) fn scope(
     names: &[String],
     cols: &[String],
     src: Option<&[Value]>,
     row: &[Value],
-    with_source: bool,
 ) -> (Vec<String>, Vec<Value>) {
     let mut scope_names: Vec<String> = Vec::new();
     let mut scope_row: Vec<Value> = Vec::new();
-    if let (Some(src), true) = (src, with_source) {
+    if let Some(src) = src {
         scope_names.extend(names.iter().cloned());
         scope_row.extend(src.iter().cloned());
     }
@@ -712,7 +709,6 @@ pub(crate) fn order_rows(
     p: &Projection,
     names: &[String],
     cols: &[String],
-    grouping: bool,
     mut out: Vec<OutRow>,
     skip: usize,
     limit: Option<usize>,
@@ -736,8 +732,8 @@ pub(crate) fn order_rows(
         // projection aggregated or was DISTINCT) the source row.
         let mut keyed = Vec::with_capacity(out.len());
         for (i, (r, src, values)) in out.into_iter().enumerate() {
-            let with_source = !p.distinct || grouping;
-            let (sort_names, sort_row) = scope(names, cols, src.as_deref(), &r, with_source);
+            // After DISTINCT or grouping, through grouping keys only (the checker).
+            let (sort_names, sort_row) = scope(names, cols, src.as_deref(), &r);
             let env = Env {
                 names: &sort_names,
                 row: &sort_row,

@@ -434,6 +434,7 @@ fn delete_rel(ctx: &mut Ctx<'_, '_>, id: u64) -> Result<(), Error> {
     };
     ctx.tx.delete_rel(id, &rec)?;
     ctx.deleted_rels.insert(id);
+    ctx.deleted_rel_types.insert(id, rec.rel_type);
     if ctx.created_rels.remove(&id) {
         ctx.stats.relationships_created -= 1;
     } else {

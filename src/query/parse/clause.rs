@@ -5,9 +5,9 @@ use pest::iterators::Pair;
 use super::literal::ident;
 use super::{internal, missing, span_of, syntax, Lower, Result, Rule};
 use crate::query::ast::{
-    Call, Clause, Create, Delete, Direction, Expr, ExprKind, Match, Merge, PatternPart, Projection,
-    ProjectionItem, Query, Remove, RemoveItem, Return, SetClause, SetItem, SingleQuery, SortItem,
-    UnionPart, Unwind, With, YieldItem,
+    Call, CallSubquery, Clause, Create, Delete, Direction, Expr, ExprKind, InTransactions, Match,
+    Merge, PatternPart, Projection, ProjectionItem, Query, Remove, RemoveItem, Return, SetClause,
+    SetItem, SingleQuery, SortItem, Subquery, SubqueryKind, UnionPart, Unwind, With, YieldItem,
 };
 
 impl Lower<'_> {
@@ -140,8 +140,104 @@ impl Lower<'_> {
                 })
             }
             Rule::call_clause => Clause::Call(self.call(pair)?),
+            Rule::call_subquery => {
+                let span = span_of(&pair);
+                let mut query = None;
+                let mut in_transactions = None;
+                for p in pair.into_inner() {
+                    match p.as_rule() {
+                        Rule::CALL => {}
+                        Rule::query => query = Some(self.subquery_body(p)?),
+                        Rule::in_transactions => {
+                            let tx_span = span_of(&p);
+                            let mut rows = None;
+                            for c in p.into_inner() {
+                                if c.as_rule() == Rule::expr {
+                                    rows = Some(self.expr(c)?);
+                                }
+                            }
+                            in_transactions = Some(InTransactions {
+                                rows,
+                                span: tx_span,
+                            });
+                        }
+                        _ => return Err(internal(&p)),
+                    }
+                }
+                Clause::CallSubquery(CallSubquery {
+                    query: query.ok_or_else(|| missing(span, "subquery"))?,
+                    in_transactions,
+                    span,
+                })
+            }
             _ => return Err(internal(&pair)),
         })
+    }
+
+    /// The query inside `{ … }`: a WHERE around the subquery does not make
+    /// its clauses predicates (a pattern is an expression only in its own WHERE).
+    pub(super) fn subquery_body(&self, pair: Pair<'_, Rule>) -> Result<Query> {
+        let outer = self.where_depth.replace(0);
+        let q = self.query(pair);
+        self.where_depth.set(outer);
+        q
+    }
+
+    /// `EXISTS|COUNT|COLLECT { query }` or `{ pattern [WHERE …] }`.
+    pub(super) fn subquery(&self, pair: Pair<'_, Rule>) -> Result<ExprKind> {
+        let span = span_of(&pair);
+        let mut kind = None;
+        let mut body = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::EXISTS => kind = Some(SubqueryKind::Exists),
+                Rule::COUNT => kind = Some(SubqueryKind::Count),
+                Rule::COLLECT => kind = Some(SubqueryKind::Collect),
+                Rule::query => body = Some((self.subquery_body(p)?, false)),
+                Rule::subquery_pattern => {
+                    let inner_span = span_of(&p);
+                    let mut m = Match {
+                        optional: false,
+                        pattern: Vec::new(),
+                        as_of: None,
+                        where_: None,
+                        span: inner_span,
+                    };
+                    let outer = self.where_depth.replace(0);
+                    let lowered = (|| {
+                        for c in p.into_inner() {
+                            match c.as_rule() {
+                                Rule::pattern => {
+                                    m.pattern = self.pattern(c)?;
+                                    check_no_parameter_maps(&m.pattern)?;
+                                }
+                                Rule::where_clause => m.where_ = Some(self.where_clause(c)?),
+                                _ => return Err(internal(&c)),
+                            }
+                        }
+                        Ok(())
+                    })();
+                    self.where_depth.set(outer);
+                    lowered?;
+                    let query = Query {
+                        first: SingleQuery {
+                            clauses: vec![Clause::Match(m)],
+                            span: inner_span,
+                        },
+                        unions: Vec::new(),
+                    };
+                    body = Some((query, true));
+                }
+                _ => return Err(internal(&p)),
+            }
+        }
+        let kind = kind.ok_or_else(|| missing(span, "EXISTS, COUNT or COLLECT"))?;
+        let (query, short) = body.ok_or_else(|| missing(span, "subquery"))?;
+        Ok(ExprKind::Subquery(Box::new(Subquery {
+            kind,
+            query,
+            short,
+        })))
     }
 
     fn where_clause(&self, pair: Pair<'_, Rule>) -> Result<Expr> {

@@ -23,6 +23,8 @@ const EXPRESSION_STARTS: &[&str] = &[
     "TRUE",
     "FALSE",
     "COUNT",
+    "EXISTS",
+    "COLLECT",
     "ALL",
     "ANY",
     "NONE",

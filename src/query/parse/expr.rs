@@ -286,6 +286,7 @@ impl Lower<'_> {
             Rule::actor => ExprKind::Actor(literal::actor(pair)?),
             Rule::variable => ExprKind::Variable(ident(&pair).name),
             Rule::count_star => ExprKind::CountStar,
+            Rule::subquery_expr => self.subquery(pair)?,
             Rule::paren_expr => {
                 let inner = self.first_expr(pair)?;
                 return Ok(Expr {

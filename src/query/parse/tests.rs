@@ -406,3 +406,41 @@ fn pattern_predicates_only_in_where() {
     assert_eq!(shape("(n)"), "n");
     assert_eq!(shape("(a) - (b)"), "(a Sub b)");
 }
+
+#[test]
+fn subqueries() {
+    // The short form is its pattern and WHERE as a lone MATCH.
+    let e = predicate("EXISTS { (n)-[:T]->(m) WHERE m.x = 1 }");
+    let ExprKind::Subquery(s) = &e.kind else {
+        panic!("{e:?}")
+    };
+    assert!(s.short && s.kind == SubqueryKind::Exists);
+    assert!(matches!(&s.query.first.clauses[..], [Clause::Match(m)] if m.where_.is_some()));
+    // The full form keeps its clauses; COUNT and COLLECT alike.
+    for (text, kind) in [
+        ("COUNT { MATCH (n)-->(m) RETURN m }", SubqueryKind::Count),
+        (
+            "collect { MATCH (n)-->(m) RETURN m.x }",
+            SubqueryKind::Collect,
+        ),
+        (
+            "exists { MATCH (n) RETURN n UNION MATCH (n) RETURN n }",
+            SubqueryKind::Exists,
+        ),
+    ] {
+        let ExprKind::Subquery(s) = expr(text).kind else {
+            panic!("{text}")
+        };
+        assert!(!s.short && s.kind == kind, "{text}");
+    }
+    // `exists(…)` and `count(…)` stay functions.
+    assert!(matches!(
+        expr("exists(n.x)").kind,
+        ExprKind::Function { .. }
+    ));
+    assert!(matches!(expr("count(n)").kind, ExprKind::Function { .. }));
+    // A pattern inside a subquery's RETURN is not in a WHERE.
+    err("MATCH (n) WHERE EXISTS { MATCH (m) RETURN (m)-->() } RETURN n");
+    let c = clauses("MATCH (n) CALL { WITH n MATCH (n)-->(m) RETURN m } RETURN m");
+    assert!(matches!(&c[1], Clause::CallSubquery(s) if s.query.first.clauses.len() == 3));
+}

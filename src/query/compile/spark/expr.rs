@@ -357,6 +357,12 @@ pub fn expr(cx: &mut Cx, env: &Env, e: &Expr) -> Result<(String, Ty), Error> {
         }
         ExprKind::Reduce { .. } => return Err(unsupported("reduce()", e.span)),
         ExprKind::PatternPredicate(_) => return Err(unsupported("a pattern predicate", e.span)),
+        ExprKind::Subquery(s) => {
+            return Err(unsupported(
+                &format!("{} {{ … }}", s.kind.keyword()),
+                e.span,
+            ))
+        }
         ExprKind::ShortestPathExpr { .. } => {
             return Err(unsupported("shortestPath() as an expression", e.span))
         }

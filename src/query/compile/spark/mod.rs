@@ -235,6 +235,7 @@ fn compile_single(cx: &mut Cx, q: &SingleQuery) -> Result<String, Error> {
                 returned = Some(r.span);
             }
             Clause::Call(c) => return Err(call(c)),
+            Clause::CallSubquery(c) => return Err(unsupported("CALL { … }", c.span)),
             Clause::Create(c) => return Err(unsupported("CREATE (a write)", c.span)),
             Clause::Merge(c) => return Err(unsupported("MERGE (a write)", c.span)),
             Clause::Set(c) => return Err(unsupported("SET (a write)", c.span)),
