@@ -119,6 +119,14 @@ impl Database {
         self.memory_limit = Some(bytes);
     }
 
+    /// Bytes of committed record blocks, adjacency lists and index
+    /// buckets kept between statements (`--cache-size`); the default is a
+    /// quarter of the machine's memory, at least 256 MiB. Only what
+    /// statements read is kept.
+    pub fn set_cache_size(&mut self, bytes: usize) {
+        self.graph.set_cache_capacity(bytes);
+    }
+
     pub fn in_transaction(&self) -> bool {
         self.open_tx.is_some()
     }

@@ -70,6 +70,11 @@ pub struct Cli {
     /// Default: half the machine's memory.
     #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<String>,
+    /// Bytes of records, adjacency lists and index buckets kept between
+    /// statements (512M, 4G, …). Default: a quarter of the machine's
+    /// memory, at least 256M; only what statements read is kept.
+    #[arg(long, value_name = "SIZE")]
+    pub cache_size: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -213,6 +218,15 @@ fn run(cli: Cli) -> ExitCode {
     if let Some(size) = &cli.memory_limit {
         match crate::query::exec::memory::parse_limit(size) {
             Ok(bytes) => db.set_memory_limit(bytes),
+            Err(e) => {
+                eprintln!("error[UsageError]: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    if let Some(size) = &cli.cache_size {
+        match crate::query::exec::memory::parse_cache_size(size) {
+            Ok(bytes) => db.set_cache_size(bytes),
             Err(e) => {
                 eprintln!("error[UsageError]: {e}");
                 return ExitCode::from(EXIT_USAGE);

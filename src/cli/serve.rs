@@ -34,6 +34,11 @@ pub struct ServeArgs {
     /// hold (512M, 2G, …). Default: half the machine's memory.
     #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<String>,
+    /// Bytes of records, adjacency lists and index buckets kept between
+    /// statements (512M, 4G, …). Default: a quarter of the machine's
+    /// memory, at least 256M.
+    #[arg(long, value_name = "SIZE")]
+    pub cache_size: Option<String>,
     /// Roll back an explicit transaction idle for longer than SECS (it holds
     /// the database while open).
     #[arg(long, value_name = "SECS", default_value_t = 60.0)]
@@ -89,6 +94,11 @@ fn options(a: &ServeArgs) -> Result<Options, String> {
         lock_wait: seconds("--lock-wait", a.lock_wait)?,
         grace: seconds("--grace", a.grace)?,
         memory_limit: a.memory_limit.as_deref().map(parse_limit).transpose()?,
+        cache_size: a
+            .cache_size
+            .as_deref()
+            .map(crate::query::exec::memory::parse_cache_size)
+            .transpose()?,
     })
 }
 

@@ -36,6 +36,8 @@ pub struct Options {
     pub grace: Duration,
     /// Bytes one statement may hold (`--memory-limit`); `None`: the default.
     pub memory_limit: Option<usize>,
+    /// Bytes of blocks kept between statements (`--cache-size`); `None`: the default.
+    pub cache_size: Option<usize>,
 }
 
 /// Serves until Ctrl-C or SIGTERM, then drains and closes the database.
@@ -43,6 +45,9 @@ pub struct Options {
 pub fn serve(mut db: Database, label: &str, opts: Options) -> Result<(), String> {
     if let Some(bytes) = opts.memory_limit {
         db.set_memory_limit(bytes);
+    }
+    if let Some(bytes) = opts.cache_size {
+        db.set_cache_size(bytes);
     }
     // Statements run on the runtime's blocking threads; they get the stack
     // the CLI's thread has (reserved, not committed), so a long path or a

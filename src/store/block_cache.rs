@@ -14,8 +14,31 @@ use fxhash::FxHashMap;
 use parking_lot::RwLock;
 use std::sync::Arc;
 
-/// Bytes kept by default: the link records of about three million links.
-pub const DEFAULT_CAPACITY: usize = 256 << 20;
+/// The least kept by default: the link records of about three million links.
+pub const MIN_DEFAULT_CAPACITY: usize = 256 << 20;
+
+/// Bytes kept by default: a quarter of the machine's memory, at least
+/// `MIN_DEFAULT_CAPACITY` (as DuckDB's memory limit and Kùzu's buffer pool
+/// are fractions of RAM). Only what statements read is kept, so a small
+/// database never takes that much. A fixed 256 MiB held the records of one
+/// million links but not those of ten million (about 1 GB): a traversal
+/// touching most link blocks, such as the 112,896 links into the workload's
+/// hub at scale L, then read and decompressed every block from the engine
+/// on every run (160x the time at a tenth of the data).
+pub fn default_capacity() -> usize {
+    // SAFETY: sysconf only reads configuration values.
+    let (pages, page) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    if pages <= 0 || page <= 0 {
+        return MIN_DEFAULT_CAPACITY;
+    }
+    let ram = (pages as u128 * page as u128).min(usize::MAX as u128) as usize;
+    (ram / 4).max(MIN_DEFAULT_CAPACITY)
+}
 
 pub struct BlockCache {
     inner: RwLock<Inner>,
@@ -38,6 +61,20 @@ impl BlockCache {
         }
     }
 
+    /// Keeps at most `capacity` bytes from now on, dropping blocks at
+    /// once if it holds more.
+    pub fn set_capacity(&self, capacity: usize) {
+        let mut c = self.inner.write();
+        c.capacity = capacity;
+        if c.bytes > capacity {
+            c.shrink_to(capacity, 0);
+        }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.inner.read().capacity
+    }
+
     pub fn get(&self, tag: u8, block: u64) -> Option<Arc<[u8]>> {
         self.inner.read().blocks.get(&(tag, block)).cloned()
     }
@@ -58,19 +95,7 @@ impl BlockCache {
         }
         if c.bytes + bytes.len() > c.capacity {
             let target = c.capacity / 4 * 3;
-            let mut freed = Vec::new();
-            let mut left = c.bytes;
-            for (k, v) in &c.blocks {
-                if left + bytes.len() <= target {
-                    break;
-                }
-                left -= v.len();
-                freed.push(*k);
-            }
-            for k in freed {
-                c.blocks.remove(&k);
-            }
-            c.bytes = left;
+            c.shrink_to(target, bytes.len());
         }
         c.bytes += bytes.len();
         if let Some(old) = c.blocks.insert((tag, block), bytes) {
@@ -93,6 +118,25 @@ impl BlockCache {
         let mut c = self.inner.write();
         c.blocks.clear();
         c.bytes = 0;
+    }
+}
+
+impl Inner {
+    /// Drops blocks (in hash order) until `room` more bytes fit in `target`.
+    fn shrink_to(&mut self, target: usize, room: usize) {
+        let mut freed = Vec::new();
+        let mut left = self.bytes;
+        for (k, v) in &self.blocks {
+            if left + room <= target {
+                break;
+            }
+            left -= v.len();
+            freed.push(*k);
+        }
+        for k in freed {
+            self.blocks.remove(&k);
+        }
+        self.bytes = left;
     }
 }
 
@@ -121,5 +165,26 @@ mod tests {
         assert!(c.get(keys::ADJ, 7).is_none());
         c.clear();
         assert!(c.get(keys::NODE, 49).is_none());
+    }
+
+    #[test]
+    fn a_smaller_capacity_drops_blocks_at_once() {
+        let c = BlockCache::new(1000);
+        for b in 0..10u64 {
+            c.insert(keys::REL, b, Arc::from(vec![0u8; 100]));
+        }
+        assert_eq!(c.inner.read().bytes, 1000);
+        c.set_capacity(250);
+        assert!(c.inner.read().bytes <= 250);
+        assert_eq!(c.inner.read().blocks.len() * 100, c.inner.read().bytes);
+        c.insert(keys::REL, 20, Arc::from(vec![0u8; 300]));
+        assert!(c.get(keys::REL, 20).is_none());
+        c.set_capacity(0);
+        assert!(c.inner.read().blocks.is_empty());
+    }
+
+    #[test]
+    fn the_default_is_at_least_the_old_fixed_size() {
+        assert!(default_capacity() >= MIN_DEFAULT_CAPACITY);
     }
 }

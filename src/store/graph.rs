@@ -279,10 +279,20 @@ impl Graph {
             catalog,
             meta,
             notice,
-            cache: BlockCache::new(block_cache::DEFAULT_CAPACITY),
+            cache: BlockCache::new(block_cache::default_capacity()),
             columns: ColumnCache::new(link_columns::DEFAULT_CAPACITY),
             label_counts: RwLock::default(),
         })
+    }
+
+    /// Bytes of committed blocks kept between statements (the block
+    /// cache, `block_cache.rs`); lowering it drops blocks at once.
+    pub fn set_cache_capacity(&self, bytes: usize) {
+        self.cache.set_capacity(bytes);
+    }
+
+    pub fn cache_capacity(&self) -> usize {
+        self.cache.capacity()
     }
 
     /// What opening did that the user should hear of (a manifest written

@@ -134,6 +134,12 @@ pub fn parse_limit(size: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("--memory-limit needs a size such as 512M or 2G, not `{size}`"))
 }
 
+/// `--cache-size SIZE` as the CLI and `serve` read it.
+pub fn parse_cache_size(size: &str) -> Result<usize, String> {
+    parse_size(size)
+        .ok_or_else(|| format!("--cache-size needs a size such as 512M or 2G, not `{size}`"))
+}
+
 /// Reads `512M`, `2G`, `1.5GiB`, `100000` (bytes).
 pub fn parse_size(s: &str) -> Option<usize> {
     let t = s.trim();
