@@ -183,7 +183,10 @@ fn fused_plans_fire_after_other_clauses() {
 fn count_factor_sends_runs_of_matches_as_counted_rows() {
     let q = "MATCH (a)-[:SUPPLIES]-(b) OPTIONAL MATCH (a)-[o1]-(m) RETURN count(o1)";
     let (on, off) = plans(q, Rule::CountFactor);
-    assert!(on.contains("matches alike in [a] sent as one counted row"), "{on}");
+    assert!(
+        on.contains("matches alike in [a] sent as one counted row"),
+        "{on}"
+    );
     assert!(on.contains("matches alike in [] sent"), "{on}");
     assert!(!off.contains("counted row"), "{off}");
     // PROFILE counts the rows a counted row stands for: the 1,200 matches
