@@ -489,6 +489,36 @@ impl Scan<'_, '_, '_> {
         Ok(gi)
     }
 
+    /// One visit of every link, from the kept columns or the records.
+    fn pass(
+        &mut self,
+        kept: Option<&LinkColumns>,
+        tick: &mut dyn FnMut() -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        match kept {
+            Some(cols) if self.tight(cols)? => {}
+            Some(cols) => {
+                let ends = &cols.ends;
+                for (i, &ty) in ends.ty.iter().enumerate() {
+                    tick()?;
+                    if ty != ABSENT {
+                        let props = Props::Columns(cols, i);
+                        self.link(i as RelId, ty, ends.src[i], ends.dst[i], props)?;
+                    }
+                }
+            }
+            None => {
+                let c = self.c;
+                c.tx.for_each_rel(|id, bytes| -> Result<(), Error> {
+                    tick()?;
+                    let (ty, src, dst) = codec::rel_ends(bytes)?;
+                    self.link(id, ty, src, dst, Props::Record(bytes))
+                })?
+            }
+        }
+        Ok(())
+    }
+
     /// The typed path's loop over kept columns, for the plainest shape:
     /// one direction, no labels, no WHERE that reads a link, and keys that
     /// read one link property or nothing. A link then costs its type, one
@@ -679,11 +709,15 @@ impl Scan<'_, '_, '_> {
 
 /// Runs `MATCH m` (the first clause) and the projection `p` together.
 /// `Ok(None)` when the query is not of the fused shape.
+/// `times` is the number of input rows: the general plan would match the
+/// pattern once per row, so the links are visited that many times, into
+/// the same groups (none at all for no input row).
 pub fn run(
     ctx: &mut Ctx<'_, '_>,
     m: &Match,
     p: &Projection,
     where_: Option<&Expr>,
+    times: u64,
 ) -> Result<Option<(Vec<String>, Rows)>, Error> {
     let plan = {
         let keys = |k: &str| ctx.key_id(k);
@@ -707,7 +741,7 @@ pub fn run(
     };
     // As the general plan: the conjuncts that read no link first, even when
     // no link can match (their errors are errors all the same).
-    let mut live = true;
+    let mut live = times > 0;
     for s in &plan.once {
         if live && truthy(&s.eval(c, &none)?)? != Some(true) {
             live = false;
@@ -754,9 +788,14 @@ pub fn run(
             .iter()
             .map(|(_, by)| vec![0u8; memo_len(*by)])
             .collect();
-        scan.typed = kept
-            .as_ref()
-            .and_then(|cols| typed(&plan, &scan.grouper, cols));
+        // The typed path gathers one pass into flat arrays; repeated passes
+        // take the general one.
+        scan.typed = match times {
+            1 => kept
+                .as_ref()
+                .and_then(|cols| typed(&plan, &scan.grouper, cols)),
+            _ => None,
+        };
         let mut seen: u32 = 0;
         let mut tick = || {
             seen = seen.wrapping_add(1);
@@ -765,23 +804,8 @@ pub fn run(
                 false => Ok(()),
             }
         };
-        match &kept {
-            Some(cols) if scan.tight(cols)? => {}
-            Some(cols) => {
-                let ends = &cols.ends;
-                for (i, &ty) in ends.ty.iter().enumerate() {
-                    tick()?;
-                    if ty != ABSENT {
-                        let props = Props::Columns(cols, i);
-                        scan.link(i as RelId, ty, ends.src[i], ends.dst[i], props)?;
-                    }
-                }
-            }
-            None => c.tx.for_each_rel(|id, bytes| -> Result<(), Error> {
-                tick()?;
-                let (ty, src, dst) = codec::rel_ends(bytes)?;
-                scan.link(id, ty, src, dst, Props::Record(bytes))
-            })?,
+        for _ in 0..times {
+            scan.pass(kept.as_ref(), &mut tick)?;
         }
     }
     let out = scan.grouper.finish(ctx, &plan.names)?;

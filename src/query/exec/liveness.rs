@@ -5,7 +5,8 @@
 //! DuckDB prune columns that later operators do not use.
 
 use super::pattern::{free_vars, pattern_vars};
-use crate::query::ast::{Clause, Expr, PatternPart, Query, RemoveItem, SetItem};
+use super::projection::{aggregates_in, is_plain_count};
+use crate::query::ast::{Clause, Expr, ExprKind, PatternPart, Query, RemoveItem, SetItem};
 
 /// For each clause `i`, the variables that clauses `i..` mention, or `None`
 /// when one of them projects `*` (then every variable stays).
@@ -47,6 +48,66 @@ pub fn dead(names: &[String], mentioned: &Option<Vec<String>>) -> Vec<usize> {
             .map(|(i, _)| i)
             .collect(),
     }
+}
+
+/// Factorised counting (`Rule::CountFactor`): when the clauses after the
+/// MATCH at `at` are MATCHes up to a WITH or RETURN whose aggregates are
+/// all plain counts, the indexes of `names` (that MATCH's output) that
+/// those clauses read by value. Matches that agree on them are counted
+/// alike: the rest are unread, or only counted by a bare `count(v)`, and a
+/// bound `v` is never null. `None` when the shape does not hold.
+pub fn count_keys(clauses: &[Clause], at: usize, names: &[String]) -> Option<Vec<usize>> {
+    let mut read = Vec::new();
+    for c in clauses.get(at + 1..)? {
+        let (p, where_) = match c {
+            Clause::Match(_) => {
+                clause_vars(c, &mut read);
+                continue;
+            }
+            Clause::With(w) => (&w.projection, w.where_.as_ref()),
+            Clause::Return(r) => (&r.projection, None),
+            _ => return None,
+        };
+        let mut aggs = Vec::new();
+        for item in &p.items {
+            aggregates_in(&item.expr, &mut aggs);
+        }
+        if p.star || aggs.is_empty() || !aggs.iter().all(|a| is_plain_count(a)) {
+            return None;
+        }
+        for s in &p.order_by {
+            aggregates_in(&s.expr, &mut aggs);
+            free_vars(&s.expr, &mut read);
+        }
+        if !aggs.iter().all(|a| is_plain_count(a)) {
+            return None;
+        }
+        for item in &p.items {
+            match &item.expr.kind {
+                ExprKind::Function { args, .. } if is_plain_count(&item.expr) => {
+                    if !matches!(args[0].kind, ExprKind::Variable(_)) {
+                        free_vars(&args[0], &mut read);
+                    }
+                }
+                _ => free_vars(&item.expr, &mut read),
+            }
+        }
+        if let Some(w) = where_ {
+            free_vars(w, &mut read);
+        }
+        // A subquery reads every variable (`pattern::free_vars`).
+        if read.iter().any(|n| n == "*") {
+            return None;
+        }
+        let keys = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| read.contains(n))
+            .map(|(i, _)| i)
+            .collect();
+        return Some(keys);
+    }
+    None
 }
 
 /// Adds the variables `c` reads or binds; true when it projects `*`.

@@ -6,6 +6,7 @@ pub mod algo;
 pub mod algo_options;
 pub mod call;
 pub mod context;
+pub mod counted_runs;
 pub mod eval;
 pub mod functions;
 pub mod link_aggregate;

@@ -12,6 +12,7 @@
 
 use super::call;
 use super::context::Ctx;
+use super::counted_runs::CountedRuns;
 use super::eval::{eval, truthy, Env};
 use super::link_aggregate;
 use super::liveness;
@@ -51,6 +52,24 @@ struct Counters {
 trait Operator {
     /// One input row. `Flow::Stop`: send no more.
     fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error>;
+    /// `row` standing for `weight` equal rows (`Rule::CountFactor`).
+    /// Operators that count rows take it whole; the rest are given copies.
+    fn push_weighted(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        row: Vec<Value>,
+        weight: u64,
+    ) -> Result<Flow, Error> {
+        for _ in 1..weight {
+            if self.push(ctx, row.clone())? == Flow::Stop {
+                return Ok(Flow::Stop);
+            }
+        }
+        match weight {
+            0 => Ok(Flow::More),
+            _ => self.push(ctx, row),
+        }
+    }
     /// The input is done: breakers emit what they hold.
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error>;
     /// This operator's plan lines (itself, then its details).
@@ -75,6 +94,17 @@ impl<'q> Operator for Profiled<'q> {
     fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
         let t = Instant::now();
         let r = self.inner.push(ctx, row);
+        self.nanos += t.elapsed().as_nanos();
+        r
+    }
+    fn push_weighted(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        row: Vec<Value>,
+        weight: u64,
+    ) -> Result<Flow, Error> {
+        let t = Instant::now();
+        let r = self.inner.push_weighted(ctx, row, weight);
         self.nanos += t.elapsed().as_nanos();
         r
     }
@@ -114,6 +144,21 @@ fn emit(
 ) -> Result<Flow, Error> {
     c.rows += 1;
     next.push(ctx, row)
+}
+
+/// `emit` for a row standing for `weight` rows.
+fn emit_weighted(
+    ctx: &mut Ctx<'_, '_>,
+    c: &mut Counters,
+    next: &mut Next<'_>,
+    row: Vec<Value>,
+    weight: u64,
+) -> Result<Flow, Error> {
+    c.rows += weight;
+    match weight {
+        1 => next.push(ctx, row),
+        _ => next.push_weighted(ctx, row, weight),
+    }
 }
 
 fn line(depth: usize, c: &Counters, operator: &str, details: String) -> PlanLine {
@@ -221,12 +266,24 @@ struct MatchOp<'q> {
     early: bool,
     /// `AS OF`, evaluated at the first row.
     as_of: Option<Option<AsOf>>,
+    /// `Rule::CountFactor`: matches of one input row that agree on the
+    /// columns later clauses read by value (`liveness::count_keys`) go on
+    /// as one row with their number.
+    runs: Option<CountedRuns>,
     c: Counters,
     next: Next<'q>,
 }
 
 impl<'q> Operator for MatchOp<'q> {
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, mut row: Vec<Value>) -> Result<Flow, Error> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+        self.push_weighted(ctx, row, 1)
+    }
+    fn push_weighted(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        mut row: Vec<Value>,
+        weight: u64,
+    ) -> Result<Flow, Error> {
         clear(&mut row, &self.dead);
         let as_of = match self.as_of {
             Some(a) => a,
@@ -247,6 +304,7 @@ impl<'q> Operator for MatchOp<'q> {
             new,
             conj,
             plan,
+            runs,
             c,
             next,
             ..
@@ -255,19 +313,33 @@ impl<'q> Operator for MatchOp<'q> {
         let flow = {
             let mut sink = |ctx: &mut Ctx<'_, '_>, r: &[Value]| {
                 any = true;
-                emit(ctx, c, next, r.to_vec())
+                let alone = match runs {
+                    Some(runs) => runs.add(&mut ctx.mem, r, weight),
+                    None => Some((r.to_vec(), weight)),
+                };
+                match alone {
+                    Some((r, n)) => emit_weighted(ctx, c, next, r, n),
+                    None => Ok(Flow::More),
+                }
             };
             pattern::match_row(
                 ctx, names, &row, &m.pattern, plan, new, conj, as_of, &mut sink,
             )?
         };
+        if let Some(runs) = runs {
+            for (r, n) in runs.drain(&mut ctx.mem) {
+                if flow == Flow::More && emit_weighted(ctx, c, next, r, n)? == Flow::Stop {
+                    return Ok(Flow::Stop);
+                }
+            }
+        }
         if flow == Flow::Stop {
             return Ok(Flow::Stop);
         }
         if !any && m.optional {
             let mut r = row;
             r.extend(std::iter::repeat_n(Value::Null, new.len()));
-            return emit(ctx, c, next, r);
+            return emit_weighted(ctx, c, next, r, weight);
         }
         Ok(Flow::More)
     }
@@ -293,6 +365,18 @@ impl<'q> Operator for MatchOp<'q> {
                 } else {
                     "checked on each matched row"
                 }
+            ));
+        }
+        if let Some(runs) = &self.runs {
+            let read: Vec<&str> = runs
+                .keys()
+                .iter()
+                .filter_map(|&k| self.names.iter().chain(&self.new).nth(k))
+                .map(String::as_str)
+                .collect();
+            details.push(format!(
+                "matches alike in [{}] sent as one counted row",
+                read.join(", ")
             ));
         }
         out.push(line(0, &self.c, name, details.join("; ")));
@@ -585,6 +669,32 @@ impl<'q> BreakerOp<'q> {
 }
 
 impl<'q> Operator for BreakerOp<'q> {
+    fn push_weighted(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        row: Vec<Value>,
+        weight: u64,
+    ) -> Result<Flow, Error> {
+        let Some(g) = self.grouper.as_mut().filter(|g| g.counts_only()) else {
+            // Copies, as the trait's default would give.
+            for _ in 0..weight {
+                if self.push(ctx, row.clone())? == Flow::Stop {
+                    return Ok(Flow::Stop);
+                }
+            }
+            return Ok(Flow::More);
+        };
+        ctx.tick()?;
+        let w = i64::try_from(weight).map_err(|_| super::ops::overflow())?;
+        g.add_row_weighted(ctx, &self.names, &row, &mut self.key_vals, w)?;
+        if g.groups() > self.groups {
+            self.groups = g.groups();
+            let bytes = 2 * row_bytes(&row) + 64;
+            ctx.mem.charge(bytes, self.name())?;
+            self.held += bytes;
+        }
+        Ok(Flow::More)
+    }
     fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
         ctx.tick()?;
         let name = self.name();
@@ -716,18 +826,25 @@ fn describe_projection(
 
 /// `MATCH (a)-[r:T]->(b) … RETURN keys, aggregates` as one pass over the
 /// links kept as columns (`link_aggregate.rs`), in place of Match and
-/// Aggregate, when the first clause has that shape.
+/// Aggregate. The input rows are only counted: the pattern binds nothing
+/// they hold, so each would match the same links.
 struct LinkAggregateOp<'q> {
     m: &'q Match,
     p: &'q Projection,
     where_: Option<&'q Expr>,
+    times: u64,
     c: Counters,
     next: Next<'q>,
 }
 
 impl<'q> Operator for LinkAggregateOp<'q> {
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, _row: Vec<Value>) -> Result<Flow, Error> {
-        let Some((_, rows)) = link_aggregate::run(ctx, self.m, self.p, self.where_)? else {
+    fn push(&mut self, _ctx: &mut Ctx<'_, '_>, _row: Vec<Value>) -> Result<Flow, Error> {
+        self.times += 1;
+        Ok(Flow::More)
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        let run = link_aggregate::run(ctx, self.m, self.p, self.where_, self.times)?;
+        let Some((_, rows)) = run else {
             return Err(Error::runtime(
                 ErrorKind::SemanticError,
                 "PlanMismatch",
@@ -736,12 +853,9 @@ impl<'q> Operator for LinkAggregateOp<'q> {
         };
         for r in rows {
             if emit(ctx, &mut self.c, &mut self.next, r)? == Flow::Stop {
-                return Ok(Flow::Stop);
+                break;
             }
         }
-        Ok(Flow::More)
-    }
-    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
         self.next.finish(ctx)
     }
     fn describe(&self, out: &mut Vec<PlanLine>) {
@@ -772,6 +886,8 @@ impl<'q> Operator for LinkAggregateOp<'q> {
 /// factorised counting does the same).
 struct CountProductOp<'q> {
     m: &'q Match,
+    /// Input rows seen: each matches the parts alike.
+    times: u64,
     c: Counters,
     next: Next<'q>,
 }
@@ -834,9 +950,25 @@ fn counts_by_product(m: &Match, p: &Projection, w: Option<&Expr>) -> bool {
 }
 
 impl<'q> Operator for CountProductOp<'q> {
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, _row: Vec<Value>) -> Result<Flow, Error> {
-        let mut total: i64 = 1;
+    fn push(&mut self, _ctx: &mut Ctx<'_, '_>, _row: Vec<Value>) -> Result<Flow, Error> {
+        self.times += 1;
+        Ok(Flow::More)
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        // Every input row matches the same parts: the count is their number
+        // times the product (no part is walked for no row).
+        let overflow = || {
+            Error::runtime(
+                ErrorKind::ArgumentError,
+                "IntegerOverflow",
+                "count(*) of this cross product does not fit in a 64-bit integer",
+            )
+        };
+        let mut total = i64::try_from(self.times).map_err(|_| overflow())?;
         for part in &self.m.pattern {
+            if total == 0 {
+                break;
+            }
             let parts = std::slice::from_ref(part);
             let plan = pattern::plan_parts(ctx, &[], parts);
             let new = pattern::new_variables(parts, &[]);
@@ -846,20 +978,9 @@ impl<'q> Operator for CountProductOp<'q> {
                 Ok(Flow::More)
             };
             pattern::match_row(ctx, &[], &[], parts, &plan, &new, &[], None, &mut sink)?;
-            total = total.checked_mul(n).ok_or_else(|| {
-                Error::runtime(
-                    ErrorKind::ArgumentError,
-                    "IntegerOverflow",
-                    "count(*) of this cross product does not fit in a 64-bit integer",
-                )
-            })?;
-            if total == 0 {
-                break;
-            }
+            total = total.checked_mul(n).ok_or_else(overflow)?;
         }
-        emit(ctx, &mut self.c, &mut self.next, vec![Value::Int(total)])
-    }
-    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        emit(ctx, &mut self.c, &mut self.next, vec![Value::Int(total)])?;
         self.next.finish(ctx)
     }
     fn describe(&self, out: &mut Vec<PlanLine>) {
@@ -1311,14 +1432,15 @@ fn build_single<'q>(
     let mut at = 0;
     while let Some(clause) = q.clauses.get(at) {
         at += 1;
-        // The fused operators read the whole graph: only from an empty row.
-        if let (1, true, Clause::Match(m), Some((p, w, is_return))) = (
-            at,
-            start.is_empty(),
-            clause,
-            q.clauses.get(at).and_then(super::projection_of),
-        ) {
-            if ctx.rules.on(Rule::CountProduct) && counts_by_product(m, p, w) {
+        // The fused plans take a MATCH in any position whose pattern binds
+        // nothing the rows before it hold: it then matches the same way for
+        // every input row.
+        if let (Clause::Match(m), Some((p, w, is_return))) =
+            (clause, q.clauses.get(at).and_then(super::projection_of))
+        {
+            let fresh = pattern::new_variables(&m.pattern, &names).len()
+                == pattern::new_variables(&m.pattern, &[]).len();
+            if fresh && ctx.rules.on(Rule::CountProduct) && counts_by_product(m, p, w) {
                 at += 1;
                 let cols = projection::columns(p, &names);
                 if is_return {
@@ -1328,7 +1450,7 @@ fn build_single<'q>(
                 names = cols;
                 continue;
             }
-            if ctx.rules.on(Rule::LinkAggregate) && link_aggregate::fuses(ctx, m, p) {
+            if fresh && ctx.rules.on(Rule::LinkAggregate) && link_aggregate::fuses(ctx, m, p) {
                 at += 1;
                 let cols = projection::columns(p, &names);
                 if is_return {
@@ -1400,6 +1522,7 @@ fn build_single<'q>(
         next = match step {
             Step::CountProduct(m) => Box::new(CountProductOp {
                 m,
+                times: 0,
                 c: Counters::default(),
                 next,
             }),
@@ -1407,12 +1530,24 @@ fn build_single<'q>(
                 m,
                 p,
                 where_,
+                times: 0,
                 c: Counters::default(),
                 next,
             }),
             Step::Match(m) => {
                 let new = pattern::new_variables(&m.pattern, &before);
                 let plan = pattern::plan_parts(ctx, &before, &m.pattern);
+                let runs = match ctx.rules.on(Rule::CountFactor) {
+                    true => {
+                        let out: Vec<String> = before.iter().chain(&new).cloned().collect();
+                        // Nothing to fold when later clauses read every
+                        // variable the MATCH binds: its matches all differ.
+                        liveness::count_keys(&q.clauses, at, &out)
+                            .filter(|k| (before.len()..out.len()).any(|i| !k.contains(&i)))
+                            .map(CountedRuns::new)
+                    }
+                    false => None,
+                };
                 Box::new(MatchOp {
                     m,
                     dead,
@@ -1422,6 +1557,7 @@ fn build_single<'q>(
                     plan,
                     early: ctx.rules.on(Rule::PredicatePushdown),
                     as_of: None,
+                    runs,
                     c: Counters::default(),
                     next,
                 })

@@ -12,6 +12,20 @@ use std::collections::HashMap;
 
 pub type Rows = Vec<Vec<Value>>;
 
+/// `count(*)` or a non-DISTINCT `count(x)`: what a row standing for
+/// several equal rows adds to is its number of rows.
+pub fn is_plain_count(a: &Expr) -> bool {
+    match &a.kind {
+        ExprKind::CountStar => true,
+        ExprKind::Function {
+            name,
+            distinct: false,
+            args,
+        } => name.eq_ignore_ascii_case("count") && args.len() == 1,
+        _ => false,
+    }
+}
+
 /// Every aggregate call inside `e` (not inside another aggregate).
 pub fn aggregates_in<'q>(e: &'q Expr, out: &mut Vec<&'q Expr>) {
     match &e.kind {
@@ -431,6 +445,48 @@ impl<'q> Grouper<'q> {
         }
         let gi = self.group(key_vals, || row.to_vec());
         self.accumulate(gi, |x| eval(x, &env, ctx))
+    }
+
+    /// Whether every aggregate is `count(*)` or a non-DISTINCT `count(…)`:
+    /// a row standing for several equal rows can then be added at once.
+    pub fn counts_only(&self) -> bool {
+        self.aggs.iter().all(|a| is_plain_count(a))
+    }
+
+    /// `add_row` for `weight` rows equal to `row` (only when `counts_only`).
+    pub fn add_row_weighted(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        names: &[String],
+        row: &[Value],
+        key_vals: &mut Vec<Value>,
+        weight: i64,
+    ) -> Result<(), Error> {
+        let env = Env::new(names, row);
+        for &i in &self.star {
+            key_vals.push(row[i].clone());
+        }
+        for (&i, at) in self.key_items.iter().zip(&self.key_slots) {
+            key_vals.push(match *at {
+                Some(at) => row[at].clone(),
+                None => eval(&self.p.items[i].expr, &env, ctx)?,
+            });
+        }
+        let gi = self.group(key_vals, || row.to_vec());
+        for (ai, a) in self.aggs.iter().enumerate() {
+            let counted = match &a.kind {
+                ExprKind::Function { args, .. } => match args.first() {
+                    Some(x) => !eval(x, &env, ctx)?.is_null(),
+                    None => false,
+                },
+                _ => true,
+            };
+            if counted {
+                let c = &mut self.counts[gi * self.aggs.len() + ai];
+                *c = c.checked_add(weight).ok_or_else(ops::overflow)?;
+            }
+        }
+        Ok(())
     }
 
     /// The group of a row with these key values (star variables first, then

@@ -23,15 +23,19 @@ pub enum Rule {
     /// Columns no later clause reads are cleared before a clause fans rows
     /// out.
     DeadColumns,
+    /// A MATCH feeding only `count`s sends one row, with its number, for
+    /// each run of matches that agree on what later clauses read.
+    CountFactor,
 }
 
-const ALL: [Rule; 6] = [
+const ALL: [Rule; 7] = [
     Rule::PredicatePushdown,
     Rule::StartByCardinality,
     Rule::TopK,
     Rule::CountProduct,
     Rule::LinkAggregate,
     Rule::DeadColumns,
+    Rule::CountFactor,
 ];
 
 /// Which rules are on.
@@ -57,7 +61,7 @@ impl Rules {
         Rules(self.0 & !bit(r))
     }
 
-    pub fn all() -> [Rule; 6] {
+    pub fn all() -> [Rule; 7] {
         ALL
     }
 }

@@ -41,6 +41,25 @@ const QUERIES: &[&str] = &[
     "WITH range(1, 30) AS l UNWIND l AS x MATCH (k:Company {size: x % 17}) RETURN x, count(k)",
     "MATCH (c:Country) OPTIONAL MATCH (c)<-[:IN]-(k:Company) WHERE k.size > 15 RETURN c.id, count(k)",
     "MATCH p = shortestPath((a:Company {id: 'k1'})-[:SUPPLIES*]->(b:Company {id: 'k2'})) RETURN length(p)",
+    // The fused plans after other clauses: one input row, several, none,
+    // and patterns that read what the rows before hold (not fused).
+    "MATCH (c:Country {id: 'c1'}) MATCH (a)-[r:SUPPLIES]->(b) RETURN b.country, count(r), sum(r.qty)",
+    "UNWIND [1, 2, 3] AS i MATCH (a)-[r:SUPPLIES]->(b) RETURN b.country, count(*), sum(r.qty), min(r.qty)",
+    "UNWIND [1, 2] AS i MATCH (a)-[r:SUPPLIES]->(b) RETURN size(collect(r.qty)), sum(r.qty)",
+    "MATCH (c:Country {id: 'none'}) MATCH (a)-[r:SUPPLIES]->(b) RETURN count(*), sum(r.qty)",
+    "UNWIND [1, 2] AS i MATCH (a)-[r:SUPPLIES]->(b) WITH b.country AS c, count(*) AS n WHERE n > 100 RETURN c, n",
+    "MATCH (a:Company {id: 'k1'}) MATCH (a)-[r:SUPPLIES]->(b) RETURN count(*), sum(r.qty)",
+    "MATCH (k:Company {size: 3}) MATCH (a)-[r:SUPPLIES]->(b) WHERE r.qty = k.size RETURN count(*)",
+    "UNWIND range(1, 3) AS i MATCH (a:Country), (b:Company) RETURN count(*)",
+    "MATCH (c:Country {id: 'none'}) MATCH (a:Country), (b:Company) RETURN count(*)",
+    // Counted runs of matches: optional ones with and without a match,
+    // keys read by later patterns, by the projection, by ORDER BY.
+    "MATCH (a)-[:SUPPLIES]-(b) OPTIONAL MATCH (a)-[o1]-(m) RETURN count(o1)",
+    "MATCH (a:Company)-[:SUPPLIES]->(b) OPTIONAL MATCH (b)-[o:IN]->(c:Country {id: 'c1'}) RETURN a.size, count(o), count(*)",
+    "MATCH (c:Country) OPTIONAL MATCH (c)<-[:IN]-(k) WHERE k.size > 14 RETURN c.id, count(k), count(*)",
+    "MATCH (a:Company)-[:SUPPLIES]->(b) MATCH (b)-[:SUPPLIES]->(d) WITH a, count(d) AS n WHERE n > 3 RETURN count(*), sum(n)",
+    "MATCH (a:Company)-[:SUPPLIES]->(b) RETURN b.country AS k, count(*) AS n ORDER BY n DESC, k",
+    "MATCH (a:Company)-[:SUPPLIES]->(b)-[:SUPPLIES]->(c) RETURN count(DISTINCT c), count(b)",
 ];
 
 fn rows(db: &mut Database, q: &str) -> Vec<String> {
@@ -138,6 +157,50 @@ fn link_aggregate_fuses_the_scan_and_the_grouping() {
         !off.contains("LinkAggregate") && off.contains("Aggregate"),
         "{off}"
     );
+}
+
+#[test]
+fn fused_plans_fire_after_other_clauses() {
+    let (on, _) = plans(
+        "UNWIND [1, 2] AS i MATCH (a)-[r:SUPPLIES]->(b) RETURN b.country, count(r)",
+        Rule::LinkAggregate,
+    );
+    assert!(on.contains("LinkAggregate"), "{on}");
+    let (on, _) = plans(
+        "MATCH (c:Country {id: 'c1'}) MATCH (a:Country), (b:Company) RETURN count(*)",
+        Rule::CountProduct,
+    );
+    assert!(on.contains("CountProduct"), "{on}");
+    // A pattern over a variable the rows hold matches per row.
+    let (on, _) = plans(
+        "MATCH (a:Company {id: 'k1'}) MATCH (a)-[r:SUPPLIES]->(b) RETURN count(*)",
+        Rule::LinkAggregate,
+    );
+    assert!(!on.contains("LinkAggregate"), "{on}");
+}
+
+#[test]
+fn count_factor_sends_runs_of_matches_as_counted_rows() {
+    let q = "MATCH (a)-[:SUPPLIES]-(b) OPTIONAL MATCH (a)-[o1]-(m) RETURN count(o1)";
+    let (on, off) = plans(q, Rule::CountFactor);
+    assert!(
+        on.contains("matches alike in [a] sent as one counted row"),
+        "{on}"
+    );
+    assert!(on.contains("matches alike in [] sent"), "{on}");
+    assert!(!off.contains("counted row"), "{off}");
+    // PROFILE counts the rows a counted row stands for: the 1,200 matches
+    // of the first MATCH (600 links, each both ways).
+    let mut db = graph();
+    let r = db.execute(&format!("PROFILE {q}"), &Params::new()).unwrap();
+    let plan = r.plan.unwrap();
+    assert!(plan.contains("1200 rows"), "{plan}");
+    // A count of distinct values needs every value: no runs.
+    let (on, _) = plans(
+        "MATCH (a:Company)-[:SUPPLIES]->(b) RETURN count(DISTINCT b)",
+        Rule::CountFactor,
+    );
+    assert!(!on.contains("counted row"), "{on}");
 }
 
 /// Whether `q` runs within `limit` bytes with every rule, and without `rule`.

@@ -1,0 +1,80 @@
+//! Factorised counting inside a MATCH (`Rule::CountFactor`): when the
+//! clauses after it only count rows, the matches of one input row that
+//! agree on what those clauses read go on as one row and their number,
+//! as Kùzu's factorised tables count without flattening. The table is a
+//! partial aggregate (as DuckDB's): bounded in entries and in the
+//! statement's memory budget, past which a match is simply sent on alone.
+
+use super::memory::{row_bytes, MemoryBudget};
+use super::ops;
+use crate::value::Value;
+
+/// Most entries held for one input row.
+const MOST: usize = 1 << 18;
+
+pub struct CountedRuns {
+    /// Positions of the columns read by value.
+    keys: Vec<usize>,
+    index: fxhash::FxHashMap<String, usize>,
+    /// Each entry's first match and how many rows it stands for.
+    rows: Vec<(Vec<Value>, u64)>,
+    key: String,
+    held: usize,
+}
+
+impl CountedRuns {
+    pub fn new(keys: Vec<usize>) -> Self {
+        CountedRuns {
+            keys,
+            index: Default::default(),
+            rows: Vec::new(),
+            key: String::new(),
+            held: 0,
+        }
+    }
+
+    pub fn keys(&self) -> &[usize] {
+        &self.keys
+    }
+
+    /// Counts `weight` rows equal to `r`, or gives it back when it cannot
+    /// be held: then it goes on by itself.
+    pub fn add(
+        &mut self,
+        mem: &mut MemoryBudget,
+        r: &[Value],
+        weight: u64,
+    ) -> Option<(Vec<Value>, u64)> {
+        self.key.clear();
+        for &k in &self.keys {
+            ops::group_key(&r[k], &mut self.key);
+            self.key.push('|');
+        }
+        if let Some(&at) = self.index.get(self.key.as_str()) {
+            let (held, n) = &mut self.rows[at];
+            // The key text groups 1 and 1.0 together; a later clause may
+            // tell them apart.
+            if self.keys.iter().all(|&k| held[k] == r[k]) {
+                *n += weight;
+                return None;
+            }
+            return Some((r.to_vec(), weight));
+        }
+        let bytes = row_bytes(r) + 2 * self.key.len() + 64;
+        if self.rows.len() >= MOST || mem.charge(bytes, "Match").is_err() {
+            return Some((r.to_vec(), weight));
+        }
+        self.held += bytes;
+        self.index.insert(self.key.clone(), self.rows.len());
+        self.rows.push((r.to_vec(), weight));
+        None
+    }
+
+    /// The counted rows, in the order their first match came; the table is
+    /// left empty.
+    pub fn drain(&mut self, mem: &mut MemoryBudget) -> std::vec::IntoIter<(Vec<Value>, u64)> {
+        mem.release(std::mem::take(&mut self.held));
+        self.index.clear();
+        std::mem::take(&mut self.rows).into_iter()
+    }
+}
