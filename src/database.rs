@@ -12,6 +12,7 @@ use crate::query::ast::{Body, Mode, Query, Statement};
 use crate::query::exec;
 use crate::query::exec::context::{Cancel, Ctx};
 use crate::query::exec::procedures::{self, Procedures};
+use crate::query::exec::rules::Rules;
 use crate::query::parse;
 use crate::result::{Entities, NodeData, QueryResult, RelData};
 use crate::store::graph::{Graph, Tx, TxState};
@@ -48,7 +49,7 @@ pub struct Database {
     memory_limit: Option<usize>,
     /// The planner's rewrites that may fire: all, but in tests that
     /// compare a plan with and without one.
-    pub(crate) rules: crate::query::exec::rules::Rules,
+    pub(crate) rules: Rules,
 }
 
 /// Stack of the thread a deeply nested statement runs on: reserved, not
@@ -125,6 +126,25 @@ impl Database {
     /// statements read is kept.
     pub fn set_cache_size(&mut self, bytes: usize) {
         self.graph.set_cache_capacity(bytes);
+    }
+
+    /// Turns one planner rewrite off for the statements that follow (as
+    /// DuckDB's `disabled_optimizers`): to tell a rewrite's fault from the
+    /// executor's, or to compare plans. `name` is one of `rule_names`.
+    pub fn disable_rule(&mut self, name: &str) -> Result<(), String> {
+        let rule = Rules::named(name).ok_or_else(|| {
+            format!(
+                "no planner rule {name}; the rules are {}",
+                Self::rule_names().join(", ")
+            )
+        })?;
+        self.rules = self.rules.without(rule);
+        Ok(())
+    }
+
+    /// The planner rewrites `disable_rule` knows.
+    pub fn rule_names() -> Vec<String> {
+        Rules::all().iter().map(|r| format!("{r:?}")).collect()
     }
 
     pub fn in_transaction(&self) -> bool {

@@ -116,26 +116,39 @@ fn fused(db: &mut Database, q: &str, params: &Params) -> bool {
 #[test]
 fn fused_link_aggregation_answers_as_the_general_plan() {
     let mut db = graph();
+    let mut general = graph();
+    general.disable_rule("LinkAggregate").unwrap();
     let mut params = Params::new();
     params.insert("min".into(), Value::Int(2));
     for q in QUERIES {
-        let general = format!("WITH 1 AS one {q}");
-        let want = outcome(&mut db, &general, &params);
-        let got = outcome(&mut db, q, &params);
-        assert_eq!(got, want, "{q}");
+        let want = outcome(&mut general, q, &params);
+        assert!(
+            !fused(&mut general, q, &params),
+            "fused with the rule off: {q}"
+        );
+        assert_eq!(outcome(&mut db, q, &params), want, "{q}");
+        // After another clause, once per input row: the same rows.
+        let after = format!("WITH 1 AS one {q}");
+        assert_eq!(outcome(&mut db, &after, &params), want, "{after}");
+        // From two input rows: each group's figures from both.
+        let twice = format!("UNWIND [1, 2] AS two {q}");
+        let want_twice = outcome(&mut general, &twice, &params);
+        assert_eq!(outcome(&mut db, &twice, &params), want_twice, "{twice}");
         if want.is_ok() {
             assert!(fused(&mut db, q, &params), "not fused: {q}");
+            assert!(fused(&mut db, &after, &params), "not fused: {after}");
+            assert!(fused(&mut db, &twice, &params), "not fused: {twice}");
         }
-        assert!(!fused(&mut db, &general, &params), "fused: {general}");
     }
     for q in ERRORS {
-        let want = outcome(&mut db, &format!("WITH 1 AS one {q}"), &params);
+        let want = outcome(&mut general, q, &params);
         assert!(want.is_err(), "{q}: {want:?}");
         assert_eq!(outcome(&mut db, q, &params), want, "{q}");
     }
     for q in NOT_FUSED {
         assert!(!fused(&mut db, q, &params), "fused: {q}");
     }
+    assert!(general.disable_rule("NoSuchRule").is_err());
 }
 
 /// The answers of every query, fused, and of the general plan.

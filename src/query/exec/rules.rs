@@ -1,6 +1,8 @@
-//! The planner's rewrites, each one a switch: on by default, and turned off
-//! only by tests, which show for each that it fires (the plan changes) and
-//! that the rows stay the same without it (`rules_tests.rs`).
+//! The planner's rewrites, each one a switch: on by default; turned off by
+//! tests, which show for each that it fires (the plan changes) and that the
+//! rows stay the same without it (`rules_tests.rs`), and by
+//! `Database::disable_rule` (as DuckDB's `disabled_optimizers`), to tell a
+//! rewrite's fault from the executor's.
 
 /// One rewrite the planner may apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +65,12 @@ impl Rules {
 
     pub fn all() -> [Rule; 7] {
         ALL
+    }
+
+    /// The rule called `name` (as `Rule`'s variants are spelled, any case).
+    pub fn named(name: &str) -> Option<Rule> {
+        ALL.into_iter()
+            .find(|r| format!("{r:?}").eq_ignore_ascii_case(name))
     }
 }
 
