@@ -83,8 +83,10 @@ pub struct Ctx<'a, 'g> {
     /// Notifications found while running (each once per place).
     pub warnings: std::cell::RefCell<Vec<Warning>>,
     /// The statement's clock (nanoseconds since the epoch): `date()`,
-    /// `datetime.statement()` and the like all read this one instant.
-    pub now: i128,
+    /// `datetime.statement()` and the like all read this one instant, taken
+    /// when the first of them asks (`Ctx::now`): a statement that reads no
+    /// clock does not pay for one.
+    now: std::cell::Cell<Option<i128>>,
     /// Where the result's rows go as they are produced (`exec::stream_query`);
     /// `None`: the result operator keeps them.
     pub sink: Option<Box<dyn super::sink::ResultSink + 'a>>,
@@ -118,9 +120,21 @@ impl<'a, 'g> Ctx<'a, 'g> {
             profiling: false,
             rules: Default::default(),
             warnings: Default::default(),
-            now: super::temporal_fns::now_nanos(),
+            now: Default::default(),
             sink: None,
             union_seen: None,
+        }
+    }
+
+    /// The statement's clock: the same instant for every read.
+    pub fn now(&self) -> i128 {
+        match self.now.get() {
+            Some(t) => t,
+            None => {
+                let t = super::temporal_fns::now_nanos();
+                self.now.set(Some(t));
+                t
+            }
         }
     }
 

@@ -130,7 +130,7 @@ fn arg_error(name: &str, v: &Value) -> Error {
 pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<Value, Error> {
     let lower = name.to_ascii_lowercase();
     if super::temporal_fns::is_temporal(&lower) {
-        return super::temporal_fns::call(&lower, args, ctx.now);
+        return super::temporal_fns::call(&lower, args, ctx.now());
     }
     let a0 = args.first().cloned().unwrap_or(Value::Null);
     // Most functions return null for a null argument.
