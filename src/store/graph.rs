@@ -10,7 +10,7 @@ pub use super::codec::{NodeRecord, RelRecord};
 use super::keys::{self, Dir};
 use super::link_columns::{self, ColumnCache, LinkColumns};
 use super::manifest::{self, Kept, Manifest};
-use super::{block, bucket, codec, index, KvStore, Overlay, StorageError, View};
+use super::{block, bucket, codec, index, Batch, KvStore, Overlay, StorageError, View};
 use crate::error::{Error, ErrorKind};
 use crate::value::{NodeId, RelId, Value};
 use fxhash::FxHashMap;
@@ -352,23 +352,14 @@ impl Graph {
         batch.extend(names.into_iter().map(|(k, v)| (k, Some(v))));
         // Batches this statement committed already took their numbers.
         tx.meta.seq = self.meta.seq.max(tx.meta.seq) + 1;
-        for (name, value) in META_FIELDS.iter().zip(tx.meta.fields()) {
-            batch.push((keys::meta(name), Some(value.to_be_bytes().to_vec())));
-        }
-        for (k, _) in &batch {
-            self.cache.invalidate(k);
-        }
-        self.label_counts.write().clear();
-        if batch.iter().any(|(k, _)| k.first() == Some(&keys::REL)) {
-            self.columns.clear();
-        }
-        let applied = self.store.apply(batch);
-        if applied.is_err() {
-            // The engine may have applied part of it; read everything afresh.
-            self.cache.clear();
-            self.columns.clear();
-        }
-        applied?;
+        write_batch(
+            &*self.store,
+            &self.cache,
+            &self.columns,
+            &self.label_counts,
+            batch,
+            &tx.meta,
+        )?;
         self.catalog = tx.catalog;
         self.meta = tx.meta;
         self.acknowledge()
@@ -454,6 +445,36 @@ impl Graph {
 }
 
 /// A transaction at work: reads see its own writes.
+/// Writes `batch` with `meta`'s counters as one atomic, flushed write
+/// (a commit, or one batch of IN TRANSACTIONS), first dropping what the
+/// caches hold of its keys.
+fn write_batch(
+    store: &dyn KvStore,
+    cache: &BlockCache,
+    columns: &ColumnCache,
+    label_counts: &RwLock<FxHashMap<u32, u64>>,
+    mut batch: Batch,
+    meta: &Meta,
+) -> Result<(), StorageError> {
+    for (name, value) in META_FIELDS.iter().zip(meta.fields()) {
+        batch.push((keys::meta(name), Some(value.to_be_bytes().to_vec())));
+    }
+    for (k, _) in &batch {
+        cache.invalidate(k);
+    }
+    label_counts.write().clear();
+    if batch.iter().any(|(k, _)| k.first() == Some(&keys::REL)) {
+        columns.clear();
+    }
+    let applied = store.apply(batch);
+    if applied.is_err() {
+        // The engine may have applied part of it; read everything afresh.
+        cache.clear();
+        columns.clear();
+    }
+    applied
+}
+
 pub struct Tx<'a> {
     store: &'a dyn KvStore,
     cache: &'a BlockCache,

@@ -6,7 +6,7 @@
 //! `Graph::commit` on success, `Graph::adopt_batches` when it fails after
 //! some batches (those stay; the failing one is dropped).
 
-use super::{keys, manifest, Graph, Overlay, StorageError, Tx, META_FIELDS};
+use super::{manifest, Graph, Overlay, StorageError, Tx};
 
 impl Tx<'_> {
     /// Makes everything staged so far durable as one batch.
@@ -23,22 +23,14 @@ impl Tx<'_> {
         batch.extend(names.into_iter().map(|(k, v)| (k, Some(v))));
         let mut meta = st.meta;
         meta.seq += 1;
-        for (name, value) in META_FIELDS.iter().zip(meta.fields()) {
-            batch.push((keys::meta(name), Some(value.to_be_bytes().to_vec())));
-        }
-        for (k, _) in &batch {
-            self.cache.invalidate(k);
-        }
-        self.label_counts.write().clear();
-        if batch.iter().any(|(k, _)| k.first() == Some(&keys::REL)) {
-            self.columns.clear();
-        }
-        let applied = self.store.apply(batch);
-        if applied.is_err() {
-            self.cache.clear();
-            self.columns.clear();
-        }
-        applied?;
+        super::write_batch(
+            self.store,
+            self.cache,
+            self.columns,
+            self.label_counts,
+            batch,
+            &meta,
+        )?;
         st.meta = meta;
         st.overlay = Overlay::default();
         st.committed = Some((st.catalog.clone(), meta));

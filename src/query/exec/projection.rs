@@ -425,6 +425,27 @@ impl<'q> Grouper<'q> {
         &self.aggs
     }
 
+    /// The index of `row`'s group (made if new), its key values built in
+    /// `key_vals`.
+    fn group_of(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        env: &Env<'_>,
+        row: &[Value],
+        key_vals: &mut Vec<Value>,
+    ) -> Result<usize, Error> {
+        for &i in &self.star {
+            key_vals.push(row[i].clone());
+        }
+        for (&i, at) in self.key_items.iter().zip(&self.key_slots) {
+            key_vals.push(match *at {
+                Some(at) => row[at].clone(),
+                None => eval(&self.p.items[i].expr, env, ctx)?,
+            });
+        }
+        Ok(self.group(key_vals, || row.to_vec()))
+    }
+
     /// Adds one source row, evaluating key and arguments with `eval`.
     pub fn add_row(
         &mut self,
@@ -434,16 +455,7 @@ impl<'q> Grouper<'q> {
         key_vals: &mut Vec<Value>,
     ) -> Result<(), Error> {
         let env = Env::new(names, row);
-        for &i in &self.star {
-            key_vals.push(row[i].clone());
-        }
-        for (&i, at) in self.key_items.iter().zip(&self.key_slots) {
-            key_vals.push(match *at {
-                Some(at) => row[at].clone(),
-                None => eval(&self.p.items[i].expr, &env, ctx)?,
-            });
-        }
-        let gi = self.group(key_vals, || row.to_vec());
+        let gi = self.group_of(ctx, &env, row, key_vals)?;
         self.accumulate(gi, |x| eval(x, &env, ctx))
     }
 
@@ -463,16 +475,7 @@ impl<'q> Grouper<'q> {
         weight: i64,
     ) -> Result<(), Error> {
         let env = Env::new(names, row);
-        for &i in &self.star {
-            key_vals.push(row[i].clone());
-        }
-        for (&i, at) in self.key_items.iter().zip(&self.key_slots) {
-            key_vals.push(match *at {
-                Some(at) => row[at].clone(),
-                None => eval(&self.p.items[i].expr, &env, ctx)?,
-            });
-        }
-        let gi = self.group(key_vals, || row.to_vec());
+        let gi = self.group_of(ctx, &env, row, key_vals)?;
         for (ai, a) in self.aggs.iter().enumerate() {
             let counted = match &a.kind {
                 ExprKind::Function { args, .. } => match args.first() {
