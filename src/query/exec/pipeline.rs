@@ -904,9 +904,9 @@ fn counts_by_product(m: &Match, p: &Projection, w: Option<&Expr>) -> bool {
         || p.limit.is_some()
         || w.is_some()
         || m.optional
-        || m.where_.is_some()
         || m.as_of.is_some()
         || m.pattern.len() < 2
+        || part_conjuncts(m).is_none()
     {
         return false;
     }
@@ -927,16 +927,7 @@ fn counts_by_product(m: &Match, p: &Projection, w: Option<&Expr>) -> bool {
         }
         let mut vars = Vec::new();
         pattern::pattern_vars(&part.element, &mut vars);
-        let e = &part.element;
-        let own: Vec<&str> = std::iter::once(&e.start)
-            .chain(e.chain.iter().map(|(_, n)| n))
-            .filter_map(|n| n.variable.as_ref().map(|v| v.name.as_str()))
-            .chain(
-                e.chain
-                    .iter()
-                    .filter_map(|(r, _)| r.variable.as_ref().map(|v| v.name.as_str())),
-            )
-            .collect();
+        let own = own_vars(part);
         // A property map reading another variable ties the parts together.
         if vars.iter().any(|v| !own.contains(&v.as_str())) {
             return false;
@@ -947,6 +938,56 @@ fn counts_by_product(m: &Match, p: &Projection, w: Option<&Expr>) -> bool {
         seen.extend(own.iter().map(|v| v.to_string()));
     }
     true
+}
+
+/// The variables `part` binds.
+fn own_vars(part: &PatternPart) -> Vec<&str> {
+    let e = &part.element;
+    std::iter::once(&e.start)
+        .chain(e.chain.iter().map(|(_, n)| n))
+        .filter_map(|n| n.variable.as_ref().map(|v| v.name.as_str()))
+        .chain(
+            e.chain
+                .iter()
+                .filter_map(|(r, _)| r.variable.as_ref().map(|v| v.name.as_str())),
+        )
+        .collect()
+}
+
+/// The MATCH's WHERE conjuncts by part, when each reads the variables of
+/// one part only: a part's matches are then filtered alone, and the
+/// product counts the rows the whole WHERE keeps (as Kùzu's factorised
+/// count does). `None` when one ties parts together, reads no variable,
+/// or calls `rand()` (once per row is not once per part's match).
+fn part_conjuncts(m: &Match) -> Option<Vec<Vec<pattern::Conjunct<'_>>>> {
+    let mut by_part: Vec<Vec<pattern::Conjunct<'_>>> =
+        m.pattern.iter().map(|_| Vec::new()).collect();
+    for c in pattern::conjuncts(m.where_.as_ref()) {
+        if c.vars.is_empty() || calls_rand(c.expr) {
+            return None;
+        }
+        let at = m.pattern.iter().position(|part| {
+            let own = own_vars(part);
+            c.vars.iter().all(|v| own.contains(&v.as_str()))
+        })?;
+        by_part[at].push(c);
+    }
+    Some(by_part)
+}
+
+fn calls_rand(e: &Expr) -> bool {
+    if let ExprKind::Function { name, .. } = &e.kind {
+        if name.eq_ignore_ascii_case("rand") {
+            return true;
+        }
+    }
+    let mut found = false;
+    e.for_each_child(|c| {
+        if let crate::query::ast::Child::Expr(x) = c {
+            found |= calls_rand(x);
+        }
+    });
+    found
 }
 
 impl<'q> Operator for CountProductOp<'q> {
@@ -965,7 +1006,8 @@ impl<'q> Operator for CountProductOp<'q> {
             )
         };
         let mut total = i64::try_from(self.times).map_err(|_| overflow())?;
-        for part in &self.m.pattern {
+        let conj = part_conjuncts(self.m).unwrap_or_default();
+        for (at, part) in self.m.pattern.iter().enumerate() {
             if total == 0 {
                 break;
             }
@@ -977,7 +1019,8 @@ impl<'q> Operator for CountProductOp<'q> {
                 n += 1;
                 Ok(Flow::More)
             };
-            pattern::match_row(ctx, &[], &[], parts, &plan, &new, &[], None, &mut sink)?;
+            let conj = conj.get(at).map_or(&[][..], |c| c.as_slice());
+            pattern::match_row(ctx, &[], &[], parts, &plan, &new, conj, None, &mut sink)?;
             total = total.checked_mul(n).ok_or_else(overflow)?;
         }
         emit(ctx, &mut self.c, &mut self.next, vec![Value::Int(total)])?;
@@ -990,8 +1033,13 @@ impl<'q> Operator for CountProductOp<'q> {
             "CountProduct",
             "count(*) as the product of each part's count (the parts share no variable)".into(),
         ));
-        for part in &self.m.pattern {
-            let mut l = line(1, &Counters::default(), "Count", print_part(part));
+        let conj = part_conjuncts(self.m).unwrap_or_default();
+        for (at, part) in self.m.pattern.iter().enumerate() {
+            let mut details = print_part(part);
+            if let Some(n) = conj.get(at).map(Vec::len).filter(|&n| n > 0) {
+                details.push_str(&format!(" WHERE {n} conjunct(s) of its own"));
+            }
+            let mut l = line(1, &Counters::default(), "Count", details);
             l.rows = u64::MAX;
             out.push(l);
         }

@@ -52,6 +52,12 @@ const QUERIES: &[&str] = &[
     "MATCH (k:Company {size: 3}) MATCH (a)-[r:SUPPLIES]->(b) WHERE r.qty = k.size RETURN count(*)",
     "UNWIND range(1, 3) AS i MATCH (a:Country), (b:Company) RETURN count(*)",
     "MATCH (c:Country {id: 'none'}) MATCH (a:Country), (b:Company) RETURN count(*)",
+    // Count products with WHERE conjuncts of one part each (nulls, a
+    // pattern predicate, an empty part), and ones that tie parts (not fused).
+    "MATCH (a:Country), (b:Company), (c:Company) WHERE a.id <> 'c2' AND b.size > 3 AND c.size < b.size + 20 AND c.missing IS NULL RETURN count(*)",
+    "MATCH (a:Country), (b:Company)-[r:SUPPLIES]->(d) WHERE r.qty > 5 AND (a)<-[:IN]-(:Company {size: 3}) AND a.nope > 1 RETURN count(*)",
+    "MATCH (a:Country), (b:Company)-[r:SUPPLIES]->(d) WHERE r.qty > 5 AND (a)<-[:IN]-(:Company {size: 3}) RETURN count(*)",
+    "MATCH (a:Country), (b:Company) WHERE a.id = b.country RETURN count(*)",
     // Counted runs of matches: optional ones with and without a match,
     // keys read by later patterns, by the projection, by ORDER BY.
     "MATCH (a)-[:SUPPLIES]-(b) OPTIONAL MATCH (a)-[o1]-(m) RETURN count(o1)",
@@ -144,6 +150,34 @@ fn count_product_multiplies_counts() {
     );
     assert!(on.contains("CountProduct"), "{on}");
     assert!(!off.contains("CountProduct"), "{off}");
+}
+
+#[test]
+fn count_product_filters_each_part_by_its_own_conjuncts() {
+    let q = "MATCH (a:Country), (b:Company), (c:Company) WHERE a.id <> 'c2' AND b.size > 3 RETURN count(*)";
+    let (on, off) = plans(q, Rule::CountProduct);
+    assert!(on.contains("CountProduct"), "{on}");
+    assert!(on.contains("WHERE 1 conjunct(s) of its own"), "{on}");
+    assert!(!off.contains("CountProduct"), "{off}");
+    let mut db = graph();
+    // 3 countries × the companies over size 3 × all 300.
+    let big = rows(
+        &mut db,
+        "MATCH (b:Company) WHERE b.size > 3 RETURN count(*)",
+    );
+    let n: i64 = big[0]
+        .trim_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .unwrap();
+    assert_eq!(rows(&mut db, q), vec![format!("[Int({})]", 3 * n * 300)]);
+    // A conjunct over two parts, or none, or rand(): the general plan.
+    for q in [
+        "MATCH (a:Country), (b:Company) WHERE a.id = b.country RETURN count(*)",
+        "MATCH (a:Country), (b:Company) WHERE 1 < 2 RETURN count(*)",
+        "MATCH (a:Country), (b:Company) WHERE rand() < a.size RETURN count(*)",
+    ] {
+        assert!(!explain(&mut db, q).contains("CountProduct"), "{q}");
+    }
 }
 
 #[test]
