@@ -45,9 +45,41 @@ pub struct BlockCache {
 }
 
 struct Inner {
+    /// Index buckets, adjacency lists, and record blocks beyond `dense`.
     blocks: FxHashMap<(u8, u64), Arc<[u8]>>,
+    /// Node and link record blocks by block number (their numbers are
+    /// dense): a lookup is one array index, with no hash to probe, and a
+    /// prefetch can ask for the entry itself ahead (`Prefetch::Entry`).
+    dense: [Vec<Option<Arc<[u8]>>>; 2],
+    /// Where the next eviction from `dense` starts, per array.
+    cursor: [usize; 2],
     bytes: usize,
     capacity: usize,
+}
+
+/// Record blocks numbered below this are kept in `Inner::dense` (64 MiB of
+/// entries at most, for half a billion records).
+const DENSE_BLOCKS: u64 = 1 << 22;
+
+/// Where record block `block` of keyspace `tag` lies in `Inner::dense`.
+fn dense_slot(tag: u8, block: u64) -> Option<(usize, usize)> {
+    let d = match tag {
+        keys::NODE => 0,
+        keys::REL => 1,
+        _ => return None,
+    };
+    (block < DENSE_BLOCKS).then_some((d, block as usize))
+}
+
+/// What `BlockCache::prefetch` asks for, in the order a read needs them.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Prefetch {
+    /// The cache's entry for the block (record blocks only).
+    Entry,
+    /// The slot's offsets in the block's header.
+    Offsets,
+    /// The record the offsets point at.
+    Record,
 }
 
 impl BlockCache {
@@ -55,6 +87,8 @@ impl BlockCache {
         BlockCache {
             inner: RwLock::new(Inner {
                 blocks: FxHashMap::default(),
+                dense: [Vec::new(), Vec::new()],
+                cursor: [0, 0],
                 bytes: 0,
                 capacity,
             }),
@@ -76,13 +110,47 @@ impl BlockCache {
     }
 
     pub fn get(&self, tag: u8, block: u64) -> Option<Arc<[u8]>> {
-        self.inner.read().blocks.get(&(tag, block)).cloned()
+        self.inner.read().lookup(tag, block).cloned()
     }
 
     /// `f` over the kept block, without taking a share of it; `None` if
     /// the block is not kept.
     pub fn with<R>(&self, tag: u8, block: u64, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
-        self.inner.read().blocks.get(&(tag, block)).map(|b| f(b))
+        self.inner.read().lookup(tag, block).map(|b| f(b))
+    }
+
+    /// Asks the processor to start loading, ahead of a read, what a read
+    /// of slot `slot` of kept block `block` needs at stage `what`: the
+    /// cache's entry, the slot's offsets, or the record they point at. Each
+    /// stage reads what the one before asked for, so a caller asks for
+    /// them in that order, a few reads apart (else this waits on memory
+    /// itself). Nothing happens for a block not kept. A hint: it changes no
+    /// result, only how many reads wait on memory, one after another, when
+    /// records of thousands of blocks are read in turn.
+    pub fn prefetch(&self, tag: u8, block: u64, slot: usize, what: Prefetch) {
+        let c = self.inner.read();
+        if what == Prefetch::Entry {
+            if let Some((d, i)) = dense_slot(tag, block) {
+                if let Some(entry) = c.dense[d].get(i) {
+                    prefetch_line(entry);
+                }
+            }
+            return;
+        }
+        let Some(b) = c.lookup(tag, block) else {
+            return;
+        };
+        let at = match what {
+            Prefetch::Record => match crate::store::block::slot_start(b, slot) {
+                Some(at) => at,
+                None => return,
+            },
+            _ if slot < keys::BLOCK_SLOTS => 1 + 4 * slot.saturating_sub(1),
+            _ => return,
+        };
+        if let Some(byte) = b.get(at) {
+            prefetch_line(byte);
+        }
     }
 
     /// Keeps `bytes`; when full, first drops about a quarter of the blocks
@@ -98,7 +166,7 @@ impl BlockCache {
             c.shrink_to(target, bytes.len());
         }
         c.bytes += bytes.len();
-        if let Some(old) = c.blocks.insert((tag, block), bytes) {
+        if let Some(old) = c.put(tag, block, bytes) {
             c.bytes -= old.len();
         }
     }
@@ -108,7 +176,7 @@ impl BlockCache {
     pub fn invalidate(&self, key: &[u8]) {
         if let Some(entry) = keys::cache_slot(key) {
             let mut c = self.inner.write();
-            if let Some(old) = c.blocks.remove(&entry) {
+            if let Some(old) = c.take(entry.0, entry.1) {
                 c.bytes -= old.len();
             }
         }
@@ -117,13 +185,80 @@ impl BlockCache {
     pub fn clear(&self) {
         let mut c = self.inner.write();
         c.blocks.clear();
+        c.dense = [Vec::new(), Vec::new()];
         c.bytes = 0;
     }
 }
 
+/// Starts loading the cache line of `x` (x86-64; elsewhere nothing).
+#[inline]
+fn prefetch_line<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch only hints the cache; it reads nothing and cannot
+    // fault, and the address is that of a live value.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(x as *const T as *const i8);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
 impl Inner {
-    /// Drops blocks (in hash order) until `room` more bytes fit in `target`.
+    fn lookup(&self, tag: u8, block: u64) -> Option<&Arc<[u8]>> {
+        match dense_slot(tag, block) {
+            Some((d, i)) => self.dense[d].get(i)?.as_ref(),
+            None => self.blocks.get(&(tag, block)),
+        }
+    }
+
+    /// Keeps `bytes` for the block, returning what was kept before.
+    fn put(&mut self, tag: u8, block: u64, bytes: Arc<[u8]>) -> Option<Arc<[u8]>> {
+        match dense_slot(tag, block) {
+            Some((d, i)) => {
+                let v = &mut self.dense[d];
+                if v.len() <= i {
+                    v.resize(i + 1, None);
+                }
+                v[i].replace(bytes)
+            }
+            None => self.blocks.insert((tag, block), bytes),
+        }
+    }
+
+    fn take(&mut self, tag: u8, block: u64) -> Option<Arc<[u8]>> {
+        match dense_slot(tag, block) {
+            Some((d, i)) => self.dense[d].get_mut(i)?.take(),
+            None => self.blocks.remove(&(tag, block)),
+        }
+    }
+
+    /// How many blocks are kept.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        let dense = self.dense.iter().flatten().filter(|b| b.is_some()).count();
+        self.blocks.len() + dense
+    }
+
+    /// Drops blocks until `room` more bytes fit in `target`: record blocks
+    /// first, from where the last eviction stopped on (round the arrays,
+    /// as good as random for a scan larger than the cache), then the
+    /// others in hash order.
     fn shrink_to(&mut self, target: usize, room: usize) {
+        for d in 0..2 {
+            let len = self.dense[d].len();
+            let mut at = self.cursor[d];
+            for _ in 0..len {
+                if self.bytes + room <= target {
+                    break;
+                }
+                at = (at + 1) % len;
+                if let Some(old) = self.dense[d][at].take() {
+                    self.bytes -= old.len();
+                }
+            }
+            self.cursor[d] = at;
+        }
         let mut freed = Vec::new();
         let mut left = self.bytes;
         for (k, v) in &self.blocks {
@@ -176,11 +311,72 @@ mod tests {
         assert_eq!(c.inner.read().bytes, 1000);
         c.set_capacity(250);
         assert!(c.inner.read().bytes <= 250);
-        assert_eq!(c.inner.read().blocks.len() * 100, c.inner.read().bytes);
+        assert_eq!(c.inner.read().len() * 100, c.inner.read().bytes);
         c.insert(keys::REL, 20, Arc::from(vec![0u8; 300]));
         assert!(c.get(keys::REL, 20).is_none());
         c.set_capacity(0);
-        assert!(c.inner.read().blocks.is_empty());
+        assert_eq!(c.inner.read().len(), 0);
+    }
+
+    #[test]
+    fn prefetching_changes_nothing() {
+        let c = BlockCache::new(1 << 20);
+        let mut b = None;
+        for i in [0usize, 3, 127] {
+            b = crate::store::block::with_slot(b.as_deref(), i, b"record").unwrap();
+        }
+        let b: Arc<[u8]> = Arc::from(b.unwrap());
+        c.insert(keys::REL, 5, b.clone());
+        for slot in [0, 1, 3, 127, 128, usize::MAX] {
+            for what in [Prefetch::Entry, Prefetch::Offsets, Prefetch::Record] {
+                c.prefetch(keys::REL, 5, slot, what);
+                c.prefetch(keys::REL, 6, slot, what);
+                c.prefetch(keys::NODE, 5, slot, what);
+                c.prefetch(keys::REL, DENSE_BLOCKS + 5, slot, what);
+                c.prefetch(keys::ADJ, 5, slot, what);
+            }
+        }
+        // A block too short for its header is passed over.
+        c.insert(keys::REL, 7, Arc::from(vec![1u8; 3]));
+        c.prefetch(keys::REL, 7, 100, Prefetch::Record);
+        assert_eq!(c.get(keys::REL, 5).as_deref(), Some(&b[..]));
+        assert_eq!(c.inner.read().bytes, b.len() + 3);
+    }
+
+    #[test]
+    fn record_blocks_past_the_dense_arrays_are_kept_all_the_same() {
+        let c = BlockCache::new(1000);
+        for (tag, b) in [(keys::REL, DENSE_BLOCKS), (keys::NODE, 3), (keys::REL, 3)] {
+            c.insert(tag, b, Arc::from(vec![tag; 100]));
+        }
+        assert_eq!(c.get(keys::REL, DENSE_BLOCKS).unwrap()[0], keys::REL);
+        assert_eq!(c.get(keys::NODE, 3).unwrap()[0], keys::NODE);
+        assert_eq!(c.get(keys::REL, 3).unwrap()[0], keys::REL);
+        assert!(c.get(keys::REL, 4).is_none() && c.get(keys::NODE, 4).is_none());
+        // Replacing a block counts its bytes once.
+        c.insert(keys::REL, 3, Arc::from(vec![9u8; 50]));
+        assert_eq!(c.inner.read().bytes, 250);
+        assert_eq!(c.with(keys::REL, 3, |b| b.len()), Some(50));
+        // Evictions go round: filling the cache many times over keeps it
+        // within capacity and keeps the newest block.
+        for b in 0..100u64 {
+            c.insert(keys::NODE, b, Arc::from(vec![1u8; 100]));
+            assert!(c.inner.read().bytes <= 1000);
+            assert!(c.get(keys::NODE, b).is_some());
+            let inner = c.inner.read();
+            let kept: usize = inner
+                .dense
+                .iter()
+                .flatten()
+                .flatten()
+                .map(|b| b.len())
+                .sum();
+            let others: usize = inner.blocks.values().map(|b| b.len()).sum();
+            assert_eq!(kept + others, inner.bytes);
+        }
+        let (key, _) = keys::rel_block(DENSE_BLOCKS << keys::BLOCK_BITS);
+        c.invalidate(&key);
+        assert!(c.get(keys::REL, DENSE_BLOCKS).is_none());
     }
 
     #[test]

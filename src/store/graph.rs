@@ -4,7 +4,7 @@
 
 use super::adjacency::{self, AdjEntry, Stored};
 use super::adjacency_unpacked;
-use super::block_cache::{self, BlockCache};
+use super::block_cache::{self, BlockCache, Prefetch};
 use super::catalog::{Catalog, NameKind};
 pub use super::codec::{NodeRecord, RelRecord};
 use super::keys::{self, Dir};
@@ -528,6 +528,20 @@ impl<'a> Tx<'a> {
         self.with_record(keys::REL, id, |b| codec::rel_prop(b, key))
     }
 
+    /// Hints that link `id`'s record will be read soon: stage `what` of
+    /// `BlockCache::prefetch` (the cache's entry, the offsets, the record,
+    /// asked for in that order a few links apart). Only committed, kept
+    /// blocks.
+    pub fn prefetch_rel(&self, id: RelId, what: Prefetch) {
+        if self.st.overlay.is_empty() {
+            let (n, slot) = (
+                id >> keys::BLOCK_BITS,
+                (id as usize) & (keys::BLOCK_SLOTS - 1),
+            );
+            self.cache.prefetch(keys::REL, n, slot, what);
+        }
+    }
+
     /// Type, source and target of link `id`.
     pub fn rel_ends(&self, id: RelId) -> Result<Option<(u32, NodeId, NodeId)>, StorageError> {
         self.with_record(keys::REL, id, codec::rel_ends)
@@ -584,6 +598,9 @@ impl<'a> Tx<'a> {
         }
         Ok(match self.store.get(&keys::tag_u64(tag, n))? {
             Some(v) => {
+                // Checked once here, so that a record is read from a kept
+                // block without its header's version (`in_slot`).
+                block::validate(&v)?;
                 let b: Arc<[u8]> = Arc::from(v);
                 self.cache.insert(tag, n, b.clone());
                 Some(BlockRef::Shared(b))
@@ -826,7 +843,9 @@ fn in_slot<R>(
     slot: usize,
     f: impl FnOnce(&[u8]) -> Result<R, StorageError>,
 ) -> Result<Option<R>, StorageError> {
-    match block::slot(block, slot)? {
+    // Every block reaching here was validated: read from the engine and
+    // checked by `Tx::block` before it was kept, or staged by this build.
+    match block::slot_of_valid(block, slot)? {
         Some(bytes) => f(bytes).map(Some),
         None => Ok(None),
     }

@@ -455,6 +455,130 @@ fn typed(plan: &Plan<'_>, grouper: &Grouper<'_>, cols: &LinkColumns) -> Option<V
         .collect()
 }
 
+/// How one aggregate takes a link on the per-node path.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum PerNode {
+    /// `count(*)`, or a non-DISTINCT `count` of a matched variable (never
+    /// null): one per link.
+    Rows,
+    /// `count(DISTINCT x)` of the node at the other end from the one the
+    /// groups are remembered by.
+    Distinct,
+}
+
+/// The per-node path's plan, for `RETURN d.id, count(DISTINCT s)` (the
+/// workload's Q7): the keys read one node only (groups are remembered per
+/// node, `Memo::Node`), and every aggregate is a count of rows or
+/// `count(DISTINCT …)` of the other end, at least one of them distinct.
+/// A link then costs a counter and one pair (group, other end) in a flat
+/// array, counted once at the end (`Scan::finish_per_node`), instead of a
+/// `Value` handed to each group's DISTINCT set. Returns the slot of the
+/// other end and how each aggregate takes a link.
+fn per_node(plan: &Plan<'_>, grouper: &Grouper<'_>) -> Option<(Slot, Vec<PerNode>)> {
+    let (key, other) = match plan.memo {
+        Memo::Node(Slot::Start) => (Slot::Start, Slot::End),
+        Memo::Node(Slot::End) => (Slot::End, Slot::Start),
+        _ => return None,
+    };
+    // Keys that cannot fail nor warn: evaluated after the scan, in node
+    // order, they answer as they would at each node's first link.
+    let plain = |k: &Simple| match k {
+        Simple::NodeProp(s, _) | Simple::Var(s) => *s == key,
+        Simple::Const(_) => true,
+        _ => false,
+    };
+    if !plan.keys.iter().all(plain) {
+        return None;
+    }
+    let mut distinct = false;
+    let aggs = grouper
+        .aggregates()
+        .iter()
+        .map(|a| match &a.kind {
+            ExprKind::CountStar => Some(PerNode::Rows),
+            ExprKind::Function {
+                name,
+                distinct: d,
+                args,
+            } if args.len() == 1 && name.eq_ignore_ascii_case("count") => {
+                match (plan.arg(&args[0]), *d) {
+                    (Simple::Var(_), false) => Some(PerNode::Rows),
+                    (Simple::Var(s), true) if *s == other => {
+                        distinct = true;
+                        Some(PerNode::Distinct)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    distinct.then_some((other, aggs))
+}
+
+/// Distinct values per group among `pairs` (group, value), every group
+/// below `groups` and every value below `values`: the pairs are bucketed
+/// by group (a counting sort, `rows[g]` of them in group `g`), then each
+/// bucket is counted with one stamp per value. Linear: no hashing, no
+/// comparison sort, whatever the number of groups.
+fn distinct_per_group(
+    pairs: &[(u32, u32)],
+    rows: &[i64],
+    values: usize,
+    mut tick: impl FnMut() -> Result<(), Error>,
+) -> Result<Vec<i64>, Error> {
+    let mut at = Vec::with_capacity(rows.len() + 1);
+    let mut sum = 0usize;
+    for &r in rows {
+        at.push(sum);
+        sum += usize::try_from(r).unwrap_or(0);
+    }
+    at.push(sum);
+    let bounds = at.clone();
+    let mut bucketed = vec![0u32; sum];
+    for (n, &(g, v)) in pairs.iter().enumerate() {
+        if n % 4096 == 0 {
+            tick()?;
+        }
+        let slot = &mut at[g as usize];
+        bucketed[*slot] = v;
+        *slot += 1;
+    }
+    let mut stamp = vec![u32::MAX; values];
+    let mut out = Vec::with_capacity(rows.len());
+    for (g, w) in bounds.windows(2).enumerate() {
+        if g % 4096 == 0 {
+            tick()?;
+        }
+        let mut distinct = 0;
+        for &v in &bucketed[w[0]..w[1]] {
+            let s = &mut stamp[v as usize];
+            if *s != g as u32 {
+                *s = g as u32;
+                distinct += 1;
+            }
+        }
+        out.push(distinct);
+    }
+    Ok(out)
+}
+
+/// What the per-node path gathers during the scan. Nodes are numbered in
+/// the order their first link arrives (the scan's memo holds the number),
+/// which is the order the general path creates their groups in.
+struct PerNodeScan {
+    other: Slot,
+    aggs: Vec<PerNode>,
+    /// Per node number: the first link (id, start, end).
+    firsts: Vec<(RelId, NodeId, NodeId)>,
+    /// Per node number: its links.
+    rows: Vec<i64>,
+    /// (node number, node at the other end) of every link.
+    pairs: Vec<(u32, u32)>,
+    /// Node ids are below this (the stamps of `distinct_per_group`).
+    nodes: usize,
+}
+
 /// One fused scan at work: the plan, the groups it feeds and what it
 /// remembers between links.
 struct Scan<'q, 'c, 'x> {
@@ -472,6 +596,8 @@ struct Scan<'q, 'c, 'x> {
     key_vals: Vec<Value>,
     /// The typed path, when the links come from columns and it applies.
     typed: Option<Vec<Typed>>,
+    /// The per-node path, when it applies.
+    per_node: Option<PerNodeScan>,
 }
 
 impl Scan<'_, '_, '_> {
@@ -617,6 +743,67 @@ impl Scan<'_, '_, '_> {
         Ok(true)
     }
 
+    /// Hands the groups what the per-node path gathered: the keys of each
+    /// node, read in node id order (records side by side, not one random
+    /// record per group), its group, made in the order the nodes arrived,
+    /// then the counts of each group.
+    fn finish_per_node(&mut self) -> Result<(), Error> {
+        let Some(mut pn) = self.per_node.take() else {
+            return Ok(());
+        };
+        let (c, plan) = (self.c, self.plan);
+        let link = |(id, start, end): (RelId, NodeId, NodeId)| Link {
+            id,
+            start,
+            end,
+            props: Props::Record(&[]),
+        };
+        let mut keys: Vec<Vec<Value>> = Vec::new();
+        keys.resize_with(pn.firsts.len(), Vec::new);
+        for (node, &at) in self.memo.iter().enumerate() {
+            if node % 4096 == 0 {
+                c.cancel.check()?;
+            }
+            if at != u32::MAX {
+                let l = link(pn.firsts[at as usize]);
+                let kv = &mut keys[at as usize];
+                for k in &plan.keys {
+                    kv.push(k.eval(c, &l)?);
+                }
+            }
+        }
+        // At most one group per node (fewer when nodes share keys).
+        self.grouper.reserve(keys.len());
+        let mut group = Vec::with_capacity(keys.len());
+        for (kv, &first) in keys.iter_mut().zip(&pn.firsts) {
+            let gi = self.grouper.group(kv, || plan.first_row(&link(first)));
+            group.push(gi as u32);
+        }
+        drop(keys);
+        // Nodes with equal keys share a group: count per group.
+        let mut rows = vec![0i64; self.grouper.groups()];
+        for (&g, &r) in group.iter().zip(&pn.rows) {
+            rows[g as usize] += r;
+        }
+        let distinct = match pn.aggs.contains(&PerNode::Distinct) {
+            true => {
+                pn.pairs.iter_mut().for_each(|p| p.0 = group[p.0 as usize]);
+                distinct_per_group(&pn.pairs, &rows, pn.nodes, || c.cancel.check())?
+            }
+            false => Vec::new(),
+        };
+        drop(pn.pairs);
+        for (gi, &n) in rows.iter().enumerate() {
+            for (ai, a) in pn.aggs.iter().enumerate() {
+                match a {
+                    PerNode::Rows => self.grouper.add_totals(gi, ai, n, 0)?,
+                    PerNode::Distinct => self.grouper.add_distinct_count(gi, ai, distinct[gi]),
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Feeds link `id` (type `ty`, stored from `src` to `dst`) to the groups.
     fn link(
         &mut self,
@@ -669,6 +856,23 @@ impl Scan<'_, '_, '_> {
                 if !pass {
                     continue 'ends;
                 }
+            }
+            if let Some(pn) = &mut self.per_node {
+                // Node ids are below MEMO_NODES (checked when the path is
+                // chosen): they and the node ordinals fit 32 bits.
+                let (key, other) = match pn.other {
+                    Slot::Start => (end, start),
+                    _ => (start, end),
+                };
+                let m = &mut self.memo[key as usize];
+                if *m == u32::MAX {
+                    *m = pn.firsts.len() as u32;
+                    pn.firsts.push((id, start, end));
+                    pn.rows.push(0);
+                }
+                pn.rows[*m as usize] += 1;
+                pn.pairs.push((*m, other as u32));
+                continue 'ends;
             }
             let at = match (self.plan.memo, props) {
                 (Memo::Node(Slot::Start), _) => start as usize,
@@ -759,6 +963,7 @@ pub fn run(
         outcomes: Vec::new(),
         key_vals: Vec::new(),
         typed: None,
+        per_node: None,
     };
     if let (true, (Some(start_labels), Some(end_labels))) = (live, labels) {
         scan.start_labels = start_labels;
@@ -804,11 +1009,90 @@ pub fn run(
                 false => Ok(()),
             }
         };
+        // Groups remembered per node, fed counts of rows and of distinct
+        // other ends: pairs counted at the end. The node ids fit the memo,
+        // and so in 32 bits, as do the group numbers.
+        if !scan.memo.is_empty() && scan.typed.is_none() {
+            // A pair per link: room for every link slot from the start (only
+            // what is written is touched), not a copy at each doubling.
+            let slots = kept.as_ref().map_or(0, |k| k.ends.ty.len());
+            scan.per_node = per_node(&plan, &scan.grouper).map(|(other, aggs)| PerNodeScan {
+                other,
+                aggs,
+                firsts: Vec::new(),
+                rows: Vec::new(),
+                pairs: Vec::with_capacity(slots),
+                nodes: scan.memo.len(),
+            });
+        }
         for _ in 0..times {
             scan.pass(kept.as_ref(), &mut tick)?;
         }
+        scan.finish_per_node()?;
     }
     let out = scan.grouper.finish(ctx, &plan.names)?;
     let cols = columns(p, &plan.names);
     finish_rows(ctx, p, &plan.names, cols, out, where_).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn distinct(pairs: &[(u32, u32)], groups: usize, values: usize) -> Vec<i64> {
+        let mut rows = vec![0i64; groups];
+        pairs.iter().for_each(|&(g, _)| rows[g as usize] += 1);
+        distinct_per_group(pairs, &rows, values, || Ok(())).unwrap()
+    }
+
+    #[test]
+    fn distinct_per_group_counts_each_value_once_per_group() {
+        // Repeats within a group count once; the same value in two groups
+        // counts in both; a group's pairs need not be adjacent.
+        let pairs = [
+            (0, 5),
+            (1, 5),
+            (0, 5),
+            (2, 0),
+            (0, 1),
+            (1, 5),
+            (2, 0),
+            (0, 0),
+        ];
+        assert_eq!(distinct(&pairs, 3, 6), vec![3, 1, 1]);
+        assert_eq!(distinct(&[], 0, 0), Vec::<i64>::new());
+        // A group without pairs counts nothing.
+        assert_eq!(distinct(&[(1, 2), (1, 2)], 3, 3), vec![0, 1, 0]);
+    }
+
+    #[test]
+    fn distinct_per_group_agrees_with_sets() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let (groups, values) = (37, 50);
+        let pairs: Vec<(u32, u32)> = (0..5000)
+            .map(|_| ((next() % groups) as u32, (next() % values) as u32))
+            .collect();
+        let mut sets = vec![std::collections::BTreeSet::new(); groups as usize];
+        pairs.iter().for_each(|&(g, v)| {
+            sets[g as usize].insert(v);
+        });
+        let want: Vec<i64> = sets.iter().map(|s| s.len() as i64).collect();
+        assert_eq!(distinct(&pairs, groups as usize, values as usize), want);
+    }
+
+    #[test]
+    fn distinct_per_group_stops_when_told() {
+        let rows = [2i64];
+        let stop = || {
+            let kind = crate::error::ErrorKind::Cancelled;
+            Err(Error::runtime(kind, "", "stop"))
+        };
+        assert!(distinct_per_group(&[(0, 1), (0, 1)], &rows, 2, stop).is_err());
+    }
 }

@@ -410,6 +410,17 @@ impl<'q> Grouper<'q> {
         })
     }
 
+    /// Makes room for `n` more groups at once (a caller that knows how
+    /// many keys it will bring), so that a million groups are not copied
+    /// at every doubling of the arrays that hold them.
+    pub fn reserve(&mut self, n: usize) {
+        let aggs = n.saturating_mul(self.aggs.len());
+        self.groups.reserve(n);
+        self.group_rows.reserve(n);
+        self.accs.reserve(aggs);
+        self.counts.reserve(aggs);
+    }
+
     /// How many groups there are so far.
     pub fn groups(&self) -> usize {
         self.group_rows.len()
@@ -549,6 +560,15 @@ impl<'q> Grouper<'q> {
             }
         }
         Ok(())
+    }
+
+    /// Adds `n` to the count of `count(DISTINCT …)` aggregate `ai` of group
+    /// `gi`: values its caller counted as distinct itself, all of them, so
+    /// that no other value reaches that aggregate of that group (the fused
+    /// link scan's per-node path).
+    pub fn add_distinct_count(&mut self, gi: usize, ai: usize, n: i64) {
+        debug_assert!(self.kinds[ai].count_distinct);
+        self.counts[gi * self.aggs.len() + ai] += n;
     }
 
     /// Feeds one row of group `gi` (from `group`) to its aggregates.
