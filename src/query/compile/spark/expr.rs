@@ -518,6 +518,18 @@ fn binary(
                     ));
                 }
             }
+            // NaN is unequal to everything and unordered in Cypher; Spark
+            // makes it equal to itself and larger than every number.
+            if lt == Ty::Float || rt == Ty::Float {
+                let nan = if op == BinaryOp::Ne { "TRUE" } else { "FALSE" };
+                return Ok((
+                    format!(
+                        "(CASE WHEN {l} IS NULL OR {r} IS NULL THEN CAST(NULL AS BOOLEAN) \
+                         WHEN isnan({l}) OR isnan({r}) THEN {nan} ELSE {l} {o} {r} END)"
+                    ),
+                    Ty::Bool,
+                ));
+            }
             Ok((format!("({l} {o} {r})"), Ty::Bool))
         }
         BinaryOp::StartsWith | BinaryOp::EndsWith | BinaryOp::Contains => {
@@ -560,6 +572,25 @@ fn binary(
                 ));
             }
             let t = arith(lt, rt);
+            // A float divided by zero is ±Infinity or NaN in Cypher, where
+            // Spark's ANSI mode fails with [DIVIDE_BY_ZERO].
+            if t == Ty::Float && matches!(op, BinaryOp::Div | BinaryOp::Mod) {
+                let by_zero = match op {
+                    BinaryOp::Div => format!(
+                        "CASE WHEN {l} > 0 THEN double('Infinity') \
+                         WHEN {l} < 0 THEN double('-Infinity') ELSE double('NaN') END"
+                    ),
+                    _ => "double('NaN')".into(),
+                };
+                let o = if op == BinaryOp::Div { "/" } else { "%" };
+                return Ok((
+                    format!(
+                        "(CASE WHEN {l} IS NULL OR {r} IS NULL THEN CAST(NULL AS DOUBLE) \
+                         WHEN {r} = 0 THEN {by_zero} ELSE {l} {o} {r} END)"
+                    ),
+                    t,
+                ));
+            }
             let o = match (op, t) {
                 (BinaryOp::Sub, _) => "-",
                 (BinaryOp::Mul, _) => "*",

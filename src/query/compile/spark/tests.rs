@@ -189,3 +189,34 @@ fn the_algorithms_name_what_they_would_need() {
         "{e}"
     );
 }
+
+#[test]
+fn a_float_divided_by_zero_is_infinity_or_nan_not_an_error() {
+    let got = sql("UNWIND [1.5, -2.0, 0.0] AS x RETURN x / 0, x % 0", &[]).unwrap();
+    assert!(got.contains("WHEN 0L = 0 THEN CASE WHEN"), "{got}");
+    assert!(
+        got.contains("double('Infinity')") && got.contains("double('-Infinity')"),
+        "{got}"
+    );
+    assert!(got.contains("double('NaN')"), "{got}");
+    // Integers still divide as Spark's `div` (0 is Cypher's error too).
+    let got = sql("UNWIND [3] AS x RETURN x / 2", &[]).unwrap();
+    assert!(got.contains(" div 2L") && !got.contains("NaN"), "{got}");
+}
+
+#[test]
+fn nan_compares_as_cypher_has_it() {
+    let got = sql(
+        "WITH 0.0 / 0.0 AS nan RETURN nan = nan, nan <> nan, nan > 1",
+        &[],
+    )
+    .unwrap();
+    assert!(
+        got.contains("WHEN isnan(`nan`) OR isnan(`nan`) THEN FALSE ELSE `nan` = `nan` END"),
+        "{got}"
+    );
+    assert!(got.contains("THEN TRUE ELSE `nan` <> `nan` END"), "{got}");
+    // Integers compare as before.
+    let got = sql("UNWIND [1] AS x RETURN x > 0", &[]).unwrap();
+    assert!(!got.contains("isnan"), "{got}");
+}
