@@ -368,6 +368,37 @@ mod tests {
         assert_eq!(s.get(&[2]).unwrap(), Some(vec![b'b']));
     }
 
+    #[test]
+    fn parts_apply_in_order_and_a_failed_writer_stops_them() {
+        use crate::store::keys;
+        let dir = tempfile::tempdir().unwrap();
+        let s = SledStore::open(dir.path()).unwrap();
+        // A data key (compressed) rewritten by later parts, and a delete.
+        let data = |n: u8| vec![keys::NODE, n];
+        let parts = (0..20u8).map(|i| {
+            vec![
+                (data(0), Some(vec![i; 300])),
+                (data(i + 1), Some(vec![i; 100])),
+                (data(i), None),
+            ]
+        });
+        s.apply_parts(&mut parts.into_iter()).unwrap();
+        assert_eq!(s.get(&data(0)).unwrap(), Some(vec![19; 300]));
+        assert_eq!(s.get(&data(19)).unwrap(), None);
+        assert_eq!(s.get(&data(20)).unwrap(), Some(vec![19; 100]));
+        // A store that cannot write reports it, and what follows is not
+        // asked for without bound.
+        let mut broken = SledStore::open(&dir.path().join("b")).unwrap();
+        broken.db = Err(StorageError::Io("gone".into()));
+        let mut asked = 0;
+        let mut parts = std::iter::from_fn(|| {
+            asked += 1;
+            Some(vec![(data(1), Some(vec![1]))])
+        });
+        assert!(broken.apply_parts(&mut parts).is_err());
+        assert!(asked <= 4, "{asked} parts taken after the writer failed");
+    }
+
     /// Writes 4 MiB under 256 keys into the store at `dir`, then deletes
     /// all but every 32nd value, so that several of the segments that held
     /// them are free once sled has finished its bookkeeping. Returns the

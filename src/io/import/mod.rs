@@ -261,3 +261,44 @@ fn field_error(path: &Path, line: u64, field: &str, msg: impl Into<String>) -> E
 fn file_len(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Database;
+
+    fn source(dir: &Path, name: &str, body: &str) -> Source {
+        let path = dir.join(name);
+        std::fs::write(&path, body).unwrap();
+        Source { name: None, path }
+    }
+
+    fn run(nodes: &str, links: &str) -> Result<Summary, Error> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Database::open_memory().unwrap();
+        let nodes = [source(dir.path(), "a.csv", nodes)];
+        let links = [source(dir.path(), "l.csv", links)];
+        import(db.graph_mut(), &nodes, &links, &mut |_, _| {})
+    }
+
+    /// The link file's first pass runs beside the node file; what each
+    /// reports, and in which order, is as if they ran one after another.
+    #[test]
+    fn the_early_link_pass_keeps_results_and_the_order_of_errors() {
+        let links = "src,dst,type,w\na1,a2,SUPPLIES,1\na2,a1,OWNS,2.5\n";
+        let s = run("id,name\na1,A\na2,B\n", links).unwrap();
+        assert_eq!((s.nodes, s.rels), (2, 2));
+        // Both files bad: the node file's error, which comes first.
+        let e = run("id,name\na1,A,extra\n", "src,dst\na1,a2\n").unwrap_err();
+        assert!(e.message.contains("a.csv:2"), "{}", e.message);
+        // Only the link file bad: its first pass's error, with its line.
+        let e = run("id,name\na1,A\n", "src,dst,type\na1,a1,SUPPLIES\na1\n").unwrap_err();
+        assert!(e.message.contains("l.csv:3"), "{}", e.message);
+        let e = run("id,name\na1,A\n", "src,type\na1,SUPPLIES\n").unwrap_err();
+        assert!(
+            e.message.contains("missing required column 'dst'"),
+            "{}",
+            e.message
+        );
+    }
+}
