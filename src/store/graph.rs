@@ -400,24 +400,30 @@ impl Graph {
         self.label_counts.write().clear();
         let written = (|| {
             self.store.apply(vec![(marker.clone(), Some(Vec::new()))])?;
-            let mut part = Vec::new();
-            let mut bytes = 0;
-            for (k, v) in tx.overlay.into_batch() {
-                bytes += k.len() + v.as_ref().map_or(0, Vec::len);
-                part.push((k, v));
-                if bytes >= PART_BYTES || part.len() >= PART_KEYS {
-                    self.store.apply(std::mem::take(&mut part))?;
-                    bytes = 0;
-                }
-            }
-            let mut last = part;
-            last.extend(names.into_iter().map(|(k, v)| (k, Some(v))));
+            // The last part also carries the names, counters and the
+            // marker's removal.
+            let mut tail: Vec<_> = names.into_iter().map(|(k, v)| (k, Some(v))).collect();
             tx.meta.seq = self.meta.seq + 1;
             for (name, value) in META_FIELDS.iter().zip(tx.meta.fields()) {
-                last.push((keys::meta(name), Some(value.to_be_bytes().to_vec())));
+                tail.push((keys::meta(name), Some(value.to_be_bytes().to_vec())));
             }
-            last.push((marker, None));
-            self.store.apply(last)
+            tail.push((marker, None));
+            let mut tail = Some(tail);
+            let mut writes = std::mem::take(&mut tx.overlay).into_writes();
+            let mut parts = std::iter::from_fn(|| {
+                let mut part = Vec::new();
+                let mut bytes = 0;
+                for (k, v) in writes.by_ref() {
+                    bytes += k.len() + v.as_ref().map_or(0, Vec::len);
+                    part.push((k, v));
+                    if bytes >= PART_BYTES || part.len() >= PART_KEYS {
+                        return Some(part);
+                    }
+                }
+                part.append(&mut tail.take()?);
+                Some(part)
+            });
+            self.store.apply_parts(&mut parts)
         })();
         if let Err(e) = written {
             // Best effort now; the marker makes the next open finish it.

@@ -100,6 +100,16 @@ pub trait KvStore: Send + Sync {
     /// As `scan`, in descending key order.
     fn scan_rev<'a>(&'a self, start: &[u8], end: Option<&[u8]>) -> KvIter<'a>;
     fn apply(&self, batch: Batch) -> Result<(), StorageError>;
+    /// Applies batches one after another, each as `apply` would, stopping
+    /// at the first error. An engine may prepare the next batch while it
+    /// writes one (the sled store compresses on the caller's thread and
+    /// writes on another), so a bulk load keeps both cores busy.
+    fn apply_parts(&self, parts: &mut dyn Iterator<Item = Batch>) -> Result<(), StorageError> {
+        for part in parts {
+            self.apply(part)?;
+        }
+        Ok(())
+    }
     /// Bytes the database takes on disk (0 in memory).
     fn size_on_disk(&self) -> u64;
     /// Gives back to the file system space that large writes left

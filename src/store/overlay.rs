@@ -83,6 +83,12 @@ impl Overlay {
         // (A savepoint's log is dropped with it.)
         self.writes.into_iter().collect()
     }
+
+    /// The staged writes in key order, freed as they are taken (a bulk
+    /// load's overlay is its largest structure).
+    pub fn into_writes(self) -> impl Iterator<Item = (Vec<u8>, Option<Vec<u8>>)> {
+        self.writes.into_iter()
+    }
 }
 
 /// Read access to the store as the transaction sees it.

@@ -115,6 +115,9 @@ pub(super) fn scan_file(
             _ => csv_error(path, e),
         }
     })? {
+        if meter.stopped() {
+            return Err(import_error(path, 0, None, "the import stopped"));
+        }
         for (i, field) in record.iter().enumerate() {
             if columns[i].ty.is_none() {
                 inference[i].observe(field);
@@ -251,21 +254,35 @@ pub(super) fn load_nodes(
     Ok(())
 }
 
-/// Stages the links of one relationship file; with `create_missing`, an
-/// actor a link names that exists nowhere is created (`id` and `name` only).
-pub(super) fn load_rels(
-    graph: &Graph,
-    load: &mut Load,
+/// The first pass over a relationship file (`scan_file`), which needs
+/// nothing loaded before it: the import runs it beside the node files.
+pub(super) fn scan_rels(
     src: &Source,
     map: &ColumnMap,
-    create_missing: bool,
     meter: &mut Meter<'_>,
-) -> Result<(), Error> {
+) -> Result<CsvFile, Error> {
     let mut required = vec!["src", "dst"];
     if src.name.is_none() {
         required.push("type");
     }
-    let file = scan_file(&src.path, &required, map, meter)?;
+    scan_file(&src.path, &required, map, meter)
+}
+
+/// Stages the links of one relationship file; with `create_missing`, an
+/// actor a link names that exists nowhere is created (`id` and `name` only).
+/// `scanned` is the file's first pass if it was already made.
+pub(super) fn load_rels(
+    graph: &Graph,
+    load: &mut Load,
+    src: &Source,
+    (map, scanned): (&ColumnMap, Option<Result<CsvFile, Error>>),
+    create_missing: bool,
+    meter: &mut Meter<'_>,
+) -> Result<(), Error> {
+    let file = match scanned {
+        Some(file) => file?,
+        None => scan_rels(src, map, meter)?,
+    };
     meter.passed(file_len(&src.path));
     let col = |n: &str| file.columns.iter().position(|c| c.name == n);
     let (src_col, dst_col, type_col) = (

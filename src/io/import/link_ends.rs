@@ -33,7 +33,7 @@ impl LinkEnds {
     /// an actor to itself: outgoing first).
     pub fn for_each_actor<E>(
         self,
-        mut each: impl FnMut(NodeId, &[Stored]) -> Result<(), E>,
+        each: impl FnMut(NodeId, &[Stored]) -> Result<(), E>,
     ) -> Result<(), E> {
         let Some(&last) = self.src.iter().chain(&self.dst).max() else {
             return Ok(());
@@ -47,17 +47,38 @@ impl LinkEnds {
         for i in 1..start.len() {
             start[i] += start[i - 1];
         }
-        // Each entry as link index * 2 + direction.
-        let mut order = vec![0u64; 2 * self.src.len()];
-        let mut next = start.clone();
+        // Each entry as link index * 2 + direction: 4 bytes an entry while
+        // the load has fewer than 2^31 links (80 MB at ten million).
+        if 2 * self.src.len() <= u32::MAX as usize + 1 {
+            let order = self.order::<u32>(&start);
+            return self.walk(actors, &start, &order, each);
+        }
+        let order = self.order::<u64>(&start);
+        self.walk(actors, &start, &order, each)
+    }
+
+    /// Every entry's link index * 2 + direction, grouped by actor.
+    fn order<T: Copy + Default + TryFrom<u64>>(&self, start: &[u64]) -> Vec<T> {
+        let entry = |e: u64| T::try_from(e).unwrap_or_default();
+        let mut order = vec![T::default(); 2 * self.src.len()];
+        let mut next = start.to_vec();
         for (i, (&s, &d)) in self.src.iter().zip(&self.dst).enumerate() {
             let i = i as u64;
-            order[next[s as usize] as usize] = i * 2;
+            order[next[s as usize] as usize] = entry(i * 2);
             next[s as usize] += 1;
-            order[next[d as usize] as usize] = i * 2 + 1;
+            order[next[d as usize] as usize] = entry(i * 2 + 1);
             next[d as usize] += 1;
         }
-        drop(next);
+        order
+    }
+
+    fn walk<T: Copy + Into<u64>, E>(
+        &self,
+        actors: usize,
+        start: &[u64],
+        order: &[T],
+        mut each: impl FnMut(NodeId, &[Stored]) -> Result<(), E>,
+    ) -> Result<(), E> {
         let mut entries = Vec::new();
         for node in 0..actors {
             let span = &order[start[node] as usize..start[node + 1] as usize];
@@ -66,8 +87,9 @@ impl LinkEnds {
             }
             entries.clear();
             entries.extend(span.iter().map(|&e| {
+                let e: u64 = e.into();
                 let i = (e / 2) as usize;
-                let (other, dir) = if e % 2 == 0 {
+                let (other, dir) = if e.is_multiple_of(2) {
                     (self.dst[i], Dir::Out)
                 } else {
                     (self.src[i], Dir::In)
@@ -137,6 +159,37 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn narrow_and_wide_orders_agree() {
+        let mut ends = LinkEnds::default();
+        for (i, (s, d)) in [(3, 1), (1, 3), (5, 5), (3, 5), (0, 4)]
+            .into_iter()
+            .enumerate()
+        {
+            ends.push(20 + i as RelId, s, d, 1);
+        }
+        let mut start = vec![0u64; 7];
+        for &n in ends.src.iter().chain(&ends.dst) {
+            start[n as usize + 1] += 1;
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let narrow: Vec<u64> = ends
+            .order::<u32>(&start)
+            .into_iter()
+            .map(u64::from)
+            .collect();
+        assert_eq!(narrow, ends.order::<u64>(&start));
+        let mut wide = Vec::new();
+        ends.walk::<u64, ()>(6, &start, &ends.order::<u64>(&start), |n, e| {
+            wide.push((n, e.to_vec()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(wide, collect(ends));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! string `id`, links buffered a record block at a time, every actor's
 //! adjacency list written once at the end, and one commit (all or nothing).
 
+use super::ids::Ids;
 use super::link_ends::LinkEnds;
 use super::Summary;
 use crate::error::Error;
@@ -10,13 +11,14 @@ use crate::store::graph::{Graph, NodeRecord, RelRecord, TxState};
 use crate::store::keys::BLOCK_SLOTS;
 use crate::value::{NodeId, Value};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 pub(crate) struct Load {
     pub tx: TxState,
     /// String `id` → actor, for actors of this load and stored ones looked
-    /// up. SipHash, not Fx: Fx hashes ids like `a0012345` into few buckets.
-    pub ids: HashMap<String, NodeId>,
+    /// up (`ids.rs`).
+    pub ids: Ids,
     pending_nodes: Vec<NodeRecord>,
     pending_rels: Vec<RelRecord>,
     /// Both ends of every link, in link order.
@@ -34,7 +36,7 @@ impl Load {
         let id_key = graph.tx(&mut tx).catalog_mut().intern(NameKind::Key, "id");
         Load {
             tx,
-            ids: HashMap::new(),
+            ids: Ids::default(),
             pending_nodes: Vec::new(),
             pending_rels: Vec::with_capacity(BLOCK_SLOTS),
             ends: LinkEnds::default(),
@@ -62,7 +64,7 @@ impl Load {
 
     /// The actor with this string id, from this load or the database.
     pub fn find(&mut self, graph: &Graph, key: &str) -> Result<Option<NodeId>, Error> {
-        if let Some(&n) = self.ids.get(key) {
+        if let Some(n) = self.ids.get(key) {
             return Ok(Some(n));
         }
         if key.is_empty() {
@@ -72,7 +74,7 @@ impl Load {
             .tx(&mut self.tx)
             .nodes_with_prop(self.id_key, &Value::String(key.to_string()))?;
         Ok(found.first().map(|&n| {
-            self.ids.insert(key.to_string(), n);
+            self.ids.insert(key, n);
             n
         }))
     }
@@ -88,7 +90,7 @@ impl Load {
     ) -> Result<NodeId, String> {
         let id = graph.tx(&mut self.tx).meta().next_node + self.pending_nodes.len() as NodeId;
         if let Some(key) = key {
-            if self.ids.contains_key(key) {
+            if self.ids.contains(key) {
                 return Err(format!("duplicate id '{key}'"));
             }
             let stored = graph
@@ -98,7 +100,7 @@ impl Load {
             if !stored.is_empty() {
                 return Err(format!("an actor with id '{key}' already exists"));
             }
-            self.ids.insert(key.to_string(), id);
+            self.ids.insert(key, id);
         }
         self.pending_nodes.push(NodeRecord { labels, props });
         self.summary.nodes += 1;
@@ -145,6 +147,8 @@ impl Load {
         if !self.pending_rels.is_empty() {
             t.create_rels(std::mem::take(&mut self.pending_rels), false)?;
         }
+        // What only staging needed goes before the commit's peak.
+        drop(std::mem::take(&mut self.ids));
         std::mem::take(&mut self.ends)
             .for_each_actor(|node, entries| t.append_adjacency_entries(node, entries))?;
         graph.commit_load(self.tx)?;
@@ -159,6 +163,8 @@ pub(crate) struct Meter<'a> {
     report: &'a mut dyn FnMut(u64, u64),
     pub done: u64,
     pub total: u64,
+    /// Set when what this pass reads is no longer wanted.
+    stop: Option<&'a AtomicBool>,
 }
 
 impl<'a> Meter<'a> {
@@ -167,7 +173,18 @@ impl<'a> Meter<'a> {
             report,
             done: 0,
             total,
+            stop: None,
         }
+    }
+
+    /// A meter for a pass that gives up once `stop` is set.
+    pub fn stopping(mut self, stop: &'a AtomicBool) -> Meter<'a> {
+        self.stop = Some(stop);
+        self
+    }
+
+    pub fn stopped(&self) -> bool {
+        self.stop.is_some_and(|s| s.load(Ordering::Relaxed))
     }
 
     /// `bytes` read of the current pass over the current file.

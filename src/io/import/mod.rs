@@ -7,6 +7,7 @@ mod columns;
 mod csv_files;
 mod ftm;
 mod ftm_schema;
+mod ids;
 mod link_ends;
 mod load;
 mod mapping;
@@ -19,6 +20,7 @@ use crate::store::graph::Graph;
 use load::{Load, Meter};
 pub use mapping::ColumnMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One `--nodes [LABEL=]FILE` or `--relationships [TYPE=]FILE` argument.
 #[derive(Debug, Clone)]
@@ -171,27 +173,35 @@ pub fn import_inputs(
         .sum();
     let mut meter = Meter::new(progress, total);
     let mut load = Load::new(graph);
-    for src in &inputs.nodes {
-        csv_files::load_nodes(graph, &mut load, src, &inputs.map, &mut meter)?;
-    }
-    if !inputs.ftm.is_empty() {
-        ftm::load(
-            graph,
-            &mut load,
-            &inputs.ftm,
-            inputs.create_missing_actors,
-            &mut meter,
-        )?;
-    }
-    for path in &inputs.sipri {
-        sipri::load(graph, &mut load, path, &mut meter)?;
-    }
+    // The first link file's first pass needs nothing loaded before it, so
+    // it runs on the other core while the other inputs load; its result
+    // (or error) is taken where the pass would have been made.
+    let before_links =
+        !(inputs.nodes.is_empty() && inputs.ftm.is_empty() && inputs.sipri.is_empty());
+    let stop = AtomicBool::new(false);
+    let (loaded, scanned) = std::thread::scope(|s| {
+        let early = inputs.rels.first().filter(|_| before_links).map(|src| {
+            let (map, stop) = (&inputs.map, &stop);
+            s.spawn(move || {
+                let mut quiet = |_: u64, _: u64| {};
+                csv_files::scan_rels(src, map, &mut Meter::new(&mut quiet, 0).stopping(stop))
+            })
+        });
+        let loaded = load_before_links(graph, &mut load, inputs, &mut meter);
+        if loaded.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        let scanned = early.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        (loaded, scanned)
+    });
+    loaded?;
+    let mut scanned = scanned;
     for src in &inputs.rels {
         csv_files::load_rels(
             graph,
             &mut load,
             src,
-            &inputs.map,
+            (&inputs.map, scanned.take()),
             inputs.create_missing_actors,
             &mut meter,
         )?;
@@ -199,6 +209,31 @@ pub fn import_inputs(
     let summary = load.finish(graph)?;
     progress_done(&mut meter);
     Ok(summary)
+}
+
+/// Node files, FollowTheMoney files and SIPRI registers, in that order.
+fn load_before_links(
+    graph: &Graph,
+    load: &mut Load,
+    inputs: &Inputs,
+    meter: &mut Meter<'_>,
+) -> Result<(), Error> {
+    for src in &inputs.nodes {
+        csv_files::load_nodes(graph, load, src, &inputs.map, meter)?;
+    }
+    if !inputs.ftm.is_empty() {
+        ftm::load(
+            graph,
+            load,
+            &inputs.ftm,
+            inputs.create_missing_actors,
+            meter,
+        )?;
+    }
+    for path in &inputs.sipri {
+        sipri::load(graph, load, path, meter)?;
+    }
+    Ok(())
 }
 
 fn progress_done(meter: &mut Meter<'_>) {
@@ -225,4 +260,45 @@ fn field_error(path: &Path, line: u64, field: &str, msg: impl Into<String>) -> E
 
 fn file_len(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Database;
+
+    fn source(dir: &Path, name: &str, body: &str) -> Source {
+        let path = dir.join(name);
+        std::fs::write(&path, body).unwrap();
+        Source { name: None, path }
+    }
+
+    fn run(nodes: &str, links: &str) -> Result<Summary, Error> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Database::open_memory().unwrap();
+        let nodes = [source(dir.path(), "a.csv", nodes)];
+        let links = [source(dir.path(), "l.csv", links)];
+        import(db.graph_mut(), &nodes, &links, &mut |_, _| {})
+    }
+
+    /// The link file's first pass runs beside the node file; what each
+    /// reports, and in which order, is as if they ran one after another.
+    #[test]
+    fn the_early_link_pass_keeps_results_and_the_order_of_errors() {
+        let links = "src,dst,type,w\na1,a2,SUPPLIES,1\na2,a1,OWNS,2.5\n";
+        let s = run("id,name\na1,A\na2,B\n", links).unwrap();
+        assert_eq!((s.nodes, s.rels), (2, 2));
+        // Both files bad: the node file's error, which comes first.
+        let e = run("id,name\na1,A,extra\n", "src,dst\na1,a2\n").unwrap_err();
+        assert!(e.message.contains("a.csv:2"), "{}", e.message);
+        // Only the link file bad: its first pass's error, with its line.
+        let e = run("id,name\na1,A\n", "src,dst,type\na1,a1,SUPPLIES\na1\n").unwrap_err();
+        assert!(e.message.contains("l.csv:3"), "{}", e.message);
+        let e = run("id,name\na1,A\n", "src,type\na1,SUPPLIES\n").unwrap_err();
+        assert!(
+            e.message.contains("missing required column 'dst'"),
+            "{}",
+            e.message
+        );
+    }
 }
