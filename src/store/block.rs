@@ -47,15 +47,10 @@ pub fn validate(block: &[u8]) -> Result<(), StorageError> {
 
 /// The bytes of slot `i`, `None` if empty. Reads only two offsets.
 pub fn slot(block: &[u8], i: usize) -> Result<Option<&[u8]>, StorageError> {
-    if block.len() < HEADER || block[0] != VERSION || i >= BLOCK_SLOTS {
+    if block.first() != Some(&VERSION) {
         return Err(damaged());
     }
-    let start = if i == 0 { 0 } else { end(block, i - 1) };
-    let stop = end(block, i);
-    let bytes = block
-        .get(HEADER + start..HEADER + stop)
-        .ok_or_else(damaged)?;
-    Ok((!bytes.is_empty()).then_some(bytes))
+    slot_of_valid(block, i)
 }
 
 /// `slot` of a block that has passed `validate` (one kept by the block

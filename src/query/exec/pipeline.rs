@@ -886,6 +886,8 @@ impl<'q> Operator for LinkAggregateOp<'q> {
 /// factorised counting does the same).
 struct CountProductOp<'q> {
     m: &'q Match,
+    /// The WHERE's conjuncts by part (`part_conjuncts`).
+    conj: Vec<Vec<pattern::Conjunct<'q>>>,
     /// Input rows seen: each matches the parts alike.
     times: u64,
     c: Counters,
@@ -1006,7 +1008,6 @@ impl<'q> Operator for CountProductOp<'q> {
             )
         };
         let mut total = i64::try_from(self.times).map_err(|_| overflow())?;
-        let conj = part_conjuncts(self.m).unwrap_or_default();
         for (at, part) in self.m.pattern.iter().enumerate() {
             if total == 0 {
                 break;
@@ -1019,7 +1020,7 @@ impl<'q> Operator for CountProductOp<'q> {
                 n += 1;
                 Ok(Flow::More)
             };
-            let conj = conj.get(at).map_or(&[][..], |c| c.as_slice());
+            let conj = self.conj.get(at).map_or(&[][..], |c| c.as_slice());
             pattern::match_row(ctx, &[], &[], parts, &plan, &new, conj, None, &mut sink)?;
             total = total.checked_mul(n).ok_or_else(overflow)?;
         }
@@ -1033,10 +1034,9 @@ impl<'q> Operator for CountProductOp<'q> {
             "CountProduct",
             "count(*) as the product of each part's count (the parts share no variable)".into(),
         ));
-        let conj = part_conjuncts(self.m).unwrap_or_default();
         for (at, part) in self.m.pattern.iter().enumerate() {
             let mut details = print_part(part);
-            if let Some(n) = conj.get(at).map(Vec::len).filter(|&n| n > 0) {
+            if let Some(n) = self.conj.get(at).map(Vec::len).filter(|&n| n > 0) {
                 details.push_str(&format!(" WHERE {n} conjunct(s) of its own"));
             }
             let mut l = line(1, &Counters::default(), "Count", details);
@@ -1570,6 +1570,7 @@ fn build_single<'q>(
         next = match step {
             Step::CountProduct(m) => Box::new(CountProductOp {
                 m,
+                conj: part_conjuncts(m).unwrap_or_default(),
                 times: 0,
                 c: Counters::default(),
                 next,
