@@ -20,8 +20,10 @@
 
 use std::path::Path;
 use supplygraph::io::format::render_value;
-use supplygraph::io::import::{import, Source};
 use supplygraph::{Database, Params};
+
+#[path = "common/golden_files.rs"]
+mod golden_files;
 
 fn run_file(path: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap();
@@ -37,12 +39,7 @@ fn run_file(path: &Path) -> Vec<String> {
         i += 1;
         blessed.push(lines[i - 1].to_string());
         if let Some(name) = line.strip_prefix("-DATASET ") {
-            let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("fixtures")
-                .join(name.trim());
-            let nodes = [Source::parse(dir.join("actors.csv").to_str().unwrap())];
-            let rels = [Source::parse(dir.join("links.csv").to_str().unwrap())];
-            import(db.graph_mut(), &nodes, &rels, &mut |_, _| {}).unwrap();
+            golden_files::load_fixture(&mut db, name);
         } else if let Some(name) = line.strip_prefix("-CASE ") {
             case = name.trim().to_string();
         } else if let Some(query) = line.strip_prefix("-STATEMENT ") {
@@ -185,14 +182,7 @@ fn run_file(path: &Path) -> Vec<String> {
 
 #[test]
 fn golden_query_files() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/queries");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "test"))
-        .collect();
-    files.sort();
+    let files = golden_files::query_files();
     assert!(!files.is_empty());
     let mut failures = Vec::new();
     for f in &files {

@@ -231,16 +231,18 @@ fn errors_through_the_binary(url: &str) {
 #[path = "spark/golden.rs"]
 mod golden;
 
+#[path = "common/golden_files.rs"]
+mod golden_files;
+
 /// Every statement of the golden query files compiles or is refused with an
 /// error; none panics, whatever the construct.
 #[test]
 fn compile_never_panics_on_the_golden_queries() {
     use supplygraph::query::compile::spark::{compile, Schema};
     let schema = Schema::workload();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/queries");
     let (mut compiled, mut refused) = (0, 0);
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    for file in golden_files::query_files() {
+        let text = std::fs::read_to_string(file).unwrap();
         for line in text.lines() {
             let Some(q) = line.strip_prefix("-STATEMENT ") else {
                 continue;

@@ -12,7 +12,6 @@
 use std::path::Path;
 use supplygraph::io::format::graph::{merge_owned, parquet};
 use supplygraph::io::format::render_value;
-use supplygraph::io::import::{import, Source};
 use supplygraph::query::compile::spark::{compile, Schema};
 use supplygraph::result::Entities;
 use supplygraph::spark_connect::{Remote, Session};
@@ -62,12 +61,7 @@ fn run_file(path: &Path, session: &mut Session, tmp: &Path, tally: &mut Tally) {
         let line = lines[i].trim_end();
         i += 1;
         if let Some(name) = line.strip_prefix("-DATASET ") {
-            let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("fixtures")
-                .join(name.trim());
-            let nodes = [Source::parse(dir.join("actors.csv").to_str().unwrap())];
-            let rels = [Source::parse(dir.join("links.csv").to_str().unwrap())];
-            import(db.graph_mut(), &nodes, &rels, &mut |_, _| {}).unwrap();
+            super::golden_files::load_fixture(&mut db, name);
             published = None;
             continue;
         }
@@ -157,14 +151,7 @@ fn run_file(path: &Path, session: &mut Session, tmp: &Path, tally: &mut Tally) {
 
 pub fn statements_that_compile_answer_as_expected(url: &str) {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/queries");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "test"))
-        .collect();
-    files.sort();
+    let files = super::golden_files::query_files();
     // Two sessions side by side, half the files each.
     let tallies: Vec<Tally> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..2)
