@@ -772,11 +772,31 @@ impl Scan<'_, '_, '_> {
                 }
             }
         }
-        // At most one group per node (fewer when nodes share keys).
+        // At most one group per node (fewer when nodes share keys). A key
+        // that holds the node itself, or its string `id` (unique in the
+        // store), is no other node's: its group is made without hashing.
+        let id_key = c.key_id("id");
+        let own: Vec<bool> = plan
+            .keys
+            .iter()
+            .map(|k| match k {
+                Simple::Var(_) => true,
+                Simple::NodeProp(_, Some(k)) => Some(*k) == id_key,
+                _ => false,
+            })
+            .collect();
         self.grouper.reserve(keys.len());
         let mut group = Vec::with_capacity(keys.len());
         for (kv, &first) in keys.iter_mut().zip(&pn.firsts) {
-            let gi = self.grouper.group(kv, || plan.first_row(&link(first)));
+            let unique = kv
+                .iter()
+                .zip(&own)
+                .any(|(v, &own)| own && matches!(v, Value::Node(_) | Value::String(_)));
+            let first_row = || plan.first_row(&link(first));
+            let gi = match unique {
+                true => self.grouper.new_group(kv, first_row),
+                false => self.grouper.group(kv, first_row),
+            };
             group.push(gi as u32);
         }
         drop(keys);

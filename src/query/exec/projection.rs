@@ -6,7 +6,7 @@ use super::eval::{eval, AggValues, Env};
 use super::functions::is_aggregate;
 use super::ops;
 use crate::error::{Error, ErrorKind};
-use crate::query::ast::{Child, Expr, ExprKind, Projection};
+use crate::query::ast::{Child, Expr, ExprKind, Projection, SortItem};
 use crate::value::Value;
 use std::collections::HashMap;
 
@@ -527,13 +527,24 @@ impl<'q> Grouper<'q> {
             }
             None => {
                 self.groups.insert(self.key.clone(), self.group_rows.len());
-                self.group_rows
-                    .push((std::mem::take(key_vals), first_row()));
-                self.accs.extend(self.kinds.iter().map(Acc::new));
-                self.counts.extend(self.kinds.iter().map(|_| 0));
-                self.group_rows.len() - 1
+                self.new_group(key_vals, first_row)
             }
         }
+    }
+
+    /// A group its caller knows no other key equals (one actor's own node,
+    /// or its string `id`, which the store keeps unique): made without
+    /// hashing its key, since no later key can look it up.
+    pub fn new_group(
+        &mut self,
+        key_vals: &mut Vec<Value>,
+        first_row: impl FnOnce() -> Vec<Value>,
+    ) -> usize {
+        self.group_rows
+            .push((std::mem::take(key_vals), first_row()));
+        self.accs.extend(self.kinds.iter().map(Acc::new));
+        self.counts.extend(self.kinds.iter().map(|_| 0));
+        self.group_rows.len() - 1
     }
 
     /// Feeds aggregate `ai` of group `gi` what `accumulate` would for
@@ -634,11 +645,23 @@ impl<'q> Grouper<'q> {
         let direct = direct.filter(|d| d.iter().flatten().count() == self.aggs.len());
         let mut accs = self.accs.into_iter().zip(self.counts);
         if let Some(direct) = direct {
-            for (key_vals, first_row) in self.group_rows {
-                let mut done: Vec<Option<Value>> = Vec::with_capacity(self.aggs.len());
-                for (a, (acc, count)) in self.aggs.iter().zip(accs.by_ref()) {
-                    done.push(Some(finish(a, acc, count)?));
-                }
+            let n = self.aggs.len();
+            let mut done: Vec<Option<Value>> = Vec::with_capacity(self.group_rows.len() * n);
+            for (at, (acc, count)) in accs.enumerate() {
+                done.push(Some(finish(self.aggs[at % n], acc, count)?));
+            }
+            // With ORDER BY … LIMIT over keys and aggregates, the groups are
+            // ranked first and only those kept become rows.
+            let shape = (&self.star[..], &self.key_items[..], &direct[..]);
+            let (rows, fin) = (&self.group_rows, &done);
+            let kept = ranked_groups(ctx, p, shape, rows.len(), |g| {
+                (&rows[g].0[..], &fin[g * n..(g + 1) * n])
+            })
+            .unwrap_or_else(|| (0..self.group_rows.len()).collect());
+            let mut group_rows = self.group_rows;
+            for g in kept {
+                let (key_vals, first_row) = std::mem::take(&mut group_rows[g]);
+                let done = &mut done[g * n..(g + 1) * n];
                 let mut row_out = Vec::with_capacity(self.star.len() + p.items.len());
                 let mut kv = key_vals.into_iter();
                 for _ in &self.star {
@@ -684,6 +707,65 @@ impl<'q> Grouper<'q> {
         }
         Ok(out)
     }
+}
+
+/// The groups an `ORDER BY … LIMIT` keeps, in rank order, when each sort
+/// key is a grouping key or an aggregate of the output row (`direct`, as
+/// `Grouper::finish` has it): ranked on the values `group(g)` gives (its
+/// key values, its finished aggregates) before any row is built, so a
+/// top-10 over a million groups builds ten rows. Ties keep group order, as
+/// `order_rows` does, which then sorts the kept rows the same way. `None`
+/// when that does not apply (or SKIP/LIMIT fail: `order_rows` says so).
+fn ranked_groups<'v>(
+    ctx: &mut Ctx<'_, '_>,
+    p: &Projection,
+    (star, key_items, direct): (&[usize], &[usize], &[Option<usize>]),
+    groups: usize,
+    group: impl Fn(usize) -> (&'v [Value], &'v [Option<Value>]),
+) -> Option<Vec<usize>> {
+    if p.distinct || p.order_by.is_empty() || p.limit.is_none() {
+        return None;
+    }
+    let (skip, limit) = skip_limit(ctx, p).ok()?;
+    // Where each sort key is read: a key value, or an aggregate.
+    let at: Vec<Result<usize, usize>> = p
+        .order_by
+        .iter()
+        .map(|s| {
+            let i = order_item(p, s)?;
+            match direct.get(i)? {
+                Some(ai) => Some(Err(*ai)),
+                None => Some(Ok(star.len() + key_items.iter().position(|&k| k == i)?)),
+            }
+        })
+        .collect::<Option<_>>()?;
+    let value = |g: usize, a: &Result<usize, usize>| -> &'v Value {
+        let (keys, aggs) = group(g);
+        match a {
+            Ok(j) => keys.get(*j).unwrap_or(&NULL),
+            Err(ai) => aggs.get(*ai).and_then(Option::as_ref).unwrap_or(&NULL),
+        }
+    };
+    Some(top(
+        (0..groups).collect(),
+        skip,
+        limit,
+        |&a: &usize, &b: &usize| {
+            sort_order(p, at.iter().map(|x| (value(a, x), value(b, x)))).then(a.cmp(&b))
+        },
+    ))
+}
+
+/// The null a missing sort value reads as (none is missing in practice).
+static NULL: Value = Value::Null;
+
+/// The projected item an ORDER BY item names: the same expression, or the
+/// item's alias.
+fn order_item(p: &Projection, s: &SortItem) -> Option<usize> {
+    p.items.iter().position(|it| {
+        it.expr.same_as(&s.expr)
+            || matches!(&s.expr.kind, ExprKind::Variable(v) if it.alias.as_ref().is_some_and(|a| &a.name == v))
+    })
 }
 
 /// DISTINCT, ORDER BY, SKIP, LIMIT and WITH … WHERE over projected rows.
@@ -795,17 +877,32 @@ pub(crate) fn order_rows(
     let projected: Vec<Option<usize>> = p
         .order_by
         .iter()
-        .map(|s| p.items.iter().position(|it| it.expr.same_as(&s.expr) || matches!(&s.expr.kind, ExprKind::Variable(v) if it.alias.as_ref().is_some_and(|a| &a.name == v))).map(|i| cols.len() - p.items.len() + i))
+        .map(|s| order_item(p, s).map(|i| cols.len() - p.items.len() + i))
         .collect();
     if let Some(at) = projected.iter().copied().collect::<Option<Vec<usize>>>() {
-        // Every sort key is an output column: sort the rows as they are.
+        // Every sort key is an output column: rank the rows' positions (a
+        // top-k over a million groups then moves numbers, not rows), and
+        // take the rows kept in their rank.
         let ranked = top(
-            out.into_iter().enumerate().collect(),
+            (0..out.len()).collect(),
             skip,
             limit,
-            |a, b| sort_order(p, at.iter().map(|&i| (&a.1 .0[i], &b.1 .0[i]))).then(a.0.cmp(&b.0)),
+            |&a: &usize, &b: &usize| {
+                sort_order(p, at.iter().map(|&i| (&out[a].0[i], &out[b].0[i]))).then(a.cmp(&b))
+            },
         );
-        out = ranked.into_iter().map(|(_, r)| r).collect();
+        let mut rank = vec![usize::MAX; out.len()];
+        for (k, &i) in ranked.iter().enumerate() {
+            rank[i] = k;
+        }
+        let mut placed: Vec<Option<OutRow>> = Vec::new();
+        placed.resize_with(ranked.len(), || None);
+        for (row, k) in out.into_iter().zip(rank) {
+            if let Some(slot) = placed.get_mut(k) {
+                *slot = Some(row);
+            }
+        }
+        out = placed.into_iter().flatten().collect();
     } else {
         // Sort keys see the projected columns first, then (unless the
         // projection aggregated or was DISTINCT) the source row.
@@ -837,6 +934,9 @@ pub(crate) fn order_rows(
     Ok(out)
 }
 
+/// Up to this many kept rows, `top` keeps them sorted as the rows pass.
+const SMALL_TOP: usize = 64;
+
 /// `rows` sorted by `cmp`, of which only the first `skip + limit` are kept
 /// (and so sorted). `cmp` ends on arrival order, so ties keep it, as a
 /// stable sort would.
@@ -847,6 +947,20 @@ fn top<T>(
     cmp: impl Fn(&T, &T) -> std::cmp::Ordering,
 ) -> Vec<T> {
     if let Some(keep) = limit.map(|l| l.saturating_add(skip)) {
+        if keep < rows.len() && keep <= SMALL_TOP {
+            // A few kept rows, in order: most rows cost one comparison with
+            // the last of them, where a selection moves every row.
+            let mut kept: Vec<T> = Vec::with_capacity(keep + 1);
+            for r in rows {
+                if kept.len() == keep && kept.last().is_none_or(|l| cmp(&r, l).is_ge()) {
+                    continue;
+                }
+                let at = kept.partition_point(|k| cmp(k, &r).is_le());
+                kept.insert(at, r);
+                kept.truncate(keep);
+            }
+            return kept;
+        }
         if keep < rows.len() {
             if keep > 0 {
                 rows.select_nth_unstable_by(keep - 1, &cmp);
