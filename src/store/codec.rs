@@ -206,6 +206,39 @@ pub fn rel_prop(bytes: &[u8], key: u32) -> Result<Option<Value>, StorageError> {
     r.find_prop(key)
 }
 
+/// Whether property `key` of a stored link is the string `want`, compared
+/// in its stored bytes rather than decoded into a value (a WHERE
+/// `r.category = 'ammunition'` over a hub's hundred thousand links).
+/// Absent is `Some(false)` (null passes no WHERE); `None` when the property
+/// holds something other than a string, which the caller then reads whole.
+pub fn rel_prop_is_str(bytes: &[u8], key: u32, want: &str) -> Result<Option<bool>, StorageError> {
+    let mut r = Reader::open(bytes, RelRecord::WHAT)?;
+    r.varint()?;
+    r.varint()?;
+    r.varint()?;
+    while !r.done() {
+        if r.u32()? != key {
+            r.skip_value(0)?;
+            continue;
+        }
+        if r.bytes.get(r.at) != Some(&tag::STRING) {
+            return Ok(None);
+        }
+        r.byte()?;
+        let n = r.varint()?;
+        let b = r.take(n)?;
+        if b == want.as_bytes() {
+            return Ok(Some(true));
+        }
+        // As a decoded read would, a string that is not UTF-8 is damage.
+        return match b.is_ascii() || std::str::from_utf8(b).is_ok() {
+            true => Ok(Some(false)),
+            false => Err(r.damaged()),
+        };
+    }
+    Ok(Some(false))
+}
+
 impl Record for NodeRecord {
     const WHAT: &'static str = "node";
 
@@ -808,6 +841,25 @@ mod tests {
         assert_eq!(rel_prop(&b, 1).unwrap(), None);
         assert_eq!(rel_prop(&b, 9).unwrap(), None);
         assert_eq!(decode::<RelRecord>(&b).unwrap().props.len(), 4);
+        // A string compared in place: equal, unequal, absent, not a string.
+        assert_eq!(rel_prop_is_str(&b, 0, "ammunition").unwrap(), Some(true));
+        assert_eq!(rel_prop_is_str(&b, 0, "ammunitio").unwrap(), Some(false));
+        assert_eq!(rel_prop_is_str(&b, 0, "").unwrap(), Some(false));
+        assert_eq!(rel_prop_is_str(&b, 9, "ammunition").unwrap(), Some(false));
+        assert_eq!(rel_prop_is_str(&b, 1, "ammunition").unwrap(), Some(false));
+        assert_eq!(rel_prop_is_str(&b, 3, "ammunition").unwrap(), None);
+        assert_eq!(rel_prop_is_str(&b, 4, "2020").unwrap(), None);
+        // A stored string that is not UTF-8 is damage, as when decoded.
+        let mut bad = encode(&RelRecord {
+            rel_type: 1,
+            src: 10,
+            dst: 20,
+            props: vec![(0, Value::String("ab".into()))],
+        });
+        let last = bad.len() - 1;
+        bad[last] = 0xff;
+        assert!(rel_prop(&bad, 0).is_err());
+        assert!(rel_prop_is_str(&bad, 0, "ab").is_err());
         let node = NodeRecord {
             labels: vec![4, 9],
             props: vec![(5, Value::String("belarus".into()))],

@@ -534,6 +534,17 @@ impl<'a> Tx<'a> {
         self.with_record(keys::REL, id, |b| codec::rel_prop(b, key))
     }
 
+    /// Whether property `key` of link `id` is the string `want`
+    /// (`codec::rel_prop_is_str`); `None` for a link that does not exist.
+    pub fn rel_prop_is_str(
+        &self,
+        id: RelId,
+        key: u32,
+        want: &str,
+    ) -> Result<Option<Option<bool>>, StorageError> {
+        self.with_record(keys::REL, id, |b| codec::rel_prop_is_str(b, key, want))
+    }
+
     /// Hints that link `id`'s record will be read soon: stage `what` of
     /// `BlockCache::prefetch` (the cache's entry, the offsets, the record,
     /// asked for in that order a few links apart). Only committed, kept

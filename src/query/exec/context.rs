@@ -259,6 +259,14 @@ impl<'a, 'g> Ctx<'a, 'g> {
             .ok_or_else(|| deleted("relationship", id))
     }
 
+    /// Whether property `key` of link `id` is the string `want`, without
+    /// decoding it; `None` when it holds another kind of value.
+    pub fn rel_prop_is_str(&self, id: RelId, key: u32, want: &str) -> Result<Option<bool>, Error> {
+        self.tx
+            .rel_prop_is_str(id, key, want)?
+            .ok_or_else(|| deleted("relationship", id))
+    }
+
     pub fn key_id(&self, name: &str) -> Option<u32> {
         self.tx.catalog().id(NameKind::Key, name)
     }

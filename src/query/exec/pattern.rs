@@ -111,6 +111,37 @@ pub fn resolve_actor(ctx: &Ctx<'_, '_>, name: &str) -> Result<NodeId, Error> {
 pub struct Conjunct<'q> {
     pub expr: &'q Expr,
     pub vars: Vec<String>,
+    /// `var.key = 'text'` (either way round): when `var` holds a link, the
+    /// conjunct holds exactly when the stored property is that string, so
+    /// it is checked in the record's bytes without decoding a value.
+    pub str_eq: Option<StrEq<'q>>,
+}
+
+/// The parts of a `var.key = 'text'` conjunct.
+pub struct StrEq<'q> {
+    pub var: &'q str,
+    pub key: &'q str,
+    pub text: &'q str,
+}
+
+impl<'q> StrEq<'q> {
+    fn of(e: &'q Expr) -> Option<StrEq<'q>> {
+        let ExprKind::Binary(crate::query::ast::BinaryOp::Eq, a, b) = &e.kind else {
+            return None;
+        };
+        let side = |p: &'q Expr, t: &'q Expr| match (&p.kind, &t.kind) {
+            (ExprKind::Property(v, key), ExprKind::String(text)) => match &v.kind {
+                ExprKind::Variable(var) => Some(StrEq {
+                    var,
+                    key: &key.name,
+                    text,
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
+        side(a, b).or_else(|| side(b, a))
+    }
 }
 
 pub fn conjuncts(e: Option<&Expr>) -> Vec<Conjunct<'_>> {
@@ -122,7 +153,12 @@ pub fn conjuncts(e: Option<&Expr>) -> Vec<Conjunct<'_>> {
         } else {
             let mut vars = Vec::new();
             free_vars(e, &mut vars);
-            out.push(Conjunct { expr: e, vars });
+            let str_eq = StrEq::of(e);
+            out.push(Conjunct {
+                expr: e,
+                vars,
+                str_eq,
+            });
         }
     }
     if let Some(e) = e {
@@ -233,6 +269,8 @@ struct Matcher<'m, 'q> {
     bound: Vec<bool>,
     used: Used,
     conjuncts: &'m [Conjunct<'q>],
+    /// The key code of each conjunct's `str_eq`, looked up once.
+    str_keys: Vec<Option<u32>>,
     checked: Vec<bool>,
     as_of: Option<AsOf>,
     /// How each part is found, in the order they are matched.
@@ -300,9 +338,21 @@ impl Matcher<'_, '_> {
             }
             self.checked[i] = true;
             newly.push(i);
-            let env = self.env();
-            let v = eval(self.conjuncts[i].expr, &env, ctx)?;
-            if truthy(&v)? != Some(true) {
+            let c = &self.conjuncts[i];
+            let known = match (&c.str_eq, c.str_eq.as_ref().and_then(|f| self.slot(f.var))) {
+                (Some(f), Some(at)) => match (&self.row[at], self.str_keys[i]) {
+                    (Value::Rel(id), Some(k)) => ctx
+                        .rel_prop_is_str(*id, k, f.text)
+                        .map_err(|e| e.with_span(c.expr.span))?,
+                    _ => None,
+                },
+                _ => None,
+            };
+            let pass = match known {
+                Some(pass) => pass,
+                None => truthy(&eval(c.expr, &self.env(), ctx)?)? == Some(true),
+            };
+            if !pass {
                 return Ok(false);
             }
         }
@@ -344,6 +394,10 @@ pub fn match_row(
         bound,
         used: Used::default(),
         conjuncts: conj,
+        str_keys: conj
+            .iter()
+            .map(|c| c.str_eq.as_ref().and_then(|f| ctx.key_id(f.key)))
+            .collect(),
         checked: vec![false; conj.len()],
         as_of,
         plan,

@@ -131,6 +131,54 @@ fn start_by_cardinality_puts_the_smaller_label_first() {
     assert!(first_scan(&off).contains("(b:Company)"), "{off}");
 }
 
+/// `r.key = 'text'` on a link is checked in the record's bytes when
+/// pushed into the match (`Conjunct::str_eq`): it keeps exactly what
+/// evaluating it on the finished row keeps, whatever the property holds.
+#[test]
+fn string_equality_in_the_record_keeps_what_evaluation_keeps() {
+    let mut db = Database::open_memory().unwrap();
+    db.execute(
+        "CREATE (a:N {id: 'a', c: 'x'}), (b:N {id: 'b', c: 1})
+         CREATE (a)-[:L {i: 1, c: 'x'}]->(b), (a)-[:L {i: 2, c: 'xy'}]->(b),
+                (a)-[:L {i: 3, c: 1}]->(b), (a)-[:L {i: 4, c: ['x']}]->(b),
+                (a)-[:L {i: 5}]->(b), (a)-[:L {i: 6, c: 'é'}]->(b),
+                (a)-[:L {i: 7, c: ''}]->(b), (b)-[:L {i: 8, c: 'x'}]->(a)",
+        &Params::new(),
+    )
+    .unwrap();
+    let cases = [
+        (
+            "MATCH (a)-[r:L]->(b) WHERE r.c = 'x' RETURN r.i ORDER BY r.i",
+            "[Int(1)] [Int(8)]",
+        ),
+        (
+            "MATCH (a)-[r:L]->(b) WHERE 'x' = r.c RETURN r.i ORDER BY r.i",
+            "[Int(1)] [Int(8)]",
+        ),
+        (
+            "MATCH (a)-[r:L]->(b) WHERE r.c = 'é' RETURN r.i",
+            "[Int(6)]",
+        ),
+        ("MATCH (a)-[r:L]->(b) WHERE r.c = '' RETURN r.i", "[Int(7)]"),
+        (
+            "MATCH (a)-[r:L]->(b) WHERE r.c = 'x' AND a.c = 'x' RETURN r.i",
+            "[Int(1)]",
+        ),
+        ("MATCH (a)-[r:L]->(b) WHERE r.nokey = 'x' RETURN r.i", ""),
+        (
+            "MATCH (a)-[r:L]->(b) WHERE a.c = 'x' AND r.c = 'xy' RETURN b.id",
+            "[String(\"b\")]",
+        ),
+    ];
+    for (q, want) in cases {
+        db.rules = Rules::default();
+        let pushed = rows(&mut db, q);
+        assert_eq!(pushed.join(" "), want, "{q}");
+        db.rules = Rules::default().without(Rule::PredicatePushdown);
+        assert_eq!(rows(&mut db, q), pushed, "{q}");
+    }
+}
+
 #[test]
 fn predicate_pushdown_checks_conjuncts_inside_the_match() {
     let q = "MATCH (a:Company)-[:SUPPLIES]->(b) WHERE a.size > 5 RETURN b.id";
