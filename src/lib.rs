@@ -18,6 +18,7 @@ pub mod tck;
 pub mod value;
 
 mod database;
+mod prefetch;
 pub use database::{Database, Params};
 pub use error::{Error, ErrorKind};
 pub use result::QueryResult;

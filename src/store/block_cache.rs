@@ -10,6 +10,7 @@
 //! engine is read.
 
 use super::keys;
+use crate::prefetch::prefetch_line;
 use fxhash::FxHashMap;
 use parking_lot::RwLock;
 use std::sync::Arc;
@@ -188,20 +189,6 @@ impl BlockCache {
         c.dense = [Vec::new(), Vec::new()];
         c.bytes = 0;
     }
-}
-
-/// Starts loading the cache line of `x` (x86-64; elsewhere nothing).
-#[inline]
-fn prefetch_line<T>(x: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch only hints the cache; it reads nothing and cannot
-    // fault, and the address is that of a live value.
-    unsafe {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        _mm_prefetch::<_MM_HINT_T0>(x as *const T as *const i8);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = x;
 }
 
 impl Inner {

@@ -19,6 +19,7 @@ use super::ops;
 use super::pattern::{conjuncts, new_variables, rel_types, without_universal_labels};
 use super::projection::{columns, finish_rows, Grouper, Rows};
 use crate::error::Error;
+use crate::prefetch::prefetch_line;
 use crate::query::ast::{
     BinaryOp, Direction, Expr, ExprKind, Match, NodePattern, PathKind, Projection, RelPattern,
     Span, UnaryOp,
@@ -540,6 +541,9 @@ fn distinct_per_group(
         if n % 4096 == 0 {
             tick()?;
         }
+        if let Some(a) = pairs.get(n + AHEAD).and_then(|p| at.get(p.0 as usize)) {
+            prefetch_line(a);
+        }
         let slot = &mut at[g as usize];
         bucketed[*slot] = v;
         *slot += 1;
@@ -551,7 +555,13 @@ fn distinct_per_group(
             tick()?;
         }
         let mut distinct = 0;
-        for &v in &bucketed[w[0]..w[1]] {
+        for (k, &v) in bucketed[w[0]..w[1]].iter().enumerate() {
+            if let Some(s) = bucketed
+                .get(w[0] + k + AHEAD)
+                .and_then(|&u| stamp.get(u as usize))
+            {
+                prefetch_line(s);
+            }
             let s = &mut stamp[v as usize];
             if *s != g as u32 {
                 *s = g as u32;
@@ -562,6 +572,9 @@ fn distinct_per_group(
     }
     Ok(out)
 }
+
+/// How many items ahead the per-node path's random reads are asked for.
+const AHEAD: usize = 16;
 
 /// What the per-node path gathers during the scan. Nodes are numbered in
 /// the order their first link arrives (the scan's memo holds the number),
@@ -577,6 +590,28 @@ struct PerNodeScan {
     pairs: Vec<(u32, u32)>,
     /// Node ids are below this (the stamps of `distinct_per_group`).
     nodes: usize,
+}
+
+impl PerNodeScan {
+    /// Counts link `id` (from `start` to `end`, as matched) for the node
+    /// its groups are remembered by, numbering that node at its first
+    /// link (`memo`, by node id).
+    fn take(&mut self, memo: &mut [u32], id: RelId, start: NodeId, end: NodeId) {
+        // Node ids are below MEMO_NODES (checked when the path is chosen):
+        // they and the node ordinals fit 32 bits.
+        let (key, other) = match self.other {
+            Slot::Start => (end, start),
+            _ => (start, end),
+        };
+        let m = &mut memo[key as usize];
+        if *m == u32::MAX {
+            *m = self.firsts.len() as u32;
+            self.firsts.push((id, start, end));
+            self.rows.push(0);
+        }
+        self.rows[*m as usize] += 1;
+        self.pairs.push((*m, other as u32));
+    }
 }
 
 /// One fused scan at work: the plan, the groups it feeds and what it
@@ -623,6 +658,7 @@ impl Scan<'_, '_, '_> {
     ) -> Result<(), Error> {
         match kept {
             Some(cols) if self.tight(cols)? => {}
+            Some(cols) if self.tight_per_node(cols)? => {}
             Some(cols) => {
                 let ends = &cols.ends;
                 for (i, &ty) in ends.ty.iter().enumerate() {
@@ -743,6 +779,91 @@ impl Scan<'_, '_, '_> {
         Ok(true)
     }
 
+    /// The per-node path's loop over kept columns, when no label is asked
+    /// for, the direction is one way and every WHERE conjunct over the link
+    /// reads one property whose outcome is remembered per column code: a
+    /// link then costs its type, a code per conjunct and the node's
+    /// counters, as `link` would give them without its general steps.
+    /// `Ok(false)` when the shape is not that plain.
+    fn tight_per_node(&mut self, cols: &LinkColumns) -> Result<bool, Error> {
+        let plan = self.plan;
+        if self.per_node.is_none()
+            || !self.start_labels.is_empty()
+            || !self.end_labels.is_empty()
+            || plan.rel.direction == Direction::Both
+        {
+            return Ok(false);
+        }
+        let by_code: Option<Vec<&Column>> = plan
+            .each
+            .iter()
+            .zip(&self.outcomes)
+            .map(|((_, by), known)| {
+                let col = cols.column((*by)?)?;
+                (known.len() == col.memo_len()).then_some(col)
+            })
+            .collect();
+        let (Some(by_code), Some(mut pn)) = (by_code, self.per_node.take()) else {
+            return Ok(false);
+        };
+        let wanted = |ty: u32| match &self.types {
+            Some(t) => t.contains(&ty),
+            None => ty != ABSENT,
+        };
+        let ends = &cols.ends;
+        let incoming = plan.rel.direction == Direction::Incoming;
+        for (i, &ty) in ends.ty.iter().enumerate() {
+            if i % 1024 == 0 {
+                self.c.cancel.check()?;
+            }
+            // The node a link is counted for is at random in the memo.
+            let keyed = match (pn.other, incoming) {
+                (Slot::Start, false) | (Slot::End, true) => &ends.dst,
+                _ => &ends.src,
+            };
+            if let Some(m) = keyed
+                .get(i + AHEAD)
+                .and_then(|&n| self.memo.get(n as usize))
+            {
+                prefetch_line(m);
+            }
+            if !wanted(ty) {
+                continue;
+            }
+            let (start, end) = match incoming {
+                true => (ends.dst[i], ends.src[i]),
+                false => (ends.src[i], ends.dst[i]),
+            };
+            let mut pass = true;
+            for (j, col) in by_code.iter().enumerate() {
+                let mut none = 0;
+                let known = match col.memo_index(i) {
+                    Some(at) => &mut self.outcomes[j][at],
+                    None => &mut none,
+                };
+                if *known == 0 {
+                    let l = Link {
+                        id: i as RelId,
+                        start,
+                        end,
+                        props: Props::Columns(cols, i),
+                    };
+                    let ok = truthy(&plan.each[j].0.eval(self.c, &l)?)? == Some(true);
+                    *known = if ok { 1 } else { 2 };
+                }
+                if *known != 1 {
+                    pass = false;
+                    break;
+                }
+            }
+            if pass {
+                pn.take(&mut self.memo, i as RelId, start, end);
+            }
+        }
+        self.per_node = Some(pn);
+        Ok(true)
+    }
+
     /// Hands the groups what the per-node path gathered: the keys of each
     /// node, read in node id order (records side by side, not one random
     /// record per group), its group, made in the order the nodes arrived,
@@ -763,6 +884,14 @@ impl Scan<'_, '_, '_> {
         for (node, &at) in self.memo.iter().enumerate() {
             if node % 4096 == 0 {
                 c.cancel.check()?;
+            }
+            // Nodes are numbered as their first links came: their slots
+            // are read at random, so asked for a few nodes ahead.
+            if let Some(&a) = self.memo.get(node + AHEAD) {
+                if let (Some(k), Some(f)) = (keys.get(a as usize), pn.firsts.get(a as usize)) {
+                    prefetch_line(k);
+                    prefetch_line(f);
+                }
             }
             if at != u32::MAX {
                 let l = link(pn.firsts[at as usize]);
@@ -787,7 +916,11 @@ impl Scan<'_, '_, '_> {
             .collect();
         self.grouper.reserve(keys.len());
         let mut group = Vec::with_capacity(keys.len());
-        for (kv, &first) in keys.iter_mut().zip(&pn.firsts) {
+        for (i, &first) in pn.firsts.iter().enumerate() {
+            if let Some(v) = keys.get(i + AHEAD).and_then(|kv| kv.first()) {
+                prefetch_line(v);
+            }
+            let kv = &mut keys[i];
             let unique = kv
                 .iter()
                 .zip(&own)
@@ -807,7 +940,11 @@ impl Scan<'_, '_, '_> {
         }
         let distinct = match pn.aggs.contains(&PerNode::Distinct) {
             true => {
-                pn.pairs.iter_mut().for_each(|p| p.0 = group[p.0 as usize]);
+                // Each node its own group (ids, or the nodes themselves):
+                // the pairs already name their groups.
+                if group.iter().enumerate().any(|(i, &g)| g as usize != i) {
+                    pn.pairs.iter_mut().for_each(|p| p.0 = group[p.0 as usize]);
+                }
                 distinct_per_group(&pn.pairs, &rows, pn.nodes, || c.cancel.check())?
             }
             false => Vec::new(),
@@ -878,20 +1015,7 @@ impl Scan<'_, '_, '_> {
                 }
             }
             if let Some(pn) = &mut self.per_node {
-                // Node ids are below MEMO_NODES (checked when the path is
-                // chosen): they and the node ordinals fit 32 bits.
-                let (key, other) = match pn.other {
-                    Slot::Start => (end, start),
-                    _ => (start, end),
-                };
-                let m = &mut self.memo[key as usize];
-                if *m == u32::MAX {
-                    *m = pn.firsts.len() as u32;
-                    pn.firsts.push((id, start, end));
-                    pn.rows.push(0);
-                }
-                pn.rows[*m as usize] += 1;
-                pn.pairs.push((*m, other as u32));
+                pn.take(&mut self.memo, id, start, end);
                 continue 'ends;
             }
             let at = match (self.plan.memo, props) {
