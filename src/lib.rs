@@ -19,6 +19,8 @@ pub mod value;
 
 mod database;
 mod prefetch;
+#[cfg(test)]
+mod test_rng;
 pub use database::{Database, Params};
 pub use error::{Error, ErrorKind};
 pub use result::QueryResult;

@@ -381,6 +381,36 @@ fn explain_profile_and_timeout_through_the_binary() {
 }
 
 /// Runs the binary with `args` and `stdin` piped in.
+/// Through the binary: a top-k over the fused per-node count (groups
+/// ranked before rows are built, ids as their own groups), and a WHERE
+/// `r.c = 'x'` checked in the link records' bytes, over links whose `c`
+/// is another string, an integer, or repeats.
+#[test]
+fn ranked_counts_and_string_filters_on_links() {
+    let o = bin()
+        .args([
+            "--memory",
+            "--format",
+            "csv",
+            "-c",
+            "CREATE (a {id: 'a'}), (b {id: 'b'}), (c {id: 'c'}), (d {id: 'd'})
+             CREATE (a)-[:L {c: 'x'}]->(d), (a)-[:L {c: 'x'}]->(d), (b)-[:L {c: 'x'}]->(d),
+                    (c)-[:L {c: 'x'}]->(d), (a)-[:L {c: 'x'}]->(c), (b)-[:L {c: 'x'}]->(c),
+                    (a)-[:L {c: 'x'}]->(b), (c)-[:L {c: 'y'}]->(a), (d)-[:L {c: 1}]->(a)",
+            "-c",
+            "PROFILE MATCH (s)-[r:L]->(d) WHERE r.c = 'x'
+             RETURN d.id AS id, count(DISTINCT s) AS n ORDER BY n DESC, id SKIP 1 LIMIT 2",
+            "-c",
+            "MATCH (s)-[r:L]->(d {id: 'd'}) WHERE 'x' = r.c RETURN DISTINCT s.id AS s ORDER BY s",
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.contains("LinkAggregate"), "{out}");
+    assert!(out.ends_with("id,n\nc,2\nb,1\ns\na\nb\nc\n"), "{out}");
+}
+
 fn run_with_stdin(args: &[&std::ffi::OsStr], stdin: &str) -> Output {
     let mut child = bin()
         .args(args)

@@ -177,6 +177,28 @@ fn fused_link_aggregation_answers_as_the_general_plan() {
     assert!(general.disable_rule("NoSuchRule").is_err());
 }
 
+/// 300 `:N` nodes with the properties `props` (of `i`, 0 to 299) and 3,000
+/// `:L` links with `w` from 0 to 4, from node `(j * 7919) % 300` to node
+/// `(j * j) % ends`, the nodes found by their integer property `by`.
+fn nodes_and_links(props: &str, by: &str, ends: u32) -> Database {
+    let mut db = Database::open_memory().expect("memory database");
+    let p = Params::new();
+    db.execute(
+        &format!("UNWIND range(0, 299) AS i CREATE (:N {props})"),
+        &p,
+    )
+    .expect("nodes");
+    db.execute(
+        &format!(
+            "UNWIND range(0, 2999) AS j MATCH (a:N {{{by}: (j * 7919) % 300}}), (b:N {{{by}: (j * j) % {ends}}})
+             CREATE (a)-[:L {{w: j % 5}}]->(b)"
+        ),
+        &p,
+    )
+    .expect("links");
+    db
+}
+
 /// The answers of every query, fused, and of the general plan.
 fn answers(db: &mut Database, params: &Params) -> Vec<(String, Outcome)> {
     let mut out = Vec::new();
@@ -256,19 +278,8 @@ fn fused_aggregation_sees_the_transactions_own_writes() {
 /// columns and from the records inside a transaction.
 #[test]
 fn distinct_counts_per_node_answer_as_the_general_plan() {
-    let mut db = Database::open_memory().expect("memory database");
+    let mut db = nodes_and_links("{id: i, k: i % 7}", "id", 97);
     let p = Params::new();
-    db.execute(
-        "UNWIND range(0, 299) AS i CREATE (:N {id: i, k: i % 7})",
-        &p,
-    )
-    .expect("nodes");
-    db.execute(
-        "UNWIND range(0, 2999) AS j MATCH (a:N {id: (j * 7919) % 300}), (b:N {id: (j * j) % 97})
-         CREATE (a)-[:L {w: j % 5}]->(b)",
-        &p,
-    )
-    .expect("links");
     let queries = [
         "MATCH (a)-[r:L]->(b) WHERE r.w >= 2 RETURN b.id AS id, count(DISTINCT a) AS n, count(*) AS c ORDER BY id",
         "MATCH (a)-[r:L]->(b) RETURN b.k AS k, count(DISTINCT a) AS n, count(*) AS c ORDER BY k",
@@ -321,22 +332,12 @@ fn distinct_counts_per_node_answer_as_the_general_plan() {
 /// ties in the same order, fused or not, for small and large LIMITs.
 #[test]
 fn own_keys_and_ranked_groups_answer_as_the_whole_order() {
-    let mut db = Database::open_memory().expect("memory database");
+    let mut db = nodes_and_links(
+        "{i: i, id: CASE WHEN i < 100 THEN 'n' + toString(i) WHEN i < 200 THEN null ELSE i % 3 END}",
+        "i",
+        293,
+    );
     let p = Params::new();
-    db.execute(
-        "UNWIND range(0, 299) AS i CREATE (:N {i: i, id: CASE
-            WHEN i < 100 THEN 'n' + toString(i)
-            WHEN i < 200 THEN null
-            ELSE i % 3 END})",
-        &p,
-    )
-    .expect("nodes");
-    db.execute(
-        "UNWIND range(0, 2999) AS j MATCH (a:N {i: (j * 7919) % 300}), (b:N {i: (j * j) % 293})
-         CREATE (a)-[:L {w: j % 5}]->(b)",
-        &p,
-    )
-    .expect("links");
     let grouped = [
         "MATCH (a)-[r:L]->(b) WHERE r.w >= 1 RETURN b.id AS id, count(DISTINCT a) AS n, count(*) AS c",
         "MATCH (a)-[r:L]->(b) RETURN b AS node, b.id AS id, count(DISTINCT a) AS n",

@@ -554,13 +554,8 @@ mod tests {
         // A cheap deterministic generator: every short prefix of a few
         // thousand pseudo-random byte strings, plus each marker byte alone
         // followed by junk.
-        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::test_rng::XorShift(0x9E37_79B9_7F4A_7C15);
+        let mut next = || rng.next();
         for _ in 0..4000 {
             let len = (next() % 40) as usize;
             let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();

@@ -404,17 +404,8 @@ mod tests {
     /// them are free once sled has finished its bookkeeping. Returns the
     /// last value written under each key.
     fn write_then_delete_most(s: &SledStore) -> Vec<Vec<u8>> {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut noise = |n: usize| -> Vec<u8> {
-            (0..n)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    x as u8
-                })
-                .collect()
-        };
+        let mut rng = crate::test_rng::XorShift(0x9e37_79b9_7f4a_7c15);
+        let mut noise = |n: usize| -> Vec<u8> { (0..n).map(|_| rng.next() as u8).collect() };
         let mut last = vec![Vec::new(); 256];
         for chunk in 0..8u8 {
             let batch = (0..32u8)

@@ -812,15 +812,15 @@ impl Scan<'_, '_, '_> {
         };
         let ends = &cols.ends;
         let incoming = plan.rel.direction == Direction::Incoming;
+        // The stored end each link is counted for (at random in the memo).
+        let keyed = match (pn.other, incoming) {
+            (Slot::Start, false) | (Slot::End, true) => &ends.dst,
+            _ => &ends.src,
+        };
         for (i, &ty) in ends.ty.iter().enumerate() {
             if i % 1024 == 0 {
                 self.c.cancel.check()?;
             }
-            // The node a link is counted for is at random in the memo.
-            let keyed = match (pn.other, incoming) {
-                (Slot::Start, false) | (Slot::End, true) => &ends.dst,
-                _ => &ends.src,
-            };
             if let Some(m) = keyed
                 .get(i + AHEAD)
                 .and_then(|&n| self.memo.get(n as usize))
@@ -1211,13 +1211,8 @@ mod tests {
 
     #[test]
     fn distinct_per_group_agrees_with_sets() {
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = crate::test_rng::XorShift(0x9e37_79b9_7f4a_7c15);
+        let mut next = || rng.next();
         let (groups, values) = (37, 50);
         let pairs: Vec<(u32, u32)> = (0..5000)
             .map(|_| ((next() % groups) as u32, (next() % values) as u32))

@@ -269,8 +269,9 @@ struct Matcher<'m, 'q> {
     bound: Vec<bool>,
     used: Used,
     conjuncts: &'m [Conjunct<'q>],
-    /// The key code of each conjunct's `str_eq`, looked up once.
-    str_keys: Vec<Option<u32>>,
+    /// Each conjunct's `str_eq` as the row slot of its variable and the
+    /// code of its key, looked up once, not per link.
+    str_eqs: Vec<Option<(usize, u32)>>,
     checked: Vec<bool>,
     as_of: Option<AsOf>,
     /// How each part is found, in the order they are matched.
@@ -339,9 +340,9 @@ impl Matcher<'_, '_> {
             self.checked[i] = true;
             newly.push(i);
             let c = &self.conjuncts[i];
-            let known = match (&c.str_eq, c.str_eq.as_ref().and_then(|f| self.slot(f.var))) {
-                (Some(f), Some(at)) => match (&self.row[at], self.str_keys[i]) {
-                    (Value::Rel(id), Some(k)) => ctx
+            let known = match (&c.str_eq, self.str_eqs[i]) {
+                (Some(f), Some((at, k))) => match &self.row[at] {
+                    Value::Rel(id) => ctx
                         .rel_prop_is_str(*id, k, f.text)
                         .map_err(|e| e.with_span(c.expr.span))?,
                     _ => None,
@@ -388,16 +389,23 @@ pub fn match_row(
     full.extend(std::iter::repeat_n(Value::Null, new_names.len()));
     let mut bound = vec![true; names.len()];
     bound.extend(std::iter::repeat_n(false, new_names.len()));
+    let str_eqs = conj
+        .iter()
+        .map(|c| {
+            let f = c.str_eq.as_ref()?;
+            Some((
+                all_names.iter().rposition(|n| n == f.var)?,
+                ctx.key_id(f.key)?,
+            ))
+        })
+        .collect();
     let mut m = Matcher {
         names: all_names,
         row: full,
         bound,
         used: Used::default(),
         conjuncts: conj,
-        str_keys: conj
-            .iter()
-            .map(|c| c.str_eq.as_ref().and_then(|f| ctx.key_id(f.key)))
-            .collect(),
+        str_eqs,
         checked: vec![false; conj.len()],
         as_of,
         plan,
