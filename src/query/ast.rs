@@ -398,11 +398,13 @@ pub enum ExprKind {
     /// `n:A:B` used as a predicate.
     HasLabels(Box<Expr>, Vec<Ident>),
     /// `name(args)` / `ns.name(DISTINCT args)`. `name` keeps its dots and
-    /// its case as typed (`toUpper`, `algo.degree`); lookup is case-insensitive.
+    /// its case as typed (`toUpper`, `algo.degree`); `func` is what it
+    /// names, resolved in any case when the statement is parsed.
     Function {
         name: String,
         distinct: bool,
         args: Vec<Expr>,
+        func: crate::query::bind::func::Func,
     },
     /// `count(*)`
     CountStar,

@@ -836,8 +836,10 @@ fn walk(
                 ));
             }
         }
-        ExprKind::Function { name, args, .. } => {
-            let aggregate = functions::is_aggregate(name);
+        ExprKind::Function {
+            name, args, func, ..
+        } => {
+            let aggregate = func.is_aggregate();
             if aggregate {
                 if !agg_ok {
                     return Err(err(
@@ -854,7 +856,7 @@ fn walk(
                     ));
                 }
             }
-            match functions::arity(name) {
+            match func.arity() {
                 None => {
                     return Err(err(
                         "UnknownFunction",

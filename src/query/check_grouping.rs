@@ -16,7 +16,7 @@ pub(super) fn ambiguous<'e>(e: &'e Expr, keys: &[&Expr], columns: &[String]) -> 
     let is_key = |x: &Expr| keys.iter().any(|k| k.same_as(x));
     match &e.kind {
         ExprKind::CountStar => None,
-        ExprKind::Function { name, .. } if functions::is_aggregate(name) => None,
+        ExprKind::Function { func, .. } if func.is_aggregate() => None,
         ExprKind::Variable(v) => (!columns.contains(v) && !is_key(e)).then_some(e),
         ExprKind::Property(t, _) if matches!(t.kind, ExprKind::Variable(_)) => {
             let ExprKind::Variable(v) = &t.kind else {

@@ -1,7 +1,8 @@
-//! The query language: parse (pest pairs to a typed AST) → check → execute;
+//! The query language: parse (pest pairs to a typed AST) → bind → check → execute;
 //! `print` writes an AST back as text the parser reads as the same AST.
 
 pub mod ast;
+pub mod bind;
 pub mod check;
 pub mod compile;
 pub mod exec;

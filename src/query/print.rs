@@ -688,6 +688,7 @@ impl Printer {
                 name: fname,
                 distinct,
                 args,
+                ..
             } => {
                 let parts: Vec<String> = fname.split('.').map(name).collect();
                 self.s(&parts.join("."));

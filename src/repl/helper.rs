@@ -292,8 +292,9 @@ impl SgHelper {
 
 /// Function names for completion, in their usual spelling.
 pub fn function_names() -> Vec<String> {
-    let mut out: Vec<String> = AGGREGATES.iter().map(|s| s.to_string()).collect();
-    for (name, _, _) in SCALARS.iter().chain(temporal_fns::FUNCTIONS) {
+    let mut out: Vec<String> = AGGREGATES.iter().map(|(s, ..)| s.to_string()).collect();
+    let scalars = SCALARS.iter().map(|(name, ..)| name);
+    for name in scalars.chain(temporal_fns::FUNCTIONS.iter().map(|(name, ..)| name)) {
         let pretty = CAMEL
             .iter()
             .find(|c| c.eq_ignore_ascii_case(name))

@@ -5,6 +5,7 @@ use super::functions;
 use super::ops::{self, type_error};
 use super::pattern;
 use crate::error::{Error, ErrorKind};
+use crate::query::bind::func::{Func, Scalar};
 use crate::query::ast::{BinaryOp, Expr, ExprKind, Quantifier, Span, UnaryOp};
 use crate::value::temporal;
 use crate::value::Value;
@@ -203,8 +204,9 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             name,
             distinct,
             args,
+            func,
         } => {
-            if functions::is_aggregate(name) {
+            if func.is_aggregate() {
                 return env.agg(e).cloned().ok_or_else(|| {
                     Error::compile(
                         ErrorKind::SyntaxError,
@@ -222,7 +224,7 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
                 ..
             }] = args.as_slice()
             {
-                if name.eq_ignore_ascii_case("exists") {
+                if *func == Func::Scalar(Scalar::Exists) {
                     return Ok(Value::Bool(pattern::exists(ctx, env, element)?));
                 }
             }
@@ -230,7 +232,7 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             for a in args {
                 vals.push(eval(a, env, ctx)?);
             }
-            functions::call(ctx, name, vals)?
+            functions::call(ctx, name, *func, vals)?
         }
         ExprKind::CountStar => {
             return env.agg(e).cloned().ok_or_else(|| {

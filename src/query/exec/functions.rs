@@ -1,87 +1,14 @@
-//! Scalar functions, by lower-case name. Aggregates are computed by the
-//! projection (`aggregate.rs`); here they are only recognised.
+//! Scalar functions, dispatched on the `Func` the parser resolved. Aggregates
+//! are computed by the projection (`projection.rs`).
 
 use super::context::Ctx;
 use super::ops::type_error;
 use crate::error::{Error, ErrorKind};
-use crate::value::{Estimate, Value};
+use crate::query::bind::func::{Func, Scalar};
+use crate::value::Value;
 use std::collections::BTreeSet;
 
-pub const AGGREGATES: [&str; 10] = [
-    "count",
-    "sum",
-    "avg",
-    "min",
-    "max",
-    "collect",
-    "percentiledisc",
-    "percentilecont",
-    "stdev",
-    "stdevp",
-];
-
-pub fn is_aggregate(name: &str) -> bool {
-    AGGREGATES.iter().any(|a| a.eq_ignore_ascii_case(name))
-}
-
-/// Every scalar function with its accepted argument counts, for compile-time checks
-/// and REPL completion.
-pub const SCALARS: &[(&str, usize, usize)] = &[
-    ("id", 1, 1),
-    ("labels", 1, 1),
-    ("type", 1, 1),
-    ("properties", 1, 1),
-    ("keys", 1, 1),
-    ("length", 1, 1),
-    ("nodes", 1, 1),
-    ("relationships", 1, 1),
-    ("startnode", 1, 1),
-    ("endnode", 1, 1),
-    ("size", 1, 1),
-    ("head", 1, 1),
-    ("last", 1, 1),
-    ("tail", 1, 1),
-    ("reverse", 1, 1),
-    ("range", 2, 3),
-    ("coalesce", 1, usize::MAX),
-    ("tostring", 1, 1),
-    ("tointeger", 1, 1),
-    ("tofloat", 1, 1),
-    ("toboolean", 1, 1),
-    ("toupper", 1, 1),
-    ("tolower", 1, 1),
-    ("trim", 1, 1),
-    ("ltrim", 1, 1),
-    ("rtrim", 1, 1),
-    ("split", 2, 2),
-    ("substring", 2, 3),
-    ("replace", 3, 3),
-    ("left", 2, 2),
-    ("right", 2, 2),
-    ("abs", 1, 1),
-    ("ceil", 1, 1),
-    ("floor", 1, 1),
-    ("round", 1, 1),
-    ("sign", 1, 1),
-    ("sqrt", 1, 1),
-    ("exp", 1, 1),
-    ("log", 1, 1),
-    ("log10", 1, 1),
-    ("rand", 0, 0),
-    ("pi", 0, 0),
-    ("e", 0, 0),
-    ("sin", 1, 1),
-    ("cos", 1, 1),
-    ("tan", 1, 1),
-    ("exists", 1, 1),
-    ("estimate", 2, 2),
-    ("lo", 1, 1),
-    ("hi", 1, 1),
-    ("confidence", 1, 1),
-    ("sources", 1, 1),
-    ("weakest", 1, 1),
-    ("timestamp", 0, 0),
-];
+pub use crate::query::bind::func::{AGGREGATES, SCALARS};
 
 /// The integer part of `f`, if an i64 holds it (2^63 does not: `as`
 /// would saturate it to i64::MAX).
@@ -100,21 +27,6 @@ pub fn describe_arity(lo: usize, hi: usize) -> String {
     }
 }
 
-pub fn arity(name: &str) -> Option<(usize, usize)> {
-    let lower = name.to_ascii_lowercase();
-    if lower.starts_with("percentile") && is_aggregate(&lower) {
-        return Some((2, 2));
-    }
-    if is_aggregate(&lower) {
-        return Some((1, 1));
-    }
-    SCALARS
-        .iter()
-        .chain(super::temporal_fns::FUNCTIONS)
-        .find(|(n, _, _)| *n == lower)
-        .map(|(_, lo, hi)| (*lo, *hi))
-}
-
 fn arg_error(name: &str, v: &Value) -> Error {
     let msg = format!("{name}() cannot take {}", v.type_name());
     match name.to_ascii_lowercase().as_str() {
@@ -127,26 +39,38 @@ fn arg_error(name: &str, v: &Value) -> Error {
     }
 }
 
-pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<Value, Error> {
-    let lower = name.to_ascii_lowercase();
-    if super::temporal_fns::is_temporal(&lower) {
-        return super::temporal_fns::call(&lower, args, ctx.now());
-    }
+/// Calls `func`, as `name` wrote it (for messages), on `args`.
+pub fn call(
+    ctx: &mut Ctx<'_, '_>,
+    name: &str,
+    func: Func,
+    mut args: Vec<Value>,
+) -> Result<Value, Error> {
+    use Scalar::*;
+    let f = match func {
+        Func::Scalar(f) => f,
+        Func::Temporal(lower) => return super::temporal_fns::call(lower, args, ctx.now()),
+        Func::Aggregate(_) | Func::Unknown => {
+            return Err(Error::runtime(
+                ErrorKind::SyntaxError,
+                "UnknownFunction",
+                format!("unknown function {name}()"),
+            ))
+        }
+    };
     let a0 = args.first().cloned().unwrap_or(Value::Null);
     // Most functions return null for a null argument.
-    let null_in = !matches!(
-        lower.as_str(),
-        "coalesce" | "exists" | "rand" | "pi" | "e" | "timestamp"
-    ) && a0.is_null();
-    if null_in && lower != "size" {
+    let null_in =
+        !matches!(f, Coalesce | Exists | Rand | Pi | E | Timestamp | Size) && a0.is_null();
+    if null_in {
         return Ok(Value::Null);
     }
-    Ok(match lower.as_str() {
-        "id" => match a0 {
+    Ok(match f {
+        Id => match a0 {
             Value::Node(i) | Value::Rel(i) => Value::Int(i as i64),
             o => return Err(arg_error(name, &o)),
         },
-        "labels" => match a0 {
+        Labels => match a0 {
             Value::Node(i) => {
                 let rec = ctx.node(i)?;
                 Value::List(
@@ -158,20 +82,20 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             }
             o => return Err(arg_error(name, &o)),
         },
-        "type" => match a0 {
+        Type => match a0 {
             Value::Rel(i) => match ctx.deleted_rel_types.get(&i) {
                 Some(&t) => Value::String(ctx.type_name(t)),
                 None => Value::String(ctx.type_name(ctx.rel(i)?.rel_type)),
             },
             o => return Err(arg_error(name, &o)),
         },
-        "properties" => match a0 {
+        Properties => match a0 {
             Value::Node(i) => Value::Map(ctx.props_map(&ctx.node(i)?.props)),
             Value::Rel(i) => Value::Map(ctx.props_map(&ctx.rel(i)?.props)),
             Value::Map(m) => Value::Map(m),
             o => return Err(arg_error(name, &o)),
         },
-        "keys" => match a0 {
+        Keys => match a0 {
             Value::Node(i) => Value::List(
                 ctx.node(i)?
                     .props
@@ -189,41 +113,41 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             Value::Map(m) => Value::List(m.keys().map(|k| Value::String(k.clone())).collect()),
             o => return Err(arg_error(name, &o)),
         },
-        "length" => match a0 {
+        Length => match a0 {
             Value::Path(p) => Value::Int(p.rels.len() as i64),
             Value::String(s) => Value::Int(s.chars().count() as i64),
             Value::List(l) => Value::Int(l.len() as i64),
             o => return Err(arg_error(name, &o)),
         },
-        "size" => match a0 {
+        Size => match a0 {
             Value::Null => Value::Null,
             Value::String(s) => Value::Int(s.chars().count() as i64),
             Value::List(l) => Value::Int(l.len() as i64),
             Value::Map(m) => Value::Int(m.len() as i64),
             o => return Err(arg_error(name, &o)),
         },
-        "nodes" => match a0 {
+        Nodes => match a0 {
             Value::Path(p) => Value::List(p.nodes.iter().map(|n| Value::Node(*n)).collect()),
             o => return Err(arg_error(name, &o)),
         },
-        "relationships" => match a0 {
+        Relationships => match a0 {
             Value::Path(p) => Value::List(p.rels.iter().map(|r| Value::Rel(*r)).collect()),
             o => return Err(arg_error(name, &o)),
         },
-        "startnode" | "endnode" => match a0 {
+        StartNode | EndNode => match a0 {
             Value::Rel(i) => {
                 let r = ctx.rel(i)?;
-                Value::Node(if lower == "startnode" { r.src } else { r.dst })
+                Value::Node(if f == StartNode { r.src } else { r.dst })
             }
             o => return Err(arg_error(name, &o)),
         },
-        "head" => list_arg(name, a0)?
+        Head => list_arg(name, a0)?
             .into_iter()
             .next()
             .unwrap_or(Value::Null),
-        "last" => list_arg(name, a0)?.pop().unwrap_or(Value::Null),
-        "tail" => Value::List(list_arg(name, a0)?.into_iter().skip(1).collect()),
-        "reverse" => match a0 {
+        Last => list_arg(name, a0)?.pop().unwrap_or(Value::Null),
+        Tail => Value::List(list_arg(name, a0)?.into_iter().skip(1).collect()),
+        Reverse => match a0 {
             Value::String(s) => Value::String(s.chars().rev().collect()),
             Value::List(mut l) => {
                 l.reverse();
@@ -231,7 +155,7 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             }
             o => return Err(arg_error(name, &o)),
         },
-        "range" => {
+        Range => {
             let (lo, step, count) = range_of(&args)?;
             if count > 10_000_000 {
                 return Err(Error::runtime(
@@ -246,12 +170,12 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
                     .collect(),
             )
         }
-        "coalesce" => args
+        Coalesce => args
             .into_iter()
             .find(|v| !v.is_null())
             .unwrap_or(Value::Null),
-        "exists" => Value::Bool(!a0.is_null()),
-        "tostring" => match a0 {
+        Exists => Value::Bool(!a0.is_null()),
+        ToString => match a0 {
             Value::String(s) => Value::String(s),
             Value::Int(i) => Value::String(i.to_string()),
             Value::Float(f) => Value::String(crate::value::format_float(f)),
@@ -261,7 +185,7 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             Value::Estimate(e) => Value::String(e.to_string()),
             o => return Err(arg_error(name, &o)),
         },
-        "tointeger" => match a0 {
+        ToInteger => match a0 {
             Value::Int(i) => Value::Int(i),
             Value::Float(f) => float_to_int(f).map_or(Value::Null, Value::Int),
             Value::String(s) => {
@@ -283,7 +207,7 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             Value::Bool(b) => Value::Int(b as i64),
             o => return Err(arg_error(name, &o)),
         },
-        "tofloat" => match a0 {
+        ToFloat => match a0 {
             Value::Int(i) => Value::Float(i as f64),
             Value::Float(f) => Value::Float(f),
             Value::String(s) => s
@@ -293,7 +217,7 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
                 .unwrap_or(Value::Null),
             o => return Err(arg_error(name, &o)),
         },
-        "toboolean" => match a0 {
+        ToBoolean => match a0 {
             Value::Bool(b) => Value::Bool(b),
             Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
                 "true" => Value::Bool(true),
@@ -303,17 +227,17 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             Value::Int(i) => Value::Bool(i != 0),
             o => return Err(arg_error(name, &o)),
         },
-        "toupper" | "tolower" | "trim" | "ltrim" | "rtrim" => {
+        ToUpper | ToLower | Trim | LTrim | RTrim => {
             let s = str_arg(name, a0)?;
-            Value::String(match lower.as_str() {
-                "toupper" => s.to_uppercase(),
-                "tolower" => s.to_lowercase(),
-                "trim" => s.trim().to_string(),
-                "ltrim" => s.trim_start().to_string(),
+            Value::String(match f {
+                ToUpper => s.to_uppercase(),
+                ToLower => s.to_lowercase(),
+                Trim => s.trim().to_string(),
+                LTrim => s.trim_start().to_string(),
                 _ => s.trim_end().to_string(),
             })
         }
-        "split" => {
+        Split => {
             let s = str_arg(name, a0)?;
             match args.swap_remove(1) {
                 Value::Null => Value::Null,
@@ -329,7 +253,7 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
                 o => return Err(arg_error(name, &o)),
             }
         }
-        "substring" => {
+        Substring => {
             let s: Vec<char> = str_arg(name, a0)?.chars().collect();
             let start = int_arg(name, &args[1])?;
             if start < 0 {
@@ -360,7 +284,7 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
                     .collect(),
             )
         }
-        "replace" => {
+        Replace => {
             let s = str_arg(name, a0)?;
             match (&args[1], &args[2]) {
                 (Value::String(f), Value::String(t)) => Value::String(s.replace(f.as_str(), t)),
@@ -368,7 +292,7 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
                 (o, _) => return Err(arg_error(name, o)),
             }
         }
-        "left" | "right" => {
+        Left | Right => {
             let s: Vec<char> = str_arg(name, a0)?.chars().collect();
             let n = int_arg(name, &args[1])?;
             if n < 0 {
@@ -379,13 +303,13 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
                 ));
             }
             let n = (n as usize).min(s.len());
-            Value::String(if lower == "left" {
+            Value::String(if f == Left {
                 s[..n].iter().collect()
             } else {
                 s[s.len() - n..].iter().collect()
             })
         }
-        "abs" => match a0 {
+        Abs => match a0 {
             Value::Int(i) => Value::Int(i.checked_abs().ok_or_else(|| {
                 Error::runtime(
                     ErrorKind::ArgumentError,
@@ -396,7 +320,7 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             Value::Float(f) => Value::Float(f.abs()),
             o => return Err(arg_error(name, &o)),
         },
-        "sign" => match a0 {
+        Sign => match a0 {
             Value::Int(i) => Value::Int(i.signum()),
             Value::Float(f) => Value::Int(if f > 0.0 {
                 1
@@ -407,34 +331,34 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             }),
             o => return Err(arg_error(name, &o)),
         },
-        "ceil" | "floor" | "round" | "sqrt" | "exp" | "log" | "log10" | "sin" | "cos" | "tan" => {
-            let f = a0.as_f64().ok_or_else(|| arg_error(name, &a0))?;
-            Value::Float(match lower.as_str() {
-                "ceil" => f.ceil(),
-                "floor" => f.floor(),
+        Ceil | Floor | Round | Sqrt | Exp | Log | Log10 | Sin | Cos | Tan => {
+            let x = a0.as_f64().ok_or_else(|| arg_error(name, &a0))?;
+            Value::Float(match f {
+                Ceil => x.ceil(),
+                Floor => x.floor(),
                 // Ties round towards positive infinity, as in Neo4j.
-                "round" if (f - f.trunc()).abs() == 0.5 => f.ceil(),
-                "round" => f.round(),
-                "sqrt" => f.sqrt(),
-                "exp" => f.exp(),
-                "log" => f.ln(),
-                "log10" => f.log10(),
-                "sin" => f.sin(),
-                "cos" => f.cos(),
-                _ => f.tan(),
+                Round if (x - x.trunc()).abs() == 0.5 => x.ceil(),
+                Round => x.round(),
+                Sqrt => x.sqrt(),
+                Exp => x.exp(),
+                Log => x.ln(),
+                Log10 => x.log10(),
+                Sin => x.sin(),
+                Cos => x.cos(),
+                _ => x.tan(),
             })
         }
-        "rand" => Value::Float(pseudo_random()),
-        "pi" => Value::Float(std::f64::consts::PI),
-        "e" => Value::Float(std::f64::consts::E),
-        "timestamp" => Value::Int(
+        Rand => Value::Float(pseudo_random()),
+        Pi => Value::Float(std::f64::consts::PI),
+        E => Value::Float(std::f64::consts::E),
+        Timestamp => Value::Int(
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis() as i64)
                 .unwrap_or(0),
         ),
-        "estimate" => match (a0.as_f64(), args[1].as_f64()) {
-            (Some(lo), Some(hi)) if lo <= hi => Value::Estimate(Estimate { lo, hi }),
+        Estimate => match (a0.as_f64(), args[1].as_f64()) {
+            (Some(lo), Some(hi)) if lo <= hi => Value::Estimate(crate::value::Estimate { lo, hi }),
             (Some(_), Some(_)) => {
                 return Err(Error::runtime(
                     ErrorKind::ArgumentError,
@@ -444,24 +368,17 @@ pub fn call(ctx: &mut Ctx<'_, '_>, name: &str, mut args: Vec<Value>) -> Result<V
             }
             _ => return Err(type_error("estimate() takes two numbers")),
         },
-        "lo" | "hi" => match a0 {
-            Value::Estimate(e) => Value::Float(if lower == "lo" { e.lo } else { e.hi }),
+        Lo | Hi => match a0 {
+            Value::Estimate(e) => Value::Float(if f == Lo { e.lo } else { e.hi }),
             Value::Int(_) | Value::Float(_) => a0,
             o => return Err(arg_error(name, &o)),
         },
-        "confidence" | "sources" | "weakest" => evidence(ctx, &lower, a0)?,
-        _ => {
-            return Err(Error::runtime(
-                ErrorKind::SyntaxError,
-                "UnknownFunction",
-                format!("unknown function {name}()"),
-            ))
-        }
+        Confidence | Sources | Weakest => evidence(ctx, name, f, a0)?,
     })
 }
 
 /// `confidence(p)`, `sources(p)`, `weakest(p)` over a path or a list of links.
-fn evidence(ctx: &mut Ctx<'_, '_>, which: &str, v: Value) -> Result<Value, Error> {
+fn evidence(ctx: &mut Ctx<'_, '_>, name: &str, which: Scalar, v: Value) -> Result<Value, Error> {
     let rels: Vec<u64> = match v {
         Value::Path(p) => p.rels,
         Value::Rel(r) => vec![r],
@@ -475,7 +392,7 @@ fn evidence(ctx: &mut Ctx<'_, '_>, which: &str, v: Value) -> Result<Value, Error
                 }
             })
             .collect(),
-        o => return Err(arg_error(which, &o)),
+        o => return Err(arg_error(name, &o)),
     };
     let conf_key = ctx.key_id("confidence");
     let source_key = ctx.key_id("source");
@@ -497,8 +414,8 @@ fn evidence(ctx: &mut Ctx<'_, '_>, which: &str, v: Value) -> Result<Value, Error
         }
     }
     Ok(match which {
-        "confidence" => Value::Float(product),
-        "sources" => Value::List(sources.into_iter().map(Value::String).collect()),
+        Scalar::Confidence => Value::Float(product),
+        Scalar::Sources => Value::List(sources.into_iter().map(Value::String).collect()),
         _ => weakest.map(|(_, r)| Value::Rel(r)).unwrap_or(Value::Null),
     })
 }

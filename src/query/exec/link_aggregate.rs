@@ -20,6 +20,7 @@ use super::pattern::{conjuncts, new_variables, rel_types, without_universal_labe
 use super::projection::{columns, finish_rows, Grouper, Rows};
 use crate::error::Error;
 use crate::prefetch::prefetch_line;
+use crate::query::bind::func::{Aggregate, Func};
 use crate::query::ast::{
     BinaryOp, Direction, Expr, ExprKind, Match, NodePattern, PathKind, Projection, RelPattern,
     Span, UnaryOp,
@@ -427,14 +428,12 @@ fn typed(plan: &Plan<'_>, grouper: &Grouper<'_>, cols: &LinkColumns) -> Option<V
         .map(|a| match &a.kind {
             ExprKind::CountStar => Some(Typed::Rows),
             ExprKind::Function {
-                name,
                 distinct: false,
                 args,
+                func: Func::Aggregate(f @ (Aggregate::Sum | Aggregate::Count)),
+                ..
             } if args.len() == 1 => {
-                let sum = name.eq_ignore_ascii_case("sum");
-                if !sum && !name.eq_ignore_ascii_case("count") {
-                    return None;
-                }
+                let sum = *f == Aggregate::Sum;
                 let Simple::RelProp(Some(k)) = plan.arg(&args[0]) else {
                     return None;
                 };
@@ -498,10 +497,11 @@ fn per_node(plan: &Plan<'_>, grouper: &Grouper<'_>) -> Option<(Slot, Vec<PerNode
         .map(|a| match &a.kind {
             ExprKind::CountStar => Some(PerNode::Rows),
             ExprKind::Function {
-                name,
                 distinct: d,
                 args,
-            } if args.len() == 1 && name.eq_ignore_ascii_case("count") => {
+                func: Func::Aggregate(Aggregate::Count),
+                ..
+            } if args.len() == 1 => {
                 match (plan.arg(&args[0]), *d) {
                     (Simple::Var(_), false) => Some(PerNode::Rows),
                     (Simple::Var(s), true) if *s == other => {

@@ -23,6 +23,7 @@ use super::rules::Rule;
 use super::subquery;
 use super::write;
 use crate::error::{Error, ErrorKind};
+use crate::query::bind::func::{Func, Scalar};
 use crate::query::ast::{
     Clause, Direction, Expr, ExprKind, Match, NodePattern, PatternPart, Projection, Query,
     RelPattern, SingleQuery,
@@ -453,12 +454,13 @@ impl<'q> Operator for UnwindOp<'q> {
         // `UNWIND range(…)` walks the range instead of building it, so a
         // LIMIT downstream stops it early and no list is held.
         if let ExprKind::Function {
-            name,
             distinct: false,
             args,
+            func: Func::Scalar(Scalar::Range),
+            ..
         } = &self.expr.kind
         {
-            if name.eq_ignore_ascii_case("range") && (2..=3).contains(&args.len()) {
+            if (2..=3).contains(&args.len()) {
                 let env = Env::new(&self.names, &row);
                 let args = args
                     .iter()
@@ -978,10 +980,12 @@ fn part_conjuncts(m: &Match) -> Option<Vec<Vec<pattern::Conjunct<'_>>>> {
 }
 
 fn calls_rand(e: &Expr) -> bool {
-    if let ExprKind::Function { name, .. } = &e.kind {
-        if name.eq_ignore_ascii_case("rand") {
-            return true;
-        }
+    if let ExprKind::Function {
+        func: Func::Scalar(Scalar::Rand),
+        ..
+    } = &e.kind
+    {
+        return true;
     }
     let mut found = false;
     e.for_each_child(|c| {

@@ -3,7 +3,7 @@
 
 use super::context::Ctx;
 use super::eval::{eval, AggValues, Env};
-use super::functions::is_aggregate;
+use crate::query::bind::func::{Aggregate, Func};
 use super::ops;
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{Child, Expr, ExprKind, Projection, SortItem};
@@ -18,10 +18,11 @@ pub fn is_plain_count(a: &Expr) -> bool {
     match &a.kind {
         ExprKind::CountStar => true,
         ExprKind::Function {
-            name,
             distinct: false,
             args,
-        } => name.eq_ignore_ascii_case("count") && args.len() == 1,
+            func: Func::Aggregate(Aggregate::Count),
+            ..
+        } => args.len() == 1,
         _ => false,
     }
 }
@@ -30,7 +31,7 @@ pub fn is_plain_count(a: &Expr) -> bool {
 pub fn aggregates_in<'q>(e: &'q Expr, out: &mut Vec<&'q Expr>) {
     match &e.kind {
         ExprKind::CountStar => out.push(e),
-        ExprKind::Function { name, .. } if is_aggregate(name) => out.push(e),
+        ExprKind::Function { func, .. } if func.is_aggregate() => out.push(e),
         _ => e.for_each_child(|c| {
             // Patterns hold no aggregates.
             if let Child::Expr(x) = c {
@@ -91,9 +92,9 @@ struct AggKind {
 impl AggKind {
     fn new(a: &Expr) -> AggKind {
         let (sum, count, distinct) = match &a.kind {
-            ExprKind::Function { name, distinct, .. } => (
-                name.eq_ignore_ascii_case("sum"),
-                name.eq_ignore_ascii_case("count"),
+            ExprKind::Function { func, distinct, .. } => (
+                *func == Func::Aggregate(Aggregate::Sum),
+                *func == Func::Aggregate(Aggregate::Count),
                 *distinct,
             ),
             _ => (false, true, false),
@@ -1040,18 +1041,23 @@ fn count_arg(
 
 fn finish(a: &Expr, acc: Acc, count: i64) -> Result<Value, Error> {
     // DISTINCT was applied as the values arrived (`Acc::add`).
-    let name = match &a.kind {
+    let (name, f) = match &a.kind {
         ExprKind::CountStar => return Ok(Value::Int(count)),
-        ExprKind::Function { name, .. } => name.to_ascii_lowercase(),
+        ExprKind::Function {
+            name,
+            func: Func::Aggregate(f),
+            ..
+        } => (name, *f),
         _ => return Ok(Value::Null),
     };
+    use Aggregate::*;
     let acc_param = acc.param.map(|b| *b);
     let values = acc.values;
-    Ok(match name.as_str() {
-        "count" => Value::Int(count),
-        "collect" => Value::List(values),
-        "sum" => acc.total.unwrap_or(Value::Int(0)),
-        "avg" => {
+    Ok(match f {
+        Count => Value::Int(count),
+        Collect => Value::List(values),
+        Sum => acc.total.unwrap_or(Value::Int(0)),
+        Avg => {
             if values.is_empty() {
                 return Ok(Value::Null);
             }
@@ -1073,7 +1079,7 @@ fn finish(a: &Expr, acc: Acc, count: i64) -> Result<Value, Error> {
             }
             ops::arith('/', &total, &Value::Float(values.len() as f64))?
         }
-        "percentiledisc" | "percentilecont" => {
+        PercentileDisc | PercentileCont => {
             let p = match acc_param {
                 None | Some(Value::Null) => return Ok(Value::Null),
                 Some(v) => v.as_f64().ok_or_else(|| {
@@ -1099,7 +1105,7 @@ fn finish(a: &Expr, acc: Acc, count: i64) -> Result<Value, Error> {
             let mut order: Vec<usize> = (0..nums.len()).collect();
             order.sort_by(|a, b| nums[*a].total_cmp(&nums[*b]));
             let n = nums.len();
-            if name == "percentiledisc" {
+            if f == PercentileDisc {
                 let idx = ((p * n as f64).ceil() as usize)
                     .saturating_sub(1)
                     .min(n - 1);
@@ -1111,10 +1117,10 @@ fn finish(a: &Expr, acc: Acc, count: i64) -> Result<Value, Error> {
                 Value::Float(a + (b - a) * (pos - lo as f64))
             }
         }
-        "stdev" | "stdevp" => {
+        Stdev | StdevP => {
             let nums: Vec<f64> = values.iter().filter_map(|v| v.as_f64()).collect();
             let n = nums.len() as f64;
-            let sample = name == "stdev";
+            let sample = f == Stdev;
             if nums.is_empty() || (sample && nums.len() < 2) {
                 return Ok(Value::Float(0.0));
             }
@@ -1123,14 +1129,14 @@ fn finish(a: &Expr, acc: Acc, count: i64) -> Result<Value, Error> {
                 / if sample { n - 1.0 } else { n };
             Value::Float(var.sqrt())
         }
-        "min" | "max" => {
+        Min | Max => {
             let mut best: Option<Value> = None;
             for v in values {
                 best = Some(match best {
                     None => v,
                     Some(b) => {
                         let o = ops::order(&v, &b);
-                        let take = if name == "min" { o.is_lt() } else { o.is_gt() };
+                        let take = if f == Min { o.is_lt() } else { o.is_gt() };
                         if take {
                             v
                         } else {
@@ -1141,7 +1147,6 @@ fn finish(a: &Expr, acc: Acc, count: i64) -> Result<Value, Error> {
             }
             best.unwrap_or(Value::Null)
         }
-        _ => Value::Null,
     })
 }
 

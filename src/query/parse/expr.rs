@@ -8,6 +8,7 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 use super::literal::{self, ident};
 use super::{internal, missing, span_of, syntax, too_deep, Lower, Result, Rule};
 use crate::query::ast::{BinaryOp, Expr, ExprKind, Quantifier, Span, UnaryOp};
+use crate::query::bind::func::Func;
 
 /// Lowest precedence first (openCypher 9).
 fn pratt() -> &'static PrattParser<Rule> {
@@ -513,6 +514,7 @@ impl Lower<'_> {
             }
         }
         Ok(ExprKind::Function {
+            func: Func::resolve(&name),
             name,
             distinct,
             args,

@@ -89,6 +89,7 @@ pub(super) fn show(e: &Expr) -> String {
             name,
             distinct,
             args,
+            ..
         } => format!(
             "{name}({}{})",
             if *distinct { "DISTINCT " } else { "" },

@@ -256,6 +256,7 @@ pub fn expr(cx: &mut Cx, env: &Env, e: &Expr) -> Result<(String, Ty), Error> {
             name,
             distinct,
             args,
+            ..
         } => super::expr_fn::function(cx, env, e, name, *distinct, args)?,
         ExprKind::CountStar => ("count(1)".into(), Ty::Int),
         ExprKind::Case {
