@@ -2,6 +2,8 @@
 //! its source text (relative to the statement's text) so later layers can
 //! point at it in errors.
 
+
+pub use crate::query::bind::symbols::{Sym, Symbols};
 /// Byte offsets `[start, end)` into the statement's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Span {
@@ -69,6 +71,9 @@ pub enum Body {
 pub struct Query {
     pub first: SingleQuery,
     pub unions: Vec<UnionPart>,
+    /// The statement's variables (`bind::symbols`), on the statement's own
+    /// query; a subquery's is empty and shares it.
+    pub symbols: std::sync::Arc<Symbols>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -280,6 +285,10 @@ pub struct YieldItem {
 pub struct Ident {
     pub name: String,
     pub span: Span,
+    /// Its number in the statement (`bind::symbols`): as a variable's
+    /// symbol, or for a label or property key its number among the names
+    /// of the store the statement reads; `Sym::NONE` for other names.
+    pub sym: Sym,
 }
 
 // ---------------------------------------------------------------- patterns
@@ -376,7 +385,8 @@ pub enum ExprKind {
     String(String),
     /// `$name` or `$0`.
     Parameter(String),
-    Variable(String),
+    /// A variable, and its number in the statement.
+    Variable(String, Sym),
     /// `@belarus` / `@"Republic of Belarus"` in an expression.
     Actor(String),
     List(Vec<Expr>),
@@ -516,7 +526,7 @@ impl Expr {
             | ExprKind::Float(_)
             | ExprKind::String(_)
             | ExprKind::Parameter(_)
-            | ExprKind::Variable(_)
+            | ExprKind::Variable(..)
             | ExprKind::Actor(_)
             | ExprKind::CountStar => Ok(()),
             ExprKind::List(items) => all(&mut items.iter()),

@@ -34,7 +34,7 @@ enum Kind {
 /// What a projected expression is known to be without running it.
 fn kind_of(e: &Expr, scope: Vars<'_>) -> Kind {
     match &e.kind {
-        ExprKind::Variable(v) => scope.kind(v).unwrap_or(Kind::Any),
+        ExprKind::Variable(v, _) => scope.kind(v).unwrap_or(Kind::Any),
         ExprKind::Int(_)
         | ExprKind::Float(_)
         | ExprKind::Bool(_)
@@ -348,7 +348,7 @@ fn check_single(q: &SingleQuery, outer: &[(String, Kind)], part: Part) -> Result
                     expr(e, &scope, false)?;
                     if !matches!(
                         e.kind,
-                        ExprKind::Variable(_)
+                        ExprKind::Variable(..)
                             | ExprKind::Property(..)
                             | ExprKind::Index(..)
                             | ExprKind::Function { .. }
@@ -449,7 +449,7 @@ fn wrong_static_argument(function: &str, k: Kind) -> bool {
 /// A WHERE whose predicate is a node, relationship or path variable
 /// (`WHERE (n)`): never a boolean.
 fn not_entity_predicate(e: &Expr, scope: &[(String, Kind)]) -> Result<(), Error> {
-    if matches!(e.kind, ExprKind::Variable(_))
+    if matches!(e.kind, ExprKind::Variable(..))
         && matches!(
             kind_of(e, Vars::of(scope)),
             Kind::Node | Kind::Rel | Kind::Path
@@ -631,7 +631,7 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
         has_agg |= !aggs.is_empty();
         let name = match (&item.alias, &item.expr.kind) {
             (Some(a), _) => a.name.clone(),
-            (None, ExprKind::Variable(v)) => v.clone(),
+            (None, ExprKind::Variable(v, _)) => v.clone(),
             (None, _) if is_with => {
                 let missing = err(
                     "NoExpressionAlias",
@@ -792,7 +792,7 @@ fn walk(
 ) -> Result<(), Error> {
     let rec = |x: &Expr, locals: &mut Vec<String>| walk(x, scope, locals, agg_ok, in_agg);
     match &e.kind {
-        ExprKind::Variable(v) => {
+        ExprKind::Variable(v, _) => {
             if !locals.contains(v) && !scope.has(v) {
                 return Err(err(
                     "UndefinedVariable",
@@ -909,7 +909,7 @@ fn walk(
             }
         }
         ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => {
-            let local = matches!(t.kind, ExprKind::Variable(ref v) if locals.contains(v));
+            let local = matches!(t.kind, ExprKind::Variable(ref v, _) if locals.contains(v));
             if matches!(e.kind, ExprKind::Property(..)) && !local {
                 let kind = match kind_of(t, scope) {
                     Kind::Scalar => Some(ErrorKind::TypeError),
@@ -949,7 +949,7 @@ fn walk(
             for x in [a, b] {
                 // `+` also concatenates lists with any value, so only the
                 // other operators reject non-numbers outright.
-                let non_numeric_local = matches!(&x.kind, ExprKind::Variable(v) if NON_NUMERIC_LOCALS.with(|l| l.borrow().contains(v)));
+                let non_numeric_local = matches!(&x.kind, ExprKind::Variable(v, _) if NON_NUMERIC_LOCALS.with(|l| l.borrow().contains(v)));
                 let bad = *op != BinaryOp::Add
                     && (non_numeric_local
                         || matches!(

@@ -17,9 +17,9 @@ pub(super) fn ambiguous<'e>(e: &'e Expr, keys: &[&Expr], columns: &[String]) -> 
     match &e.kind {
         ExprKind::CountStar => None,
         ExprKind::Function { func, .. } if func.is_aggregate() => None,
-        ExprKind::Variable(v) => (!columns.contains(v) && !is_key(e)).then_some(e),
-        ExprKind::Property(t, _) if matches!(t.kind, ExprKind::Variable(_)) => {
-            let ExprKind::Variable(v) = &t.kind else {
+        ExprKind::Variable(v, _) => (!columns.contains(v) && !is_key(e)).then_some(e),
+        ExprKind::Property(t, _) if matches!(t.kind, ExprKind::Variable(..)) => {
+            let ExprKind::Variable(v, _) = &t.kind else {
                 return None;
             };
             (!is_key(e) && !is_key(t) && !columns.contains(v)).then_some(e)
@@ -76,10 +76,10 @@ pub(super) fn ambiguous_order(p: &Projection) -> Option<Error> {
 pub(super) fn projected_somewhere(at: &Expr, p: &Projection) -> bool {
     let v = match &at.kind {
         ExprKind::Property(t, _) => match &t.kind {
-            ExprKind::Variable(v) => v,
+            ExprKind::Variable(v, _) => v,
             _ => return true,
         },
-        ExprKind::Variable(v) => v,
+        ExprKind::Variable(v, _) => v,
         _ => return true,
     };
     p.items.iter().any(|it| {

@@ -83,7 +83,7 @@ pub(super) fn imported(q: &SingleQuery, outer: &[(String, Kind)]) -> Result<Scop
     if let Some(Clause::With(w)) = q.clauses.first() {
         let p = &w.projection;
         let simple = p.items.iter().all(|it| {
-            matches!(&it.expr.kind, ExprKind::Variable(v)
+            matches!(&it.expr.kind, ExprKind::Variable(v, _)
                 if it.alias.as_ref().is_none_or(|a| a.name == *v))
         }) && !p.distinct
             && p.order_by.is_empty()
@@ -152,7 +152,7 @@ pub(super) fn clause_allowed(
             .items
             .iter()
             .try_for_each(|it| match &it.alias {
-                Some(a) if !matches!(&it.expr.kind, ExprKind::Variable(v) if *v == a.name) => {
+                Some(a) if !matches!(&it.expr.kind, ExprKind::Variable(v, _) if *v == a.name) => {
                     shadows(a)
                 }
                 _ => Ok(()),

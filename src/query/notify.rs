@@ -276,7 +276,7 @@ impl Walk {
     fn expr(&mut self, e: &Expr) {
         match &e.kind {
             ExprKind::Property(target, key) => {
-                if let ExprKind::Variable(v) = &target.kind {
+                if let ExprKind::Variable(v, _) = &target.kind {
                     if self.entities.contains(v) {
                         self.read(NameKind::Key, key, Some(v.clone()));
                     }

@@ -40,7 +40,15 @@ pub fn print_expr(e: &Expr) -> String {
 pub fn shape_of(st: &Statement) -> String {
     let mut st = st.clone();
     st.depth = 0;
+    // Symbols are numbered in the order names are written, which printing
+    // may change (SET items gathered by ON CREATE/ON MATCH).
+    if let crate::query::ast::Body::Query(q) = &mut st.body {
+        q.symbols = Default::default();
+    }
     let text = format!("{st:?}");
+    static SYM: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let sym = SYM.get_or_init(|| regex::Regex::new(r"Sym\(\d+\)").expect("a valid pattern"));
+    let text = sym.replace_all(&text, "Sym").into_owned();
     let mut out = String::with_capacity(text.len());
     let mut rest = text.as_str();
     while let Some(i) = rest.find("Span {") {
@@ -611,7 +619,7 @@ impl Printer {
                     self.s(&format!("`{}`", p.replace('`', "``")));
                 }
             }
-            ExprKind::Variable(v) => self.s(&name(v)),
+            ExprKind::Variable(v, _) => self.s(&name(v)),
             ExprKind::Actor(a) => self.actor(a),
             ExprKind::List(items) => {
                 self.s("[");

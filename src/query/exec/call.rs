@@ -6,6 +6,7 @@ use super::eval::{eval, truthy, Env};
 use super::procedures;
 use super::projection::Rows;
 use crate::error::{Error, ErrorKind};
+use crate::query::bind::symbols::Names;
 use crate::query::ast::{Call, ExprKind};
 use crate::value::Value;
 
@@ -17,7 +18,7 @@ fn syntax(code: &'static str, msg: String, c: &Call) -> Error {
 pub fn run_call(
     ctx: &mut Ctx<'_, '_>,
     c: &Call,
-    names: &[String],
+    names: &Names,
     rows: Rows,
     standalone: bool,
 ) -> Result<(Vec<String>, Rows), Error> {
@@ -103,6 +104,9 @@ pub fn run_call(
         None => vec![],
     };
     let new_names: Vec<String> = yields.iter().map(|(_, n)| n.clone()).collect();
+    // What WHERE after YIELD sees: the input's columns, then the yielded ones.
+    let mut all = names.clone();
+    all.extend(new_names.iter().cloned(), &ctx.symbols);
     let mut out = Vec::new();
     for row in rows {
         ctx.tick()?;
@@ -152,8 +156,6 @@ pub fn run_call(
                     .map(|(i, _)| r.get(*i).cloned().unwrap_or(Value::Null)),
             );
             if let Some(w) = &c.where_ {
-                let mut all = names.to_vec();
-                all.extend(new_names.iter().cloned());
                 if truthy(&eval(w, &Env::new(&all, &extended), ctx)?)? != Some(true) {
                     continue;
                 }

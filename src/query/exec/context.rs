@@ -52,6 +52,12 @@ pub enum Entity {
 
 pub struct Ctx<'a, 'g> {
     pub tx: Tx<'g>,
+    /// The running statement's variables: operators map them to their
+    /// rows' columns when built (`Names`).
+    pub symbols: std::sync::Arc<crate::query::ast::Symbols>,
+    /// The store's label, type and key codes of `symbols.stored()`, as the
+    /// statement began (`bind_codes`).
+    codes: Vec<[Option<u32>; 3]>,
     pub params: &'a BTreeMap<String, Value>,
     pub procedures: &'a super::procedures::Procedures,
     pub stats: Stats,
@@ -104,6 +110,8 @@ impl<'a, 'g> Ctx<'a, 'g> {
     ) -> Self {
         Ctx {
             tx,
+            symbols: Default::default(),
+            codes: Vec::new(),
             params,
             procedures,
             stats: Stats::default(),
@@ -265,6 +273,29 @@ impl<'a, 'g> Ctx<'a, 'g> {
         self.tx
             .rel_prop_is_str(id, key, want)?
             .ok_or_else(|| deleted("relationship", id))
+    }
+
+    /// Binds the statement `symbols` to this run: its label and key names
+    /// to the store's codes, looked up once here, not per row.
+    pub fn bind(&mut self, symbols: &std::sync::Arc<crate::query::ast::Symbols>) {
+        let cat = self.tx.catalog();
+        self.codes = symbols
+            .stored()
+            .iter()
+            .map(|n| [NameKind::Label, NameKind::Type, NameKind::Key].map(|k| cat.id(k, n)))
+            .collect();
+        self.symbols = std::sync::Arc::clone(symbols);
+    }
+
+    /// The code of label, type or key `name` (numbered `sym` among the
+    /// statement's store names). A name the store lacked when the statement
+    /// began is looked up again: the statement may have made it since.
+    #[inline]
+    pub fn code(&self, kind: NameKind, sym: crate::query::ast::Sym, name: &str) -> Option<u32> {
+        match self.codes.get(sym.0 as usize) {
+            Some(c) if c[kind as usize].is_some() => c[kind as usize],
+            _ => self.tx.catalog().id(kind, name),
+        }
     }
 
     pub fn key_id(&self, name: &str) -> Option<u32> {

@@ -6,7 +6,9 @@ use super::ops::{self, type_error};
 use super::pattern;
 use crate::error::{Error, ErrorKind};
 use crate::query::bind::func::{Func, Scalar};
-use crate::query::ast::{BinaryOp, Expr, ExprKind, Quantifier, Span, UnaryOp};
+use crate::query::bind::symbols::{Names, Sym};
+use crate::query::ast::{BinaryOp, Expr, ExprKind, Ident, Quantifier, Span, UnaryOp};
+use crate::store::catalog::NameKind;
 use crate::value::temporal;
 use crate::value::Value;
 use std::collections::BTreeMap;
@@ -14,30 +16,54 @@ use std::collections::BTreeMap;
 /// Aggregate results of the current group, by the address of the call node.
 pub type AggValues = fxhash::FxHashMap<*const Expr, Value>;
 
+/// The columns of an `Env`'s row.
+#[derive(Clone, Copy)]
+pub enum Columns<'r> {
+    /// An operator's rows, their symbols bound when it was built.
+    Row(&'r Names),
+    /// A comprehension's own variables, by their symbols.
+    Locals(&'r [&'r Ident]),
+}
+
+impl Columns<'_> {
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            Columns::Row(names) => names.to_vec(),
+            Columns::Locals(vars) => vars.iter().map(|v| v.name.clone()).collect(),
+        }
+    }
+}
+
 /// Variables visible to an expression: a row and, for comprehensions, the
 /// scope around it.
 #[derive(Clone, Copy)]
 pub struct Env<'r> {
-    pub names: &'r [String],
+    pub names: Columns<'r>,
     pub row: &'r [Value],
     pub outer: Option<&'r Env<'r>>,
     pub aggs: Option<&'r AggValues>,
 }
 
 impl<'r> Env<'r> {
-    pub fn new(names: &'r [String], row: &'r [Value]) -> Self {
+    pub fn new(names: &'r Names, row: &'r [Value]) -> Self {
         Env {
-            names,
+            names: Columns::Row(names),
             row,
             outer: None,
             aggs: None,
         }
     }
 
-    pub fn lookup(&self, name: &str) -> Option<&Value> {
-        match self.names.iter().rposition(|n| n == name) {
+    /// The value of variable `sym`: its column here, else in the scope around.
+    #[inline]
+    pub fn lookup(&self, sym: Sym) -> Option<&Value> {
+        let slot = match self.names {
+            Columns::Row(names) => names.slot(sym),
+            Columns::Locals(vars) => vars.iter().rposition(|v| v.sym == sym),
+        };
+        match slot {
             Some(i) => self.row.get(i),
-            None => self.outer.and_then(|o| o.lookup(name)),
+            None => self.outer.and_then(|o| o.lookup(sym)),
         }
     }
 
@@ -93,7 +119,7 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
                 ))
             }
         },
-        ExprKind::Variable(name) => match env.lookup(name) {
+        ExprKind::Variable(name, sym) => match env.lookup(*sym) {
             Some(v) => v.clone(),
             None => {
                 return Err(Error::new(
@@ -121,7 +147,7 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
         }
         ExprKind::Property(target, key) => {
             let t = eval(target, env, ctx)?;
-            property(ctx, &t, &key.name)?
+            property_of(ctx, &t, key)?
         }
         ExprKind::Index(target, index) => {
             let t = eval(target, env, ctx)?;
@@ -180,17 +206,19 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
                 Value::Node(id) => {
                     let rec = ctx.node(id)?;
                     let all = labels.iter().all(|l| {
-                        ctx.tx
-                            .catalog()
-                            .id(crate::store::catalog::NameKind::Label, &l.name)
+                        ctx.code(NameKind::Label, l.sym, &l.name)
                             .is_some_and(|lid| rec.labels.contains(&lid))
                     });
                     Value::Bool(all)
                 }
                 // `r:T` on a relationship tests its type.
                 Value::Rel(id) => {
-                    let ty = ctx.type_name(ctx.rel(id)?.rel_type);
-                    Value::Bool(labels.iter().all(|l| l.name == ty))
+                    let ty = ctx.rel(id)?.rel_type;
+                    Value::Bool(
+                        labels
+                            .iter()
+                            .all(|l| ctx.code(NameKind::Type, l.sym, &l.name) == Some(ty)),
+                    )
                 }
                 o => {
                     return Err(type_error(format!(
@@ -275,13 +303,13 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             let Some(items) = list_or_null(l)? else {
                 return Ok(Value::Null);
             };
-            let names = [variable.name.clone()];
+            let vars = [variable];
             let mut out = Vec::new();
             for item in items {
                 ctx.tick()?;
                 let row = [item];
                 let inner = Env {
-                    names: &names,
+                    names: Columns::Locals(&vars),
                     row: &row,
                     outer: Some(env),
                     aggs: None,
@@ -308,13 +336,13 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             let Some(items) = list_or_null(l)? else {
                 return Ok(Value::Null);
             };
-            let names = [variable.name.clone()];
+            let vars = [variable];
             let (mut trues, mut nulls) = (0usize, 0usize);
             for item in items.iter() {
                 ctx.tick()?;
                 let row = [item.clone()];
                 let inner = Env {
-                    names: &names,
+                    names: Columns::Locals(&vars),
                     row: &row,
                     outer: Some(env),
                     aggs: None,
@@ -383,12 +411,12 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             let Some(items) = list_or_null(l)? else {
                 return Ok(Value::Null);
             };
-            let names = [accumulator.name.clone(), variable.name.clone()];
+            let vars = [accumulator, variable];
             for item in items {
                 ctx.tick()?;
                 let row = [acc, item];
                 let inner = Env {
-                    names: &names,
+                    names: Columns::Locals(&vars),
                     row: &row,
                     outer: Some(env),
                     aggs: None,
@@ -409,7 +437,7 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             let mut out = Vec::new();
             for row in rows {
                 let inner = Env {
-                    names: &names,
+                    names: Columns::Row(&names),
                     row: &row,
                     outer: Some(env),
                     aggs: None,
@@ -536,6 +564,21 @@ pub fn binary_values(op: BinaryOp, x: Value, y: Value) -> Result<Value, Error> {
         },
         And | Or | Xor | Lt | Le | Gt | Ge => Value::Null,
     })
+}
+
+/// `target.key` for a key of the statement: its code as bound to the run.
+fn property_of(ctx: &Ctx<'_, '_>, target: &Value, key: &Ident) -> Result<Value, Error> {
+    match target {
+        Value::Node(id) => match ctx.code(NameKind::Key, key.sym, &key.name) {
+            Some(k) => Ok(ctx.node_prop(*id, k)?.unwrap_or(Value::Null)),
+            None => ctx.node(*id).map(|_| Value::Null),
+        },
+        Value::Rel(id) => match ctx.code(NameKind::Key, key.sym, &key.name) {
+            Some(k) => Ok(ctx.rel_prop(*id, k)?.unwrap_or(Value::Null)),
+            None => ctx.rel(*id).map(|_| Value::Null),
+        },
+        _ => property(ctx, target, &key.name),
+    }
 }
 
 pub fn property(ctx: &Ctx<'_, '_>, target: &Value, key: &str) -> Result<Value, Error> {

@@ -16,11 +16,12 @@
 use super::context::Ctx;
 use super::eval::{binary_values, logic, truthy};
 use super::ops;
-use super::pattern::{conjuncts, new_variables, rel_types, without_universal_labels};
+use super::pattern::{and_parts, new_variables, rel_types, without_universal_labels};
 use super::projection::{columns, finish_rows, Grouper, Rows};
 use crate::error::Error;
 use crate::prefetch::prefetch_line;
 use crate::query::bind::func::{Aggregate, Func};
+use crate::query::bind::symbols::Names as Columns;
 use crate::query::ast::{
     BinaryOp, Direction, Expr, ExprKind, Match, NodePattern, PathKind, Projection, RelPattern,
     Span, UnaryOp,
@@ -248,8 +249,8 @@ impl<'q> Plan<'q> {
         let compile = |x: &Expr| compile(x, &vars, env);
         let mut once = Vec::new();
         let mut each = Vec::new();
-        for c in conjuncts(m.where_.as_ref()) {
-            let s = compile(c.expr)?;
+        for c in and_parts(m.where_.as_ref()) {
+            let s = compile(c)?;
             if s.uses_link() {
                 each.push(s);
             } else {
@@ -352,9 +353,9 @@ fn compile(e: &Expr, vars: &[(&str, Slot)], env: &Names<'_>) -> Option<Simple> {
             Some(params) => Simple::Const(params.get(name)?.clone()),
             None => Simple::Const(Value::Null),
         },
-        ExprKind::Variable(name) => Simple::Var(vars.iter().find(|(n, _)| n == name)?.1),
+        ExprKind::Variable(name, _) => Simple::Var(vars.iter().find(|(n, _)| n == name)?.1),
         ExprKind::Property(target, key) => {
-            let ExprKind::Variable(name) = &target.kind else {
+            let ExprKind::Variable(name, _) = &target.kind else {
                 return None;
             };
             let slot = vars.iter().find(|(n, _)| n == name)?.1;
@@ -1174,9 +1175,11 @@ pub fn run(
         }
         scan.finish_per_node()?;
     }
-    let out = scan.grouper.finish(ctx, &plan.names)?;
-    let cols = columns(p, &plan.names);
-    finish_rows(ctx, p, &plan.names, cols, out, where_).map(Some)
+    let names = Columns::new(plan.names.clone(), &ctx.symbols);
+    let out = scan.grouper.finish(ctx, &names)?;
+    let cols = Columns::new(columns(p, &plan.names), &ctx.symbols);
+    let rows = finish_rows(ctx, p, &names, &cols, out, where_)?;
+    Ok(Some((cols.into_vec(), rows)))
 }
 
 #[cfg(test)]

@@ -85,7 +85,7 @@ pub fn count_keys(clauses: &[Clause], at: usize, names: &[String]) -> Option<Vec
         for item in &p.items {
             match &item.expr.kind {
                 ExprKind::Function { args, .. } if is_plain_count(&item.expr) => {
-                    if !matches!(args[0].kind, ExprKind::Variable(_)) {
+                    if !matches!(args[0].kind, ExprKind::Variable(..)) {
                         free_vars(&args[0], &mut read);
                     }
                 }

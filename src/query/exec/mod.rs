@@ -94,7 +94,7 @@ pub(crate) fn projection_of(c: &Clause) -> Option<(&Projection, Option<&Expr>, b
 pub(crate) fn merge_null_check(
     ctx: &mut Ctx<'_, '_>,
     part: &crate::query::ast::PatternPart,
-    names: &[String],
+    names: &crate::query::bind::symbols::Names,
     row: &[Value],
 ) -> Result<(), Error> {
     let e = &part.element;

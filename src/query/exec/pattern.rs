@@ -5,8 +5,9 @@
 //! are bound.
 
 use super::context::Ctx;
-use super::eval::{eval, truthy, Env};
+use super::eval::{eval, truthy, Columns, Env};
 use super::ops;
+use crate::query::bind::symbols::{Names, Sym, Symbols};
 pub use super::part_plan::{plan_parts, Access, PartPlan, Source};
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{
@@ -111,6 +112,9 @@ pub fn resolve_actor(ctx: &Ctx<'_, '_>, name: &str) -> Result<NodeId, Error> {
 pub struct Conjunct<'q> {
     pub expr: &'q Expr,
     pub vars: Vec<String>,
+    /// `vars` as the statement's symbols (`Sym::NONE` for `*` and names
+    /// no variable has), looked up once when the conjuncts are made.
+    pub syms: Vec<Sym>,
     /// `var.key = 'text'` (either way round): when `var` holds a link, the
     /// conjunct holds exactly when the stored property is that string, so
     /// it is checked in the record's bytes without decoding a value.
@@ -119,7 +123,7 @@ pub struct Conjunct<'q> {
 
 /// The parts of a `var.key = 'text'` conjunct.
 pub struct StrEq<'q> {
-    pub var: &'q str,
+    pub var: Sym,
     pub key: &'q str,
     pub text: &'q str,
 }
@@ -131,8 +135,8 @@ impl<'q> StrEq<'q> {
         };
         let side = |p: &'q Expr, t: &'q Expr| match (&p.kind, &t.kind) {
             (ExprKind::Property(v, key), ExprKind::String(text)) => match &v.kind {
-                ExprKind::Variable(var) => Some(StrEq {
-                    var,
+                ExprKind::Variable(_, var) => Some(StrEq {
+                    var: *var,
                     key: &key.name,
                     text,
                 }),
@@ -144,23 +148,35 @@ impl<'q> StrEq<'q> {
     }
 }
 
-pub fn conjuncts(e: Option<&Expr>) -> Vec<Conjunct<'_>> {
-    let mut out = Vec::new();
-    fn split<'q>(e: &'q Expr, out: &mut Vec<Conjunct<'q>>) {
-        if let ExprKind::Binary(crate::query::ast::BinaryOp::And, a, b) = &e.kind {
-            split(a, out);
-            split(b, out);
-        } else {
+pub fn conjuncts<'q>(e: Option<&'q Expr>, symbols: &Symbols) -> Vec<Conjunct<'q>> {
+    and_parts(e)
+        .into_iter()
+        .map(|e| {
             let mut vars = Vec::new();
             free_vars(e, &mut vars);
-            let str_eq = StrEq::of(e);
-            out.push(Conjunct {
+            let syms = vars.iter().map(|v| symbols.get(v)).collect();
+            Conjunct {
                 expr: e,
                 vars,
-                str_eq,
-            });
+                syms,
+                str_eq: StrEq::of(e),
+            }
+        })
+        .collect()
+}
+
+/// The operands of a WHERE's top-level ANDs.
+pub fn and_parts(e: Option<&Expr>) -> Vec<&Expr> {
+    fn split<'q>(e: &'q Expr, out: &mut Vec<&'q Expr>) {
+        match &e.kind {
+            ExprKind::Binary(crate::query::ast::BinaryOp::And, a, b) => {
+                split(a, out);
+                split(b, out);
+            }
+            _ => out.push(e),
         }
     }
+    let mut out = Vec::new();
     if let Some(e) = e {
         split(e, &mut out);
     }
@@ -193,7 +209,7 @@ pub fn pattern_vars(p: &PatternElement, out: &mut Vec<String>) {
 /// are included too, which only delays when a conjunct is checked).
 pub fn free_vars(e: &Expr, out: &mut Vec<String>) {
     match &e.kind {
-        ExprKind::Variable(v) => out.push(v.clone()),
+        ExprKind::Variable(v, _) => out.push(v.clone()),
         _ => e.for_each_child(|c| match c {
             Child::Expr(x) => free_vars(x, out),
             Child::Pattern(p) => pattern_vars(p, out),
@@ -264,7 +280,7 @@ fn to_date(v: &Value) -> Option<Date> {
 
 /// Matching state for one input row.
 struct Matcher<'m, 'q> {
-    names: Vec<String>,
+    names: &'m Names,
     row: Vec<Value>,
     bound: Vec<bool>,
     used: Used,
@@ -286,12 +302,12 @@ struct Matcher<'m, 'q> {
 }
 
 impl Matcher<'_, '_> {
-    fn slot(&self, name: &str) -> Option<usize> {
-        self.names.iter().rposition(|n| n == name)
+    fn slot(&self, sym: Sym) -> Option<usize> {
+        self.names.slot(sym)
     }
 
-    fn bound_value(&self, name: &str) -> Option<&Value> {
-        self.slot(name)
+    fn bound_value(&self, sym: Sym) -> Option<&Value> {
+        self.slot(sym)
             .filter(|&i| self.bound[i])
             .map(|i| &self.row[i])
     }
@@ -299,7 +315,7 @@ impl Matcher<'_, '_> {
     /// Binds `var` to `value` unless it is already bound, recording the slot
     /// in `newly` so that backtracking can unbind it.
     fn bind_unbound(&mut self, var: Option<&Ident>, value: Value, newly: &mut Vec<usize>) {
-        if let Some(i) = var.and_then(|v| self.slot(&v.name)) {
+        if let Some(i) = var.and_then(|v| self.slot(v.sym)) {
             if !self.bound[i] {
                 self.bound[i] = true;
                 self.row[i] = value;
@@ -310,7 +326,7 @@ impl Matcher<'_, '_> {
 
     fn env(&self) -> Env<'_> {
         Env {
-            names: &self.names,
+            names: Columns::Row(self.names),
             row: &self.row,
             outer: self.outer,
             aggs: None,
@@ -330,7 +346,7 @@ impl Matcher<'_, '_> {
             if self.checked[i] {
                 continue;
             }
-            let ready = self.conjuncts[i].vars.iter().all(|v| match self.slot(v) {
+            let ready = self.conjuncts[i].syms.iter().all(|&v| match self.slot(v) {
                 Some(s) => self.bound[s],
                 None => self.outer.is_some_and(|o| o.lookup(v).is_some()),
             });
@@ -369,38 +385,34 @@ impl Matcher<'_, '_> {
 
 /// Matches `parts` against one input row, in the order and by the access
 /// paths of `plan` (from `plan_parts`), handing each row extended by the
-/// pattern's new variables (`new_names`, in order) to `sink`. Returns
+/// pattern's new variables to `sink`. `names` are the columns of the rows
+/// handed on: the input row's, then the `new` the pattern binds. Returns
 /// `Flow::Stop` when the sink stopped the search.
 #[allow(clippy::too_many_arguments)]
 pub fn match_row(
     ctx: &mut Ctx<'_, '_>,
-    names: &[String],
+    names: &Names,
     row: &[Value],
     parts: &[PatternPart],
     plan: &[PartPlan],
-    new_names: &[String],
+    new: usize,
     conj: &[Conjunct<'_>],
     as_of: Option<AsOf>,
     sink: &mut RowSink<'_>,
 ) -> Result<Flow, Error> {
-    let mut all_names = names.to_vec();
-    all_names.extend(new_names.iter().cloned());
     let mut full = row.to_vec();
-    full.extend(std::iter::repeat_n(Value::Null, new_names.len()));
-    let mut bound = vec![true; names.len()];
-    bound.extend(std::iter::repeat_n(false, new_names.len()));
+    full.extend(std::iter::repeat_n(Value::Null, new));
+    let mut bound = vec![true; row.len()];
+    bound.extend(std::iter::repeat_n(false, new));
     let str_eqs = conj
         .iter()
         .map(|c| {
             let f = c.str_eq.as_ref()?;
-            Some((
-                all_names.iter().rposition(|n| n == f.var)?,
-                ctx.key_id(f.key)?,
-            ))
+            Some((names.slot(f.var)?, ctx.key_id(f.key)?))
         })
         .collect();
     let mut m = Matcher {
-        names: all_names,
+        names,
         row: full,
         bound,
         used: Used::default(),
@@ -560,7 +572,7 @@ fn rel_scan(
     let bound_rel = r
         .variable
         .as_ref()
-        .and_then(|v| m.bound_value(&v.name).cloned());
+        .and_then(|v| m.bound_value(v.sym).cloned());
     // Ends of a link always exist, so a label every node carries need not
     // be checked per link (`(:Actor)-[r]->(:Actor)` over a graph of actors).
     let start = without_universal_labels(ctx, &e.start)?;
@@ -668,7 +680,7 @@ fn node_candidates(
     n: &NodePattern,
 ) -> Result<Vec<NodeId>, Error> {
     if let Some(v) = &n.variable {
-        if let Some(val) = m.bound_value(&v.name) {
+        if let Some(val) = m.bound_value(v.sym) {
             return Ok(match val {
                 Value::Node(id) => vec![*id],
                 Value::Null => vec![],
@@ -734,7 +746,7 @@ fn bind_node(
     newly: &mut Vec<usize>,
 ) -> Result<bool, Error> {
     if let Some(v) = &p.variable {
-        if let Some(val) = m.bound_value(&v.name) {
+        if let Some(val) = m.bound_value(v.sym) {
             if *val != Value::Node(n) {
                 return Ok(false);
             }
@@ -894,7 +906,7 @@ fn match_steps(
                 nodes.reverse();
                 rels.reverse();
             }
-            if let Some(i) = m.slot(&v.name) {
+            if let Some(i) = m.slot(v.sym) {
                 m.row[i] = Value::Path(Box::new(Path { nodes, rels }));
                 m.bound[i] = true;
                 newly.push(i);
@@ -916,7 +928,7 @@ fn match_steps(
                 .rel
                 .variable
                 .as_ref()
-                .and_then(|v| m.bound_value(&v.name).cloned());
+                .and_then(|v| m.bound_value(v.sym).cloned());
             // Every end of a link exists: a label every node carries is not
             // checked (at scale L, reading 112,896 node records for `(s:Actor)`
             // cost a quarter of Q2).
@@ -976,7 +988,7 @@ fn match_steps(
                 .rel
                 .variable
                 .as_ref()
-                .and_then(|v| m.bound_value(&v.name).cloned());
+                .and_then(|v| m.bound_value(v.sym).cloned());
             // Every end of a hop exists: labels all nodes carry go unchecked.
             let end = without_universal_labels(ctx, step.node)?;
             let hops = Hops {
@@ -1153,7 +1165,7 @@ fn match_shortest(
                 continue;
             }
             if let Some(v) = &r.variable {
-                if let Some(idx) = m.slot(&v.name) {
+                if let Some(idx) = m.slot(v.sym) {
                     m.row[idx] = if r.length.is_some() {
                         Value::List(p.rels.iter().map(|x| Value::Rel(*x)).collect())
                     } else {
@@ -1167,7 +1179,7 @@ fn match_shortest(
                 }
             }
             if let Some(v) = &part.variable {
-                if let Some(idx) = m.slot(&v.name) {
+                if let Some(idx) = m.slot(v.sym) {
                     m.row[idx] = Value::Path(Box::new(p.clone()));
                     m.bound[idx] = true;
                     nb.push(idx);
@@ -1462,7 +1474,7 @@ fn each_match(
     var: Option<&Ident>,
     element: &PatternElement,
     sink: &mut RowSink<'_>,
-) -> Result<Vec<String>, Error> {
+) -> Result<Names, Error> {
     let (names, row) = flatten_env(env);
     let part = PatternPart {
         variable: var.cloned(),
@@ -1473,9 +1485,10 @@ fn each_match(
     let parts = [part];
     let new = new_variables(&parts, &names);
     let plan = plan_parts(ctx, &names, &parts);
-    match_row(ctx, &names, &row, &parts, &plan, &new, &[], None, sink)?;
-    let mut all = names;
-    all.extend(new);
+    let fresh = new.len();
+    let mut all = Names::new(names, &ctx.symbols);
+    all.extend(new, &ctx.symbols);
+    match_row(ctx, &all, &row, &parts, &plan, fresh, &[], None, sink)?;
     Ok(all)
 }
 
@@ -1484,7 +1497,7 @@ pub(crate) fn flatten_env(env: &Env<'_>) -> (Vec<String>, Vec<Value>) {
         Some(o) => flatten_env(o),
         None => (Vec::new(), Vec::new()),
     };
-    names.extend(env.names.iter().cloned());
+    names.extend(env.names.names());
     row.extend(env.row.iter().cloned());
     (names, row)
 }
@@ -1495,7 +1508,7 @@ pub fn comprehension_rows(
     env: &Env<'_>,
     var: Option<&Ident>,
     element: &PatternElement,
-) -> Result<(Vec<String>, Vec<Vec<Value>>), Error> {
+) -> Result<(Names, Vec<Vec<Value>>), Error> {
     let mut rows = Vec::new();
     let names = each_match(ctx, env, var, element, &mut |_, r| {
         rows.push(r.to_vec());
@@ -1515,6 +1528,7 @@ pub fn shortest_expr(
         variable: Some(Ident {
             name: " path".into(),
             span: element.span,
+            sym: Sym::PATH,
         }),
         kind: if all {
             PathKind::AllShortest
@@ -1528,14 +1542,17 @@ pub fn shortest_expr(
     let new = new_variables(&parts, &names);
     let plan = plan_parts(ctx, &names, &parts);
     let idx = names.len() + new.iter().position(|n| n == " path").unwrap_or(0);
+    let fresh = new.len();
+    let mut columns = Names::new(names, &ctx.symbols);
+    columns.extend(new, &ctx.symbols);
     let mut paths: Vec<Value> = Vec::new();
     match_row(
         ctx,
-        &names,
+        &columns,
         &row,
         &parts,
         &plan,
-        &new,
+        fresh,
         &[],
         None,
         &mut |_, r| {

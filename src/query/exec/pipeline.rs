@@ -24,6 +24,7 @@ use super::subquery;
 use super::write;
 use crate::error::{Error, ErrorKind};
 use crate::query::bind::func::{Func, Scalar};
+use crate::query::bind::symbols::{Names, Symbols};
 use crate::query::ast::{
     Clause, Direction, Expr, ExprKind, Match, NodePattern, PatternPart, Projection, Query,
     RelPattern, SingleQuery,
@@ -259,7 +260,8 @@ struct MatchOp<'q> {
     m: &'q Match,
     /// Input columns no later clause reads (see `liveness`).
     dead: Vec<usize>,
-    names: Vec<String>,
+    /// The columns of the rows it hands on: the input's, then `new`.
+    names: Names,
     new: Vec<String>,
     conj: Vec<Conjunct<'q>>,
     plan: Vec<PartPlan>,
@@ -291,7 +293,7 @@ impl<'q> Operator for MatchOp<'q> {
             None => {
                 let a = match &self.m.as_of {
                     Some(e) => {
-                        let v = eval(e, &Env::new(&[], &[]), ctx)?;
+                        let v = eval(e, &Env::new(Names::empty(), &[]), ctx)?;
                         Some(AsOf::new(ctx, &v).map_err(|err| err.with_span(e.span))?)
                     }
                     None => None,
@@ -324,7 +326,15 @@ impl<'q> Operator for MatchOp<'q> {
                 }
             };
             pattern::match_row(
-                ctx, names, &row, &m.pattern, plan, new, conj, as_of, &mut sink,
+                ctx,
+                names,
+                &row,
+                &m.pattern,
+                plan,
+                new.len(),
+                conj,
+                as_of,
+                &mut sink,
             )?
         };
         if let Some(runs) = runs {
@@ -372,7 +382,7 @@ impl<'q> Operator for MatchOp<'q> {
             let read: Vec<&str> = runs
                 .keys()
                 .iter()
-                .filter_map(|&k| self.names.iter().chain(&self.new).nth(k))
+                .filter_map(|&k| self.names.get(k))
                 .map(String::as_str)
                 .collect();
             details.push(format!(
@@ -443,7 +453,7 @@ struct UnwindOp<'q> {
     /// evaluated, before each item's row copies them.
     dead_after: Vec<usize>,
     var: &'q str,
-    names: Vec<String>,
+    names: Names,
     c: Counters,
     next: Next<'q>,
 }
@@ -521,7 +531,7 @@ impl<'q> Operator for UnwindOp<'q> {
 fn project_row(
     ctx: &mut Ctx<'_, '_>,
     p: &Projection,
-    names: &[String],
+    names: &Names,
     star: &[usize],
     row: &[Value],
 ) -> Result<Vec<Value>, Error> {
@@ -540,8 +550,8 @@ fn project_row(
 struct ProjectOp<'q> {
     p: &'q Projection,
     where_: Option<&'q Expr>,
-    names: Vec<String>,
-    cols: Vec<String>,
+    names: Names,
+    cols: Names,
     star: Vec<usize>,
     bounds: Option<(usize, Option<usize>)>,
     seen: Option<std::collections::HashSet<String>>,
@@ -584,8 +594,9 @@ impl<'q> Operator for ProjectOp<'q> {
         let keep = match self.where_ {
             None => true,
             Some(w) => {
-                let (n, r) = projection::scope(&self.names, &self.cols, Some(&row), &out);
-                truthy(&eval(w, &Env::new(&n, &r), ctx)?)? == Some(true)
+                let source = Env::new(&self.names, &row);
+                let env = projection::after_projection(&self.cols, &out, Some(&source), None);
+                truthy(&eval(w, &env, ctx)?)? == Some(true)
             }
         };
         if keep && emit(ctx, &mut self.c, &mut self.next, out)? == Flow::Stop {
@@ -622,8 +633,8 @@ impl<'q> Operator for ProjectOp<'q> {
 struct BreakerOp<'q> {
     p: &'q Projection,
     where_: Option<&'q Expr>,
-    names: Vec<String>,
-    cols: Vec<String>,
+    names: Names,
+    cols: Names,
     grouper: Option<Grouper<'q>>,
     /// Positions of the variables `*` projects.
     star: Vec<usize>,
@@ -743,14 +754,7 @@ impl<'q> Operator for BreakerOp<'q> {
             Some(g) => g.finish(ctx, &self.names)?,
             None => std::mem::take(&mut self.rows),
         };
-        let (_, rows) = projection::finish_rows(
-            ctx,
-            self.p,
-            &self.names,
-            self.cols.clone(),
-            out,
-            self.where_,
-        )?;
+        let rows = projection::finish_rows(ctx, self.p, &self.names, &self.cols, out, self.where_)?;
         ctx.mem.release(std::mem::take(&mut self.held));
         for r in rows {
             if emit(ctx, &mut self.c, &mut self.next, r)? == Flow::Stop {
@@ -897,7 +901,7 @@ struct CountProductOp<'q> {
 }
 
 /// Whether `MATCH m RETURN/WITH p [WHERE w]` is a count of independent parts.
-fn counts_by_product(m: &Match, p: &Projection, w: Option<&Expr>) -> bool {
+fn counts_by_product(m: &Match, p: &Projection, w: Option<&Expr>, symbols: &Symbols) -> bool {
     let counts_rows =
         matches!(p.items.as_slice(), [it] if matches!(it.expr.kind, ExprKind::CountStar));
     if !counts_rows
@@ -910,7 +914,7 @@ fn counts_by_product(m: &Match, p: &Projection, w: Option<&Expr>) -> bool {
         || m.optional
         || m.as_of.is_some()
         || m.pattern.len() < 2
-        || part_conjuncts(m).is_none()
+        || part_conjuncts(m, symbols).is_none()
     {
         return false;
     }
@@ -963,10 +967,10 @@ fn own_vars(part: &PatternPart) -> Vec<&str> {
 /// product counts the rows the whole WHERE keeps (as Kùzu's factorised
 /// count does). `None` when one ties parts together, reads no variable,
 /// or calls `rand()` (once per row is not once per part's match).
-fn part_conjuncts(m: &Match) -> Option<Vec<Vec<pattern::Conjunct<'_>>>> {
-    let mut by_part: Vec<Vec<pattern::Conjunct<'_>>> =
+fn part_conjuncts<'q>(m: &'q Match, symbols: &Symbols) -> Option<Vec<Vec<pattern::Conjunct<'q>>>> {
+    let mut by_part: Vec<Vec<pattern::Conjunct<'q>>> =
         m.pattern.iter().map(|_| Vec::new()).collect();
-    for c in pattern::conjuncts(m.where_.as_ref()) {
+    for c in pattern::conjuncts(m.where_.as_ref(), symbols) {
         if c.vars.is_empty() || calls_rand(c.expr) {
             return None;
         }
@@ -1018,14 +1022,15 @@ impl<'q> Operator for CountProductOp<'q> {
             }
             let parts = std::slice::from_ref(part);
             let plan = pattern::plan_parts(ctx, &[], parts);
-            let new = pattern::new_variables(parts, &[]);
+            let new = Names::new(pattern::new_variables(parts, &[]), &ctx.symbols);
             let mut n: i64 = 0;
             let mut sink = |_: &mut Ctx<'_, '_>, _: &[Value]| {
                 n += 1;
                 Ok(Flow::More)
             };
             let conj = self.conj.get(at).map_or(&[][..], |c| c.as_slice());
-            pattern::match_row(ctx, &[], &[], parts, &plan, &new, conj, None, &mut sink)?;
+            let fresh = new.len();
+            pattern::match_row(ctx, &new, &[], parts, &plan, fresh, conj, None, &mut sink)?;
             total = total.checked_mul(n).ok_or_else(overflow)?;
         }
         emit(ctx, &mut self.c, &mut self.next, vec![Value::Int(total)])?;
@@ -1064,8 +1069,8 @@ impl<'q> Operator for CountProductOp<'q> {
 struct WriteOp<'q> {
     clause: &'q Clause,
     /// Names before and after the clause.
-    names: Vec<String>,
-    out_names: Vec<String>,
+    names: Names,
+    out_names: Names,
     rows: Rows,
     held: usize,
     c: Counters,
@@ -1138,8 +1143,8 @@ fn reorder(have: &[String], row: &[Value], want: &[String]) -> Vec<Value> {
 fn run_write(
     ctx: &mut Ctx<'_, '_>,
     clause: &Clause,
-    names: &[String],
-    out_names: &[String],
+    names: &Names,
+    out_names: &Names,
     rows: Rows,
 ) -> Result<Rows, Error> {
     Ok(match clause {
@@ -1147,7 +1152,7 @@ fn run_write(
             let mut out = Vec::with_capacity(rows.len());
             for row in rows {
                 ctx.tick()?;
-                let mut n = names.to_vec();
+                let mut n = names.clone();
                 let mut r = row;
                 write::create_pattern(ctx, &mut n, &mut r, &c.pattern)?;
                 out.push(reorder(&n, &r, out_names));
@@ -1156,7 +1161,7 @@ fn run_write(
         }
         Clause::Merge(mg) => {
             let parts = std::slice::from_ref(&mg.part);
-            let new = &out_names[names.len()..];
+            let new = out_names.len() - names.len();
             let plan = pattern::plan_parts(ctx, names, parts);
             let mut out = Vec::new();
             for row in rows {
@@ -1165,7 +1170,7 @@ fn run_write(
                 let mut matched = Vec::new();
                 pattern::match_row(
                     ctx,
-                    names,
+                    out_names,
                     &row,
                     parts,
                     &plan,
@@ -1178,7 +1183,7 @@ fn run_write(
                     },
                 )?;
                 if matched.is_empty() {
-                    let mut n = names.to_vec();
+                    let mut n = names.clone();
                     let mut r = row.clone();
                     write::create_pattern(ctx, &mut n, &mut r, parts)?;
                     let r2 = reorder(&n, &r, out_names);
@@ -1234,7 +1239,7 @@ fn run_write(
 
 struct CallOp<'q> {
     call: &'q crate::query::ast::Call,
-    names: Vec<String>,
+    names: Names,
     standalone: bool,
     c: Counters,
     next: Next<'q>,
@@ -1280,7 +1285,7 @@ impl<'q> Operator for CallOp<'q> {
 /// each batch committed before the next starts.
 struct CallSubqueryOp<'q> {
     call: &'q crate::query::ast::CallSubquery,
-    names: Vec<String>,
+    names: Names,
     /// The subquery's plan, for EXPLAIN.
     lines: Vec<PlanLine>,
     /// `IN TRANSACTIONS`: the input rows so far, and their bytes.
@@ -1426,6 +1431,7 @@ pub struct Pipeline<'q> {
 
 /// Builds the operators of `q`, planning each MATCH against the catalog.
 pub fn build<'q>(ctx: &mut Ctx<'_, '_>, q: &'q Query) -> Result<Pipeline<'q>, Error> {
+    ctx.bind(&q.symbols);
     build_in(ctx, q, &[], &|_| false, Produce::Result)
 }
 
@@ -1492,7 +1498,7 @@ fn build_single<'q>(
         {
             let fresh = pattern::new_variables(&m.pattern, &names).len()
                 == pattern::new_variables(&m.pattern, &[]).len();
-            if fresh && ctx.rules.on(Rule::CountProduct) && counts_by_product(m, p, w) {
+            if fresh && ctx.rules.on(Rule::CountProduct) && counts_by_product(m, p, w, &ctx.symbols) {
                 at += 1;
                 let cols = projection::columns(p, &names);
                 if is_return {
@@ -1535,7 +1541,8 @@ fn build_single<'q>(
             }
             Clause::Set(_) | Clause::Remove(_) | Clause::Delete(_) => {}
             Clause::Call(c) => {
-                let (new, _) = call::run_call(ctx, c, &before, vec![], standalone)?;
+                let columns = Names::new(before.clone(), &ctx.symbols);
+                let (new, _) = call::run_call(ctx, c, &columns, vec![], standalone)?;
                 if standalone {
                     returned = Some(new.clone());
                 }
@@ -1565,6 +1572,8 @@ fn build_single<'q>(
     // Output names of each step: the input names of the step after it.
     let mut after = names;
     for (step, before, at) in steps.into_iter().rev() {
+        // The step's rows' columns, with the statement's symbols bound to them.
+        let bound = Names::new(before.clone(), &ctx.symbols);
         let clause_of = q.clauses.get(at);
         let dead = if ctx.rules.on(Rule::DeadColumns) {
             liveness::dead(&before, &mentioned[at])
@@ -1574,7 +1583,7 @@ fn build_single<'q>(
         next = match step {
             Step::CountProduct(m) => Box::new(CountProductOp {
                 m,
-                conj: part_conjuncts(m).unwrap_or_default(),
+                conj: part_conjuncts(m, &ctx.symbols).unwrap_or_default(),
                 times: 0,
                 c: Counters::default(),
                 next,
@@ -1601,12 +1610,14 @@ fn build_single<'q>(
                     }
                     false => None,
                 };
+                let mut names = bound.clone();
+                names.extend(new.iter().cloned(), &ctx.symbols);
                 Box::new(MatchOp {
                     m,
                     dead,
-                    names: before.clone(),
+                    names,
                     new,
-                    conj: pattern::conjuncts(m.where_.as_ref()),
+                    conj: pattern::conjuncts(m.where_.as_ref(), &ctx.symbols),
                     plan,
                     early: ctx.rules.on(Rule::PredicatePushdown),
                     as_of: None,
@@ -1626,18 +1637,18 @@ fn build_single<'q>(
                     },
                     dead,
                     var: &u.variable.name,
-                    names: before.clone(),
+                    names: bound.clone(),
                     c: Counters::default(),
                     next,
                 }),
                 Clause::With(w) => {
-                    projection_op(ctx, &w.projection, w.where_.as_ref(), &before, next)
+                    projection_op(ctx, &w.projection, w.where_.as_ref(), &bound, next)
                 }
-                Clause::Return(r) => projection_op(ctx, &r.projection, None, &before, next),
+                Clause::Return(r) => projection_op(ctx, &r.projection, None, &bound, next),
                 Clause::CallSubquery(c) => Box::new(CallSubqueryOp {
                     lines: subquery::call_plan(ctx, &c.query, &before),
                     call: c,
-                    names: before.clone(),
+                    names: bound.clone(),
                     held: Vec::new(),
                     held_bytes: 0,
                     c: Counters::default(),
@@ -1645,15 +1656,15 @@ fn build_single<'q>(
                 }),
                 Clause::Call(c) => Box::new(CallOp {
                     call: c,
-                    names: before.clone(),
+                    names: bound.clone(),
                     standalone,
                     c: Counters::default(),
                     next,
                 }),
                 _ => Box::new(WriteOp {
                     clause,
-                    names: before.clone(),
-                    out_names: after.clone(),
+                    names: bound.clone(),
+                    out_names: Names::new(after.clone(), &ctx.symbols),
                     rows: Vec::new(),
                     held: 0,
                     c: Counters::default(),
@@ -1694,10 +1705,10 @@ fn projection_op<'q>(
     ctx: &Ctx<'_, '_>,
     p: &'q Projection,
     where_: Option<&'q Expr>,
-    names: &[String],
+    names: &Names,
     next: Next<'q>,
 ) -> Next<'q> {
-    let cols = projection::columns(p, names);
+    let cols = Names::new(projection::columns(p, names), &ctx.symbols);
     let star = projection::star_slots_of(p, &cols, names);
     let top_k =
         ctx.rules.on(Rule::TopK) && !p.order_by.is_empty() && !p.distinct && p.limit.is_some();
@@ -1705,7 +1716,7 @@ fn projection_op<'q>(
         Some(g) => Box::new(BreakerOp {
             p,
             where_,
-            names: names.to_vec(),
+            names: names.clone(),
             cols,
             grouper: Some(g),
             star: star.clone(),
@@ -1722,7 +1733,7 @@ fn projection_op<'q>(
         None if !p.order_by.is_empty() => Box::new(BreakerOp {
             p,
             where_,
-            names: names.to_vec(),
+            names: names.clone(),
             cols,
             grouper: None,
             star: star.clone(),
@@ -1739,7 +1750,7 @@ fn projection_op<'q>(
         None => Box::new(ProjectOp {
             p,
             where_,
-            names: names.to_vec(),
+            names: names.clone(),
             star,
             cols,
             bounds: None,

@@ -2,8 +2,9 @@
 //! ORDER BY, SKIP and LIMIT.
 
 use super::context::Ctx;
-use super::eval::{eval, AggValues, Env};
+use super::eval::{eval, AggValues, Columns, Env};
 use crate::query::bind::func::{Aggregate, Func};
+use crate::query::bind::symbols::Names;
 use super::ops;
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{Child, Expr, ExprKind, Projection, SortItem};
@@ -290,57 +291,10 @@ fn direct_slots(p: &Projection, slots: &HashMap<&str, usize>) -> Vec<Option<usiz
     p.items
         .iter()
         .map(|it| match &it.expr.kind {
-            ExprKind::Variable(v) => slots.get(v.as_str()).copied(),
+            ExprKind::Variable(v, _) => slots.get(v.as_str()).copied(),
             _ => None,
         })
         .collect()
-}
-
-/// Runs the projection over `rows` (named `names`). Returns the new column
-/// names and rows.
-pub fn project(
-    ctx: &mut Ctx<'_, '_>,
-    p: &Projection,
-    names: &[String],
-    rows: Rows,
-    where_: Option<&Expr>,
-) -> Result<(Vec<String>, Rows), Error> {
-    let cols = columns(p, names);
-    let grouper = Grouper::new(p, names);
-    let out = match grouper {
-        Some(mut g) => {
-            let mut key_vals = Vec::new();
-            for row in &rows {
-                ctx.tick()?;
-                g.add_row(ctx, names, row, &mut key_vals)?;
-            }
-            g.finish(ctx, names)?
-        }
-        None => {
-            let slots = last_slots(names);
-            let star = star_slots(p, &cols, &slots);
-            let direct = direct_slots(p, &slots);
-            drop(slots);
-            let mut out = Vec::with_capacity(rows.len());
-            for row in rows {
-                ctx.tick()?;
-                let env = Env::new(names, &row);
-                let mut row_out = Vec::with_capacity(cols.len());
-                for &i in &star {
-                    row_out.push(row[i].clone());
-                }
-                for (item, at) in p.items.iter().zip(&direct) {
-                    row_out.push(match *at {
-                        Some(i) => row[i].clone(),
-                        None => eval(&item.expr, &env, ctx)?,
-                    });
-                }
-                out.push((row_out, Some(row), None));
-            }
-            out
-        }
-    };
-    finish_rows(ctx, p, names, cols, out, where_)
 }
 
 /// Implicit grouping: the items without aggregates are the key, and every
@@ -462,7 +416,7 @@ impl<'q> Grouper<'q> {
     pub fn add_row(
         &mut self,
         ctx: &mut Ctx<'_, '_>,
-        names: &[String],
+        names: &Names,
         row: &[Value],
         key_vals: &mut Vec<Value>,
     ) -> Result<(), Error> {
@@ -481,7 +435,7 @@ impl<'q> Grouper<'q> {
     pub fn add_row_weighted(
         &mut self,
         ctx: &mut Ctx<'_, '_>,
-        names: &[String],
+        names: &Names,
         row: &[Value],
         key_vals: &mut Vec<Value>,
         weight: i64,
@@ -617,7 +571,7 @@ impl<'q> Grouper<'q> {
 
     /// One output row per group (one row of empty aggregates when nothing
     /// arrived and there is no key).
-    pub fn finish(mut self, ctx: &mut Ctx<'_, '_>, names: &[String]) -> Result<Vec<OutRow>, Error> {
+    pub fn finish(mut self, ctx: &mut Ctx<'_, '_>, names: &Names) -> Result<Vec<OutRow>, Error> {
         let p = self.p;
         if self.group_rows.is_empty() && self.key_items.is_empty() && self.star.is_empty() {
             self.group_rows
@@ -696,7 +650,7 @@ impl<'q> Grouper<'q> {
                     row_out.push(kv.next().unwrap_or(Value::Null));
                 } else {
                     let env = Env {
-                        names,
+                        names: Columns::Row(names),
                         row: &first_row,
                         outer: None,
                         aggs: Some(&values),
@@ -765,7 +719,7 @@ static NULL: Value = Value::Null;
 fn order_item(p: &Projection, s: &SortItem) -> Option<usize> {
     p.items.iter().position(|it| {
         it.expr.same_as(&s.expr)
-            || matches!(&s.expr.kind, ExprKind::Variable(v) if it.alias.as_ref().is_some_and(|a| &a.name == v))
+            || matches!(&s.expr.kind, ExprKind::Variable(v, _) if it.alias.as_ref().is_some_and(|a| &a.name == v))
     })
 }
 
@@ -773,11 +727,11 @@ fn order_item(p: &Projection, s: &SortItem) -> Option<usize> {
 pub fn finish_rows(
     ctx: &mut Ctx<'_, '_>,
     p: &Projection,
-    names: &[String],
-    cols: Vec<String>,
+    names: &Names,
+    cols: &Names,
     mut out: Vec<OutRow>,
     where_: Option<&Expr>,
-) -> Result<(Vec<String>, Rows), Error> {
+) -> Result<Rows, Error> {
     if p.distinct {
         let mut seen = std::collections::HashSet::new();
         out.retain(|(r, _, _)| {
@@ -794,7 +748,7 @@ pub fn finish_rows(
     let mut bounds: Option<(usize, Option<usize>)> = None;
     if !p.order_by.is_empty() {
         let (skip, limit) = *bounds.insert(skip_limit(ctx, p)?);
-        out = order_rows(ctx, p, names, &cols, out, skip, limit)?;
+        out = order_rows(ctx, p, names, cols, out, skip, limit)?;
     }
     let (skip, limit) = match bounds {
         Some(b) => b,
@@ -807,45 +761,36 @@ pub fn finish_rows(
         out.truncate(l);
     }
     let Some(pred) = where_ else {
-        return Ok((cols, out.into_iter().map(|(r, _, _)| r).collect()));
+        return Ok(out.into_iter().map(|(r, _, _)| r).collect());
     };
     // WITH … WHERE sees the new columns and the variables before it (after
     // DISTINCT or grouping the checker lets it read those only through
     // grouping keys, which every source row of the group holds alike).
     let mut kept = Vec::with_capacity(out.len());
     for (r, src, values) in out {
-        let (env_names, env_row) = scope(names, &cols, src.as_deref(), &r);
-        let env = Env {
-            names: &env_names,
-            row: &env_row,
-            outer: None,
-            aggs: values.as_ref(),
-        };
+        let source = src.as_deref().map(|s| Env::new(names, s));
+        let env = after_projection(cols, &r, source.as_ref(), values.as_ref());
         if super::eval::truthy(&eval(pred, &env, ctx)?)? == Some(true) {
             kept.push(r);
         }
     }
-    Ok((cols, kept))
+    Ok(kept)
 }
 
-/// The names and values an expression after the projection sees: the
-/// source row's variables (when there is one), then the
-/// output columns.
-pub(crate) fn scope(
-    names: &[String],
-    cols: &[String],
-    src: Option<&[Value]>,
-    row: &[Value],
-) -> (Vec<String>, Vec<Value>) {
-    let mut scope_names: Vec<String> = Vec::new();
-    let mut scope_row: Vec<Value> = Vec::new();
-    if let Some(src) = src {
-        scope_names.extend(names.iter().cloned());
-        scope_row.extend(src.iter().cloned());
+/// What an expression after the projection sees: the output columns, and
+/// around them the source row's variables (when there is one).
+pub(crate) fn after_projection<'r>(
+    cols: &'r Names,
+    row: &'r [Value],
+    source: Option<&'r Env<'r>>,
+    aggs: Option<&'r AggValues>,
+) -> Env<'r> {
+    Env {
+        names: Columns::Row(cols),
+        row,
+        outer: source,
+        aggs,
     }
-    scope_names.extend(cols.iter().cloned());
-    scope_row.extend(row.iter().cloned());
-    (scope_names, scope_row)
 }
 
 /// How two rows compare under ORDER BY, given their sort keys in order.
@@ -869,8 +814,8 @@ fn sort_order<'v>(
 pub(crate) fn order_rows(
     ctx: &mut Ctx<'_, '_>,
     p: &Projection,
-    names: &[String],
-    cols: &[String],
+    names: &Names,
+    cols: &Names,
     mut out: Vec<OutRow>,
     skip: usize,
     limit: Option<usize>,
@@ -910,13 +855,8 @@ pub(crate) fn order_rows(
         let mut keyed = Vec::with_capacity(out.len());
         for (i, (r, src, values)) in out.into_iter().enumerate() {
             // After DISTINCT or grouping, through grouping keys only (the checker).
-            let (sort_names, sort_row) = scope(names, cols, src.as_deref(), &r);
-            let env = Env {
-                names: &sort_names,
-                row: &sort_row,
-                outer: None,
-                aggs: values.as_ref(),
-            };
+            let source = src.as_deref().map(|s| Env::new(names, s));
+            let env = after_projection(cols, &r, source.as_ref(), values.as_ref());
             let mut keys = Vec::with_capacity(p.order_by.len());
             for (s, pos) in p.order_by.iter().zip(&projected) {
                 // An ORDER BY item written exactly as a projected item is that column.
@@ -978,14 +918,12 @@ pub(crate) fn skip_limit(
     ctx: &mut Ctx<'_, '_>,
     p: &Projection,
 ) -> Result<(usize, Option<usize>), Error> {
-    let empty_names: [String; 0] = [];
-    let empty_row: [Value; 0] = [];
     let skip = match &p.skip {
-        Some(e) => count_arg(ctx, e, "SKIP", &empty_names, &empty_row)?,
+        Some(e) => count_arg(ctx, e, "SKIP")?,
         None => 0,
     };
     let limit = match &p.limit {
-        Some(e) => Some(count_arg(ctx, e, "LIMIT", &empty_names, &empty_row)?),
+        Some(e) => Some(count_arg(ctx, e, "LIMIT")?),
         None => None,
     };
     Ok((skip, limit))
@@ -1001,14 +939,8 @@ fn uses_parameter(e: &Expr) -> bool {
     }
 }
 
-fn count_arg(
-    ctx: &mut Ctx<'_, '_>,
-    e: &Expr,
-    what: &str,
-    names: &[String],
-    row: &[Value],
-) -> Result<usize, Error> {
-    let v = eval(e, &Env::new(names, row), ctx).map_err(|err| {
+fn count_arg(ctx: &mut Ctx<'_, '_>, e: &Expr, what: &str) -> Result<usize, Error> {
+    let v = eval(e, &Env::new(Names::empty(), &[]), ctx).map_err(|err| {
         if err.code == "UndefinedVariable" {
             Error::compile(
                 ErrorKind::SyntaxError,

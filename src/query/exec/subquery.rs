@@ -13,6 +13,7 @@ use super::memory::row_bytes;
 use super::pattern::{flatten_env, free_vars};
 use super::pipeline::{self, PlanLine, Produce};
 use super::projection::Rows;
+use crate::query::bind::symbols::Names;
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{
     Child, Clause, Expr, ExprKind, InTransactions, Query, RemoveItem, SetItem, SingleQuery,
@@ -90,7 +91,7 @@ pub(crate) fn batch_size(ctx: &mut Ctx<'_, '_>, t: &InTransactions) -> Result<us
     let Some(e) = &t.rows else {
         return Ok(DEFAULT_BATCH);
     };
-    match super::eval::eval(e, &Env::new(&[], &[]), ctx)? {
+    match super::eval::eval(e, &Env::new(Names::empty(), &[]), ctx)? {
         Value::Int(n) if n > 0 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
         v => Err(Error::runtime(
             ErrorKind::ArgumentError,

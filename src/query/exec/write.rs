@@ -10,6 +10,7 @@ use crate::query::ast::{
     Direction, Expr, NodePattern, PatternPart, RelPattern, RemoveItem, SetItem,
 };
 use crate::store::catalog::NameKind;
+use crate::query::bind::symbols::Names;
 use crate::store::graph::{NodeRecord, RelRecord};
 use crate::value::{NodeId, Value};
 use std::collections::BTreeMap;
@@ -132,7 +133,7 @@ pub fn create_rel(
 /// Creates a pattern for one row, binding its new variables into `row`.
 pub fn create_pattern(
     ctx: &mut Ctx<'_, '_>,
-    names: &mut Vec<String>,
+    names: &mut Names,
     row: &mut Vec<Value>,
     parts: &[PatternPart],
 ) -> Result<(), Error> {
@@ -140,12 +141,12 @@ pub fn create_pattern(
         let mut nodes = Vec::new();
         let mut rels = Vec::new();
         let node_of = |ctx: &mut Ctx<'_, '_>,
-                       names: &mut Vec<String>,
+                       names: &mut Names,
                        row: &mut Vec<Value>,
                        n: &NodePattern|
          -> Result<NodeId, Error> {
             if let Some(v) = &n.variable {
-                if let Some(i) = names.iter().rposition(|x| x == &v.name) {
+                if let Some(i) = names.slot(v.sym) {
                     return match &row[i] {
                         Value::Node(id) => Ok(*id),
                         Value::Null => Err(Error::runtime(
@@ -167,7 +168,7 @@ pub fn create_pattern(
             let env = Env::new(names, row);
             let id = create_node(ctx, &env, n)?;
             if let Some(v) = &n.variable {
-                names.push(v.name.clone());
+                names.push(v.name.clone(), &ctx.symbols);
                 row.push(Value::Node(id));
             }
             Ok(id)
@@ -179,7 +180,7 @@ pub fn create_pattern(
             let env = Env::new(names, row);
             let rel = create_rel(ctx, &env, r, prev, next)?;
             if let Some(v) = &r.variable {
-                names.push(v.name.clone());
+                names.push(v.name.clone(), &ctx.symbols);
                 row.push(Value::Rel(rel));
             }
             rels.push(rel);
@@ -187,7 +188,7 @@ pub fn create_pattern(
             prev = next;
         }
         if let Some(v) = &part.variable {
-            names.push(v.name.clone());
+            names.push(v.name.clone(), &ctx.symbols);
             row.push(Value::Path(Box::new(crate::value::Path { nodes, rels })));
         }
     }
@@ -253,7 +254,7 @@ fn props_of(ctx: &Ctx<'_, '_>, v: &Value) -> Result<BTreeMap<String, Value>, Err
 
 pub fn set_items(
     ctx: &mut Ctx<'_, '_>,
-    names: &[String],
+    names: &Names,
     row: &[Value],
     items: &[SetItem],
 ) -> Result<(), Error> {
@@ -273,7 +274,7 @@ pub fn set_items(
             | SetItem::Append {
                 variable, value, ..
             } => {
-                let t = env.lookup(&variable.name).cloned().unwrap_or(Value::Null);
+                let t = env.lookup(variable.sym).cloned().unwrap_or(Value::Null);
                 let v = eval(value, &env, ctx)?;
                 let new = props_of(ctx, &v)?;
                 if t.is_null() {
@@ -294,7 +295,7 @@ pub fn set_items(
             SetItem::Labels {
                 variable, labels, ..
             } => {
-                let t = env.lookup(&variable.name).cloned().unwrap_or(Value::Null);
+                let t = env.lookup(variable.sym).cloned().unwrap_or(Value::Null);
                 let Value::Node(id) = t else { continue };
                 let old = ctx.node(id)?;
                 let mut new = old.clone();
@@ -314,7 +315,7 @@ pub fn set_items(
 
 pub fn remove_items(
     ctx: &mut Ctx<'_, '_>,
-    names: &[String],
+    names: &Names,
     row: &[Value],
     items: &[RemoveItem],
 ) -> Result<(), Error> {
@@ -328,7 +329,7 @@ pub fn remove_items(
             RemoveItem::Labels {
                 variable, labels, ..
             } => {
-                let t = env.lookup(&variable.name).cloned().unwrap_or(Value::Null);
+                let t = env.lookup(variable.sym).cloned().unwrap_or(Value::Null);
                 let Value::Node(id) = t else { continue };
                 let old = ctx.node(id)?;
                 let mut new = old.clone();

@@ -46,6 +46,7 @@ impl Lower<'_> {
         Ok(Query {
             first: first.ok_or_else(|| missing(span, "query"))?,
             unions,
+            symbols: Default::default(),
         })
     }
 
@@ -220,6 +221,7 @@ impl Lower<'_> {
                     self.where_depth.set(outer);
                     lowered?;
                     let query = Query {
+                        symbols: Default::default(),
                         first: SingleQuery {
                             clauses: vec![Clause::Match(m)],
                             span: inner_span,
@@ -275,7 +277,7 @@ impl Lower<'_> {
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::expr => expr = Some(self.expr(p)?),
-                Rule::variable => variable = Some(ident(&p)),
+                Rule::variable => variable = Some(self.variable_ident(&p)),
                 Rule::UNWIND | Rule::AS => {}
                 _ => return Err(internal(&p)),
             }
@@ -351,7 +353,7 @@ impl Lower<'_> {
                     expr = Some(self.expr(p)?);
                 }
                 Rule::AS => {}
-                Rule::variable => alias = Some(ident(&p)),
+                Rule::variable => alias = Some(self.variable_ident(&p)),
                 _ => return Err(internal(&p)),
             }
         }
@@ -432,13 +434,13 @@ impl Lower<'_> {
                 }
             }
             Rule::set_labels => SetItem::Labels {
-                variable: ident(&first),
+                variable: self.variable_ident(&first),
                 labels: self.labels(it.next().ok_or_else(|| missing(span, "labels"))?)?,
                 span,
             },
             Rule::set_append | Rule::set_replace => {
                 let value = it.next().ok_or_else(|| missing(span, "value"))?;
-                let (variable, value) = (ident(&first), self.expr(value)?);
+                let (variable, value) = (self.variable_ident(&first), self.expr(value)?);
                 if rule == Rule::set_append {
                     SetItem::Append {
                         variable,
@@ -487,7 +489,7 @@ impl Lower<'_> {
                     let var = it.next().ok_or_else(|| missing(item_span, "variable"))?;
                     let labels = it.next().ok_or_else(|| missing(item_span, "labels"))?;
                     items.push(RemoveItem::Labels {
-                        variable: ident(&var),
+                        variable: self.variable_ident(&var),
                         labels: self.labels(labels)?,
                         span: item_span,
                     });
@@ -540,7 +542,7 @@ impl Lower<'_> {
                                 for c in y.into_inner() {
                                     match c.as_rule() {
                                         Rule::schema_name => field = Some(ident(&c)),
-                                        Rule::variable => alias = Some(ident(&c)),
+                                        Rule::variable => alias = Some(self.variable_ident(&c)),
                                         Rule::AS => {}
                                         _ => return Err(internal(&c)),
                                     }

@@ -175,7 +175,7 @@ impl Lower<'_> {
                     .into_inner()
                     .next()
                     .ok_or_else(|| missing(span, "property key"))?;
-                ExprKind::Property(Box::new(lhs), ident(&key))
+                ExprKind::Property(Box::new(lhs), self.stored_ident(&key))
             }
             Rule::index => {
                 let index = self.first_expr(op)?;
@@ -285,7 +285,11 @@ impl Lower<'_> {
             Rule::false_lit => ExprKind::Bool(false),
             Rule::parameter => ExprKind::Parameter(literal::parameter(pair)?),
             Rule::actor => ExprKind::Actor(literal::actor(pair)?),
-            Rule::variable => ExprKind::Variable(ident(&pair).name),
+            Rule::variable => {
+                let name = ident(&pair).name;
+                let sym = self.symbols.borrow_mut().intern(&name);
+                ExprKind::Variable(name, sym)
+            }
             Rule::count_star => ExprKind::CountStar,
             Rule::subquery_expr => self.subquery(pair)?,
             Rule::paren_expr => {
@@ -395,7 +399,7 @@ impl Lower<'_> {
         let (mut variable, mut list, mut predicate, mut map) = (None, None, None, None);
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::variable => variable = Some(ident(&p)),
+                Rule::variable => variable = Some(self.variable_ident(&p)),
                 Rule::expr => list = Some(Box::new(self.expr(p)?)),
                 Rule::IN => {}
                 _ => {
@@ -418,7 +422,7 @@ impl Lower<'_> {
         let (mut variable, mut pattern, mut predicate, mut map) = (None, None, None, None);
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::variable => variable = Some(ident(&p)),
+                Rule::variable => variable = Some(self.variable_ident(&p)),
                 Rule::relationships_pattern => pattern = Some(self.pattern_element(p)?),
                 _ => {
                     if !self.comp_parts(p.clone(), &mut predicate, &mut map)? {
@@ -446,7 +450,7 @@ impl Lower<'_> {
                 Rule::NONE => kind = Some(Quantifier::None),
                 Rule::SINGLE => kind = Some(Quantifier::Single),
                 Rule::IN => {}
-                Rule::variable => variable = Some(ident(&p)),
+                Rule::variable => variable = Some(self.variable_ident(&p)),
                 Rule::expr => list = Some(Box::new(self.expr(p)?)),
                 _ => {
                     if !self.comp_parts(p.clone(), &mut predicate, &mut unused)? {
@@ -469,7 +473,7 @@ impl Lower<'_> {
         let mut exprs = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::variable => vars.push(ident(&p)),
+                Rule::variable => vars.push(self.variable_ident(&p)),
                 Rule::expr => exprs.push(self.expr(p)?),
                 Rule::REDUCE | Rule::IN => {}
                 _ => return Err(internal(&p)),

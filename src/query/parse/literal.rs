@@ -153,6 +153,7 @@ pub(super) fn ident(pair: &Pair<'_, Rule>) -> Ident {
     Ident {
         name: unquote_name(pair.as_str()),
         span: span_of(pair),
+        sym: crate::query::bind::symbols::Sym::NONE,
     }
 }
 

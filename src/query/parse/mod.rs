@@ -185,6 +185,8 @@ struct Lower<'t> {
     pending_min_int: RefCell<Vec<Span>>,
     /// Spans of comparisons that a following comparison chains onto.
     chainable: RefCell<HashSet<(usize, usize)>>,
+    /// The statement's variables, numbered as they are met.
+    symbols: RefCell<ast::Symbols>,
 }
 
 impl<'t> Lower<'t> {
@@ -197,7 +199,22 @@ impl<'t> Lower<'t> {
             where_depth: Cell::new(0),
             pending_min_int: RefCell::new(Vec::new()),
             chainable: RefCell::new(HashSet::new()),
+            symbols: RefCell::new(ast::Symbols::default()),
         }
+    }
+
+    /// A label or property key, with its number among the store's names.
+    fn stored_ident(&self, pair: &Pair<'_, Rule>) -> ast::Ident {
+        let mut id = literal::ident(pair);
+        id.sym = self.symbols.borrow_mut().intern_stored(&id.name);
+        id
+    }
+
+    /// An identifier that names a variable, with the variable's symbol.
+    fn variable_ident(&self, pair: &Pair<'_, Rule>) -> ast::Ident {
+        let mut id = literal::ident(pair);
+        id.sym = self.symbols.borrow_mut().intern(&id.name);
+        id
     }
 
     fn statement(&self, pair: Pair<'_, Rule>) -> Result<ast::Statement> {
@@ -216,7 +233,11 @@ impl<'t> Lower<'t> {
                 Rule::tx_begin => body = Some(ast::Body::Begin),
                 Rule::tx_commit => body = Some(ast::Body::Commit),
                 Rule::tx_rollback => body = Some(ast::Body::Rollback),
-                Rule::query => body = Some(ast::Body::Query(self.query(p)?)),
+                Rule::query => {
+                    let mut q = self.query(p)?;
+                    q.symbols = std::sync::Arc::new(self.symbols.take());
+                    body = Some(ast::Body::Query(q));
+                }
                 Rule::EOI => {}
                 _ => return Err(internal(&p)),
             }

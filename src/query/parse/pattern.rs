@@ -21,7 +21,7 @@ impl Lower<'_> {
         let mut found = None;
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::variable => variable = Some(ident(&p)),
+                Rule::variable => variable = Some(self.variable_ident(&p)),
                 Rule::pattern_element => found = Some((PathKind::Normal, self.pattern_element(p)?)),
                 Rule::shortest_path | Rule::all_shortest_paths | Rule::strongest_path => {
                     let kind = match p.as_rule() {
@@ -83,7 +83,7 @@ impl Lower<'_> {
         };
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::variable => node.variable = Some(ident(&p)),
+                Rule::variable => node.variable = Some(self.variable_ident(&p)),
                 Rule::node_labels => node.labels = self.labels(p)?,
                 Rule::actor => {
                     let span = span_of(&p);
@@ -104,7 +104,7 @@ impl Lower<'_> {
         let mut out = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::schema_name => out.push(ident(&p)),
+                Rule::schema_name => out.push(self.stored_ident(&p)),
                 Rule::node_labels => out.extend(self.labels(p)?),
                 _ => return Err(internal(&p)),
             }
@@ -157,7 +157,7 @@ impl Lower<'_> {
     fn rel_detail(&self, pair: Pair<'_, Rule>, rel: &mut RelPattern) -> Result<()> {
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::variable => rel.variable = Some(ident(&p)),
+                Rule::variable => rel.variable = Some(self.variable_ident(&p)),
                 Rule::rel_types => {
                     rel.types = p.into_inner().map(|t| ident(&t)).collect();
                 }

@@ -50,7 +50,7 @@ pub(super) fn show(e: &Expr) -> String {
         ExprKind::Float(f) => format!("{f:?}"),
         ExprKind::String(s) => format!("'{s}'"),
         ExprKind::Parameter(p) => format!("${p}"),
-        ExprKind::Variable(v) => v.clone(),
+        ExprKind::Variable(v, _) => v.clone(),
         ExprKind::Actor(a) => format!("@{a}"),
         ExprKind::List(l) => format!("[{}]", l.iter().map(show).collect::<Vec<_>>().join(", ")),
         ExprKind::Map(m) => format!(

@@ -163,7 +163,7 @@ pub fn property_column(
 /// The variable `e` names, with its SQL and kind.
 pub fn var<'e>(env: &'e Env, e: &Expr) -> Option<(&'e str, Kind)> {
     match &e.kind {
-        ExprKind::Variable(v) => env.get(v),
+        ExprKind::Variable(v, _) => env.get(v),
         _ => None,
     }
 }
@@ -184,7 +184,7 @@ pub fn expr(cx: &mut Cx, env: &Env, e: &Expr) -> Result<(String, Ty), Error> {
             Some(v) => sql::value(v, e.span)?,
             None => return Err(unsupported(&format!("the unbound parameter ${p}"), e.span)),
         },
-        ExprKind::Variable(v) => match env.get(v) {
+        ExprKind::Variable(v, _) => match env.get(v) {
             Some((s, Kind::Value(t))) => (s.to_string(), t),
             Some((s, Kind::RelList)) => (s.to_string(), Ty::List),
             Some((s, _)) => (s.to_string(), Ty::Unknown),

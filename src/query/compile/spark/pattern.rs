@@ -225,7 +225,7 @@ fn optional(cx: &mut Cx, scope: Scope, m: &Match) -> Result<Scope, Error> {
 /// Every variable name `e` mentions.
 fn variables(e: &Expr, out: &mut Vec<String>) {
     super::expr::walk(e, &mut |x| {
-        if let ExprKind::Variable(v) = &x.kind {
+        if let ExprKind::Variable(v, _) = &x.kind {
             out.push(v.clone());
         }
     });

@@ -1,0 +1,170 @@
+//! Variables as numbers. The parser gives every variable of a statement a
+//! `Sym` (the same name, the same `Sym`); each operator, when built, maps
+//! the symbols to the columns of its rows (`Names`), so evaluation finds a
+//! variable by index and never compares its name per row.
+
+use std::ops::Deref;
+
+/// A statement's variable, numbered in the order first written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sym(pub u32);
+
+impl Sym {
+    /// A name the statement never uses as a variable.
+    pub const NONE: Sym = Sym(u32::MAX);
+    /// The column `shortestPath(…)` in an expression binds its path to.
+    pub const PATH: Sym = Sym(0);
+}
+
+/// The names behind a statement's symbols: its variables, and apart from
+/// them the labels and property keys it reads (`stored`), which each run
+/// maps to the store's codes once (`Ctx::code`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Symbols {
+    names: Vec<String>,
+    by_name: fxhash::FxHashMap<String, u32>,
+    stored: Vec<String>,
+    stored_by_name: fxhash::FxHashMap<String, u32>,
+}
+
+/// The name of `Sym::PATH`: a space keeps it apart from what users write
+/// without backticks.
+const PATH_NAME: &str = " path";
+
+impl Default for Symbols {
+    fn default() -> Symbols {
+        let mut s = Symbols {
+            names: Vec::new(),
+            by_name: Default::default(),
+            stored: Vec::new(),
+            stored_by_name: Default::default(),
+        };
+        s.intern(PATH_NAME);
+        s
+    }
+}
+
+impl Symbols {
+    /// The symbol of `name`, numbering it if new.
+    pub fn intern(&mut self, name: &str) -> Sym {
+        if let Some(&i) = self.by_name.get(name) {
+            return Sym(i);
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.by_name.insert(name.to_string(), i);
+        Sym(i)
+    }
+
+    /// The symbol of `name`, `Sym::NONE` when no variable has that name.
+    pub fn get(&self, name: &str) -> Sym {
+        self.by_name.get(name).map_or(Sym::NONE, |&i| Sym(i))
+    }
+
+    /// The number of a label or property key name, numbering it if new.
+    pub fn intern_stored(&mut self, name: &str) -> Sym {
+        if let Some(&i) = self.stored_by_name.get(name) {
+            return Sym(i);
+        }
+        let i = self.stored.len() as u32;
+        self.stored.push(name.to_string());
+        self.stored_by_name.insert(name.to_string(), i);
+        Sym(i)
+    }
+
+    /// The label and key names, by their numbers.
+    pub fn stored(&self) -> &[String] {
+        &self.stored
+    }
+}
+
+const NO_SLOT: u32 = u32::MAX;
+
+/// The names of a row's columns, and the column of each symbol. When a
+/// name repeats, the last column has it (as a lookup from the end would).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Names {
+    list: Vec<String>,
+    slots: Vec<u32>,
+}
+
+impl Names {
+    /// `list` with each name's symbol looked up in `symbols` (once, here).
+    pub fn new(list: Vec<String>, symbols: &Symbols) -> Names {
+        let mut n = Names::default();
+        n.extend(list, symbols);
+        n
+    }
+
+    pub fn empty() -> &'static Names {
+        static EMPTY: Names = Names {
+            list: Vec::new(),
+            slots: Vec::new(),
+        };
+        &EMPTY
+    }
+
+    pub fn push(&mut self, name: String, symbols: &Symbols) {
+        let sym = symbols.get(&name);
+        if sym != Sym::NONE {
+            let s = sym.0 as usize;
+            if self.slots.len() <= s {
+                self.slots.resize(s + 1, NO_SLOT);
+            }
+            self.slots[s] = self.list.len() as u32;
+        }
+        self.list.push(name);
+    }
+
+    pub fn extend<I: IntoIterator<Item = String>>(&mut self, names: I, symbols: &Symbols) {
+        for name in names {
+            self.push(name, symbols);
+        }
+    }
+
+    /// The column holding `sym`, if any.
+    #[inline]
+    pub fn slot(&self, sym: Sym) -> Option<usize> {
+        match self.slots.get(sym.0 as usize) {
+            Some(&s) if s != NO_SLOT => Some(s as usize),
+            _ => None,
+        }
+    }
+
+    pub fn into_vec(self) -> Vec<String> {
+        self.list
+    }
+}
+
+impl Deref for Names {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.list
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_symbol_finds_the_last_column_of_its_name() {
+        let mut symbols = Symbols::default();
+        assert_eq!(symbols.get(" path"), Sym::PATH);
+        let (a, b) = (symbols.intern("a"), symbols.intern("b"));
+        assert_eq!(symbols.intern("a"), a);
+        let names = Names::new(
+            vec!["a".into(), " anon".into(), "b".into(), "a".into()],
+            &symbols,
+        );
+        assert_eq!(names.slot(a), Some(3));
+        assert_eq!(names.slot(b), Some(2));
+        assert_eq!(names.slot(Sym::NONE), None);
+        assert_eq!(names.slot(symbols.get("c")), None);
+        assert_eq!(names.len(), 4);
+        let mut more = names.clone();
+        more.push("b".into(), &symbols);
+        assert_eq!(more.slot(b), Some(4));
+        assert_eq!(names.slot(b), Some(2));
+    }
+}
