@@ -2,7 +2,6 @@
 //! its source text (relative to the statement's text) so later layers can
 //! point at it in errors.
 
-
 pub use crate::query::bind::symbols::{Sym, Symbols};
 /// Byte offsets `[start, end)` into the statement's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -3,8 +3,10 @@
 //! carry the TCK's detail codes. Also renders EXPLAIN.
 
 use super::ast::*;
+use super::bind::func::{Func, Scalar};
 use super::exec::functions;
 use crate::error::{Error, ErrorKind};
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 #[path = "check_subquery.rs"]
@@ -47,59 +49,64 @@ fn kind_of(e: &Expr, scope: Vars<'_>) -> Kind {
 
 type Scope = Vec<(String, Kind)>;
 
+/// The checker's state for one statement: what it was given and what the
+/// projection being checked has set, passed down the walk (a statement
+/// checked inside another, or on another thread, has its own).
+#[derive(Default)]
+struct Checker<'p> {
+    /// The parameters given to the statement (`None`: not known yet).
+    params: Option<&'p crate::database::Params>,
+    /// The parameters it reads, when asked for (`check_prepared`).
+    used_params: RefCell<Option<Vec<String>>>,
+    /// The aggregates the projection computes: the same call in its ORDER BY
+    /// may read the variables before the projection (`agg_scope`).
+    projected_aggs: RefCell<Vec<Expr>>,
+    agg_scope: RefCell<Vec<(String, Kind)>>,
+    /// Comprehension variables known not to be numbers (see Quantifier).
+    non_numeric_locals: RefCell<Vec<String>>,
+}
+
 /// Sets the variables that aggregate arguments may read (ORDER BY of an
 /// aggregating projection) until dropped.
-struct AggScope;
+struct AggScope<'c, 'p>(&'c Checker<'p>);
 
-impl AggScope {
-    fn set(vars: Vec<(String, Kind)>, projected: Vec<Expr>) -> AggScope {
-        AGG_SCOPE.with(|s| *s.borrow_mut() = vars);
-        PROJECTED_AGGS.with(|s| *s.borrow_mut() = projected);
-        AggScope
+impl<'c, 'p> AggScope<'c, 'p> {
+    fn set(ck: &'c Checker<'p>, vars: Vec<(String, Kind)>, projected: Vec<Expr>) -> Self {
+        *ck.agg_scope.borrow_mut() = vars;
+        *ck.projected_aggs.borrow_mut() = projected;
+        AggScope(ck)
     }
 }
 
-impl Drop for AggScope {
+impl Drop for AggScope<'_, '_> {
     fn drop(&mut self) {
-        AGG_SCOPE.with(|s| s.borrow_mut().clear());
-        PROJECTED_AGGS.with(|s| s.borrow_mut().clear());
+        self.0.agg_scope.borrow_mut().clear();
+        self.0.projected_aggs.borrow_mut().clear();
     }
-}
-
-thread_local! {
-    /// The aggregates the projection computes: the same call in its ORDER BY
-    /// may read the variables before the projection.
-    static PROJECTED_AGGS: std::cell::RefCell<Vec<Expr>> = const { std::cell::RefCell::new(Vec::new()) };
-    static AGG_SCOPE: std::cell::RefCell<Vec<(String, Kind)>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// Comprehension variables known not to be numbers (see Quantifier).
-    static NON_NUMERIC_LOCALS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// Names of the parameters given to the statement being checked.
-    static PARAMS: std::cell::RefCell<Option<std::collections::BTreeSet<String>>> = const { std::cell::RefCell::new(None) };
-    /// The parameters the statement being checked reads, when asked for.
-    static USED_PARAMS: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Checks `q` without its parameters (a prepared statement gets new ones at
 /// every run); returns the names of those it reads.
 pub fn check_prepared(q: &Query) -> Result<Vec<String>, Error> {
-    USED_PARAMS.with(|u| *u.borrow_mut() = Some(Vec::new()));
-    let r = check_query(q);
-    let used = USED_PARAMS
-        .with(|u| u.borrow_mut().take())
-        .unwrap_or_default();
-    r.map(|_| used)
+    let ck = Checker {
+        used_params: RefCell::new(Some(Vec::new())),
+        ..Default::default()
+    };
+    check_query_in(&ck, q, &[], Part::Top)?;
+    Ok(ck.used_params.take().unwrap_or_default())
 }
 
 /// Checks `q` before it runs; every `$param` it uses must be in `params`.
 pub fn check_query_with(q: &Query, params: &crate::database::Params) -> Result<(), Error> {
-    PARAMS.with(|p| *p.borrow_mut() = Some(params.keys().cloned().collect()));
-    let r = check_query(q);
-    PARAMS.with(|p| *p.borrow_mut() = None);
-    r
+    let ck = Checker {
+        params: Some(params),
+        ..Default::default()
+    };
+    check_query_in(&ck, q, &[], Part::Top).map(|_| ())
 }
 
 pub fn check_query(q: &Query) -> Result<(), Error> {
-    check_query_in(q, &[], Part::Top).map(|_| ())
+    check_query_in(&Checker::default(), q, &[], Part::Top).map(|_| ())
 }
 
 /// Where a query being checked stands.
@@ -115,7 +122,12 @@ enum Part {
 
 /// Checks `q` as `part` with `outer` around it; returns the columns of its
 /// first part's RETURN (none without one).
-fn check_query_in(q: &Query, outer: &[(String, Kind)], part: Part) -> Result<Scope, Error> {
+fn check_query_in(
+    ck: &Checker<'_>,
+    q: &Query,
+    outer: &[(String, Kind)],
+    part: Part,
+) -> Result<Scope, Error> {
     if let Some(first) = q.unions.first() {
         if let Some(u) = q.unions.iter().find(|u| u.all != first.all) {
             return Err(err(
@@ -125,9 +137,9 @@ fn check_query_in(q: &Query, outer: &[(String, Kind)], part: Part) -> Result<Sco
             ));
         }
     }
-    let returned = check_single(&q.first, outer, part)?;
+    let returned = check_single(ck, &q.first, outer, part)?;
     for u in &q.unions {
-        check_single(&u.query, outer, part)?;
+        check_single(ck, &u.query, outer, part)?;
     }
     let cols = |s: &SingleQuery| -> Option<Vec<String>> {
         s.clauses.iter().rev().find_map(|c| {
@@ -163,7 +175,12 @@ fn check_query_in(q: &Query, outer: &[(String, Kind)], part: Part) -> Result<Sco
 }
 
 /// Checks one part of a query; returns the columns of its RETURN.
-fn check_single(q: &SingleQuery, outer: &[(String, Kind)], part: Part) -> Result<Scope, Error> {
+fn check_single(
+    ck: &Checker<'_>,
+    q: &SingleQuery,
+    outer: &[(String, Kind)],
+    part: Part,
+) -> Result<Scope, Error> {
     let mut returned = Vec::new();
     let mut scope: Scope = match part {
         Part::Top => Vec::new(),
@@ -177,17 +194,17 @@ fn check_single(q: &SingleQuery, outer: &[(String, Kind)], part: Part) -> Result
         }
         match c {
             Clause::Match(m) => {
-                bind_pattern(&mut scope, &m.pattern, false)?;
+                bind_pattern(ck, &mut scope, &m.pattern, false)?;
                 if let Some(e) = &m.as_of {
-                    expr(e, &[], false)?;
+                    expr(ck, e, &[], false)?;
                 }
                 if let Some(w) = &m.where_ {
                     not_entity_predicate(w, &scope)?;
-                    expr(w, &scope, false)?;
+                    expr(ck, w, &scope, false)?;
                 }
             }
             Clause::Unwind(u) => {
-                expr(&u.expr, &scope, false)?;
+                expr(ck, &u.expr, &scope, false)?;
                 if scope.iter().any(|(n, _)| *n == u.variable.name) {
                     return Err(err(
                         "VariableAlreadyBound",
@@ -198,7 +215,7 @@ fn check_single(q: &SingleQuery, outer: &[(String, Kind)], part: Part) -> Result
                 scope.push((u.variable.name.clone(), Kind::Any));
             }
             Clause::With(w) => {
-                let new_scope = projection(&w.projection, &scope, true)?;
+                let new_scope = projection(ck, &w.projection, &scope, true)?;
                 if let Some(p) = &w.where_ {
                     let mut aggs = Vec::new();
                     for it in &w.projection.items {
@@ -219,12 +236,12 @@ fn check_single(q: &SingleQuery, outer: &[(String, Kind)], part: Part) -> Result
                                 .collect();
                         }
                     }
-                    expr(p, &where_scope, false)?;
+                    expr(ck, p, &where_scope, false)?;
                 }
                 scope = new_scope;
             }
             Clause::Return(r) => {
-                returned = projection(&r.projection, &scope, false)?;
+                returned = projection(ck, &r.projection, &scope, false)?;
                 if i + 1 != n {
                     return Err(err(
                         "InvalidClauseComposition",
@@ -283,7 +300,7 @@ fn check_single(q: &SingleQuery, outer: &[(String, Kind)], part: Part) -> Result
                         }
                     }
                 }
-                bind_pattern(&mut scope, &c.pattern, true)?;
+                bind_pattern(ck, &mut scope, &c.pattern, true)?;
             }
             Clause::Merge(m) => {
                 let e = &m.part.element;
@@ -325,27 +342,27 @@ fn check_single(q: &SingleQuery, outer: &[(String, Kind)], part: Part) -> Result
                         ));
                     }
                 }
-                bind_pattern(&mut scope, std::slice::from_ref(&m.part), true)?;
+                bind_pattern(ck, &mut scope, std::slice::from_ref(&m.part), true)?;
                 for s in m.on_create.iter().chain(&m.on_match) {
-                    set_item(s, &scope)?;
+                    set_item(ck, s, &scope)?;
                 }
             }
             Clause::Set(s) => {
                 for item in &s.items {
-                    set_item(item, &scope)?;
+                    set_item(ck, item, &scope)?;
                 }
             }
             Clause::Remove(r) => {
                 for item in &r.items {
                     match item {
-                        RemoveItem::Property { target, .. } => expr(target, &scope, false)?,
+                        RemoveItem::Property { target, .. } => expr(ck, target, &scope, false)?,
                         RemoveItem::Labels { variable, .. } => var(variable, &scope)?,
                     }
                 }
             }
             Clause::Delete(d) => {
                 for e in &d.exprs {
-                    expr(e, &scope, false)?;
+                    expr(ck, e, &scope, false)?;
                     if !matches!(
                         e.kind,
                         ExprKind::Variable(..)
@@ -372,7 +389,7 @@ fn check_single(q: &SingleQuery, outer: &[(String, Kind)], part: Part) -> Result
             Clause::Call(c) => {
                 if let Some(args) = &c.args {
                     for a in args {
-                        expr(a, &scope, false)?;
+                        expr(ck, a, &scope, false)?;
                         let mut aggs = Vec::new();
                         super::exec::projection::aggregates_in(a, &mut aggs);
                         if let Some(agg) = aggs.first() {
@@ -396,12 +413,12 @@ fn check_single(q: &SingleQuery, outer: &[(String, Kind)], part: Part) -> Result
                     scope.push((v.name.clone(), Kind::Any));
                 }
                 if let Some(w) = &c.where_ {
-                    expr(w, &scope, false)?;
+                    expr(ck, w, &scope, false)?;
                 }
             }
             Clause::CallSubquery(c) => {
-                subquery::in_transactions(c, part)?;
-                for name in subquery::call_columns(c, &scope)? {
+                subquery::in_transactions(ck, c, part)?;
+                for name in subquery::call_columns(ck, c, &scope)? {
                     scope.push((name, Kind::Any));
                 }
             }
@@ -494,11 +511,11 @@ fn var(v: &Ident, scope: &Scope) -> Result<(), Error> {
     }
 }
 
-fn set_item(s: &SetItem, scope: &Scope) -> Result<(), Error> {
+fn set_item(ck: &Checker<'_>, s: &SetItem, scope: &Scope) -> Result<(), Error> {
     match s {
         SetItem::Property { target, value, .. } => {
-            expr(target, scope, false)?;
-            expr(value, scope, false)
+            expr(ck, target, scope, false)?;
+            expr(ck, value, scope, false)
         }
         SetItem::Replace {
             variable, value, ..
@@ -507,7 +524,7 @@ fn set_item(s: &SetItem, scope: &Scope) -> Result<(), Error> {
             variable, value, ..
         } => {
             var(variable, scope)?;
-            expr(value, scope, false)
+            expr(ck, value, scope, false)
         }
         SetItem::Labels { variable, .. } => var(variable, scope),
     }
@@ -537,13 +554,18 @@ fn bind(scope: &mut Scope, v: &Ident, kind: Kind) -> Result<(), Error> {
     }
 }
 
-fn bind_pattern(scope: &mut Scope, parts: &[PatternPart], creating: bool) -> Result<(), Error> {
+fn bind_pattern(
+    ck: &Checker<'_>,
+    scope: &mut Scope,
+    parts: &[PatternPart],
+    creating: bool,
+) -> Result<(), Error> {
     let before = scope.clone();
     let mut rels_here: Vec<String> = Vec::new();
     for part in parts {
         for np in nodes_of(&part.element) {
             if let Some(p) = &np.properties {
-                expr(p, scope, false)?;
+                expr(ck, p, scope, false)?;
             }
             if let Some(v) = &np.variable {
                 bind(scope, v, Kind::Node)?;
@@ -551,7 +573,7 @@ fn bind_pattern(scope: &mut Scope, parts: &[PatternPart], creating: bool) -> Res
         }
         for (r, _) in &part.element.chain {
             if let Some(p) = &r.properties {
-                expr(p, scope, false)?;
+                expr(ck, p, scope, false)?;
             }
             if let Some(v) = &r.variable {
                 if rels_here.contains(&v.name) && !creating {
@@ -598,7 +620,12 @@ fn bind_pattern(scope: &mut Scope, parts: &[PatternPart], creating: bool) -> Res
     Ok(())
 }
 
-fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Error> {
+fn projection(
+    ck: &Checker<'_>,
+    p: &Projection,
+    scope: &Scope,
+    is_with: bool,
+) -> Result<Scope, Error> {
     if !is_with && p.star && scope.iter().all(|(n, _)| n.starts_with(' ')) && p.items.is_empty() {
         return Err(err(
             "NoVariablesInScope",
@@ -625,7 +652,7 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
     }
     let mut has_agg = false;
     for item in &p.items {
-        expr_in(&item.expr, vars, true)?;
+        expr_in(ck, &item.expr, vars, true)?;
         let mut aggs = Vec::new();
         super::exec::projection::aggregates_in(&item.expr, &mut aggs);
         has_agg |= !aggs.is_empty();
@@ -694,7 +721,7 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
             projected_aggs.extend(a.into_iter().cloned());
         }
     }
-    let _agg_scope = AggScope::set(scope.to_vec(), projected_aggs);
+    let _agg_scope = AggScope::set(ck, scope.to_vec(), projected_aggs);
     let out_names: Vec<String> = out.iter().map(|(n, _)| n.clone()).collect();
     let with_keys: Scope = scope.iter().chain(out.iter()).cloned().collect();
     for s in &p.order_by {
@@ -719,16 +746,16 @@ fn projection(p: &Projection, scope: &Scope, is_with: bool) -> Result<Scope, Err
                     return Err(grouping::ambiguity_error(at))
                 }
                 None if projected => {
-                    expr(&s.expr, &with_keys, has_agg)?;
+                    expr(ck, &s.expr, &with_keys, has_agg)?;
                     continue;
                 }
                 _ => {}
             }
         }
-        expr(&s.expr, &sort_scope, has_agg)?;
+        expr(ck, &s.expr, &sort_scope, has_agg)?;
     }
     for e in p.skip.iter().chain(p.limit.iter()) {
-        expr(e, &[], false).map_err(|e| {
+        expr(ck, e, &[], false).map_err(|e| {
             if e.code == "UndefinedVariable" {
                 Error {
                     code: "NonConstantExpression",
@@ -774,23 +801,34 @@ impl<'a> Vars<'a> {
     }
 }
 
-fn expr(e: &Expr, scope: &[(String, Kind)], aggregates_allowed: bool) -> Result<(), Error> {
-    expr_in(e, Vars::of(scope), aggregates_allowed)
+fn expr(
+    ck: &Checker<'_>,
+    e: &Expr,
+    scope: &[(String, Kind)],
+    aggregates_allowed: bool,
+) -> Result<(), Error> {
+    expr_in(ck, e, Vars::of(scope), aggregates_allowed)
 }
 
-fn expr_in(e: &Expr, scope: Vars<'_>, aggregates_allowed: bool) -> Result<(), Error> {
+fn expr_in(
+    ck: &Checker<'_>,
+    e: &Expr,
+    scope: Vars<'_>,
+    aggregates_allowed: bool,
+) -> Result<(), Error> {
     let mut locals: Vec<String> = Vec::new();
-    walk(e, scope, &mut locals, aggregates_allowed, false)
+    walk(ck, e, scope, &mut locals, aggregates_allowed, false)
 }
 
 fn walk(
+    ck: &Checker<'_>,
     e: &Expr,
     scope: Vars<'_>,
     locals: &mut Vec<String>,
     agg_ok: bool,
     in_agg: bool,
 ) -> Result<(), Error> {
-    let rec = |x: &Expr, locals: &mut Vec<String>| walk(x, scope, locals, agg_ok, in_agg);
+    let rec = |x: &Expr, locals: &mut Vec<String>| walk(ck, x, scope, locals, agg_ok, in_agg);
     match &e.kind {
         ExprKind::Variable(v, _) => {
             if !locals.contains(v) && !scope.has(v) {
@@ -802,15 +840,12 @@ fn walk(
             }
         }
         ExprKind::Parameter(name) => {
-            USED_PARAMS.with(|u| {
-                if let Some(used) = u.borrow_mut().as_mut() {
-                    if !used.contains(name) {
-                        used.push(name.clone());
-                    }
+            if let Some(used) = ck.used_params.borrow_mut().as_mut() {
+                if !used.contains(name) {
+                    used.push(name.clone());
                 }
-            });
-            let missing =
-                PARAMS.with(|p| p.borrow().as_ref().is_some_and(|set| !set.contains(name)));
+            }
+            let missing = ck.params.is_some_and(|given| !given.contains_key(name));
             if missing {
                 return Err(Error::compile(
                     ErrorKind::ParameterMissing,
@@ -887,7 +922,7 @@ fn walk(
                 }
                 _ => {}
             }
-            if in_agg && name.eq_ignore_ascii_case("rand") {
+            if in_agg && *func == Func::Scalar(Scalar::Rand) {
                 return Err(err(
                     "NonConstantExpression",
                     "rand() cannot be aggregated: its value changes with every call".into(),
@@ -895,17 +930,21 @@ fn walk(
                 ));
             }
             let extended: Vec<(String, Kind)>;
-            let projected =
-                aggregate && PROJECTED_AGGS.with(|p| p.borrow().iter().any(|x| x.same_as(e)));
+            let projected = aggregate && ck.projected_aggs.borrow().iter().any(|x| x.same_as(e));
             let arg_scope = if projected {
-                extended =
-                    AGG_SCOPE.with(|s| s.borrow().iter().chain(scope.list).cloned().collect());
+                extended = ck
+                    .agg_scope
+                    .borrow()
+                    .iter()
+                    .chain(scope.list)
+                    .cloned()
+                    .collect();
                 Vars::of(&extended)
             } else {
                 scope
             };
             for a in args {
-                walk(a, arg_scope, locals, agg_ok, in_agg || aggregate)?;
+                walk(ck, a, arg_scope, locals, agg_ok, in_agg || aggregate)?;
             }
         }
         ExprKind::Property(t, _) | ExprKind::HasLabels(t, _) | ExprKind::Unary(_, t) => {
@@ -949,7 +988,7 @@ fn walk(
             for x in [a, b] {
                 // `+` also concatenates lists with any value, so only the
                 // other operators reject non-numbers outright.
-                let non_numeric_local = matches!(&x.kind, ExprKind::Variable(v, _) if NON_NUMERIC_LOCALS.with(|l| l.borrow().contains(v)));
+                let non_numeric_local = matches!(&x.kind, ExprKind::Variable(v, _) if ck.non_numeric_locals.borrow().contains(v));
                 let bad = *op != BinaryOp::Add
                     && (non_numeric_local
                         || matches!(
@@ -996,7 +1035,7 @@ fn walk(
             rec(list, locals)?;
             locals.push(variable.name.clone());
             for x in predicate.iter().chain(map.iter()) {
-                walk(x, scope, locals, false, in_agg)?;
+                walk(ck, x, scope, locals, false, in_agg)?;
             }
             locals.pop();
         }
@@ -1013,13 +1052,15 @@ fn walk(
             let non_numeric = matches!(&list.kind, ExprKind::List(items) if !items.is_empty()
                 && items.iter().all(|i| matches!(i.kind, ExprKind::String(_) | ExprKind::Bool(_))));
             if non_numeric {
-                NON_NUMERIC_LOCALS.with(|l| l.borrow_mut().push(variable.name.clone()));
+                ck.non_numeric_locals
+                    .borrow_mut()
+                    .push(variable.name.clone());
             }
             let r = predicate
                 .iter()
-                .try_for_each(|x| walk(x, scope, locals, false, in_agg));
+                .try_for_each(|x| walk(ck, x, scope, locals, false, in_agg));
             if non_numeric {
-                NON_NUMERIC_LOCALS.with(|l| l.borrow_mut().pop());
+                ck.non_numeric_locals.borrow_mut().pop();
             }
             r?;
             locals.pop();
@@ -1035,7 +1076,7 @@ fn walk(
             rec(list, locals)?;
             locals.push(accumulator.name.clone());
             locals.push(variable.name.clone());
-            walk(expr, scope, locals, false, in_agg)?;
+            walk(ck, expr, scope, locals, false, in_agg)?;
             locals.pop();
             locals.pop();
         }
@@ -1076,9 +1117,9 @@ fn walk(
                 added += 1;
             }
             for x in predicate.iter() {
-                walk(x, scope, locals, false, in_agg)?;
+                walk(ck, x, scope, locals, false, in_agg)?;
             }
-            walk(map, scope, locals, false, in_agg)?;
+            walk(ck, map, scope, locals, false, in_agg)?;
             for _ in 0..added {
                 locals.pop();
             }
@@ -1087,7 +1128,7 @@ fn walk(
             // `index`, when there is one, indexes this same list.
             let mut visible: Scope = scope.list.to_vec();
             visible.extend(locals.iter().map(|l| (l.clone(), Kind::Any)));
-            subquery::expression(s, &visible)?;
+            subquery::expression(ck, s, &visible)?;
         }
         // Lists, maps, indexes, slices, CASE, IS NULL and the other
         // operators: their subexpressions, under the same rules.

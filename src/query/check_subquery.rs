@@ -8,13 +8,20 @@ use super::*;
 use crate::query::exec::subquery::imports;
 
 /// Checks the body of an expression subquery against the scope around it.
-pub(super) fn expression(s: &Subquery, scope: &[(String, Kind)]) -> Result<(), Error> {
-    isolated(|| check_query_in(&s.query, scope, Part::Expr(s.kind))).map(|_| ())
+pub(super) fn expression(
+    ck: &Checker<'_>,
+    s: &Subquery,
+    scope: &[(String, Kind)],
+) -> Result<(), Error> {
+    isolated(ck, || {
+        check_query_in(ck, &s.query, scope, Part::Expr(s.kind))
+    })
+    .map(|_| ())
 }
 
 /// `IN TRANSACTIONS` commits the statement's work as it goes: only the
 /// statement itself may, and its batch size is a constant.
-pub(super) fn in_transactions(c: &CallSubquery, part: Part) -> Result<(), Error> {
+pub(super) fn in_transactions(ck: &Checker<'_>, c: &CallSubquery, part: Part) -> Result<(), Error> {
     let Some(t) = &c.in_transactions else {
         return Ok(());
     };
@@ -26,7 +33,7 @@ pub(super) fn in_transactions(c: &CallSubquery, part: Part) -> Result<(), Error>
         ));
     }
     if let Some(n) = &t.rows {
-        expr(n, &[], false).map_err(|e| {
+        expr(ck, n, &[], false).map_err(|e| {
             if e.code == "UndefinedVariable" {
                 err(
                     "NonConstantExpression",
@@ -44,10 +51,11 @@ pub(super) fn in_transactions(c: &CallSubquery, part: Part) -> Result<(), Error>
 /// The columns `CALL { … }` adds to the row: those its RETURN yields, none
 /// of which the scope around it may already hold.
 pub(super) fn call_columns(
+    ck: &Checker<'_>,
     c: &CallSubquery,
     scope: &[(String, Kind)],
 ) -> Result<Vec<String>, Error> {
-    let cols = isolated(|| check_query_in(&c.query, scope, Part::Call))?;
+    let cols = isolated(ck, || check_query_in(ck, &c.query, scope, Part::Call))?;
     let mut out = Vec::new();
     for (name, _) in cols {
         if scope.iter().any(|(n, _)| *n == name) {
@@ -184,13 +192,13 @@ pub(super) fn ends_ok(q: &SingleQuery, kind: SubqueryKind) -> Result<(), Error> 
 
 /// Runs a nested check with the per-projection state of the enclosing one
 /// set aside and put back.
-fn isolated<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
-    let aggs = PROJECTED_AGGS.with(|s| std::mem::take(&mut *s.borrow_mut()));
-    let agg_scope = AGG_SCOPE.with(|s| std::mem::take(&mut *s.borrow_mut()));
-    let locals = NON_NUMERIC_LOCALS.with(|s| std::mem::take(&mut *s.borrow_mut()));
+fn isolated<T>(ck: &Checker<'_>, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    let aggs = ck.projected_aggs.take();
+    let agg_scope = ck.agg_scope.take();
+    let locals = ck.non_numeric_locals.take();
     let r = f();
-    PROJECTED_AGGS.with(|s| *s.borrow_mut() = aggs);
-    AGG_SCOPE.with(|s| *s.borrow_mut() = agg_scope);
-    NON_NUMERIC_LOCALS.with(|s| *s.borrow_mut() = locals);
+    *ck.projected_aggs.borrow_mut() = aggs;
+    *ck.agg_scope.borrow_mut() = agg_scope;
+    *ck.non_numeric_locals.borrow_mut() = locals;
     r
 }

@@ -6,8 +6,8 @@ use super::eval::{eval, truthy, Env};
 use super::procedures;
 use super::projection::Rows;
 use crate::error::{Error, ErrorKind};
-use crate::query::bind::symbols::Names;
 use crate::query::ast::{Call, ExprKind};
+use crate::query::bind::symbols::Names;
 use crate::value::Value;
 
 fn syntax(code: &'static str, msg: String, c: &Call) -> Error {

@@ -20,12 +20,12 @@ use super::pattern::{and_parts, new_variables, rel_types, without_universal_labe
 use super::projection::{columns, finish_rows, Grouper, Rows};
 use crate::error::Error;
 use crate::prefetch::prefetch_line;
-use crate::query::bind::func::{Aggregate, Func};
-use crate::query::bind::symbols::Names as Columns;
 use crate::query::ast::{
     BinaryOp, Direction, Expr, ExprKind, Match, NodePattern, PathKind, Projection, RelPattern,
     Span, UnaryOp,
 };
+use crate::query::bind::func::{Aggregate, Func};
+use crate::query::bind::symbols::Names as Columns;
 use crate::store::catalog::NameKind;
 use crate::store::codec;
 use crate::store::link_columns::{Column, LinkColumns, ABSENT};
@@ -502,16 +502,14 @@ fn per_node(plan: &Plan<'_>, grouper: &Grouper<'_>) -> Option<(Slot, Vec<PerNode
                 args,
                 func: Func::Aggregate(Aggregate::Count),
                 ..
-            } if args.len() == 1 => {
-                match (plan.arg(&args[0]), *d) {
-                    (Simple::Var(_), false) => Some(PerNode::Rows),
-                    (Simple::Var(s), true) if *s == other => {
-                        distinct = true;
-                        Some(PerNode::Distinct)
-                    }
-                    _ => None,
+            } if args.len() == 1 => match (plan.arg(&args[0]), *d) {
+                (Simple::Var(_), false) => Some(PerNode::Rows),
+                (Simple::Var(s), true) if *s == other => {
+                    distinct = true;
+                    Some(PerNode::Distinct)
                 }
-            }
+                _ => None,
+            },
             _ => None,
         })
         .collect::<Option<Vec<_>>>()?;

@@ -7,13 +7,13 @@
 use super::context::Ctx;
 use super::eval::{eval, truthy, Columns, Env};
 use super::ops;
-use crate::query::bind::symbols::{Names, Sym, Symbols};
 pub use super::part_plan::{plan_parts, Access, PartPlan, Source};
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{
     Child, Direction, Expr, ExprKind, Ident, NodePattern, PathKind, PatternElement, PatternPart,
     RelPattern,
 };
+use crate::query::bind::symbols::{Names, Sym, Symbols};
 use crate::store::adjacency::AdjEntry;
 use crate::store::block_cache::Prefetch;
 use crate::store::catalog::NameKind;
@@ -1524,9 +1524,14 @@ pub fn shortest_expr(
     all: bool,
 ) -> Result<Value, Error> {
     let (names, row) = flatten_env(env);
+    // The path's column: a name no variable in scope has (a user may call
+    // one `` ` path` ``), found by `Sym::PATH`.
+    let hidden = std::iter::successors(Some(" path".to_string()), |n| Some(format!("{n}'")))
+        .find(|n| !names.contains(n))
+        .unwrap_or_default();
     let part = PatternPart {
         variable: Some(Ident {
-            name: " path".into(),
+            name: hidden.clone(),
             span: element.span,
             sym: Sym::PATH,
         }),
@@ -1541,10 +1546,15 @@ pub fn shortest_expr(
     let parts = [part];
     let new = new_variables(&parts, &names);
     let plan = plan_parts(ctx, &names, &parts);
-    let idx = names.len() + new.iter().position(|n| n == " path").unwrap_or(0);
+    let idx = names.len() + new.iter().position(|n| *n == hidden).unwrap_or(0);
     let fresh = new.len();
     let mut columns = Names::new(names, &ctx.symbols);
-    columns.extend(new, &ctx.symbols);
+    for n in new {
+        match n == hidden {
+            true => columns.push_as(n, Sym::PATH),
+            false => columns.push(n, &ctx.symbols),
+        }
+    }
     let mut paths: Vec<Value> = Vec::new();
     match_row(
         ctx,

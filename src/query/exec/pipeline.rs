@@ -23,12 +23,12 @@ use super::rules::Rule;
 use super::subquery;
 use super::write;
 use crate::error::{Error, ErrorKind};
-use crate::query::bind::func::{Func, Scalar};
-use crate::query::bind::symbols::{Names, Symbols};
 use crate::query::ast::{
     Clause, Direction, Expr, ExprKind, Match, NodePattern, PatternPart, Projection, Query,
     RelPattern, SingleQuery,
 };
+use crate::query::bind::func::{Func, Scalar};
+use crate::query::bind::symbols::{Names, Symbols};
 use crate::value::Value;
 use std::time::Instant;
 
@@ -1498,7 +1498,8 @@ fn build_single<'q>(
         {
             let fresh = pattern::new_variables(&m.pattern, &names).len()
                 == pattern::new_variables(&m.pattern, &[]).len();
-            if fresh && ctx.rules.on(Rule::CountProduct) && counts_by_product(m, p, w, &ctx.symbols) {
+            if fresh && ctx.rules.on(Rule::CountProduct) && counts_by_product(m, p, w, &ctx.symbols)
+            {
                 at += 1;
                 let cols = projection::columns(p, &names);
                 if is_return {

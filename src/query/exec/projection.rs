@@ -3,11 +3,11 @@
 
 use super::context::Ctx;
 use super::eval::{eval, AggValues, Columns, Env};
-use crate::query::bind::func::{Aggregate, Func};
-use crate::query::bind::symbols::Names;
 use super::ops;
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{Child, Expr, ExprKind, Projection, SortItem};
+use crate::query::bind::func::{Aggregate, Func};
+use crate::query::bind::symbols::Names;
 use crate::value::Value;
 use std::collections::HashMap;
 

@@ -13,12 +13,12 @@ use super::memory::row_bytes;
 use super::pattern::{flatten_env, free_vars};
 use super::pipeline::{self, PlanLine, Produce};
 use super::projection::Rows;
-use crate::query::bind::symbols::Names;
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{
     Child, Clause, Expr, ExprKind, InTransactions, Query, RemoveItem, SetItem, SingleQuery,
     Subquery, SubqueryKind, UnaryOp,
 };
+use crate::query::bind::symbols::Names;
 use crate::query::print::print_expr;
 use crate::value::Value;
 

@@ -9,8 +9,8 @@ use crate::error::{Error, ErrorKind, Phase};
 use crate::query::ast::{
     Direction, Expr, NodePattern, PatternPart, RelPattern, RemoveItem, SetItem,
 };
-use crate::store::catalog::NameKind;
 use crate::query::bind::symbols::Names;
+use crate::store::catalog::NameKind;
 use crate::store::graph::{NodeRecord, RelRecord};
 use crate::value::{NodeId, Value};
 use std::collections::BTreeMap;
