@@ -89,3 +89,36 @@ fn a_statement_that_cannot_run_is_refused_when_prepared() {
     let e = db.prepare("MATCH (a RETURN a").unwrap_err();
     assert_eq!(e.kind, ErrorKind::SyntaxError);
 }
+
+/// Parameters are bound to their values once per run: in a WHERE, inside
+/// `EXISTS { … }`, in a comprehension and a LIMIT, each run sees its own.
+#[test]
+fn every_run_binds_its_own_parameters_wherever_the_statement_reads_them() {
+    let mut db = Database::open_memory().unwrap();
+    db.execute(
+        "UNWIND range(1, 10) AS i CREATE (:Actor {n: i})",
+        &Params::new(),
+    )
+    .unwrap();
+    let q =
+        "MATCH (a:Actor) WHERE a.n >= $lo AND EXISTS { MATCH (b:Actor) WHERE b.n = a.n + $step } \
+             RETURN a.n AS n, [x IN range(1, 2) | x * $step] AS l, $lo AS lo ORDER BY n LIMIT $k";
+    let p = db.prepare(q).unwrap();
+    for (lo, step, k) in [(1, 1, 2), (5, 3, 10), (9, 2, 1)] {
+        let ps = params(&[
+            ("lo", Value::Int(lo)),
+            ("step", Value::Int(step)),
+            ("k", Value::Int(k)),
+        ]);
+        let prepared = db.run_prepared(&p, &ps).unwrap();
+        assert_eq!(prepared.rows, db.execute(q, &ps).unwrap().rows);
+        let want: Vec<Vec<Value>> = (lo..=10 - step)
+            .take(k as usize)
+            .map(|n| {
+                let l = vec![Value::Int(step), Value::Int(2 * step)];
+                vec![Value::Int(n), Value::List(l), Value::Int(lo)]
+            })
+            .collect();
+        assert_eq!(prepared.rows, want, "lo {lo}, step {step}, k {k}");
+    }
+}

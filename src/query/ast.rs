@@ -382,8 +382,8 @@ pub enum ExprKind {
     Int(i64),
     Float(f64),
     String(String),
-    /// `$name` or `$0`.
-    Parameter(String),
+    /// `$name` or `$0`, and its number among the statement's parameters.
+    Parameter(String, Sym),
     /// A variable, and its number in the statement.
     Variable(String, Sym),
     /// `@belarus` / `@"Republic of Belarus"` in an expression.
@@ -524,7 +524,7 @@ impl Expr {
             | ExprKind::Int(_)
             | ExprKind::Float(_)
             | ExprKind::String(_)
-            | ExprKind::Parameter(_)
+            | ExprKind::Parameter(..)
             | ExprKind::Variable(..)
             | ExprKind::Actor(_)
             | ExprKind::CountStar => Ok(()),

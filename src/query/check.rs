@@ -839,7 +839,7 @@ fn walk(
                 ));
             }
         }
-        ExprKind::Parameter(name) => {
+        ExprKind::Parameter(name, _) => {
             if let Some(used) = ck.used_params.borrow_mut().as_mut() {
                 if !used.contains(name) {
                     used.push(name.clone());

@@ -611,7 +611,7 @@ impl Printer {
             }
             ExprKind::Float(v) => self.s(&float(*v)),
             ExprKind::String(s) => self.s(&string(s)),
-            ExprKind::Parameter(p) => {
+            ExprKind::Parameter(p, _) => {
                 self.s("$");
                 if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) || is_plain(p) {
                     self.s(p);

@@ -1,11 +1,14 @@
-//! Variables as numbers. The parser gives every variable of a statement a
+//! Names as numbers. The parser gives every variable of a statement a
 //! `Sym` (the same name, the same `Sym`); each operator, when built, maps
 //! the symbols to the columns of its rows (`Names`), so evaluation finds a
-//! variable by index and never compares its name per row.
+//! variable by index and never compares its name per row. Labels, property
+//! keys and parameters are numbered in tables of their own, which each run
+//! maps to the store's codes and the given values once (`Ctx::bind`).
 
 use std::ops::Deref;
 
-/// A statement's variable, numbered in the order first written.
+/// A statement's variable, numbered in the order first written (or, in its
+/// own table, a label or key name, or a parameter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Sym(pub u32);
 
@@ -17,14 +20,16 @@ impl Sym {
 }
 
 /// The names behind a statement's symbols: its variables, and apart from
-/// them the labels and property keys it reads (`stored`), which each run
-/// maps to the store's codes once (`Ctx::code`).
+/// them the labels and property keys it reads (`stored`) and its
+/// parameters, which each run maps to the store's codes and the values
+/// given once (`Ctx::bind`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Symbols {
     names: Vec<String>,
     by_name: fxhash::FxHashMap<String, u32>,
     stored: Vec<String>,
     stored_by_name: fxhash::FxHashMap<String, u32>,
+    params: Vec<String>,
 }
 
 impl Default for Symbols {
@@ -36,11 +41,18 @@ impl Default for Symbols {
             by_name: Default::default(),
             stored: Vec::new(),
             stored_by_name: Default::default(),
+            params: Vec::new(),
         }
     }
 }
 
 impl Symbols {
+    /// An empty table, shared: a context holds it until a statement binds.
+    pub fn none() -> std::sync::Arc<Symbols> {
+        static NONE: std::sync::OnceLock<std::sync::Arc<Symbols>> = std::sync::OnceLock::new();
+        std::sync::Arc::clone(NONE.get_or_init(Default::default))
+    }
+
     /// The symbol of `name`, numbering it if new.
     pub fn intern(&mut self, name: &str) -> Sym {
         if let Some(&i) = self.by_name.get(name) {
@@ -68,6 +80,22 @@ impl Symbols {
         Sym(i)
     }
 
+    /// The number of parameter `name`, numbering it if new.
+    pub fn intern_param(&mut self, name: &str) -> Sym {
+        match self.params.iter().position(|p| p == name) {
+            Some(i) => Sym(i as u32),
+            None => {
+                self.params.push(name.to_string());
+                Sym(self.params.len() as u32 - 1)
+            }
+        }
+    }
+
+    /// The parameter names, by their numbers.
+    pub fn params(&self) -> &[String] {
+        &self.params
+    }
+
     /// The label and key names, by their numbers.
     pub fn stored(&self) -> &[String] {
         &self.stored
@@ -87,9 +115,11 @@ pub struct Names {
 impl Names {
     /// `list` with each name's symbol looked up in `symbols` (once, here).
     pub fn new(list: Vec<String>, symbols: &Symbols) -> Names {
-        let mut n = Names::default();
-        n.extend(list, symbols);
-        n
+        let mut slots = Vec::new();
+        for (i, name) in list.iter().enumerate() {
+            set_slot(&mut slots, symbols.get(name), i);
+        }
+        Names { list, slots }
     }
 
     pub fn empty() -> &'static Names {
@@ -107,13 +137,7 @@ impl Names {
 
     /// A column the executor adds for itself, found by `sym` alone.
     pub fn push_as(&mut self, name: String, sym: Sym) {
-        if sym != Sym::NONE {
-            let s = sym.0 as usize;
-            if self.slots.len() <= s {
-                self.slots.resize(s + 1, NO_SLOT);
-            }
-            self.slots[s] = self.list.len() as u32;
-        }
+        set_slot(&mut self.slots, sym, self.list.len());
         self.list.push(name);
     }
 
@@ -134,6 +158,17 @@ impl Names {
 
     pub fn into_vec(self) -> Vec<String> {
         self.list
+    }
+}
+
+/// Records that `sym` (unless `NONE`) is in column `at`.
+fn set_slot(slots: &mut Vec<u32>, sym: Sym, at: usize) {
+    if sym != Sym::NONE {
+        let s = sym.0 as usize;
+        if slots.len() <= s {
+            slots.resize(s + 1, NO_SLOT);
+        }
+        slots[s] = at as u32;
     }
 }
 

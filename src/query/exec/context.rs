@@ -56,8 +56,10 @@ pub struct Ctx<'a, 'g> {
     /// rows' columns when built (`Names`).
     pub symbols: std::sync::Arc<crate::query::ast::Symbols>,
     /// The store's label, type and key codes of `symbols.stored()`, as the
-    /// statement began (`bind_codes`).
+    /// statement began (`bind`).
     codes: Vec<[Option<u32>; 3]>,
+    /// The values given for `symbols.params()` (`bind`).
+    param_values: Vec<Option<&'a Value>>,
     pub params: &'a BTreeMap<String, Value>,
     pub procedures: &'a super::procedures::Procedures,
     pub stats: Stats,
@@ -110,8 +112,9 @@ impl<'a, 'g> Ctx<'a, 'g> {
     ) -> Self {
         Ctx {
             tx,
-            symbols: Default::default(),
+            symbols: crate::query::bind::symbols::Symbols::none(),
             codes: Vec::new(),
+            param_values: Vec::new(),
             params,
             procedures,
             stats: Stats::default(),
@@ -276,8 +279,11 @@ impl<'a, 'g> Ctx<'a, 'g> {
     }
 
     /// Binds the statement `symbols` to this run: its label and key names
-    /// to the store's codes, looked up once here, not per row.
+    /// to the store's codes and its parameters to their values, looked up
+    /// once here, not per row.
     pub fn bind(&mut self, symbols: &std::sync::Arc<crate::query::ast::Symbols>) {
+        let given = self.params;
+        self.param_values = symbols.params().iter().map(|p| given.get(p)).collect();
         let cat = self.tx.catalog();
         self.codes = symbols
             .stored()
@@ -295,6 +301,15 @@ impl<'a, 'g> Ctx<'a, 'g> {
         match self.codes.get(sym.0 as usize) {
             Some(c) if c[kind as usize].is_some() => c[kind as usize],
             _ => self.tx.catalog().id(kind, name),
+        }
+    }
+
+    /// The value given for parameter `name`, numbered `sym`.
+    #[inline]
+    pub fn param(&self, sym: crate::query::ast::Sym, name: &str) -> Option<&'a Value> {
+        match self.param_values.get(sym.0 as usize) {
+            Some(v) => *v,
+            None => self.params.get(name),
         }
     }
 

@@ -38,7 +38,7 @@ impl Columns<'_> {
 /// scope around it.
 #[derive(Clone, Copy)]
 pub struct Env<'r> {
-    pub names: Columns<'r>,
+    pub columns: Columns<'r>,
     pub row: &'r [Value],
     pub outer: Option<&'r Env<'r>>,
     pub aggs: Option<&'r AggValues>,
@@ -47,7 +47,7 @@ pub struct Env<'r> {
 impl<'r> Env<'r> {
     pub fn new(names: &'r Names, row: &'r [Value]) -> Self {
         Env {
-            names: Columns::Row(names),
+            columns: Columns::Row(names),
             row,
             outer: None,
             aggs: None,
@@ -57,7 +57,7 @@ impl<'r> Env<'r> {
     /// The value of variable `sym`: its column here, else in the scope around.
     #[inline]
     pub fn lookup(&self, sym: Sym) -> Option<&Value> {
-        let slot = match self.names {
+        let slot = match self.columns {
             Columns::Row(names) => names.slot(sym),
             Columns::Locals(vars) => vars.iter().rposition(|v| v.sym == sym),
         };
@@ -109,7 +109,7 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
         ExprKind::Int(i) => Value::Int(*i),
         ExprKind::Float(f) => Value::Float(*f),
         ExprKind::String(s) => Value::String(s.clone()),
-        ExprKind::Parameter(p) => match ctx.params.get(p) {
+        ExprKind::Parameter(p, sym) => match ctx.param(*sym, p) {
             Some(v) => v.clone(),
             None => {
                 return Err(Error::runtime(
@@ -309,7 +309,7 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
                 ctx.tick()?;
                 let row = [item];
                 let inner = Env {
-                    names: Columns::Locals(&vars),
+                    columns: Columns::Locals(&vars),
                     row: &row,
                     outer: Some(env),
                     aggs: None,
@@ -342,7 +342,7 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
                 ctx.tick()?;
                 let row = [item.clone()];
                 let inner = Env {
-                    names: Columns::Locals(&vars),
+                    columns: Columns::Locals(&vars),
                     row: &row,
                     outer: Some(env),
                     aggs: None,
@@ -416,7 +416,7 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
                 ctx.tick()?;
                 let row = [acc, item];
                 let inner = Env {
-                    names: Columns::Locals(&vars),
+                    columns: Columns::Locals(&vars),
                     row: &row,
                     outer: Some(env),
                     aggs: None,
@@ -437,7 +437,7 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
             let mut out = Vec::new();
             for row in rows {
                 let inner = Env {
-                    names: Columns::Row(&names),
+                    columns: Columns::Row(&names),
                     row: &row,
                     outer: Some(env),
                     aggs: None,

@@ -348,7 +348,7 @@ fn compile(e: &Expr, vars: &[(&str, Slot)], env: &Names<'_>) -> Option<Simple> {
         ExprKind::Int(i) => Simple::Const(Value::Int(*i)),
         ExprKind::Float(f) => Simple::Const(Value::Float(*f)),
         ExprKind::String(s) => Simple::Const(Value::String(s.clone())),
-        ExprKind::Parameter(name) => match env.params {
+        ExprKind::Parameter(name, _) => match env.params {
             // A missing parameter is the general plan's error to report.
             Some(params) => Simple::Const(params.get(name)?.clone()),
             None => Simple::Const(Value::Null),

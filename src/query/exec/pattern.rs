@@ -326,7 +326,7 @@ impl Matcher<'_, '_> {
 
     fn env(&self) -> Env<'_> {
         Env {
-            names: Columns::Row(self.names),
+            columns: Columns::Row(self.names),
             row: &self.row,
             outer: self.outer,
             aggs: None,
@@ -1497,7 +1497,7 @@ pub(crate) fn flatten_env(env: &Env<'_>) -> (Vec<String>, Vec<Value>) {
         Some(o) => flatten_env(o),
         None => (Vec::new(), Vec::new()),
     };
-    names.extend(env.names.names());
+    names.extend(env.columns.names());
     row.extend(env.row.iter().cloned());
     (names, row)
 }

@@ -1573,7 +1573,8 @@ fn build_single<'q>(
     // Output names of each step: the input names of the step after it.
     let mut after = names;
     for (step, before, at) in steps.into_iter().rev() {
-        // The step's rows' columns, with the statement's symbols bound to them.
+        // The step's rows' columns, with the statement's symbols bound to
+        // them (the one operator built below takes it).
         let bound = Names::new(before.clone(), &ctx.symbols);
         let clause_of = q.clauses.get(at);
         let dead = if ctx.rules.on(Rule::DeadColumns) {
@@ -1611,7 +1612,7 @@ fn build_single<'q>(
                     }
                     false => None,
                 };
-                let mut names = bound.clone();
+                let mut names = bound;
                 names.extend(new.iter().cloned(), &ctx.symbols);
                 Box::new(MatchOp {
                     m,
@@ -1638,18 +1639,18 @@ fn build_single<'q>(
                     },
                     dead,
                     var: &u.variable.name,
-                    names: bound.clone(),
+                    names: bound,
                     c: Counters::default(),
                     next,
                 }),
                 Clause::With(w) => {
-                    projection_op(ctx, &w.projection, w.where_.as_ref(), &bound, next)
+                    projection_op(ctx, &w.projection, w.where_.as_ref(), bound, next)
                 }
-                Clause::Return(r) => projection_op(ctx, &r.projection, None, &bound, next),
+                Clause::Return(r) => projection_op(ctx, &r.projection, None, bound, next),
                 Clause::CallSubquery(c) => Box::new(CallSubqueryOp {
                     lines: subquery::call_plan(ctx, &c.query, &before),
                     call: c,
-                    names: bound.clone(),
+                    names: bound,
                     held: Vec::new(),
                     held_bytes: 0,
                     c: Counters::default(),
@@ -1657,14 +1658,14 @@ fn build_single<'q>(
                 }),
                 Clause::Call(c) => Box::new(CallOp {
                     call: c,
-                    names: bound.clone(),
+                    names: bound,
                     standalone,
                     c: Counters::default(),
                     next,
                 }),
                 _ => Box::new(WriteOp {
                     clause,
-                    names: bound.clone(),
+                    names: bound,
                     out_names: Names::new(after.clone(), &ctx.symbols),
                     rows: Vec::new(),
                     held: 0,
@@ -1706,18 +1707,18 @@ fn projection_op<'q>(
     ctx: &Ctx<'_, '_>,
     p: &'q Projection,
     where_: Option<&'q Expr>,
-    names: &Names,
+    names: Names,
     next: Next<'q>,
 ) -> Next<'q> {
-    let cols = Names::new(projection::columns(p, names), &ctx.symbols);
-    let star = projection::star_slots_of(p, &cols, names);
+    let cols = Names::new(projection::columns(p, &names), &ctx.symbols);
+    let star = projection::star_slots_of(p, &cols, &names);
     let top_k =
         ctx.rules.on(Rule::TopK) && !p.order_by.is_empty() && !p.distinct && p.limit.is_some();
-    match Grouper::new(p, names) {
+    match Grouper::new(p, &names) {
         Some(g) => Box::new(BreakerOp {
             p,
             where_,
-            names: names.clone(),
+            names,
             cols,
             grouper: Some(g),
             star: star.clone(),
@@ -1734,7 +1735,7 @@ fn projection_op<'q>(
         None if !p.order_by.is_empty() => Box::new(BreakerOp {
             p,
             where_,
-            names: names.clone(),
+            names,
             cols,
             grouper: None,
             star: star.clone(),
@@ -1751,7 +1752,7 @@ fn projection_op<'q>(
         None => Box::new(ProjectOp {
             p,
             where_,
-            names: names.clone(),
+            names,
             star,
             cols,
             bounds: None,

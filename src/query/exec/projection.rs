@@ -650,7 +650,7 @@ impl<'q> Grouper<'q> {
                     row_out.push(kv.next().unwrap_or(Value::Null));
                 } else {
                     let env = Env {
-                        names: Columns::Row(names),
+                        columns: Columns::Row(names),
                         row: &first_row,
                         outer: None,
                         aggs: Some(&values),
@@ -786,7 +786,7 @@ pub(crate) fn after_projection<'r>(
     aggs: Option<&'r AggValues>,
 ) -> Env<'r> {
     Env {
-        names: Columns::Row(cols),
+        columns: Columns::Row(cols),
         row,
         outer: source,
         aggs,
@@ -931,7 +931,7 @@ pub(crate) fn skip_limit(
 
 fn uses_parameter(e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::Parameter(_) => true,
+        ExprKind::Parameter(..) => true,
         ExprKind::Binary(_, a, b) => uses_parameter(a) || uses_parameter(b),
         ExprKind::Unary(_, a) => uses_parameter(a),
         ExprKind::Function { args, .. } => args.iter().any(uses_parameter),

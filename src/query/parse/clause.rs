@@ -605,7 +605,7 @@ fn check_no_parameter_maps(parts: &[PatternPart]) -> Result<()> {
                 .flat_map(|(r, n)| [&r.properties, &n.properties]),
         );
         for p in props.flatten() {
-            if matches!(p.kind, ExprKind::Parameter(_)) {
+            if matches!(p.kind, ExprKind::Parameter(..)) {
                 return Err(syntax(
                     "a parameter cannot stand for a property map in MATCH or MERGE; \
                      write {key: $param}",

@@ -283,7 +283,11 @@ impl Lower<'_> {
             Rule::null_lit => ExprKind::Null,
             Rule::true_lit => ExprKind::Bool(true),
             Rule::false_lit => ExprKind::Bool(false),
-            Rule::parameter => ExprKind::Parameter(literal::parameter(pair)?),
+            Rule::parameter => {
+                let name = literal::parameter(pair)?;
+                let sym = self.symbols.borrow_mut().intern_param(&name);
+                ExprKind::Parameter(name, sym)
+            }
             Rule::actor => ExprKind::Actor(literal::actor(pair)?),
             Rule::variable => {
                 let name = ident(&pair).name;

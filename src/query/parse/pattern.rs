@@ -121,7 +121,11 @@ impl Lower<'_> {
             .ok_or_else(|| missing(span, "properties"))?;
         let kind = match inner.as_rule() {
             Rule::map_literal => self.map_literal(inner)?,
-            Rule::parameter => crate::query::ast::ExprKind::Parameter(literal::parameter(inner)?),
+            Rule::parameter => {
+                let name = literal::parameter(inner)?;
+                let sym = self.symbols.borrow_mut().intern_param(&name);
+                crate::query::ast::ExprKind::Parameter(name, sym)
+            }
             _ => return Err(internal(&inner)),
         };
         Ok(crate::query::ast::Expr { kind, span })

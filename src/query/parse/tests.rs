@@ -49,7 +49,7 @@ pub(super) fn show(e: &Expr) -> String {
         ExprKind::Int(i) => i.to_string(),
         ExprKind::Float(f) => format!("{f:?}"),
         ExprKind::String(s) => format!("'{s}'"),
-        ExprKind::Parameter(p) => format!("${p}"),
+        ExprKind::Parameter(p, _) => format!("${p}"),
         ExprKind::Variable(v, _) => v.clone(),
         ExprKind::Actor(a) => format!("@{a}"),
         ExprKind::List(l) => format!("[{}]", l.iter().map(show).collect::<Vec<_>>().join(", ")),

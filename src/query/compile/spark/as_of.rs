@@ -23,7 +23,7 @@ impl AsOf {
         let v = match &e.kind {
             ExprKind::Int(i) => Value::Int(*i),
             ExprKind::String(s) => Value::String(s.clone()),
-            ExprKind::Parameter(p) => cx.params.get(p).cloned().unwrap_or_default(),
+            ExprKind::Parameter(p, _) => cx.params.get(p).cloned().unwrap_or_default(),
             _ => Value::Null,
         };
         let at = match v {

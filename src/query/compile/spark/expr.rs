@@ -180,7 +180,7 @@ pub fn expr(cx: &mut Cx, env: &Env, e: &Expr) -> Result<(String, Ty), Error> {
         ExprKind::Int(i) => (sql::int(*i), Ty::Int),
         ExprKind::Float(f) => (sql::float(*f), Ty::Float),
         ExprKind::String(s) => (sql::string(s), Ty::Str),
-        ExprKind::Parameter(p) => match cx.params.get(p) {
+        ExprKind::Parameter(p, _) => match cx.params.get(p) {
             Some(v) => sql::value(v, e.span)?,
             None => return Err(unsupported(&format!("the unbound parameter ${p}"), e.span)),
         },
@@ -391,7 +391,7 @@ pub fn list_of(cx: &mut Cx, env: &Env, e: &Expr) -> Result<(String, Kind), Error
             }
             tys
         }
-        ExprKind::Parameter(p) => match cx.params.get(p) {
+        ExprKind::Parameter(p, _) => match cx.params.get(p) {
             Some(crate::value::Value::List(items)) => items
                 .iter()
                 .map(|v| sql::value(v, e.span).map(|x| x.1))
