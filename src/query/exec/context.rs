@@ -60,6 +60,9 @@ pub struct Ctx<'a, 'g> {
     codes: Vec<[Option<u32>; 3]>,
     /// The values given for `symbols.params()` (`bind`).
     param_values: Vec<Option<&'a Value>>,
+    /// `=~` patterns compiled so far: a pattern is compiled once per
+    /// statement, not once per row (`regex_match`).
+    regexes: std::cell::RefCell<fxhash::FxHashMap<String, regex::Regex>>,
     pub params: &'a BTreeMap<String, Value>,
     pub procedures: &'a super::procedures::Procedures,
     pub stats: Stats,
@@ -115,6 +118,7 @@ impl<'a, 'g> Ctx<'a, 'g> {
             symbols: crate::query::bind::symbols::Symbols::none(),
             codes: Vec::new(),
             param_values: Vec::new(),
+            regexes: Default::default(),
             params,
             procedures,
             stats: Stats::default(),
@@ -311,6 +315,24 @@ impl<'a, 'g> Ctx<'a, 'g> {
             Some(v) => *v,
             None => self.params.get(name),
         }
+    }
+
+    /// Whether `s` matches the whole of `pattern`, compiled at its first use
+    /// in the statement. A statement whose patterns change per row keeps at
+    /// most `KEPT` of them.
+    pub fn regex_match(&self, pattern: &str, s: &str) -> Result<bool, Error> {
+        const KEPT: usize = 64;
+        let mut kept = self.regexes.borrow_mut();
+        if let Some(re) = kept.get(pattern) {
+            return Ok(re.is_match(s));
+        }
+        let re = super::functions::regex(pattern)?;
+        let matched = re.is_match(s);
+        if kept.len() >= KEPT {
+            kept.clear();
+        }
+        kept.insert(pattern.to_string(), re);
+        Ok(matched)
     }
 
     pub fn key_id(&self, name: &str) -> Option<u32> {

@@ -485,7 +485,7 @@ fn binary(
     let x = eval(a, env, ctx)?;
     let y = eval(b, env, ctx)?;
     ctx.note_comparison(op, &x, &y, Some(Span::new(a.span.start, b.span.end)));
-    binary_values(op, x, y)
+    binary_values(ctx, op, x, y)
 }
 
 /// `AND`, `OR`, `XOR` over three-valued truth (`None` is null).
@@ -508,7 +508,7 @@ pub fn logic(op: BinaryOp, x: Option<bool>, y: Option<bool>) -> Value {
 }
 
 /// Every binary operator but the logical ones, on evaluated operands.
-pub fn binary_values(op: BinaryOp, x: Value, y: Value) -> Result<Value, Error> {
+pub fn binary_values(ctx: &Ctx<'_, '_>, op: BinaryOp, x: Value, y: Value) -> Result<Value, Error> {
     use BinaryOp::*;
     if matches!(op, Lt | Le | Gt | Ge) {
         return Ok(ops::compare_op(op, &x, &y)
@@ -559,7 +559,7 @@ pub fn binary_values(op: BinaryOp, x: Value, y: Value) -> Result<Value, Error> {
             _ => Value::Null,
         },
         Regex => match (&x, &y) {
-            (Value::String(s), Value::String(p)) => Value::Bool(functions::regex_match(p, s)?),
+            (Value::String(s), Value::String(p)) => Value::Bool(ctx.regex_match(p, s)?),
             _ => Value::Null,
         },
         And | Or | Xor | Lt | Le | Gt | Ge => Value::Null,

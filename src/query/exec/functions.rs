@@ -478,13 +478,13 @@ fn pseudo_random() -> f64 {
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
-pub fn regex_match(pattern: &str, s: &str) -> Result<bool, Error> {
-    let re = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
+/// `=~`'s pattern, compiled to match a whole string.
+pub fn regex(pattern: &str) -> Result<regex::Regex, Error> {
+    regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
         Error::runtime(
             ErrorKind::ArgumentError,
             "InvalidArgumentValue",
             format!("invalid regular expression: {e}"),
         )
-    })?;
-    Ok(re.is_match(s))
+    })
 }

@@ -164,7 +164,7 @@ impl Simple {
             Simple::Binary(op, a, b, span) => {
                 let (x, y) = (a.eval(ctx, l)?, b.eval(ctx, l)?);
                 ctx.note_comparison(*op, &x, &y, Some(*span));
-                binary_values(*op, x, y)?
+                binary_values(ctx, *op, x, y)?
             }
         })
     }
