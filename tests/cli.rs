@@ -654,3 +654,38 @@ fn a_closed_output_stops_the_batch() {
         .unwrap();
     assert_eq!(text(&o).0, "n\n0\n");
 }
+
+/// What the binder numbers once per statement answers as written, from
+/// the binary: a `--param` in a WHERE and a comprehension, function names
+/// in any case, a variable named `` ` path` `` beside `shortestPath` in an
+/// expression, and `=~` patterns that change on every row.
+#[test]
+fn bound_names_answer_as_written() {
+    let o = bin()
+        .args([
+            "--memory",
+            "--format",
+            "csv",
+            "--param",
+            "lo=3",
+            "-c",
+            "UNWIND range(1, 4) AS x WITH x WHERE x >= $lo
+             RETURN x, [y IN range(1, 2) | y * $lo + x] AS l, toUpper('a') + TOUPPER('b') AS u ORDER BY x",
+            "-c",
+            "CREATE (:BN {id: 'x'})-[:BT]->(:BN {id: 'y'})",
+            "-c",
+            "MATCH (a:BN {id: 'x'}), (b:BN {id: 'y'}) WITH a, b, 5 AS ` path`
+             RETURN length(shortestPath((a)-[*]->(b))) AS l, ` path` AS p",
+            "-c",
+            "UNWIND range(1, 100) AS i
+             RETURN count(CASE WHEN toString(i) =~ (toString(i % 70) + '.*') THEN 1 END) AS n",
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(
+        out,
+        "x,l,u\n3,\"[6, 9]\",AB\n4,\"[7, 10]\",AB\nl,p\n1,5\nn\n70\n"
+    );
+}

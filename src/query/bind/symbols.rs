@@ -25,23 +25,42 @@ impl Sym {
 /// given once (`Ctx::bind`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Symbols {
+    variables: Table,
+    stored: Table,
+    params: Table,
+}
+
+/// Names numbered in the order first met.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Table {
     names: Vec<String>,
     by_name: fxhash::FxHashMap<String, u32>,
-    stored: Vec<String>,
-    stored_by_name: fxhash::FxHashMap<String, u32>,
-    params: Vec<String>,
+}
+
+impl Table {
+    fn intern(&mut self, name: &str) -> Sym {
+        if let Some(&i) = self.by_name.get(name) {
+            return Sym(i);
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.by_name.insert(name.to_string(), i);
+        Sym(i)
+    }
 }
 
 impl Default for Symbols {
     /// A table with `Sym::PATH` taken: no name the statement writes (not
     /// even `` ` path` ``) has it.
     fn default() -> Symbols {
-        Symbols {
+        let variables = Table {
             names: vec![String::new()],
             by_name: Default::default(),
-            stored: Vec::new(),
-            stored_by_name: Default::default(),
-            params: Vec::new(),
+        };
+        Symbols {
+            variables,
+            stored: Table::default(),
+            params: Table::default(),
         }
     }
 }
@@ -53,52 +72,37 @@ impl Symbols {
         std::sync::Arc::clone(NONE.get_or_init(Default::default))
     }
 
-    /// The symbol of `name`, numbering it if new.
+    /// The symbol of variable `name`, numbering it if new.
     pub fn intern(&mut self, name: &str) -> Sym {
-        if let Some(&i) = self.by_name.get(name) {
-            return Sym(i);
-        }
-        let i = self.names.len() as u32;
-        self.names.push(name.to_string());
-        self.by_name.insert(name.to_string(), i);
-        Sym(i)
+        self.variables.intern(name)
     }
 
     /// The symbol of `name`, `Sym::NONE` when no variable has that name.
     pub fn get(&self, name: &str) -> Sym {
-        self.by_name.get(name).map_or(Sym::NONE, |&i| Sym(i))
+        self.variables
+            .by_name
+            .get(name)
+            .map_or(Sym::NONE, |&i| Sym(i))
     }
 
     /// The number of a label or property key name, numbering it if new.
     pub fn intern_stored(&mut self, name: &str) -> Sym {
-        if let Some(&i) = self.stored_by_name.get(name) {
-            return Sym(i);
-        }
-        let i = self.stored.len() as u32;
-        self.stored.push(name.to_string());
-        self.stored_by_name.insert(name.to_string(), i);
-        Sym(i)
+        self.stored.intern(name)
     }
 
     /// The number of parameter `name`, numbering it if new.
     pub fn intern_param(&mut self, name: &str) -> Sym {
-        match self.params.iter().position(|p| p == name) {
-            Some(i) => Sym(i as u32),
-            None => {
-                self.params.push(name.to_string());
-                Sym(self.params.len() as u32 - 1)
-            }
-        }
+        self.params.intern(name)
     }
 
     /// The parameter names, by their numbers.
     pub fn params(&self) -> &[String] {
-        &self.params
+        &self.params.names
     }
 
     /// The label and key names, by their numbers.
     pub fn stored(&self) -> &[String] {
-        &self.stored
+        &self.stored.names
     }
 }
 

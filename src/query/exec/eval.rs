@@ -147,7 +147,7 @@ fn eval_inner(e: &Expr, env: &Env<'_>, ctx: &mut Ctx<'_, '_>) -> Result<Value, E
         }
         ExprKind::Property(target, key) => {
             let t = eval(target, env, ctx)?;
-            property_of(ctx, &t, key)?
+            property(ctx, &t, &key.name, key.sym)?
         }
         ExprKind::Index(target, index) => {
             let t = eval(target, env, ctx)?;
@@ -566,32 +566,20 @@ pub fn binary_values(ctx: &Ctx<'_, '_>, op: BinaryOp, x: Value, y: Value) -> Res
     })
 }
 
-/// `target.key` for a key of the statement: its code as bound to the run.
-fn property_of(ctx: &Ctx<'_, '_>, target: &Value, key: &Ident) -> Result<Value, Error> {
-    match target {
-        Value::Node(id) => match ctx.code(NameKind::Key, key.sym, &key.name) {
-            Some(k) => Ok(ctx.node_prop(*id, k)?.unwrap_or(Value::Null)),
-            None => ctx.node(*id).map(|_| Value::Null),
-        },
-        Value::Rel(id) => match ctx.code(NameKind::Key, key.sym, &key.name) {
-            Some(k) => Ok(ctx.rel_prop(*id, k)?.unwrap_or(Value::Null)),
-            None => ctx.rel(*id).map(|_| Value::Null),
-        },
-        _ => property(ctx, target, &key.name),
-    }
-}
-
-pub fn property(ctx: &Ctx<'_, '_>, target: &Value, key: &str) -> Result<Value, Error> {
+/// `target.key`. `sym` numbers `key` among the statement's store names
+/// (`Sym::NONE` for a key known only at run time): its code is then the one
+/// bound to the run (`Ctx::code`).
+pub fn property(ctx: &Ctx<'_, '_>, target: &Value, key: &str, sym: Sym) -> Result<Value, Error> {
     Ok(match target {
         Value::Null => Value::Null,
-        Value::Node(id) => match ctx.key_id(key) {
+        Value::Node(id) => match ctx.code(NameKind::Key, sym, key) {
             Some(k) => ctx.node_prop(*id, k)?.unwrap_or(Value::Null),
             None => {
                 ctx.node(*id)?;
                 Value::Null
             }
         },
-        Value::Rel(id) => match ctx.key_id(key) {
+        Value::Rel(id) => match ctx.code(NameKind::Key, sym, key) {
             Some(k) => ctx.rel_prop(*id, k)?.unwrap_or(Value::Null),
             None => {
                 ctx.rel(*id)?;
@@ -627,7 +615,9 @@ fn index_value(ctx: &Ctx<'_, '_>, t: &Value, i: &Value) -> Result<Value, Error> 
                 items[idx as usize].clone()
             }
         }
-        (Value::Map(_) | Value::Node(_) | Value::Rel(_), Value::String(k)) => property(ctx, t, k)?,
+        (Value::Map(_) | Value::Node(_) | Value::Rel(_), Value::String(k)) => {
+            property(ctx, t, k, Sym::NONE)?
+        }
         (Value::Map(_) | Value::Node(_) | Value::Rel(_), o) => {
             return Err(Error::runtime(
                 ErrorKind::TypeError,
