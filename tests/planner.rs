@@ -268,3 +268,93 @@ fn a_runaway_expression_stops_with_memory_limit_or_timeout() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.starts_with("error[Timeout]"), "{err}");
 }
+
+/// The rows PROFILE counts for `operator` (its first line).
+fn profiled_rows(plan: &str, operator: &str) -> u64 {
+    let line = plan
+        .lines()
+        .find(|l| l.trim_start().starts_with(operator))
+        .unwrap_or_else(|| panic!("no {operator} in\n{plan}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let at = words
+        .iter()
+        .position(|w| *w == "rows" || *w == "row")
+        .unwrap_or_else(|| panic!("no row count in {line}"));
+    words[at - 1].parse().unwrap()
+}
+
+#[test]
+fn rows_move_in_batches_that_double_from_one_to_1024() {
+    // x = 50,600 passes the filter in the batch that brings it: the batches
+    // hold 1, 2, 4, …, 1,024 rows (2,047 in all), then 1,024 each, so
+    // UNWIND has made 2,047 + 48 × 1,024 = 51,199 rows when LIMIT stops it.
+    // Rows one at a time would make 50,600; batches of 512, 50,687.
+    let (code, out, err) = run(&[
+        "--memory",
+        "-c",
+        "PROFILE UNWIND range(1, 100000) AS x WITH x WHERE x = 50600 RETURN x LIMIT 1",
+        "-c",
+        "PROFILE UNWIND range(1, 100000) AS x RETURN x LIMIT 5",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let plans: Vec<&str> = out.split("total").collect();
+    assert_eq!(profiled_rows(plans[0], "Unwind"), 51_199, "{out}");
+    assert_eq!(profiled_rows(plans[0], "Projection"), 1, "{out}");
+    // LIMIT 5: batches of 1, 2 and 4 rows, then the LIMIT is met.
+    assert_eq!(profiled_rows(plans[1], "Unwind"), 7, "{out}");
+    assert!(out.contains("│ 5 │"), "{out}");
+}
+
+/// Runs the binary and waits for it with `wait4`, which gives that one
+/// child's peak resident size: its stdout, stderr, exit code and peak bytes.
+#[allow(clippy::zombie_processes)] // `wait4` reaps it, which clippy cannot see.
+fn run_measured(args: &[&str]) -> (Option<i32>, String, String, u64) {
+    use std::io::Read;
+    let mut child = bin()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (mut out, mut err) = (String::new(), String::new());
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut e = String::new();
+        stderr.read_to_string(&mut e).unwrap();
+        e
+    });
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    err.push_str(&reader.join().unwrap());
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value; wait4 fills it for
+    // the child spawned above, which nothing else waits for.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    // Linux gives ru_maxrss in KiB.
+    (code, out, err, usage.ru_maxrss as u64 * 1024)
+}
+
+#[test]
+fn large_rows_go_on_before_a_batch_fills() {
+    // Each row carries its own copy of a 4 MiB string. A batch is handed on
+    // once its rows own 1 MiB, so rows this size go on one at a time; the
+    // 512-row batch that 1,000 small rows would reach would hold 2 GiB.
+    let (code, out, err, peak) = run_measured(&[
+        "--memory",
+        "--format",
+        "csv",
+        "-c",
+        "WITH reduce(s = 'x', i IN range(1, 22) | s + s) AS s
+         UNWIND range(1, 1000) AS x RETURN sum(size(s)) AS total",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, format!("total\n{}\n", 4_194_304u64 * 1000));
+    assert!(peak < 400 << 20, "peak resident size {} MiB", peak >> 20);
+}

@@ -85,6 +85,8 @@ pub struct Ctx<'a, 'g> {
     /// difference between before and after, as the TCK counts them.
     props_touched: HashMap<(Entity, u32), Option<Value>>,
     ticks: u32,
+    /// Rows seen by `check_batch`, for when it looks at the process's size.
+    batch_rows: u64,
     /// What the statement's pipeline breakers hold, against its limit.
     pub mem: super::memory::MemoryBudget,
     /// PROFILE: operators time themselves.
@@ -131,6 +133,7 @@ impl<'a, 'g> Ctx<'a, 'g> {
             labels_touched: HashMap::new(),
             props_touched: HashMap::new(),
             ticks: 0,
+            batch_rows: 0,
             mem: Default::default(),
             profiling: false,
             rules: Default::default(),
@@ -238,6 +241,24 @@ impl<'a, 'g> Ctx<'a, 'g> {
             ),
             span,
         });
+    }
+
+    /// Once per batch in every operator (`operator.rs`): cancellation and
+    /// the timeout are looked at on each batch, the process's size every
+    /// 8,192 rows (the first time after 1,024).
+    pub fn check_batch(&mut self, rows: usize) -> Result<(), Error> {
+        self.cancel.check()?;
+        let before = self.batch_rows;
+        self.batch_rows = before.wrapping_add(rows as u64);
+        let every = if self.mem.watching() {
+            1 << 13
+        } else {
+            1 << 10
+        };
+        if before / every != self.batch_rows / every {
+            self.mem.check_process()?;
+        }
+        Ok(())
     }
 
     /// Cheap enough for inner loops: looks at the clock every 1024 calls.

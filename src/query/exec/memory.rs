@@ -196,6 +196,24 @@ pub fn row_bytes(row: &[Value]) -> usize {
     24 + row.iter().map(value_bytes).sum::<usize>()
 }
 
+/// `row_bytes` without walking into lists and maps: what a batch checks
+/// per row, where an exact walk would cost as much as the row.
+pub fn shallow_row_bytes(row: &[Value]) -> usize {
+    let slot = std::mem::size_of::<Value>();
+    24 + row
+        .iter()
+        .map(|v| {
+            slot + match v {
+                Value::String(s) => s.len(),
+                Value::List(items) => items.len() * slot,
+                Value::Map(m) => m.len() * (48 + slot),
+                Value::Path(p) => 8 * (p.nodes.len() + p.rels.len()) + 48,
+                _ => 0,
+            }
+        })
+        .sum::<usize>()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

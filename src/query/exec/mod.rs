@@ -12,6 +12,7 @@ pub mod functions;
 pub mod link_aggregate;
 pub mod liveness;
 pub mod memory;
+pub mod operator;
 pub mod ops;
 pub mod part_plan;
 pub mod pattern;

@@ -1,9 +1,9 @@
 //! The physical plan: a chain of operators per query part that rows stream
-//! through one at a time, pushed from the first clause towards the result
-//! (DuckDB's push model). Nothing is materialised between clauses; only the
-//! breakers (grouping, ORDER BY, the eager barrier before a write, the
-//! result) hold rows, and they charge what they hold to the statement's
-//! memory budget. A consumer that has all it needs (LIMIT, EXISTS) answers
+//! through in batches (`operator.rs`), pushed from the first clause towards
+//! the result (DuckDB's push model). Nothing is materialised between
+//! clauses but a batch; only the breakers (grouping, ORDER BY, the eager
+//! barrier before a write, the result) hold rows, and they charge what
+//! they hold to the statement's memory budget. A consumer that has all it needs (LIMIT, EXISTS) answers
 //! `Flow::Stop` and the producers stop working.
 //!
 //! The same operators print the plan: EXPLAIN describes the chain it built
@@ -17,6 +17,7 @@ use super::eval::{eval, truthy, Env};
 use super::link_aggregate;
 use super::liveness;
 use super::memory::row_bytes;
+use super::operator::{each_copy, Batch, Counters, Next, Operator, Out, Profiled};
 use super::pattern::{self, Access, AsOf, Conjunct, Flow, PartPlan};
 use super::projection::{self, Grouper, OutRow, Rows};
 use super::rules::Rule;
@@ -30,7 +31,6 @@ use crate::query::ast::{
 use crate::query::bind::func::{Func, Scalar};
 use crate::query::bind::symbols::{Names, Symbols};
 use crate::value::Value;
-use std::time::Instant;
 
 /// One line of a printed plan: depth, operator, details, and (PROFILE) rows
 /// and time.
@@ -41,126 +41,6 @@ pub struct PlanLine {
     pub details: String,
     pub rows: u64,
     pub nanos: u128,
-}
-
-/// What every operator counts for PROFILE.
-#[derive(Default)]
-struct Counters {
-    rows: u64,
-    nanos: u128,
-}
-
-/// A streaming operator: takes rows, pushes its own rows to the next.
-trait Operator {
-    /// One input row. `Flow::Stop`: send no more.
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error>;
-    /// `row` standing for `weight` equal rows (`Rule::CountFactor`).
-    /// Operators that count rows take it whole; the rest are given copies.
-    fn push_weighted(
-        &mut self,
-        ctx: &mut Ctx<'_, '_>,
-        row: Vec<Value>,
-        weight: u64,
-    ) -> Result<Flow, Error> {
-        for _ in 1..weight {
-            if self.push(ctx, row.clone())? == Flow::Stop {
-                return Ok(Flow::Stop);
-            }
-        }
-        match weight {
-            0 => Ok(Flow::More),
-            _ => self.push(ctx, row),
-        }
-    }
-    /// The input is done: breakers emit what they hold.
-    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error>;
-    /// This operator's plan lines (itself, then its details).
-    fn describe(&self, out: &mut Vec<PlanLine>);
-    fn next(&self) -> Option<&dyn Operator>;
-    /// The rows the result operator at the end of the chain kept.
-    fn take_rows(&mut self) -> Rows;
-    /// Time spent in this operator and those after it (PROFILE).
-    fn inclusive_nanos(&self) -> u128 {
-        0
-    }
-}
-
-/// PROFILE wraps every operator: its time is what its calls took, less what
-/// the operator after it took within them.
-struct Profiled<'q> {
-    inner: Next<'q>,
-    nanos: u128,
-}
-
-impl<'q> Operator for Profiled<'q> {
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
-        let t = Instant::now();
-        let r = self.inner.push(ctx, row);
-        self.nanos += t.elapsed().as_nanos();
-        r
-    }
-    fn push_weighted(
-        &mut self,
-        ctx: &mut Ctx<'_, '_>,
-        row: Vec<Value>,
-        weight: u64,
-    ) -> Result<Flow, Error> {
-        let t = Instant::now();
-        let r = self.inner.push_weighted(ctx, row, weight);
-        self.nanos += t.elapsed().as_nanos();
-        r
-    }
-    fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
-        let t = Instant::now();
-        let r = self.inner.finish(ctx);
-        self.nanos += t.elapsed().as_nanos();
-        r
-    }
-    fn describe(&self, out: &mut Vec<PlanLine>) {
-        let at = out.len();
-        self.inner.describe(out);
-        let downstream = self.inner.next().map_or(0, |n| n.inclusive_nanos());
-        if let Some(l) = out.get_mut(at) {
-            l.nanos = self.nanos.saturating_sub(downstream);
-        }
-    }
-    fn next(&self) -> Option<&dyn Operator> {
-        self.inner.next()
-    }
-    fn take_rows(&mut self) -> Rows {
-        self.inner.take_rows()
-    }
-    fn inclusive_nanos(&self) -> u128 {
-        self.nanos
-    }
-}
-
-type Next<'q> = Box<dyn Operator + 'q>;
-
-/// Pushes a row to `next`, counting it.
-fn emit(
-    ctx: &mut Ctx<'_, '_>,
-    c: &mut Counters,
-    next: &mut Next<'_>,
-    row: Vec<Value>,
-) -> Result<Flow, Error> {
-    c.rows += 1;
-    next.push(ctx, row)
-}
-
-/// `emit` for a row standing for `weight` rows.
-fn emit_weighted(
-    ctx: &mut Ctx<'_, '_>,
-    c: &mut Counters,
-    next: &mut Next<'_>,
-    row: Vec<Value>,
-    weight: u64,
-) -> Result<Flow, Error> {
-    c.rows += weight;
-    match weight {
-        1 => next.push(ctx, row),
-        _ => next.push_weighted(ctx, row, weight),
-    }
 }
 
 fn line(depth: usize, c: &Counters, operator: &str, details: String) -> PlanLine {
@@ -198,8 +78,8 @@ struct ProduceOp {
     c: Counters,
 }
 
-impl Operator for ProduceOp {
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
+impl ProduceOp {
+    fn row(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
         self.c.rows += 1;
         match self.mode {
             Produce::Result | Produce::Rows => {}
@@ -233,6 +113,13 @@ impl Operator for ProduceOp {
             self.rows.push(row);
         }
         Ok(Flow::More)
+    }
+}
+
+impl Operator for ProduceOp {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
+        ctx.check_batch(batch.len())?;
+        each_copy(batch, |row| self.row(ctx, row))
     }
     fn finish(&mut self, _: &mut Ctx<'_, '_>) -> Result<(), Error> {
         Ok(())
@@ -273,15 +160,12 @@ struct MatchOp<'q> {
     /// columns later clauses read by value (`liveness::count_keys`) go on
     /// as one row with their number.
     runs: Option<CountedRuns>,
-    c: Counters,
-    next: Next<'q>,
+    out: Out<'q>,
 }
 
-impl<'q> Operator for MatchOp<'q> {
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
-        self.push_weighted(ctx, row, 1)
-    }
-    fn push_weighted(
+impl<'q> MatchOp<'q> {
+    /// Matches one input row standing for `weight` rows.
+    fn row(
         &mut self,
         ctx: &mut Ctx<'_, '_>,
         mut row: Vec<Value>,
@@ -308,8 +192,7 @@ impl<'q> Operator for MatchOp<'q> {
             conj,
             plan,
             runs,
-            c,
-            next,
+            out,
             ..
         } = self;
         let mut any = false;
@@ -321,7 +204,7 @@ impl<'q> Operator for MatchOp<'q> {
                     None => Some((r.to_vec(), weight)),
                 };
                 match alone {
-                    Some((r, n)) => emit_weighted(ctx, c, next, r, n),
+                    Some((r, n)) => out.emit(ctx, r, n),
                     None => Ok(Flow::More),
                 }
             };
@@ -339,7 +222,7 @@ impl<'q> Operator for MatchOp<'q> {
         };
         if let Some(runs) = runs {
             for (r, n) in runs.drain(&mut ctx.mem) {
-                if flow == Flow::More && emit_weighted(ctx, c, next, r, n)? == Flow::Stop {
+                if flow == Flow::More && out.emit(ctx, r, n)? == Flow::Stop {
                     return Ok(Flow::Stop);
                 }
             }
@@ -350,12 +233,26 @@ impl<'q> Operator for MatchOp<'q> {
         if !any && m.optional {
             let mut r = row;
             r.extend(std::iter::repeat_n(Value::Null, new.len()));
-            return emit_weighted(ctx, c, next, r, weight);
+            return out.emit(ctx, r, weight);
         }
         Ok(Flow::More)
     }
+}
+
+impl<'q> Operator for MatchOp<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
+        ctx.check_batch(batch.len())?;
+        for (row, weight) in batch.drain() {
+            match self.row(ctx, row, weight) {
+                Ok(Flow::Stop) => return Ok(Flow::Stop),
+                Ok(Flow::More) => {}
+                Err(err) => return self.out.fail(ctx, err),
+            }
+        }
+        self.out.flush(ctx)
+    }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
-        self.next.finish(ctx)
+        self.out.finish(ctx)
     }
     fn describe(&self, out: &mut Vec<PlanLine>) {
         let name = if self.m.optional {
@@ -390,7 +287,7 @@ impl<'q> Operator for MatchOp<'q> {
                 read.join(", ")
             ));
         }
-        out.push(line(0, &self.c, name, details.join("; ")));
+        out.push(line(0, &self.out.c, name, details.join("; ")));
         for pp in &self.plan {
             let part = &self.m.pattern[pp.part];
             let (op, how) = match &pp.access {
@@ -427,10 +324,10 @@ impl<'q> Operator for MatchOp<'q> {
         }
     }
     fn next(&self) -> Option<&dyn Operator> {
-        Some(self.next.as_ref())
+        Some(self.out.next.as_ref())
     }
     fn take_rows(&mut self) -> Rows {
-        self.next.take_rows()
+        self.out.next.take_rows()
     }
 }
 
@@ -454,12 +351,11 @@ struct UnwindOp<'q> {
     dead_after: Vec<usize>,
     var: &'q str,
     names: Names,
-    c: Counters,
-    next: Next<'q>,
+    out: Out<'q>,
 }
 
-impl<'q> Operator for UnwindOp<'q> {
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, mut row: Vec<Value>) -> Result<Flow, Error> {
+impl<'q> UnwindOp<'q> {
+    fn row(&mut self, ctx: &mut Ctx<'_, '_>, mut row: Vec<Value>) -> Result<Flow, Error> {
         clear(&mut row, &self.dead);
         // `UNWIND range(…)` walks the range instead of building it, so a
         // LIMIT downstream stops it early and no list is held.
@@ -480,12 +376,11 @@ impl<'q> Operator for UnwindOp<'q> {
                 clear(&mut row, &self.dead_after);
                 let mut i: u128 = 0;
                 while i < count {
-                    ctx.tick()?;
                     let x = (lo as i128 + i as i128 * step as i128) as i64;
                     let mut r = Vec::with_capacity(row.len() + 1);
                     r.extend_from_slice(&row);
                     r.push(Value::Int(x));
-                    if emit(ctx, &mut self.c, &mut self.next, r)? == Flow::Stop {
+                    if self.out.emit(ctx, r, 1)? == Flow::Stop {
                         return Ok(Flow::Stop);
                     }
                     i += 1;
@@ -501,27 +396,37 @@ impl<'q> Operator for UnwindOp<'q> {
             other => vec![other],
         };
         for item in items {
-            ctx.tick()?;
             let mut r = Vec::with_capacity(row.len() + 1);
             r.extend_from_slice(&row);
             r.push(item);
-            if emit(ctx, &mut self.c, &mut self.next, r)? == Flow::Stop {
+            if self.out.emit(ctx, r, 1)? == Flow::Stop {
                 return Ok(Flow::Stop);
             }
         }
         Ok(Flow::More)
     }
+}
+
+impl<'q> Operator for UnwindOp<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
+        ctx.check_batch(batch.len())?;
+        match each_copy(batch, |row| self.row(ctx, row)) {
+            Ok(Flow::Stop) => Ok(Flow::Stop),
+            Ok(Flow::More) => self.out.flush(ctx),
+            Err(err) => self.out.fail(ctx, err),
+        }
+    }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
-        self.next.finish(ctx)
+        self.out.finish(ctx)
     }
     fn describe(&self, out: &mut Vec<PlanLine>) {
-        out.push(line(0, &self.c, "Unwind", format!("AS {}", self.var)));
+        out.push(line(0, &self.out.c, "Unwind", format!("AS {}", self.var)));
     }
     fn next(&self) -> Option<&dyn Operator> {
-        Some(self.next.as_ref())
+        Some(self.out.next.as_ref())
     }
     fn take_rows(&mut self) -> Rows {
-        self.next.take_rows()
+        self.out.next.take_rows()
     }
 }
 
@@ -558,19 +463,23 @@ struct ProjectOp<'q> {
     held: usize,
     skipped: usize,
     taken: usize,
-    c: Counters,
-    next: Next<'q>,
+    out: Out<'q>,
 }
 
-impl<'q> Operator for ProjectOp<'q> {
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
-        ctx.tick()?;
+impl<'q> ProjectOp<'q> {
+    /// One input row's output row, if it has one, and `Flow::Stop` once
+    /// the LIMIT is met.
+    fn project(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        row: Vec<Value>,
+    ) -> Result<(Option<Vec<Value>>, Flow), Error> {
         let (skip, limit) = match self.bounds {
             Some(b) => b,
             None => *self.bounds.insert(projection::skip_limit(ctx, self.p)?),
         };
         if limit.is_some_and(|l| self.taken >= l) {
-            return Ok(Flow::Stop);
+            return Ok((None, Flow::Stop));
         }
         let out = project_row(ctx, self.p, &self.names, &self.star, &row)?;
         if let Some(seen) = &mut self.seen {
@@ -581,14 +490,14 @@ impl<'q> Operator for ProjectOp<'q> {
             }
             let bytes = key.len() + 48;
             if !seen.insert(key) {
-                return Ok(Flow::More);
+                return Ok((None, Flow::More));
             }
             ctx.mem.charge(bytes, "Distinct")?;
             self.held += bytes;
         }
         if self.skipped < skip {
             self.skipped += 1;
-            return Ok(Flow::More);
+            return Ok((None, Flow::More));
         }
         self.taken += 1;
         let keep = match self.where_ {
@@ -599,13 +508,77 @@ impl<'q> Operator for ProjectOp<'q> {
                 truthy(&eval(w, &env, ctx)?)? == Some(true)
             }
         };
-        if keep && emit(ctx, &mut self.c, &mut self.next, out)? == Flow::Stop {
-            return Ok(Flow::Stop);
-        }
-        Ok(match limit {
+        let flow = match limit {
             Some(l) if self.taken >= l => Flow::Stop,
             _ => Flow::More,
-        })
+        };
+        Ok((keep.then_some(out), flow))
+    }
+
+    /// An unweighted batch is projected where it lies, each row replaced
+    /// by its output, and handed on as it is: a projection or filter adds
+    /// no copy of the rows.
+    fn project_in_place(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        batch: &mut Batch,
+    ) -> Result<Flow, Error> {
+        let rows = batch.rows_mut();
+        let mut kept = 0;
+        let mut flow = Flow::More;
+        for at in 0..rows.len() {
+            let row = std::mem::take(&mut rows[at]);
+            let (out, f) = match self.project(ctx, row) {
+                Ok(done) => done,
+                Err(err) => {
+                    // The rows before the failure still go on.
+                    rows.truncate(kept);
+                    let _ = self.out.pass(ctx, batch);
+                    return Err(err);
+                }
+            };
+            if let Some(out) = out {
+                rows[kept] = out;
+                kept += 1;
+            }
+            if f == Flow::Stop {
+                flow = Flow::Stop;
+                break;
+            }
+        }
+        rows.truncate(kept);
+        // A met LIMIT: its last rows still go on.
+        match self.out.pass(ctx, batch)? {
+            Flow::Stop => Ok(Flow::Stop),
+            Flow::More => Ok(flow),
+        }
+    }
+}
+
+impl<'q> Operator for ProjectOp<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
+        ctx.check_batch(batch.len())?;
+        if batch.unweighted() {
+            return self.project_in_place(ctx, batch);
+        }
+        let flow = match each_copy(batch, |row| {
+            let (out, flow) = self.project(ctx, row)?;
+            match out {
+                Some(out) => match self.out.emit(ctx, out, 1)? {
+                    Flow::Stop => Ok(Flow::Stop),
+                    Flow::More => Ok(flow),
+                },
+                None => Ok(flow),
+            }
+        }) {
+            Ok(flow) => flow,
+            Err(err) => return self.out.fail(ctx, err),
+        };
+        // A met LIMIT: its last rows still go on.
+        match self.out.flush(ctx)? {
+            Flow::Stop => Ok(Flow::Stop),
+            Flow::More => Ok(flow),
+        }
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
         if self.bounds.is_none() {
@@ -614,16 +587,24 @@ impl<'q> Operator for ProjectOp<'q> {
         }
         ctx.mem.release(std::mem::take(&mut self.held));
         self.seen = None;
-        self.next.finish(ctx)
+        self.out.finish(ctx)
     }
     fn describe(&self, out: &mut Vec<PlanLine>) {
-        describe_projection(self.p, self.where_, &self.cols, &self.c, false, false, out);
+        describe_projection(
+            self.p,
+            self.where_,
+            &self.cols,
+            &self.out.c,
+            false,
+            false,
+            out,
+        );
     }
     fn next(&self) -> Option<&dyn Operator> {
-        Some(self.next.as_ref())
+        Some(self.out.next.as_ref())
     }
     fn take_rows(&mut self) -> Rows {
-        self.next.take_rows()
+        self.out.next.take_rows()
     }
 }
 
@@ -651,8 +632,7 @@ struct BreakerOp<'q> {
     /// is cut back as it fills.
     top_k: bool,
     held: usize,
-    c: Counters,
-    next: Next<'q>,
+    out: Out<'q>,
 }
 
 impl<'q> BreakerOp<'q> {
@@ -681,23 +661,21 @@ impl<'q> BreakerOp<'q> {
     }
 }
 
-impl<'q> Operator for BreakerOp<'q> {
-    fn push_weighted(
+impl<'q> BreakerOp<'q> {
+    /// A row standing for `weight` equal rows: counted whole by a grouping
+    /// that only counts, else taken as copies.
+    fn weighted(
         &mut self,
         ctx: &mut Ctx<'_, '_>,
         row: Vec<Value>,
         weight: u64,
-    ) -> Result<Flow, Error> {
+    ) -> Result<(), Error> {
         let Some(g) = self.grouper.as_mut().filter(|g| g.counts_only()) else {
-            // Copies, as the trait's default would give.
-            for _ in 0..weight {
-                if self.push(ctx, row.clone())? == Flow::Stop {
-                    return Ok(Flow::Stop);
-                }
-            }
-            return Ok(Flow::More);
+            let mut one = Batch::default();
+            one.push(row, weight);
+            each_copy(&mut one, |r| self.row(ctx, r).map(|_| Flow::More))?;
+            return Ok(());
         };
-        ctx.tick()?;
         let w = i64::try_from(weight).map_err(|_| super::ops::overflow())?;
         g.add_row_weighted(ctx, &self.names, &row, &mut self.key_vals, w)?;
         if g.groups() > self.groups {
@@ -706,10 +684,10 @@ impl<'q> Operator for BreakerOp<'q> {
             ctx.mem.charge(bytes, self.name())?;
             self.held += bytes;
         }
-        Ok(Flow::More)
+        Ok(())
     }
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
-        ctx.tick()?;
+
+    fn row(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<(), Error> {
         let name = self.name();
         match &mut self.grouper {
             Some(g) => {
@@ -747,6 +725,19 @@ impl<'q> Operator for BreakerOp<'q> {
                 }
             }
         }
+        Ok(())
+    }
+}
+
+impl<'q> Operator for BreakerOp<'q> {
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
+        ctx.check_batch(batch.len())?;
+        for (row, weight) in batch.drain() {
+            match weight {
+                1 => self.row(ctx, row)?,
+                _ => self.weighted(ctx, row, weight)?,
+            }
+        }
         Ok(Flow::More)
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
@@ -757,28 +748,28 @@ impl<'q> Operator for BreakerOp<'q> {
         let rows = projection::finish_rows(ctx, self.p, &self.names, &self.cols, out, self.where_)?;
         ctx.mem.release(std::mem::take(&mut self.held));
         for r in rows {
-            if emit(ctx, &mut self.c, &mut self.next, r)? == Flow::Stop {
+            if self.out.emit(ctx, r, 1)? == Flow::Stop {
                 break;
             }
         }
-        self.next.finish(ctx)
+        self.out.finish(ctx)
     }
     fn describe(&self, out: &mut Vec<PlanLine>) {
         describe_projection(
             self.p,
             self.where_,
             &self.cols,
-            &self.c,
+            &self.out.c,
             self.aggregates,
             self.top_k,
             out,
         );
     }
     fn next(&self) -> Option<&dyn Operator> {
-        Some(self.next.as_ref())
+        Some(self.out.next.as_ref())
     }
     fn take_rows(&mut self) -> Rows {
-        self.next.take_rows()
+        self.out.next.take_rows()
     }
 }
 
@@ -839,13 +830,13 @@ struct LinkAggregateOp<'q> {
     p: &'q Projection,
     where_: Option<&'q Expr>,
     times: u64,
-    c: Counters,
-    next: Next<'q>,
+    out: Out<'q>,
 }
 
 impl<'q> Operator for LinkAggregateOp<'q> {
-    fn push(&mut self, _ctx: &mut Ctx<'_, '_>, _row: Vec<Value>) -> Result<Flow, Error> {
-        self.times += 1;
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
+        ctx.check_batch(batch.len())?;
+        self.times += batch.weight();
         Ok(Flow::More)
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
@@ -858,16 +849,16 @@ impl<'q> Operator for LinkAggregateOp<'q> {
             ));
         };
         for r in rows {
-            if emit(ctx, &mut self.c, &mut self.next, r)? == Flow::Stop {
+            if self.out.emit(ctx, r, 1)? == Flow::Stop {
                 break;
             }
         }
-        self.next.finish(ctx)
+        self.out.finish(ctx)
     }
     fn describe(&self, out: &mut Vec<PlanLine>) {
         out.push(line(
             0,
-            &self.c,
+            &self.out.c,
             "LinkAggregate",
             format!(
                 "{} grouped in one pass over the links (kept as columns)",
@@ -876,10 +867,10 @@ impl<'q> Operator for LinkAggregateOp<'q> {
         ));
     }
     fn next(&self) -> Option<&dyn Operator> {
-        Some(self.next.as_ref())
+        Some(self.out.next.as_ref())
     }
     fn take_rows(&mut self) -> Rows {
-        self.next.take_rows()
+        self.out.next.take_rows()
     }
 }
 
@@ -896,8 +887,7 @@ struct CountProductOp<'q> {
     conj: Vec<Vec<pattern::Conjunct<'q>>>,
     /// Input rows seen: each matches the parts alike.
     times: u64,
-    c: Counters,
-    next: Next<'q>,
+    out: Out<'q>,
 }
 
 /// Whether `MATCH m RETURN/WITH p [WHERE w]` is a count of independent parts.
@@ -1001,8 +991,9 @@ fn calls_rand(e: &Expr) -> bool {
 }
 
 impl<'q> Operator for CountProductOp<'q> {
-    fn push(&mut self, _ctx: &mut Ctx<'_, '_>, _row: Vec<Value>) -> Result<Flow, Error> {
-        self.times += 1;
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
+        ctx.check_batch(batch.len())?;
+        self.times += batch.weight();
         Ok(Flow::More)
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
@@ -1033,13 +1024,13 @@ impl<'q> Operator for CountProductOp<'q> {
             pattern::match_row(ctx, &new, &[], parts, &plan, fresh, conj, None, &mut sink)?;
             total = total.checked_mul(n).ok_or_else(overflow)?;
         }
-        emit(ctx, &mut self.c, &mut self.next, vec![Value::Int(total)])?;
-        self.next.finish(ctx)
+        self.out.emit(ctx, vec![Value::Int(total)], 1)?;
+        self.out.finish(ctx)
     }
     fn describe(&self, out: &mut Vec<PlanLine>) {
         out.push(line(
             0,
-            &self.c,
+            &self.out.c,
             "CountProduct",
             "count(*) as the product of each part's count (the parts share no variable)".into(),
         ));
@@ -1054,10 +1045,10 @@ impl<'q> Operator for CountProductOp<'q> {
         }
     }
     fn next(&self) -> Option<&dyn Operator> {
-        Some(self.next.as_ref())
+        Some(self.out.next.as_ref())
     }
     fn take_rows(&mut self) -> Rows {
-        self.next.take_rows()
+        self.out.next.take_rows()
     }
 }
 
@@ -1073,28 +1064,30 @@ struct WriteOp<'q> {
     out_names: Names,
     rows: Rows,
     held: usize,
-    c: Counters,
-    next: Next<'q>,
+    out: Out<'q>,
 }
 
 impl<'q> Operator for WriteOp<'q> {
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
-        let bytes = row_bytes(&row);
-        ctx.mem.charge(bytes, "Eager")?;
-        self.held += bytes;
-        self.rows.push(row);
-        Ok(Flow::More)
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
+        ctx.check_batch(batch.len())?;
+        each_copy(batch, |row| {
+            let bytes = row_bytes(&row);
+            ctx.mem.charge(bytes, "Eager")?;
+            self.held += bytes;
+            self.rows.push(row);
+            Ok(Flow::More)
+        })
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
         let rows = std::mem::take(&mut self.rows);
         let out = run_write(ctx, self.clause, &self.names, &self.out_names, rows)?;
         ctx.mem.release(std::mem::take(&mut self.held));
         for r in out {
-            if emit(ctx, &mut self.c, &mut self.next, r)? == Flow::Stop {
+            if self.out.emit(ctx, r, 1)? == Flow::Stop {
                 break;
             }
         }
-        self.next.finish(ctx)
+        self.out.finish(ctx)
     }
     fn describe(&self, out: &mut Vec<PlanLine>) {
         let (op, d) = match self.clause {
@@ -1118,13 +1111,13 @@ impl<'q> Operator for WriteOp<'q> {
         } else {
             format!("{d} (eager: its input is gathered before anything is written)")
         };
-        out.push(line(0, &self.c, op, d));
+        out.push(line(0, &self.out.c, op, d));
     }
     fn next(&self) -> Option<&dyn Operator> {
-        Some(self.next.as_ref())
+        Some(self.out.next.as_ref())
     }
     fn take_rows(&mut self) -> Rows {
-        self.next.take_rows()
+        self.out.next.take_rows()
     }
 }
 
@@ -1241,36 +1234,43 @@ struct CallOp<'q> {
     call: &'q crate::query::ast::Call,
     names: Names,
     standalone: bool,
-    c: Counters,
-    next: Next<'q>,
+    out: Out<'q>,
 }
 
 impl<'q> Operator for CallOp<'q> {
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
-        let (_, out) = call::run_call(ctx, self.call, &self.names, vec![row], self.standalone)?;
-        for r in out {
-            if emit(ctx, &mut self.c, &mut self.next, r)? == Flow::Stop {
-                return Ok(Flow::Stop);
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
+        ctx.check_batch(batch.len())?;
+        let flow = each_copy(batch, |row| {
+            let (_, out) = call::run_call(ctx, self.call, &self.names, vec![row], self.standalone)?;
+            for r in out {
+                if self.out.emit(ctx, r, 1)? == Flow::Stop {
+                    return Ok(Flow::Stop);
+                }
             }
+            Ok(Flow::More)
+        });
+        match flow {
+            Ok(Flow::Stop) => Ok(Flow::Stop),
+            Ok(Flow::More) => self.out.flush(ctx),
+            Err(err) => self.out.fail(ctx, err),
         }
-        Ok(Flow::More)
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
-        self.next.finish(ctx)
+        self.out.finish(ctx)
     }
     fn describe(&self, out: &mut Vec<PlanLine>) {
         out.push(line(
             0,
-            &self.c,
+            &self.out.c,
             "ProcedureCall",
             self.call.procedure.join("."),
         ));
     }
     fn next(&self) -> Option<&dyn Operator> {
-        Some(self.next.as_ref())
+        Some(self.out.next.as_ref())
     }
     fn take_rows(&mut self) -> Rows {
-        self.next.take_rows()
+        self.out.next.take_rows()
     }
 }
 
@@ -1291,19 +1291,18 @@ struct CallSubqueryOp<'q> {
     /// `IN TRANSACTIONS`: the input rows so far, and their bytes.
     held: Rows,
     held_bytes: usize,
-    c: Counters,
-    next: Next<'q>,
+    out: Out<'q>,
 }
 
 impl<'q> CallSubqueryOp<'q> {
     fn apply(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
         match subquery::run_call(ctx, &self.call.query, &self.names, &row)? {
-            None => emit(ctx, &mut self.c, &mut self.next, row),
+            None => self.out.emit(ctx, row, 1),
             Some(rows) => {
                 for r in rows {
                     let mut out = row.clone();
                     out.extend(r);
-                    if emit(ctx, &mut self.c, &mut self.next, out)? == Flow::Stop {
+                    if self.out.emit(ctx, out, 1)? == Flow::Stop {
                         return Ok(Flow::Stop);
                     }
                 }
@@ -1319,9 +1318,16 @@ impl<'q> CallSubqueryOp<'q> {
         let mut in_batch = 0;
         for row in rows {
             ctx.tick()?;
-            let flow = self.apply(ctx, row)?;
+            let mut flow = match self.apply(ctx, row) {
+                Ok(flow) => flow,
+                Err(err) => return self.out.fail(ctx, err),
+            };
             in_batch += 1;
             if in_batch == size {
+                // What the batch returned goes on before it commits.
+                if self.out.flush(ctx)? == Flow::Stop {
+                    flow = Flow::Stop;
+                }
                 ctx.tx.commit_batch()?;
                 in_batch = 0;
             }
@@ -1329,34 +1335,43 @@ impl<'q> CallSubqueryOp<'q> {
                 break;
             }
         }
+        self.out.flush(ctx)?;
         ctx.tx.commit_batch()?;
         Ok(())
     }
 }
 
 impl<'q> Operator for CallSubqueryOp<'q> {
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
-        if self.call.in_transactions.is_none() {
-            return self.apply(ctx, row);
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
+        ctx.check_batch(batch.len())?;
+        let flow = each_copy(batch, |row| {
+            if self.call.in_transactions.is_none() {
+                return self.apply(ctx, row);
+            }
+            let bytes = row_bytes(&row);
+            ctx.mem.charge(bytes, "Apply (IN TRANSACTIONS)")?;
+            self.held_bytes += bytes;
+            self.held.push(row);
+            Ok(Flow::More)
+        });
+        match flow {
+            Ok(Flow::Stop) => Ok(Flow::Stop),
+            Ok(Flow::More) => self.out.flush(ctx),
+            Err(err) => self.out.fail(ctx, err),
         }
-        let bytes = row_bytes(&row);
-        ctx.mem.charge(bytes, "Apply (IN TRANSACTIONS)")?;
-        self.held_bytes += bytes;
-        self.held.push(row);
-        Ok(Flow::More)
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
         if let Some(t) = &self.call.in_transactions {
             let size = subquery::batch_size(ctx, t)?;
             self.run_batches(ctx, size)?;
         }
-        self.next.finish(ctx)
+        self.out.finish(ctx)
     }
     fn describe(&self, out: &mut Vec<PlanLine>) {
         let unit = subquery::is_unit(&self.call.query);
         out.push(line(
             0,
-            &self.c,
+            &self.out.c,
             "Apply",
             format!(
                 "{}{}",
@@ -1374,10 +1389,10 @@ impl<'q> Operator for CallSubqueryOp<'q> {
         out.extend(self.lines.iter().cloned());
     }
     fn next(&self) -> Option<&dyn Operator> {
-        Some(self.next.as_ref())
+        Some(self.out.next.as_ref())
     }
     fn take_rows(&mut self) -> Rows {
-        self.next.take_rows()
+        self.out.next.take_rows()
     }
 }
 
@@ -1389,8 +1404,8 @@ struct Described<'q> {
 }
 
 impl<'q> Operator for Described<'q> {
-    fn push(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<Flow, Error> {
-        self.inner.push(ctx, row)
+    fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
+        self.inner.push(ctx, batch)
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
         self.inner.finish(ctx)
@@ -1587,16 +1602,14 @@ fn build_single<'q>(
                 m,
                 conj: part_conjuncts(m, &ctx.symbols).unwrap_or_default(),
                 times: 0,
-                c: Counters::default(),
-                next,
+                out: Out::new(next),
             }),
             Step::Fused(m, p, where_) => Box::new(LinkAggregateOp {
                 m,
                 p,
                 where_,
                 times: 0,
-                c: Counters::default(),
-                next,
+                out: Out::new(next),
             }),
             Step::Match(m) => {
                 let new = pattern::new_variables(&m.pattern, &before);
@@ -1624,8 +1637,7 @@ fn build_single<'q>(
                     early: ctx.rules.on(Rule::PredicatePushdown),
                     as_of: None,
                     runs,
-                    c: Counters::default(),
-                    next,
+                    out: Out::new(next),
                 })
             }
             Step::Clause(clause) => match clause {
@@ -1640,8 +1652,7 @@ fn build_single<'q>(
                     dead,
                     var: &u.variable.name,
                     names: bound,
-                    c: Counters::default(),
-                    next,
+                    out: Out::new(next),
                 }),
                 Clause::With(w) => {
                     projection_op(ctx, &w.projection, w.where_.as_ref(), bound, next)
@@ -1653,15 +1664,13 @@ fn build_single<'q>(
                     names: bound,
                     held: Vec::new(),
                     held_bytes: 0,
-                    c: Counters::default(),
-                    next,
+                    out: Out::new(next),
                 }),
                 Clause::Call(c) => Box::new(CallOp {
                     call: c,
                     names: bound,
                     standalone,
-                    c: Counters::default(),
-                    next,
+                    out: Out::new(next),
                 }),
                 _ => Box::new(WriteOp {
                     clause,
@@ -1669,8 +1678,7 @@ fn build_single<'q>(
                     out_names: Names::new(after.clone(), &ctx.symbols),
                     rows: Vec::new(),
                     held: 0,
-                    c: Counters::default(),
-                    next,
+                    out: Out::new(next),
                 }),
             },
         };
@@ -1729,8 +1737,7 @@ fn projection_op<'q>(
             keep: None,
             top_k,
             held: 0,
-            c: Counters::default(),
-            next,
+            out: Out::new(next),
         }),
         None if !p.order_by.is_empty() => Box::new(BreakerOp {
             p,
@@ -1746,8 +1753,7 @@ fn projection_op<'q>(
             keep: None,
             top_k,
             held: 0,
-            c: Counters::default(),
-            next,
+            out: Out::new(next),
         }),
         None => Box::new(ProjectOp {
             p,
@@ -1760,8 +1766,7 @@ fn projection_op<'q>(
             held: 0,
             skipped: 0,
             taken: 0,
-            c: Counters::default(),
-            next,
+            out: Out::new(next),
         }),
     }
 }
@@ -1790,7 +1795,7 @@ impl<'q> Pipeline<'q> {
             } else {
                 Vec::new()
             };
-            chain.head.push(ctx, row)?;
+            chain.head.push(ctx, &mut Batch::one(row))?;
             chain.head.finish(ctx)?;
         }
         self.same_columns()?;
@@ -1817,7 +1822,7 @@ impl<'q> Pipeline<'q> {
             ctx.union_seen = Some(Default::default());
         }
         let ran = self.parts.iter_mut().try_for_each(|chain| {
-            chain.head.push(ctx, Vec::new())?;
+            chain.head.push(ctx, &mut Batch::one(Vec::new()))?;
             chain.head.finish(ctx)
         });
         ctx.union_seen = None;
