@@ -74,9 +74,7 @@ impl Batch {
             false => self.weights.iter().sum(),
         }
     }
-}
 
-impl Batch {
     /// Takes the rows out with their weights, leaving the batch empty with
     /// its room kept: the producer fills the same batch again.
     pub fn drain(&mut self) -> BatchRows<'_> {
