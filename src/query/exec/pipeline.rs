@@ -673,7 +673,12 @@ impl<'q> BreakerOp<'q> {
         let Some(g) = self.grouper.as_mut().filter(|g| g.counts_only()) else {
             let mut one = Batch::default();
             one.push(row, weight);
-            each_copy(&mut one, |r| self.row(ctx, r).map(|_| Flow::More))?;
+            // A weight may stand for billions of rows: the copies look at
+            // cancellation and the timeout as they go.
+            each_copy(&mut one, |r| {
+                ctx.tick()?;
+                self.row(ctx, r).map(|_| Flow::More)
+            })?;
             return Ok(());
         };
         let w = i64::try_from(weight).map_err(|_| super::ops::overflow())?;
