@@ -28,8 +28,6 @@ pub type Params = BTreeMap<String, Value>;
 #[derive(Debug, Clone)]
 pub struct Prepared {
     stmt: Arc<Statement>,
-    /// The parameters it reads: a run without one of them is refused.
-    params: Vec<String>,
 }
 
 pub struct Database {
@@ -180,11 +178,11 @@ impl Database {
     /// lookup.
     pub fn prepare(&mut self, text: &str) -> Result<Prepared, Error> {
         let stmt = self.statement(text)?;
-        let params = on_stack(&stmt, || match &stmt.body {
-            Body::Query(q) => crate::query::check::check_prepared(q),
-            _ => Ok(Vec::new()),
+        on_stack(&stmt, || match &stmt.body {
+            Body::Query(q) => crate::query::check::check_query(q),
+            _ => Ok(()),
         })?;
-        Ok(Prepared { stmt, params })
+        Ok(Prepared { stmt })
     }
 
     /// Runs a statement made by `prepare` with `params`, as `execute` would
@@ -193,8 +191,9 @@ impl Database {
         let Body::Query(q) = &p.stmt.body else {
             return on_stack(&p.stmt, || self.execute_parsed(&p.stmt, params));
         };
-        if p.params.iter().any(|n| !params.contains_key(n)) {
-            // The checker names the missing one, with its position.
+        // A run without a parameter the statement reads is refused: the
+        // checker names the missing one, with its position.
+        if q.symbols.params().iter().any(|n| !params.contains_key(n)) {
             crate::query::check::check_query_with(q, params)?;
         }
         on_stack(&p.stmt, || self.run_checked(q, p.stmt.mode, params))

@@ -71,7 +71,8 @@ pub struct Query {
     pub first: SingleQuery,
     pub unions: Vec<UnionPart>,
     /// The statement's variables (`bind::symbols`), on the statement's own
-    /// query; a subquery's is empty and shares it.
+    /// query; a subquery's is the shared empty table (`Symbols::none`):
+    /// its names are numbered in its statement's.
     pub symbols: std::sync::Arc<Symbols>,
 }
 

@@ -56,8 +56,6 @@ type Scope = Vec<(String, Kind)>;
 struct Checker<'p> {
     /// The parameters given to the statement (`None`: not known yet).
     params: Option<&'p crate::database::Params>,
-    /// The parameters it reads, when asked for (`check_prepared`).
-    used_params: RefCell<Option<Vec<String>>>,
     /// The aggregates the projection computes: the same call in its ORDER BY
     /// may read the variables before the projection (`agg_scope`).
     projected_aggs: RefCell<Vec<Expr>>,
@@ -85,17 +83,6 @@ impl Drop for AggScope<'_, '_> {
     }
 }
 
-/// Checks `q` without its parameters (a prepared statement gets new ones at
-/// every run); returns the names of those it reads.
-pub fn check_prepared(q: &Query) -> Result<Vec<String>, Error> {
-    let ck = Checker {
-        used_params: RefCell::new(Some(Vec::new())),
-        ..Default::default()
-    };
-    check_query_in(&ck, q, &[], Part::Top)?;
-    Ok(ck.used_params.take().unwrap_or_default())
-}
-
 /// Checks `q` before it runs; every `$param` it uses must be in `params`.
 pub fn check_query_with(q: &Query, params: &crate::database::Params) -> Result<(), Error> {
     let ck = Checker {
@@ -105,6 +92,8 @@ pub fn check_query_with(q: &Query, params: &crate::database::Params) -> Result<(
     check_query_in(&ck, q, &[], Part::Top).map(|_| ())
 }
 
+/// Checks `q` without its parameters (a prepared statement gets new ones at
+/// every run).
 pub fn check_query(q: &Query) -> Result<(), Error> {
     check_query_in(&Checker::default(), q, &[], Part::Top).map(|_| ())
 }
@@ -451,13 +440,17 @@ fn check_single(
 }
 
 /// Arguments whose kind is known at compile time and never accepted.
-fn wrong_static_argument(function: &str, k: Kind) -> bool {
-    match function.to_ascii_lowercase().as_str() {
-        "labels" => matches!(k, Kind::Path | Kind::Rel | Kind::Scalar | Kind::Map),
-        "type" => matches!(k, Kind::Node | Kind::Path | Kind::Scalar | Kind::Map),
-        "properties" => matches!(k, Kind::Scalar | Kind::Path),
-        "length" => matches!(k, Kind::Node | Kind::Rel),
-        "size" => matches!(k, Kind::Path),
+fn wrong_static_argument(func: Func, k: Kind) -> bool {
+    match func {
+        Func::Scalar(Scalar::Labels) => {
+            matches!(k, Kind::Path | Kind::Rel | Kind::Scalar | Kind::Map)
+        }
+        Func::Scalar(Scalar::Type) => {
+            matches!(k, Kind::Node | Kind::Path | Kind::Scalar | Kind::Map)
+        }
+        Func::Scalar(Scalar::Properties) => matches!(k, Kind::Scalar | Kind::Path),
+        Func::Scalar(Scalar::Length) => matches!(k, Kind::Node | Kind::Rel),
+        Func::Scalar(Scalar::Size) => matches!(k, Kind::Path),
         _ => false,
     }
 }
@@ -840,11 +833,6 @@ fn walk(
             }
         }
         ExprKind::Parameter(name, _) => {
-            if let Some(used) = ck.used_params.borrow_mut().as_mut() {
-                if !used.contains(name) {
-                    used.push(name.clone());
-                }
-            }
             let missing = ck.params.is_some_and(|given| !given.contains_key(name));
             if missing {
                 return Err(Error::compile(
@@ -901,7 +889,7 @@ fn walk(
                 }
                 _ if args
                     .first()
-                    .is_some_and(|a| wrong_static_argument(name, kind_of(a, scope))) =>
+                    .is_some_and(|a| wrong_static_argument(*func, kind_of(a, scope))) =>
                 {
                     return Err(err(
                         "InvalidArgumentType",

@@ -43,7 +43,7 @@ pub fn shape_of(st: &Statement) -> String {
     // Symbols are numbered in the order names are written, which printing
     // may change (SET items gathered by ON CREATE/ON MATCH).
     if let crate::query::ast::Body::Query(q) = &mut st.body {
-        q.symbols = Default::default();
+        q.symbols = crate::query::ast::Symbols::none();
     }
     let text = format!("{st:?}");
     static SYM: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();

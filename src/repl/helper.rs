@@ -6,7 +6,7 @@
 use super::commands::COMMANDS;
 use super::highlight::{tokens, Kind};
 use super::vocab::Vocab;
-use crate::query::exec::functions::{AGGREGATES, SCALARS};
+use crate::query::bind::func::{AGGREGATES, SCALARS};
 use crate::query::exec::temporal_fns;
 use crate::query::parse::KEYWORDS;
 use rustyline::completion::{Completer, FilenameCompleter, Pair};

@@ -41,7 +41,8 @@ pub enum NameKind {
     Key = 2,
 }
 
-const KINDS: [NameKind; 3] = [NameKind::Label, NameKind::Type, NameKind::Key];
+/// Every kind, in `NameKind`'s numbering (`Ctx::code` indexes by it).
+pub(crate) const KINDS: [NameKind; 3] = [NameKind::Label, NameKind::Type, NameKind::Key];
 
 /// Shared between the committed catalog and every transaction's copy until
 /// one of them adds a name: a statement that adds none (almost all) copies

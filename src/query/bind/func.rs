@@ -1,6 +1,7 @@
 //! Functions resolved from their names once, when a statement is parsed:
-//! evaluation dispatches on a `Func` and never lowercases or compares a
-//! name per row.
+//! evaluation dispatches on a `Func` and never lowercases a name per row.
+//! Aggregates and scalars are matched as enums; a temporal function keeps
+//! its static lower-case name, which `temporal_fns::call` splits at its dot.
 
 /// What a function call in the AST names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

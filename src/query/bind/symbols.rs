@@ -66,7 +66,8 @@ impl Default for Symbols {
 }
 
 impl Symbols {
-    /// An empty table, shared: a context holds it until a statement binds.
+    /// An empty table, shared: a context holds it until a statement binds,
+    /// and a subquery's `Query` (its names are in its statement's table).
     pub fn none() -> std::sync::Arc<Symbols> {
         static NONE: std::sync::OnceLock<std::sync::Arc<Symbols>> = std::sync::OnceLock::new();
         std::sync::Arc::clone(NONE.get_or_init(Default::default))
@@ -139,7 +140,8 @@ impl Names {
         self.push_as(name, sym);
     }
 
-    /// A column the executor adds for itself, found by `sym` alone.
+    /// A column whose symbol is known: a variable's (`Ident::sym`), or one
+    /// the executor adds for itself, found by `sym` alone.
     pub fn push_as(&mut self, name: String, sym: Sym) {
         set_slot(&mut self.slots, sym, self.list.len());
         self.list.push(name);

@@ -104,9 +104,13 @@ pub fn run_call(
         None => vec![],
     };
     let new_names: Vec<String> = yields.iter().map(|(_, n)| n.clone()).collect();
-    // What WHERE after YIELD sees: the input's columns, then the yielded ones.
-    let mut all = names.clone();
-    all.extend(new_names.iter().cloned(), &ctx.symbols);
+    // The WHERE after YIELD, and what it sees: the input's columns, then
+    // the yielded ones.
+    let filter = c.where_.as_ref().map(|w| {
+        let mut all = names.clone();
+        all.extend(new_names.iter().cloned(), &ctx.symbols);
+        (w, all)
+    });
     let mut out = Vec::new();
     for row in rows {
         ctx.tick()?;
@@ -155,8 +159,8 @@ pub fn run_call(
                     .iter()
                     .map(|(i, _)| r.get(*i).cloned().unwrap_or(Value::Null)),
             );
-            if let Some(w) = &c.where_ {
-                if truthy(&eval(w, &Env::new(&all, &extended), ctx)?)? != Some(true) {
+            if let Some((w, all)) = &filter {
+                if truthy(&eval(w, &Env::new(all, &extended), ctx)?)? != Some(true) {
                     continue;
                 }
             }

@@ -313,7 +313,7 @@ impl<'a, 'g> Ctx<'a, 'g> {
         self.codes = symbols
             .stored()
             .iter()
-            .map(|n| [NameKind::Label, NameKind::Type, NameKind::Key].map(|k| cat.id(k, n)))
+            .map(|n| crate::store::catalog::KINDS.map(|k| cat.id(k, n)))
             .collect();
         self.symbols = std::sync::Arc::clone(symbols);
     }

@@ -8,8 +8,6 @@ use crate::query::bind::func::{Func, Scalar};
 use crate::value::Value;
 use std::collections::BTreeSet;
 
-pub use crate::query::bind::func::{AGGREGATES, SCALARS};
-
 /// The integer part of `f`, if an i64 holds it (2^63 does not: `as`
 /// would saturate it to i64::MAX).
 fn float_to_int(f: f64) -> Option<i64> {

@@ -404,7 +404,7 @@ fn label_ids(ctx: &Ctx<'_, '_>, n: &NodePattern) -> Result<Option<Vec<u32>>, Err
     let n = without_universal_labels(ctx, n)?;
     Ok(n.labels
         .iter()
-        .map(|l| ctx.tx.catalog().id(NameKind::Label, &l.name))
+        .map(|l| ctx.code(NameKind::Label, l.sym, &l.name))
         .collect())
 }
 

@@ -182,10 +182,20 @@ pub fn value_bytes(v: &Value) -> usize {
 }
 
 fn heap_bytes(v: &Value) -> usize {
+    own_bytes(v, true)
+}
+
+/// What `v` owns on the heap; lists and maps item by item when `deep`,
+/// else estimated from their lengths (their items' slots, not what the
+/// items own).
+fn own_bytes(v: &Value, deep: bool) -> usize {
+    let slot = std::mem::size_of::<Value>();
     match v {
         Value::String(s) => s.len(),
-        Value::List(items) => items.iter().map(value_bytes).sum(),
-        Value::Map(m) => m.iter().map(|(k, v)| k.len() + 48 + value_bytes(v)).sum(),
+        Value::List(items) if deep => items.iter().map(value_bytes).sum(),
+        Value::List(items) => items.len() * slot,
+        Value::Map(m) if deep => m.iter().map(|(k, v)| k.len() + 48 + value_bytes(v)).sum(),
+        Value::Map(m) => m.len() * (48 + slot),
         Value::Path(p) => 8 * (p.nodes.len() + p.rels.len()) + 48,
         _ => 0,
     }
@@ -202,15 +212,7 @@ pub fn shallow_row_bytes(row: &[Value]) -> usize {
     let slot = std::mem::size_of::<Value>();
     24 + row
         .iter()
-        .map(|v| {
-            slot + match v {
-                Value::String(s) => s.len(),
-                Value::List(items) => items.len() * slot,
-                Value::Map(m) => m.len() * (48 + slot),
-                Value::Path(p) => 8 * (p.nodes.len() + p.rels.len()) + 48,
-                _ => 0,
-            }
-        })
+        .map(|v| slot + own_bytes(v, false))
         .sum::<usize>()
 }
 

@@ -227,13 +227,23 @@ impl<'q> Out<'q> {
         Ok(if self.stopped { Flow::Stop } else { Flow::More })
     }
 
-    /// A failure part way through an input batch: the rows made before it
-    /// still go on, as they would one at a time (a streamed result shows
-    /// them before its error), then the failure.
-    #[cold]
-    pub fn fail<T>(&mut self, ctx: &mut Ctx<'_, '_>, err: Error) -> Result<T, Error> {
-        let _ = self.flush(ctx);
-        Err(err)
+    /// The end of one input batch: the rows it made go on. They go on
+    /// after a failure too, as they would one at a time (a streamed result
+    /// shows them before its error), and when the operator itself answers
+    /// `Flow::Stop` (a met LIMIT).
+    pub fn end_batch(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        made: Result<Flow, Error>,
+    ) -> Result<Flow, Error> {
+        match made {
+            Ok(Flow::More) => self.flush(ctx),
+            Ok(Flow::Stop) => self.flush(ctx).map(|_| Flow::Stop),
+            Err(err) => {
+                let _ = self.flush(ctx);
+                Err(err)
+            }
+        }
     }
 
     /// Hands on a batch the operator changed where it lay (its rows are

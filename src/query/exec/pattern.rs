@@ -662,7 +662,7 @@ pub(crate) fn without_universal_labels(
     let total = ctx.tx.meta().nodes;
     let mut kept = Vec::new();
     for l in &n.labels {
-        let universal = match ctx.tx.catalog().id(NameKind::Label, &l.name) {
+        let universal = match ctx.code(NameKind::Label, l.sym, &l.name) {
             Some(id) => total > 0 && ctx.tx.label_is_universal(id)?,
             None => false,
         };
@@ -728,7 +728,7 @@ fn node_candidates(
         }
     }
     if let Some(l) = n.labels.first() {
-        return match ctx.tx.catalog().id(NameKind::Label, &l.name) {
+        return match ctx.code(NameKind::Label, l.sym, &l.name) {
             Some(id) => Ok(ctx.tx.nodes_with_label(id)?),
             None => Ok(vec![]),
         };
@@ -754,7 +754,7 @@ fn bind_node(
     }
     // Reads the node's label list only, not its properties.
     for l in &p.labels {
-        match ctx.tx.catalog().id(NameKind::Label, &l.name) {
+        match ctx.code(NameKind::Label, l.sym, &l.name) {
             Some(id) if ctx.tx.node_has_labels(n, &[id])? => {}
             _ => return Ok(false),
         }
@@ -818,7 +818,7 @@ pub(crate) fn rel_types(ctx: &Ctx<'_, '_>, r: &RelPattern) -> Option<Vec<u32>> {
     Some(
         r.types
             .iter()
-            .filter_map(|t| ctx.tx.catalog().id(NameKind::Type, &t.name))
+            .filter_map(|t| ctx.code(NameKind::Type, t.sym, &t.name))
             .collect(),
     )
 }
@@ -1546,7 +1546,6 @@ pub fn shortest_expr(
     let parts = [part];
     let new = new_variables(&parts, &names);
     let plan = plan_parts(ctx, &names, &parts);
-    let idx = names.len() + new.iter().position(|n| *n == hidden).unwrap_or(0);
     let fresh = new.len();
     let mut columns = Names::new(names, &ctx.symbols);
     for n in new {
@@ -1555,6 +1554,7 @@ pub fn shortest_expr(
             false => columns.push(n, &ctx.symbols),
         }
     }
+    let idx = columns.slot(Sym::PATH);
     let mut paths: Vec<Value> = Vec::new();
     match_row(
         ctx,
@@ -1566,7 +1566,7 @@ pub fn shortest_expr(
         &[],
         None,
         &mut |_, r| {
-            paths.extend(r.get(idx).cloned());
+            paths.extend(idx.and_then(|i| r.get(i)).cloned());
             Ok(if all { Flow::More } else { Flow::Stop })
         },
     )?;

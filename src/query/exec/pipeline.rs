@@ -242,14 +242,14 @@ impl<'q> MatchOp<'q> {
 impl<'q> Operator for MatchOp<'q> {
     fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
         ctx.check_batch(batch.len())?;
+        let mut made = Ok(Flow::More);
         for (row, weight) in batch.drain() {
-            match self.row(ctx, row, weight) {
-                Ok(Flow::Stop) => return Ok(Flow::Stop),
-                Ok(Flow::More) => {}
-                Err(err) => return self.out.fail(ctx, err),
+            made = self.row(ctx, row, weight);
+            if !matches!(made, Ok(Flow::More)) {
+                break;
             }
         }
-        self.out.flush(ctx)
+        self.out.end_batch(ctx, made)
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
         self.out.finish(ctx)
@@ -410,11 +410,8 @@ impl<'q> UnwindOp<'q> {
 impl<'q> Operator for UnwindOp<'q> {
     fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
         ctx.check_batch(batch.len())?;
-        match each_copy(batch, |row| self.row(ctx, row)) {
-            Ok(Flow::Stop) => Ok(Flow::Stop),
-            Ok(Flow::More) => self.out.flush(ctx),
-            Err(err) => self.out.fail(ctx, err),
-        }
+        let made = each_copy(batch, |row| self.row(ctx, row));
+        self.out.end_batch(ctx, made)
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
         self.out.finish(ctx)
@@ -561,7 +558,7 @@ impl<'q> Operator for ProjectOp<'q> {
         if batch.unweighted() {
             return self.project_in_place(ctx, batch);
         }
-        let flow = match each_copy(batch, |row| {
+        let made = each_copy(batch, |row| {
             let (out, flow) = self.project(ctx, row)?;
             match out {
                 Some(out) => match self.out.emit(ctx, out, 1)? {
@@ -570,15 +567,8 @@ impl<'q> Operator for ProjectOp<'q> {
                 },
                 None => Ok(flow),
             }
-        }) {
-            Ok(flow) => flow,
-            Err(err) => return self.out.fail(ctx, err),
-        };
-        // A met LIMIT: its last rows still go on.
-        match self.out.flush(ctx)? {
-            Flow::Stop => Ok(Flow::Stop),
-            Flow::More => Ok(flow),
-        }
+        });
+        self.out.end_batch(ctx, made)
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
         if self.bounds.is_none() {
@@ -1245,7 +1235,7 @@ struct CallOp<'q> {
 impl<'q> Operator for CallOp<'q> {
     fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
         ctx.check_batch(batch.len())?;
-        let flow = each_copy(batch, |row| {
+        let made = each_copy(batch, |row| {
             let (_, out) = call::run_call(ctx, self.call, &self.names, vec![row], self.standalone)?;
             for r in out {
                 if self.out.emit(ctx, r, 1)? == Flow::Stop {
@@ -1254,11 +1244,7 @@ impl<'q> Operator for CallOp<'q> {
             }
             Ok(Flow::More)
         });
-        match flow {
-            Ok(Flow::Stop) => Ok(Flow::Stop),
-            Ok(Flow::More) => self.out.flush(ctx),
-            Err(err) => self.out.fail(ctx, err),
-        }
+        self.out.end_batch(ctx, made)
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
         self.out.finish(ctx)
@@ -1325,7 +1311,7 @@ impl<'q> CallSubqueryOp<'q> {
             ctx.tick()?;
             let mut flow = match self.apply(ctx, row) {
                 Ok(flow) => flow,
-                Err(err) => return self.out.fail(ctx, err),
+                Err(err) => return self.out.end_batch(ctx, Err(err)).map(drop),
             };
             in_batch += 1;
             if in_batch == size {
@@ -1349,7 +1335,7 @@ impl<'q> CallSubqueryOp<'q> {
 impl<'q> Operator for CallSubqueryOp<'q> {
     fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
         ctx.check_batch(batch.len())?;
-        let flow = each_copy(batch, |row| {
+        let made = each_copy(batch, |row| {
             if self.call.in_transactions.is_none() {
                 return self.apply(ctx, row);
             }
@@ -1359,11 +1345,7 @@ impl<'q> Operator for CallSubqueryOp<'q> {
             self.held.push(row);
             Ok(Flow::More)
         });
-        match flow {
-            Ok(Flow::Stop) => Ok(Flow::Stop),
-            Ok(Flow::More) => self.out.flush(ctx),
-            Err(err) => self.out.fail(ctx, err),
-        }
+        self.out.end_batch(ctx, made)
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
         if let Some(t) = &self.call.in_transactions {

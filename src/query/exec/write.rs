@@ -168,7 +168,7 @@ pub fn create_pattern(
             let env = Env::new(names, row);
             let id = create_node(ctx, &env, n)?;
             if let Some(v) = &n.variable {
-                names.push(v.name.clone(), &ctx.symbols);
+                names.push_as(v.name.clone(), v.sym);
                 row.push(Value::Node(id));
             }
             Ok(id)
@@ -180,7 +180,7 @@ pub fn create_pattern(
             let env = Env::new(names, row);
             let rel = create_rel(ctx, &env, r, prev, next)?;
             if let Some(v) = &r.variable {
-                names.push(v.name.clone(), &ctx.symbols);
+                names.push_as(v.name.clone(), v.sym);
                 row.push(Value::Rel(rel));
             }
             rels.push(rel);
@@ -188,7 +188,7 @@ pub fn create_pattern(
             prev = next;
         }
         if let Some(v) = &part.variable {
-            names.push(v.name.clone(), &ctx.symbols);
+            names.push_as(v.name.clone(), v.sym);
             row.push(Value::Path(Box::new(crate::value::Path { nodes, rels })));
         }
     }
@@ -334,7 +334,7 @@ pub fn remove_items(
                 let old = ctx.node(id)?;
                 let mut new = old.clone();
                 for l in labels {
-                    if let Some(lid) = ctx.tx.catalog().id(NameKind::Label, &l.name) {
+                    if let Some(lid) = ctx.code(NameKind::Label, l.sym, &l.name) {
                         if let Some(pos) = new.labels.iter().position(|x| *x == lid) {
                             new.labels.remove(pos);
                             ctx.touch_label(lid)?;

@@ -46,7 +46,7 @@ impl Lower<'_> {
         Ok(Query {
             first: first.ok_or_else(|| missing(span, "query"))?,
             unions,
-            symbols: Default::default(),
+            symbols: crate::query::ast::Symbols::none(),
         })
     }
 
@@ -221,7 +221,7 @@ impl Lower<'_> {
                     self.where_depth.set(outer);
                     lowered?;
                     let query = Query {
-                        symbols: Default::default(),
+                        symbols: crate::query::ast::Symbols::none(),
                         first: SingleQuery {
                             clauses: vec![Clause::Match(m)],
                             span: inner_span,

@@ -283,16 +283,11 @@ impl Lower<'_> {
             Rule::null_lit => ExprKind::Null,
             Rule::true_lit => ExprKind::Bool(true),
             Rule::false_lit => ExprKind::Bool(false),
-            Rule::parameter => {
-                let name = literal::parameter(pair)?;
-                let sym = self.symbols.borrow_mut().intern_param(&name);
-                ExprKind::Parameter(name, sym)
-            }
+            Rule::parameter => self.parameter(pair)?,
             Rule::actor => ExprKind::Actor(literal::actor(pair)?),
             Rule::variable => {
-                let name = ident(&pair).name;
-                let sym = self.symbols.borrow_mut().intern(&name);
-                ExprKind::Variable(name, sym)
+                let id = self.variable_ident(&pair);
+                ExprKind::Variable(id.name, id.sym)
             }
             Rule::count_star => ExprKind::CountStar,
             Rule::subquery_expr => self.subquery(pair)?,

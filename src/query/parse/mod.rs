@@ -217,6 +217,13 @@ impl<'t> Lower<'t> {
         id
     }
 
+    /// `$name`, with the parameter's number in the statement.
+    fn parameter(&self, pair: Pair<'_, Rule>) -> Result<ast::ExprKind> {
+        let name = literal::parameter(pair)?;
+        let sym = self.symbols.borrow_mut().intern_param(&name);
+        Ok(ast::ExprKind::Parameter(name, sym))
+    }
+
     fn statement(&self, pair: Pair<'_, Rule>) -> Result<ast::Statement> {
         let span = span_of(&pair);
         let mut mode = ast::Mode::Normal;

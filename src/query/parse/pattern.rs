@@ -2,7 +2,7 @@
 
 use pest::iterators::Pair;
 
-use super::literal::{self, ident};
+use super::literal;
 use super::{internal, missing, span_of, syntax, Lower, Result, Rule};
 use crate::query::ast::{
     ActorRef, Direction, Ident, LengthRange, NodePattern, PathKind, PatternElement, PatternPart,
@@ -121,11 +121,7 @@ impl Lower<'_> {
             .ok_or_else(|| missing(span, "properties"))?;
         let kind = match inner.as_rule() {
             Rule::map_literal => self.map_literal(inner)?,
-            Rule::parameter => {
-                let name = literal::parameter(inner)?;
-                let sym = self.symbols.borrow_mut().intern_param(&name);
-                crate::query::ast::ExprKind::Parameter(name, sym)
-            }
+            Rule::parameter => self.parameter(inner)?,
             _ => return Err(internal(&inner)),
         };
         Ok(crate::query::ast::Expr { kind, span })
@@ -163,7 +159,7 @@ impl Lower<'_> {
             match p.as_rule() {
                 Rule::variable => rel.variable = Some(self.variable_ident(&p)),
                 Rule::rel_types => {
-                    rel.types = p.into_inner().map(|t| ident(&t)).collect();
+                    rel.types = p.into_inner().map(|t| self.stored_ident(&t)).collect();
                 }
                 Rule::range => rel.length = Some(range(p)?),
                 Rule::properties => rel.properties = Some(self.properties(p)?),
