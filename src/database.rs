@@ -30,6 +30,34 @@ pub struct Prepared {
     stmt: Arc<Statement>,
 }
 
+/// A statement parsed once, kept by its text, and whether the checker has
+/// passed it: a repeated statement is checked again only for the
+/// parameters it reads (the checker's other verdicts do not depend on
+/// them), as a prepared one is.
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    pub(crate) stmt: Arc<Statement>,
+    checked: std::sync::atomic::AtomicBool,
+}
+
+impl Parsed {
+    /// Checks `q` (this statement's query) for a run with `params`.
+    pub(crate) fn check(&self, q: &Query, params: &Params) -> Result<(), Error> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.checked.load(Relaxed) && given_all(q, params) {
+            return Ok(());
+        }
+        crate::query::check::check_query_with(q, params)?;
+        self.checked.store(true, Relaxed);
+        Ok(())
+    }
+}
+
+/// Whether `params` holds every parameter `q` reads.
+fn given_all(q: &Query, params: &Params) -> bool {
+    q.symbols.params().iter().all(|n| params.contains_key(n))
+}
+
 pub struct Database {
     graph: Graph,
     /// An explicit transaction opened with BEGIN.
@@ -41,7 +69,7 @@ pub struct Database {
     /// Statements parsed before, by their exact text: a query repeated with
     /// new parameters skips the parser. Behind a mutex for concurrent
     /// reads (`stream_read`), held only to look up or insert.
-    parsed: parking_lot::Mutex<fxhash::FxHashMap<String, Arc<Statement>>>,
+    parsed: parking_lot::Mutex<fxhash::FxHashMap<String, Arc<Parsed>>>,
     /// Bytes one statement's operators may hold (`None`: the default, half
     /// the machine's memory).
     memory_limit: Option<usize>,
@@ -150,26 +178,37 @@ impl Database {
     }
 
     /// The statement `text`, parsed once and then kept by its text.
-    fn statement(&self, text: &str) -> Result<Arc<Statement>, Error> {
-        if let Some(stmt) = self.parsed.lock().get(text) {
-            return Ok(Arc::clone(stmt));
+    pub(crate) fn statement(&self, text: &str) -> Result<Arc<Parsed>, Error> {
+        if let Some(p) = self.parsed.lock().get(text) {
+            return Ok(Arc::clone(p));
         }
         let stmt = Arc::new(
             parse::parse_statement(text)
                 .map_err(|e| Error::compile(ErrorKind::SyntaxError, e.code, e.message, e.span))?,
         );
+        let p = Arc::new(Parsed {
+            stmt,
+            checked: Default::default(),
+        });
         let mut parsed = self.parsed.lock();
         if parsed.len() >= PARSED_STATEMENTS {
             parsed.clear();
         }
-        parsed.insert(text.to_string(), Arc::clone(&stmt));
-        Ok(stmt)
+        parsed.insert(text.to_string(), Arc::clone(&p));
+        Ok(p)
     }
 
     /// Parses and runs one statement. A failing statement changes nothing.
     pub fn execute(&mut self, text: &str, params: &Params) -> Result<QueryResult, Error> {
-        let stmt = self.statement(text)?;
-        on_stack(&stmt, || self.execute_parsed(&stmt, params))
+        let p = self.statement(text)?;
+        let stmt = &p.stmt;
+        on_stack(stmt, || match &stmt.body {
+            Body::Query(q) => {
+                p.check(q, params)?;
+                self.run_checked(q, stmt.mode, params)
+            }
+            _ => self.execute_parsed(stmt, params),
+        })
     }
 
     /// Parses and checks a statement once, to be run many times with new
@@ -177,7 +216,7 @@ impl Database {
     /// statements): a run skips the parser, the checker and the text's
     /// lookup.
     pub fn prepare(&mut self, text: &str) -> Result<Prepared, Error> {
-        let stmt = self.statement(text)?;
+        let stmt = Arc::clone(&self.statement(text)?.stmt);
         on_stack(&stmt, || match &stmt.body {
             Body::Query(q) => crate::query::check::check_query(q),
             _ => Ok(()),
@@ -193,7 +232,7 @@ impl Database {
         };
         // A run without a parameter the statement reads is refused: the
         // checker names the missing one, with its position.
-        if q.symbols.params().iter().any(|n| !params.contains_key(n)) {
+        if !given_all(q, params) {
             crate::query::check::check_query_with(q, params)?;
         }
         on_stack(&p.stmt, || self.run_checked(q, p.stmt.mode, params))
@@ -536,6 +575,24 @@ mod tests {
                 .unwrap();
         }
         assert!(db.parsed.lock().len() <= PARSED_STATEMENTS);
+    }
+
+    #[test]
+    fn a_statement_checked_once_is_still_refused_without_its_parameters() {
+        let mut db = Database::open_memory().unwrap();
+        let q = "RETURN $x + 1 AS y";
+        let mut p = Params::new();
+        p.insert("x".into(), Value::Int(1));
+        assert_eq!(db.execute(q, &p).unwrap().rows, vec![vec![Value::Int(2)]]);
+        let e = db.execute(q, &Params::new()).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::ParameterMissing, "{e:?}");
+        assert_eq!(db.execute(q, &p).unwrap().rows, vec![vec![Value::Int(2)]]);
+        // One that fails the checker is checked again at every run.
+        let bad = "MATCH (n) RETURN m";
+        for _ in 0..2 {
+            let e = db.execute(bad, &Params::new()).unwrap_err();
+            assert_eq!(e.code, "UndefinedVariable", "{e:?}");
+        }
     }
 }
 

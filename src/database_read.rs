@@ -6,9 +6,9 @@
 //! part after part, PROFILE with its plan at the end.
 //! `stream_read_in_transaction` does the same inside an open transaction.
 
-use super::{on_stack, resolve, Database, Params};
+use super::{on_stack, resolve, Database, Params, Parsed};
 use crate::error::{Error, ErrorKind, Phase};
-use crate::query::ast::{Body, Mode, Statement};
+use crate::query::ast::{Body, Mode};
 use crate::query::exec;
 use crate::query::exec::context::Cancel;
 use crate::query::exec::pattern::Flow;
@@ -51,12 +51,12 @@ impl Database {
         cancel: &Cancel,
         sink: &mut dyn RowSink,
     ) -> Result<QueryResult, Error> {
-        let stmt = self.statement(text)?;
-        if !stmt.is_read_only() {
+        let p = self.statement(text)?;
+        if !p.stmt.is_read_only() {
             return Err(access_mode());
         }
         // As `execute`: a deep tree runs where the stack holds it.
-        on_stack(&stmt, || self.read_fresh(&stmt, params, cancel, sink))
+        on_stack(&p.stmt, || self.read_fresh(&p, params, cancel, sink))
     }
 
     /// As `stream_read`, keeping the rows: the whole result.
@@ -89,13 +89,13 @@ impl Database {
         let Some(mut state) = self.open_tx.take() else {
             return self.stream_read(text, params, cancel, sink);
         };
-        let ran = self.statement(text).and_then(|stmt| {
-            if !stmt.is_read_only() {
+        let ran = self.statement(text).and_then(|p| {
+            if !p.stmt.is_read_only() {
                 return Err(access_mode());
             }
             let this = &*self;
-            on_stack(&stmt, || {
-                this.read_parsed(&mut state, &stmt, params, cancel, sink)
+            on_stack(&p.stmt, || {
+                this.read_parsed(&mut state, &p, params, cancel, sink)
             })
         });
         self.open_tx = Some(state);
@@ -110,7 +110,7 @@ impl Database {
 
     fn read_fresh(
         &self,
-        stmt: &Statement,
+        stmt: &Parsed,
         params: &Params,
         cancel: &Cancel,
         sink: &mut dyn RowSink,
@@ -124,15 +124,16 @@ impl Database {
     fn read_parsed(
         &self,
         state: &mut TxState,
-        stmt: &Statement,
+        parsed: &Parsed,
         params: &Params,
         cancel: &Cancel,
         sink: &mut dyn RowSink,
     ) -> Result<QueryResult, Error> {
+        let stmt = &parsed.stmt;
         let Body::Query(query) = &stmt.body else {
             return Err(access_mode());
         };
-        crate::query::check::check_query_with(query, params)?;
+        parsed.check(query, params)?;
         let staged = state.overlay.len();
         let mut ctx = self.ctx(self.graph.tx(state), params, cancel);
         let mut out = QueryResult {

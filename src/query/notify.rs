@@ -12,6 +12,15 @@ use std::collections::HashSet;
 
 /// The warnings for the unknown names `q` reads, in the order written.
 pub fn unknown_names(q: &Query, catalog: &Catalog) -> Vec<Warning> {
+    // The parser numbers every name a statement reads (and those it
+    // writes): when the store knows each as what it is written as, there
+    // is nothing to report, and the statement need not be walked.
+    let all_known = q.symbols.stored_with_kinds().all(|(name, mut kinds)| {
+        kinds.all(|k| catalog.id(crate::store::catalog::KINDS[k], name).is_some())
+    });
+    if all_known {
+        return Vec::new();
+    }
     let mut w = Walk::default();
     w.query(q);
     let mut out = Vec::new();

@@ -27,6 +27,9 @@ impl Sym {
 pub struct Symbols {
     variables: Table,
     stored: Table,
+    /// For each stored name, the kinds it is written as: bit `k` for
+    /// `NameKind` `k` (a name may be a label in one place, a key in another).
+    stored_kinds: Vec<u8>,
     params: Table,
 }
 
@@ -60,6 +63,7 @@ impl Default for Symbols {
         Symbols {
             variables,
             stored: Table::default(),
+            stored_kinds: Vec::new(),
             params: Table::default(),
         }
     }
@@ -86,9 +90,16 @@ impl Symbols {
             .map_or(Sym::NONE, |&i| Sym(i))
     }
 
-    /// The number of a label or property key name, numbering it if new.
-    pub fn intern_stored(&mut self, name: &str) -> Sym {
-        self.stored.intern(name)
+    /// The number of a label, type or property key name (`kind`, a
+    /// `NameKind` as a number), numbering it if new.
+    pub fn intern_stored(&mut self, name: &str, kind: usize) -> Sym {
+        let sym = self.stored.intern(name);
+        let i = sym.0 as usize;
+        if self.stored_kinds.len() <= i {
+            self.stored_kinds.resize(i + 1, 0);
+        }
+        self.stored_kinds[i] |= 1 << kind;
+        sym
     }
 
     /// The number of parameter `name`, numbering it if new.
@@ -104,6 +115,16 @@ impl Symbols {
     /// The label and key names, by their numbers.
     pub fn stored(&self) -> &[String] {
         &self.stored.names
+    }
+
+    /// Each stored name with the kinds (`NameKind` numbers) it is written
+    /// as.
+    pub fn stored_with_kinds(&self) -> impl Iterator<Item = (&str, impl Iterator<Item = usize>)> {
+        self.stored
+            .names
+            .iter()
+            .zip(&self.stored_kinds)
+            .map(|(n, &bits)| (n.as_str(), (0..8).filter(move |k| bits & (1 << k) != 0)))
     }
 }
 

@@ -8,21 +8,37 @@ use super::pattern::{free_vars, pattern_vars};
 use super::projection::{aggregates_in, is_plain_count};
 use crate::query::ast::{Clause, Expr, ExprKind, PatternPart, Query, RemoveItem, SetItem};
 
-/// For each clause `i`, the variables that clauses `i..` mention, or `None`
-/// when one of them projects `*` (then every variable stays).
-pub fn mentioned_from(clauses: &[Clause]) -> Vec<Option<Vec<String>>> {
-    let mut out = vec![None; clauses.len()];
-    let mut acc: Option<Vec<String>> = Some(Vec::new());
-    for (i, c) in clauses.iter().enumerate().rev() {
-        if let Some(names) = acc.as_mut() {
+/// For each clause `i`, the variables that clauses `i..` mention, or none
+/// when one of them projects `*` (then every variable stays). Walking back
+/// from the last clause only adds names, so each clause's are a prefix of
+/// one list.
+pub struct Mentioned {
+    names: Vec<String>,
+    /// Per clause, how many of `names` it and the later clauses mention.
+    ends: Vec<Option<usize>>,
+}
+
+impl Mentioned {
+    pub fn new(clauses: &[Clause]) -> Mentioned {
+        let mut names = Vec::new();
+        let mut ends = vec![None; clauses.len()];
+        let mut star = false;
+        for (i, c) in clauses.iter().enumerate().rev() {
             // `*`: a subquery in it projects everything (`pattern::free_vars`).
-            if clause_vars(c, names) || names.iter().any(|n| n == "*") {
-                acc = None;
+            star = star || clause_vars(c, &mut names) || names.iter().any(|n| n == "*");
+            if !star {
+                ends[i] = Some(names.len());
             }
         }
-        out[i] = acc.clone();
+        Mentioned { names, ends }
     }
-    out
+
+    /// What clauses `i..` mention: `None` past the last clause,
+    /// `Some(None)` when every variable stays.
+    pub fn from(&self, i: usize) -> Option<Option<&[String]>> {
+        let end = self.ends.get(i)?;
+        Some(end.map(|e| &self.names[..e]))
+    }
 }
 
 /// Adds the variables the clauses of `q` read or bind; true when one
@@ -38,7 +54,7 @@ pub fn query_vars(q: &Query, out: &mut Vec<String>) -> bool {
 }
 
 /// The indexes of `names` that no later clause reads.
-pub fn dead(names: &[String], mentioned: &Option<Vec<String>>) -> Vec<usize> {
+pub fn dead(names: &[String], mentioned: Option<&[String]>) -> Vec<usize> {
     match mentioned {
         None => Vec::new(),
         Some(m) => names
@@ -216,23 +232,27 @@ mod tests {
     fn a_list_nobody_reads_again_is_dead_at_the_next_unwind() {
         let c =
             clauses("WITH range(1, 9) AS l UNWIND l AS x UNWIND range(1, 9) AS y RETURN count(*)");
-        let m = mentioned_from(&c);
-        assert_eq!(dead(&names(&["l"]), &m[1]), Vec::<usize>::new());
-        assert_eq!(dead(&names(&["l", "x"]), &m[2]), vec![0, 1]);
+        let m = Mentioned::new(&c);
+        assert_eq!(
+            dead(&names(&["l"]), m.from(1).unwrap()),
+            Vec::<usize>::new()
+        );
+        assert_eq!(dead(&names(&["l", "x"]), m.from(2).unwrap()), vec![0, 1]);
+        assert!(m.from(4).is_none());
     }
 
     #[test]
     fn star_keeps_everything_and_a_later_reference_keeps_its_variable() {
         let c = clauses("WITH [1] AS l UNWIND [2] AS x WITH * RETURN x");
-        assert!(mentioned_from(&c)[1].is_none());
+        assert_eq!(Mentioned::new(&c).from(1), Some(None));
         let c = clauses("WITH [1] AS l UNWIND [2] AS x MATCH (n {k: l[0]}) RETURN n");
         assert_eq!(
-            dead(&names(&["l"]), &mentioned_from(&c)[1]),
+            dead(&names(&["l"]), Mentioned::new(&c).from(1).unwrap()),
             Vec::<usize>::new()
         );
         let c = clauses("WITH [1] AS l UNWIND [2] AS x SET x.a = size(l) RETURN 1");
         assert_eq!(
-            dead(&names(&["l"]), &mentioned_from(&c)[1]),
+            dead(&names(&["l"]), Mentioned::new(&c).from(1).unwrap()),
             Vec::<usize>::new()
         );
     }

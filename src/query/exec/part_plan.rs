@@ -117,18 +117,25 @@ impl<'c, 'a, 'g> Estimates<'c, 'a, 'g> {
     fn best(&self, is_bound: &dyn Fn(&str) -> bool, part: &PatternPart) -> (Cost, Access) {
         let e = &part.element;
         let last = e.chain.last().map(|(_, n)| n).unwrap_or(&e.start);
+        // Each end's source is found once: finding one clones its name and
+        // may walk a property map.
+        let (first_src, last_src) = (
+            source(self.ctx, is_bound, &e.start),
+            source(self.ctx, is_bound, last),
+        );
+        let (first_rank, last_rank) = (rank_of(&first_src), rank_of(&last_src));
         // A seekable end is taken as one row, fewer than any scan: no label
         // need be counted for a part that has one (nor for a cold start).
-        let rank = |n: &NodePattern| rank_of(&source(self.ctx, is_bound, n));
-        let seek = part.kind == PathKind::Normal && rank(&e.start).min(rank(last)) < LABEL_SCAN;
-        let cost = |n: &NodePattern| {
+        let seek = part.kind == PathKind::Normal && first_rank.min(last_rank) < LABEL_SCAN;
+        let cost = |n: &NodePattern, src: &Source, rank: u8| {
             if seek {
-                Cost(0.0, rank(n))
+                Cost(0.0, rank)
             } else {
-                self.start(is_bound, n)
+                self.start(n, src, rank)
             }
         };
-        let (from_start, from_last) = (cost(&e.start), cost(last));
+        let from_start = cost(&e.start, &first_src, first_rank);
+        let from_last = cost(last, &last_src, last_rank);
         if part.kind != PathKind::Normal {
             // A path search needs both ends: it costs its dearer one.
             let cost = if from_last > from_start {
@@ -136,26 +143,24 @@ impl<'c, 'a, 'g> Estimates<'c, 'a, 'g> {
             } else {
                 from_start
             };
-            let start = source(self.ctx, is_bound, &e.start);
-            return (cost, Access::PathSearch { start });
+            return (cost, Access::PathSearch { start: first_src });
         }
         let reversed = !e.chain.is_empty() && from_last < from_start;
         let walk = if reversed { from_last } else { from_start };
+        let scan = self.scan_cost(is_bound, e, [first_rank, last_rank]);
         let access = Access::Walk {
             reversed,
-            start: source(self.ctx, is_bound, if reversed { last } else { &e.start }),
+            start: if reversed { last_src } else { first_src },
         };
-        match self.scan_cost(is_bound, e) {
+        match scan {
             // The fixed rank takes a link scan wherever one may start.
             Some(scan) if scan < walk || !self.by_cardinality => (scan, Access::LinkScan),
             _ => (walk, access),
         }
     }
 
-    /// The cost of starting at `n`.
-    fn start(&self, is_bound: &dyn Fn(&str) -> bool, n: &NodePattern) -> Cost {
-        let src = source(self.ctx, is_bound, n);
-        let rank = rank_of(&src);
+    /// The cost of starting at `n`, whose candidates come from `src`.
+    fn start(&self, n: &NodePattern, src: &Source, rank: u8) -> Cost {
         if !self.by_cardinality {
             return Cost(0.0, rank);
         }
@@ -185,13 +190,23 @@ impl<'c, 'a, 'g> Estimates<'c, 'a, 'g> {
     /// What reading the first hop's links in id order costs, when a part
     /// may start so: its first hop is one link, and neither end nor the far
     /// end of the chain is bound or seekable (those are walked from).
-    fn scan_cost(&self, is_bound: &dyn Fn(&str) -> bool, e: &PatternElement) -> Option<Cost> {
+    /// `ends`: the ranks of the part's first and last node.
+    fn scan_cost(
+        &self,
+        is_bound: &dyn Fn(&str) -> bool,
+        e: &PatternElement,
+        ends: [u8; 2],
+    ) -> Option<Cost> {
         let (r, next) = e.chain.first()?;
         if r.length.is_some() {
             return None;
         }
-        let last = e.chain.last().map(|(_, n)| n).unwrap_or(next);
-        let ranks = [&e.start, next, last].map(|n| rank_of(&source(self.ctx, is_bound, n)));
+        let second = if e.chain.len() == 1 {
+            ends[1]
+        } else {
+            rank_of(&source(self.ctx, is_bound, next))
+        };
+        let ranks = [ends[0], second, ends[1]];
         if ranks.iter().any(|&k| k < LABEL_SCAN) {
             return None;
         }

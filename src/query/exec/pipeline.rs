@@ -1479,13 +1479,14 @@ fn build_single<'q>(
     // Walk forward to know each clause's input names, then build backward
     // (each operator owns the next).
     enum Step<'q> {
-        Match(&'q Match),
+        /// With the variables it binds.
+        Match(&'q Match, Vec<String>),
         Fused(&'q Match, &'q Projection, Option<&'q Expr>),
         CountProduct(&'q Match),
         Clause(&'q Clause),
     }
     let mut steps: Vec<(Step<'q>, Vec<String>, usize)> = Vec::new();
-    let mentioned = liveness::mentioned_from(&q.clauses);
+    let mentioned = liveness::Mentioned::new(&q.clauses);
     let mut names: Vec<String> = start.to_vec();
     let standalone = q.clauses.len() == 1 && start.is_empty();
     let mut returned: Option<Vec<String>> = None;
@@ -1498,8 +1499,7 @@ fn build_single<'q>(
         if let (Clause::Match(m), Some((p, w, is_return))) =
             (clause, q.clauses.get(at).and_then(super::projection_of))
         {
-            let fresh = pattern::new_variables(&m.pattern, &names).len()
-                == pattern::new_variables(&m.pattern, &[]).len();
+            let fresh = !pattern::binds_any_of(&m.pattern, &names);
             if fresh && ctx.rules.on(Rule::CountProduct) && counts_by_product(m, p, w, &ctx.symbols)
             {
                 at += 1;
@@ -1525,8 +1525,9 @@ fn build_single<'q>(
         let before = names.clone();
         match clause {
             Clause::Match(m) => {
-                names.extend(pattern::new_variables(&m.pattern, &before));
-                steps.push((Step::Match(m), before, at - 1));
+                let new = pattern::new_variables(&m.pattern, &before);
+                names.extend(new.iter().cloned());
+                steps.push((Step::Match(m, new), before, at - 1));
                 continue;
             }
             Clause::Unwind(u) => names.push(u.variable.name.clone()),
@@ -1579,11 +1580,13 @@ fn build_single<'q>(
         // them (the one operator built below takes it).
         let bound = Names::new(before.clone(), &ctx.symbols);
         let clause_of = q.clauses.get(at);
-        let dead = if ctx.rules.on(Rule::DeadColumns) {
-            liveness::dead(&before, &mentioned[at])
-        } else {
-            Vec::new()
+        // The columns a fan-out (MATCH, UNWIND) clears first.
+        let dead = |at: usize| match mentioned.from(at) {
+            Some(later) if ctx.rules.on(Rule::DeadColumns) => liveness::dead(&before, later),
+            _ => Vec::new(),
         };
+        // The variables a MATCH's expressions see: its input's and its own.
+        let mut visible = None;
         next = match step {
             Step::CountProduct(m) => Box::new(CountProductOp {
                 m,
@@ -1598,8 +1601,7 @@ fn build_single<'q>(
                 times: 0,
                 out: Out::new(next),
             }),
-            Step::Match(m) => {
-                let new = pattern::new_variables(&m.pattern, &before);
+            Step::Match(m, new) => {
                 let plan = pattern::plan_parts(ctx, &before, &m.pattern);
                 let runs = match ctx.rules.on(Rule::CountFactor) {
                     true => {
@@ -1614,9 +1616,10 @@ fn build_single<'q>(
                 };
                 let mut names = bound;
                 names.extend(new.iter().cloned(), &ctx.symbols);
+                visible = Some(names.to_vec());
                 Box::new(MatchOp {
                     m,
-                    dead,
+                    dead: dead(at),
                     names,
                     new,
                     conj: pattern::conjuncts(m.where_.as_ref(), &ctx.symbols),
@@ -1630,13 +1633,8 @@ fn build_single<'q>(
             Step::Clause(clause) => match clause {
                 Clause::Unwind(u) => Box::new(UnwindOp {
                     expr: &u.expr,
-                    dead_after: match mentioned.get(at + 1) {
-                        Some(later) if ctx.rules.on(Rule::DeadColumns) => {
-                            liveness::dead(&before, later)
-                        }
-                        _ => Vec::new(),
-                    },
-                    dead,
+                    dead_after: dead(at + 1),
+                    dead: dead(at),
                     var: &u.variable.name,
                     names: bound,
                     out: Out::new(next),
@@ -1670,13 +1668,14 @@ fn build_single<'q>(
             },
         };
         if let Some(c) = clause_of {
-            let visible = match c {
-                Clause::Match(m) => {
+            let visible = match (visible, c) {
+                (Some(v), _) => v,
+                (None, Clause::Match(m)) => {
                     let mut v = before.clone();
                     v.extend(pattern::new_variables(&m.pattern, &before));
                     v
                 }
-                _ => before.clone(),
+                (None, _) => before.clone(),
             };
             let lines = subquery::expression_plans(ctx, c, &visible);
             if !lines.is_empty() {

@@ -9,6 +9,7 @@ use super::literal::{self, ident};
 use super::{internal, missing, span_of, syntax, too_deep, Lower, Result, Rule};
 use crate::query::ast::{BinaryOp, Expr, ExprKind, Quantifier, Span, UnaryOp};
 use crate::query::bind::func::Func;
+use crate::store::catalog::NameKind;
 
 /// Lowest precedence first (openCypher 9).
 fn pratt() -> &'static PrattParser<Rule> {
@@ -175,7 +176,7 @@ impl Lower<'_> {
                     .into_inner()
                     .next()
                     .ok_or_else(|| missing(span, "property key"))?;
-                ExprKind::Property(Box::new(lhs), self.stored_ident(&key))
+                ExprKind::Property(Box::new(lhs), self.stored_ident(&key, NameKind::Key))
             }
             Rule::index => {
                 let index = self.first_expr(op)?;

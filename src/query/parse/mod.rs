@@ -32,6 +32,7 @@ use pest::Parser;
 use pest_derive::Parser;
 
 use crate::query::ast::{self, Span};
+use crate::store::catalog::NameKind;
 
 pub use split::{is_incomplete, split_statements};
 
@@ -203,10 +204,14 @@ impl<'t> Lower<'t> {
         }
     }
 
-    /// A label or property key, with its number among the store's names.
-    fn stored_ident(&self, pair: &Pair<'_, Rule>) -> ast::Ident {
+    /// A label, type or property key, with its number among the store's
+    /// names.
+    fn stored_ident(&self, pair: &Pair<'_, Rule>, kind: NameKind) -> ast::Ident {
         let mut id = literal::ident(pair);
-        id.sym = self.symbols.borrow_mut().intern_stored(&id.name);
+        id.sym = self
+            .symbols
+            .borrow_mut()
+            .intern_stored(&id.name, kind as usize);
         id
     }
 

@@ -8,6 +8,7 @@ use crate::query::ast::{
     ActorRef, Direction, Ident, LengthRange, NodePattern, PathKind, PatternElement, PatternPart,
     RelPattern,
 };
+use crate::store::catalog::NameKind;
 
 impl Lower<'_> {
     /// `pattern`: comma-separated parts.
@@ -104,7 +105,7 @@ impl Lower<'_> {
         let mut out = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::schema_name => out.push(self.stored_ident(&p)),
+                Rule::schema_name => out.push(self.stored_ident(&p, NameKind::Label)),
                 Rule::node_labels => out.extend(self.labels(p)?),
                 _ => return Err(internal(&p)),
             }
@@ -124,6 +125,14 @@ impl Lower<'_> {
             Rule::parameter => self.parameter(inner)?,
             _ => return Err(internal(&inner)),
         };
+        // A pattern's keys are property keys the statement reads (or
+        // writes): numbered with the others, for `notify`'s quick check.
+        if let crate::query::ast::ExprKind::Map(entries) = &kind {
+            let mut symbols = self.symbols.borrow_mut();
+            for (k, _) in entries {
+                symbols.intern_stored(&k.name, NameKind::Key as usize);
+            }
+        }
         Ok(crate::query::ast::Expr { kind, span })
     }
 
@@ -159,7 +168,10 @@ impl Lower<'_> {
             match p.as_rule() {
                 Rule::variable => rel.variable = Some(self.variable_ident(&p)),
                 Rule::rel_types => {
-                    rel.types = p.into_inner().map(|t| self.stored_ident(&t)).collect();
+                    rel.types = p
+                        .into_inner()
+                        .map(|t| self.stored_ident(&t, NameKind::Type))
+                        .collect();
                 }
                 Rule::range => rel.length = Some(range(p)?),
                 Rule::properties => rel.properties = Some(self.properties(p)?),
