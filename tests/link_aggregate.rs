@@ -409,3 +409,42 @@ fn a_fused_scan_stops_when_the_statement_is_cancelled_or_times_out() {
         .store(false, std::sync::atomic::Ordering::Relaxed);
     assert_eq!(db.execute(q, &p).expect("runs again").rows.len(), 7);
 }
+
+/// Past `PARALLEL_LINKS` (32,768) links the typed scan reads two halves on
+/// two threads: groups, counts, sums, their order and an overflowing sum
+/// must come out as one pass of the general plan gives them.
+#[test]
+fn a_scan_split_between_threads_answers_as_one_pass() {
+    let setup = |db: &mut Database| {
+        let p = Params::new();
+        db.execute("UNWIND range(0, 199) AS i CREATE (:N {i: i})", &p)
+            .expect("nodes");
+        db.execute(
+            "MATCH (a:N), (b:N)
+             CREATE (a)-[:L {c: 'k' + toString((a.i * 7 + b.i) % 13), w: (a.i + b.i) % 50,
+                             neg: -((a.i * b.i) % 9), big: 4611686018427387904}]->(b)",
+            &p,
+        )
+        .expect("40,000 links");
+    };
+    let mut db = Database::open_memory().expect("memory database");
+    setup(&mut db);
+    let mut general = Database::open_memory().expect("memory database");
+    setup(&mut general);
+    general.disable_rule("LinkAggregate").unwrap();
+    let p = Params::new();
+    for q in [
+        "MATCH ()-[r:L]->() RETURN r.c AS c, sum(r.w) AS s, count(*) AS n",
+        "MATCH ()-[r:L]->() RETURN r.c AS c, count(r.w) AS n, sum(r.neg) AS s ORDER BY s, c",
+        "MATCH ()-[r:L]->() RETURN count(*), sum(r.w), sum(r.neg)",
+        "MATCH (a)-[r:L]->(b) RETURN r.c, sum(r.big)",
+        "MATCH (a)-[r:L]->(b) RETURN sum(r.big)",
+    ] {
+        let want = outcome(&mut general, q, &p);
+        assert_eq!(outcome(&mut db, q, &p), want, "{q}");
+        match q.contains("big") {
+            true => assert!(want.is_err(), "{q}: {want:?}"),
+            false => assert!(fused(&mut db, q, &p), "not fused: {q}"),
+        }
+    }
+}

@@ -18,7 +18,7 @@ use super::eval::{binary_values, logic, truthy};
 use super::ops;
 use super::pattern::{and_parts, new_variables, rel_types, without_universal_labels};
 use super::projection::{columns, finish_rows, Grouper, Rows};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::prefetch::prefetch_line;
 use crate::query::ast::{
     BinaryOp, Direction, Expr, ExprKind, Match, NodePattern, PathKind, Projection, RelPattern,
@@ -575,6 +575,34 @@ fn distinct_per_group(
 /// How many items ahead the per-node path's random reads are asked for.
 const AHEAD: usize = 16;
 
+/// Fewest links the typed path splits between two threads.
+const PARALLEL_LINKS: usize = 1 << 15;
+
+/// What the typed path gathers per memo slot (a grouping key's column
+/// code, or the one slot of a scan without keys): the first link with it,
+/// and per aggregate the rows counted and integers added.
+struct SlotTotals {
+    first: Vec<usize>,
+    counts: Vec<i64>,
+    totals: Vec<i64>,
+}
+
+impl SlotTotals {
+    /// Both halves of one scan as one.
+    fn merge(mut self, other: SlotTotals) -> Result<SlotTotals, Error> {
+        for (a, b) in self.first.iter_mut().zip(other.first) {
+            *a = (*a).min(b);
+        }
+        for (a, b) in self.counts.iter_mut().zip(other.counts) {
+            *a += b;
+        }
+        for (a, b) in self.totals.iter_mut().zip(other.totals) {
+            *a = a.checked_add(b).ok_or_else(ops::overflow)?;
+        }
+        Ok(self)
+    }
+}
+
 /// What the per-node path gathers during the scan. Nodes are numbered in
 /// the order their first link arrives (the scan's memo holds the number),
 /// which is the order the general path creates their groups in.
@@ -683,8 +711,9 @@ impl Scan<'_, '_, '_> {
     /// The typed path's loop over kept columns, for the plainest shape:
     /// one direction, no labels, no WHERE that reads a link, and keys that
     /// read one link property or nothing. A link then costs its type, one
-    /// code to find its group and the codes its aggregates read; counts
-    /// and sums gather in flat arrays and go to the groups at the end.
+    /// code to find its key's slot and the codes its aggregates read;
+    /// counts and sums gather per slot in flat arrays (two halves of the
+    /// links on two threads, when large) and go to the groups at the end.
     /// `Ok(false)` when the shape is not that plain.
     fn tight(&mut self, cols: &LinkColumns) -> Result<bool, Error> {
         let plain = self.typed.is_some()
@@ -704,10 +733,15 @@ impl Scan<'_, '_, '_> {
             }
             _ => return Ok(false),
         };
+        let ends = &cols.ends;
+        // Every link has a code in the key's column (`Column` keeps one
+        // per link slot).
+        if key.is_some_and(|col| col.codes.len() < ends.ty.len()) {
+            return Ok(false);
+        }
         let Some(typed) = self.typed.take() else {
             return Ok(false);
         };
-        let ends = &cols.ends;
         let wanted: Vec<bool> = match &self.types {
             Some(t) => {
                 let top = t.iter().copied().max().map_or(0, |m| m as usize + 1);
@@ -718,62 +752,108 @@ impl Scan<'_, '_, '_> {
             None => Vec::new(),
         };
         let n = typed.len();
-        // Per group and aggregate, side by side: rows counted, integers added.
-        let (mut counts, mut totals) = (Vec::<i64>::new(), Vec::<i64>::new());
-        for (i, &ty) in ends.ty.iter().enumerate() {
-            if i % 1024 == 0 {
-                self.c.cancel.check()?;
-            }
-            let wanted = match &self.types {
-                Some(_) => wanted.get(ty as usize).copied().unwrap_or(false),
-                None => ty != ABSENT,
+        let slots = key.map_or(1, Column::memo_len);
+        let links = ends.ty.len();
+        let cancel = self.c.cancel;
+        let types_given = self.types.is_some();
+        // Per memo slot: its first link, rows counted and integers added.
+        let gather = |range: std::ops::Range<usize>| -> Result<SlotTotals, Error> {
+            let mut t = SlotTotals {
+                first: vec![usize::MAX; slots],
+                counts: vec![0; slots * n],
+                totals: vec![0; slots * n],
             };
-            if !wanted {
-                continue;
-            }
-            let at = match key {
-                Some(col) => col.memo_index(i).unwrap_or(usize::MAX),
-                None => 0,
-            };
-            let gi = match self.memo.get(at) {
-                Some(&known) if known != u32::MAX => known as usize,
-                _ => {
-                    let (start, end) = match self.plan.rel.direction {
-                        Direction::Incoming => (ends.dst[i], ends.src[i]),
-                        _ => (ends.src[i], ends.dst[i]),
-                    };
-                    let l = Link {
-                        id: i as RelId,
-                        start,
-                        end,
-                        props: Props::Columns(cols, i),
-                    };
-                    let gi = self.group_of(&l, at)?;
-                    if counts.len() < (gi + 1) * n {
-                        counts.resize((gi + 1) * n, 0);
-                        totals.resize((gi + 1) * n, 0);
-                    }
-                    gi
+            for i in range {
+                if i % 1024 == 0 {
+                    cancel.check()?;
                 }
-            };
-            for (ai, t) in typed.iter().enumerate() {
-                let at = gi * n + ai;
-                match t {
-                    Typed::Rows => counts[at] += 1,
-                    Typed::Ints(col, ints, sum) => {
-                        let x = col.codes.get(i).and_then(|&c| ints.get(c as usize));
-                        if let Some(&Some(x)) = x {
-                            counts[at] += 1;
-                            if *sum {
-                                totals[at] = totals[at].checked_add(x).ok_or_else(ops::overflow)?;
+                let ty = ends.ty[i];
+                let wanted = match types_given {
+                    true => wanted.get(ty as usize).copied().unwrap_or(false),
+                    false => ty != ABSENT,
+                };
+                if !wanted {
+                    continue;
+                }
+                let slot = key.and_then(|col| col.memo_index(i)).unwrap_or(0);
+                let first = &mut t.first[slot];
+                *first = (*first).min(i);
+                for (ai, ty) in typed.iter().enumerate() {
+                    let at = slot * n + ai;
+                    match ty {
+                        Typed::Rows => t.counts[at] += 1,
+                        Typed::Ints(col, ints, sum) => {
+                            let x = col.codes.get(i).and_then(|&c| ints.get(c as usize));
+                            if let Some(&Some(x)) = x {
+                                t.counts[at] += 1;
+                                if *sum {
+                                    t.totals[at] =
+                                        t.totals[at].checked_add(x).ok_or_else(ops::overflow)?;
+                                }
                             }
                         }
                     }
                 }
             }
-        }
-        for (at, (&count, &total)) in counts.iter().zip(&totals).enumerate() {
-            self.grouper.add_totals(at / n, at % n, count, total)?;
+            Ok(t)
+        };
+        // Halves of the links on two threads, when there are enough of them
+        // and every sum's addends share a sign: then a running sum
+        // overflows in some order only if the total does, and the halves
+        // answer as one pass would.
+        let one_sign = typed.iter().all(|t| match t {
+            Typed::Ints(_, ints, true) => {
+                ints.iter().flatten().all(|&x| x >= 0) || ints.iter().flatten().all(|&x| x <= 0)
+            }
+            _ => true,
+        });
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let t = if one_sign && threads > 1 && links >= PARALLEL_LINKS {
+            let mid = links / 2;
+            let (a, b) = std::thread::scope(|s| {
+                let later = std::thread::Builder::new()
+                    .name("link scan".into())
+                    .spawn_scoped(s, || gather(mid..links));
+                let a = gather(0..mid);
+                let b = match later {
+                    Ok(h) => h.join().unwrap_or_else(|_| {
+                        Err(Error::runtime(
+                            ErrorKind::StorageError,
+                            "InternalError",
+                            "a link scan's thread stopped unexpectedly",
+                        ))
+                    }),
+                    // No thread to be had: this one reads both halves.
+                    Err(_) => gather(mid..links),
+                };
+                (a, b)
+            });
+            a?.merge(b?)?
+        } else {
+            gather(0..links)?
+        };
+        // Groups are made in the order of their first links, as one pass
+        // over the links makes them.
+        let mut order: Vec<usize> = (0..slots).filter(|&s| t.first[s] != usize::MAX).collect();
+        order.sort_unstable_by_key(|&s| t.first[s]);
+        for slot in order {
+            let i = t.first[slot];
+            let (start, end) = match self.plan.rel.direction {
+                Direction::Incoming => (ends.dst[i], ends.src[i]),
+                _ => (ends.src[i], ends.dst[i]),
+            };
+            let l = Link {
+                id: i as RelId,
+                start,
+                end,
+                props: Props::Columns(cols, i),
+            };
+            let gi = self.group_of(&l, slot)?;
+            for ai in 0..n {
+                let at = slot * n + ai;
+                self.grouper
+                    .add_totals(gi, ai, t.counts[at], t.totals[at])?;
+            }
         }
         Ok(true)
     }

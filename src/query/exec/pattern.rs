@@ -1450,8 +1450,8 @@ pub fn new_variables(parts: &[PatternPart], in_scope: &[String]) -> Vec<String> 
     out
 }
 
-/// Whether `parts` name a variable of `in_scope` (a pattern that does not
-/// matches the same way whatever the row before it holds).
+/// Whether `parts` name a variable of `in_scope`. A pattern that names
+/// none matches the same way whatever the row before it holds.
 pub fn binds_any_of(parts: &[PatternPart], in_scope: &[String]) -> bool {
     let bound = |v: &Option<Ident>| v.as_ref().is_some_and(|v| in_scope.contains(&v.name));
     parts.iter().any(|p| {
