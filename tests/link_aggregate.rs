@@ -448,3 +448,40 @@ fn a_scan_split_between_threads_answers_as_one_pass() {
         }
     }
 }
+
+/// The per-node path (distinct counts per node) reads its first 32,768
+/// links on one thread and splits the rest; the later half stops at a
+/// WHERE outcome not met before (here a `conf` only the last links hold)
+/// and the first thread goes on from there. Groups, their order and
+/// their counts must come out as one pass of the general plan gives them.
+#[test]
+fn a_per_node_scan_split_between_threads_answers_as_one_pass() {
+    let setup = |db: &mut Database| {
+        let p = Params::new();
+        db.execute("UNWIND range(0, 255) AS i CREATE (:N {i: i})", &p)
+            .expect("nodes");
+        db.execute(
+            "MATCH (a:N), (b:N)
+             CREATE (a)-[:L {conf: CASE WHEN a.i >= 250 THEN 0.99 ELSE ((a.i * 7 + b.i) % 10) / 10.0 END}]->(b)",
+            &p,
+        )
+        .expect("65,536 links");
+    };
+    let mut db = Database::open_memory().expect("memory database");
+    setup(&mut db);
+    let mut general = Database::open_memory().expect("memory database");
+    setup(&mut general);
+    general.disable_rule("LinkAggregate").unwrap();
+    let p = Params::new();
+    for q in [
+        "MATCH (s:N)-[r:L]->(d:N) WHERE r.conf >= 0.3 RETURN d.i AS id, count(DISTINCT s) AS n ORDER BY n DESC, id LIMIT 10",
+        "MATCH (s)-[r:L]->(d) WHERE r.conf >= 0.3 RETURN d.i, count(DISTINCT s), count(*)",
+        "MATCH (d)<-[r:L]-(s) WHERE r.conf > 0.5 RETURN d, count(DISTINCT s), count(r)",
+        "MATCH (s)-[r:L]->(d) WHERE r.conf > 0.95 RETURN s.i, count(DISTINCT d)",
+    ] {
+        let want = outcome(&mut general, q, &p);
+        assert!(matches!(&want, Ok(rows) if !rows.is_empty()), "{q}: {want:?}");
+        assert_eq!(outcome(&mut db, q, &p), want, "{q}");
+        assert!(fused(&mut db, q, &p), "not fused: {q}");
+    }
+}

@@ -13,7 +13,7 @@
 //! general plan; `tests/link_aggregate.rs` runs both on the same data, from
 //! kept columns, from records, and after each kind of committed change.
 
-use super::context::Ctx;
+use super::context::{Cancel, Ctx};
 use super::eval::{binary_values, logic, truthy};
 use super::ops;
 use super::pattern::{and_parts, new_variables, rel_types, without_universal_labels};
@@ -28,7 +28,7 @@ use crate::query::bind::func::{Aggregate, Func};
 use crate::query::bind::symbols::Names as Columns;
 use crate::store::catalog::NameKind;
 use crate::store::codec;
-use crate::store::link_columns::{Column, LinkColumns, ABSENT};
+use crate::store::link_columns::{Column, Ends, LinkColumns, ABSENT};
 use crate::value::{NodeId, RelId, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -575,8 +575,100 @@ fn distinct_per_group(
 /// How many items ahead the per-node path's random reads are asked for.
 const AHEAD: usize = 16;
 
-/// Fewest links the typed path splits between two threads.
+/// Fewest links the typed path splits between two threads (and the
+/// per-node path reads on one before it splits the rest).
 const PARALLEL_LINKS: usize = 1 << 15;
+
+/// What the per-node path's walk over a range of links reads.
+struct PerNodeWalk<'a> {
+    ends: &'a Ends,
+    /// The stored end each link is counted for.
+    keyed: &'a [NodeId],
+    incoming: bool,
+    wanted: &'a (dyn Fn(u32) -> bool + Sync),
+    /// The column each WHERE conjunct reads, its outcome kept per code.
+    by_code: &'a [&'a Column],
+    cancel: &'a Cancel,
+}
+
+/// The outcome of conjunct `j` for column code `at`, at link `l`; `None`
+/// when it cannot be known there.
+type Outcome<'f> = dyn FnMut(usize, usize, &Link<'_>) -> Result<Option<bool>, Error> + 'f;
+
+/// Conjunct outcomes found by evaluating each conjunct at the first link
+/// with a column code, and kept in `outcomes` by code.
+fn evaluated<'o>(
+    c: &'o Ctx<'_, '_>,
+    plan: &'o Plan<'_>,
+    outcomes: &'o mut [Vec<u8>],
+) -> impl FnMut(usize, usize, &Link<'_>) -> Result<Option<bool>, Error> + 'o {
+    move |j, at, l| {
+        let mut none = 0;
+        let known = outcomes[j].get_mut(at).unwrap_or(&mut none);
+        if *known == 0 {
+            let ok = truthy(&plan.each[j].0.eval(c, l)?)? == Some(true);
+            *known = if ok { 1 } else { 2 };
+        }
+        Ok(Some(*known == 1))
+    }
+}
+
+impl PerNodeWalk<'_> {
+    /// Counts the links of `range` that pass, in order, for their nodes
+    /// (`memo` numbers them in `pn`). Stops at a link whose outcome
+    /// `outcome` cannot give, and returns that link.
+    fn range(
+        &self,
+        range: std::ops::Range<usize>,
+        cols: &LinkColumns,
+        memo: &mut [u32],
+        pn: &mut PerNodeScan,
+        outcome: &mut Outcome<'_>,
+    ) -> Result<Option<usize>, Error> {
+        let ends = self.ends;
+        for i in range {
+            if i % 1024 == 0 {
+                self.cancel.check()?;
+            }
+            if let Some(m) = self
+                .keyed
+                .get(i + AHEAD)
+                .and_then(|&n| memo.get(n as usize))
+            {
+                prefetch_line(m);
+            }
+            if !(self.wanted)(ends.ty[i]) {
+                continue;
+            }
+            let (start, end) = match self.incoming {
+                true => (ends.dst[i], ends.src[i]),
+                false => (ends.src[i], ends.dst[i]),
+            };
+            let l = Link {
+                id: i as RelId,
+                start,
+                end,
+                props: Props::Columns(cols, i),
+            };
+            let mut pass = true;
+            for (j, col) in self.by_code.iter().enumerate() {
+                let at = col.memo_index(i).unwrap_or(usize::MAX);
+                match outcome(j, at, &l)? {
+                    None => return Ok(Some(i)),
+                    Some(true) => {}
+                    Some(false) => {
+                        pass = false;
+                        break;
+                    }
+                }
+            }
+            if pass {
+                pn.take(memo, i as RelId, start, end);
+            }
+        }
+        Ok(None)
+    }
+}
 
 /// What the typed path gathers per memo slot (a grouping key's column
 /// code, or the one slot of a scan without keys): the first link with it,
@@ -620,6 +712,47 @@ struct PerNodeScan {
 }
 
 impl PerNodeScan {
+    /// An empty scan of the same shape, numbering its own nodes, with room
+    /// for the pairs of `links` links.
+    fn fresh(&self, links: usize) -> PerNodeScan {
+        PerNodeScan {
+            other: self.other,
+            aggs: self.aggs.clone(),
+            firsts: Vec::new(),
+            rows: Vec::new(),
+            pairs: Vec::with_capacity(links),
+            nodes: self.nodes,
+        }
+    }
+
+    /// Takes in `later`, gathered with a memo of its own over links that
+    /// all come after this scan's: its nodes that are new here are numbered
+    /// after this scan's, in their own order, so that every node keeps the
+    /// number one pass would give it.
+    fn absorb(&mut self, memo: &mut [u32], later: PerNodeScan) {
+        let mut number = Vec::with_capacity(later.firsts.len());
+        for (&(id, start, end), &rows) in later.firsts.iter().zip(&later.rows) {
+            let key = match self.other {
+                Slot::Start => end,
+                _ => start,
+            };
+            let m = &mut memo[key as usize];
+            if *m == u32::MAX {
+                *m = self.firsts.len() as u32;
+                self.firsts.push((id, start, end));
+                self.rows.push(0);
+            }
+            self.rows[*m as usize] += rows;
+            number.push(*m);
+        }
+        self.pairs.extend(
+            later
+                .pairs
+                .into_iter()
+                .map(|(n, o)| (number[n as usize], o)),
+        );
+    }
+
     /// Counts link `id` (from `start` to `end`, as matched) for the node
     /// its groups are remembered by, numbering that node at its first
     /// link (`memo`, by node id).
@@ -885,60 +1018,98 @@ impl Scan<'_, '_, '_> {
         let (Some(by_code), Some(mut pn)) = (by_code, self.per_node.take()) else {
             return Ok(false);
         };
-        let wanted = |ty: u32| match &self.types {
+        let types = self.types.as_deref();
+        let wanted = |ty: u32| match types {
             Some(t) => t.contains(&ty),
             None => ty != ABSENT,
         };
         let ends = &cols.ends;
         let incoming = plan.rel.direction == Direction::Incoming;
         // The stored end each link is counted for (at random in the memo).
-        let keyed = match (pn.other, incoming) {
+        let keyed: &[NodeId] = match (pn.other, incoming) {
             (Slot::Start, false) | (Slot::End, true) => &ends.dst,
             _ => &ends.src,
         };
-        for (i, &ty) in ends.ty.iter().enumerate() {
-            if i % 1024 == 0 {
-                self.c.cancel.check()?;
-            }
-            if let Some(m) = keyed
-                .get(i + AHEAD)
-                .and_then(|&n| self.memo.get(n as usize))
-            {
-                prefetch_line(m);
-            }
-            if !wanted(ty) {
-                continue;
-            }
-            let (start, end) = match incoming {
-                true => (ends.dst[i], ends.src[i]),
-                false => (ends.src[i], ends.dst[i]),
+        let walk = PerNodeWalk {
+            ends,
+            keyed,
+            incoming,
+            wanted: &wanted,
+            by_code: &by_code,
+            cancel: self.c.cancel,
+        };
+        let c = self.c;
+        let links = ends.ty.len();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // The first links, here: they meet most codes, whose outcomes the
+        // other thread can then read.
+        let prefix = links.min(PARALLEL_LINKS);
+        walk.range(
+            0..prefix,
+            cols,
+            &mut self.memo,
+            &mut pn,
+            &mut evaluated(c, plan, &mut self.outcomes),
+        )?;
+        let mut from = prefix;
+        if threads > 1 && links - prefix >= PARALLEL_LINKS {
+            // The later half on another thread, with its own numbering, taken
+            // in after the earlier half: nodes keep the order their first
+            // links came in. At a code whose outcome is not known yet it
+            // stops, and this thread goes on from there after both.
+            let mid = prefix + (links - prefix) / 2;
+            let seen: Vec<Vec<u8>> = self.outcomes.clone();
+            let known = |j: usize, at: usize, _: &Link<'_>| -> Result<Option<bool>, Error> {
+                Ok(match seen[j].get(at).copied().unwrap_or(0) {
+                    0 => None,
+                    o => Some(o == 1),
+                })
             };
-            let mut pass = true;
-            for (j, col) in by_code.iter().enumerate() {
-                let mut none = 0;
-                let known = match col.memo_index(i) {
-                    Some(at) => &mut self.outcomes[j][at],
-                    None => &mut none,
+            let (memo, later) = (&mut self.memo, pn.fresh(links - mid));
+            let nodes = memo.len();
+            let outcomes = &mut self.outcomes;
+            let (earlier, later) = std::thread::scope(|s| {
+                let spawned = std::thread::Builder::new()
+                    .name("link scan".into())
+                    .spawn_scoped(s, || {
+                        let mut own = vec![u32::MAX; nodes];
+                        let mut later = later;
+                        let mut known = known;
+                        walk.range(mid..links, cols, &mut own, &mut later, &mut known)
+                            .map(|stop| (later, stop))
+                    });
+                let earlier = walk.range(
+                    prefix..mid,
+                    cols,
+                    memo,
+                    &mut pn,
+                    &mut evaluated(c, plan, outcomes),
+                );
+                let later = match spawned {
+                    Ok(h) => h.join().unwrap_or_else(|_| {
+                        Err(Error::runtime(
+                            ErrorKind::StorageError,
+                            "InternalError",
+                            "a link scan's thread stopped unexpectedly",
+                        ))
+                    }),
+                    // No thread to be had: this one goes on from the middle.
+                    Err(_) => Ok((pn.fresh(0), Some(mid))),
                 };
-                if *known == 0 {
-                    let l = Link {
-                        id: i as RelId,
-                        start,
-                        end,
-                        props: Props::Columns(cols, i),
-                    };
-                    let ok = truthy(&plan.each[j].0.eval(self.c, &l)?)? == Some(true);
-                    *known = if ok { 1 } else { 2 };
-                }
-                if *known != 1 {
-                    pass = false;
-                    break;
-                }
-            }
-            if pass {
-                pn.take(&mut self.memo, i as RelId, start, end);
-            }
+                (earlier, later)
+            });
+            earlier?;
+            let (later, stop) = later?;
+            pn.absorb(&mut self.memo, later);
+            from = stop.unwrap_or(links);
         }
+        walk.range(
+            from..links,
+            cols,
+            &mut self.memo,
+            &mut pn,
+            &mut evaluated(c, plan, &mut self.outcomes),
+        )?;
         self.per_node = Some(pn);
         Ok(true)
     }
