@@ -410,28 +410,40 @@ fn a_fused_scan_stops_when_the_statement_is_cancelled_or_times_out() {
     assert_eq!(db.execute(q, &p).expect("runs again").rows.len(), 7);
 }
 
+/// Two databases of `n` `:N` nodes (`i` from 0) and an `:L` link with
+/// the properties `props` (of `a` and `b`) from every node to every node:
+/// the second answers with the general plan (LinkAggregate off).
+fn every_pair_linked(n: u32, props: &str) -> (Database, Database) {
+    let make = || {
+        let mut db = Database::open_memory().expect("memory database");
+        let p = Params::new();
+        db.execute(
+            &format!("UNWIND range(0, {}) AS i CREATE (:N {{i: i}})", n - 1),
+            &p,
+        )
+        .expect("nodes");
+        db.execute(
+            &format!("MATCH (a:N), (b:N) CREATE (a)-[:L {props}]->(b)"),
+            &p,
+        )
+        .expect("links");
+        db
+    };
+    let mut general = make();
+    general.disable_rule("LinkAggregate").unwrap();
+    (make(), general)
+}
+
 /// Past `PARALLEL_LINKS` (32,768) links the typed scan reads two halves on
 /// two threads: groups, counts, sums, their order and an overflowing sum
 /// must come out as one pass of the general plan gives them.
 #[test]
 fn a_scan_split_between_threads_answers_as_one_pass() {
-    let setup = |db: &mut Database| {
-        let p = Params::new();
-        db.execute("UNWIND range(0, 199) AS i CREATE (:N {i: i})", &p)
-            .expect("nodes");
-        db.execute(
-            "MATCH (a:N), (b:N)
-             CREATE (a)-[:L {c: 'k' + toString((a.i * 7 + b.i) % 13), w: (a.i + b.i) % 50,
-                             neg: -((a.i * b.i) % 9), big: 4611686018427387904}]->(b)",
-            &p,
-        )
-        .expect("40,000 links");
-    };
-    let mut db = Database::open_memory().expect("memory database");
-    setup(&mut db);
-    let mut general = Database::open_memory().expect("memory database");
-    setup(&mut general);
-    general.disable_rule("LinkAggregate").unwrap();
+    let (mut db, mut general) = every_pair_linked(
+        200,
+        "{c: 'k' + toString((a.i * 7 + b.i) % 13), w: (a.i + b.i) % 50,
+          neg: -((a.i * b.i) % 9), big: 4611686018427387904}",
+    );
     let p = Params::new();
     for q in [
         "MATCH ()-[r:L]->() RETURN r.c AS c, sum(r.w) AS s, count(*) AS n",
@@ -456,22 +468,10 @@ fn a_scan_split_between_threads_answers_as_one_pass() {
 /// their counts must come out as one pass of the general plan gives them.
 #[test]
 fn a_per_node_scan_split_between_threads_answers_as_one_pass() {
-    let setup = |db: &mut Database| {
-        let p = Params::new();
-        db.execute("UNWIND range(0, 255) AS i CREATE (:N {i: i})", &p)
-            .expect("nodes");
-        db.execute(
-            "MATCH (a:N), (b:N)
-             CREATE (a)-[:L {conf: CASE WHEN a.i >= 250 THEN 0.99 ELSE ((a.i * 7 + b.i) % 10) / 10.0 END}]->(b)",
-            &p,
-        )
-        .expect("65,536 links");
-    };
-    let mut db = Database::open_memory().expect("memory database");
-    setup(&mut db);
-    let mut general = Database::open_memory().expect("memory database");
-    setup(&mut general);
-    general.disable_rule("LinkAggregate").unwrap();
+    let (mut db, mut general) = every_pair_linked(
+        256,
+        "{conf: CASE WHEN a.i >= 250 THEN 0.99 ELSE ((a.i * 7 + b.i) % 10) / 10.0 END}",
+    );
     let p = Params::new();
     for q in [
         "MATCH (s:N)-[r:L]->(d:N) WHERE r.conf >= 0.3 RETURN d.i AS id, count(DISTINCT s) AS n ORDER BY n DESC, id LIMIT 10",

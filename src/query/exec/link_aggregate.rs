@@ -73,6 +73,56 @@ struct Link<'b> {
     props: Props<'b>,
 }
 
+impl<'b> Link<'b> {
+    /// Kept link slot `i`, its ends as matched (`incoming`: from its stored
+    /// target to its source).
+    fn kept(cols: &'b LinkColumns, i: usize, incoming: bool) -> Link<'b> {
+        let ends = &cols.ends;
+        let (start, end) = match incoming {
+            true => (ends.dst[i], ends.src[i]),
+            false => (ends.src[i], ends.dst[i]),
+        };
+        Link {
+            id: i as RelId,
+            start,
+            end,
+            props: Props::Columns(cols, i),
+        }
+    }
+}
+
+/// Runs `later` on a second thread while `now` runs on this one, and
+/// gives both outcomes. Without a thread to be had, `instead` gives the
+/// second after `now` has run here.
+fn beside<A, B: Send>(
+    now: impl FnOnce() -> A,
+    later: impl FnOnce() -> Result<B, Error> + Send,
+    instead: impl FnOnce() -> Result<B, Error>,
+) -> (A, Result<B, Error>) {
+    std::thread::scope(|s| {
+        let spawned = std::thread::Builder::new()
+            .name("link scan".into())
+            .spawn_scoped(s, later);
+        let a = now();
+        let b = match spawned {
+            Ok(h) => h.join().unwrap_or_else(|_| {
+                Err(Error::runtime(
+                    ErrorKind::StorageError,
+                    "InternalError",
+                    "a link scan's thread stopped unexpectedly",
+                ))
+            }),
+            Err(_) => instead(),
+        };
+        (a, b)
+    })
+}
+
+/// Whether this machine has a second core for a scan to use.
+fn two_cores() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+}
+
 /// What the group of a link is remembered by, when the keys allow it.
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Memo {
@@ -640,16 +690,7 @@ impl PerNodeWalk<'_> {
             if !(self.wanted)(ends.ty[i]) {
                 continue;
             }
-            let (start, end) = match self.incoming {
-                true => (ends.dst[i], ends.src[i]),
-                false => (ends.src[i], ends.dst[i]),
-            };
-            let l = Link {
-                id: i as RelId,
-                start,
-                end,
-                props: Props::Columns(cols, i),
-            };
+            let l = Link::kept(cols, i, self.incoming);
             let mut pass = true;
             for (j, col) in self.by_code.iter().enumerate() {
                 let at = col.memo_index(i).unwrap_or(usize::MAX);
@@ -663,7 +704,7 @@ impl PerNodeWalk<'_> {
                 }
             }
             if pass {
-                pn.take(memo, i as RelId, start, end);
+                pn.take(memo, l.id, l.start, l.end);
             }
         }
         Ok(None)
@@ -940,27 +981,13 @@ impl Scan<'_, '_, '_> {
             }
             _ => true,
         });
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let t = if one_sign && threads > 1 && links >= PARALLEL_LINKS {
+        let t = if one_sign && two_cores() && links >= PARALLEL_LINKS {
             let mid = links / 2;
-            let (a, b) = std::thread::scope(|s| {
-                let later = std::thread::Builder::new()
-                    .name("link scan".into())
-                    .spawn_scoped(s, || gather(mid..links));
-                let a = gather(0..mid);
-                let b = match later {
-                    Ok(h) => h.join().unwrap_or_else(|_| {
-                        Err(Error::runtime(
-                            ErrorKind::StorageError,
-                            "InternalError",
-                            "a link scan's thread stopped unexpectedly",
-                        ))
-                    }),
-                    // No thread to be had: this one reads both halves.
-                    Err(_) => gather(mid..links),
-                };
-                (a, b)
-            });
+            let (a, b) = beside(
+                || gather(0..mid),
+                || gather(mid..links),
+                || gather(mid..links),
+            );
             a?.merge(b?)?
         } else {
             gather(0..links)?
@@ -969,18 +996,9 @@ impl Scan<'_, '_, '_> {
         // over the links makes them.
         let mut order: Vec<usize> = (0..slots).filter(|&s| t.first[s] != usize::MAX).collect();
         order.sort_unstable_by_key(|&s| t.first[s]);
+        let incoming = self.plan.rel.direction == Direction::Incoming;
         for slot in order {
-            let i = t.first[slot];
-            let (start, end) = match self.plan.rel.direction {
-                Direction::Incoming => (ends.dst[i], ends.src[i]),
-                _ => (ends.src[i], ends.dst[i]),
-            };
-            let l = Link {
-                id: i as RelId,
-                start,
-                end,
-                props: Props::Columns(cols, i),
-            };
+            let l = Link::kept(cols, t.first[slot], incoming);
             let gi = self.group_of(&l, slot)?;
             for ai in 0..n {
                 let at = slot * n + ai;
@@ -1040,7 +1058,6 @@ impl Scan<'_, '_, '_> {
         };
         let c = self.c;
         let links = ends.ty.len();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         // The first links, here: they meet most codes, whose outcomes the
         // other thread can then read.
         let prefix = links.min(PARALLEL_LINKS);
@@ -1052,7 +1069,7 @@ impl Scan<'_, '_, '_> {
             &mut evaluated(c, plan, &mut self.outcomes),
         )?;
         let mut from = prefix;
-        if threads > 1 && links - prefix >= PARALLEL_LINKS {
+        if two_cores() && links - prefix >= PARALLEL_LINKS {
             // The later half on another thread, with its own numbering, taken
             // in after the earlier half: nodes keep the order their first
             // links came in. At a code whose outcome is not known yet it
@@ -1065,39 +1082,28 @@ impl Scan<'_, '_, '_> {
                     o => Some(o == 1),
                 })
             };
-            let (memo, later) = (&mut self.memo, pn.fresh(links - mid));
-            let nodes = memo.len();
-            let outcomes = &mut self.outcomes;
-            let (earlier, later) = std::thread::scope(|s| {
-                let spawned = std::thread::Builder::new()
-                    .name("link scan".into())
-                    .spawn_scoped(s, || {
-                        let mut own = vec![u32::MAX; nodes];
-                        let mut later = later;
-                        let mut known = known;
-                        walk.range(mid..links, cols, &mut own, &mut later, &mut known)
-                            .map(|stop| (later, stop))
-                    });
-                let earlier = walk.range(
-                    prefix..mid,
-                    cols,
-                    memo,
-                    &mut pn,
-                    &mut evaluated(c, plan, outcomes),
-                );
-                let later = match spawned {
-                    Ok(h) => h.join().unwrap_or_else(|_| {
-                        Err(Error::runtime(
-                            ErrorKind::StorageError,
-                            "InternalError",
-                            "a link scan's thread stopped unexpectedly",
-                        ))
-                    }),
-                    // No thread to be had: this one goes on from the middle.
-                    Err(_) => Ok((pn.fresh(0), Some(mid))),
-                };
-                (earlier, later)
-            });
+            let later = pn.fresh(links - mid);
+            let nodes = self.memo.len();
+            let (memo, outcomes) = (&mut self.memo, &mut self.outcomes);
+            // No thread to be had: this one goes on from the middle.
+            let none = pn.fresh(0);
+            let (earlier, later) = beside(
+                || {
+                    walk.range(
+                        prefix..mid,
+                        cols,
+                        memo,
+                        &mut pn,
+                        &mut evaluated(c, plan, outcomes),
+                    )
+                },
+                || {
+                    let (mut own, mut later, mut known) = (vec![u32::MAX; nodes], later, known);
+                    walk.range(mid..links, cols, &mut own, &mut later, &mut known)
+                        .map(|stop| (later, stop))
+                },
+                || Ok((none, Some(mid))),
+            );
             earlier?;
             let (later, stop) = later?;
             pn.absorb(&mut self.memo, later);
