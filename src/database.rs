@@ -11,6 +11,7 @@ use crate::error::{Error, ErrorKind, Phase};
 use crate::query::ast::{Body, Mode, Query, Statement};
 use crate::query::exec;
 use crate::query::exec::context::{Cancel, Ctx};
+use crate::query::exec::plan_cache::PlanCache;
 use crate::query::exec::procedures::{self, Procedures};
 use crate::query::exec::rules::Rules;
 use crate::query::parse;
@@ -24,20 +25,22 @@ use std::sync::Arc;
 
 pub type Params = BTreeMap<String, Value>;
 
-/// A statement parsed and checked once by `Database::prepare`.
+/// A statement parsed and checked once by `Database::prepare`; its plan is
+/// kept between runs as its text's is.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    stmt: Arc<Statement>,
+    parsed: Arc<Parsed>,
 }
 
 /// A statement parsed once, kept by its text, and whether the checker has
 /// passed it: a repeated statement is checked again only for the
 /// parameters it reads (the checker's other verdicts do not depend on
-/// them), as a prepared one is.
+/// them), as a prepared one is. Its plan is kept between runs too.
 #[derive(Debug)]
 pub(crate) struct Parsed {
     pub(crate) stmt: Arc<Statement>,
     checked: std::sync::atomic::AtomicBool,
+    pub(crate) plan: PlanCache,
 }
 
 impl Parsed {
@@ -189,6 +192,7 @@ impl Database {
         let p = Arc::new(Parsed {
             stmt,
             checked: Default::default(),
+            plan: Default::default(),
         });
         let mut parsed = self.parsed.lock();
         if parsed.len() >= PARSED_STATEMENTS {
@@ -205,7 +209,7 @@ impl Database {
         on_stack(stmt, || match &stmt.body {
             Body::Query(q) => {
                 p.check(q, params)?;
-                self.run_checked(q, stmt.mode, params)
+                self.run_checked(q, stmt.mode, params, Some(&p))
             }
             _ => self.execute_parsed(stmt, params),
         })
@@ -216,26 +220,30 @@ impl Database {
     /// statements): a run skips the parser, the checker and the text's
     /// lookup.
     pub fn prepare(&mut self, text: &str) -> Result<Prepared, Error> {
-        let stmt = Arc::clone(&self.statement(text)?.stmt);
-        on_stack(&stmt, || match &stmt.body {
+        let parsed = self.statement(text)?;
+        let stmt = &parsed.stmt;
+        on_stack(stmt, || match &stmt.body {
             Body::Query(q) => crate::query::check::check_query(q),
             _ => Ok(()),
         })?;
-        Ok(Prepared { stmt })
+        Ok(Prepared { parsed })
     }
 
     /// Runs a statement made by `prepare` with `params`, as `execute` would
     /// run its text.
     pub fn run_prepared(&mut self, p: &Prepared, params: &Params) -> Result<QueryResult, Error> {
-        let Body::Query(q) = &p.stmt.body else {
-            return on_stack(&p.stmt, || self.execute_parsed(&p.stmt, params));
+        let stmt = &p.parsed.stmt;
+        let Body::Query(q) = &stmt.body else {
+            return on_stack(stmt, || self.execute_parsed(stmt, params));
         };
         // A run without a parameter the statement reads is refused: the
         // checker names the missing one, with its position.
         if !given_all(q, params) {
             crate::query::check::check_query_with(q, params)?;
         }
-        on_stack(&p.stmt, || self.run_checked(q, p.stmt.mode, params))
+        on_stack(stmt, || {
+            self.run_checked(q, stmt.mode, params, Some(&p.parsed))
+        })
     }
 
     /// A statement's context over `tx`, under this database's planner rules
@@ -293,15 +301,18 @@ impl Database {
             Body::Query(q) => q,
         };
         crate::query::check::check_query_with(query, params)?;
-        self.run_checked(query, stmt.mode, params)
+        self.run_checked(query, stmt.mode, params, None)
     }
 
-    /// Runs a query the checker has passed.
+    /// Runs a query the checker has passed: `query` is the statement of
+    /// `parsed`, when given, whose kept plan it runs with outside an
+    /// explicit transaction (`plan_cache.rs`).
     fn run_checked(
         &mut self,
         query: &Query,
         mode: Mode,
         params: &Params,
+        parsed: Option<&Parsed>,
     ) -> Result<QueryResult, Error> {
         // Inside BEGIN … COMMIT a failing statement is undone through a
         // savepoint: its overlay writes are logged, not the whole state copied.
@@ -353,7 +364,10 @@ impl Database {
                     (c, r)
                 })
             } else {
-                exec::run_query(&mut ctx, query)
+                match parsed.filter(|_| !explicit) {
+                    Some(p) => exec::run_kept(&mut ctx, &p.stmt, &p.plan),
+                    None => exec::run_query(&mut ctx, query),
+                }
             };
             match ran.and_then(|r| ctx.finish_counts().map(|_| r)) {
                 Ok((columns, rows)) => resolve(&ctx.tx, &rows).map(|entities| QueryResult {

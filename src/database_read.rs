@@ -95,7 +95,7 @@ impl Database {
             }
             let this = &*self;
             on_stack(&p.stmt, || {
-                this.read_parsed(&mut state, &p, params, cancel, sink)
+                this.read_parsed(&mut state, &p, params, cancel, sink, false)
             })
         });
         self.open_tx = Some(state);
@@ -116,11 +116,12 @@ impl Database {
         sink: &mut dyn RowSink,
     ) -> Result<QueryResult, Error> {
         let mut state = self.graph.begin();
-        self.read_parsed(&mut state, stmt, params, cancel, sink)
+        self.read_parsed(&mut state, stmt, params, cancel, sink, true)
     }
 
-    /// Runs a read-only statement over `state` (fresh, or an open
-    /// transaction's, which it must leave unchanged).
+    /// Runs a read-only statement over `state` (`fresh`, or an open
+    /// transaction's, which it must leave unchanged). A fresh one runs with
+    /// the statement's kept plan (`plan_cache.rs`).
     fn read_parsed(
         &self,
         state: &mut TxState,
@@ -128,6 +129,7 @@ impl Database {
         params: &Params,
         cancel: &Cancel,
         sink: &mut dyn RowSink,
+        fresh: bool,
     ) -> Result<QueryResult, Error> {
         let stmt = &parsed.stmt;
         let Body::Query(query) = &stmt.body else {
@@ -164,7 +166,10 @@ impl Database {
             }
             Mode::Normal => {
                 ctx.sink = Some(Box::new(Resolving { sink }));
-                let ran = exec::stream_query(&mut ctx, query);
+                let ran = match fresh {
+                    true => exec::stream_kept(&mut ctx, stmt, &parsed.plan),
+                    false => exec::stream_query(&mut ctx, query),
+                };
                 ctx.sink = None;
                 out.columns = ran?;
             }

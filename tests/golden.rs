@@ -20,7 +20,8 @@
 
 use std::path::Path;
 use supplygraph::io::format::render_value;
-use supplygraph::{Database, Params};
+use supplygraph::query::exec::context::Cancel;
+use supplygraph::{Database, Error, Params, QueryResult};
 
 #[path = "common/golden_files.rs"]
 mod golden_files;
@@ -66,37 +67,34 @@ fn run_file(path: &Path) -> Vec<String> {
             let where_ = format!("{}: case '{}': {}", path.display(), case, query);
             // Rows rendered in Cypher notation (sorted unless ordered), or
             // the error's headline.
-            let actual = match db.execute(query, &Params::new()) {
-                Ok(r) => {
-                    let got: Vec<String> = r
-                        .warnings
-                        .iter()
-                        .map(|w| format!("{} ({})", w.message, w.code))
-                        .collect();
-                    if let Some(want) = want_warnings.as_ref().filter(|w| **w != got) {
-                        failures.push(format!(
-                            "{where_}\n  expected warnings:\n    {}\n  actual:\n    {}",
-                            want.join("\n    "),
-                            got.join("\n    ")
-                        ));
-                    }
-                    let mut got: Vec<String> = r
-                        .rows
-                        .iter()
-                        .map(|row| {
-                            row.iter()
-                                .map(|v| render_value(v, &r.entities))
-                                .collect::<Vec<_>>()
-                                .join(" | ")
-                        })
-                        .collect();
-                    if !ordered {
-                        got.sort();
-                    }
-                    Ok(got)
+            let first = outcome(db.execute(query, &Params::new()), ordered);
+            if let (Ok((_, got)), Some(want)) = (&first, &want_warnings) {
+                if want != got {
+                    failures.push(format!(
+                        "{where_}\n  expected warnings:\n    {}\n  actual:\n    {}",
+                        want.join("\n    "),
+                        got.join("\n    ")
+                    ));
                 }
-                Err(e) => Err(e.headline()),
-            };
+            }
+            // A read runs again with the plan its first run kept
+            // (`plan_cache.rs`), as a streamed read and by its text: the
+            // same rows, warnings or error each time.
+            if repeatable(query) && !db.in_transaction() {
+                let again = db.execute_read(query, &Params::new(), &Cancel::default());
+                if !matches!(&again, Err(e) if e.code == "AccessMode") {
+                    let by_text = db.execute(query, &Params::new());
+                    for (how, r) in [("read", again), ("text", by_text)] {
+                        let r = outcome(r, ordered);
+                        if r != first {
+                            failures.push(format!(
+                                "{where_}\n  run again ({how}) gave {r:?}\n  first run gave {first:?}"
+                            ));
+                        }
+                    }
+                }
+            }
+            let actual = first.map(|(rows, _)| rows);
             let failed = match header {
                 "---- ok" => match &actual {
                     Ok(_) => false,
@@ -178,6 +176,53 @@ fn run_file(path: &Path) -> Vec<String> {
         std::fs::write(path, out).unwrap();
     }
     failures
+}
+
+/// A statement's rows in Cypher notation (sorted unless `ordered`) and its
+/// warnings, or its error's headline.
+#[allow(clippy::type_complexity)]
+fn outcome(
+    r: Result<QueryResult, Error>,
+    ordered: bool,
+) -> Result<(Vec<String>, Vec<String>), String> {
+    let r = r.map_err(|e| e.headline())?;
+    let warnings = r
+        .warnings
+        .iter()
+        .map(|w| format!("{} ({})", w.message, w.code))
+        .collect();
+    let mut rows: Vec<String> = r
+        .rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|v| render_value(v, &r.entities))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .collect();
+    if !ordered {
+        rows.sort();
+    }
+    Ok((rows, warnings))
+}
+
+/// Whether a statement answers the same when run again: it reads no clock
+/// and draws no random number.
+fn repeatable(query: &str) -> bool {
+    let q = query.to_lowercase();
+    ![
+        "rand(",
+        "uuid(",
+        "timestamp(",
+        "date()",
+        "time()",
+        ".statement(",
+        ".transaction(",
+        ".realtime(",
+    ]
+    .iter()
+    .any(|f| q.contains(f))
 }
 
 #[test]

@@ -83,6 +83,16 @@ impl CountedRuns {
         None
     }
 
+    /// Holds nothing, as `new` made it (`Operator::reset`); what it held
+    /// was charged to a budget of a run that is over.
+    pub fn reset(&mut self) {
+        self.index = Default::default();
+        self.rows = Vec::new();
+        self.key = String::new();
+        self.held = 0;
+        self.last = None;
+    }
+
     /// The counted rows, in the order their first match came; the table is
     /// left empty.
     pub fn drain(&mut self, mem: &mut MemoryBudget) -> std::vec::IntoIter<(Vec<Value>, u64)> {

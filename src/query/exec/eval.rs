@@ -14,7 +14,18 @@ use crate::value::Value;
 use std::collections::BTreeMap;
 
 /// Aggregate results of the current group, by the address of the call node.
-pub type AggValues = fxhash::FxHashMap<*const Expr, Value>;
+pub type AggValues = fxhash::FxHashMap<AggKey, Value>;
+
+/// An aggregate call by its place in the statement's tree (an address, not
+/// a pointer: rows holding it may move between threads with a kept plan).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AggKey(usize);
+
+impl AggKey {
+    pub fn of(e: &Expr) -> AggKey {
+        AggKey(e as *const Expr as usize)
+    }
+}
 
 /// The columns of an `Env`'s row.
 #[derive(Clone, Copy)]
@@ -68,7 +79,7 @@ impl<'r> Env<'r> {
     }
 
     fn agg(&self, e: &Expr) -> Option<&Value> {
-        match self.aggs.and_then(|a| a.get(&(e as *const Expr))) {
+        match self.aggs.and_then(|a| a.get(&AggKey::of(e))) {
             Some(v) => Some(v),
             None => self.outer.and_then(|o| o.agg(e)),
         }

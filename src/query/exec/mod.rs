@@ -17,6 +17,7 @@ pub mod ops;
 pub mod part_plan;
 pub mod pattern;
 pub mod pipeline;
+pub mod plan_cache;
 pub mod procedures;
 pub mod projection;
 pub mod rules;
@@ -27,11 +28,13 @@ pub mod temporal_ops;
 pub mod write;
 
 use crate::error::{Error, ErrorKind};
-use crate::query::ast::{Clause, Expr, Projection, Query};
+use crate::query::ast::{Clause, Expr, Projection, Query, Statement};
 use crate::value::Value;
 use context::Ctx;
 use eval::{eval, Env};
+use plan_cache::PlanCache;
 use projection::Rows;
+use std::sync::Arc;
 
 /// Runs a query: plans it, then streams rows through its operators.
 pub fn run_query(ctx: &mut Ctx<'_, '_>, q: &Query) -> Result<(Vec<String>, Rows), Error> {
@@ -44,6 +47,25 @@ pub fn run_query(ctx: &mut Ctx<'_, '_>, q: &Query) -> Result<(Vec<String>, Rows)
 pub fn stream_query(ctx: &mut Ctx<'_, '_>, q: &Query) -> Result<Vec<String>, Error> {
     let mut p = pipeline::build(ctx, q)?;
     stream_built(ctx, &mut p)
+}
+
+/// As `run_query`, with the plan `cache` kept from an earlier run of `stmt`
+/// (whose query it runs) when it still holds (`plan_cache.rs`).
+pub fn run_kept(
+    ctx: &mut Ctx<'_, '_>,
+    stmt: &Arc<Statement>,
+    cache: &PlanCache,
+) -> Result<(Vec<String>, Rows), Error> {
+    cache.run(ctx, stmt, |ctx, p| p.run(ctx))
+}
+
+/// As `stream_query`, with a kept plan as `run_kept` has it.
+pub fn stream_kept(
+    ctx: &mut Ctx<'_, '_>,
+    stmt: &Arc<Statement>,
+    cache: &PlanCache,
+) -> Result<Vec<String>, Error> {
+    cache.run(ctx, stmt, stream_built)
 }
 
 fn stream_built(

@@ -124,7 +124,9 @@ pub struct Counters {
 }
 
 /// A streaming operator: takes batches, pushes its own rows to the next.
-pub trait Operator {
+/// `Send`, so that a statement's kept plan (`plan_cache.rs`) may be taken
+/// up by whichever thread runs the statement next.
+pub trait Operator: Send {
     /// One input batch, whose rows it takes (`Batch::drain`). `Flow::Stop`:
     /// send no more.
     fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error>;
@@ -139,6 +141,12 @@ pub trait Operator {
     fn inclusive_nanos(&self) -> u128 {
         0
     }
+    /// Forgets what a run left in this operator and those after it, as
+    /// if just built, holding nothing: a kept plan runs again from here
+    /// (`plan_cache.rs`). What a run left is dropped, not cleared, so an
+    /// idle plan keeps no room a large run grew (but a batch's, which is
+    /// bounded).
+    fn reset(&mut self);
 }
 
 pub type Next<'q> = Box<dyn Operator + 'q>;
@@ -262,6 +270,18 @@ impl<'q> Out<'q> {
         Ok(flow)
     }
 
+    /// As built: no rows gathered, nothing counted, the next operator
+    /// reset too (`Operator::reset`).
+    pub fn reset(&mut self) {
+        self.c = Counters::default();
+        // A batch's room is bounded (`BATCH_ROWS`): kept.
+        self.rows.clear();
+        self.bytes = 0;
+        self.cap = 1;
+        self.stopped = false;
+        self.next.reset();
+    }
+
     /// Hands on what is left, then tells the next operator its input is
     /// done. The next run starts again from a batch of one row.
     pub fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
@@ -310,6 +330,10 @@ impl<'q> Operator for Profiled<'q> {
     }
     fn inclusive_nanos(&self) -> u128 {
         self.nanos
+    }
+    fn reset(&mut self) {
+        self.nanos = 0;
+        self.inner.reset();
     }
 }
 

@@ -139,6 +139,10 @@ impl Operator for ProduceOp {
     fn take_rows(&mut self) -> Rows {
         std::mem::take(&mut self.rows)
     }
+    fn reset(&mut self) {
+        self.rows = Vec::new();
+        self.c = Counters::default();
+    }
 }
 
 // ----------------------------------------------------------------- match
@@ -329,6 +333,14 @@ impl<'q> Operator for MatchOp<'q> {
     fn take_rows(&mut self) -> Rows {
         self.out.next.take_rows()
     }
+    fn reset(&mut self) {
+        // `AS OF` may read a parameter: evaluated again by the next run.
+        self.as_of = None;
+        if let Some(runs) = &mut self.runs {
+            runs.reset();
+        }
+        self.out.reset();
+    }
 }
 
 /// Drops the values of columns nobody reads again before a row fans out.
@@ -424,6 +436,9 @@ impl<'q> Operator for UnwindOp<'q> {
     }
     fn take_rows(&mut self) -> Rows {
         self.out.next.take_rows()
+    }
+    fn reset(&mut self) {
+        self.out.reset();
     }
 }
 
@@ -596,6 +611,13 @@ impl<'q> Operator for ProjectOp<'q> {
     fn take_rows(&mut self) -> Rows {
         self.out.next.take_rows()
     }
+    fn reset(&mut self) {
+        // SKIP and LIMIT may read parameters: evaluated again.
+        self.bounds = None;
+        self.seen = self.p.distinct.then(Default::default);
+        (self.held, self.skipped, self.taken) = (0, 0, 0);
+        self.out.reset();
+    }
 }
 
 /// WITH/RETURN that aggregates or sorts: a pipeline breaker. Grouping keeps
@@ -609,7 +631,7 @@ struct BreakerOp<'q> {
     grouper: Option<Grouper<'q>>,
     /// Positions of the variables `*` projects.
     star: Vec<usize>,
-    /// Fixed when planned: `grouper` is taken when the rows are finished.
+    /// Whether it groups (`grouper` is some), as PROFILE names it.
     aggregates: bool,
     groups: usize,
     key_vals: Vec<Value>,
@@ -736,7 +758,7 @@ impl<'q> Operator for BreakerOp<'q> {
         Ok(Flow::More)
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
-        let out = match self.grouper.take() {
+        let out = match &mut self.grouper {
             Some(g) => g.finish(ctx, &self.names)?,
             None => std::mem::take(&mut self.rows),
         };
@@ -765,6 +787,17 @@ impl<'q> Operator for BreakerOp<'q> {
     }
     fn take_rows(&mut self) -> Rows {
         self.out.next.take_rows()
+    }
+    fn reset(&mut self) {
+        if let Some(g) = &mut self.grouper {
+            g.reset();
+        }
+        self.groups = 0;
+        self.key_vals = Vec::new();
+        self.rows = Vec::new();
+        self.keep = None;
+        self.held = 0;
+        self.out.reset();
     }
 }
 
@@ -866,6 +899,10 @@ impl<'q> Operator for LinkAggregateOp<'q> {
     }
     fn take_rows(&mut self) -> Rows {
         self.out.next.take_rows()
+    }
+    fn reset(&mut self) {
+        self.times = 0;
+        self.out.reset();
     }
 }
 
@@ -1045,6 +1082,10 @@ impl<'q> Operator for CountProductOp<'q> {
     fn take_rows(&mut self) -> Rows {
         self.out.next.take_rows()
     }
+    fn reset(&mut self) {
+        self.times = 0;
+        self.out.reset();
+    }
 }
 
 // ---------------------------------------------------------------- writes
@@ -1113,6 +1154,11 @@ impl<'q> Operator for WriteOp<'q> {
     }
     fn take_rows(&mut self) -> Rows {
         self.out.next.take_rows()
+    }
+    fn reset(&mut self) {
+        self.rows = Vec::new();
+        self.held = 0;
+        self.out.reset();
     }
 }
 
@@ -1263,6 +1309,9 @@ impl<'q> Operator for CallOp<'q> {
     fn take_rows(&mut self) -> Rows {
         self.out.next.take_rows()
     }
+    fn reset(&mut self) {
+        self.out.reset();
+    }
 }
 
 // ------------------------------------------------------------ subqueries
@@ -1381,6 +1430,11 @@ impl<'q> Operator for CallSubqueryOp<'q> {
     fn take_rows(&mut self) -> Rows {
         self.out.next.take_rows()
     }
+    fn reset(&mut self) {
+        self.held = Vec::new();
+        self.held_bytes = 0;
+        self.out.reset();
+    }
 }
 
 /// An operator whose expressions hold subqueries: it runs as it is, and
@@ -1407,6 +1461,9 @@ impl<'q> Operator for Described<'q> {
     fn take_rows(&mut self) -> Rows {
         self.inner.take_rows()
     }
+    fn reset(&mut self) {
+        self.inner.reset();
+    }
     fn inclusive_nanos(&self) -> u128 {
         self.inner.inclusive_nanos()
     }
@@ -1421,6 +1478,10 @@ pub struct Chain<'q> {
     /// Its rows start with the variables of the enclosing query (a
     /// subquery that imports them), else empty.
     imports: bool,
+    /// It may be kept and run again (`plan_cache.rs`): it only reads,
+    /// calls no procedure, and nothing chosen in building it read a
+    /// parameter's value.
+    reusable: bool,
 }
 
 /// The plan of a whole statement: the parts of a UNION, each a chain.
@@ -1489,6 +1550,7 @@ fn build_single<'q>(
     let mentioned = liveness::Mentioned::new(&q.clauses);
     let mut names: Vec<String> = start.to_vec();
     let standalone = q.clauses.len() == 1 && start.is_empty();
+    let mut reusable = !ctx.profiling;
     let mut returned: Option<Vec<String>> = None;
     let mut at = 0;
     while let Some(clause) = q.clauses.get(at) {
@@ -1517,12 +1579,18 @@ fn build_single<'q>(
                 if is_return {
                     returned = Some(cols.clone());
                 }
+                // Whether it fuses may depend on the parameters' values.
+                reusable &= ctx.symbols.params().is_empty();
                 steps.push((Step::Fused(m, p, w), names.clone(), at - 2));
                 names = cols;
                 continue;
             }
         }
         let before = names.clone();
+        reusable &= matches!(
+            clause,
+            Clause::Match(_) | Clause::Unwind(_) | Clause::With(_) | Clause::Return(_)
+        );
         match clause {
             Clause::Match(m) => {
                 let new = pattern::new_variables(&m.pattern, &before);
@@ -1694,6 +1762,7 @@ fn build_single<'q>(
         head: next,
         columns,
         imports: !start.is_empty(),
+        reusable,
     })
 }
 
@@ -1761,6 +1830,18 @@ impl<'q> Pipeline<'q> {
     /// The result's columns, known once built (`exec::stream_query`).
     pub fn columns(&self) -> &[String] {
         self.parts.first().map_or(&[], |c| &c.columns)
+    }
+
+    /// Whether the plan may be kept and run again (`Chain::reusable`).
+    pub fn reusable(&self) -> bool {
+        self.parts.iter().all(|c| c.reusable)
+    }
+
+    /// Forgets what the last run left (`Operator::reset`).
+    pub fn reset(&mut self) {
+        for chain in &mut self.parts {
+            chain.head.reset();
+        }
     }
 
     /// Runs every part; returns the columns and rows of the result.

@@ -2,7 +2,7 @@
 //! ORDER BY, SKIP and LIMIT.
 
 use super::context::Ctx;
-use super::eval::{eval, AggValues, Columns, Env};
+use super::eval::{eval, AggKey, AggValues, Columns, Env};
 use super::ops;
 use crate::error::{Error, ErrorKind};
 use crate::query::ast::{Child, Expr, ExprKind, Projection, SortItem};
@@ -300,6 +300,14 @@ fn direct_slots(p: &Projection, slots: &HashMap<&str, usize>) -> Vec<Option<usiz
 /// Implicit grouping: the items without aggregates are the key, and every
 /// group keeps one accumulator per aggregate. Rows arrive one at a time, so
 /// a caller can feed it without first building every row.
+/// What a grouper made, as `Grouper::take_groups` hands it over.
+struct Taken {
+    group_rows: Vec<(Vec<Value>, Vec<Value>)>,
+    accs: Vec<Acc>,
+    counts: Vec<i64>,
+    seen: Seen,
+}
+
 pub struct Grouper<'q> {
     p: &'q Projection,
     star: Vec<usize>,
@@ -569,18 +577,41 @@ impl<'q> Grouper<'q> {
         Ok(())
     }
 
+    /// Drops every group made so far: the grouper is then as `new` made
+    /// it, and holds nothing (`Operator::reset`).
+    pub fn reset(&mut self) {
+        self.take_groups();
+    }
+
+    /// Takes out every group made so far, leaving none.
+    fn take_groups(&mut self) -> Taken {
+        self.groups = Default::default();
+        self.key = String::new();
+        Taken {
+            group_rows: std::mem::take(&mut self.group_rows),
+            accs: std::mem::take(&mut self.accs),
+            counts: std::mem::take(&mut self.counts),
+            seen: std::mem::take(&mut self.seen),
+        }
+    }
+
     /// One output row per group (one row of empty aggregates when nothing
     /// arrived and there is no key).
-    pub fn finish(mut self, ctx: &mut Ctx<'_, '_>, names: &Names) -> Result<Vec<OutRow>, Error> {
+    pub fn finish(&mut self, ctx: &mut Ctx<'_, '_>, names: &Names) -> Result<Vec<OutRow>, Error> {
         let p = self.p;
-        if self.group_rows.is_empty() && self.key_items.is_empty() && self.star.is_empty() {
-            self.group_rows
-                .push((vec![], names.iter().map(|_| Value::Null).collect()));
-            self.accs.extend(self.kinds.iter().map(Acc::new));
-            self.counts.extend(self.kinds.iter().map(|_| 0));
+        let Taken {
+            mut group_rows,
+            mut accs,
+            mut counts,
+            mut seen,
+        } = self.take_groups();
+        if group_rows.is_empty() && self.key_items.is_empty() && self.star.is_empty() {
+            group_rows.push((vec![], names.iter().map(|_| Value::Null).collect()));
+            accs.extend(self.kinds.iter().map(Acc::new));
+            counts.extend(self.kinds.iter().map(|_| 0));
         }
-        self.seen.deferred_counts(self.aggs.len(), &mut self.counts);
-        let mut out = Vec::with_capacity(self.group_rows.len());
+        seen.deferred_counts(self.aggs.len(), &mut counts);
+        let mut out = Vec::with_capacity(group_rows.len());
         // Where each item is a key or one of the aggregates itself (and ORDER
         // BY adds none), the row is the keys and the finished aggregates; no
         // expression is evaluated and no aggregate map is kept.
@@ -598,22 +629,21 @@ impl<'q> Grouper<'q> {
             })
             .collect();
         let direct = direct.filter(|d| d.iter().flatten().count() == self.aggs.len());
-        let mut accs = self.accs.into_iter().zip(self.counts);
+        let mut accs = accs.into_iter().zip(counts);
         if let Some(direct) = direct {
             let n = self.aggs.len();
-            let mut done: Vec<Option<Value>> = Vec::with_capacity(self.group_rows.len() * n);
+            let mut done: Vec<Option<Value>> = Vec::with_capacity(group_rows.len() * n);
             for (at, (acc, count)) in accs.enumerate() {
                 done.push(Some(finish(self.aggs[at % n], acc, count)?));
             }
             // With ORDER BY … LIMIT over keys and aggregates, the groups are
             // ranked first and only those kept become rows.
             let shape = (&self.star[..], &self.key_items[..], &direct[..]);
-            let (rows, fin) = (&self.group_rows, &done);
+            let (rows, fin) = (&group_rows, &done);
             let kept = ranked_groups(ctx, p, shape, rows.len(), |g| {
                 (&rows[g].0[..], &fin[g * n..(g + 1) * n])
             })
-            .unwrap_or_else(|| (0..self.group_rows.len()).collect());
-            let mut group_rows = self.group_rows;
+            .unwrap_or_else(|| (0..group_rows.len()).collect());
             for g in kept {
                 let (key_vals, first_row) = std::mem::take(&mut group_rows[g]);
                 let done = &mut done[g * n..(g + 1) * n];
@@ -635,10 +665,10 @@ impl<'q> Grouper<'q> {
             }
             return Ok(out);
         }
-        for (key_vals, first_row) in self.group_rows {
+        for (key_vals, first_row) in group_rows {
             let mut values = AggValues::default();
             for (a, (acc, count)) in self.aggs.iter().zip(accs.by_ref()) {
-                values.insert(*a as *const Expr, finish(a, acc, count)?);
+                values.insert(AggKey::of(a), finish(a, acc, count)?);
             }
             let mut row_out = Vec::with_capacity(self.star.len() + p.items.len());
             let mut kv = key_vals.into_iter();
