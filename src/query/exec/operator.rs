@@ -144,8 +144,7 @@ pub trait Operator: Send {
     /// Forgets what a run left in this operator and those after it, as
     /// if just built, holding nothing: a kept plan runs again from here
     /// (`plan_cache.rs`). What a run left is dropped, not cleared, so an
-    /// idle plan keeps no room a large run grew (but a batch's, which is
-    /// bounded).
+    /// idle plan keeps no room a large run grew.
     fn reset(&mut self);
 }
 
@@ -274,8 +273,9 @@ impl<'q> Out<'q> {
     /// reset too (`Operator::reset`).
     pub fn reset(&mut self) {
         self.c = Counters::default();
-        // A batch's room is bounded (`BATCH_ROWS`): kept.
-        self.rows.clear();
+        // Dropped too: up to 512 statements keep plans, and a batch that
+        // grew to `BATCH_ROWS` holds 32 KiB.
+        self.rows = Batch::default();
         self.bytes = 0;
         self.cap = 1;
         self.stopped = false;
