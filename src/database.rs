@@ -612,4 +612,4 @@ mod tests {
 
 #[cfg(test)]
 #[path = "database_prepared_tests.rs"]
-mod prepared_tests;
+pub(crate) mod prepared_tests;

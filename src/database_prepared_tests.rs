@@ -4,7 +4,8 @@ use super::{Database, Params};
 use crate::error::ErrorKind;
 use crate::value::Value;
 
-fn params(pairs: &[(&str, Value)]) -> Params {
+/// Parameters from name-value pairs.
+pub(crate) fn params(pairs: &[(&str, Value)]) -> Params {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))

@@ -411,6 +411,28 @@ fn ranked_counts_and_string_filters_on_links() {
     assert!(out.ends_with("id,n\nc,2\nb,1\ns\na\nb\nc\n"), "{out}");
 }
 
+#[test]
+fn a_statement_run_again_answers_for_its_new_parameters_and_new_data() {
+    // The second and third runs of the MATCH reuse the plan of the first
+    // (`plan_cache.rs`): LIMIT is read again, and the CREATE between them
+    // makes the last one plan again.
+    let script = "CREATE (:T {n: 1}), (:T {n: 2}), (:T {n: 3});
+.param k 1
+MATCH (t:T) RETURN t.n AS n ORDER BY n LIMIT $k;
+.param k 3
+MATCH (t:T) RETURN t.n AS n ORDER BY n LIMIT $k;
+CREATE (:T {n: 0});
+MATCH (t:T) RETURN t.n AS n ORDER BY n LIMIT $k;
+";
+    let o = run_with_stdin(
+        &["--memory".as_ref(), "--format".as_ref(), "csv".as_ref()],
+        script,
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(out, "n\n1\nn\n1\n2\n3\nn\n0\n1\n2\n");
+}
+
 fn run_with_stdin(args: &[&std::ffi::OsStr], stdin: &str) -> Output {
     let mut child = bin()
         .args(args)

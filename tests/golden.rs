@@ -19,7 +19,6 @@
 //! case expects what it now gives (review the diff before committing it).
 
 use std::path::Path;
-use supplygraph::io::format::render_value;
 use supplygraph::query::exec::context::Cancel;
 use supplygraph::{Database, Error, Params, QueryResult};
 
@@ -191,16 +190,7 @@ fn outcome(
         .iter()
         .map(|w| format!("{} ({})", w.message, w.code))
         .collect();
-    let mut rows: Vec<String> = r
-        .rows
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|v| render_value(v, &r.entities))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .collect();
+    let mut rows = golden_files::render_rows(&r.rows, &r.entities);
     if !ordered {
         rows.sort();
     }

@@ -3,7 +3,10 @@
 //! (tests/spark/golden.rs).
 
 use std::path::{Path, PathBuf};
+use supplygraph::io::format::render_value;
 use supplygraph::io::import::{import, Source};
+use supplygraph::result::Entities;
+use supplygraph::value::Value;
 use supplygraph::Database;
 
 /// Every golden file, in name order.
@@ -27,4 +30,17 @@ pub fn load_fixture(db: &mut Database, name: &str) {
     let nodes = [Source::parse(dir.join("actors.csv").to_str().unwrap())];
     let rels = [Source::parse(dir.join("links.csv").to_str().unwrap())];
     import(db.graph_mut(), &nodes, &rels, &mut |_, _| {}).unwrap();
+}
+
+/// Each row as the files write it: its values in Cypher notation, joined
+/// by " | ".
+pub fn render_rows(rows: &[Vec<Value>], entities: &Entities) -> Vec<String> {
+    rows.iter()
+        .map(|row| {
+            row.iter()
+                .map(|v| render_value(v, entities))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .collect()
 }

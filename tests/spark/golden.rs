@@ -11,7 +11,6 @@
 
 use std::path::Path;
 use supplygraph::io::format::graph::{merge_owned, parquet};
-use supplygraph::io::format::render_value;
 use supplygraph::query::compile::spark::{compile, Schema};
 use supplygraph::result::Entities;
 use supplygraph::spark_connect::{Remote, Session};
@@ -110,17 +109,9 @@ fn run_file(path: &Path, session: &mut Session, tmp: &Path, tally: &mut Tally) {
             .map(|l| l.trim_end().to_string())
             .collect();
         tally.ran += 1;
-        let got = session.sql(&sql).map(|r| {
-            r.rows
-                .iter()
-                .map(|row| {
-                    row.iter()
-                        .map(|v| render_value(v, &r.entities))
-                        .collect::<Vec<_>>()
-                        .join(" | ")
-                })
-                .collect::<Vec<_>>()
-        });
+        let got = session
+            .sql(&sql)
+            .map(|r| super::golden_files::render_rows(&r.rows, &r.entities));
         match got {
             Ok(mut got) => {
                 if !ordered {

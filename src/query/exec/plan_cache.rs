@@ -13,7 +13,7 @@ use super::context::Ctx;
 use super::pipeline::{self, Pipeline};
 use super::rules::Rules;
 use crate::error::Error;
-use crate::query::ast::{Body, Statement};
+use crate::query::ast::{Body, Query, Statement};
 use crate::store::catalog::KINDS;
 use crate::store::graph::Meta;
 use std::sync::Arc;
@@ -30,7 +30,7 @@ self_cell::self_cell!(
 );
 
 /// What a plan was built under; a different one means planning again.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 struct Stamp {
     meta: Meta,
     names: usize,
@@ -83,16 +83,10 @@ impl PlanCache {
         let kept = self.slot.lock().take().filter(|k| k.stamp == stamp);
         let mut plan = match kept {
             Some(k) => {
-                let Body::Query(q) = &stmt.body else {
-                    return Err(not_a_query());
-                };
-                ctx.bind(&q.symbols);
+                ctx.bind(&query_of(stmt)?.symbols);
                 k.plan
             }
-            None => Owned::try_new(Arc::clone(stmt), |s| match &s.body {
-                Body::Query(q) => pipeline::build(ctx, q),
-                _ => Err(not_a_query()),
-            })?,
+            None => Owned::try_new(Arc::clone(stmt), |s| pipeline::build(ctx, query_of(s)?))?,
         };
         let out = plan.with_dependent_mut(|_, p| run(ctx, p))?;
         if plan.borrow_dependent().reusable() {
@@ -103,25 +97,24 @@ impl PlanCache {
     }
 }
 
-fn not_a_query() -> Error {
-    Error::runtime(
-        crate::error::ErrorKind::SemanticError,
-        "NotAQuery",
-        "only a query has a plan to keep",
-    )
+/// The query `s` runs; only a query has a plan to keep.
+fn query_of(s: &Statement) -> Result<&Query, Error> {
+    match &s.body {
+        Body::Query(q) => Ok(q),
+        _ => Err(Error::runtime(
+            crate::error::ErrorKind::SemanticError,
+            "NotAQuery",
+            "only a query has a plan to keep",
+        )),
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::Stamp;
+    use crate::database::prepared_tests::params;
     use crate::database::{Database, Params};
     use crate::value::Value;
-
-    fn params(pairs: &[(&str, Value)]) -> Params {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect()
-    }
 
     /// Twelve actors in a chain of links, one a year from 2001.
     fn chain() -> Database {
@@ -178,12 +171,11 @@ mod tests {
         }
     }
 
-    /// Whether `text`'s statement holds a plan, and the commit number it
-    /// was made under.
-    fn kept(db: &Database, text: &str) -> Option<u64> {
+    /// What `text`'s kept plan was made under, if it has one.
+    fn kept(db: &Database, text: &str) -> Option<Stamp> {
         let p = db.statement(text).unwrap();
         let slot = p.plan.slot.lock();
-        slot.as_ref().map(|k| k.stamp.meta.seq)
+        slot.as_ref().map(|k| k.stamp)
     }
 
     #[test]
@@ -194,40 +186,22 @@ mod tests {
             db.execute(q, &Params::new()).unwrap().rows[0][0],
             Value::Int(0)
         );
-        let first = kept(&db, q).expect("a read keeps its plan");
+        let first = kept(&db, q).expect("a read keeps its plan").meta.seq;
         db.execute("CREATE (:Depot)", &Params::new()).unwrap();
         assert_eq!(
             db.execute(q, &Params::new()).unwrap().rows[0][0],
             Value::Int(1)
         );
-        let second = kept(&db, q).unwrap();
+        let second = kept(&db, q).unwrap().meta.seq;
         assert!(second > first, "planned again after the commit");
         db.disable_rule("TopK").unwrap();
-        let by_rules = db
-            .statement(q)
-            .unwrap()
-            .plan
-            .slot
-            .lock()
-            .as_ref()
-            .unwrap()
-            .stamp
-            .rules;
+        let by_rules = kept(&db, q).unwrap().rules;
         db.execute(q, &Params::new()).unwrap();
-        let now = db
-            .statement(q)
-            .unwrap()
-            .plan
-            .slot
-            .lock()
-            .as_ref()
-            .unwrap()
-            .stamp
-            .rules;
+        let now = kept(&db, q).unwrap().rules;
         assert_ne!(by_rules, now, "planned again under the new rules");
         // A write keeps no plan.
         db.execute("CREATE (:Depot)", &Params::new()).unwrap();
-        assert_eq!(kept(&db, "CREATE (:Depot)"), None);
+        assert!(kept(&db, "CREATE (:Depot)").is_none());
     }
 
     #[test]
@@ -239,7 +213,7 @@ mod tests {
         assert_eq!(db.execute(q, &ok).unwrap().rows.len(), 2);
         assert!(kept(&db, q).is_some());
         assert!(db.execute(q, &zero).is_err());
-        assert_eq!(kept(&db, q), None);
+        assert!(kept(&db, q).is_none());
         let rows = db.execute(q, &ok).unwrap().rows;
         assert_eq!(rows, vec![vec![Value::Int(4)], vec![Value::Int(3)]]);
         assert!(kept(&db, q).is_some());
@@ -250,12 +224,16 @@ mod tests {
         let mut db = chain();
         let q = "MATCH (d:Depot) RETURN count(d)";
         db.execute(q, &Params::new()).unwrap();
+        let before = kept(&db, q).expect("a read keeps its plan");
         db.execute("BEGIN", &Params::new()).unwrap();
         db.execute("CREATE (:Depot)", &Params::new()).unwrap();
         assert_eq!(
             db.execute(q, &Params::new()).unwrap().rows[0][0],
             Value::Int(1)
         );
+        // The read in the transaction neither took the kept plan nor left
+        // one of its own.
+        assert_eq!(kept(&db, q), Some(before));
         db.execute("ROLLBACK", &Params::new()).unwrap();
         assert_eq!(
             db.execute(q, &Params::new()).unwrap().rows[0][0],
