@@ -12,7 +12,7 @@
 use super::keys;
 use crate::prefetch::prefetch_line;
 use fxhash::FxHashMap;
-use parking_lot::RwLock;
+use parking_lot::{RwLock, RwLockReadGuard};
 use std::sync::Arc;
 
 /// The least kept by default: the link records of about three million links.
@@ -83,6 +83,15 @@ pub enum Prefetch {
     Record,
 }
 
+/// How far ahead of its read each stage of a record is asked for, in
+/// records, when records are read in turn: each stage a few reads after
+/// the one it depends on.
+pub const PIPELINE: [(usize, Prefetch); 3] = [
+    (6, Prefetch::Entry),
+    (4, Prefetch::Offsets),
+    (2, Prefetch::Record),
+];
+
 impl BlockCache {
     pub fn new(capacity: usize) -> BlockCache {
         BlockCache {
@@ -117,41 +126,22 @@ impl BlockCache {
     /// `f` over the kept block, without taking a share of it; `None` if
     /// the block is not kept.
     pub fn with<R>(&self, tag: u8, block: u64, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
-        self.inner.read().lookup(tag, block).map(|b| f(b))
+        self.read().with(tag, block, f)
     }
 
-    /// Asks the processor to start loading, ahead of a read, what a read
-    /// of slot `slot` of kept block `block` needs at stage `what`: the
-    /// cache's entry, the slot's offsets, or the record they point at. Each
-    /// stage reads what the one before asked for, so a caller asks for
-    /// them in that order, a few reads apart (else this waits on memory
-    /// itself). Nothing happens for a block not kept. A hint: it changes no
-    /// result, only how many reads wait on memory, one after another, when
-    /// records of thousands of blocks are read in turn.
+    /// Asks the processor to start loading what a read of slot `slot` of
+    /// kept block `block` needs at stage `what` (`Reader::prefetch`).
     pub fn prefetch(&self, tag: u8, block: u64, slot: usize, what: Prefetch) {
-        let c = self.inner.read();
-        if what == Prefetch::Entry {
-            if let Some((d, i)) = dense_slot(tag, block) {
-                if let Some(entry) = c.dense[d].get(i) {
-                    prefetch_line(entry);
-                }
-            }
-            return;
-        }
-        let Some(b) = c.lookup(tag, block) else {
-            return;
-        };
-        let at = match what {
-            Prefetch::Record => match crate::store::block::slot_start(b, slot) {
-                Some(at) => at,
-                None => return,
-            },
-            _ if slot < keys::BLOCK_SLOTS => 1 + 4 * slot.saturating_sub(1),
-            _ => return,
-        };
-        if let Some(byte) = b.get(at) {
-            prefetch_line(byte);
-        }
+        self.read().prefetch(tag, block, slot, what);
+    }
+
+    /// The kept blocks, held for reading until the reader is dropped: a
+    /// read of many records takes the lock once, not per record (each take
+    /// is a locked instruction, which also keeps the reads around it from
+    /// waiting on memory together). The thread holding it must not insert
+    /// (`insert` waits for every reader to leave).
+    pub fn read(&self) -> Reader<'_> {
+        Reader(self.inner.read())
     }
 
     /// Keeps `bytes`; when full, first drops about a quarter of the blocks
@@ -188,6 +178,51 @@ impl BlockCache {
         c.blocks.clear();
         c.dense = [Vec::new(), Vec::new()];
         c.bytes = 0;
+    }
+}
+
+/// The kept blocks, read under one hold of the cache's lock
+/// (`BlockCache::read`).
+pub struct Reader<'a>(RwLockReadGuard<'a, Inner>);
+
+impl Reader<'_> {
+    /// `f` over the kept block; `None` if the block is not kept.
+    pub fn with<R>(&self, tag: u8, block: u64, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+        self.0.lookup(tag, block).map(|b| f(b))
+    }
+
+    /// Asks the processor to start loading, ahead of a read, what a read
+    /// of slot `slot` of kept block `block` needs at stage `what`: the
+    /// cache's entry, the slot's offsets, or the record they point at. Each
+    /// stage reads what the one before asked for, so a caller asks for
+    /// them in that order, a few reads apart (`PIPELINE`; else this waits
+    /// on memory itself). Nothing happens for a block not kept. A hint: it
+    /// changes no result, only how many reads wait on memory, one after
+    /// another, when records of thousands of blocks are read in turn.
+    pub fn prefetch(&self, tag: u8, block: u64, slot: usize, what: Prefetch) {
+        let c = &self.0;
+        if what == Prefetch::Entry {
+            if let Some((d, i)) = dense_slot(tag, block) {
+                if let Some(entry) = c.dense[d].get(i) {
+                    prefetch_line(entry);
+                }
+            }
+            return;
+        }
+        let Some(b) = c.lookup(tag, block) else {
+            return;
+        };
+        let at = match what {
+            Prefetch::Record => match crate::store::block::slot_start(b, slot) {
+                Some(at) => at,
+                None => return,
+            },
+            _ if slot < keys::BLOCK_SLOTS => 1 + 4 * slot.saturating_sub(1),
+            _ => return,
+        };
+        if let Some(byte) = b.get(at) {
+            prefetch_line(byte);
+        }
     }
 }
 

@@ -559,6 +559,48 @@ impl<'a> Tx<'a> {
         }
     }
 
+    /// `f` over the record of each of links `ids`, in order, as
+    /// `with_record` reads one (`None`: no such link). Kept blocks are read
+    /// under one hold of the cache, each record asked for a few links ahead
+    /// (`block_cache::PIPELINE`), so that the reads of records in thousands
+    /// of blocks wait on memory together; the rest are read one by one.
+    pub fn with_rels<R>(
+        &self,
+        ids: &[RelId],
+        mut f: impl FnMut(&[u8]) -> Result<R, StorageError>,
+    ) -> Result<Vec<Option<R>>, StorageError> {
+        let at = |id: RelId| {
+            (
+                id >> keys::BLOCK_BITS,
+                (id as usize) & (keys::BLOCK_SLOTS - 1),
+            )
+        };
+        let mut out: Vec<Option<R>> = ids.iter().map(|_| None).collect();
+        let mut missed = Vec::new();
+        if self.st.overlay.is_empty() {
+            let kept = self.cache.read();
+            for (j, &id) in ids.iter().enumerate() {
+                for (d, what) in block_cache::PIPELINE {
+                    if let Some(&ahead) = ids.get(j + d) {
+                        let (n, slot) = at(ahead);
+                        kept.prefetch(keys::REL, n, slot, what);
+                    }
+                }
+                let (n, slot) = at(id);
+                match kept.with(keys::REL, n, |b| in_slot(b, slot, &mut f)) {
+                    Some(read) => out[j] = read?,
+                    None => missed.push(j),
+                }
+            }
+        } else {
+            missed.extend(0..ids.len());
+        }
+        for j in missed {
+            out[j] = self.with_record(keys::REL, ids[j], &mut f)?;
+        }
+        Ok(out)
+    }
+
     /// Type, source and target of link `id`.
     pub fn rel_ends(&self, id: RelId) -> Result<Option<(u32, NodeId, NodeId)>, StorageError> {
         self.with_record(keys::REL, id, codec::rel_ends)

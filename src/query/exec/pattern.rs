@@ -15,13 +15,15 @@ use crate::query::ast::{
 };
 use crate::query::bind::symbols::{Names, Sym, Symbols};
 use crate::store::adjacency::AdjEntry;
-use crate::store::block_cache::Prefetch;
+use crate::store::block_cache::PIPELINE;
 use crate::store::catalog::NameKind;
 use crate::store::codec::{self, RelRecord};
 use crate::store::keys::Dir;
 use crate::value::{Date, NodeId, Path, RelId, Value};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+
+mod link_filter;
 
 /// What a consumer of matched rows tells the matcher: go on, or stop the
 /// search (a LIMIT is met, an EXISTS found its first match).
@@ -873,14 +875,9 @@ fn hop_entries(
     Ok(out)
 }
 
-/// A hop's links are prefetched (`Tx::prefetch_rel`) from this many on:
-/// each stage of a record's read this many links ahead of it.
+/// A hop's links are prefetched (`Tx::prefetch_rel`, each stage of a
+/// record's read `PIPELINE` links ahead of it) from this many on.
 const PREFETCH_FROM: usize = 64;
-const PREFETCH: [(usize, Prefetch); 3] = [
-    (6, Prefetch::Entry),
-    (4, Prefetch::Offsets),
-    (2, Prefetch::Record),
-];
 
 #[allow(clippy::too_many_arguments)]
 fn match_steps(
@@ -936,45 +933,72 @@ fn match_steps(
                 true => Cow::Borrowed(step.node),
                 false => Cow::Owned(without_universal_labels(ctx, step.node)?),
             };
-            // A named link is most likely read (a WHERE on its property):
-            // over a long list (a hub's), each record is asked for ahead of
-            // its turn, so that the reads of several records, each in its
-            // own block, wait on memory together and not one by one.
-            let ahead = step.rel.variable.is_some() && entries.len() >= PREFETCH_FROM;
-            for (j, &e) in entries.iter().enumerate() {
-                if ahead {
-                    for (d, what) in PREFETCH {
-                        if let Some(a) = entries.get(j + d) {
-                            ctx.tx.prefetch_rel(a.rel, what);
+            // A link filtered by `r.key = 'text'` is sifted in batches
+            // before it is bound (`link_filter`). Otherwise a named link is
+            // most likely read (a WHERE on its property): over a long list
+            // (a hub's), each record is asked for ahead of its turn, so
+            // that the reads of several records, each in its own block,
+            // wait on memory together and not one by one.
+            let filter = link_filter::find(m, step);
+            let ahead =
+                filter.is_none() && step.rel.variable.is_some() && entries.len() >= PREFETCH_FROM;
+            let chunk = match filter {
+                Some(_) => link_filter::CHUNK,
+                None => entries.len().max(1),
+            };
+            for part in entries.chunks(chunk) {
+                let (part, held) = match &filter {
+                    Some(f) => {
+                        let (kept, all) = f.sift(ctx, m, part)?;
+                        (Cow::Owned(kept), all.then_some(f.conj))
+                    }
+                    None => (Cow::Borrowed(part), None),
+                };
+                // The conjunct holds for every link left: not checked again.
+                if let Some(i) = held {
+                    m.checked[i] = true;
+                }
+                for (j, &e) in part.iter().enumerate() {
+                    if ahead {
+                        for (d, what) in PIPELINE {
+                            if let Some(a) = part.get(j + d) {
+                                ctx.tx.prefetch_rel(a.rel, what);
+                            }
                         }
                     }
-                }
-                if m.used.contains(&e.rel) {
-                    continue;
-                }
-                if let Some(b) = &bound_rel {
-                    if *b != Value::Rel(e.rel) {
+                    if m.used.contains(&e.rel) {
                         continue;
                     }
-                }
-                let mut newly = Vec::new();
-                m.bind_unbound(step.rel.variable.as_ref(), Value::Rel(e.rel), &mut newly);
-                if !bind_node(ctx, m, &end, e.other, &mut newly)? {
+                    if let Some(b) = &bound_rel {
+                        if *b != Value::Rel(e.rel) {
+                            continue;
+                        }
+                    }
+                    let mut newly = Vec::new();
+                    m.bind_unbound(step.rel.variable.as_ref(), Value::Rel(e.rel), &mut newly);
+                    if !bind_node(ctx, m, &end, e.other, &mut newly)? {
+                        unbind(m, &newly);
+                        continue;
+                    }
+                    m.used.push(e.rel);
+                    trail.nodes.push(e.other);
+                    trail.rels.push(e.rel);
+                    let mut checked = Vec::new();
+                    if m.check_ready(ctx, &mut checked)? {
+                        match_steps(ctx, m, parts, part_i, steps, si + 1, trail, reversed)?;
+                    }
+                    m.uncheck(&checked);
+                    trail.nodes.pop();
+                    trail.rels.pop();
+                    m.used.pop();
                     unbind(m, &newly);
-                    continue;
+                    if m.stopped {
+                        break;
+                    }
                 }
-                m.used.push(e.rel);
-                trail.nodes.push(e.other);
-                trail.rels.push(e.rel);
-                let mut checked = Vec::new();
-                if m.check_ready(ctx, &mut checked)? {
-                    match_steps(ctx, m, parts, part_i, steps, si + 1, trail, reversed)?;
+                if let Some(i) = held {
+                    m.checked[i] = false;
                 }
-                m.uncheck(&checked);
-                trail.nodes.pop();
-                trail.rels.pop();
-                m.used.pop();
-                unbind(m, &newly);
                 if m.stopped {
                     break;
                 }
