@@ -105,7 +105,7 @@ pub struct Ctx<'a, 'g> {
     pub sink: Option<Box<dyn super::sink::ResultSink + 'a>>,
     /// A streamed UNION (not ALL): the keys of the rows sent so far, so
     /// that a row any part made before is not sent again (charged to `mem`).
-    pub union_seen: Option<std::collections::HashSet<String>>,
+    pub union_seen: Option<fxhash::FxHashSet<String>>,
 }
 
 impl<'a, 'g> Ctx<'a, 'g> {

@@ -471,7 +471,7 @@ struct ProjectOp<'q> {
     cols: Names,
     star: Vec<usize>,
     bounds: Option<(usize, Option<usize>)>,
-    seen: Option<std::collections::HashSet<String>>,
+    seen: Option<fxhash::FxHashSet<String>>,
     held: usize,
     skipped: usize,
     taken: usize,
@@ -1872,7 +1872,7 @@ impl<'q> Pipeline<'q> {
             rows.extend(chain.head.take_rows());
         }
         if self.distinct {
-            let mut seen = std::collections::HashSet::new();
+            let mut seen = fxhash::FxHashSet::default();
             rows.retain(|r| seen.insert(union_key(r)));
         }
         Ok((columns, rows))

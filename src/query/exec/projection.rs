@@ -763,7 +763,7 @@ pub fn finish_rows(
     where_: Option<&Expr>,
 ) -> Result<Rows, Error> {
     if p.distinct {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = fxhash::FxHashSet::default();
         out.retain(|(r, _, _)| {
             let mut key = String::new();
             for v in r {
