@@ -551,10 +551,7 @@ impl<'a> Tx<'a> {
     /// blocks.
     pub fn prefetch_rel(&self, id: RelId, what: Prefetch) {
         if self.st.overlay.is_empty() {
-            let (n, slot) = (
-                id >> keys::BLOCK_BITS,
-                (id as usize) & (keys::BLOCK_SLOTS - 1),
-            );
+            let (n, slot) = keys::block_and_slot(id);
             self.cache.prefetch(keys::REL, n, slot, what);
         }
     }
@@ -569,12 +566,6 @@ impl<'a> Tx<'a> {
         ids: &[RelId],
         mut f: impl FnMut(&[u8]) -> Result<R, StorageError>,
     ) -> Result<Vec<Option<R>>, StorageError> {
-        let at = |id: RelId| {
-            (
-                id >> keys::BLOCK_BITS,
-                (id as usize) & (keys::BLOCK_SLOTS - 1),
-            )
-        };
         let mut out: Vec<Option<R>> = ids.iter().map(|_| None).collect();
         let mut missed = Vec::new();
         if self.st.overlay.is_empty() {
@@ -582,11 +573,11 @@ impl<'a> Tx<'a> {
             for (j, &id) in ids.iter().enumerate() {
                 for (d, what) in block_cache::PIPELINE {
                     if let Some(&ahead) = ids.get(j + d) {
-                        let (n, slot) = at(ahead);
+                        let (n, slot) = keys::block_and_slot(ahead);
                         kept.prefetch(keys::REL, n, slot, what);
                     }
                 }
-                let (n, slot) = at(id);
+                let (n, slot) = keys::block_and_slot(id);
                 match kept.with(keys::REL, n, |b| in_slot(b, slot, &mut f)) {
                     Some(read) => out[j] = read?,
                     None => missed.push(j),
@@ -621,10 +612,7 @@ impl<'a> Tx<'a> {
         id: u64,
         f: impl FnOnce(&[u8]) -> Result<R, StorageError>,
     ) -> Result<Option<R>, StorageError> {
-        let (n, slot) = (
-            id >> keys::BLOCK_BITS,
-            (id as usize) & (keys::BLOCK_SLOTS - 1),
-        );
+        let (n, slot) = keys::block_and_slot(id);
         let mut f = Some(f);
         if self.st.overlay.is_empty() {
             // A kept block is read in place, without taking a share of it.

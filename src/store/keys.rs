@@ -79,6 +79,11 @@ pub fn rel_block(id: RelId) -> (Vec<u8>, usize) {
     (tag_u64(REL, id >> BLOCK_BITS), slot(id))
 }
 
+/// The block number and slot of record `id`.
+pub fn block_and_slot(id: u64) -> (u64, usize) {
+    (id >> BLOCK_BITS, slot(id))
+}
+
 fn slot(id: u64) -> usize {
     (id & (BLOCK_SLOTS as u64 - 1)) as usize
 }
