@@ -138,8 +138,9 @@ impl BlockCache {
     /// The kept blocks, held for reading until the reader is dropped: a
     /// read of many records takes the lock once, not per record (each take
     /// is a locked instruction, which also keeps the reads around it from
-    /// waiting on memory together). The thread holding it must not insert
-    /// (`insert` waits for every reader to leave).
+    /// waiting on memory together). The thread holding it must call no
+    /// other method of the cache meanwhile: the lock is not reentrant (a
+    /// second read waits behind a waiting writer, which waits for the first).
     pub fn read(&self) -> Reader<'_> {
         Reader(self.inner.read())
     }

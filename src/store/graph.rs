@@ -188,6 +188,9 @@ pub struct TxState {
     /// made durable (`CALL { … } IN TRANSACTIONS`): what the graph holds
     /// even if the rest of the statement fails.
     committed: Option<(Catalog, Meta)>,
+    /// Writes the overlays of batches made durable had taken
+    /// (`Tx::writes`).
+    batched_writes: u64,
 }
 
 /// What a statement inside an explicit transaction may need to undo.
@@ -335,6 +338,7 @@ impl Graph {
             meta: self.meta,
             deferred: None,
             committed: None,
+            batched_writes: 0,
         }
     }
 
@@ -590,6 +594,13 @@ impl<'a> Tx<'a> {
             out[j] = self.with_record(keys::REL, ids[j], &mut f)?;
         }
         Ok(out)
+    }
+
+    /// How many writes this transaction has staged so far, batches made
+    /// durable included: unchanged between two calls, nothing it reads
+    /// has changed in between.
+    pub fn writes(&self) -> u64 {
+        self.st.batched_writes + self.st.overlay.written()
     }
 
     /// Type, source and target of link `id`.

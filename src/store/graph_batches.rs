@@ -16,6 +16,7 @@ impl Tx<'_> {
             return Err(e);
         }
         let names = st.catalog.take_added();
+        st.batched_writes += st.overlay.written();
         let mut batch = std::mem::take(&mut st.overlay).into_batch();
         if batch.is_empty() && names.is_empty() {
             return Ok(());

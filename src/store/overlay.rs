@@ -12,6 +12,9 @@ pub struct Overlay {
     /// While a savepoint is open: each written key with its staged entry
     /// before the write (`None`: it had none), in write order.
     undo: Option<Vec<(Vec<u8>, Option<Option<Vec<u8>>>)>>,
+    /// Writes made to it, undone ones included: a reader that read ahead
+    /// compares this to see whether what it read may have changed.
+    written: u64,
 }
 
 impl Overlay {
@@ -55,7 +58,14 @@ impl Overlay {
         self.writes.insert(key, None);
     }
 
+    /// How many writes this overlay has taken (`put`, `delete`, a
+    /// savepoint's rollback), never fewer than before.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
     fn log(&mut self, key: &[u8]) {
+        self.written += 1;
         if let Some(undo) = &mut self.undo {
             undo.push((key.to_vec(), self.writes.get(key).cloned()));
         }
@@ -71,6 +81,7 @@ impl Overlay {
 
     /// Undoes every write since `begin_savepoint`.
     pub fn rollback_savepoint(&mut self) {
+        self.written += 1;
         for (key, before) in self.undo.take().unwrap_or_default().into_iter().rev() {
             match before {
                 Some(entry) => self.writes.insert(key, entry),

@@ -106,6 +106,9 @@ pub struct Ctx<'a, 'g> {
     /// A streamed UNION (not ALL): the keys of the rows sent so far, so
     /// that a row any part made before is not sent again (charged to `mem`).
     pub union_seen: Option<fxhash::FxHashSet<String>>,
+    /// Links sifted before binding (`pattern::link_filter`), and how many
+    /// of them went on to the matcher: PROFILE reports both.
+    pub sifted: [u64; 2],
 }
 
 impl<'a, 'g> Ctx<'a, 'g> {
@@ -141,6 +144,7 @@ impl<'a, 'g> Ctx<'a, 'g> {
             now: Default::default(),
             sink: None,
             union_seen: None,
+            sifted: [0, 0],
         }
     }
 

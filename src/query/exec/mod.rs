@@ -87,7 +87,10 @@ pub fn stream_profile(ctx: &mut Ctx<'_, '_>, q: &Query) -> Result<(Vec<String>, 
     ctx.profiling = true;
     let mut p = pipeline::build(ctx, q)?;
     let columns = stream_built(ctx, &mut p)?;
-    Ok((columns, pipeline::render(&p.lines(), true)))
+    Ok((
+        columns,
+        pipeline::render(&p.lines(), true) + &profile_notes(ctx),
+    ))
 }
 
 /// The plan `run_query` would run, as EXPLAIN prints it.
@@ -101,7 +104,17 @@ pub fn profile(ctx: &mut Ctx<'_, '_>, q: &Query) -> Result<(Vec<String>, Rows, S
     ctx.profiling = true;
     let mut p = pipeline::build(ctx, q)?;
     let (cols, rows) = p.run(ctx)?;
-    Ok((cols, rows, pipeline::render(&p.lines(), true)))
+    let plan = pipeline::render(&p.lines(), true) + &profile_notes(ctx);
+    Ok((cols, rows, plan))
+}
+
+/// What PROFILE says below the operators: how many links a string test
+/// sifted before binding them (`pattern::link_filter`), and kept.
+fn profile_notes(ctx: &Ctx<'_, '_>) -> String {
+    match ctx.sifted {
+        [0, _] => String::new(),
+        [read, kept] => format!("\nlinks sifted before binding: {read}, {kept} kept"),
+    }
 }
 
 /// The projection of a WITH or RETURN clause, its WHERE, and whether it is RETURN.

@@ -939,7 +939,10 @@ fn match_steps(
             // (a hub's), each record is asked for ahead of its turn, so
             // that the reads of several records, each in its own block,
             // wait on memory together and not one by one.
-            let filter = link_filter::find(m, step);
+            let filter = match entries.len() >= link_filter::MIN_LINKS {
+                true => link_filter::find(ctx, m, step),
+                false => None,
+            };
             let ahead =
                 filter.is_none() && step.rel.variable.is_some() && entries.len() >= PREFETCH_FROM;
             let chunk = match filter {
@@ -947,23 +950,18 @@ fn match_steps(
                 None => entries.len().max(1),
             };
             for part in entries.chunks(chunk) {
-                let (part, held) = match &filter {
-                    Some(f) => {
-                        let (kept, all) = f.sift(ctx, m, part)?;
-                        (Cow::Owned(kept), all.then_some(f.conj))
-                    }
-                    None => (Cow::Borrowed(part), None),
-                };
-                // The conjunct holds for every link left: not checked again.
-                if let Some(i) = held {
-                    m.checked[i] = true;
-                }
+                let mut sifted = filter.as_ref().map(|f| f.sift(ctx, m, part));
                 for (j, &e) in part.iter().enumerate() {
                     if ahead {
                         for (d, what) in PIPELINE {
                             if let Some(a) = part.get(j + d) {
                                 ctx.tx.prefetch_rel(a.rel, what);
                             }
+                        }
+                    }
+                    if let Some(s) = &mut sifted {
+                        if !s.admits(ctx, m, j) {
+                            continue;
                         }
                     }
                     if m.used.contains(&e.rel) {
@@ -996,8 +994,8 @@ fn match_steps(
                         break;
                     }
                 }
-                if let Some(i) = held {
-                    m.checked[i] = false;
+                if let Some(s) = &mut sifted {
+                    s.release(m);
                 }
                 if m.stopped {
                     break;

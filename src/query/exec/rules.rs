@@ -28,9 +28,12 @@ pub enum Rule {
     /// A MATCH feeding only `count`s sends one row, with its number, for
     /// each run of matches that agree on what later clauses read.
     CountFactor,
+    /// A hop's links tested by `r.key = 'text'` are sifted in batches, their
+    /// records read together, before the matcher binds the ones that pass.
+    SiftLinks,
 }
 
-const ALL: [Rule; 7] = [
+const ALL: [Rule; 8] = [
     Rule::PredicatePushdown,
     Rule::StartByCardinality,
     Rule::TopK,
@@ -38,6 +41,7 @@ const ALL: [Rule; 7] = [
     Rule::LinkAggregate,
     Rule::DeadColumns,
     Rule::CountFactor,
+    Rule::SiftLinks,
 ];
 
 /// Which rules are on.
@@ -63,7 +67,7 @@ impl Rules {
         Rules(self.0 & !bit(r))
     }
 
-    pub fn all() -> [Rule; 7] {
+    pub fn all() -> [Rule; 8] {
         ALL
     }
 

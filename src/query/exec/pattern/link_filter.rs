@@ -1,12 +1,13 @@
 //! A hop's links sifted by a `r.key = 'text'` conjunct before the matcher
-//! takes them one by one. Over a hub's links (18,214 into the workload's
-//! hub at scale M) most fail such a test; reading every record in one
-//! batch (`Tx::with_rels`) and binding only the links that pass spares the
-//! rest the matcher's binding, checking and unbinding, and a lock per read.
+//! takes them one by one (`Rule::SiftLinks`). Over a hub's links (18,214
+//! into the workload's hub at scale M) most fail such a test; reading every
+//! record in one batch (`Tx::with_rels`) and binding only the links that
+//! pass spares the rest the matcher's binding, checking and unbinding, and
+//! a lock per read.
 
 use super::{Matcher, Step};
-use crate::error::Error;
 use crate::query::exec::context::Ctx;
+use crate::query::exec::rules::Rule;
 use crate::store::adjacency::AdjEntry;
 use crate::store::codec;
 use crate::value::RelId;
@@ -15,10 +16,12 @@ use crate::value::RelId;
 /// reads at most this many records it did not need.
 pub(super) const CHUNK: usize = 256;
 
+/// Shorter lists are not sifted: the batch's own costs would outweigh it.
+pub(super) const MIN_LINKS: usize = 64;
+
 /// The conjunct a hop's links are sifted by.
 pub(super) struct LinkFilter<'q> {
-    /// Its place among the matcher's conjuncts.
-    pub conj: usize,
+    conj: usize,
     key: u32,
     text: &'q str,
 }
@@ -30,12 +33,16 @@ pub(super) struct LinkFilter<'q> {
 /// property map or an actor name could fail with an error for a link the
 /// conjunct rejects); and no conjunct listed before it could be checked in
 /// this hop (it is checked first, and could fail with an error).
-pub(super) fn find<'q>(m: &Matcher<'_, 'q>, step: &Step<'_>) -> Option<LinkFilter<'q>> {
+pub(super) fn find<'q>(
+    ctx: &Ctx<'_, '_>,
+    m: &Matcher<'_, 'q>,
+    step: &Step<'_>,
+) -> Option<LinkFilter<'q>> {
     let rel = step.rel.variable.as_ref()?;
-    if !m.early || step.rel.length.is_some() || step.node.properties.is_some() {
+    if !m.early || !ctx.rules.on(Rule::SiftLinks) || step.rel.length.is_some() {
         return None;
     }
-    if step.node.actor.is_some() || m.bound[m.slot(rel.sym)?] {
+    if step.node.properties.is_some() || step.node.actor.is_some() || m.bound[m.slot(rel.sym)?] {
         return None;
     }
     let end = step.node.variable.as_ref().map(|v| v.sym);
@@ -67,35 +74,76 @@ pub(super) fn find<'q>(m: &Matcher<'_, 'q>, step: &Step<'_>) -> Option<LinkFilte
     None
 }
 
+/// One batch of a hop's links, sifted.
+pub(super) struct Sifted {
+    conj: usize,
+    /// Per link of the batch: false when the conjunct rejects it.
+    keep: Vec<bool>,
+    /// The conjunct holds for every link kept, and is marked checked (the
+    /// matcher does not read their records again) until `release`.
+    holds: bool,
+    /// `Tx::writes` when the records were read.
+    writes: u64,
+    /// A write came since: every link from then on goes to the matcher.
+    stale: bool,
+}
+
 impl LinkFilter<'_> {
-    /// The links of `part` the conjunct does not reject, and whether it
-    /// holds for every one of them (else some hold a value it cannot judge
-    /// in the record's bytes, or are gone, and the matcher checks them).
+    /// Reads the records of `part`'s links and judges each. A link whose
+    /// value the bytes cannot judge (a number, a list), a link that is
+    /// gone, and a record that cannot be read are kept: the matcher checks
+    /// them, and meets their errors, where it would have without sifting.
     pub fn sift(
         &self,
-        ctx: &Ctx<'_, '_>,
-        m: &Matcher<'_, '_>,
+        ctx: &mut Ctx<'_, '_>,
+        m: &mut Matcher<'_, '_>,
         part: &[AdjEntry],
-    ) -> Result<(Vec<AdjEntry>, bool), Error> {
+    ) -> Sifted {
         let ids: Vec<RelId> = part.iter().map(|e| e.rel).collect();
+        let writes = ctx.tx.writes();
+        let (key, text) = (self.key, self.text);
         let known = ctx
             .tx
-            .with_rels(&ids, |b| codec::rel_prop_is_str(b, self.key, self.text))
-            .map_err(|e| Error::from(e).with_span(m.conjuncts[self.conj].expr.span))?;
-        let mut all = true;
-        let kept = part
-            .iter()
-            .zip(known)
-            .filter(|(_, k)| match k {
-                Some(Some(pass)) => *pass,
-                _ => {
-                    all = false;
-                    true
-                }
+            .with_rels(&ids, |b| {
+                Ok(codec::rel_prop_is_str(b, key, text).ok().flatten())
             })
-            .map(|(e, _)| *e)
-            .collect();
-        Ok((kept, all))
+            .unwrap_or_else(|_| vec![None; ids.len()]);
+        let keep: Vec<bool> = known.iter().map(|k| *k != Some(Some(false))).collect();
+        let holds = known.iter().all(|k| matches!(k, Some(Some(_))));
+        ctx.sifted[0] += part.len() as u64;
+        ctx.sifted[1] += keep.iter().filter(|&&k| k).count() as u64;
+        if holds {
+            m.checked[self.conj] = true;
+        }
+        Sifted {
+            conj: self.conj,
+            keep,
+            holds,
+            writes,
+            stale: false,
+        }
+    }
+}
+
+impl Sifted {
+    /// Whether link `j` of the batch goes on to the matcher. A write since
+    /// the records were read (a `CALL { … }` of the same statement, run for
+    /// an earlier link) may have changed them: from then on every link goes
+    /// on, and the conjunct is checked on each again.
+    pub fn admits(&mut self, ctx: &Ctx<'_, '_>, m: &mut Matcher<'_, '_>, j: usize) -> bool {
+        if !self.stale && ctx.tx.writes() != self.writes {
+            self.stale = true;
+            self.release(m);
+        }
+        self.stale || self.keep[j]
+    }
+
+    /// The conjunct is checked by the matcher again.
+    pub fn release(&mut self, m: &mut Matcher<'_, '_>) {
+        if self.holds {
+            m.checked[self.conj] = false;
+            self.holds = false;
+        }
     }
 }
 
@@ -104,16 +152,18 @@ mod tests {
     use crate::database::{Database, Params};
     use crate::query::exec::rules::{Rule, Rules};
 
-    /// A hub with 700 links in (almost three batches): `c` is 'x' on every
-    /// third, 'y' on the next, and on the rest by turns an integer, a list,
-    /// nothing, or 'é'; `k` is a string on every link.
-    fn hub() -> Database {
+    /// A hub with `n` links in (700: almost three batches): `c` is 'x' on
+    /// every third, 'y' on the next, and on the rest by turns an integer, a
+    /// list, nothing, or 'é'; `k` is a string on every link.
+    fn hub(n: i64) -> Database {
         let mut db = Database::open_memory().unwrap();
+        let mut params = Params::new();
+        params.insert("n".into(), crate::value::Value::Int(n));
         db.execute(
-            "CREATE (h:H {id: 'h'}) WITH h UNWIND range(0, 699) AS i
+            "CREATE (h:H {id: 'h'}) WITH h UNWIND range(0, $n - 1) AS i
              CREATE (s:S {i: i})-[:L {i: i, k: 'k' + toString(i % 5), c: CASE i % 3 WHEN 0 THEN 'x' WHEN 1 THEN 'y'
                  ELSE [7, ['x'], null, 'é'][(i / 3) % 4] END}]->(h)",
-            &Params::new(),
+            &params,
         )
         .unwrap();
         db
@@ -127,11 +177,13 @@ mod tests {
     }
 
     /// Sifting a hop's links first keeps exactly the links, in the order,
-    /// and the errors that checking each bound link keeps: across batches,
-    /// under a LIMIT, beside other conjuncts, inside a transaction.
+    /// and the errors that checking each bound link keeps (`SiftLinks`
+    /// off), and that checking on the finished row keeps (pushdown off):
+    /// across batches, under a LIMIT, beside other conjuncts, inside a
+    /// transaction.
     #[test]
     fn sifted_links_answer_as_links_checked_one_by_one() {
-        let mut db = hub();
+        let mut db = hub(700);
         let cases = [
             "MATCH (h:H)<-[r:L]-(s) WHERE r.c = 'x' RETURN s.i",
             "MATCH (h:H)<-[r:L]-(s:S) WHERE 'é' = r.c RETURN r.i",
@@ -140,7 +192,8 @@ mod tests {
             "MATCH (h:H)<-[r:L]-(s) WHERE s.i > 600 AND r.c = 'y' RETURN s.i",
             "MATCH (h:H)<-[r:L]-(s) WHERE r.c = 'nowhere' RETURN count(*)",
             "MATCH (h:H)<-[r:L]-(s) WHERE r.k = 'k3' AND r.c = 'x' RETURN r.i",
-            "MATCH (h:H)<-[r:L]-(s) WHERE r.c = 'x' AND r.i % 2 = 0 RETURN count(*)",
+            "MATCH (h:H)<-[r:L]-(s) WHERE r.k = 'k2' RETURN s.i LIMIT 7",
+            "OPTIONAL MATCH (h:H)<-[r:L]-(s) WHERE r.k = 'nowhere' RETURN s.i",
             // A conjunct listed first fails at once, whatever the link.
             "MATCH (h:H)<-[r:L]-(s) WHERE s.i / (s.i - s.i) = 1 AND r.k = 'nowhere' RETURN s.i",
             // Listed after, it is never reached.
@@ -150,18 +203,19 @@ mod tests {
         ];
         let run = |db: &mut Database| -> Vec<_> { cases.iter().map(|q| answer(db, q)).collect() };
         let sifted = run(&mut db);
-        db.rules = Rules::default().without(Rule::PredicatePushdown);
-        let checked = run(&mut db);
-        db.rules = Rules::default();
-        for ((q, a), b) in cases.iter().zip(&sifted).zip(&checked) {
-            assert_eq!(a, b, "{q}");
+        for off in [Rule::SiftLinks, Rule::PredicatePushdown] {
+            db.rules = Rules::default().without(off);
+            for ((q, a), b) in cases.iter().zip(&sifted).zip(run(&mut db)) {
+                assert_eq!(*a, b, "{q} without {off:?}");
+            }
         }
-        let xs = sifted[0].as_ref().unwrap();
-        assert_eq!(xs.len(), 234);
-        assert_eq!(sifted[1].as_ref().unwrap().len(), 58);
-        assert_eq!(sifted[2].as_ref().unwrap().len(), 3);
-        assert_eq!(sifted[6].as_ref().unwrap().len(), 47);
-        assert!(sifted[8].is_err() && sifted[9].is_ok() && sifted[10].is_err());
+        db.rules = Rules::default();
+        let n = |i: usize| sifted[i].as_ref().map(Vec::len);
+        assert_eq!(
+            [n(0), n(1), n(2), n(6), n(7), n(8)],
+            [Ok(234), Ok(58), Ok(3), Ok(47), Ok(7), Ok(1)]
+        );
+        assert!(sifted[9].is_err() && sifted[10].is_ok() && sifted[11].is_err());
         // In a transaction, links it made and changed are sifted too.
         db.execute("BEGIN", &Params::new()).unwrap();
         db.execute(
@@ -174,5 +228,53 @@ mod tests {
         assert_eq!(answer(&mut db, q).unwrap(), ["[Int(237)]"]);
         db.execute("ROLLBACK", &Params::new()).unwrap();
         assert_eq!(answer(&mut db, q).unwrap(), ["[Int(234)]"]);
+    }
+
+    /// PROFILE says how many links were sifted and kept; with the rule
+    /// off, or over fewer links than it pays for, none are.
+    #[test]
+    fn profile_counts_the_links_sifted() {
+        let mut db = hub(700);
+        let q = "PROFILE MATCH (h:H)<-[r:L]-(s) WHERE r.k = 'k1' RETURN s.i";
+        let plan = |db: &mut Database| db.execute(q, &Params::new()).unwrap().plan.unwrap();
+        assert!(
+            plan(&mut db).contains("links sifted before binding: 700, 140 kept"),
+            "{}",
+            plan(&mut db)
+        );
+        db.rules = Rules::default().without(Rule::SiftLinks);
+        assert!(!plan(&mut db).contains("sifted"));
+        db.rules = Rules::default();
+        db.execute(
+            "MATCH (s:S) WHERE s.i >= 63 DETACH DELETE s",
+            &Params::new(),
+        )
+        .unwrap();
+        assert!(!plan(&mut db).contains("sifted"), "63 links");
+    }
+
+    /// A write made while a batch's links are taken (a `CALL { … }` run for
+    /// each row) is seen by the links after it, as without sifting: a test
+    /// that passed may fail, one that failed may pass, a deleted link is
+    /// an error.
+    #[test]
+    fn a_write_between_the_links_of_a_batch_is_seen_by_the_rest() {
+        let cases = [
+            "MATCH (h:H)<-[r:L]-(s) WHERE r.k = 'k1'
+             CALL { WITH h MATCH (h)<-[q:L]-() SET q.k = 'z' } RETURN count(*)",
+            "MATCH (h:H)<-[r:L]-(s) WHERE r.k = 'k1'
+             CALL { WITH h MATCH (h)<-[q:L]-() SET q.k = 'k1' } RETURN count(*)",
+            "MATCH (h:H)<-[r:L]-(s) WHERE r.k = 'k1'
+             CALL { WITH h, r MATCH (h)<-[q:L]-() WHERE q <> r DELETE q } RETURN count(*)",
+        ];
+        for q in cases {
+            let mut answers = Vec::new();
+            for rules in [Rules::default(), Rules::default().without(Rule::SiftLinks)] {
+                let mut db = hub(100);
+                db.rules = rules;
+                answers.push(answer(&mut db, q));
+            }
+            assert_eq!(answers[0], answers[1], "{q}");
+        }
     }
 }
