@@ -380,7 +380,6 @@ fn explain_profile_and_timeout_through_the_binary() {
     assert!(err.starts_with("error[Timeout]: query stopped"), "{err}");
 }
 
-/// Runs the binary with `args` and `stdin` piped in.
 /// Through the binary: a top-k over the fused per-node count (groups
 /// ranked before rows are built, ids as their own groups), and a WHERE
 /// `r.c = 'x'` checked in the link records' bytes, over links whose `c`
@@ -433,6 +432,34 @@ MATCH (t:T) RETURN t.n AS n ORDER BY n LIMIT $k;
     assert_eq!(out, "n\n1\nn\n1\n2\n3\nn\n0\n1\n2\n");
 }
 
+/// Through the binary: a string test on a hub's 100 links sifts them before
+/// binding (`SiftLinks`), PROFILE says how many it kept, and the rows are
+/// those the test keeps.
+#[test]
+fn a_hubs_links_are_sifted_by_a_string_test() {
+    let o = bin()
+        .args([
+            "--memory",
+            "--format",
+            "csv",
+            "-c",
+            "CREATE (h:H) WITH h UNWIND range(0, 99) AS i
+             CREATE (:S {i: i})-[:L {k: 'k' + toString(i % 5)}]->(h)",
+            "-c",
+            "PROFILE MATCH (h:H)<-[r:L]-(s) WHERE r.k = 'k3' RETURN s.i AS i ORDER BY i LIMIT 3",
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        out.contains("links sifted before binding: 100, 20 kept"),
+        "{out}"
+    );
+    assert!(out.ends_with("i\n3\n8\n13\n"), "{out}");
+}
+
+/// Runs the binary with `args` and `stdin` piped in.
 fn run_with_stdin(args: &[&std::ffi::OsStr], stdin: &str) -> Output {
     let mut child = bin()
         .args(args)

@@ -86,11 +86,7 @@ impl CountedRuns {
     /// Holds nothing, as `new` made it (`Operator::reset`); what it held
     /// was charged to a budget of a run that is over.
     pub fn reset(&mut self) {
-        self.index = Default::default();
-        self.rows = Vec::new();
-        self.key = String::new();
-        self.held = 0;
-        self.last = None;
+        *self = CountedRuns::new(std::mem::take(&mut self.keys));
     }
 
     /// The counted rows, in the order their first match came; the table is

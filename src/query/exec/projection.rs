@@ -297,9 +297,6 @@ fn direct_slots(p: &Projection, slots: &HashMap<&str, usize>) -> Vec<Option<usiz
         .collect()
 }
 
-/// Implicit grouping: the items without aggregates are the key, and every
-/// group keeps one accumulator per aggregate. Rows arrive one at a time, so
-/// a caller can feed it without first building every row.
 /// What a grouper made, as `Grouper::take_groups` hands it over.
 struct Taken {
     group_rows: Vec<(Vec<Value>, Vec<Value>)>,
@@ -308,6 +305,9 @@ struct Taken {
     seen: Seen,
 }
 
+/// Implicit grouping: the items without aggregates are the key, and every
+/// group keeps one accumulator per aggregate. Rows arrive one at a time, so
+/// a caller can feed it without first building every row.
 pub struct Grouper<'q> {
     p: &'q Projection,
     star: Vec<usize>,
