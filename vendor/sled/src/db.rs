@@ -421,6 +421,17 @@ impl Db {
         Ok(hasher.finalize())
     }
 
+    /// supplygraph patch: moves the pages out of every log segment at most
+    /// `live_pct` percent live and of those sled had meant to clean, then
+    /// flushes; the segments freed are punched out of the file when it is
+    /// next opened. Returns how many segments were cleaned. Not to be run
+    /// beside other writers.
+    pub fn compact(&self, live_pct: u8) -> Result<usize> {
+        let marked = self.context.pagecache.compact(live_pct)?;
+        self.flush()?;
+        Ok(marked)
+    }
+
     /// Returns the on-disk size of the storage files
     /// for this database.
     pub fn size_on_disk(&self) -> Result<u64> {

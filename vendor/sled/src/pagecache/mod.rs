@@ -874,6 +874,44 @@ impl PageCache {
         ret
     }
 
+    /// supplygraph patch: moves the pages of every segment at most
+    /// `live_pct` percent live, and of every segment already waiting to be
+    /// cleaned, to free segments, so that those are freed in turn (and
+    /// punched out of the file when it is next opened). This is the
+    /// flusher's `attempt_gc` run to the end at once, for a store that has
+    /// no flusher thread or has just written much. Returns how many
+    /// segments were cleaned. (The moves can hand the newest segment to
+    /// the cleaner again, to bring the tip down; that is left to later
+    /// writes, or this would not end.)
+    pub(crate) fn compact(&self, live_pct: u8) -> Result<usize> {
+        // Segments written before this open stay active until the next
+        // write is stable; settle them now, as that write would.
+        self.flush()?;
+        {
+            let guard = pin();
+            let stable = self
+                .log
+                .iobufs
+                .max_header_stable_lsn
+                .load(std::sync::atomic::Ordering::Acquire);
+            self.log.iobufs.sa_stabilize(stable, &guard)?;
+        }
+        self.log.iobufs.with_sa(|sa| sa.mark_for_compaction(live_pct))?;
+        let cleaner = &self.log.iobufs.segment_cleaner;
+        let segments = cleaner.segments();
+        for &segment in &segments {
+            while let Some(pid) = cleaner.pop_from(segment) {
+                let guard = pin();
+                let cc = concurrency_control::read();
+                let ret = self.rewrite_page(pid, segment, &guard);
+                drop(cc);
+                guard.flush();
+                ret?;
+            }
+        }
+        Ok(segments.len())
+    }
+
     /// Initiate an atomic sequence of writes to the
     /// underlying log. Returns a `RecoveryGuard` which,
     /// when dropped, will record the current max reserved

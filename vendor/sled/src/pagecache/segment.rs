@@ -96,6 +96,9 @@ pub(crate) struct SegmentAccountant {
     segment_cleaner: SegmentCleaner,
     ordering: BTreeMap<Lsn, LogOffset>,
     async_truncations: BTreeMap<LogOffset, OneShot<Result<()>>>,
+    // supplygraph patch: `SEGMENT_CLEANUP_THRESHOLD`, raised by `compact`
+    // while it marks segments.
+    cleanup_threshold: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -123,6 +126,28 @@ impl SegmentCleaner {
         let mut inner = self.inner.lock();
         let prev = inner.insert(offset, pids);
         assert!(prev.is_none());
+    }
+
+    /// supplygraph patch: the segments with pages still to be moved out.
+    pub(crate) fn segments(&self) -> Vec<LogOffset> {
+        self.inner.lock().keys().copied().collect()
+    }
+
+    /// supplygraph patch: a page still to be moved out of the segment at
+    /// `offset`, if any.
+    pub(crate) fn pop_from(&self, offset: LogOffset) -> Option<PageId> {
+        let mut inner = self.inner.lock();
+        let pids = inner.get_mut(&offset)?;
+        let pid = pids.iter().next().copied();
+        match pid {
+            Some(pid) => {
+                pids.remove(&pid);
+            }
+            None => {
+                inner.remove(&offset);
+            }
+        }
+        pid
     }
 
     fn remove_pids(&self, offset: LogOffset) {
@@ -485,6 +510,7 @@ impl SegmentAccountant {
             segment_cleaner,
             ordering: BTreeMap::default(),
             async_truncations: BTreeMap::default(),
+            cleanup_threshold: SEGMENT_CLEANUP_THRESHOLD,
         };
 
         ret.initialize_from_snapshot(snapshot)?;
@@ -838,12 +864,34 @@ impl SegmentAccountant {
         );
     }
 
+    /// supplygraph patch: hands every inactive segment at most
+    /// `live_pct` percent live to the segment cleaner, as if that were
+    /// the cleanup threshold, so that `PageCache::compact` can move its
+    /// pages out and free it.
+    pub(super) fn mark_for_compaction(&mut self, live_pct: u8) -> Result<()> {
+        let inactive: Vec<(usize, Lsn)> = self
+            .segments
+            .iter()
+            .enumerate()
+            .filter_map(|(idx, s)| match s {
+                Segment::Inactive(i) => Some((idx, i.lsn)),
+                _ => None,
+            })
+            .collect();
+        self.cleanup_threshold = usize::from(live_pct);
+        let result = inactive.into_iter().try_for_each(|(idx, lsn)| {
+            self.possibly_clean_or_free_segment(idx, lsn)
+        });
+        self.cleanup_threshold = SEGMENT_CLEANUP_THRESHOLD;
+        result
+    }
+
     fn possibly_clean_or_free_segment(
         &mut self,
         idx: usize,
         lsn: Lsn,
     ) -> Result<()> {
-        let cleanup_threshold = SEGMENT_CLEANUP_THRESHOLD;
+        let cleanup_threshold = self.cleanup_threshold;
 
         let segment_start = (idx * self.config.segment_size) as LogOffset;
 
