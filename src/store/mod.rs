@@ -113,8 +113,9 @@ pub trait KvStore: Send + Sync {
     /// Bytes the database takes on disk (0 in memory).
     fn size_on_disk(&self) -> u64;
     /// Gives back to the file system space that large writes left
-    /// allocated but no longer use, where the engine can; a bulk load
-    /// calls it once its records are durable.
+    /// allocated but no longer use, where the engine can, moving live
+    /// data together to free it (and leaving it as durable as a commit);
+    /// a bulk load calls it once its records are durable.
     fn reclaim(&mut self) -> Result<(), StorageError> {
         Ok(())
     }

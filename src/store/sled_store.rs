@@ -292,22 +292,26 @@ impl KvStore for SledStore {
     }
 
     /// A bulk load leaves sled's log far from tight: stale versions of
-    /// pages it rewrote as it filled them, in segments sled cleans only as
-    /// later writes give it the chance (after a load at scale M, 131
-    /// segments held 91 segments' worth of live pages). So the pages of
-    /// every segment at most `COMPACT_AT_MOST_LIVE_PCT` live are moved
-    /// together first (sled patch 4, PATCHED.md). The segments emptied are
-    /// freed for good only once the files are opened again, so they are,
-    /// and the open punches them out of the file (patch 1). Everything is
-    /// flushed first and moving a page is an ordinary logged write, so
-    /// nothing is at stake in between; a process that takes the files in
-    /// the moment of reopening leaves this store reporting so on every
-    /// call.
+    /// the pages it rewrote as it filled them (after a load at scale M,
+    /// 131 segments held 91 segments' worth of live pages). sled cleans
+    /// only segments at most half live, and only as later writes give it
+    /// the chance. So the live pages of every segment sled meant to clean
+    /// or at most `COMPACT_AT_MOST_LIVE_PCT` live are moved together first
+    /// (sled patch 4, PATCHED.md), and synced like any commit. The
+    /// segments emptied are freed for good only once the files are opened
+    /// again, so they are, and the open punches them out of the file
+    /// (patch 1). Moving a page is an ordinary logged write: a crash in
+    /// between finds each page in its old place or its new one. The files
+    /// are reopened even when a move fails, so that the store goes on from
+    /// what is durable; a process that takes the files in that moment
+    /// leaves this store reporting so on every call.
     fn reclaim(&mut self) -> Result<(), StorageError> {
-        self.db()?.flush().map_err(sled_err)?;
-        self.db()?
+        let db = self.db()?;
+        db.flush().map_err(sled_err)?;
+        let packed = db
             .compact(COMPACT_AT_MOST_LIVE_PCT)
-            .map_err(sled_err)?;
+            .map_err(sled_err)
+            .and_then(|()| self.sync());
         // The files are locked until the last handle goes.
         self.db = Err(StorageError::Io("database is being reopened".into()));
         self.db = open_db(&self.path).map_err(|e| match e {
@@ -316,7 +320,8 @@ impl KvStore for SledStore {
             }
             other => other,
         });
-        self.db().map(|_| ())
+        self.db().map(|_| ())?;
+        packed
     }
 
     fn size_on_disk(&self) -> u64 {

@@ -421,15 +421,15 @@ impl Db {
         Ok(hasher.finalize())
     }
 
-    /// supplygraph patch: moves the pages out of every log segment at most
-    /// `live_pct` percent live and of those sled had meant to clean, then
-    /// flushes; the segments freed are punched out of the file when it is
-    /// next opened. Returns how many segments were cleaned. Not to be run
-    /// beside other writers.
-    pub fn compact(&self, live_pct: u8) -> Result<usize> {
-        let marked = self.context.pagecache.compact(live_pct)?;
+    /// supplygraph patch: moves the pages out of every log segment sled
+    /// has queued for cleaning or that is at most `live_pct` percent live,
+    /// then flushes; the segments emptied are punched out of the file when
+    /// it is next opened (patch 1). The file can grow meanwhile: emptied
+    /// segments are reused only once later writes settle them.
+    pub fn compact(&self, live_pct: u8) -> Result<()> {
+        self.context.pagecache.compact(live_pct)?;
         self.flush()?;
-        Ok(marked)
+        Ok(())
     }
 
     /// Returns the on-disk size of the storage files

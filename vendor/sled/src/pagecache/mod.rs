@@ -874,16 +874,16 @@ impl PageCache {
         ret
     }
 
-    /// supplygraph patch: moves the pages of every segment at most
-    /// `live_pct` percent live, and of every segment already waiting to be
-    /// cleaned, to free segments, so that those are freed in turn (and
-    /// punched out of the file when it is next opened). This is the
-    /// flusher's `attempt_gc` run to the end at once, for a store that has
-    /// no flusher thread or has just written much. Returns how many
-    /// segments were cleaned. (The moves can hand the newest segment to
-    /// the cleaner again, to bring the tip down; that is left to later
-    /// writes, or this would not end.)
-    pub(crate) fn compact(&self, live_pct: u8) -> Result<usize> {
+    /// supplygraph patch: moves the pages of every segment already queued
+    /// for cleaning, and of every segment at most `live_pct` percent live,
+    /// into free segments or the log's tip, so that those segments are
+    /// freed in turn. sled itself cleans only segments at most
+    /// `SEGMENT_CLEANUP_THRESHOLD` live, and only from its flusher thread
+    /// (`attempt_gc`) or one page per page replacement; a store with no
+    /// flusher thread that has just made a bulk load has neither. (The
+    /// moves can queue the newest segment again, to bring the tip down;
+    /// that is left to later writes, or this would not end.)
+    pub(crate) fn compact(&self, live_pct: u8) -> Result<()> {
         // Segments written before this open stay active until the next
         // write is stable; settle them now, as that write would.
         self.flush()?;
@@ -898,8 +898,7 @@ impl PageCache {
         }
         self.log.iobufs.with_sa(|sa| sa.mark_for_compaction(live_pct))?;
         let cleaner = &self.log.iobufs.segment_cleaner;
-        let segments = cleaner.segments();
-        for &segment in &segments {
+        for segment in cleaner.segments() {
             while let Some(pid) = cleaner.pop_from(segment) {
                 let guard = pin();
                 let cc = concurrency_control::read();
@@ -909,7 +908,7 @@ impl PageCache {
                 ret?;
             }
         }
-        Ok(segments.len())
+        Ok(())
     }
 
     /// Initiate an atomic sequence of writes to the
