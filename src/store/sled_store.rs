@@ -306,9 +306,9 @@ impl KvStore for SledStore {
     /// what is durable; a process that takes the files in that moment
     /// leaves this store reporting so on every call.
     fn reclaim(&mut self) -> Result<(), StorageError> {
-        let db = self.db()?;
-        db.flush().map_err(sled_err)?;
-        let packed = db
+        // `compact` flushes what is pending first.
+        let packed = self
+            .db()?
             .compact(COMPACT_AT_MOST_LIVE_PCT)
             .map_err(sled_err)
             .and_then(|()| self.sync());
