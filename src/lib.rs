@@ -20,6 +20,8 @@ pub mod value;
 mod database;
 mod prefetch;
 #[cfg(test)]
+mod test_process;
+#[cfg(test)]
 mod test_rng;
 pub use database::{Database, Params};
 pub use error::{Error, ErrorKind};

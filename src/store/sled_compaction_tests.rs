@@ -1,8 +1,9 @@
 //! sled patch 4 (`Db::compact`) as `reclaim` uses it: the log packed to
 //! its live pages, and nothing lost to a kill while pages move.
 
-use super::tests::{in_own_process, layout, SEGMENT};
+use super::tests::{layout, SEGMENT};
 use super::*;
+use crate::test_process::in_own_process;
 
 const KEYS: u16 = 2048;
 const VALUE: usize = 2 << 10;

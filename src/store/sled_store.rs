@@ -365,6 +365,7 @@ pub fn dir_size(path: &Path) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_process::in_own_process;
 
     #[test]
     fn batches_apply_and_scan_in_order() {
@@ -459,33 +460,6 @@ mod tests {
             let want = kept(i).then_some(&last[i as usize]);
             assert_eq!(s.get(&test_key(i)).unwrap().as_ref(), want);
         }
-    }
-
-    /// Runs the test `name` in a process of its own and returns true, unless
-    /// this is that process (then false: run the body). sled defers freeing
-    /// segments through crossbeam's process-wide epoch and a process-wide
-    /// thread pool, so other tests' sled instances in the same process
-    /// decide when this one's segments become free: measured alone, the
-    /// sizes are the same every run; in a full run they were not (about 1
-    /// in 4 runs failed).
-    pub(super) fn in_own_process(name: &str) -> bool {
-        const CHILD: &str = "SUPPLYGRAPH_TEST_ALONE";
-        if std::env::var_os(CHILD).is_some() {
-            return false;
-        }
-        let exe = std::env::current_exe().unwrap();
-        let o = std::process::Command::new(exe)
-            .args([name, "--exact", "--test-threads=1", "--nocapture"])
-            .env(CHILD, "1")
-            .output()
-            .unwrap();
-        let out = String::from_utf8_lossy(&o.stdout);
-        assert!(
-            o.status.success() && out.contains("1 passed"),
-            "{out}{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        true
     }
 
     /// sled's log segment, the unit it frees and the patch punches out.

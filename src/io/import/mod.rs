@@ -7,6 +7,7 @@ mod columns;
 mod csv_files;
 mod ftm;
 mod ftm_schema;
+mod huge_pages;
 mod ids;
 mod link_ends;
 mod load;
@@ -146,6 +147,7 @@ pub fn import_inputs(
     inputs: &Inputs,
     progress: Progress<'_>,
 ) -> Result<Summary, Error> {
+    let _no_huge_pages = huge_pages::HugePagesOff::new();
     let csv_paths = inputs.nodes.iter().chain(&inputs.rels).map(|s| &s.path);
     if !inputs.map.is_empty() {
         let mut headers = Vec::new();
