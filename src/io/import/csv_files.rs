@@ -2,6 +2,7 @@
 //! to check it and infer its column types, once to stage its rows.
 
 use super::columns::{self, parse_header, ColType, Column, Inference};
+use super::link_rows;
 use super::load::{Load, Meter};
 use super::mapping::ColumnMap;
 use super::{file_len, import_error, quote, Source};
@@ -304,12 +305,15 @@ pub(super) fn load_rels(
     let name_key = load.key(graph, "name");
     let mut type_ids: HashMap<String, u32> = HashMap::new();
     let created_before = load.summary.nodes;
-    let mut rdr = open_reader(&src.path)?;
-    let mut record = csv::StringRecord::new();
-    while rdr
-        .read_record(&mut record)
-        .map_err(|e| csv_error(&src.path, e))?
-    {
+    let parse = |record: &csv::StringRecord| row_props(&file, &roles, record);
+    let rdr = open_reader(&src.path)?;
+    link_rows::for_each_row(rdr, &src.path, &parse, |row, ahead| {
+        if let Some(ahead) = ahead {
+            for i in [src_col, dst_col] {
+                load.ids.prefetch(ahead.get(i).unwrap_or(""));
+            }
+        }
+        let record = &row.record;
         let line = || line_of(&src.path, record.position());
         let endpoint = |load: &mut Load, i: usize, name: &str| -> Result<NodeId, Error> {
             let key = &record[i];
@@ -352,12 +356,13 @@ pub(super) fn load_rels(
                 )
             })?,
         };
-        let props = row_props(&file, &roles, &record)?;
+        let props = std::mem::replace(&mut row.props, Ok(Vec::new()))?;
         load.add_link(graph, rel_type, s, d, props)?;
         if load.summary.rels.is_multiple_of(4096) {
             meter.at(record.position().map(|p| p.byte()).unwrap_or(0));
         }
-    }
+        Ok(())
+    })?;
     let created = load.summary.nodes - created_before;
     if created > 0 {
         load.summary.notes.push(format!(

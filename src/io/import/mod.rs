@@ -10,6 +10,7 @@ mod ftm_schema;
 mod huge_pages;
 mod ids;
 mod link_ends;
+mod link_rows;
 mod load;
 mod mapping;
 mod quote;

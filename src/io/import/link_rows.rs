@@ -1,0 +1,118 @@
+//! A link file's rows read, and their properties parsed, on a second
+//! thread while the loading thread looks up their ends and stages them.
+//! At ten million links the loading thread spent 13 s alone staging links
+//! while the other core idled; reading and parsing were about a third of
+//! that (`csv_core`, `row_props`, number parsing).
+//!
+//! Rows reach the loader in file order, in batches, and an error ends the
+//! rows where it stands: the loader meets it only after every row before
+//! it, as when it read the file itself. A row's parsed properties wait in
+//! it, so that the loader reports a row's faults in its own order.
+
+use super::csv_files::csv_error;
+use crate::error::Error;
+use crate::value::Value;
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+
+/// Rows per batch handed over.
+const BATCH: usize = 512;
+
+/// How many rows ahead of the one being loaded `for_each_row` shows.
+pub(super) const AHEAD: usize = 8;
+
+/// One row as the loader gets it.
+pub(super) struct Row {
+    pub record: csv::StringRecord,
+    /// Its properties, or why they do not parse.
+    pub props: Result<Vec<(u32, Value)>, Error>,
+}
+
+enum Chunk {
+    Rows(Vec<Row>),
+    Failed(csv::Error),
+}
+
+/// What parses a row's properties.
+pub(super) type Parse<'a> =
+    &'a (dyn Fn(&csv::StringRecord) -> Result<Vec<(u32, Value)>, Error> + Sync);
+
+/// Calls `f` on every row of `rdr` in order, with the record `AHEAD` rows
+/// later when it is at hand (to ask for what that row will need), until
+/// the rows end or `f` or the file fails.
+pub(super) fn for_each_row(
+    rdr: csv::Reader<std::fs::File>,
+    path: &Path,
+    parse: Parse<'_>,
+    mut f: impl FnMut(&mut Row, Option<&csv::StringRecord>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    std::thread::scope(|s| {
+        let (send, chunks) = mpsc::sync_channel(4);
+        let (give_back, back) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("supplygraph-parse".into())
+            .spawn_scoped(s, move || read_rows(rdr, parse, send, back))
+            .map_err(|e| {
+                super::import_error(path, 0, None, format!("cannot start a reader: {e}"))
+            })?;
+        // Returning drops `chunks`, which stops the reader.
+        for chunk in chunks.iter() {
+            let mut rows = match chunk {
+                Chunk::Rows(rows) => rows,
+                Chunk::Failed(e) => return Err(csv_error(path, e)),
+            };
+            for j in 0..rows.len() {
+                let (now, later) = rows.split_at_mut(j + 1);
+                f(&mut now[j], later.get(AHEAD - 1).map(|r| &r.record))?;
+            }
+            let _ = give_back.send(rows);
+        }
+        Ok(())
+    })
+}
+
+/// The reader's side: batches of parsed rows, reusing the batches the
+/// loader gives back; after a read error, the rows before it and then the
+/// error.
+fn read_rows(
+    mut rdr: csv::Reader<std::fs::File>,
+    parse: Parse<'_>,
+    send: SyncSender<Chunk>,
+    back: Receiver<Vec<Row>>,
+) {
+    loop {
+        let mut rows = back.try_recv().unwrap_or_default();
+        let mut n = 0;
+        let mut failed = None;
+        while n < BATCH {
+            if n == rows.len() {
+                rows.push(Row {
+                    record: csv::StringRecord::new(),
+                    props: Ok(Vec::new()),
+                });
+            }
+            match rdr.read_record(&mut rows[n].record) {
+                Ok(true) => {
+                    rows[n].props = parse(&rows[n].record);
+                    n += 1;
+                }
+                Ok(false) => break,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        rows.truncate(n);
+        let last = n < BATCH;
+        if n > 0 && send.send(Chunk::Rows(rows)).is_err() {
+            return;
+        }
+        if let Some(e) = failed {
+            let _ = send.send(Chunk::Failed(e));
+        }
+        if last {
+            return;
+        }
+    }
+}
