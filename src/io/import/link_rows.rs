@@ -116,3 +116,95 @@ fn read_rows(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{ErrorKind, Phase};
+    use std::io::Write;
+
+    /// A file of `n` rows `i,i*2`, the row numbered `short` (if any)
+    /// missing its second field.
+    fn rows_file(n: usize, short: Option<usize>) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(f, "a,b").unwrap();
+        for i in 0..n {
+            match short {
+                Some(s) if s == i => writeln!(f, "{i}").unwrap(),
+                _ => writeln!(f, "{i},{}", i * 2).unwrap(),
+            }
+        }
+        f
+    }
+
+    fn reader(f: &tempfile::NamedTempFile) -> csv::Reader<std::fs::File> {
+        csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_reader(std::fs::File::open(f.path()).unwrap())
+    }
+
+    /// Parses field `b` as the property, refusing the value `bad`.
+    fn parse_refusing(
+        bad: i64,
+    ) -> impl Fn(&csv::StringRecord) -> Result<Vec<(u32, Value)>, Error> + Sync {
+        move |r: &csv::StringRecord| {
+            let v: i64 = r[1].parse().unwrap();
+            if v == bad {
+                return Err(Error::new(
+                    ErrorKind::ImportError,
+                    "",
+                    Phase::Runtime,
+                    "bad value",
+                ));
+            }
+            Ok(vec![(0, Value::Int(v))])
+        }
+    }
+
+    #[test]
+    fn every_row_comes_in_order_with_the_row_ahead_and_its_properties() {
+        let f = rows_file(1_500, None);
+        let parse = parse_refusing(-1);
+        let mut seen = 0;
+        for_each_row(reader(&f), f.path(), &parse, |row, ahead| {
+            assert_eq!(row.record[0].parse::<usize>().unwrap(), seen);
+            let props = std::mem::replace(&mut row.props, Ok(Vec::new())).unwrap();
+            assert_eq!(props, vec![(0, Value::Int(seen as i64 * 2))]);
+            if let Some(a) = ahead {
+                assert_eq!(a[0].parse::<usize>().unwrap(), seen + AHEAD);
+            }
+            seen += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, 1_500);
+    }
+
+    #[test]
+    fn a_read_error_comes_after_every_row_before_it_and_a_failed_row_stops_the_rows() {
+        // Row 1,400 lacks a field: rows 0..1,400 are seen, then the error.
+        let f = rows_file(1_500, Some(1_400));
+        let parse = parse_refusing(-1);
+        let mut seen = 0;
+        let e = for_each_row(reader(&f), f.path(), &parse, |_, _| {
+            seen += 1;
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(seen, 1_400);
+        assert!(e.to_string().contains(":1402"), "{e}");
+        // A row whose properties do not parse fails when the loader takes
+        // them (here row 1,200, before the read error), and nothing after
+        // it is seen.
+        let parse = parse_refusing(2_400);
+        let mut seen = 0;
+        let e = for_each_row(reader(&f), f.path(), &parse, |row, _| {
+            std::mem::replace(&mut row.props, Ok(Vec::new()))?;
+            seen += 1;
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(seen, 1_200);
+        assert!(e.to_string().contains("bad value"), "{e}");
+    }
+}
