@@ -304,4 +304,38 @@ mod tests {
             e.message
         );
     }
+
+    /// A load into a database without actors skips the index when it
+    /// resolves ids (`Load::stored_actors`); one into a database with
+    /// actors still finds them there, and refuses their ids as new ones.
+    #[test]
+    fn ids_resolve_against_stored_actors_only_when_there_are_some() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Database::open_memory().unwrap();
+        let mut load = |nodes: &str, links: &str| {
+            let nodes: Vec<Source> = (!nodes.is_empty())
+                .then(|| source(dir.path(), "a.csv", nodes))
+                .into_iter()
+                .collect();
+            let links: Vec<Source> = (!links.is_empty())
+                .then(|| source(dir.path(), "l.csv", links))
+                .into_iter()
+                .collect();
+            import(db.graph_mut(), &nodes, &links, &mut |_, _| {})
+        };
+        let e = load("", "src,dst,type\na1,a2,SUPPLIES\n").unwrap_err();
+        assert!(e.message.contains("unknown actor 'a1'"), "{}", e.message);
+        let s = load("id,name\na1,A\na2,B\n", "").unwrap();
+        assert_eq!((s.nodes, s.rels), (2, 0));
+        let s = load("", "src,dst,type\na1,a2,SUPPLIES\na2,a1,SUPPLIES\n").unwrap();
+        assert_eq!((s.nodes, s.rels), (0, 2));
+        let e = load("id,name\na3,C\na1,A\n", "").unwrap_err();
+        assert!(
+            e.message.contains("an actor with id 'a1' already exists"),
+            "{}",
+            e.message
+        );
+        let e = load("", "src,dst,type\na1,a9,SUPPLIES\n").unwrap_err();
+        assert!(e.message.contains("unknown actor 'a9'"), "{}", e.message);
+    }
 }
