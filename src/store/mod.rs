@@ -101,9 +101,10 @@ pub trait KvStore: Send + Sync {
     fn scan_rev<'a>(&'a self, start: &[u8], end: Option<&[u8]>) -> KvIter<'a>;
     fn apply(&self, batch: Batch) -> Result<(), StorageError>;
     /// Applies batches one after another, each as `apply` would, stopping
-    /// at the first error. An engine may prepare the next batch while it
-    /// writes one (the sled store compresses on the caller's thread and
-    /// writes on another), so a bulk load keeps both cores busy.
+    /// at the first error. An engine may prepare the next batches while it
+    /// writes one (the sled store compresses on the caller's thread and a
+    /// second one, and writes on a third), so a bulk load keeps both cores
+    /// busy.
     fn apply_parts(&self, parts: &mut dyn Iterator<Item = Batch>) -> Result<(), StorageError> {
         for part in parts {
             self.apply(part)?;
