@@ -15,6 +15,11 @@ use std::sync::mpsc;
 /// sled may use several times this in RAM (PITFALLS.md), so it stays modest.
 const CACHE_BYTES: u64 = 64 << 20;
 
+/// Parts of a bulk load handed on and not yet written (`apply_parts`): the
+/// compressing threads wait on each other less, as parts compress in
+/// uneven times.
+const PARTS_AHEAD: usize = 8;
+
 /// `reclaim` moves the pages of log segments at most this percent live:
 /// a fuller segment gives back too little for what moving it writes.
 const COMPACT_AT_MOST_LIVE_PCT: u8 = 90;
@@ -268,13 +273,11 @@ impl KvStore for SledStore {
     /// in order, each durable before the next, as `apply` would.
     fn apply_parts(&self, parts: &mut dyn Iterator<Item = Batch>) -> Result<(), StorageError> {
         type Packed = (sled::Batch, usize);
-        /// Parts handed on and not yet written: the compressing threads
-        /// wait on each other less (parts compress in uneven times).
-        const AHEAD: usize = 8;
         // The writer takes each part's packed form in part order, from
         // whichever thread packs it.
-        let (to_writer, in_order) = mpsc::sync_channel::<mpsc::Receiver<Packed>>(AHEAD);
-        let (to_packer, to_pack) = mpsc::sync_channel::<(Batch, mpsc::SyncSender<Packed>)>(AHEAD);
+        let (to_writer, in_order) = mpsc::sync_channel::<mpsc::Receiver<Packed>>(PARTS_AHEAD);
+        let (to_packer, to_pack) =
+            mpsc::sync_channel::<(Batch, mpsc::SyncSender<Packed>)>(PARTS_AHEAD);
         let spawn_failed =
             |e: std::io::Error| StorageError::Io(format!("cannot start a thread: {e}"));
         std::thread::scope(|s| {
@@ -447,7 +450,12 @@ mod tests {
             Some(vec![(data(1), Some(vec![1]))])
         });
         assert!(broken.apply_parts(&mut parts).is_err());
-        assert!(asked <= 4, "{asked} parts taken after the writer failed");
+        // At most the parts in flight, the one being handed on and the
+        // one the other compressing thread holds.
+        assert!(
+            asked <= PARTS_AHEAD + 3,
+            "{asked} parts taken after the writer failed"
+        );
     }
 
     /// Writes 4 MiB under 256 keys into the store at `dir` three times

@@ -165,19 +165,22 @@ mod tests {
     fn every_row_comes_in_order_with_the_row_ahead_and_its_properties() {
         let f = rows_file(1_500, None);
         let parse = parse_refusing(-1);
-        let mut seen = 0;
+        let (mut seen, mut with_ahead) = (0, 0);
         for_each_row(reader(&f), f.path(), &parse, |row, ahead| {
             assert_eq!(row.record[0].parse::<usize>().unwrap(), seen);
             let props = std::mem::replace(&mut row.props, Ok(Vec::new())).unwrap();
             assert_eq!(props, vec![(0, Value::Int(seen as i64 * 2))]);
             if let Some(a) = ahead {
                 assert_eq!(a[0].parse::<usize>().unwrap(), seen + AHEAD);
+                with_ahead += 1;
             }
             seen += 1;
             Ok(())
         })
         .unwrap();
         assert_eq!(seen, 1_500);
+        // All but the last `AHEAD` rows of each batch (512, 512, 476).
+        assert_eq!(with_ahead, 1_500 - 3 * AHEAD);
     }
 
     #[test]

@@ -329,9 +329,12 @@ mod tests {
         assert_eq!((s.nodes, s.rels), (2, 0));
         let s = load("", "src,dst,type\na1,a2,SUPPLIES\na2,a1,SUPPLIES\n").unwrap();
         assert_eq!((s.nodes, s.rels), (0, 2));
+        // Refused as the row is read (with its line), not only when the
+        // staged actors are written.
         let e = load("id,name\na3,C\na1,A\n", "").unwrap_err();
         assert!(
-            e.message.contains("an actor with id 'a1' already exists"),
+            e.message.contains("a.csv:3")
+                && e.message.contains("an actor with id 'a1' already exists"),
             "{}",
             e.message
         );
