@@ -560,6 +560,14 @@ impl<'a> Tx<'a> {
         }
     }
 
+    /// `prefetch_rel` for node `id`'s record.
+    pub fn prefetch_node(&self, id: NodeId, what: Prefetch) {
+        if self.st.overlay.is_empty() {
+            let (n, slot) = keys::block_and_slot(id);
+            self.cache.prefetch(keys::NODE, n, slot, what);
+        }
+    }
+
     /// `f` over the record of each of links `ids`, in order, as
     /// `with_record` reads one (`None`: no such link). Kept blocks are read
     /// under one hold of the cache, each record asked for a few links ahead

@@ -109,6 +109,9 @@ pub struct Ctx<'a, 'g> {
     /// Links sifted before binding (`pattern::link_filter`), and how many
     /// of them went on to the matcher: PROFILE reports both.
     pub sifted: [u64; 2],
+    /// Node records a projection asked for rows ahead (`read_ahead`):
+    /// PROFILE reports it.
+    pub read_ahead: u64,
 }
 
 impl<'a, 'g> Ctx<'a, 'g> {
@@ -145,6 +148,7 @@ impl<'a, 'g> Ctx<'a, 'g> {
             sink: None,
             union_seen: None,
             sifted: [0, 0],
+            read_ahead: 0,
         }
     }
 

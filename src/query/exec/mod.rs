@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod plan_cache;
 pub mod procedures;
 pub mod projection;
+mod read_ahead;
 pub mod rules;
 pub mod sink;
 pub mod subquery;
@@ -109,12 +110,20 @@ pub fn profile(ctx: &mut Ctx<'_, '_>, q: &Query) -> Result<(Vec<String>, Rows, S
 }
 
 /// What PROFILE says below the operators: how many links a string test
-/// sifted before binding them (`pattern::link_filter`), and kept.
+/// sifted before binding them (`pattern::link_filter`), and kept; how many
+/// node records projections asked for ahead (`read_ahead`).
 fn profile_notes(ctx: &Ctx<'_, '_>) -> String {
-    match ctx.sifted {
+    let mut notes = match ctx.sifted {
         [0, _] => String::new(),
         [read, kept] => format!("\nlinks sifted before binding: {read}, {kept} kept"),
+    };
+    if ctx.read_ahead > 0 {
+        notes.push_str(&format!(
+            "\nnode records asked for ahead of projecting: {}",
+            ctx.read_ahead
+        ));
     }
+    notes
 }
 
 /// The projection of a WITH or RETURN clause, its WHERE, and whether it is RETURN.

@@ -36,6 +36,11 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// The rows, without their weights.
+    pub fn rows(&self) -> &[Vec<Value>] {
+        &self.rows
+    }
+
     /// A batch of one row: what a chain is started with.
     pub fn one(row: Vec<Value>) -> Self {
         Batch {

@@ -20,6 +20,7 @@ use super::memory::row_bytes;
 use super::operator::{each_copy, Batch, Counters, Next, Operator, Out, Profiled};
 use super::pattern::{self, Access, AsOf, Conjunct, Flow, PartPlan};
 use super::projection::{self, Grouper, OutRow, Rows};
+use super::read_ahead::ReadAhead;
 use super::rules::Rule;
 use super::subquery;
 use super::write;
@@ -475,6 +476,8 @@ struct ProjectOp<'q> {
     held: usize,
     skipped: usize,
     taken: usize,
+    /// Node records the projection reads, asked for rows ahead.
+    read_ahead: ReadAhead,
     out: Out<'q>,
 }
 
@@ -535,10 +538,12 @@ impl<'q> ProjectOp<'q> {
         ctx: &mut Ctx<'_, '_>,
         batch: &mut Batch,
     ) -> Result<Flow, Error> {
+        let nodes = self.read_ahead.nodes(ctx, batch.rows());
         let rows = batch.rows_mut();
         let mut kept = 0;
         let mut flow = Flow::More;
         for at in 0..rows.len() {
+            self.read_ahead.ask(ctx, &nodes, at);
             let row = std::mem::take(&mut rows[at]);
             let (out, f) = match self.project(ctx, row) {
                 Ok(done) => done,
@@ -644,6 +649,8 @@ struct BreakerOp<'q> {
     /// is cut back as it fills.
     top_k: bool,
     held: usize,
+    /// Node records the projection reads, asked for rows ahead.
+    read_ahead: ReadAhead,
     out: Out<'q>,
 }
 
@@ -749,7 +756,9 @@ impl<'q> BreakerOp<'q> {
 impl<'q> Operator for BreakerOp<'q> {
     fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
         ctx.check_batch(batch.len())?;
-        for (row, weight) in batch.drain() {
+        let nodes = self.read_ahead.nodes(ctx, batch.rows());
+        for (j, (row, weight)) in batch.drain().enumerate() {
+            self.read_ahead.ask(ctx, &nodes, j);
             match weight {
                 1 => self.row(ctx, row)?,
                 _ => self.weighted(ctx, row, weight)?,
@@ -1775,6 +1784,7 @@ fn projection_op<'q>(
 ) -> Next<'q> {
     let cols = Names::new(projection::columns(p, &names), &ctx.symbols);
     let star = projection::star_slots_of(p, &cols, &names);
+    let read_ahead = ReadAhead::of(ctx, p, &names);
     let top_k =
         ctx.rules.on(Rule::TopK) && !p.order_by.is_empty() && !p.distinct && p.limit.is_some();
     match Grouper::new(p, &names) {
@@ -1792,6 +1802,7 @@ fn projection_op<'q>(
             keep: None,
             top_k,
             held: 0,
+            read_ahead: ReadAhead::default(),
             out: Out::new(next),
         }),
         None if !p.order_by.is_empty() => Box::new(BreakerOp {
@@ -1808,6 +1819,7 @@ fn projection_op<'q>(
             keep: None,
             top_k,
             held: 0,
+            read_ahead,
             out: Out::new(next),
         }),
         None => Box::new(ProjectOp {
@@ -1821,6 +1833,7 @@ fn projection_op<'q>(
             held: 0,
             skipped: 0,
             taken: 0,
+            read_ahead,
             out: Out::new(next),
         }),
     }

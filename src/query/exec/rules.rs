@@ -31,9 +31,12 @@ pub enum Rule {
     /// A hop's links tested by `r.key = 'text'` are sifted in batches, their
     /// records read together, before the matcher binds the ones that pass.
     SiftLinks,
+    /// A projection that reads properties of node variables over many rows
+    /// asks for the nodes' records a few rows ahead.
+    ReadNodesAhead,
 }
 
-const ALL: [Rule; 8] = [
+const ALL: [Rule; 9] = [
     Rule::PredicatePushdown,
     Rule::StartByCardinality,
     Rule::TopK,
@@ -42,6 +45,7 @@ const ALL: [Rule; 8] = [
     Rule::DeadColumns,
     Rule::CountFactor,
     Rule::SiftLinks,
+    Rule::ReadNodesAhead,
 ];
 
 /// Which rules are on.
@@ -67,7 +71,7 @@ impl Rules {
         Rules(self.0 & !bit(r))
     }
 
-    pub fn all() -> [Rule; 8] {
+    pub fn all() -> [Rule; 9] {
         ALL
     }
 
