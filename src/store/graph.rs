@@ -560,12 +560,21 @@ impl<'a> Tx<'a> {
         }
     }
 
-    /// `prefetch_rel` for node `id`'s record.
-    pub fn prefetch_node(&self, id: NodeId, what: Prefetch) {
-        if self.st.overlay.is_empty() {
-            let (n, slot) = keys::block_and_slot(id);
-            self.cache.prefetch(keys::NODE, n, slot, what);
+    /// `prefetch_rel` for each stage of each node record in `asks`, under
+    /// one hold of the cache; returns how many records were asked for
+    /// (the `Record` stages; none while this transaction has staged writes).
+    pub fn prefetch_nodes(&self, asks: impl Iterator<Item = (NodeId, Prefetch)>) -> usize {
+        if !self.st.overlay.is_empty() {
+            return 0;
         }
+        let kept = self.cache.read();
+        let mut records = 0;
+        for (id, what) in asks {
+            let (n, slot) = keys::block_and_slot(id);
+            kept.prefetch(keys::NODE, n, slot, what);
+            records += (what == Prefetch::Record) as usize;
+        }
+        records
     }
 
     /// `f` over the record of each of links `ids`, in order, as

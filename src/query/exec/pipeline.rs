@@ -538,7 +538,7 @@ impl<'q> ProjectOp<'q> {
         ctx: &mut Ctx<'_, '_>,
         batch: &mut Batch,
     ) -> Result<Flow, Error> {
-        let nodes = self.read_ahead.nodes(ctx, batch.rows());
+        let nodes = self.read_ahead.nodes(batch.rows());
         let rows = batch.rows_mut();
         let mut kept = 0;
         let mut flow = Flow::More;
@@ -756,7 +756,7 @@ impl<'q> BreakerOp<'q> {
 impl<'q> Operator for BreakerOp<'q> {
     fn push(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
         ctx.check_batch(batch.len())?;
-        let nodes = self.read_ahead.nodes(ctx, batch.rows());
+        let nodes = self.read_ahead.nodes(batch.rows());
         for (j, (row, weight)) in batch.drain().enumerate() {
             self.read_ahead.ask(ctx, &nodes, j);
             match weight {

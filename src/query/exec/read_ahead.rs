@@ -9,7 +9,7 @@ use super::context::Ctx;
 use super::rules::Rule;
 use crate::query::ast::{ExprKind, Projection};
 use crate::query::bind::symbols::Names;
-use crate::store::block_cache::PIPELINE;
+use crate::store::block_cache::{Prefetch, PIPELINE};
 use crate::value::{NodeId, Value};
 
 /// Batches shorter than this are projected without asking ahead: a
@@ -44,10 +44,10 @@ impl ReadAhead {
         ReadAhead(slots)
     }
 
-    /// The nodes the rows' projections will read, `per_row()` to a row
-    /// (`NodeId::MAX` where a slot holds no node); empty when there is
+    /// The nodes the rows' projections will read, one per slot read to a
+    /// row (`NodeId::MAX` where a slot holds no node); empty when there is
     /// nothing to ask ahead for.
-    pub fn nodes(&self, ctx: &mut Ctx<'_, '_>, rows: &[Vec<Value>]) -> Vec<NodeId> {
+    pub fn nodes(&self, rows: &[Vec<Value>]) -> Vec<NodeId> {
         if self.0.is_empty() || rows.len() < FROM_ROWS {
             return Vec::new();
         }
@@ -55,10 +55,7 @@ impl ReadAhead {
         for row in rows {
             for &s in &self.0 {
                 out.push(match row.get(s) {
-                    Some(Value::Node(id)) => {
-                        ctx.read_ahead += 1;
-                        *id
-                    }
+                    Some(Value::Node(id)) => *id,
                     _ => NodeId::MAX,
                 });
             }
@@ -67,27 +64,63 @@ impl ReadAhead {
     }
 
     /// Asks, before row `j` is projected, for what rows a few after it
-    /// will read (each stage further ahead than the one it depends on).
-    pub fn ask(&self, ctx: &Ctx<'_, '_>, nodes: &[NodeId], j: usize) {
-        let per_row = self.0.len();
+    /// will read (`ahead`), under one hold of the block cache.
+    pub fn ask(&self, ctx: &mut Ctx<'_, '_>, nodes: &[NodeId], j: usize) {
         if nodes.is_empty() {
             return;
         }
-        for (d, what) in PIPELINE {
-            let at = (j + d) * per_row;
-            for &id in nodes.get(at..at + per_row).unwrap_or(&[]) {
-                if id != NodeId::MAX {
-                    ctx.tx.prefetch_node(id, what);
-                }
-            }
-        }
+        ctx.read_ahead += ctx.tx.prefetch_nodes(ahead(nodes, self.0.len(), j)) as u64;
     }
+}
+
+/// What to ask for before row `j` of rows holding `per_row` nodes each:
+/// each stage of `PIPELINE` for the row as far ahead as the stage says
+/// (the cache entry six rows ahead, the offsets four, the record two), so
+/// that each stage reads what an earlier one asked for.
+fn ahead(
+    nodes: &[NodeId],
+    per_row: usize,
+    j: usize,
+) -> impl Iterator<Item = (NodeId, Prefetch)> + '_ {
+    PIPELINE.into_iter().flat_map(move |(d, what)| {
+        let at = (j + d) * per_row;
+        nodes
+            .get(at..at + per_row)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|&&id| id != NodeId::MAX)
+            .map(move |&id| (id, what))
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::database::{Database, Params};
     use crate::query::exec::rules::{Rule, Rules};
+
+    #[test]
+    fn each_stage_asks_for_the_row_it_is_ahead_by() {
+        // Rows of two slots: row i holds nodes 10i and 10i + 1, except
+        // that row 6's second slot holds no node.
+        let mut nodes: Vec<NodeId> = (0..10).flat_map(|i| [10 * i, 10 * i + 1]).collect();
+        nodes[13] = NodeId::MAX;
+        let asked: Vec<_> = ahead(&nodes, 2, 0).collect();
+        assert_eq!(
+            asked,
+            [
+                (60, Prefetch::Entry),
+                (40, Prefetch::Offsets),
+                (41, Prefetch::Offsets),
+                (20, Prefetch::Record),
+                (21, Prefetch::Record),
+            ]
+        );
+        // Near the end only the stages whose rows exist.
+        let asked: Vec<_> = ahead(&nodes, 2, 6).collect();
+        assert_eq!(asked, [(80, Prefetch::Record), (81, Prefetch::Record)]);
+        assert_eq!(ahead(&nodes, 2, 9).count(), 0);
+    }
 
     /// PROFILE counts the node records asked for ahead: one per row and
     /// node variable read (in batches of `FROM_ROWS` rows or more), none
