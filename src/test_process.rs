@@ -13,12 +13,7 @@ pub(crate) fn in_own_process(name: &str) -> bool {
     if std::env::var_os(CHILD).is_some() {
         return false;
     }
-    let exe = std::env::current_exe().unwrap();
-    let o = std::process::Command::new(exe)
-        .args([name, "--exact", "--test-threads=1", "--nocapture"])
-        .env(CHILD, "1")
-        .output()
-        .unwrap();
+    let o = this_test(name).env(CHILD, "1").output().unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
         o.status.success() && out.contains("1 passed"),
@@ -26,4 +21,12 @@ pub(crate) fn in_own_process(name: &str) -> bool {
         String::from_utf8_lossy(&o.stderr)
     );
     true
+}
+
+/// A command that runs the test `name` of this test binary alone, its
+/// output not captured.
+pub(crate) fn this_test(name: &str) -> std::process::Command {
+    let mut c = std::process::Command::new(std::env::current_exe().unwrap());
+    c.args([name, "--exact", "--test-threads=1", "--nocapture"]);
+    c
 }

@@ -459,6 +459,39 @@ fn a_hubs_links_are_sifted_by_a_string_test() {
     assert!(out.ends_with("i\n3\n8\n13\n"), "{out}");
 }
 
+/// Through the binary: a projection of node properties over many rows
+/// asks for the nodes' records ahead (`ReadNodesAhead`), PROFILE says how
+/// many, and the rows are the same as without PROFILE.
+#[test]
+fn a_projection_reads_its_nodes_records_ahead() {
+    let q = "MATCH (a:A)-[:L]->(b) RETURN a.i AS i, b.j AS j ORDER BY i DESC LIMIT 3";
+    let o = bin()
+        .args([
+            "--memory",
+            "--format",
+            "csv",
+            "-c",
+            "UNWIND range(0, 199) AS i CREATE (:A {i: i})-[:L]->(:B {j: i * 2})",
+            "-c",
+            &format!("PROFILE {q}"),
+            "-c",
+            q,
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let asked: u64 = out
+        .split("node records asked for ahead of projecting: ")
+        .nth(1)
+        .and_then(|t| t.lines().next()?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    // Two nodes a row; the first rows of each batch are not asked ahead.
+    assert!(asked > 200 && asked <= 400, "{out}");
+    let rows = "i,j\n199,398\n198,396\n197,394\n";
+    assert_eq!(out.matches(rows).count(), 2, "{out}");
+}
+
 /// Runs the binary with `args` and `stdin` piped in.
 fn run_with_stdin(args: &[&std::ffi::OsStr], stdin: &str) -> Output {
     let mut child = bin()

@@ -3,7 +3,7 @@
 
 use super::tests::{layout, SEGMENT};
 use super::*;
-use crate::test_process::in_own_process;
+use crate::test_process::{in_own_process, this_test};
 
 const KEYS: u16 = 2048;
 const VALUE: usize = 2 << 10;
@@ -116,15 +116,13 @@ fn a_kill_while_pages_are_moved_loses_nothing() {
     }
     use std::io::{BufRead, Read};
     let last = last_values(rounds());
-    let exe = std::env::current_exe().unwrap();
     let name = "store::sled_store::compaction_tests::a_kill_while_pages_are_moved_loses_nothing";
     let (mut landed, mut missed) = (0, 0);
     let mut delay_us = 1000;
     while landed < 4 {
         assert!(missed < 40, "only {landed} kills landed while pages moved");
         let dir = tempfile::tempdir().unwrap();
-        let mut child = std::process::Command::new(&exe)
-            .args([name, "--exact", "--test-threads=1", "--nocapture"])
+        let mut child = this_test(name)
             .env(CHILD, dir.path())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())

@@ -6,8 +6,9 @@
 //! 23.8 ms with them, 26.9 ms without). A bulk import instead allocates and
 //! frees far more than it keeps: at scale M the kernel's page zeroing
 //! (`clear_page_erms`) was 20% of the load's samples, and the load took
-//! 2.60–2.73 s with huge pages against 2.44–2.46 s without, side by side. So an import turns them off for the process (`PR_SET_THP_DISABLE`)
-//! and back on when it ends; pages already mapped keep their size.
+//! 2.60–2.73 s with huge pages against 2.44–2.46 s without, side by side.
+//! So an import turns them off for the process (`PR_SET_THP_DISABLE`) and
+//! back on when it ends; pages already mapped keep their size.
 
 use std::sync::Mutex;
 
@@ -45,7 +46,7 @@ impl Drop for HugePagesOff {
 /// Whether huge pages are off for this process (false where the kernel
 /// cannot say).
 #[cfg(target_os = "linux")]
-pub(crate) fn thp_disabled() -> bool {
+fn thp_disabled() -> bool {
     // SAFETY: PR_GET_THP_DISABLE takes no pointers and only reads a flag.
     // Any mode of disabling (newer kernels have more than one) counts.
     unsafe {
@@ -60,7 +61,7 @@ pub(crate) fn thp_disabled() -> bool {
 }
 
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn thp_disabled() -> bool {
+fn thp_disabled() -> bool {
     false
 }
 

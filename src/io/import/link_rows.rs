@@ -19,7 +19,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 const BATCH: usize = 512;
 
 /// How many rows ahead of the one being loaded `for_each_row` shows.
-pub(super) const AHEAD: usize = 8;
+const AHEAD: usize = 8;
 
 /// One row as the loader gets it.
 pub(super) struct Row {
