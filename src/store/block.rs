@@ -10,11 +10,29 @@
 //! `i = 0`); an empty slot is a record that does not exist (never created or
 //! deleted). A slot holds one `codec::encode`d record, so reading one record
 //! decodes only its own bytes.
+//!
+//! That is the form read in memory. On disk (format 6) a block is stored as
+//!
+//! ```text
+//! version u8 (= 2) | slot length varint × BLOCK_SLOTS | slot bytes ...
+//! ```
+//!
+//! (`compact`, `expand`): zstd shrinks four-byte ascending offsets poorly,
+//! and lengths of records under 128 bytes are one byte each, which took
+//! the link records at scale M from 26.3 to 24.3 MiB. Blocks of formats up
+//! to 5 (version 1) are read as they are.
 
 use super::keys::BLOCK_SLOTS;
+use super::varint;
 use super::StorageError;
 
 const VERSION: u8 = 1;
+/// Version of the stored form, slot lengths instead of end offsets.
+const STORED_VERSION: u8 = 2;
+/// The most bytes `expand` adds: a header of one-byte lengths grows to
+/// `HEADER`. A stored block read with this much room to spare expands
+/// without moving to a new allocation.
+pub const EXPANDS_BY: usize = HEADER - 1 - BLOCK_SLOTS;
 const HEADER: usize = 1 + 4 * BLOCK_SLOTS;
 
 fn damaged() -> StorageError {
@@ -130,6 +148,55 @@ pub fn with_slot(
     Ok(encode(&all))
 }
 
+/// The stored form of a block in the memory form (anything else, which
+/// `validate` refuses, is stored as it is and refused when read).
+pub fn compact(block: &[u8]) -> Vec<u8> {
+    if validate(block).is_err() {
+        return block.to_vec();
+    }
+    let body = &block[HEADER..];
+    let mut out = Vec::with_capacity(1 + 2 * BLOCK_SLOTS + body.len());
+    out.push(STORED_VERSION);
+    let mut start = 0;
+    for i in 0..BLOCK_SLOTS {
+        let stop = end(block, i);
+        varint::push(&mut out, (stop - start) as u64);
+        start = stop;
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+/// The memory form of a stored block: `compact`'s form is rebuilt in
+/// place, a block of version 1 is returned as it is. Lengths that do not
+/// add up to the bytes after them are damage.
+pub fn expand(mut stored: Vec<u8>) -> Result<Vec<u8>, StorageError> {
+    match stored.first() {
+        Some(&VERSION) => return Ok(stored),
+        Some(&STORED_VERSION) => {}
+        _ => return Err(damaged()),
+    }
+    let mut ends = [0u32; BLOCK_SLOTS];
+    let mut at = 1;
+    let mut total: u64 = 0;
+    for e in ends.iter_mut() {
+        total += varint::read(&stored, &mut at).ok_or_else(damaged)?;
+        *e = u32::try_from(total).map_err(|_| damaged())?;
+    }
+    let body = stored.len() - at;
+    if total != body as u64 {
+        return Err(damaged());
+    }
+    // The header grows from `at` to `HEADER` bytes; move the records once.
+    stored.resize(HEADER + body, 0);
+    stored.copy_within(at..at + body, HEADER);
+    stored[0] = VERSION;
+    for (i, e) in ends.iter().enumerate() {
+        stored[1 + 4 * i..5 + 4 * i].copy_from_slice(&e.to_be_bytes());
+    }
+    Ok(stored)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +269,50 @@ mod tests {
         let mut bad = b.clone();
         bad[1 + 4 * 17 + 3] = 0xff;
         assert!(slot_of_valid(&bad, 17).is_err() || slot_of_valid(&bad, 18).is_err());
+    }
+
+    #[test]
+    fn the_stored_form_is_smaller_and_expands_to_the_same_block() {
+        let mut b = None;
+        for (i, v) in [(0usize, &b"zero"[..]), (17, b"x"), (127, b"last")] {
+            b = with_slot(b.as_deref(), i, v).unwrap();
+        }
+        let b = b.unwrap();
+        let stored = compact(&b);
+        assert_eq!(stored.len(), 1 + BLOCK_SLOTS + 9);
+        assert_eq!(expand(stored).unwrap(), b);
+        // A slot over 127 bytes takes a longer length; blocks of version 1
+        // (formats up to 5) read unchanged.
+        let long = vec![7u8; 300];
+        let b = with_slot(Some(&b), 64, &long).unwrap().unwrap();
+        assert_eq!(expand(compact(&b)).unwrap(), b);
+        assert_eq!(expand(b.clone()).unwrap(), b);
+        // What is not a valid block is kept as it is, and still refused.
+        assert_eq!(compact(&b[..40]), &b[..40]);
+        assert!(expand(b[..40].to_vec()).is_ok_and(|x| validate(&x).is_err()));
+    }
+
+    #[test]
+    fn a_damaged_stored_block_is_an_error_not_a_panic() {
+        let mut b = None;
+        for (i, v) in [(3usize, &b"three"[..]), (90, b"ninety")] {
+            b = with_slot(b.as_deref(), i, v).unwrap();
+        }
+        let stored = compact(&b.unwrap());
+        for cut in 0..stored.len() {
+            assert!(expand(stored[..cut].to_vec()).is_err(), "cut at {cut}");
+        }
+        let mut longer = stored.clone();
+        longer.push(0);
+        assert!(expand(longer).is_err());
+        let mut bad = stored.clone();
+        bad[4] = 0xff; // slot 3's length runs on into the next varint
+        assert!(expand(bad).is_err());
+        let mut huge = vec![STORED_VERSION];
+        for _ in 0..BLOCK_SLOTS {
+            varint::push(&mut huge, u32::MAX as u64);
+        }
+        assert!(expand(huge).is_err());
+        assert!(expand(vec![9, 0, 0]).is_err());
     }
 }

@@ -8,8 +8,10 @@
 //! record of any database reads the same way.
 //!
 //! A data value is one tag byte, then either the value itself (`RAW`) or the
-//! varint length of the value and a zstd frame (`ZSTD`).
+//! varint length of the value and a zstd frame (`ZSTD`). Record blocks are
+//! compressed in their stored form (`block::compact`, format 6).
 
+use super::block;
 use super::keys;
 use super::varint;
 use super::StorageError;
@@ -35,11 +37,20 @@ fn packed(key: &[u8]) -> bool {
     !matches!(key.first(), None | Some(&keys::META) | Some(&keys::CATALOG))
 }
 
+/// Whether values under `key` are record blocks.
+fn is_block(key: &[u8]) -> bool {
+    matches!(key.first(), Some(&keys::NODE) | Some(&keys::REL))
+}
+
 /// The stored form of `value` under `key`.
 pub fn pack(key: &[u8], value: Vec<u8>) -> Vec<u8> {
     if !packed(key) {
         return value;
     }
+    let value = match is_block(key) {
+        true => block::compact(&value),
+        false => value,
+    };
     if value.len() >= MIN_BYTES {
         let frame = COMPRESSOR.with(|c| {
             c.borrow_mut()
@@ -67,22 +78,35 @@ pub fn unpack(key: &[u8], stored: &[u8]) -> Result<Vec<u8>, StorageError> {
     if !packed(key) {
         return Ok(stored.to_vec());
     }
+    match is_block(key) {
+        true => block::expand(unpack_bytes(stored, block::EXPANDS_BY)?),
+        false => unpack_bytes(stored, 0),
+    }
+}
+
+/// A packed value's bytes, with room for `spare` more.
+fn unpack_bytes(stored: &[u8], spare: usize) -> Result<Vec<u8>, StorageError> {
     let damaged = || StorageError::Corrupt("damaged compressed value".into());
     match stored.split_first() {
-        Some((&RAW, rest)) => Ok(rest.to_vec()),
+        Some((&RAW, rest)) => {
+            let mut v = Vec::with_capacity(rest.len() + spare);
+            v.extend_from_slice(rest);
+            Ok(v)
+        }
         Some((&ZSTD, rest)) => {
             let mut at = 0;
             let len = varint::read(rest, &mut at).ok_or_else(damaged)?;
             if len > MAX_BYTES {
                 return Err(damaged());
             }
+            let mut v = Vec::with_capacity(len as usize + spare);
             let out = DECOMPRESSOR.with(|d| {
                 d.borrow_mut()
                     .get_or_insert_with(zstd::block::Decompressor::new)
-                    .decompress(&rest[at..], len as usize)
+                    .decompress_to_buffer(&rest[at..], &mut v)
             });
             match out {
-                Ok(v) if v.len() as u64 == len => Ok(v),
+                Ok(n) if n as u64 == len && v.len() as u64 == len => Ok(v),
                 _ => Err(damaged()),
             }
         }
@@ -96,7 +120,7 @@ mod tests {
 
     #[test]
     fn values_round_trip_and_damage_is_an_error() {
-        let block = [keys::REL, 0, 0, 0, 0, 0, 0, 0, 1];
+        let adj = [keys::ADJ, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
         let repetitive: Vec<u8> = b"ammunition,confirmed,src-1234;".repeat(40);
         for v in [
             vec![],
@@ -104,21 +128,47 @@ mod tests {
             repetitive.clone(),
             (0..=255).collect(),
         ] {
-            let stored = pack(&block, v.clone());
-            assert_eq!(unpack(&block, &stored).unwrap(), v);
+            let stored = pack(&adj, v.clone());
+            assert_eq!(unpack(&adj, &stored).unwrap(), v);
         }
-        assert!(pack(&block, repetitive.clone()).len() < repetitive.len() / 4);
+        assert!(pack(&adj, repetitive.clone()).len() < repetitive.len() / 4);
         // Meta and catalog values are stored as they are.
         let meta = [keys::META, b'f'];
         assert_eq!(pack(&meta, vec![0, 0, 0, 4]), vec![0, 0, 0, 4]);
         assert_eq!(unpack(&meta, &[0, 0, 0, 4]).unwrap(), vec![0, 0, 0, 4]);
-        let mut stored = pack(&block, repetitive);
+        let mut stored = pack(&adj, repetitive);
         let n = stored.len();
         stored[n / 2] ^= 0x5a;
         stored.truncate(n - 3);
-        assert!(unpack(&block, &stored).is_err());
-        assert!(unpack(&block, &[9, 1, 2]).is_err());
-        assert!(unpack(&block, &[]).is_err());
-        assert!(unpack(&block, &[ZSTD, 0xff, 0xff, 0xff, 0xff, 0x7f]).is_err());
+        assert!(unpack(&adj, &stored).is_err());
+        assert!(unpack(&adj, &[9, 1, 2]).is_err());
+        assert!(unpack(&adj, &[]).is_err());
+        assert!(unpack(&adj, &[ZSTD, 0xff, 0xff, 0xff, 0xff, 0x7f]).is_err());
+    }
+
+    #[test]
+    fn blocks_are_stored_compact_and_older_blocks_read_as_they_are() {
+        let key = [keys::REL, 0, 0, 0, 0, 0, 0, 0, 1];
+        let mut b = None;
+        for i in 0..keys::BLOCK_SLOTS {
+            let rec = format!("link {i}, ammunition, confirmed, src-{}", i * 37 % 1000);
+            b = block::with_slot(b.as_deref(), i, rec.as_bytes()).unwrap();
+        }
+        let b = b.unwrap();
+        let stored = pack(&key, b.clone());
+        assert_eq!(unpack(&key, &stored).unwrap(), b);
+        // Format 5 stored the block itself, packed as any other value.
+        let adj = [keys::ADJ, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
+        let old = pack(&adj, b.clone());
+        assert!(stored.len() < old.len(), "{} {}", stored.len(), old.len());
+        assert_eq!(unpack(&key, &old).unwrap(), b);
+        let mut raw = vec![RAW];
+        raw.extend_from_slice(&b);
+        assert_eq!(unpack(&key, &raw).unwrap(), b);
+        // Lengths that do not match the records are damage.
+        let mut damaged = vec![RAW];
+        damaged.extend_from_slice(&block::compact(&b));
+        damaged.pop();
+        assert!(unpack(&key, &damaged).is_err());
     }
 }

@@ -29,11 +29,17 @@ use std::sync::Arc;
 /// 5: as 4, plus a commit count in `meta` and the manifest beside the
 ///    engine's files (`manifest.rs`), so that a build without them, which
 ///    would commit without counting, refuses the database; catalog names
-///    as bincode entries (`catalog.rs`). A database of format 4 is moved
-///    to 5 when opened: its names are rewritten, its records do not change.
-pub const FORMAT_VERSION: u32 = 5;
-/// The older format `Graph::open` moves to this one in place.
-const MIGRATES_FROM: u32 = 4;
+///    as bincode entries (`catalog.rs`).
+/// 6: as 5, record blocks stored with slot lengths (`block::compact`), so
+///    that a build of format 5, which would call them damaged, refuses the
+///    database. Blocks of format 5 read as they are, so a database of
+///    format 5 is moved to 6 when opened by writing its format record; one
+///    of format 4 has its names rewritten too. Its records do not change.
+pub const FORMAT_VERSION: u32 = 6;
+/// The older formats `Graph::open` moves to this one in place.
+const MIGRATES_FROM: std::ops::RangeInclusive<u32> = 4..=5;
+/// The last format with catalog names as bare bytes.
+const BARE_NAMES: u32 = 4;
 
 /// Bytes of keys and values per part of a bulk load into an empty database.
 /// Small parts keep less of sled's unflushed pages in memory and leave its
@@ -237,10 +243,13 @@ impl Graph {
                         "database has format version {version}, newer than this build's {FORMAT_VERSION}: upgrade supplygraph"
                     )));
                 }
-                if version == MIGRATES_FROM {
+                if MIGRATES_FROM.contains(&version) {
                     // One batch: the names in their new encoding and the
                     // format record that says so.
-                    let mut batch = super::catalog::migrate_from_bare_names(store.as_ref())?;
+                    let mut batch = match version {
+                        BARE_NAMES => super::catalog::migrate_from_bare_names(store.as_ref())?,
+                        _ => Vec::new(),
+                    };
                     batch.push((
                         keys::meta("format"),
                         Some(FORMAT_VERSION.to_be_bytes().to_vec()),

@@ -1,4 +1,4 @@
-//! Every key of the store (format versions 2 to 5; format 4 compresses the
+//! Every key of the store (format versions 2 to 6; format 4 compresses the
 //! values of every keyspace but META and CATALOG, `compress.rs`). A key is a tag byte naming its
 //! keyspace followed by big-endian fixed-width integers, so that byte order
 //! is tuple order and one keyspace, or one actor's part of it, is one ordered
@@ -11,8 +11,8 @@
 //! |---|---|
 //! | `META, name` | counters (format 5: `commit_seq` too), format version |
 //! | `CATALOG, kind u8, id u32` | interned name |
-//! | `NODE, id>>7 u64` | block of 128 node records (`block.rs`) |
-//! | `REL, id>>7 u64` | block of 128 relationship records (`block.rs`) |
+//! | `NODE, id>>7 u64` | block of 128 node records (`block.rs`; format 6 stores it compact) |
+//! | `REL, id>>7 u64` | block of 128 relationship records (`block.rs`; format 6 stores it compact) |
 //! | `ADJ, node u64, chunk u32` | up to 1024 adjacency entries, both directions, all types (`adjacency.rs`) |
 //! | `LABEL, label u32, node>>10 u64` | bucket of node ids (`bucket.rs`) |
 //! | `PROP, key u32, hash(value) & 0xfff u32` | bucket of (encoded value, node) |

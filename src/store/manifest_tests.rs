@@ -163,3 +163,66 @@ fn a_format_4_database_moves_to_this_format_with_its_names() {
     assert_eq!(names(&g), before);
     assert_eq!(g.meta().nodes, 1);
 }
+
+/// A format-5 database: record blocks stored with end offsets. Opening
+/// reads them as they are and moves the database to this format.
+#[test]
+fn a_format_5_database_reads_its_blocks_and_moves_to_this_format() {
+    use super::catalog::NameKind;
+    use super::sled_store::SledStore;
+    use super::KvStore;
+    let dir = tempfile::tempdir().unwrap();
+    let records = {
+        let mut g = Graph::open_path(dir.path()).unwrap();
+        let mut st = g.begin();
+        {
+            let mut t = g.tx(&mut st);
+            let key = t.catalog_mut().intern(NameKind::Key, "name");
+            for i in 0..3 {
+                t.create_node(super::NodeRecord {
+                    labels: vec![],
+                    props: vec![(key, crate::value::Value::String(format!("Factory {i}")))],
+                })
+                .unwrap();
+            }
+        }
+        g.commit(st).unwrap();
+        let mut st = g.begin();
+        (0..3)
+            .map(|i| g.tx(&mut st).node(i).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let (block_key, _) = keys::node_block(0);
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        let block = store.get(&block_key).unwrap().unwrap();
+        // Format 5 packed a block as any other value.
+        let adj = [keys::ADJ];
+        store.put_stored(&block_key, &super::compress::pack(&adj, block));
+        store
+            .apply(vec![(
+                keys::meta("format"),
+                Some(5u32.to_be_bytes().to_vec()),
+            )])
+            .unwrap();
+    }
+    manifest::write(
+        dir.path(),
+        &Manifest {
+            format: 5,
+            ..kept(dir.path())
+        },
+    )
+    .unwrap();
+    let g = Graph::open_path(dir.path()).unwrap();
+    let mut st = g.begin();
+    let read: Vec<_> = (0..3).map(|i| g.tx(&mut st).node(i).unwrap()).collect();
+    assert_eq!(read, records);
+    assert_eq!(
+        KvStore::get(g.store(), &keys::meta("format")).unwrap(),
+        Some(super::graph::FORMAT_VERSION.to_be_bytes().to_vec())
+    );
+    drop(st);
+    drop(g);
+    assert_eq!(kept(dir.path()).format, super::graph::FORMAT_VERSION);
+}

@@ -36,6 +36,15 @@ pub struct SledStore {
 }
 
 impl SledStore {
+    /// Writes `stored` under `key` as it is, unpacked (for tests of what
+    /// older builds stored).
+    #[cfg(test)]
+    pub(crate) fn put_stored(&self, key: &[u8], stored: &[u8]) {
+        let db = self.db.as_ref().unwrap();
+        db.insert(key, stored).unwrap();
+        db.flush().unwrap();
+    }
+
     pub fn open(path: &Path) -> Result<SledStore, StorageError> {
         let db = open_db(path)?;
         let log_path = path.join("db");
@@ -408,18 +417,19 @@ mod tests {
     fn batches_apply_and_scan_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let s = SledStore::open(dir.path()).unwrap();
+        // Keyspaces of plain values (record blocks must be blocks).
         s.apply(vec![
-            (vec![2], Some(vec![b'b'])),
-            (vec![1], Some(vec![b'a'])),
-            (vec![3], Some(vec![])),
+            (vec![6], Some(vec![b'b'])),
+            (vec![5], Some(vec![b'a'])),
+            (vec![7], Some(vec![])),
         ])
         .unwrap();
-        s.apply(vec![(vec![3], None)]).unwrap();
+        s.apply(vec![(vec![7], None)]).unwrap();
         let keys: Vec<_> = s.scan(&[0], None).map(|r| r.unwrap().0).collect();
-        assert_eq!(keys, vec![vec![1], vec![2]]);
-        let back: Vec<_> = s.scan_rev(&[0], Some(&[2])).map(|r| r.unwrap().0).collect();
-        assert_eq!(back, vec![vec![1]]);
-        assert_eq!(s.get(&[2]).unwrap(), Some(vec![b'b']));
+        assert_eq!(keys, vec![vec![5], vec![6]]);
+        let back: Vec<_> = s.scan_rev(&[0], Some(&[6])).map(|r| r.unwrap().0).collect();
+        assert_eq!(back, vec![vec![5]]);
+        assert_eq!(s.get(&[6]).unwrap(), Some(vec![b'b']));
     }
 
     #[test]
@@ -428,7 +438,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = SledStore::open(dir.path()).unwrap();
         // A data key (compressed) rewritten by later parts, and a delete.
-        let data = |n: u8| vec![keys::NODE, n];
+        let data = |n: u8| vec![keys::ADJ, n];
         let parts = (0..20u8).map(|i| {
             vec![
                 (data(0), Some(vec![i; 300])),
