@@ -31,7 +31,7 @@ const VERSION: u8 = 1;
 const STORED_VERSION: u8 = 2;
 /// The most bytes `expand` adds: a header of one-byte lengths grows to
 /// `HEADER`. A stored block read with this much room to spare expands
-/// without moving to a new allocation.
+/// without a new allocation.
 pub const EXPANDS_BY: usize = HEADER - 1 - BLOCK_SLOTS;
 const HEADER: usize = 1 + 4 * BLOCK_SLOTS;
 
@@ -148,8 +148,8 @@ pub fn with_slot(
     Ok(encode(&all))
 }
 
-/// The stored form of a block in the memory form (anything else, which
-/// `validate` refuses, is stored as it is and refused when read).
+/// The stored form of a block in the memory form. Anything else (`encode`
+/// makes nothing else) is stored as it is.
 pub fn compact(block: &[u8]) -> Vec<u8> {
     if validate(block).is_err() {
         return block.to_vec();
@@ -168,33 +168,50 @@ pub fn compact(block: &[u8]) -> Vec<u8> {
 }
 
 /// The memory form of a stored block: `compact`'s form is rebuilt in
-/// place, a block of version 1 is returned as it is. Lengths that do not
-/// add up to the bytes after them are damage.
-pub fn expand(mut stored: Vec<u8>) -> Result<Vec<u8>, StorageError> {
-    match stored.first() {
-        Some(&VERSION) => return Ok(stored),
-        Some(&STORED_VERSION) => {}
-        _ => return Err(damaged()),
+/// place. Anything else, a block of version 1 (formats up to 5) or damage
+/// such as lengths that do not add up to the bytes after them, is
+/// returned as it is, for `validate` to take or refuse where it is read
+/// (and `check` to report).
+pub fn expand(stored: Vec<u8>) -> Vec<u8> {
+    match lengths(&stored) {
+        Some((ends, at)) => rebuild(stored, &ends, at),
+        None => stored,
+    }
+}
+
+/// The end offsets of a stored block in `compact`'s form, and where its
+/// records begin; `None` if it is not one.
+fn lengths(stored: &[u8]) -> Option<([u32; BLOCK_SLOTS], usize)> {
+    if stored.first() != Some(&STORED_VERSION) {
+        return None;
     }
     let mut ends = [0u32; BLOCK_SLOTS];
     let mut at = 1;
-    let mut total: u64 = 0;
+    let mut total: u32 = 0;
     for e in ends.iter_mut() {
-        total += varint::read(&stored, &mut at).ok_or_else(damaged)?;
-        *e = u32::try_from(total).map_err(|_| damaged())?;
+        let n = u32::try_from(varint::read(stored, &mut at)?).ok()?;
+        total = total.checked_add(n)?;
+        *e = total;
     }
+    (total as usize == stored.len() - at).then_some((ends, at))
+}
+
+/// `stored`'s records after a header of `ends`, moved once.
+fn rebuild(mut stored: Vec<u8>, ends: &[u32; BLOCK_SLOTS], at: usize) -> Vec<u8> {
     let body = stored.len() - at;
-    if total != body as u64 {
-        return Err(damaged());
+    if at <= HEADER {
+        stored.resize(HEADER + body, 0);
+        stored.copy_within(at..at + body, HEADER);
+    } else {
+        // Only lengths written with needless bytes make a longer header.
+        stored.copy_within(at..at + body, HEADER);
+        stored.truncate(HEADER + body);
     }
-    // The header grows from `at` to `HEADER` bytes; move the records once.
-    stored.resize(HEADER + body, 0);
-    stored.copy_within(at..at + body, HEADER);
     stored[0] = VERSION;
     for (i, e) in ends.iter().enumerate() {
         stored[1 + 4 * i..5 + 4 * i].copy_from_slice(&e.to_be_bytes());
     }
-    Ok(stored)
+    stored
 }
 
 #[cfg(test)]
@@ -280,39 +297,61 @@ mod tests {
         let b = b.unwrap();
         let stored = compact(&b);
         assert_eq!(stored.len(), 1 + BLOCK_SLOTS + 9);
-        assert_eq!(expand(stored).unwrap(), b);
+        assert_eq!(expand(stored), b);
         // A slot over 127 bytes takes a longer length; blocks of version 1
         // (formats up to 5) read unchanged.
         let long = vec![7u8; 300];
         let b = with_slot(Some(&b), 64, &long).unwrap().unwrap();
-        assert_eq!(expand(compact(&b)).unwrap(), b);
-        assert_eq!(expand(b.clone()).unwrap(), b);
+        assert_eq!(expand(compact(&b)), b);
+        assert_eq!(expand(b.clone()), b);
         // What is not a valid block is kept as it is, and still refused.
         assert_eq!(compact(&b[..40]), &b[..40]);
-        assert!(expand(b[..40].to_vec()).is_ok_and(|x| validate(&x).is_err()));
+        assert!(validate(&expand(b[..40].to_vec())).is_err());
+        // Lengths written with needless bytes make a header longer than
+        // the memory form's: the records move the other way.
+        let mut padded = vec![STORED_VERSION];
+        for i in 0..BLOCK_SLOTS {
+            let n = match i {
+                0 | 127 => 4,
+                17 => 1,
+                _ => 0,
+            };
+            padded.extend_from_slice(&[0x80 | n, 0x80, 0x80, 0x80, 0]);
+        }
+        padded.extend_from_slice(b"zeroxlast");
+        let mut short = None;
+        for (i, v) in [(0usize, &b"zero"[..]), (17, b"x"), (127, b"last")] {
+            short = with_slot(short.as_deref(), i, v).unwrap();
+        }
+        assert!(padded.len() > HEADER + 9);
+        assert_eq!(expand(padded), short.unwrap());
     }
 
     #[test]
-    fn a_damaged_stored_block_is_an_error_not_a_panic() {
+    fn a_damaged_stored_block_is_refused_not_a_panic() {
         let mut b = None;
         for (i, v) in [(3usize, &b"three"[..]), (90, b"ninety")] {
             b = with_slot(b.as_deref(), i, v).unwrap();
         }
         let stored = compact(&b.unwrap());
+        let refused = |x: Vec<u8>| validate(&expand(x)).is_err();
         for cut in 0..stored.len() {
-            assert!(expand(stored[..cut].to_vec()).is_err(), "cut at {cut}");
+            assert!(refused(stored[..cut].to_vec()), "cut at {cut}");
         }
         let mut longer = stored.clone();
         longer.push(0);
-        assert!(expand(longer).is_err());
+        assert!(refused(longer));
         let mut bad = stored.clone();
         bad[4] = 0xff; // slot 3's length runs on into the next varint
-        assert!(expand(bad).is_err());
-        let mut huge = vec![STORED_VERSION];
-        for _ in 0..BLOCK_SLOTS {
-            varint::push(&mut huge, u32::MAX as u64);
+        assert!(refused(bad));
+        // Lengths past u32, alone or added up, are damage too.
+        for lengths in [[u32::MAX as u64, u64::MAX], [u32::MAX as u64, 1]] {
+            let mut huge = vec![STORED_VERSION];
+            for i in 0..BLOCK_SLOTS {
+                varint::push(&mut huge, lengths.get(i).copied().unwrap_or(0));
+            }
+            assert!(refused(huge));
         }
-        assert!(expand(huge).is_err());
-        assert!(expand(vec![9, 0, 0]).is_err());
+        assert!(refused(vec![9, 0, 0]));
     }
 }

@@ -79,7 +79,7 @@ pub fn unpack(key: &[u8], stored: &[u8]) -> Result<Vec<u8>, StorageError> {
         return Ok(stored.to_vec());
     }
     match is_block(key) {
-        true => block::expand(unpack_bytes(stored, block::EXPANDS_BY)?),
+        true => Ok(block::expand(unpack_bytes(stored, block::EXPANDS_BY)?)),
         false => unpack_bytes(stored, 0),
     }
 }
@@ -106,7 +106,7 @@ fn unpack_bytes(stored: &[u8], spare: usize) -> Result<Vec<u8>, StorageError> {
                     .decompress_to_buffer(&rest[at..], &mut v)
             });
             match out {
-                Ok(n) if n as u64 == len && v.len() as u64 == len => Ok(v),
+                Ok(n) if n as u64 == len => Ok(v),
                 _ => Err(damaged()),
             }
         }
@@ -165,10 +165,19 @@ mod tests {
         let mut raw = vec![RAW];
         raw.extend_from_slice(&b);
         assert_eq!(unpack(&key, &raw).unwrap(), b);
-        // Lengths that do not match the records are damage.
+        // Lengths that do not match the records are damage, refused where
+        // the block is read.
         let mut damaged = vec![RAW];
         damaged.extend_from_slice(&block::compact(&b));
         damaged.pop();
-        assert!(unpack(&key, &damaged).is_err());
+        assert!(block::validate(&unpack(&key, &damaged).unwrap()).is_err());
+        // A frame that holds more than its stated length is damage, even
+        // when the more fits the room kept for expanding.
+        let compact = block::compact(&b);
+        let frame = zstd::block::compress(&compact, LEVEL).unwrap();
+        let mut short = vec![ZSTD];
+        varint::push(&mut short, compact.len() as u64 - 1);
+        short.extend_from_slice(&frame);
+        assert!(unpack(&key, &short).is_err());
     }
 }

@@ -20,8 +20,9 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Layout version of this build (`keys.rs` describes it); older is refused
-/// with a clear message, newer refused.
+/// Layout version of this build (`keys.rs` describes it). A database of
+/// `MIGRATES_FROM` is moved to it when opened; any other older one, or a
+/// newer one, is refused with a clear message.
 /// 1: one key per record, index entry and (actor, direction, type) list.
 /// 2: records in blocks of 128, one adjacency list per actor, hashed index buckets.
 /// 3: records in the hand-written codec (one property reads alone), not bincode.
@@ -33,8 +34,10 @@ use std::sync::Arc;
 /// 6: as 5, record blocks stored with slot lengths (`block::compact`), so
 ///    that a build of format 5, which would call them damaged, refuses the
 ///    database. Blocks of format 5 read as they are, so a database of
-///    format 5 is moved to 6 when opened by writing its format record; one
-///    of format 4 has its names rewritten too. Its records do not change.
+///    format 5 is moved to 6 when opened, once it has passed the manifest's
+///    check, by writing its format record (with a notice); one of format 4
+///    has its names rewritten first. Its blocks stay as they were until a
+///    commit rewrites them.
 pub const FORMAT_VERSION: u32 = 6;
 /// The older formats `Graph::open` moves to this one in place.
 const MIGRATES_FROM: std::ops::RangeInclusive<u32> = 4..=5;
@@ -75,6 +78,14 @@ fn undo_interrupted_load(store: &dyn KvStore) -> Result<(), StorageError> {
 /// database that lost acknowledged commits, brings the manifest up to date
 /// after a stop between a commit and its manifest, and writes one for a
 /// database made before manifests (saying so, if it holds anything).
+/// The format record of this build.
+fn format_record() -> (Vec<u8>, Option<Vec<u8>>) {
+    (
+        keys::meta("format"),
+        Some(FORMAT_VERSION.to_be_bytes().to_vec()),
+    )
+}
+
 fn check_manifest(
     store: &dyn KvStore,
     kept: Kept,
@@ -231,6 +242,7 @@ impl Graph {
             Some(dir) => Some(manifest::read(dir)?),
             None => None,
         };
+        let mut moves_from = None;
         match store.get(&keys::meta("format"))? {
             Some(v) => {
                 let arr: [u8; 4] = v
@@ -243,18 +255,16 @@ impl Graph {
                         "database has format version {version}, newer than this build's {FORMAT_VERSION}: upgrade supplygraph"
                     )));
                 }
-                if MIGRATES_FROM.contains(&version) {
+                if version == BARE_NAMES {
                     // One batch: the names in their new encoding and the
-                    // format record that says so.
-                    let mut batch = match version {
-                        BARE_NAMES => super::catalog::migrate_from_bare_names(store.as_ref())?,
-                        _ => Vec::new(),
-                    };
-                    batch.push((
-                        keys::meta("format"),
-                        Some(FORMAT_VERSION.to_be_bytes().to_vec()),
-                    ));
+                    // format record that says so. The catalog cannot load
+                    // before it.
+                    let mut batch = super::catalog::migrate_from_bare_names(store.as_ref())?;
+                    batch.push(format_record());
                     store.apply(batch)?;
+                } else if MIGRATES_FROM.contains(&version) {
+                    // Written once the database has passed its checks.
+                    moves_from = Some(version);
                 } else if version < FORMAT_VERSION {
                     return Err(StorageError::Format(format!(
                         "database has format version {version}, which this build (format {FORMAT_VERSION}) cannot read or migrate: import the data again into a new database"
@@ -271,10 +281,7 @@ impl Graph {
                         "not a supplygraph database (no format record)".into(),
                     ));
                 }
-                store.apply(vec![(
-                    keys::meta("format"),
-                    Some(FORMAT_VERSION.to_be_bytes().to_vec()),
-                )])?;
+                store.apply(vec![format_record()])?;
             }
         }
         if store.get(&keys::meta(LOAD_MARKER))?.is_some() {
@@ -282,10 +289,16 @@ impl Graph {
         }
         let catalog = Catalog::load(store.as_ref())?;
         let meta = Meta::load(store.as_ref())?;
-        let notice = match kept {
+        let mut notice = match kept {
             Some(kept) => check_manifest(store.as_ref(), kept, &meta, &catalog)?,
             None => None,
         };
+        if let Some(version) = moves_from {
+            store.apply(vec![format_record()])?;
+            notice = Some(format!(
+                "database moved from format {version} to {FORMAT_VERSION} (record blocks stored compact): builds before this one cannot open it"
+            ));
+        }
         Ok(Graph {
             store,
             catalog,

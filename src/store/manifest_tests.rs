@@ -214,7 +214,9 @@ fn a_format_5_database_reads_its_blocks_and_moves_to_this_format() {
         },
     )
     .unwrap();
-    let g = Graph::open_path(dir.path()).unwrap();
+    let mut g = Graph::open_path(dir.path()).unwrap();
+    let notice = g.notice().unwrap_or_default().to_string();
+    assert!(notice.contains("moved from format 5 to 6"), "{notice}");
     let mut st = g.begin();
     let read: Vec<_> = (0..3).map(|i| g.tx(&mut st).node(i).unwrap()).collect();
     assert_eq!(read, records);
@@ -222,7 +224,39 @@ fn a_format_5_database_reads_its_blocks_and_moves_to_this_format() {
         KvStore::get(g.store(), &keys::meta("format")).unwrap(),
         Some(super::graph::FORMAT_VERSION.to_be_bytes().to_vec())
     );
-    drop(st);
+    // A commit rewrites the block in this format; every record reads back.
+    let mut changed = records.clone();
+    let renamed = changed[1].as_mut().unwrap();
+    renamed.props[0].1 = crate::value::Value::String("Factory 1, renamed".into());
+    let (old, new) = (records[1].clone().unwrap(), renamed.clone());
+    g.tx(&mut st).update_node(1, &old, new).unwrap();
+    g.commit(st).unwrap();
     drop(g);
     assert_eq!(kept(dir.path()).format, super::graph::FORMAT_VERSION);
+    let g = Graph::open_path(dir.path()).unwrap();
+    assert!(g.notice().is_none());
+    let mut st = g.begin();
+    let read: Vec<_> = (0..3).map(|i| g.tx(&mut st).node(i).unwrap()).collect();
+    assert_eq!(read, changed);
+}
+
+/// A database of a newer format is refused, and left as it was.
+#[test]
+fn a_newer_format_is_refused_and_left_alone() {
+    use super::KvStore;
+    let dir = tempfile::tempdir().unwrap();
+    commit_nodes(dir.path(), 1);
+    let newer = (super::graph::FORMAT_VERSION + 1).to_be_bytes().to_vec();
+    {
+        let store = super::sled_store::SledStore::open(dir.path()).unwrap();
+        store
+            .apply(vec![(keys::meta("format"), Some(newer.clone()))])
+            .unwrap();
+    }
+    let before = kept(dir.path());
+    let e = Graph::open_path(dir.path()).map(|_| ()).unwrap_err();
+    assert!(e.to_string().contains("newer than this build's"), "{e}");
+    let store = super::sled_store::SledStore::open(dir.path()).unwrap();
+    assert_eq!(store.get(&keys::meta("format")).unwrap(), Some(newer));
+    assert_eq!(kept(dir.path()), before);
 }

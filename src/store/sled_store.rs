@@ -417,19 +417,21 @@ mod tests {
     fn batches_apply_and_scan_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let s = SledStore::open(dir.path()).unwrap();
-        // Keyspaces of plain values (record blocks must be blocks).
+        // A keyspace stored as it is (catalog) and two packed ones (record
+        // blocks would have to be blocks).
         s.apply(vec![
             (vec![6], Some(vec![b'b'])),
-            (vec![5], Some(vec![b'a'])),
+            (vec![1], Some(vec![b'a'])),
             (vec![7], Some(vec![])),
         ])
         .unwrap();
         s.apply(vec![(vec![7], None)]).unwrap();
         let keys: Vec<_> = s.scan(&[0], None).map(|r| r.unwrap().0).collect();
-        assert_eq!(keys, vec![vec![5], vec![6]]);
+        assert_eq!(keys, vec![vec![1], vec![6]]);
         let back: Vec<_> = s.scan_rev(&[0], Some(&[6])).map(|r| r.unwrap().0).collect();
-        assert_eq!(back, vec![vec![5]]);
+        assert_eq!(back, vec![vec![1]]);
         assert_eq!(s.get(&[6]).unwrap(), Some(vec![b'b']));
+        assert_eq!(s.get(&[1]).unwrap(), Some(vec![b'a']));
     }
 
     #[test]
