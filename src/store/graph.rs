@@ -74,10 +74,6 @@ fn undo_interrupted_load(store: &dyn KvStore) -> Result<(), StorageError> {
     store.apply(batch)
 }
 
-/// Compares what the engine recovered with its manifest: refuses a
-/// database that lost acknowledged commits, brings the manifest up to date
-/// after a stop between a commit and its manifest, and writes one for a
-/// database made before manifests (saying so, if it holds anything).
 /// The format record of this build.
 fn format_record() -> (Vec<u8>, Option<Vec<u8>>) {
     (
@@ -86,6 +82,10 @@ fn format_record() -> (Vec<u8>, Option<Vec<u8>>) {
     )
 }
 
+/// Compares what the engine recovered with its manifest: refuses a
+/// database that lost acknowledged commits, brings the manifest up to date
+/// after a stop between a commit and its manifest, and writes one for a
+/// database made before manifests (saying so, if it holds anything).
 fn check_manifest(
     store: &dyn KvStore,
     kept: Kept,
@@ -295,9 +295,13 @@ impl Graph {
         };
         if let Some(version) = moves_from {
             store.apply(vec![format_record()])?;
-            notice = Some(format!(
+            let moved = format!(
                 "database moved from format {version} to {FORMAT_VERSION} (record blocks stored compact): builds before this one cannot open it"
-            ));
+            );
+            notice = Some(match notice {
+                Some(before) => format!("{before}; {moved}"),
+                None => moved,
+            });
         }
         Ok(Graph {
             store,
