@@ -123,3 +123,42 @@ fn every_run_binds_its_own_parameters_wherever_the_statement_reads_them() {
         assert_eq!(prepared.rows, want, "lo {lo}, step {step}, k {k}");
     }
 }
+
+/// A property map on a variable-length end compares a parameter's value
+/// where it is, run after run, as a literal of the same value does.
+#[test]
+fn a_parameter_in_a_pattern_map_matches_as_its_value_written_out() {
+    let mut db = Database::open_memory().unwrap();
+    db.execute(
+        "CREATE (:P {id: 'a'})-[:R]->(:P {id: 'b', n: 2})-[:R]->(:P {id: 'c', n: 3})",
+        &Params::new(),
+    )
+    .unwrap();
+    let q = "MATCH (a:P {id: 'a'})-[*1..2]->(x:P {id: $to}) RETURN count(*) AS n";
+    let p = db.prepare(q).unwrap();
+    for (to, want) in [
+        (Value::String("c".into()), 1),
+        (Value::String("b".into()), 1),
+        (Value::String("z".into()), 0),
+        (Value::Int(2), 0),
+        (Value::Null, 0),
+    ] {
+        let ps = params(&[("to", to.clone())]);
+        let prepared = db.run_prepared(&p, &ps).unwrap();
+        assert_eq!(prepared.rows, vec![vec![Value::Int(want)]], "{to:?}");
+        let literal = match &to {
+            Value::String(s) => format!("'{s}'"),
+            Value::Int(i) => i.to_string(),
+            _ => "null".into(),
+        };
+        let written = q.replace("$to", &literal);
+        let plain = db.execute(&written, &Params::new()).unwrap();
+        assert_eq!(plain.rows, prepared.rows, "{written}");
+    }
+    let both = "MATCH (a:P {id: 'a'})-[*1..2]->(x:P {n: $n, id: $to}) RETURN x.id";
+    let r = db.execute(
+        both,
+        &params(&[("n", Value::Int(3)), ("to", Value::String("c".into()))]),
+    );
+    assert_eq!(r.unwrap().rows, vec![vec![Value::String("c".into())]]);
+}

@@ -24,6 +24,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 mod link_filter;
+mod prop_map;
 
 /// What a consumer of matched rows tells the matcher: go on, or stop the
 /// search (a LIMIT is met, an EXISTS found its first match).
@@ -762,10 +763,7 @@ fn bind_node(
         }
     }
     if let Some(props) = &p.properties {
-        let Some(rec) = ctx.tx.node(n)? else {
-            return Ok(false);
-        };
-        if !props_match(ctx, m, props, &rec.props)? {
+        if !prop_map::node_matches(ctx, &m.env(), n, props)? {
             return Ok(false);
         }
     }
@@ -783,34 +781,6 @@ fn unbind(m: &mut Matcher<'_, '_>, slots: &[usize]) {
         m.bound[i] = false;
         m.row[i] = Value::Null;
     }
-}
-
-fn props_match(
-    ctx: &mut Ctx<'_, '_>,
-    m: &Matcher<'_, '_>,
-    props: &Expr,
-    have: &[(u32, Value)],
-) -> Result<bool, Error> {
-    let env = m.env();
-    let want = eval(props, &env, ctx)?;
-    let Value::Map(want) = want else {
-        return Err(Error::runtime(
-            ErrorKind::TypeError,
-            "InvalidArgumentType",
-            "properties in a pattern must be a map",
-        ));
-    };
-    for (k, v) in want {
-        let actual = ctx
-            .key_id(&k)
-            .and_then(|id| have.iter().find(|(p, _)| *p == id))
-            .map(|(_, v)| v);
-        match actual {
-            Some(a) if ops::equals(a, &v) == Some(true) => {}
-            _ => return Ok(false),
-        }
-    }
-    Ok(true)
 }
 
 pub(crate) fn rel_types(ctx: &Ctx<'_, '_>, r: &RelPattern) -> Option<Vec<u32>> {
@@ -864,7 +834,7 @@ fn hop_entries(
                 }
             }
             if let Some(p) = &r.properties {
-                if !props_match(ctx, m, p, &rec.props)? {
+                if !prop_map::record_matches(ctx, &m.env(), p, &rec.props)? {
                     continue;
                 }
             }

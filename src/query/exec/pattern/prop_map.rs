@@ -1,0 +1,125 @@
+//! A pattern's property map (`(n {id: $to})`, `-[r {category: 'fuel'}]->`)
+//! checked against a candidate. A variable-length hop checks its end's map
+//! at every node it reaches, so a map written out in the pattern is matched
+//! entry by entry, with no map built per candidate and, for a node, only
+//! the properties it names read from the record (Q8 at scale M built a
+//! map and decoded the whole record of each of thousands of nodes).
+
+use super::super::context::Ctx;
+use super::super::eval::{eval, Env};
+use super::super::ops;
+use crate::error::{Error, ErrorKind};
+use crate::query::ast::{Expr, ExprKind, Ident};
+use crate::store::catalog::NameKind;
+use crate::value::{NodeId, Value};
+
+/// Whether node `n` has the properties of `props`.
+pub(super) fn node_matches(
+    ctx: &mut Ctx<'_, '_>,
+    env: &Env<'_>,
+    n: NodeId,
+    props: &Expr,
+) -> Result<bool, Error> {
+    if let Some(entries) = written_out(props) {
+        return entries_match(ctx, env, entries, |ctx, key, want| {
+            // A node reached by a pattern exists; one that did not would
+            // have no property to match.
+            let actual = ctx.tx.node_prop(n, key)?.flatten();
+            Ok(actual.is_some_and(|a| ops::equals(&a, want) == Some(true)))
+        });
+    }
+    let Some(rec) = ctx.tx.node(n)? else {
+        return Ok(false);
+    };
+    map_matches(ctx, env, props, &rec.props)
+}
+
+/// Whether a record with properties `have` has those of `props`.
+pub(super) fn record_matches(
+    ctx: &mut Ctx<'_, '_>,
+    env: &Env<'_>,
+    props: &Expr,
+    have: &[(u32, Value)],
+) -> Result<bool, Error> {
+    match written_out(props) {
+        Some(entries) => entries_match(ctx, env, entries, |_, key, want| {
+            let actual = have.iter().find(|(p, _)| *p == key);
+            Ok(actual.is_some_and(|(_, a)| ops::equals(a, want) == Some(true)))
+        }),
+        None => map_matches(ctx, env, props, have),
+    }
+}
+
+/// The entries of a map written out in the pattern, unless a key repeats
+/// (the map then keeps its last value: evaluated whole, as any map).
+fn written_out(props: &Expr) -> Option<&[(Ident, Expr)]> {
+    let ExprKind::Map(entries) = &props.kind else {
+        return None;
+    };
+    let repeats = entries
+        .iter()
+        .enumerate()
+        .any(|(i, (k, _))| entries[..i].iter().any(|(j, _)| j.name == k.name));
+    (!repeats).then_some(entries.as_slice())
+}
+
+/// Every entry's value is evaluated, in order, as the map's would be, so
+/// that an error in any entry is raised whether or not an earlier one
+/// matched; `has(ctx, key, want)` says whether the candidate's value of a
+/// stored key equals `want`. A parameter's value is compared where it is.
+fn entries_match(
+    ctx: &mut Ctx<'_, '_>,
+    env: &Env<'_>,
+    entries: &[(Ident, Expr)],
+    mut has: impl FnMut(&mut Ctx<'_, '_>, u32, &Value) -> Result<bool, Error>,
+) -> Result<bool, Error> {
+    let mut all = true;
+    for (k, e) in entries {
+        let given = match &e.kind {
+            ExprKind::Parameter(p, sym) => ctx.param(*sym, p),
+            _ => None,
+        };
+        let owned;
+        let want = match given {
+            Some(v) => v,
+            None => {
+                owned = eval(e, env, ctx)?;
+                &owned
+            }
+        };
+        if all {
+            all = match ctx.code(NameKind::Key, k.sym, &k.name) {
+                Some(key) => has(ctx, key, want)?,
+                None => false,
+            };
+        }
+    }
+    Ok(all)
+}
+
+/// `props` evaluated to a map, matched against `have`.
+fn map_matches(
+    ctx: &mut Ctx<'_, '_>,
+    env: &Env<'_>,
+    props: &Expr,
+    have: &[(u32, Value)],
+) -> Result<bool, Error> {
+    let Value::Map(want) = eval(props, env, ctx)? else {
+        return Err(Error::runtime(
+            ErrorKind::TypeError,
+            "InvalidArgumentType",
+            "properties in a pattern must be a map",
+        ));
+    };
+    for (k, v) in want {
+        let actual = ctx
+            .key_id(&k)
+            .and_then(|id| have.iter().find(|(p, _)| *p == id))
+            .map(|(_, v)| v);
+        match actual {
+            Some(a) if ops::equals(a, &v) == Some(true) => {}
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
+}
