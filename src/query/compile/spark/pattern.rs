@@ -359,7 +359,11 @@ impl<'s> Branch<'s> {
             return Err(unsupported("a property map given as a parameter", map.span));
         };
         let env = Env::default();
-        for (k, v) in items {
+        for (i, (k, v)) in items.iter().enumerate() {
+            // A key written again keeps its last value, as in any map.
+            if items[i + 1..].iter().any(|(later, _)| later.name == k.name) {
+                continue;
+            }
             let (vs, _) = expr(cx, &env, v)?;
             let col = super::expr::property_column(cx, base, rel, v, &k.name)?;
             self.conds.push(format!("{col} = {vs}"));

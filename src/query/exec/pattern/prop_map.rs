@@ -21,9 +21,12 @@ pub(super) fn node_matches(
     props: &Expr,
 ) -> Result<bool, Error> {
     if let Some(entries) = written_out(props) {
+        // A node without a record (deleted earlier in the statement)
+        // matches nothing, with nothing evaluated, as when it was decoded.
+        if !ctx.tx.node_has_labels(n, &[])? {
+            return Ok(false);
+        }
         return entries_match(ctx, env, entries, |ctx, key, want| {
-            // A node reached by a pattern exists; one that did not would
-            // have no property to match.
             let actual = ctx.tx.node_prop(n, key)?.flatten();
             Ok(actual.is_some_and(|a| ops::equals(&a, want) == Some(true)))
         });
