@@ -23,11 +23,24 @@ pub(super) fn node_matches(
     if let Some(entries) = written_out(props) {
         // A node without a record (deleted earlier in the statement)
         // matches nothing, with nothing evaluated, as when it was decoded.
-        if !ctx.tx.node_has_labels(n, &[])? {
-            return Ok(false);
-        }
+        // Reading the first entry's property tells, with no other read.
+        let first = entries
+            .first()
+            .and_then(|(k, _)| ctx.code(NameKind::Key, k.sym, &k.name));
+        let mut read_first = match first {
+            Some(key) => match ctx.tx.node_prop(n, key)? {
+                Some(value) => Some(value),
+                None => return Ok(false),
+            },
+            None if !ctx.tx.node_has_labels(n, &[])? => return Ok(false),
+            None => None,
+        };
+        // `has` is asked first for the first entry when its key is stored.
         return entries_match(ctx, env, entries, |ctx, key, want| {
-            let actual = ctx.tx.node_prop(n, key)?.flatten();
+            let actual = match read_first.take() {
+                Some(value) => value,
+                None => ctx.tx.node_prop(n, key)?.flatten(),
+            };
             Ok(actual.is_some_and(|a| ops::equals(&a, want) == Some(true)))
         });
     }
