@@ -1188,7 +1188,10 @@ impl SegmentAccountant {
 
 /// supplygraph patch: deallocates `len` bytes at `at` of `file` (a hole that
 /// reads as zeros, the file's length unchanged); false where the platform or
-/// file system cannot.
+/// file system cannot. A range that is a hole already is left alone: every
+/// open frees every free segment again, and punching a hole anew still
+/// costs the file system its work (at scale M, 33 punches took a third of
+/// opening the files).
 #[cfg(target_os = "linux")]
 fn discard(file: &std::fs::File, at: LogOffset, len: usize) -> bool {
     use std::os::unix::io::AsRawFd;
@@ -1196,6 +1199,17 @@ fn discard(file: &std::fs::File, at: LogOffset, len: usize) -> bool {
     else {
         return false;
     };
+    // SAFETY: lseek only reads its integer arguments and moves the
+    // descriptor's offset, which sled never uses (it reads and writes at
+    // explicit offsets). No data at or after `at` (ENXIO), or none before
+    // `at + len`: the range reads as zeros already. A file system without
+    // holes reports data at `at`, and the range is punched as before.
+    let data = unsafe { libc::lseek(file.as_raw_fd(), at, libc::SEEK_DATA) };
+    let no_data = data < 0
+        && std::io::Error::last_os_error().raw_os_error() == Some(libc::ENXIO);
+    if no_data || data >= at.saturating_add(len) {
+        return true;
+    }
     // SAFETY: fallocate only reads its integer arguments; the descriptor
     // stays open for the call, borrowed from `file`.
     let rc = unsafe {
