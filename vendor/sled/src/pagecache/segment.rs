@@ -1190,8 +1190,8 @@ impl SegmentAccountant {
 /// reads as zeros, the file's length unchanged); false where the platform or
 /// file system cannot. A range that is a hole already is left alone: every
 /// open frees every free segment again, and punching a hole anew still
-/// costs the file system its work (at scale M, 33 punches took a third of
-/// opening the files).
+/// costs the file system its work (after a load at scale M, 33 punches
+/// were about 9 of the 22 ms an open took).
 #[cfg(target_os = "linux")]
 fn discard(file: &std::fs::File, at: LogOffset, len: usize) -> bool {
     use std::os::unix::io::AsRawFd;
