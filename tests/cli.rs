@@ -324,6 +324,48 @@ fn a_database_of_an_older_format_is_refused_with_a_clear_message() {
     }
 }
 
+/// A database whose format record says 5 (a build of format 5 made it)
+/// opens, says once that it was moved to this build's format, and answers.
+#[test]
+fn a_format_5_database_is_moved_with_a_notice_and_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let q = "MATCH (a:A {id: 'x'})-[:L]->(b) RETURN b.id AS id";
+    let made = bin()
+        .arg(&db)
+        .args(["-c", "CREATE (:A {id: 'x'})-[:L]->(:A {id: 'y'})"])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made).1);
+    {
+        let engine = sled::Config::new().path(&db).open().unwrap();
+        let mut key = vec![0u8];
+        key.extend_from_slice(b"format");
+        engine.insert(key, &5u32.to_be_bytes()).unwrap();
+        engine.flush().unwrap();
+    }
+    let moved = bin()
+        .arg(&db)
+        .args(["--format", "csv", "-c", q])
+        .output()
+        .unwrap();
+    let (out, err) = text(&moved);
+    assert!(moved.status.success(), "{err}");
+    assert!(
+        err.contains("note: database moved from format 5 to 6"),
+        "{err}"
+    );
+    assert_eq!(out, "id\ny\n");
+    let again = bin()
+        .arg(&db)
+        .args(["--format", "csv", "-c", q])
+        .output()
+        .unwrap();
+    let (out, err) = text(&again);
+    assert!(again.status.success() && !err.contains("moved"), "{err}");
+    assert_eq!(out, "id\ny\n");
+}
+
 #[test]
 fn explain_profile_and_timeout_through_the_binary() {
     // EXPLAIN plans against the catalog: once `id` is a known key, a

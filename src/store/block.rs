@@ -218,6 +218,14 @@ fn rebuild(mut stored: Vec<u8>, ends: &[u32; BLOCK_SLOTS], at: usize) -> Vec<u8>
 mod tests {
     use super::*;
 
+    /// A block holding `slots` (slot, record), the others empty.
+    fn block_of(slots: &[(usize, &[u8])]) -> Vec<u8> {
+        let filled = slots.iter().fold(None, |b: Option<Vec<u8>>, (i, v)| {
+            with_slot(b.as_deref(), *i, v).unwrap()
+        });
+        filled.unwrap()
+    }
+
     #[test]
     fn slots_round_trip_and_read_alone() {
         let mut b = None;
@@ -265,11 +273,7 @@ mod tests {
 
     #[test]
     fn a_valid_block_reads_the_same_without_its_version_byte() {
-        let mut b = None;
-        for (i, v) in [(0usize, &b"zero"[..]), (17, b"x"), (127, b"last")] {
-            b = with_slot(b.as_deref(), i, v).unwrap();
-        }
-        let b = b.unwrap();
+        let b = block_of(&[(0, b"zero"), (17, b"x"), (127, b"last")]);
         validate(&b).unwrap();
         for i in 0..BLOCK_SLOTS {
             assert_eq!(
@@ -290,11 +294,7 @@ mod tests {
 
     #[test]
     fn the_stored_form_is_smaller_and_expands_to_the_same_block() {
-        let mut b = None;
-        for (i, v) in [(0usize, &b"zero"[..]), (17, b"x"), (127, b"last")] {
-            b = with_slot(b.as_deref(), i, v).unwrap();
-        }
-        let b = b.unwrap();
+        let b = block_of(&[(0, b"zero"), (17, b"x"), (127, b"last")]);
         let stored = compact(&b);
         assert_eq!(stored.len(), 1 + BLOCK_SLOTS + 9);
         assert_eq!(expand(stored), b);
@@ -319,21 +319,14 @@ mod tests {
             padded.extend_from_slice(&[0x80 | n, 0x80, 0x80, 0x80, 0]);
         }
         padded.extend_from_slice(b"zeroxlast");
-        let mut short = None;
-        for (i, v) in [(0usize, &b"zero"[..]), (17, b"x"), (127, b"last")] {
-            short = with_slot(short.as_deref(), i, v).unwrap();
-        }
+        let short = block_of(&[(0, b"zero"), (17, b"x"), (127, b"last")]);
         assert!(padded.len() > HEADER + 9);
-        assert_eq!(expand(padded), short.unwrap());
+        assert_eq!(expand(padded), short);
     }
 
     #[test]
     fn a_damaged_stored_block_is_refused_not_a_panic() {
-        let mut b = None;
-        for (i, v) in [(3usize, &b"three"[..]), (90, b"ninety")] {
-            b = with_slot(b.as_deref(), i, v).unwrap();
-        }
-        let stored = compact(&b.unwrap());
+        let stored = compact(&block_of(&[(3, b"three"), (90, b"ninety")]));
         let refused = |x: Vec<u8>| validate(&expand(x)).is_err();
         for cut in 0..stored.len() {
             assert!(refused(stored[..cut].to_vec()), "cut at {cut}");

@@ -19,6 +19,11 @@ fn commit_nodes(dir: &Path, n: usize) {
     }
 }
 
+/// The format record saying `v`, as written to the store.
+fn format(v: u32) -> (Vec<u8>, Option<Vec<u8>>) {
+    (keys::meta("format"), Some(v.to_be_bytes().to_vec()))
+}
+
 fn kept(dir: &Path) -> Manifest {
     match manifest::read(dir).unwrap() {
         Kept::Found(m) => m,
@@ -88,7 +93,6 @@ fn a_removed_manifest_is_damage_but_a_database_from_before_manifests_gets_one() 
     assert!(e.to_string().contains("manifest file"), "{e}");
     // An older build (format 4) wrote no commit count and no manifest: the
     // database moves to this format and gets one.
-    let format = |v: u32| (keys::meta("format"), Some(v.to_be_bytes().to_vec()));
     {
         let store = super::sled_store::SledStore::open(dir.path()).unwrap();
         let batch = vec![(keys::meta("commit_seq"), None), format(4)];
@@ -140,10 +144,7 @@ fn a_format_4_database_moves_to_this_format_with_its_names() {
     };
     {
         let store = super::sled_store::SledStore::open(dir.path()).unwrap();
-        let mut batch = vec![
-            (keys::meta("commit_seq"), None),
-            (keys::meta("format"), Some(4u32.to_be_bytes().to_vec())),
-        ];
+        let mut batch = vec![(keys::meta("commit_seq"), None), format(4)];
         for (kind, list) in before.iter().enumerate() {
             for (id, name) in list.iter().enumerate() {
                 batch.push((
@@ -196,15 +197,8 @@ fn a_format_5_database_reads_its_blocks_and_moves_to_this_format() {
     {
         let store = SledStore::open(dir.path()).unwrap();
         let block = store.get(&block_key).unwrap().unwrap();
-        // Format 5 packed a block as any other value.
-        let adj = [keys::ADJ];
-        store.put_stored(&block_key, &super::compress::pack(&adj, block));
-        store
-            .apply(vec![(
-                keys::meta("format"),
-                Some(5u32.to_be_bytes().to_vec()),
-            )])
-            .unwrap();
+        store.put_stored(&block_key, &super::compress::pack_as_format_5(&block));
+        store.apply(vec![format(5)]).unwrap();
     }
     manifest::write(
         dir.path(),
@@ -222,7 +216,7 @@ fn a_format_5_database_reads_its_blocks_and_moves_to_this_format() {
     assert_eq!(read, records);
     assert_eq!(
         KvStore::get(g.store(), &keys::meta("format")).unwrap(),
-        Some(super::graph::FORMAT_VERSION.to_be_bytes().to_vec())
+        format(super::graph::FORMAT_VERSION).1
     );
     // A commit rewrites the block in this format; every record reads back.
     let mut changed = records.clone();
@@ -246,17 +240,15 @@ fn a_newer_format_is_refused_and_left_alone() {
     use super::KvStore;
     let dir = tempfile::tempdir().unwrap();
     commit_nodes(dir.path(), 1);
-    let newer = (super::graph::FORMAT_VERSION + 1).to_be_bytes().to_vec();
+    let newer = format(super::graph::FORMAT_VERSION + 1);
     {
         let store = super::sled_store::SledStore::open(dir.path()).unwrap();
-        store
-            .apply(vec![(keys::meta("format"), Some(newer.clone()))])
-            .unwrap();
+        store.apply(vec![newer.clone()]).unwrap();
     }
     let before = kept(dir.path());
     let e = Graph::open_path(dir.path()).map(|_| ()).unwrap_err();
     assert!(e.to_string().contains("newer than this build's"), "{e}");
     let store = super::sled_store::SledStore::open(dir.path()).unwrap();
-    assert_eq!(store.get(&keys::meta("format")).unwrap(), Some(newer));
+    assert_eq!(store.get(&newer.0).unwrap(), newer.1);
     assert_eq!(kept(dir.path()), before);
 }
