@@ -100,11 +100,13 @@ pub trait KvStore: Send + Sync {
     /// As `scan`, in descending key order.
     fn scan_rev<'a>(&'a self, start: &[u8], end: Option<&[u8]>) -> KvIter<'a>;
     fn apply(&self, batch: Batch) -> Result<(), StorageError>;
-    /// Applies batches one after another, each as `apply` would, stopping
-    /// at the first error. An engine may prepare the next batches while it
-    /// writes one (the sled store compresses on the caller's thread and a
-    /// second one, and writes on a third), so a bulk load keeps both cores
-    /// busy.
+    /// Writes the parts of a bulk load, whose keys each appear in one part
+    /// only, stopping at the first error. Every part but the last may be
+    /// written in any order and key by key, so an engine may write several
+    /// at once (the sled store does, on two threads); the last is written
+    /// as `apply` would, once all the others are durable. A crash before it
+    /// may leave any subset of the other parts' keys, which the caller
+    /// must be able to undo (`Graph::commit_load` writes a marker first).
     fn apply_parts(&self, parts: &mut dyn Iterator<Item = Batch>) -> Result<(), StorageError> {
         for part in parts {
             self.apply(part)?;

@@ -1,6 +1,7 @@
 //! The sled engine: one default tree, one `apply_batch` plus `flush` per
 //! commit (sled's own timer would leave up to 500 ms of acknowledged writes
-//! in memory), and sled's failure modes turned into clear errors.
+//! in memory), a bulk load's parts written key by key on two threads, and
+//! sled's failure modes turned into clear errors.
 //!
 //! Power loss: sled's flush ends in `sync_file_range`, which writes the
 //! pages out but neither flushes the drive's cache nor the file's size, so
@@ -10,15 +11,18 @@
 
 use super::{compress, Batch, KvIter, KvStore, StorageError};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 
 /// sled may use several times this in RAM (PITFALLS.md), so it stays modest.
 const CACHE_BYTES: u64 = 64 << 20;
 
-/// Parts of a bulk load handed on and not yet written (`apply_parts`): the
-/// compressing threads wait on each other less, as parts compress in
-/// uneven times.
+/// Parts of a bulk load handed on and not yet written (`apply_parts`).
 const PARTS_AHEAD: usize = 8;
+
+/// Threads that compress and write the parts of a bulk load: the
+/// machine's two cores.
+const WRITERS: usize = 2;
 
 /// `reclaim` moves the pages of log segments at most this percent live:
 /// a fuller segment gives back too little for what moving it writes.
@@ -32,7 +36,7 @@ pub struct SledStore {
     /// sled's log file, opened again here to `fdatasync` it.
     log: std::fs::File,
     /// Blob files already synced (sled never rewrites one).
-    synced_blobs: std::sync::Mutex<std::collections::HashSet<std::ffi::OsString>>,
+    synced_blobs: Mutex<std::collections::HashSet<std::ffi::OsString>>,
 }
 
 impl SledStore {
@@ -234,6 +238,88 @@ fn pack_batch(batch: Batch) -> (sled::Batch, usize) {
     (b, keys)
 }
 
+/// Compresses and writes a part key by key, then flushes it (sled keeps
+/// what is not flushed in memory) and lets the epoch collector free what
+/// it replaced, on the writing thread, whose garbage it is.
+fn write_keys(db: &sled::Db, part: Batch) -> Result<(), StorageError> {
+    let keys = part.len();
+    for (k, v) in part {
+        match v {
+            Some(v) => {
+                let v = compress::pack(&k, v);
+                db.insert(k, v).map_err(sled_err)?;
+            }
+            None => {
+                db.remove(k).map_err(sled_err)?;
+            }
+        }
+    }
+    db.flush().map_err(sled_err)?;
+    super::epoch::collect_after(keys);
+    Ok(())
+}
+
+/// Hands every part but the last to `threads` threads running `write`,
+/// each taking the next part when it is free, and returns the last part
+/// unwritten. Stops at the first error, which it returns.
+fn write_on_threads(
+    parts: &mut dyn Iterator<Item = Batch>,
+    threads: usize,
+    write: impl Fn(Batch) -> Result<(), StorageError> + Sync,
+) -> Result<Option<Batch>, StorageError> {
+    let (to_writers, queue) = mpsc::sync_channel::<Batch>(PARTS_AHEAD);
+    // Dropped with the last writer, so that handing on stops when every
+    // writer has.
+    let queue = Arc::new(Mutex::new(queue));
+    let failed = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let mut writers = Vec::new();
+        for _ in 0..threads {
+            let (queue, failed, write) = (Arc::clone(&queue), &failed, &write);
+            let spawned = std::thread::Builder::new()
+                .name("supplygraph-write".into())
+                .spawn_scoped(s, move || {
+                    while !failed.load(Ordering::Relaxed) {
+                        let part = queue.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        let Ok(part) = part else { break };
+                        if let Err(e) = write(part) {
+                            failed.store(true, Ordering::Relaxed);
+                            return Err(e);
+                        }
+                    }
+                    Ok(())
+                });
+            match spawned {
+                Ok(w) => writers.push(w),
+                Err(e) => {
+                    failed.store(true, Ordering::Relaxed);
+                    return Err(StorageError::Io(format!("cannot start a thread: {e}")));
+                }
+            }
+        }
+        drop(queue);
+        let mut held = None;
+        for part in parts {
+            if let Some(ready) = held.replace(part) {
+                if failed.load(Ordering::Relaxed) || to_writers.send(ready).is_err() {
+                    break;
+                }
+            }
+        }
+        drop(to_writers);
+        let mut written = Ok(held);
+        for w in writers {
+            let r = w
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            if let (Err(e), Ok(_)) = (r, &written) {
+                written = Err(e);
+            }
+        }
+        written
+    })
+}
+
 impl SledStore {
     /// Writes a packed batch, makes it durable, and lets the epoch
     /// collector free what it replaced (on the writing thread, whose
@@ -274,63 +360,21 @@ impl KvStore for SledStore {
         self.write_packed(b, keys)
     }
 
-    /// Compresses the parts on this thread and a second one, alternately,
-    /// while a third writes them in order. With one compressing thread the
-    /// writer waited on it for 3.5 s of a load at ten million links, the
-    /// other core idle (the compression was a fifth of the load's commit
-    /// before it moved off the writing thread at all). Parts are written
-    /// in order, each durable before the next, as `apply` would.
+    /// Two threads take the parts but the last as they come, each
+    /// compressing a part and inserting its keys one by one, since no part
+    /// but the last needs to be atomic. sled's `apply_batch` holds its
+    /// write lock for a whole batch, so one writer did all of sled's work
+    /// while compressing kept the other core busy for only part of it: at
+    /// scale M half a second of the load was the writer alone. The last
+    /// part is written as one batch once every other part is durable.
     fn apply_parts(&self, parts: &mut dyn Iterator<Item = Batch>) -> Result<(), StorageError> {
-        type Packed = (sled::Batch, usize);
-        // The writer takes each part's packed form in part order, from
-        // whichever thread packs it.
-        let (to_writer, in_order) = mpsc::sync_channel::<mpsc::Receiver<Packed>>(PARTS_AHEAD);
-        let (to_packer, to_pack) =
-            mpsc::sync_channel::<(Batch, mpsc::SyncSender<Packed>)>(PARTS_AHEAD);
-        let spawn_failed =
-            |e: std::io::Error| StorageError::Io(format!("cannot start a thread: {e}"));
-        std::thread::scope(|s| {
-            let writer = std::thread::Builder::new()
-                .name("supplygraph-write".into())
-                .spawn_scoped(s, move || {
-                    in_order.into_iter().try_for_each(|packed| {
-                        let (b, keys) = packed.recv().map_err(|_| {
-                            StorageError::Io("a part was lost before it was written".into())
-                        })?;
-                        self.write_packed(b, keys)
-                    })
-                })
-                .map_err(spawn_failed)?;
-            let packer = std::thread::Builder::new()
-                .name("supplygraph-pack".into())
-                .spawn_scoped(s, move || {
-                    for (part, done) in to_pack {
-                        let _ = done.send(pack_batch(part));
-                    }
-                })
-                .map_err(spawn_failed)?;
-            for (i, part) in parts.enumerate() {
-                let (done, packed) = mpsc::sync_channel(1);
-                // A writer that stopped has its error to tell.
-                if to_writer.send(packed).is_err() {
-                    break;
-                }
-                if i % 2 == 1 {
-                    if to_packer.send((part, done)).is_err() {
-                        break;
-                    }
-                } else {
-                    let _ = done.send(pack_batch(part));
-                }
-            }
-            drop((to_writer, to_packer));
-            packer
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            writer
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
+        let db = self.db()?;
+        let last = write_on_threads(parts, WRITERS, |part| write_keys(db, part))?;
+        self.sync()?;
+        match last {
+            Some(part) => self.apply(part),
+            None => Ok(()),
+        }
     }
 
     fn dir(&self) -> Option<&Path> {
@@ -435,39 +479,81 @@ mod tests {
     }
 
     #[test]
-    fn parts_apply_in_order_and_a_failed_writer_stops_them() {
+    fn parts_are_all_written_and_the_last_after_the_others() {
         use crate::store::keys;
         let dir = tempfile::tempdir().unwrap();
-        let s = SledStore::open(dir.path()).unwrap();
-        // A data key (compressed) rewritten by later parts, and a delete.
         let data = |n: u8| vec![keys::ADJ, n];
-        let parts = (0..20u8).map(|i| {
-            vec![
-                (data(0), Some(vec![i; 300])),
-                (data(i + 1), Some(vec![i; 100])),
-                (data(i), None),
-            ]
-        });
-        s.apply_parts(&mut parts.into_iter()).unwrap();
-        assert_eq!(s.get(&data(0)).unwrap(), Some(vec![19; 300]));
-        assert_eq!(s.get(&data(19)).unwrap(), None);
-        assert_eq!(s.get(&data(20)).unwrap(), Some(vec![19; 100]));
-        // A store that cannot write reports it, and what follows is not
-        // asked for without bound.
-        let mut broken = SledStore::open(&dir.path().join("b")).unwrap();
-        broken.db = Err(StorageError::Io("gone".into()));
-        let mut asked = 0;
+        // Keys deleted by a part, and values zstd shrinks or not, some
+        // under the adjacency's threshold and some over it.
+        {
+            let s = SledStore::open(dir.path()).unwrap();
+            s.apply((100..120).map(|n| (data(n), Some(vec![n; 7]))).collect())
+                .unwrap();
+            let parts = (0..20u8).map(|i| {
+                vec![
+                    (data(i), Some(vec![i; 40 * i as usize])),
+                    (data(100 + i), None),
+                ]
+            });
+            s.apply_parts(&mut parts.into_iter()).unwrap();
+        }
+        let s = SledStore::open(dir.path()).unwrap();
+        for i in 0..20u8 {
+            assert_eq!(s.get(&data(i)).unwrap(), Some(vec![i; 40 * i as usize]));
+            assert_eq!(s.get(&data(100 + i)).unwrap(), None);
+        }
+        // The last part is handed back unwritten, once every other one
+        // is written.
+        let written = Mutex::new(Vec::new());
+        let mut parts = (0..30u8).map(|i| vec![(data(i), None)]);
+        let last = write_on_threads(&mut parts, 2, |p| {
+            written.lock().unwrap().push(p[0].0[1]);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(last, Some(vec![(data(29), None)]));
+        let mut written = written.into_inner().unwrap();
+        written.sort_unstable();
+        assert_eq!(written, (0..29).collect::<Vec<_>>());
+        assert_eq!(
+            write_on_threads(&mut std::iter::empty(), 2, |_| Ok(())).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_failed_writer_stops_the_parts() {
+        let asked = std::sync::atomic::AtomicUsize::new(0);
         let mut parts = std::iter::from_fn(|| {
-            asked += 1;
-            Some(vec![(data(1), Some(vec![1]))])
+            asked.fetch_add(1, Ordering::Relaxed);
+            Some(vec![(vec![1], None)])
+        });
+        let writes = std::sync::atomic::AtomicUsize::new(0);
+        let r = write_on_threads(&mut parts, 2, |_| {
+            match writes.fetch_add(1, Ordering::Relaxed) {
+                3 => Err(StorageError::Io("disk full".into())),
+                _ => Ok(()),
+            }
+        });
+        assert!(matches!(r, Err(StorageError::Io(m)) if m == "disk full"));
+        // At most the parts queued, one per writer, the one being handed
+        // on and the one held back as the last.
+        let asked = asked.into_inner();
+        assert!(
+            asked <= 4 + PARTS_AHEAD + 2 + 2,
+            "{asked} parts taken after a writer failed"
+        );
+        // A store that cannot write says so before it takes any part.
+        let dir = tempfile::tempdir().unwrap();
+        let mut broken = SledStore::open(dir.path()).unwrap();
+        broken.db = Err(StorageError::Io("gone".into()));
+        let mut taken = 0;
+        let mut parts = std::iter::from_fn(|| {
+            taken += 1;
+            Some(vec![(vec![1], None)])
         });
         assert!(broken.apply_parts(&mut parts).is_err());
-        // At most the parts in flight, the one being handed on and the
-        // one the other compressing thread holds.
-        assert!(
-            asked <= PARTS_AHEAD + 3,
-            "{asked} parts taken after the writer failed"
-        );
+        assert_eq!(taken, 0);
     }
 
     /// Writes 4 MiB under 256 keys into the store at `dir` three times
