@@ -753,6 +753,41 @@ fn order_item(p: &Projection, s: &SortItem) -> Option<usize> {
     })
 }
 
+/// DISTINCT over projected rows: of equal rows, the first is kept, in place.
+pub(crate) fn distinct_rows(out: &mut Vec<OutRow>) {
+    let mut seen = fxhash::FxHashSet::default();
+    out.retain(|(r, _, _)| {
+        let mut key = String::new();
+        for v in r {
+            ops::group_key(v, &mut key);
+            key.push('|');
+        }
+        seen.insert(key)
+    });
+}
+
+/// The output column of each ORDER BY key, `None` for a key that is not
+/// one (an ORDER BY item written exactly as a projected item is that
+/// column).
+fn sort_column_each(p: &Projection, cols: &Names) -> Vec<Option<usize>> {
+    p.order_by
+        .iter()
+        .map(|s| order_item(p, s).map(|i| cols.len() - p.items.len() + i))
+        .collect()
+}
+
+/// The output column of each ORDER BY key, when every key is one.
+pub(crate) fn sort_columns(p: &Projection, cols: &Names) -> Option<Vec<usize>> {
+    sort_column_each(p, cols).into_iter().collect()
+}
+
+/// Whether output row `a` sorts after `b` or level with it, by the ORDER BY
+/// keys in columns `at` (`sort_columns`): a row that arrives later and
+/// does so can never rank before `b`.
+pub(crate) fn sorts_with_or_after(p: &Projection, at: &[usize], a: &[Value], b: &[Value]) -> bool {
+    sort_order(p, at.iter().map(|&i| (&a[i], &b[i]))) != std::cmp::Ordering::Less
+}
+
 /// DISTINCT, ORDER BY, SKIP, LIMIT and WITH … WHERE over projected rows.
 pub fn finish_rows(
     ctx: &mut Ctx<'_, '_>,
@@ -763,15 +798,7 @@ pub fn finish_rows(
     where_: Option<&Expr>,
 ) -> Result<Rows, Error> {
     if p.distinct {
-        let mut seen = fxhash::FxHashSet::default();
-        out.retain(|(r, _, _)| {
-            let mut key = String::new();
-            for v in r {
-                ops::group_key(v, &mut key);
-                key.push('|');
-            }
-            seen.insert(key)
-        });
+        distinct_rows(&mut out);
     }
     // SKIP and LIMIT, once evaluated (ORDER BY needs them to sort only the
     // rows it keeps).
@@ -850,11 +877,7 @@ pub(crate) fn order_rows(
     skip: usize,
     limit: Option<usize>,
 ) -> Result<Vec<OutRow>, Error> {
-    let projected: Vec<Option<usize>> = p
-        .order_by
-        .iter()
-        .map(|s| order_item(p, s).map(|i| cols.len() - p.items.len() + i))
-        .collect();
+    let projected = sort_column_each(p, cols);
     if let Some(at) = projected.iter().copied().collect::<Option<Vec<usize>>>() {
         // Every sort key is an output column: rank the rows' positions (a
         // top-k over a million groups then moves numbers, not rows), and

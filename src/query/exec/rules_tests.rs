@@ -310,6 +310,17 @@ fn top_k_holds_only_the_rows_it_keeps() {
 }
 
 #[test]
+fn a_distinct_top_k_holds_only_the_rows_it_keeps() {
+    let q = "UNWIND range(1, 200000) AS x RETURN DISTINCT x ORDER BY x DESC LIMIT 3";
+    let (on, off) = fits(q, 2 << 20, Rule::TopK);
+    assert!(on);
+    assert!(off.contains("MemoryLimit"), "{off}");
+    let (on, off) = plans(q, Rule::TopK);
+    assert!(on.contains("distinct, top-k sort"), "{on}");
+    assert!(!off.contains("top-k"), "{off}");
+}
+
+#[test]
 fn dead_columns_are_not_carried_into_held_rows() {
     // The sort holds each row it is given: with `l` cleared, 2,000 small
     // rows; with it kept, 2,000 copies of a 2,000-item list.
