@@ -654,6 +654,13 @@ struct BreakerOp<'q> {
     /// with or after the last of them is beyond the top and is dropped as
     /// it comes (Q2 at scale L sorted 11,852 names for its first 100).
     full: bool,
+    /// Under DISTINCT, whether a sort key has held a number. 1 and 1.0 are
+    /// one row to DISTINCT, which keeps the first to come, yet they sort
+    /// apart: a later 1 must not take the place of a 1.0 cut back or
+    /// dropped. From the first number on, every row is held, as without
+    /// a top-k (rows cut or dropped before held no number, so a later row
+    /// equal to one of them sorts as it did).
+    numbers: bool,
     held: usize,
     /// Node records the projection reads, asked for rows ahead.
     read_ahead: ReadAhead,
@@ -685,7 +692,7 @@ impl<'q> BreakerOp<'q> {
     /// rows kept: the last cut back kept `k` rows, all of which sort
     /// before it or level with it and came first.
     fn beyond_top(&self, out: &[Value]) -> bool {
-        let (true, Some(Some(k))) = (self.full, self.keep) else {
+        let (true, false, Some(Some(k))) = (self.full, self.numbers, self.keep) else {
             return false;
         };
         let Some(at) = &self.sort_at else {
@@ -752,6 +759,12 @@ impl<'q> BreakerOp<'q> {
             }
             None => {
                 let out = project_row(ctx, self.p, &self.names, &self.star, &row)?;
+                if self.p.distinct && !self.numbers {
+                    self.numbers = self
+                        .sort_at
+                        .as_ref()
+                        .is_some_and(|at| at.iter().any(|&i| out.get(i).is_some_and(holds_number)));
+                }
                 if self.beyond_top(&out) {
                     return Ok(());
                 }
@@ -771,7 +784,7 @@ impl<'q> BreakerOp<'q> {
                         *self.keep.insert(k)
                     }
                 };
-                if let Some(k) = keep {
+                if let (Some(k), false) = (keep, self.numbers) {
                     if self.rows.len() >= k.saturating_mul(2).max(1024) {
                         self.cut_back(ctx, k)?;
                     }
@@ -835,6 +848,7 @@ impl<'q> Operator for BreakerOp<'q> {
         self.rows = Vec::new();
         self.keep = None;
         self.full = false;
+        self.numbers = false;
         self.held = 0;
         self.out.reset();
     }
@@ -884,6 +898,16 @@ fn describe_projection(
         d.push_str(&format!(" ({})", steps.join(", ")));
     }
     out.push(line(0, c, op, d));
+}
+
+/// Whether `v` is or holds a number (`BreakerOp::numbers`).
+fn holds_number(v: &Value) -> bool {
+    match v {
+        Value::Int(_) | Value::Float(_) | Value::Estimate(_) => true,
+        Value::List(items) => items.iter().any(holds_number),
+        Value::Map(m) => m.values().any(holds_number),
+        _ => false,
+    }
 }
 
 // --------------------------------------------------------- fused scan
@@ -1815,9 +1839,16 @@ fn projection_op<'q>(
     let cols = Names::new(projection::columns(p, &names), &ctx.symbols);
     let star = projection::star_slots_of(p, &cols, &names);
     let read_ahead = ReadAhead::of(ctx, p, &names);
-    let top_k = ctx.rules.on(Rule::TopK) && !p.order_by.is_empty() && p.limit.is_some();
     let sort_at = projection::sort_columns(p, &cols);
-    match Grouper::new(p, &names) {
+    let grouper = Grouper::new(p, &names);
+    // A DISTINCT top-k needs its sort keys among the output columns, to
+    // tell which rows sort alike; a grouping one ranks its groups itself
+    // (`projection::ranked_groups`), never under DISTINCT.
+    let top_k = ctx.rules.on(Rule::TopK)
+        && !p.order_by.is_empty()
+        && p.limit.is_some()
+        && (!p.distinct || (grouper.is_none() && sort_at.is_some()));
+    match grouper {
         Some(g) => Box::new(BreakerOp {
             p,
             where_,
@@ -1833,6 +1864,7 @@ fn projection_op<'q>(
             top_k,
             sort_at,
             full: false,
+            numbers: false,
             held: 0,
             read_ahead: ReadAhead::default(),
             out: Out::new(next),
@@ -1852,6 +1884,7 @@ fn projection_op<'q>(
             top_k,
             sort_at,
             full: false,
+            numbers: false,
             held: 0,
             read_ahead,
             out: Out::new(next),

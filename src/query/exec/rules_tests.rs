@@ -66,6 +66,16 @@ const QUERIES: &[&str] = &[
     "MATCH (a:Company)-[:SUPPLIES]->(b) MATCH (b)-[:SUPPLIES]->(d) WITH a, count(d) AS n WHERE n > 3 RETURN count(*), sum(n)",
     "MATCH (a:Company)-[:SUPPLIES]->(b) RETURN b.country AS k, count(*) AS n ORDER BY n DESC, k",
     "MATCH (a:Company)-[:SUPPLIES]->(b)-[:SUPPLIES]->(c) RETURN count(DISTINCT c), count(b)",
+    // Top-k past its buffer's cut backs: ties kept in arrival order,
+    // DISTINCT rows equal to ones cut or dropped, 1 and 1.0 (one row to
+    // DISTINCT, sorted apart), the best rows last.
+    "UNWIND range(1, 3000) AS x RETURN DISTINCT toString(x % 10) AS r, toString(x % 20) AS s ORDER BY r LIMIT 3",
+    "UNWIND range(1, 3000) AS x RETURN DISTINCT x % 10 AS r, x % 20 AS s ORDER BY r DESC LIMIT 3",
+    "UNWIND [[1.0, 'c'], [1.0, 'a']] + [x IN range(1, 1100) | [2, 'z']] + [[1, 'a']] AS p RETURN DISTINCT p[0] AS v, p[1] AS w ORDER BY v LIMIT 1",
+    "UNWIND [[1, 'c'], [1, 'a']] + [x IN range(1, 1100) | [0, 'z']] + [[1.0, 'a']] AS p RETURN DISTINCT p[0] AS v, p[1] AS w ORDER BY v DESC LIMIT 1",
+    "UNWIND range(1, 3000) AS x RETURN DISTINCT 'k' + toString(3000 - x) AS s ORDER BY s LIMIT 4",
+    "UNWIND range(1, 3000) AS x RETURN x % 7 AS r, x AS y ORDER BY r LIMIT 3",
+    "MATCH (a:Company) WITH DISTINCT a.country AS c, a.size AS z ORDER BY c LIMIT 2 RETURN c, z",
 ];
 
 fn rows(db: &mut Database, q: &str) -> Vec<String> {
@@ -311,7 +321,7 @@ fn top_k_holds_only_the_rows_it_keeps() {
 
 #[test]
 fn a_distinct_top_k_holds_only_the_rows_it_keeps() {
-    let q = "UNWIND range(1, 200000) AS x RETURN DISTINCT x ORDER BY x DESC LIMIT 3";
+    let q = "UNWIND range(1, 200000) AS x RETURN DISTINCT toString(x) AS s ORDER BY s DESC LIMIT 3";
     let (on, off) = fits(q, 2 << 20, Rule::TopK);
     assert!(on);
     assert!(off.contains("MemoryLimit"), "{off}");
