@@ -259,6 +259,17 @@ fn write_keys(db: &sled::Db, part: Batch) -> Result<(), StorageError> {
     Ok(())
 }
 
+/// Sets its flag when dropped by a panicking thread.
+struct StopOnPanic<'a>(&'a AtomicBool);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Hands every part but the last to `threads` threads running `write`,
 /// each taking the next part when it is free, and returns the last part
 /// unwritten. Stops at the first error, which it returns.
@@ -267,6 +278,7 @@ fn write_on_threads(
     threads: usize,
     write: impl Fn(Batch) -> Result<(), StorageError> + Sync,
 ) -> Result<Option<Batch>, StorageError> {
+    debug_assert!(threads > 0, "no thread to write the parts");
     let (to_writers, queue) = mpsc::sync_channel::<Batch>(PARTS_AHEAD);
     // Dropped with the last writer, so that handing on stops when every
     // writer has.
@@ -279,6 +291,8 @@ fn write_on_threads(
             let spawned = std::thread::Builder::new()
                 .name("supplygraph-write".into())
                 .spawn_scoped(s, move || {
+                    // A writer that panics stops the others too.
+                    let _stop = StopOnPanic(failed);
                     while !failed.load(Ordering::Relaxed) {
                         let part = queue.lock().unwrap_or_else(|p| p.into_inner()).recv();
                         let Ok(part) = part else { break };
@@ -479,7 +493,7 @@ mod tests {
     }
 
     #[test]
-    fn parts_are_all_written_and_the_last_after_the_others() {
+    fn parts_are_all_written_and_the_last_is_handed_back_unwritten() {
         use crate::store::keys;
         let dir = tempfile::tempdir().unwrap();
         let data = |n: u8| vec![keys::ADJ, n];
@@ -522,7 +536,7 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_writer_stops_the_parts() {
+    fn a_failed_or_panicking_writer_stops_the_parts() {
         let asked = std::sync::atomic::AtomicUsize::new(0);
         let mut parts = std::iter::from_fn(|| {
             asked.fetch_add(1, Ordering::Relaxed);
@@ -543,6 +557,20 @@ mod tests {
             asked <= 4 + PARTS_AHEAD + 2 + 2,
             "{asked} parts taken after a writer failed"
         );
+        // A writer that panics stops the others, and the panic goes on.
+        // The parts never end, so it returning at all shows the stop (how
+        // soon depends on the panic hook, which runs first).
+        let writes = std::sync::atomic::AtomicUsize::new(0);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut parts = std::iter::repeat_with(|| vec![(vec![1], None)]);
+            write_on_threads(&mut parts, 2, |_| {
+                if writes.fetch_add(1, Ordering::Relaxed) == 3 {
+                    panic!("a writer broke");
+                }
+                Ok(())
+            })
+        }));
+        assert!(r.is_err());
         // A store that cannot write says so before it takes any part.
         let dir = tempfile::tempdir().unwrap();
         let mut broken = SledStore::open(dir.path()).unwrap();
