@@ -744,13 +744,20 @@ fn ranked_groups<'v>(
 /// The null a missing sort value reads as (none is missing in practice).
 static NULL: Value = Value::Null;
 
-/// The projected item an ORDER BY item names: the same expression, or the
-/// item's alias.
+/// The projected item an ORDER BY item names: the item a bare name is the
+/// alias of (an alias hides the variable it shadows: `RETURN x AS y, -x AS
+/// x ORDER BY x` sorts by `-x`), else the same expression.
 fn order_item(p: &Projection, s: &SortItem) -> Option<usize> {
-    p.items.iter().position(|it| {
-        it.expr.same_as(&s.expr)
-            || matches!(&s.expr.kind, ExprKind::Variable(v, _) if it.alias.as_ref().is_some_and(|a| &a.name == v))
-    })
+    if let ExprKind::Variable(v, _) = &s.expr.kind {
+        let named = p
+            .items
+            .iter()
+            .position(|it| it.alias.as_ref().is_some_and(|a| &a.name == v));
+        if named.is_some() {
+            return named;
+        }
+    }
+    p.items.iter().position(|it| it.expr.same_as(&s.expr))
 }
 
 /// DISTINCT over projected rows: of equal rows, the first is kept, in place.

@@ -110,10 +110,18 @@ pub fn projection(
         }
         let mut keys = Vec::new();
         for s in &proj.order_by {
-            // An expression projected already is sorted by its column.
-            let projected = items
-                .iter()
-                .find(|(_, _, _, e)| e.is_some_and(|e| e.same_as(&s.expr)));
+            // A bare name is the output column of that name (an alias hides
+            // the variable it shadows); else an expression projected
+            // already is sorted by its column.
+            let named = match &s.expr.kind {
+                ExprKind::Variable(v, _) => items.iter().find(|(n, ..)| n == v),
+                _ => None,
+            };
+            let projected = named.or_else(|| {
+                items
+                    .iter()
+                    .find(|(_, _, _, e)| e.is_some_and(|e| e.same_as(&s.expr)))
+            });
             let k = match projected {
                 Some((n, _, _, _)) => ident(n),
                 None => {
