@@ -308,26 +308,31 @@ fn fits(q: &str, limit: usize, rule: Rule) -> (bool, String) {
     (on, off)
 }
 
-#[test]
-fn top_k_holds_only_the_rows_it_keeps() {
-    let q = "UNWIND range(1, 200000) AS x RETURN x ORDER BY x DESC LIMIT 3";
+/// `q`, a top-k over 200,000 rows, fits in 2 MiB with `Rule::TopK` and
+/// not without, and EXPLAIN says `label` with it and no top-k without.
+fn holds_only_the_rows_it_keeps(q: &str, label: &str) {
     let (on, off) = fits(q, 2 << 20, Rule::TopK);
     assert!(on);
     assert!(off.contains("MemoryLimit"), "{off}");
     let (on, off) = plans(q, Rule::TopK);
-    assert!(on.contains("top-k sort"), "{on}");
+    assert!(on.contains(label), "{on}");
     assert!(!off.contains("top-k"), "{off}");
 }
 
 #[test]
+fn top_k_holds_only_the_rows_it_keeps() {
+    holds_only_the_rows_it_keeps(
+        "UNWIND range(1, 200000) AS x RETURN x ORDER BY x DESC LIMIT 3",
+        "top-k sort",
+    );
+}
+
+#[test]
 fn a_distinct_top_k_holds_only_the_rows_it_keeps() {
-    let q = "UNWIND range(1, 200000) AS x RETURN DISTINCT toString(x) AS s ORDER BY s DESC LIMIT 3";
-    let (on, off) = fits(q, 2 << 20, Rule::TopK);
-    assert!(on);
-    assert!(off.contains("MemoryLimit"), "{off}");
-    let (on, off) = plans(q, Rule::TopK);
-    assert!(on.contains("distinct, top-k sort"), "{on}");
-    assert!(!off.contains("top-k"), "{off}");
+    holds_only_the_rows_it_keeps(
+        "UNWIND range(1, 200000) AS x RETURN DISTINCT toString(x) AS s ORDER BY s DESC LIMIT 3",
+        "distinct, top-k sort",
+    );
 }
 
 #[test]

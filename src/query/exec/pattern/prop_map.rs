@@ -59,8 +59,7 @@ pub(super) fn record_matches(
 ) -> Result<bool, Error> {
     match written_out(props) {
         Some(entries) => entries_match(ctx, env, entries, |_, key, want| {
-            let actual = have.iter().find(|(p, _)| *p == key);
-            Ok(actual.is_some_and(|(_, a)| ops::equals(a, want) == Some(true)))
+            Ok(stored_equals(have, Some(key), want))
         }),
         None => map_matches(ctx, env, props, have),
     }
@@ -127,15 +126,15 @@ fn map_matches(
             "properties in a pattern must be a map",
         ));
     };
-    for (k, v) in want {
-        let actual = ctx
-            .key_id(&k)
-            .and_then(|id| have.iter().find(|(p, _)| *p == id))
-            .map(|(_, v)| v);
-        match actual {
-            Some(a) if ops::equals(a, &v) == Some(true) => {}
-            _ => return Ok(false),
-        }
-    }
-    Ok(true)
+    Ok(want
+        .iter()
+        .all(|(k, v)| stored_equals(have, ctx.key_id(k), v)))
+}
+
+/// Whether `have` holds property `key` (`None`: a key the store lacks)
+/// equal to `want`.
+fn stored_equals(have: &[(u32, Value)], key: Option<u32>, want: &Value) -> bool {
+    have.iter()
+        .find(|(p, _)| Some(*p) == key)
+        .is_some_and(|(_, a)| ops::equals(a, want) == Some(true))
 }
