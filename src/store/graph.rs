@@ -776,6 +776,17 @@ impl<'a> Tx<'a> {
         Ok(Some(b.finish()))
     }
 
+    /// Property `key` of every committed link, if a scan kept it as a
+    /// column (`link_columns`) and this transaction has staged no link: a
+    /// read by link id then costs an array index, not a record's decoding.
+    /// Never builds one.
+    pub fn kept_link_column(&self, key: u32) -> Option<Arc<link_columns::Column>> {
+        if self.st.overlay.touches_prefix(&[keys::REL]) {
+            return None;
+        }
+        self.columns.kept(key)
+    }
+
     /// Links of `node` in one direction (both: out then in), of some types.
     pub fn expand(
         &self,

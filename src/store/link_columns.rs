@@ -59,6 +59,13 @@ impl Column {
         })
     }
 
+    /// Hints that link slot `i`'s code will be read soon.
+    pub fn prefetch(&self, i: usize) {
+        if let Some(c) = self.codes.get(i) {
+            crate::prefetch::prefetch_line(c);
+        }
+    }
+
     pub fn memo_len(&self) -> usize {
         self.values.len() + 1
     }
@@ -136,6 +143,11 @@ impl ColumnCache {
     /// Bytes kept now.
     pub fn bytes(&self) -> usize {
         self.inner.lock().bytes
+    }
+
+    /// The column of `key`, if one is kept.
+    pub fn kept(&self, key: u32) -> Option<Arc<Column>> {
+        self.inner.lock().columns.get(&key).cloned()
     }
 
     /// What is kept of the ends and of each column of `keys`.

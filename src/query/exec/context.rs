@@ -112,6 +112,10 @@ pub struct Ctx<'a, 'g> {
     /// Node records a projection asked for rows ahead (`read_ahead`):
     /// PROFILE reports it.
     pub read_ahead: u64,
+    /// Links a variable-length hop did not walk on from, and nodes it
+    /// passed over by its end's ids (`pattern::hop_prune`): PROFILE
+    /// reports both.
+    pub hops_cut: [u64; 2],
 }
 
 impl<'a, 'g> Ctx<'a, 'g> {
@@ -149,6 +153,7 @@ impl<'a, 'g> Ctx<'a, 'g> {
             union_seen: None,
             sifted: [0, 0],
             read_ahead: 0,
+            hops_cut: [0, 0],
         }
     }
 

@@ -518,19 +518,24 @@ pub fn logic(op: BinaryOp, x: Option<bool>, y: Option<bool>) -> Value {
     r.map(Value::Bool).unwrap_or(Value::Null)
 }
 
+/// `=`, `<>`, `<`, `<=`, `>`, `>=` on evaluated operands (`None`: null).
+pub fn compare_values(op: BinaryOp, x: &Value, y: &Value) -> Option<bool> {
+    match op {
+        BinaryOp::Eq => ops::equals(x, y),
+        BinaryOp::Ne => ops::equals(x, y).map(|b| !b),
+        _ => ops::compare_op(op, x, y),
+    }
+}
+
 /// Every binary operator but the logical ones, on evaluated operands.
 pub fn binary_values(ctx: &Ctx<'_, '_>, op: BinaryOp, x: Value, y: Value) -> Result<Value, Error> {
     use BinaryOp::*;
-    if matches!(op, Lt | Le | Gt | Ge) {
-        return Ok(ops::compare_op(op, &x, &y)
+    if matches!(op, Eq | Ne | Lt | Le | Gt | Ge) {
+        return Ok(compare_values(op, &x, &y)
             .map(Value::Bool)
             .unwrap_or(Value::Null));
     }
     Ok(match op {
-        Eq => ops::equals(&x, &y).map(Value::Bool).unwrap_or(Value::Null),
-        Ne => ops::equals(&x, &y)
-            .map(|b| Value::Bool(!b))
-            .unwrap_or(Value::Null),
         Add => ops::add(&x, &y)?,
         Sub => ops::arith('-', &x, &y)?,
         Mul => ops::arith('*', &x, &y)?,
@@ -573,7 +578,7 @@ pub fn binary_values(ctx: &Ctx<'_, '_>, op: BinaryOp, x: Value, y: Value) -> Res
             (Value::String(s), Value::String(p)) => Value::Bool(ctx.regex_match(p, s)?),
             _ => Value::Null,
         },
-        And | Or | Xor | Lt | Le | Gt | Ge => Value::Null,
+        And | Or | Xor | Eq | Ne | Lt | Le | Gt | Ge => Value::Null,
     })
 }
 

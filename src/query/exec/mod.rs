@@ -110,13 +110,20 @@ pub fn profile(ctx: &mut Ctx<'_, '_>, q: &Query) -> Result<(Vec<String>, Rows, S
 }
 
 /// What PROFILE says below the operators: how many links a string test
-/// sifted before binding them (`pattern::link_filter`), and kept; how many
-/// node records projections asked for ahead (`read_ahead`).
+/// sifted before binding them (`pattern::link_filter`), and kept; what
+/// variable-length hops cut (`pattern::hop_prune`); how many node records
+/// projections asked for ahead (`read_ahead`).
 fn profile_notes(ctx: &Ctx<'_, '_>) -> String {
     let mut notes = match ctx.sifted {
         [0, _] => String::new(),
         [read, kept] => format!("\nlinks sifted before binding: {read}, {kept} kept"),
     };
+    let [links, nodes] = ctx.hops_cut;
+    if links + nodes > 0 {
+        notes.push_str(&format!(
+            "\nvariable-length hops: {links} links not walked on from, {nodes} nodes passed over by the end's ids"
+        ));
+    }
     if ctx.read_ahead > 0 {
         notes.push_str(&format!(
             "\nnode records asked for ahead of projecting: {}",

@@ -23,6 +23,7 @@ use crate::value::{Date, NodeId, Path, RelId, Value};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+mod hop_prune;
 mod link_filter;
 mod prop_map;
 
@@ -988,6 +989,9 @@ fn match_steps(
                 min,
                 max,
                 bound_list: bound_list.as_ref(),
+                end_ids: hop_prune::end_ids(ctx, &end)?,
+                test: hop_prune::link_test(ctx, m, parts, part_i, steps, si, &end),
+                writes: ctx.tx.writes(),
             };
             var_hops(ctx, m, parts, part_i, steps, si, trail, reversed, &hops)
         }
@@ -1002,6 +1006,12 @@ struct Hops<'h> {
     max: u64,
     /// The list of links the step's variable is already bound to, if so.
     bound_list: Option<&'h Value>,
+    /// The only nodes the end's property map can match (`hop_prune`).
+    end_ids: Option<Vec<NodeId>>,
+    /// The conjunct links are tested by before the walk goes on from them.
+    test: Option<hop_prune::LinkTest<'h>>,
+    /// `Tx::writes` when the walk began: after a write, neither cuts.
+    writes: u64,
 }
 
 /// A variable-length step as a depth-first walk with an explicit stack of
@@ -1033,19 +1043,35 @@ fn var_hops(
         let here = *trail.nodes.last().unwrap_or(&0);
         if arrived {
             arrived = false;
-            if depth >= hops.min {
+            let passed_over = hops
+                .end_ids
+                .as_ref()
+                .is_some_and(|ids| !ids.contains(&here) && ctx.tx.writes() == hops.writes);
+            ctx.hops_cut[1] += u64::from(passed_over && depth >= hops.min);
+            if depth >= hops.min && !passed_over {
                 var_end(
                     ctx, m, parts, part_i, steps, si, trail, reversed, hops, &hop_rels,
                 )?;
             }
             if depth < hops.max {
-                stack.push((hop_entries(ctx, m, here, step.rel, step.flipped)?, 0));
+                let entries = hop_entries(ctx, m, here, step.rel, step.flipped)?;
+                if let Some(t) = &hops.test {
+                    t.prefetch(&entries);
+                }
+                stack.push((entries, 0));
                 continue;
             }
         } else if let Some((entries, tried)) = stack.last_mut() {
             if let Some(e) = entries.get(*tried).copied() {
                 *tried += 1;
-                if !m.used.contains(&e.rel) {
+                let cut = match &hops.test {
+                    Some(t) if !m.used.contains(&e.rel) && ctx.tx.writes() == hops.writes => {
+                        !t.admits(ctx, m, e.rel)?
+                    }
+                    _ => false,
+                };
+                ctx.hops_cut[0] += u64::from(cut);
+                if !cut && !m.used.contains(&e.rel) {
                     m.used.push(e.rel);
                     hop_rels.push(e.rel);
                     trail.nodes.push(e.other);

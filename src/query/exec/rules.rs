@@ -34,9 +34,13 @@ pub enum Rule {
     /// A projection that reads properties of node variables over many rows
     /// asks for the nodes' records a few rows ahead.
     ReadNodesAhead,
+    /// A variable-length hop does not walk on from a link that fails an
+    /// `all(r IN relationships(p) WHERE …)` conjunct, and tests the nodes
+    /// it reaches against its end's `{id: …}` looked up in the index.
+    PruneHops,
 }
 
-const ALL: [Rule; 9] = [
+const ALL: [Rule; 10] = [
     Rule::PredicatePushdown,
     Rule::StartByCardinality,
     Rule::TopK,
@@ -46,6 +50,7 @@ const ALL: [Rule; 9] = [
     Rule::CountFactor,
     Rule::SiftLinks,
     Rule::ReadNodesAhead,
+    Rule::PruneHops,
 ];
 
 /// Which rules are on.
@@ -71,7 +76,7 @@ impl Rules {
         Rules(self.0 & !bit(r))
     }
 
-    pub fn all() -> [Rule; 9] {
+    pub fn all() -> [Rule; 10] {
         ALL
     }
 

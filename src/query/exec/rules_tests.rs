@@ -76,6 +76,12 @@ const QUERIES: &[&str] = &[
     "UNWIND range(1, 3000) AS x RETURN DISTINCT 'k' + toString(3000 - x) AS s ORDER BY s LIMIT 4",
     "UNWIND range(1, 3000) AS x RETURN x % 7 AS r, x AS y ORDER BY r LIMIT 3",
     "MATCH (a:Company) WITH DISTINCT a.country AS c, a.size AS z ORDER BY c LIMIT 2 RETURN c, z",
+    // Variable-length hops cut at links that fail all() or none() over the
+    // path's links, or ended by id.
+    "MATCH p = (a:Company {id: 'k5'})-[:SUPPLIES*1..3]->(b) WHERE all(r IN relationships(p) WHERE r.qty >= 2) RETURN b.id, length(p)",
+    "MATCH p = (a:Company {id: 'k1'})-[*1..4]->(b:Company {id: 'k135'}) WHERE none(r IN relationships(p) WHERE r.qty = 0) RETURN count(p)",
+    "MATCH (a:Company {id: 'k2'})-[rs:SUPPLIES*1..3]->(b) WHERE all(r IN rs WHERE r.qty <> 1 AND r.qty IS NOT NULL) RETURN count(*), count(DISTINCT b)",
+    "MATCH p = (a:Company {id: 'k1'})-[*1..3]->(b:Company {id: 'k73'}) RETURN length(p)",
 ];
 
 fn rows(db: &mut Database, q: &str) -> Vec<String> {
