@@ -50,6 +50,15 @@ pub enum Entity {
     Rel(RelId),
 }
 
+/// What variable-length hops cut short (`pattern::hop_prune`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct HopsCut {
+    /// Links that failed the path's test, not walked on from.
+    pub links: u64,
+    /// Nodes reached that are not among the end's ids.
+    pub nodes: u64,
+}
+
 pub struct Ctx<'a, 'g> {
     pub tx: Tx<'g>,
     /// The running statement's variables: operators map them to their
@@ -112,10 +121,9 @@ pub struct Ctx<'a, 'g> {
     /// Node records a projection asked for rows ahead (`read_ahead`):
     /// PROFILE reports it.
     pub read_ahead: u64,
-    /// Links a variable-length hop did not walk on from, and nodes it
-    /// passed over by its end's ids (`pattern::hop_prune`): PROFILE
-    /// reports both.
-    pub hops_cut: [u64; 2],
+    /// What variable-length hops cut (`pattern::hop_prune`): PROFILE
+    /// reports it.
+    pub hops_cut: HopsCut,
 }
 
 impl<'a, 'g> Ctx<'a, 'g> {
@@ -153,7 +161,7 @@ impl<'a, 'g> Ctx<'a, 'g> {
             union_seen: None,
             sifted: [0, 0],
             read_ahead: 0,
-            hops_cut: [0, 0],
+            hops_cut: HopsCut::default(),
         }
     }
 

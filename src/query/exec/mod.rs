@@ -118,7 +118,7 @@ fn profile_notes(ctx: &Ctx<'_, '_>) -> String {
         [0, _] => String::new(),
         [read, kept] => format!("\nlinks sifted before binding: {read}, {kept} kept"),
     };
-    let [links, nodes] = ctx.hops_cut;
+    let context::HopsCut { links, nodes } = ctx.hops_cut;
     if links + nodes > 0 {
         notes.push_str(&format!(
             "\nvariable-length hops: {links} links not walked on from, {nodes} nodes passed over by the end's ids"

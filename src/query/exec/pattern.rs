@@ -703,11 +703,8 @@ fn node_candidates(
             resolve_actor(ctx, &a.name).map_err(|e| e.with_span(a.span))?
         ]);
     }
-    if let Some(Expr {
-        kind: ExprKind::Map(entries),
-        ..
-    }) = &n.properties
-    {
+    // A map whose key repeats keeps its last value: not looked up by entry.
+    if let Some(entries) = n.properties.as_ref().and_then(prop_map::written_out) {
         for (k, expr) in entries {
             if !crate::store::index::INDEXED_KEYS.contains(&k.name.as_str()) {
                 continue;
@@ -1006,12 +1003,23 @@ struct Hops<'h> {
     max: u64,
     /// The list of links the step's variable is already bound to, if so.
     bound_list: Option<&'h Value>,
-    /// The only nodes the end's property map can match (`hop_prune`).
+    /// The only nodes the end's property map can match (`hop_prune`),
+    /// in ascending order.
     end_ids: Option<Vec<NodeId>>,
     /// The conjunct links are tested by before the walk goes on from them.
     test: Option<hop_prune::LinkTest<'h>>,
     /// `Tx::writes` when the walk began: after a write, neither cuts.
     writes: u64,
+}
+
+impl Hops<'_> {
+    /// Whether `node` cannot be the end: not among the end's ids, while
+    /// nothing has been written since the walk began.
+    fn passes_over(&self, ctx: &Ctx<'_, '_>, node: NodeId) -> bool {
+        self.end_ids
+            .as_ref()
+            .is_some_and(|ids| ids.binary_search(&node).is_err() && ctx.tx.writes() == self.writes)
+    }
 }
 
 /// A variable-length step as a depth-first walk with an explicit stack of
@@ -1043,15 +1051,14 @@ fn var_hops(
         let here = *trail.nodes.last().unwrap_or(&0);
         if arrived {
             arrived = false;
-            let passed_over = hops
-                .end_ids
-                .as_ref()
-                .is_some_and(|ids| !ids.contains(&here) && ctx.tx.writes() == hops.writes);
-            ctx.hops_cut[1] += u64::from(passed_over && depth >= hops.min);
-            if depth >= hops.min && !passed_over {
-                var_end(
-                    ctx, m, parts, part_i, steps, si, trail, reversed, hops, &hop_rels,
-                )?;
+            if depth >= hops.min {
+                if hops.passes_over(ctx, here) {
+                    ctx.hops_cut.nodes += 1;
+                } else {
+                    var_end(
+                        ctx, m, parts, part_i, steps, si, trail, reversed, hops, &hop_rels,
+                    )?;
+                }
             }
             if depth < hops.max {
                 let entries = hop_entries(ctx, m, here, step.rel, step.flipped)?;
@@ -1064,20 +1071,27 @@ fn var_hops(
         } else if let Some((entries, tried)) = stack.last_mut() {
             if let Some(e) = entries.get(*tried).copied() {
                 *tried += 1;
-                let cut = match &hops.test {
-                    Some(t) if !m.used.contains(&e.rel) && ctx.tx.writes() == hops.writes => {
-                        !t.admits(ctx, m, e.rel)?
-                    }
-                    _ => false,
-                };
-                ctx.hops_cut[0] += u64::from(cut);
-                if !cut && !m.used.contains(&e.rel) {
-                    m.used.push(e.rel);
-                    hop_rels.push(e.rel);
-                    trail.nodes.push(e.other);
-                    trail.rels.push(e.rel);
-                    arrived = true;
+                if m.used.contains(&e.rel) {
+                    continue;
                 }
+                // A hop to the last depth that ends nowhere is not taken,
+                // nor its link tested.
+                if depth + 1 == hops.max && depth + 1 >= hops.min && hops.passes_over(ctx, e.other)
+                {
+                    ctx.hops_cut.nodes += 1;
+                    continue;
+                }
+                if let Some(t) = &hops.test {
+                    if ctx.tx.writes() == hops.writes && !t.admits(ctx, m, e.rel)? {
+                        ctx.hops_cut.links += 1;
+                        continue;
+                    }
+                }
+                m.used.push(e.rel);
+                hop_rels.push(e.rel);
+                trail.nodes.push(e.other);
+                trail.rels.push(e.rel);
+                arrived = true;
                 continue;
             }
             stack.pop();

@@ -35,8 +35,9 @@ pub enum Rule {
     /// asks for the nodes' records a few rows ahead.
     ReadNodesAhead,
     /// A variable-length hop does not walk on from a link that fails an
-    /// `all(r IN relationships(p) WHERE …)` conjunct, and tests the nodes
-    /// it reaches against its end's `{id: …}` looked up in the index.
+    /// `all(r IN relationships(p) WHERE …)` conjunct (or passes a `none`,
+    /// or ranges over the hop's own list), and tests the nodes it reaches
+    /// against its end's `{id: …}` looked up in the index.
     PruneHops,
 }
 

@@ -15,17 +15,25 @@
 //! between the test and a trail's end could change the answer), and the
 //! link test only when nothing the cut trails would still have evaluated
 //! could fail with an error: the conjunct's test, the end node's map, any
-//! other WHERE conjunct and any hop or part after this one.
+//! other WHERE conjunct and any hop or part after this one. Answers, their
+//! order and errors are those of walking every trail. A warning is not
+//! always: a date compared with a number is reported for a link the walk
+//! meets, whether or not a trail through it reaches the end, and not for
+//! one behind a link that was cut.
 
 use super::{Matcher, Step};
 use crate::error::Error;
-use crate::query::ast::{BinaryOp, Expr, ExprKind, Ident, NodePattern, PatternPart, Quantifier};
+use crate::query::ast::{
+    BinaryOp, Expr, ExprKind, Ident, NodePattern, PatternPart, Quantifier, Span, UnaryOp,
+};
 use crate::query::bind::func::{Func, Scalar};
 use crate::query::bind::symbols::Sym;
 use crate::query::exec::context::Ctx;
 use crate::query::exec::eval::{compare_values, eval, truthy, Columns, Env};
 use crate::query::exec::rules::Rule;
+use crate::store::adjacency::AdjEntry;
 use crate::store::catalog::NameKind;
+use crate::store::index::INDEXED_KEYS;
 use crate::store::link_columns::Column;
 use crate::value::{NodeId, RelId, Value};
 use std::sync::Arc;
@@ -52,7 +60,7 @@ struct Compare {
     value: Value,
     /// The link's property is the left operand.
     link_left: bool,
-    span: crate::query::ast::Span,
+    span: Span,
     column: Option<Arc<Column>>,
 }
 
@@ -81,22 +89,19 @@ pub(super) fn link_test<'q>(
         if m.checked[i] {
             continue;
         }
-        match (found.is_none(), of(ctx, c.expr, path, list)) {
+        match (found.is_none(), of(c.expr, path, list)) {
             (true, Some(t)) => found = Some(t),
             _ => return None,
         }
     }
-    found
+    let mut t = found?;
+    t.compare = compare(ctx, t.predicate, t.variable.sym);
+    Some(t)
 }
 
 /// `all|none(x IN relationships(p) WHERE test)` or `all|none(x IN list
 /// WHERE test)`, with `p` the part's path or `list` the hop's links.
-fn of<'q>(
-    ctx: &Ctx<'_, '_>,
-    e: &'q Expr,
-    path: Option<Sym>,
-    list: Option<Sym>,
-) -> Option<LinkTest<'q>> {
+fn of(e: &Expr, path: Option<Sym>, list: Option<Sym>) -> Option<LinkTest<'_>> {
     let ExprKind::Quantifier {
         kind,
         variable,
@@ -122,11 +127,11 @@ fn of<'q>(
         }
         _ => false,
     };
-    (links && test_cannot_fail(predicate, variable.sym)).then(|| LinkTest {
+    (links && test_cannot_fail(predicate, variable.sym)).then_some(LinkTest {
         variable,
         predicate,
         keeps,
-        compare: compare(ctx, predicate, variable.sym),
+        compare: None,
     })
 }
 
@@ -165,7 +170,7 @@ fn compare(ctx: &Ctx<'_, '_>, predicate: &Expr, var: Sym) -> Option<Compare> {
         key,
         value,
         link_left,
-        span: crate::query::ast::Span::new(a.span.start, b.span.end),
+        span: Span::new(a.span.start, b.span.end),
         column: key.and_then(|k| ctx.tx.kept_link_column(k)),
     })
 }
@@ -183,7 +188,7 @@ fn test_cannot_fail(e: &Expr, var: Sym) -> bool {
         ExprKind::Binary(And | Or | Xor, a, b) => {
             test_cannot_fail(a, var) && test_cannot_fail(b, var)
         }
-        ExprKind::Unary(crate::query::ast::UnaryOp::Not, a) => test_cannot_fail(a, var),
+        ExprKind::Unary(UnaryOp::Not, a) => test_cannot_fail(a, var),
         ExprKind::IsNull { expr, .. } => operand_cannot_fail(expr, var),
         _ => false,
     }
@@ -222,7 +227,7 @@ fn map_cannot_fail(props: &Expr) -> bool {
 impl LinkTest<'_> {
     /// Asks for the column entries of `entries`' links before they are
     /// tested: they lie anywhere in an array of every link.
-    pub(super) fn prefetch(&self, entries: &[crate::store::adjacency::AdjEntry]) {
+    pub(super) fn prefetch(&self, entries: &[AdjEntry]) {
         if let Some(col) = self.compare.as_ref().and_then(|c| c.column.as_ref()) {
             for e in entries {
                 col.prefetch(e.rel as usize);
@@ -281,14 +286,15 @@ pub(super) fn end_ids(
     let Some(props) = &end.properties else {
         return Ok(None);
     };
-    let ExprKind::Map(entries) = &props.kind else {
+    // A map whose key repeats keeps its last value: not looked up by entry.
+    let Some(entries) = super::prop_map::written_out(props) else {
         return Ok(None);
     };
     if !ctx.rules.on(Rule::PruneHops) || !map_cannot_fail(props) {
         return Ok(None);
     }
     for (k, e) in entries {
-        if !crate::store::index::INDEXED_KEYS.contains(&k.name.as_str()) {
+        if !INDEXED_KEYS.contains(&k.name.as_str()) {
             continue;
         }
         let text = match &e.kind {
@@ -303,7 +309,9 @@ pub(super) fn end_ids(
         let Some(key) = ctx.code(NameKind::Key, k.sym, &k.name) else {
             return Ok(Some(Vec::new()));
         };
-        return Ok(Some(ctx.tx.nodes_with_prop(key, &text)?));
+        let mut ids = ctx.tx.nodes_with_prop(key, &text)?;
+        ids.sort_unstable();
+        return Ok(Some(ids));
     }
     Ok(None)
 }

@@ -67,7 +67,7 @@ pub(super) fn record_matches(
 
 /// The entries of a map written out in the pattern, unless a key repeats
 /// (the map then keeps its last value: evaluated whole, as any map).
-fn written_out(props: &Expr) -> Option<&[(Ident, Expr)]> {
+pub(super) fn written_out(props: &Expr) -> Option<&[(Ident, Expr)]> {
     let ExprKind::Map(entries) = &props.kind else {
         return None;
     };
