@@ -57,6 +57,8 @@ pub struct HopsCut {
     pub links: u64,
     /// Nodes reached that are not among the end's ids.
     pub nodes: u64,
+    /// Hops whose ends were each sent once, found breadth-first.
+    pub breadth_first: u64,
 }
 
 pub struct Ctx<'a, 'g> {

@@ -7,6 +7,7 @@
 use super::pattern::{free_vars, pattern_vars};
 use super::projection::{aggregates_in, is_plain_count};
 use crate::query::ast::{Clause, Expr, ExprKind, PatternPart, Query, RemoveItem, SetItem};
+use crate::query::bind::func::{Aggregate, Func};
 
 /// For each clause `i`, the variables that clauses `i..` mention, or none
 /// when one of them projects `*` (then every variable stays). Walking back
@@ -124,6 +125,41 @@ pub fn count_keys(clauses: &[Clause], at: usize, names: &[String]) -> Option<Vec
         return Some(keys);
     }
     None
+}
+
+/// Whether the clause after the MATCH at `at` is a WITH or RETURN whose
+/// every item is `count(DISTINCT v)` or `count(DISTINCT v.key)`: its one
+/// row then depends on which distinct rows the MATCH sends, not on how
+/// many of each nor in what order, and reading a property never fails.
+/// A variable-length hop may then send each of its ends once
+/// (`pattern::ends_once`).
+pub fn counts_distinct_only(clauses: &[Clause], at: usize) -> bool {
+    let p = match clauses.get(at + 1) {
+        Some(Clause::With(w)) => &w.projection,
+        Some(Clause::Return(r)) => &r.projection,
+        _ => return false,
+    };
+    let counted = |e: &Expr| match &e.kind {
+        ExprKind::Variable(..) => true,
+        ExprKind::Property(t, _) => matches!(t.kind, ExprKind::Variable(..)),
+        _ => false,
+    };
+    let mut in_order = Vec::new();
+    for s in &p.order_by {
+        aggregates_in(&s.expr, &mut in_order);
+    }
+    !p.star
+        && in_order.is_empty()
+        && !p.items.is_empty()
+        && p.items.iter().all(|item| match &item.expr.kind {
+            ExprKind::Function {
+                distinct: true,
+                args,
+                func: Func::Aggregate(Aggregate::Count),
+                ..
+            } => matches!(&args[..], [a] if counted(a)),
+            _ => false,
+        })
 }
 
 /// Adds the variables `c` reads or binds; true when it projects `*`.

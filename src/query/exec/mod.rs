@@ -118,10 +118,19 @@ fn profile_notes(ctx: &Ctx<'_, '_>) -> String {
         [0, _] => String::new(),
         [read, kept] => format!("\nlinks sifted before binding: {read}, {kept} kept"),
     };
-    let context::HopsCut { links, nodes } = ctx.hops_cut;
+    let context::HopsCut {
+        links,
+        nodes,
+        breadth_first,
+    } = ctx.hops_cut;
     if links + nodes > 0 {
         notes.push_str(&format!(
             "\nvariable-length hops: {links} links not walked on from, {nodes} nodes passed over by the end's ids"
+        ));
+    }
+    if breadth_first > 0 {
+        notes.push_str(&format!(
+            "\nvariable-length hops searched breadth-first, each end sent once: {breadth_first}"
         ));
     }
     if ctx.read_ahead > 0 {

@@ -23,6 +23,7 @@ use crate::value::{Date, NodeId, Path, RelId, Value};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+mod ends_once;
 mod hop_prune;
 mod link_filter;
 mod prop_map;
@@ -303,6 +304,8 @@ struct Matcher<'m, 'q> {
     /// `Rule::PredicatePushdown`: conjuncts are checked as soon as their
     /// variables are bound; else only on the finished row.
     early: bool,
+    /// Only which distinct rows are sent matters (`ends_once`).
+    ends_once: bool,
 }
 
 impl Matcher<'_, '_> {
@@ -390,8 +393,9 @@ impl Matcher<'_, '_> {
 /// Matches `parts` against one input row, in the order and by the access
 /// paths of `plan` (from `plan_parts`), handing each row extended by the
 /// pattern's new variables to `sink`. `names` are the columns of the rows
-/// handed on: the input row's, then the `new` the pattern binds. Returns
-/// `Flow::Stop` when the sink stopped the search.
+/// handed on: the input row's, then the `new` the pattern binds. With
+/// `ends_once`, only which distinct rows reach the sink matters (see
+/// `ends_once`). Returns `Flow::Stop` when the sink stopped the search.
 #[allow(clippy::too_many_arguments)]
 pub fn match_row(
     ctx: &mut Ctx<'_, '_>,
@@ -402,6 +406,7 @@ pub fn match_row(
     new: usize,
     conj: &[Conjunct<'_>],
     as_of: Option<AsOf>,
+    ends_once: bool,
     sink: &mut RowSink<'_>,
 ) -> Result<Flow, Error> {
     let mut full = row.to_vec();
@@ -429,6 +434,7 @@ pub fn match_row(
         stopped: false,
         outer: None,
         early: ctx.rules.on(super::rules::Rule::PredicatePushdown),
+        ends_once,
     };
     let mut newly = Vec::new();
     if m.check_ready(ctx, &mut newly)? {
@@ -990,6 +996,9 @@ fn match_steps(
                 test: hop_prune::link_test(ctx, m, parts, part_i, steps, si, &end),
                 writes: ctx.tx.writes(),
             };
+            if ends_once::applies(m, parts, part_i, steps, si, &end, min) {
+                return ends_once::walk(ctx, m, parts, part_i, steps, si, trail, reversed, &hops);
+            }
             var_hops(ctx, m, parts, part_i, steps, si, trail, reversed, &hops)
         }
     }
@@ -1534,7 +1543,18 @@ fn each_match(
     let fresh = new.len();
     let mut all = Names::new(names, &ctx.symbols);
     all.extend(new, &ctx.symbols);
-    match_row(ctx, &all, &row, &parts, &plan, fresh, &[], None, sink)?;
+    match_row(
+        ctx,
+        &all,
+        &row,
+        &parts,
+        &plan,
+        fresh,
+        &[],
+        None,
+        false,
+        sink,
+    )?;
     Ok(all)
 }
 
@@ -1611,6 +1631,7 @@ pub fn shortest_expr(
         fresh,
         &[],
         None,
+        false,
         &mut |_, r| {
             paths.extend(idx.and_then(|i| r.get(i)).cloned());
             Ok(if all { Flow::More } else { Flow::Stop })

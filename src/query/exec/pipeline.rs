@@ -165,6 +165,10 @@ struct MatchOp<'q> {
     /// columns later clauses read by value (`liveness::count_keys`) go on
     /// as one row with their number.
     runs: Option<CountedRuns>,
+    /// `Rule::PruneHops`: the next clause only counts distinct values
+    /// (`liveness::counts_distinct_only`), so a variable-length hop may
+    /// send each of its ends once.
+    ends_once: bool,
     out: Out<'q>,
 }
 
@@ -197,6 +201,7 @@ impl<'q> MatchOp<'q> {
             conj,
             plan,
             runs,
+            ends_once,
             out,
             ..
         } = self;
@@ -222,6 +227,7 @@ impl<'q> MatchOp<'q> {
                 new.len(),
                 conj,
                 as_of,
+                *ends_once,
                 &mut sink,
             )?
         };
@@ -1116,7 +1122,18 @@ impl<'q> Operator for CountProductOp<'q> {
             };
             let conj = self.conj.get(at).map_or(&[][..], |c| c.as_slice());
             let fresh = new.len();
-            pattern::match_row(ctx, &new, &[], parts, &plan, fresh, conj, None, &mut sink)?;
+            pattern::match_row(
+                ctx,
+                &new,
+                &[],
+                parts,
+                &plan,
+                fresh,
+                conj,
+                None,
+                false,
+                &mut sink,
+            )?;
             total = total.checked_mul(n).ok_or_else(overflow)?;
         }
         self.out.emit(ctx, vec![Value::Int(total)], 1)?;
@@ -1274,6 +1291,7 @@ fn run_write(
                     new,
                     &[],
                     None,
+                    false,
                     &mut |_, r| {
                         matched.push(r.to_vec());
                         Ok(Flow::More)
@@ -1758,6 +1776,8 @@ fn build_single<'q>(
                     early: ctx.rules.on(Rule::PredicatePushdown),
                     as_of: None,
                     runs,
+                    ends_once: ctx.rules.on(Rule::PruneHops)
+                        && liveness::counts_distinct_only(&q.clauses, at),
                     out: Out::new(next),
                 })
             }

@@ -217,7 +217,7 @@ fn known_before(e: &Expr) -> bool {
 }
 
 /// A property map written out with values known before the walk.
-fn map_cannot_fail(props: &Expr) -> bool {
+pub(super) fn map_cannot_fail(props: &Expr) -> bool {
     match &props.kind {
         ExprKind::Map(entries) => entries.iter().all(|(_, v)| known_before(v)),
         _ => false,
