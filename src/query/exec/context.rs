@@ -50,15 +50,17 @@ pub enum Entity {
     Rel(RelId),
 }
 
-/// What variable-length hops cut short (`pattern::hop_prune`).
+/// What variable-length hops cut short (`pattern::hop_prune`) or searched
+/// breadth-first (`pattern::ends_once`).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct HopsCut {
     /// Links that failed the path's test, not walked on from.
     pub links: u64,
     /// Nodes reached that are not among the end's ids.
     pub nodes: u64,
-    /// Hops whose ends were each sent once, found breadth-first.
-    pub breadth_first: u64,
+    /// Searches that sent each end of a hop once, found breadth-first
+    /// (one per row the hop starts from).
+    pub searches: u64,
 }
 
 pub struct Ctx<'a, 'g> {

@@ -130,7 +130,9 @@ pub fn count_keys(clauses: &[Clause], at: usize, names: &[String]) -> Option<Vec
 /// Whether the clause after the MATCH at `at` is a WITH or RETURN whose
 /// every item is `count(DISTINCT v)` or `count(DISTINCT v.key)`: its one
 /// row then depends on which distinct rows the MATCH sends, not on how
-/// many of each nor in what order, and reading a property never fails.
+/// many of each nor in what order. Whether reading `v.key` fails (`v` not
+/// a node, link or map) depends only on the value counted, and the values
+/// are the same either way.
 /// A variable-length hop may then send each of its ends once
 /// (`pattern::ends_once`).
 pub fn counts_distinct_only(clauses: &[Clause], at: usize) -> bool {

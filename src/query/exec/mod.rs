@@ -121,16 +121,16 @@ fn profile_notes(ctx: &Ctx<'_, '_>) -> String {
     let context::HopsCut {
         links,
         nodes,
-        breadth_first,
+        searches,
     } = ctx.hops_cut;
     if links + nodes > 0 {
         notes.push_str(&format!(
             "\nvariable-length hops: {links} links not walked on from, {nodes} nodes passed over by the end's ids"
         ));
     }
-    if breadth_first > 0 {
+    if searches > 0 {
         notes.push_str(&format!(
-            "\nvariable-length hops searched breadth-first, each end sent once: {breadth_first}"
+            "\nvariable-length hops searched breadth-first, each end sent once: {searches} searches"
         ));
     }
     if ctx.read_ahead > 0 {
