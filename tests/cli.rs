@@ -501,6 +501,42 @@ fn a_hubs_links_are_sifted_by_a_string_test() {
     assert!(out.ends_with("i\n3\n8\n13\n"), "{out}");
 }
 
+/// Through the binary: a variable-length hop does not walk on from a link
+/// that fails the path's all(), passes over nodes that are not its end's
+/// id (`PruneHops`), and under count(DISTINCT) sends each end once;
+/// PROFILE says so, and the counts are those of every trail.
+#[test]
+fn variable_length_hops_are_cut_short() {
+    let o = bin()
+        .args([
+            "--memory",
+            "--format",
+            "csv",
+            "--param",
+            "from='a'",
+            "--param",
+            "to='d'",
+            "-c",
+            "CREATE (a:N {id: 'a'})-[:T {c: 0.9}]->(b:N {id: 'b'})-[:T {c: 0.8}]->(d:N {id: 'd'}),
+                    (a)-[:T {c: 0.1}]->(c:N {id: 'c'})-[:T {c: 0.9}]->(d), (b)-[:T {c: 0.9}]->(:N {id: 'e'})",
+            "-c",
+            "PROFILE MATCH p = (x:N {id: $from})-[*1..2]->(y:N {id: $to})
+             WHERE all(r IN relationships(p) WHERE r.c >= 0.5) RETURN count(p) AS n",
+            "-c",
+            "PROFILE MATCH (x:N {id: 'a'})-[*]->(y) RETURN count(DISTINCT y) AS n",
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let cut =
+        "variable-length hops: 1 links not walked on from, 2 nodes passed over by the end's ids";
+    let once = "variable-length hops searched breadth-first, each end sent once: 1 searches";
+    let (first, second) = out.split_once(once).unwrap_or_else(|| panic!("{out}"));
+    assert!(first.contains(cut) && first.contains("n\n1\n"), "{out}");
+    assert!(second.contains("n\n4\n"), "{out}");
+}
+
 /// Through the binary: a projection of node properties over many rows
 /// asks for the nodes' records ahead (`ReadNodesAhead`), PROFILE says how
 /// many, and the rows are the same as without PROFILE.

@@ -996,7 +996,7 @@ fn match_steps(
                 test: hop_prune::link_test(ctx, m, parts, part_i, steps, si, &end),
                 writes: ctx.tx.writes(),
             };
-            if ends_once::applies(m, parts, part_i, steps, si, &end, min) {
+            if ends_once::applies(m, parts, part_i, steps, si, &hops) {
                 return ends_once::walk(ctx, m, parts, part_i, steps, si, trail, reversed, &hops);
             }
             var_hops(ctx, m, parts, part_i, steps, si, trail, reversed, &hops)

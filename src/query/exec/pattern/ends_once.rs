@@ -24,7 +24,7 @@
 
 use super::{hop_entries, var_end, walk_dir, Hops, Matcher, PathBuild, Step};
 use crate::error::Error;
-use crate::query::ast::{NodePattern, PatternPart};
+use crate::query::ast::PatternPart;
 use crate::query::exec::context::Ctx;
 use crate::value::NodeId;
 use fxhash::FxHashSet;
@@ -35,31 +35,23 @@ const SEEN_BYTES: usize = 24;
 
 /// Whether the variable-length `step` (the `si`-th of part `part_i` in the
 /// plan's order) may send each of its ends once. Nothing matched after it
-/// may tell its trails apart: it is the last step of the last part, its end
-/// has no map that could fail (its entries are literals or parameters) and
-/// no actor, and every WHERE conjunct was checked before it.
+/// may tell its trails apart (`hop_prune::ends_the_pattern`), and every
+/// WHERE conjunct was checked before it.
 pub(super) fn applies(
     m: &Matcher<'_, '_>,
     parts: &[PatternPart],
     part_i: usize,
     steps: &[Step<'_>],
     si: usize,
-    end: &NodePattern,
-    min: u64,
+    hops: &Hops<'_>,
 ) -> bool {
     let step = &steps[si];
     m.ends_once
-        && min <= 1
-        && part_i + 1 == m.plan.len()
-        && si + 1 == steps.len()
+        && hops.min <= 1
         && step.rel.variable.is_none()
         && parts[m.plan[part_i].part].variable.is_none()
         && walk_dir(step.rel, step.flipped).is_some()
-        && end.actor.is_none()
-        && end
-            .properties
-            .as_ref()
-            .is_none_or(super::hop_prune::map_cannot_fail)
+        && super::hop_prune::ends_the_pattern(m, part_i, steps, si, hops.end)
         && m.checked.iter().all(|&c| c)
 }
 

@@ -76,10 +76,7 @@ pub(super) fn link_test<'q>(
     si: usize,
     end: &NodePattern,
 ) -> Option<LinkTest<'q>> {
-    if !ctx.rules.on(Rule::PruneHops) || part_i + 1 != m.plan.len() || si + 1 != steps.len() {
-        return None;
-    }
-    if end.actor.is_some() || !end.properties.as_ref().is_none_or(map_cannot_fail) {
+    if !ctx.rules.on(Rule::PruneHops) || !ends_the_pattern(m, part_i, steps, si, end) {
         return None;
     }
     let path = parts[m.plan[part_i].part].variable.as_ref().map(|v| v.sym);
@@ -97,6 +94,23 @@ pub(super) fn link_test<'q>(
     let mut t = found?;
     t.compare = compare(ctx, t.predicate, t.variable.sym);
     Some(t)
+}
+
+/// Whether the hop (the `si`-th step of part `part_i` in the plan's order)
+/// is the last thing the pattern matches and its end cannot fail: no
+/// actor, and a map (if any) of literals and parameters. What is cut or
+/// merged there then reaches nothing that could have told it apart.
+pub(super) fn ends_the_pattern(
+    m: &Matcher<'_, '_>,
+    part_i: usize,
+    steps: &[Step<'_>],
+    si: usize,
+    end: &NodePattern,
+) -> bool {
+    part_i + 1 == m.plan.len()
+        && si + 1 == steps.len()
+        && end.actor.is_none()
+        && end.properties.as_ref().is_none_or(map_cannot_fail)
 }
 
 /// `all|none(x IN relationships(p) WHERE test)` or `all|none(x IN list
@@ -155,15 +169,7 @@ fn compare(ctx: &Ctx<'_, '_>, predicate: &Expr, var: Sym) -> Option<Compare> {
         (None, Some(k)) => (k, a, false),
         _ => return None,
     };
-    let value = match &known.kind {
-        ExprKind::Parameter(p, sym) => ctx.param(*sym, p)?.clone(),
-        ExprKind::Null => Value::Null,
-        ExprKind::Bool(x) => Value::Bool(*x),
-        ExprKind::Int(x) => Value::Int(*x),
-        ExprKind::Float(x) => Value::Float(*x),
-        ExprKind::String(x) => Value::String(x.clone()),
-        _ => return None,
-    };
+    let value = known_value(ctx, known)?;
     let key = ctx.code(NameKind::Key, key.sym, &key.name);
     Some(Compare {
         op: *op,
@@ -216,8 +222,21 @@ fn known_before(e: &Expr) -> bool {
     )
 }
 
+/// The value of a literal scalar or a parameter (`known_before`).
+fn known_value(ctx: &Ctx<'_, '_>, e: &Expr) -> Option<Value> {
+    Some(match &e.kind {
+        ExprKind::Parameter(p, sym) => ctx.param(*sym, p)?.clone(),
+        ExprKind::Null => Value::Null,
+        ExprKind::Bool(x) => Value::Bool(*x),
+        ExprKind::Int(x) => Value::Int(*x),
+        ExprKind::Float(x) => Value::Float(*x),
+        ExprKind::String(x) => Value::String(x.clone()),
+        _ => return None,
+    })
+}
+
 /// A property map written out with values known before the walk.
-pub(super) fn map_cannot_fail(props: &Expr) -> bool {
+fn map_cannot_fail(props: &Expr) -> bool {
     match &props.kind {
         ExprKind::Map(entries) => entries.iter().all(|(_, v)| known_before(v)),
         _ => false,
@@ -297,13 +316,8 @@ pub(super) fn end_ids(
         if !INDEXED_KEYS.contains(&k.name.as_str()) {
             continue;
         }
-        let text = match &e.kind {
-            ExprKind::String(s) => Value::String(s.clone()),
-            ExprKind::Parameter(p, sym) => match ctx.param(*sym, p) {
-                Some(v @ Value::String(_)) => v.clone(),
-                _ => continue,
-            },
-            _ => continue,
+        let Some(text @ Value::String(_)) = known_value(ctx, e) else {
+            continue;
         };
         // A key the store lacks: no node matches (the map's check says so).
         let Some(key) = ctx.code(NameKind::Key, k.sym, &k.name) else {
