@@ -535,6 +535,10 @@ fn variable_length_hops_are_cut_short() {
     let (first, second) = out.split_once(once).unwrap_or_else(|| panic!("{out}"));
     assert!(first.contains(cut) && first.contains("n\n1\n"), "{out}");
     assert!(second.contains("n\n4\n"), "{out}");
+    // The ends are counted where they are found (`Rule::FoldIntoGroups`).
+    let (p1, p2) = out.split_once("n\n1\n").unwrap_or_else(|| panic!("{out}"));
+    let counted = "distinct nodes counted here";
+    assert!(!p1.contains(counted) && p2.contains(counted), "{out}");
 }
 
 /// Through the binary: a projection of node properties over many rows

@@ -8,6 +8,7 @@ use super::pattern::{free_vars, pattern_vars};
 use super::projection::{aggregates_in, is_plain_count};
 use crate::query::ast::{Clause, Expr, ExprKind, PatternPart, Query, RemoveItem, SetItem};
 use crate::query::bind::func::{Aggregate, Func};
+use crate::query::bind::symbols::Sym;
 
 /// For each clause `i`, the variables that clauses `i..` mention, or none
 /// when one of them projects `*` (then every variable stays). Walking back
@@ -162,6 +163,29 @@ pub fn counts_distinct_only(clauses: &[Clause], at: usize) -> bool {
             } => matches!(&args[..], [a] if counted(a)),
             _ => false,
         })
+}
+
+/// When `counts_distinct_only` holds and the clause's one item is
+/// `count(DISTINCT v)` of a bare variable: `v` (`pattern::EndTally`).
+pub fn counted_variable(clauses: &[Clause], at: usize) -> Option<Sym> {
+    if !counts_distinct_only(clauses, at) {
+        return None;
+    }
+    let p = match clauses.get(at + 1)? {
+        Clause::With(w) => &w.projection,
+        Clause::Return(r) => &r.projection,
+        _ => return None,
+    };
+    match p.items.as_slice() {
+        [item] => match &item.expr.kind {
+            ExprKind::Function { args, .. } => match args.first().map(|a| &a.kind) {
+                Some(ExprKind::Variable(_, sym)) => Some(*sym),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Adds the variables `c` reads or binds; true when it projects `*`.

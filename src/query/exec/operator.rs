@@ -151,6 +151,36 @@ pub trait Operator: Send {
     /// (`plan_cache.rs`). What a run left is dropped, not cleared, so an
     /// idle plan keeps no room a large run grew.
     fn reset(&mut self);
+    /// Whether it takes rows one at a time by reference (`fold`): a
+    /// grouping projection, which folds each row into its groups and keeps
+    /// none of them.
+    fn folds(&self) -> bool {
+        false
+    }
+    /// One row standing for `weight` rows, as `push` would take it in a
+    /// batch of its own, but lent: the producer builds no row and no batch
+    /// (`Rule::FoldIntoGroups`; only where `folds`).
+    fn fold(&mut self, ctx: &mut Ctx<'_, '_>, row: &[Value], weight: u64) -> Result<(), Error> {
+        let mut one = Batch::default();
+        one.push(row.to_vec(), weight);
+        self.push(ctx, &mut one).map(|_| ())
+    }
+    /// For a grouping without keys whose one aggregate is `count(DISTINCT
+    /// v)` (only where `folds`): `n` distinct values of `v` its producer
+    /// counted itself, none of which any row it folds holds
+    /// (`pattern::EndTally`).
+    fn fold_count(&mut self, _ctx: &mut Ctx<'_, '_>, _n: usize) -> Result<(), Error> {
+        Err(no_groups())
+    }
+}
+
+/// A count handed to an operator that does not group: the plan is wrong.
+pub fn no_groups() -> Error {
+    Error::runtime(
+        crate::error::ErrorKind::SemanticError,
+        "PlanMismatch",
+        "a count was handed to an operator that does not group",
+    )
 }
 
 pub type Next<'q> = Box<dyn Operator + 'q>;
@@ -258,6 +288,16 @@ impl<'q> Out<'q> {
         }
     }
 
+    /// Lends the next operator a row standing for `weight` rows
+    /// (`Operator::fold`), counted as if emitted; nothing may be gathered
+    /// in this `Out` meanwhile.
+    #[inline]
+    pub fn fold(&mut self, ctx: &mut Ctx<'_, '_>, row: &[Value], weight: u64) -> Result<(), Error> {
+        debug_assert!(self.rows.is_empty());
+        self.c.rows += weight;
+        self.next.fold(ctx, row, weight)
+    }
+
     /// Hands on a batch the operator changed where it lay (its rows are
     /// counted here); nothing may be gathered in this `Out` meanwhile.
     pub fn pass(&mut self, ctx: &mut Ctx<'_, '_>, batch: &mut Batch) -> Result<Flow, Error> {
@@ -339,6 +379,18 @@ impl<'q> Operator for Profiled<'q> {
     fn reset(&mut self) {
         self.nanos = 0;
         self.inner.reset();
+    }
+    fn folds(&self) -> bool {
+        self.inner.folds()
+    }
+    fn fold(&mut self, ctx: &mut Ctx<'_, '_>, row: &[Value], weight: u64) -> Result<(), Error> {
+        let t = Instant::now();
+        let r = self.inner.fold(ctx, row, weight);
+        self.nanos += t.elapsed().as_nanos();
+        r
+    }
+    fn fold_count(&mut self, ctx: &mut Ctx<'_, '_>, n: usize) -> Result<(), Error> {
+        self.inner.fold_count(ctx, n)
     }
 }
 

@@ -24,6 +24,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 mod ends_once;
+pub use ends_once::EndTally;
 mod hop_prune;
 mod link_filter;
 mod prop_map;
@@ -283,6 +284,10 @@ fn to_date(v: &Value) -> Option<Date> {
     }
 }
 
+/// Row slots (or conjuncts) one step bound (or checked), to undo when it
+/// backtracks: a step binds a few, kept inline, not allocated per match.
+type Slots = smallvec::SmallVec<[usize; 4]>;
+
 /// Matching state for one input row.
 struct Matcher<'m, 'q> {
     names: &'m Names,
@@ -306,6 +311,20 @@ struct Matcher<'m, 'q> {
     early: bool,
     /// Only which distinct rows are sent matters (`ends_once`).
     ends_once: bool,
+    /// Ends of a hop searched breadth-first that bind this tally's
+    /// variable are counted here, not sent (`Ends::Tally`).
+    tally: Option<&'m mut EndTally>,
+}
+
+/// What a variable-length hop sends on (`ends_once`).
+pub enum Ends<'t> {
+    /// Every trail.
+    Trails,
+    /// Only which distinct rows are sent matters: each end once.
+    Once,
+    /// As `Once`, and the one thing counted is the distinct values of the
+    /// tally's variable: an end bound to it is counted, not sent.
+    Tally(&'t mut EndTally),
 }
 
 impl Matcher<'_, '_> {
@@ -321,7 +340,7 @@ impl Matcher<'_, '_> {
 
     /// Binds `var` to `value` unless it is already bound, recording the slot
     /// in `newly` so that backtracking can unbind it.
-    fn bind_unbound(&mut self, var: Option<&Ident>, value: Value, newly: &mut Vec<usize>) {
+    fn bind_unbound(&mut self, var: Option<&Ident>, value: Value, newly: &mut Slots) {
         if let Some(i) = var.and_then(|v| self.slot(v.sym)) {
             if !self.bound[i] {
                 self.bound[i] = true;
@@ -341,11 +360,7 @@ impl Matcher<'_, '_> {
     }
 
     /// Checks every conjunct whose variables are now bound; `Ok(false)` prunes.
-    fn check_ready(
-        &mut self,
-        ctx: &mut Ctx<'_, '_>,
-        newly: &mut Vec<usize>,
-    ) -> Result<bool, Error> {
+    fn check_ready(&mut self, ctx: &mut Ctx<'_, '_>, newly: &mut Slots) -> Result<bool, Error> {
         if !self.early {
             return Ok(true);
         }
@@ -394,7 +409,7 @@ impl Matcher<'_, '_> {
 /// paths of `plan` (from `plan_parts`), handing each row extended by the
 /// pattern's new variables to `sink`. `names` are the columns of the rows
 /// handed on: the input row's, then the `new` the pattern binds. With
-/// `ends_once`, only which distinct rows reach the sink matters (see
+/// `Ends::Once`, only which distinct rows reach the sink matters (see
 /// `ends_once`). Returns `Flow::Stop` when the sink stopped the search.
 #[allow(clippy::too_many_arguments)]
 pub fn match_row(
@@ -406,7 +421,7 @@ pub fn match_row(
     new: usize,
     conj: &[Conjunct<'_>],
     as_of: Option<AsOf>,
-    ends_once: bool,
+    ends: Ends<'_>,
     sink: &mut RowSink<'_>,
 ) -> Result<Flow, Error> {
     let mut full = row.to_vec();
@@ -434,9 +449,13 @@ pub fn match_row(
         stopped: false,
         outer: None,
         early: ctx.rules.on(super::rules::Rule::PredicatePushdown),
-        ends_once,
+        ends_once: !matches!(ends, Ends::Trails),
+        tally: match ends {
+            Ends::Tally(t) => Some(t),
+            _ => None,
+        },
     };
-    let mut newly = Vec::new();
+    let mut newly = Slots::new();
     if m.check_ready(ctx, &mut newly)? {
         match_parts(ctx, &mut m, parts, 0)?;
     }
@@ -462,6 +481,11 @@ fn match_parts(
                 if truthy(&eval(c.expr, &env, ctx)?)? != Some(true) {
                     return Ok(());
                 }
+            }
+        }
+        if let Some(t) = m.tally.as_deref_mut() {
+            if t.add_row(ctx, &m.row)? {
+                return Ok(());
             }
         }
         if (m.sink)(ctx, &m.row)? == Flow::Stop {
@@ -490,11 +514,11 @@ fn match_parts(
                     nodes: vec![n],
                     rels: vec![],
                 };
-                let mut newly_bound = Vec::new();
+                let mut newly_bound = Slots::new();
                 if !bind_node(ctx, m, start, n, &mut newly_bound)? {
                     continue;
                 }
-                let mut newly = Vec::new();
+                let mut newly = Slots::new();
                 if m.check_ready(ctx, &mut newly)? {
                     match_steps(ctx, m, parts, i, &steps, 0, &mut trail, reversed)?;
                 }
@@ -628,7 +652,7 @@ fn rel_scan(
                 Direction::Both => &[(src, dst), (dst, src)],
             };
             for &(a, b) in ends {
-                let mut newly = Vec::new();
+                let mut newly = Slots::new();
                 if !bind_node(ctx, m, &start, a, &mut newly)? {
                     unbind(m, &newly);
                     continue;
@@ -643,7 +667,7 @@ fn rel_scan(
                     nodes: vec![a, b],
                     rels: vec![rel],
                 };
-                let mut checked = Vec::new();
+                let mut checked = Slots::new();
                 if m.check_ready(ctx, &mut checked)? {
                     match_steps(ctx, m, parts, i, &steps, 1, &mut trail, false)?;
                 }
@@ -750,7 +774,22 @@ fn bind_node(
     m: &mut Matcher<'_, '_>,
     p: &NodePattern,
     n: NodeId,
-    newly: &mut Vec<usize>,
+    newly: &mut Slots,
+) -> Result<bool, Error> {
+    if !node_fits(ctx, m, p, n)? {
+        return Ok(false);
+    }
+    m.bind_unbound(p.variable.as_ref(), Value::Node(n), newly);
+    Ok(true)
+}
+
+/// Whether `n` may bind the pattern's node: its variable's value if bound,
+/// labels, properties and the actor literal.
+fn node_fits(
+    ctx: &mut Ctx<'_, '_>,
+    m: &Matcher<'_, '_>,
+    p: &NodePattern,
+    n: NodeId,
 ) -> Result<bool, Error> {
     if let Some(v) = &p.variable {
         if let Some(val) = m.bound_value(v.sym) {
@@ -776,7 +815,6 @@ fn bind_node(
             return Ok(false);
         }
     }
-    m.bind_unbound(p.variable.as_ref(), Value::Node(n), newly);
     Ok(true)
 }
 
@@ -869,7 +907,7 @@ fn match_steps(
     }
     let Some(step) = steps.get(si) else {
         let part = &parts[m.plan[part_i].part];
-        let mut newly = Vec::new();
+        let mut newly = Slots::new();
         if let Some(v) = &part.variable {
             let mut nodes = trail.nodes.clone();
             let mut rels = trail.rels.clone();
@@ -883,7 +921,7 @@ fn match_steps(
                 newly.push(i);
             }
         }
-        let mut checked = Vec::new();
+        let mut checked = Slots::new();
         if m.check_ready(ctx, &mut checked)? {
             match_parts(ctx, m, parts, part_i + 1)?;
         }
@@ -946,7 +984,7 @@ fn match_steps(
                             continue;
                         }
                     }
-                    let mut newly = Vec::new();
+                    let mut newly = Slots::new();
                     m.bind_unbound(step.rel.variable.as_ref(), Value::Rel(e.rel), &mut newly);
                     if !bind_node(ctx, m, &end, e.other, &mut newly)? {
                         unbind(m, &newly);
@@ -955,7 +993,7 @@ fn match_steps(
                     m.used.push(e.rel);
                     trail.nodes.push(e.other);
                     trail.rels.push(e.rel);
-                    let mut checked = Vec::new();
+                    let mut checked = Slots::new();
                     if m.check_ready(ctx, &mut checked)? {
                         match_steps(ctx, m, parts, part_i, steps, si + 1, trail, reversed)?;
                     }
@@ -1139,7 +1177,7 @@ fn var_end(
 ) -> Result<(), Error> {
     let step = &steps[si];
     let here = *trail.nodes.last().unwrap_or(&0);
-    let mut newly = Vec::new();
+    let mut newly = Slots::new();
     // The list of links is built only when something reads it.
     let list_value = (step.rel.variable.is_some() || hops.bound_list.is_some()).then(|| {
         let mut l: Vec<Value> = hop_rels.iter().map(|r| Value::Rel(*r)).collect();
@@ -1158,7 +1196,7 @@ fn var_end(
         m.bind_unbound(step.rel.variable.as_ref(), list_value, &mut newly);
     }
     if bind_node(ctx, m, hops.end, here, &mut newly)? {
-        let mut checked = Vec::new();
+        let mut checked = Slots::new();
         if m.check_ready(ctx, &mut checked)? {
             match_steps(ctx, m, parts, part_i, steps, si + 1, trail, reversed)?;
         }
@@ -1188,7 +1226,7 @@ fn match_shortest(
     };
     let starts = node_candidates(ctx, m, &e.start)?;
     for s in starts {
-        let mut newly = Vec::new();
+        let mut newly = Slots::new();
         if !bind_node(ctx, m, &e.start, s, &mut newly)? {
             continue;
         }
@@ -1200,7 +1238,7 @@ fn match_shortest(
         };
         for p in paths {
             let last = *p.nodes.last().unwrap_or(&s);
-            let mut nb = Vec::new();
+            let mut nb = Slots::new();
             if !bind_node(ctx, m, end, last, &mut nb)? {
                 unbind(m, &nb);
                 continue;
@@ -1226,7 +1264,7 @@ fn match_shortest(
                     nb.push(idx);
                 }
             }
-            let mut checked = Vec::new();
+            let mut checked = Slots::new();
             if m.check_ready(ctx, &mut checked)? {
                 match_parts(ctx, m, parts, i + 1)?;
             }
@@ -1552,7 +1590,7 @@ fn each_match(
         fresh,
         &[],
         None,
-        false,
+        Ends::Trails,
         sink,
     )?;
     Ok(all)
@@ -1631,7 +1669,7 @@ pub fn shortest_expr(
         fresh,
         &[],
         None,
-        false,
+        Ends::Trails,
         &mut |_, r| {
             paths.extend(idx.and_then(|i| r.get(i)).cloned());
             Ok(if all { Flow::More } else { Flow::Stop })

@@ -18,7 +18,7 @@ use super::link_aggregate;
 use super::liveness;
 use super::memory::row_bytes;
 use super::operator::{each_copy, Batch, Counters, Next, Operator, Out, Profiled};
-use super::pattern::{self, Access, AsOf, Conjunct, Flow, PartPlan};
+use super::pattern::{self, Access, AsOf, Conjunct, EndTally, Ends, Flow, PartPlan};
 use super::projection::{self, Grouper, OutRow, Rows};
 use super::read_ahead::ReadAhead;
 use super::rules::Rule;
@@ -169,10 +169,24 @@ struct MatchOp<'q> {
     /// (`liveness::counts_distinct_only`), so a variable-length hop may
     /// send each of its ends once.
     ends_once: bool,
+    /// `Rule::FoldIntoGroups`: the next operator groups, and each match is
+    /// lent to it as it is found (`Operator::fold`), not copied into a batch.
+    fold: bool,
+    /// With `fold` and `ends_once`, when the next clause's one item is
+    /// `count(DISTINCT v)`: the distinct nodes of `v`, counted here.
+    tally: Option<EndTally>,
     out: Out<'q>,
 }
 
 impl<'q> MatchOp<'q> {
+    /// Hands on a row standing for `weight` rows.
+    fn send(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>, weight: u64) -> Result<Flow, Error> {
+        match self.fold {
+            true => self.out.fold(ctx, &row, weight).map(|_| Flow::More),
+            false => self.out.emit(ctx, row, weight),
+        }
+    }
+
     /// Matches one input row standing for `weight` rows.
     fn row(
         &mut self,
@@ -202,20 +216,29 @@ impl<'q> MatchOp<'q> {
             plan,
             runs,
             ends_once,
+            fold,
+            tally,
             out,
             ..
         } = self;
         let mut any = false;
+        let ends = match (tally.as_mut(), *ends_once) {
+            (Some(t), _) => Ends::Tally(t),
+            (None, true) => Ends::Once,
+            (None, false) => Ends::Trails,
+        };
         let flow = {
             let mut sink = |ctx: &mut Ctx<'_, '_>, r: &[Value]| {
                 any = true;
                 let alone = match runs {
                     Some(runs) => runs.add(&mut ctx.mem, r, weight),
+                    None if *fold => return out.fold(ctx, r, weight).map(|_| Flow::More),
                     None => Some((r.to_vec(), weight)),
                 };
-                match alone {
-                    Some((r, n)) => out.emit(ctx, r, n),
-                    None => Ok(Flow::More),
+                match (alone, *fold) {
+                    (Some((r, n)), true) => out.fold(ctx, &r, n).map(|_| Flow::More),
+                    (Some((r, n)), false) => out.emit(ctx, r, n),
+                    (None, _) => Ok(Flow::More),
                 }
             };
             pattern::match_row(
@@ -227,24 +250,26 @@ impl<'q> MatchOp<'q> {
                 new.len(),
                 conj,
                 as_of,
-                *ends_once,
+                ends,
                 &mut sink,
             )?
         };
-        if let Some(runs) = runs {
-            for (r, n) in runs.drain(&mut ctx.mem) {
-                if flow == Flow::More && out.emit(ctx, r, n)? == Flow::Stop {
-                    return Ok(Flow::Stop);
-                }
+        let drained = match self.runs.as_mut() {
+            Some(runs) => runs.drain(&mut ctx.mem),
+            None => Vec::new().into_iter(),
+        };
+        for (r, n) in drained {
+            if flow == Flow::More && self.send(ctx, r, n)? == Flow::Stop {
+                return Ok(Flow::Stop);
             }
         }
         if flow == Flow::Stop {
             return Ok(Flow::Stop);
         }
-        if !any && m.optional {
+        if !any && self.m.optional {
             let mut r = row;
-            r.extend(std::iter::repeat_n(Value::Null, new.len()));
-            return out.emit(ctx, r, weight);
+            r.extend(std::iter::repeat_n(Value::Null, self.new.len()));
+            return self.send(ctx, r, weight);
         }
         Ok(Flow::More)
     }
@@ -263,6 +288,13 @@ impl<'q> Operator for MatchOp<'q> {
         self.out.end_batch(ctx, made)
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        if let Some(t) = &mut self.tally {
+            let (n, ends) = t.take(ctx);
+            self.out.c.rows += ends;
+            if n > 0 {
+                self.out.next.fold_count(ctx, n)?;
+            }
+        }
         self.out.finish(ctx)
     }
     fn describe(&self, out: &mut Vec<PlanLine>) {
@@ -297,6 +329,11 @@ impl<'q> Operator for MatchOp<'q> {
                 "matches alike in [{}] sent as one counted row",
                 read.join(", ")
             ));
+        }
+        // A fold changes no plan (only how rows reach the aggregation); a
+        // tally counts in place of it.
+        if self.tally.is_some() {
+            details.push("distinct nodes counted here for the aggregation".into());
         }
         out.push(line(0, &self.out.c, name, details.join("; ")));
         for pp in &self.plan {
@@ -345,6 +382,9 @@ impl<'q> Operator for MatchOp<'q> {
         self.as_of = None;
         if let Some(runs) = &mut self.runs {
             runs.reset();
+        }
+        if let Some(t) = &mut self.tally {
+            t.reset();
         }
         self.out.reset();
     }
@@ -720,81 +760,81 @@ impl<'q> BreakerOp<'q> {
 }
 
 impl<'q> BreakerOp<'q> {
-    /// A row standing for `weight` equal rows: counted whole by a grouping
-    /// that only counts, else taken as copies.
-    fn weighted(
-        &mut self,
-        ctx: &mut Ctx<'_, '_>,
-        row: Vec<Value>,
-        weight: u64,
-    ) -> Result<(), Error> {
-        let Some(g) = self.grouper.as_mut().filter(|g| g.counts_only()) else {
-            let mut one = Batch::default();
-            one.push(row, weight);
-            // A weight may stand for billions of rows: the copies look at
-            // cancellation and the timeout as they go.
-            each_copy(&mut one, |r| {
-                ctx.tick()?;
-                self.row(ctx, r).map(|_| Flow::More)
-            })?;
+    /// Folds a row standing for `weight` equal rows into the groups:
+    /// counted whole by a grouping that only counts, else once per copy.
+    fn group(&mut self, ctx: &mut Ctx<'_, '_>, row: &[Value], weight: u64) -> Result<(), Error> {
+        let name = self.name();
+        let Some(g) = self.grouper.as_mut() else {
             return Ok(());
         };
-        let w = i64::try_from(weight).map_err(|_| super::ops::overflow())?;
-        g.add_row_weighted(ctx, &self.names, &row, &mut self.key_vals, w)?;
+        match weight {
+            1 => g.add_row(ctx, &self.names, row, &mut self.key_vals)?,
+            _ if g.counts_only() => {
+                let w = i64::try_from(weight).map_err(|_| super::ops::overflow())?;
+                g.add_row_weighted(ctx, &self.names, row, &mut self.key_vals, w)?;
+            }
+            // A weight may stand for billions of rows: the copies look at
+            // cancellation and the timeout as they go.
+            _ => {
+                for _ in 0..weight {
+                    ctx.tick()?;
+                    g.add_row(ctx, &self.names, row, &mut self.key_vals)?;
+                }
+            }
+        }
         if g.groups() > self.groups {
             self.groups = g.groups();
-            let bytes = 2 * row_bytes(&row) + 64;
-            ctx.mem.charge(bytes, self.name())?;
+            // The group's key, first row and accumulators.
+            let bytes = 2 * row_bytes(row) + 64;
+            ctx.mem.charge(bytes, name)?;
             self.held += bytes;
         }
         Ok(())
     }
 
+    /// A row standing for `weight` equal rows, taken as copies (no grouping).
+    fn copies(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>, weight: u64) -> Result<(), Error> {
+        let mut one = Batch::default();
+        one.push(row, weight);
+        each_copy(&mut one, |r| {
+            ctx.tick()?;
+            self.row(ctx, r).map(|_| Flow::More)
+        })?;
+        Ok(())
+    }
+
+    /// One row of a projection that does not group.
     fn row(&mut self, ctx: &mut Ctx<'_, '_>, row: Vec<Value>) -> Result<(), Error> {
         let name = self.name();
-        match &mut self.grouper {
-            Some(g) => {
-                g.add_row(ctx, &self.names, &row, &mut self.key_vals)?;
-                if g.groups() > self.groups {
-                    self.groups = g.groups();
-                    // The group's key, first row and accumulators.
-                    let bytes = 2 * row_bytes(&row) + 64;
-                    ctx.mem.charge(bytes, name)?;
-                    self.held += bytes;
-                }
-            }
+        let out = project_row(ctx, self.p, &self.names, &self.star, &row)?;
+        if self.p.distinct && !self.numbers {
+            self.numbers = self
+                .sort_at
+                .as_ref()
+                .is_some_and(|at| at.iter().any(|&i| out.get(i).is_some_and(holds_number)));
+        }
+        if self.beyond_top(&out) {
+            return Ok(());
+        }
+        let bytes = row_bytes(&out) + row_bytes(&row) + 32;
+        ctx.mem.charge(bytes, name)?;
+        self.held += bytes;
+        self.rows.push((out, Some(row), None));
+        let keep = match self.keep {
+            Some(k) => k,
             None => {
-                let out = project_row(ctx, self.p, &self.names, &self.star, &row)?;
-                if self.p.distinct && !self.numbers {
-                    self.numbers = self
-                        .sort_at
-                        .as_ref()
-                        .is_some_and(|at| at.iter().any(|&i| out.get(i).is_some_and(holds_number)));
-                }
-                if self.beyond_top(&out) {
-                    return Ok(());
-                }
-                let bytes = row_bytes(&out) + row_bytes(&row) + 32;
-                ctx.mem.charge(bytes, name)?;
-                self.held += bytes;
-                self.rows.push((out, Some(row), None));
-                let keep = match self.keep {
-                    Some(k) => k,
-                    None => {
-                        let k = if self.top_k && !self.aggregates {
-                            let (skip, limit) = projection::skip_limit(ctx, self.p)?;
-                            limit.map(|l| l.saturating_add(skip))
-                        } else {
-                            None
-                        };
-                        *self.keep.insert(k)
-                    }
+                let k = if self.top_k && !self.aggregates {
+                    let (skip, limit) = projection::skip_limit(ctx, self.p)?;
+                    limit.map(|l| l.saturating_add(skip))
+                } else {
+                    None
                 };
-                if let (Some(k), false) = (keep, self.numbers) {
-                    if self.rows.len() >= k.saturating_mul(2).max(1024) {
-                        self.cut_back(ctx, k)?;
-                    }
-                }
+                *self.keep.insert(k)
+            }
+        };
+        if let (Some(k), false) = (keep, self.numbers) {
+            if self.rows.len() >= k.saturating_mul(2).max(1024) {
+                self.cut_back(ctx, k)?;
             }
         }
         Ok(())
@@ -807,12 +847,36 @@ impl<'q> Operator for BreakerOp<'q> {
         let nodes = self.read_ahead.nodes(batch.rows());
         for (j, (row, weight)) in batch.drain().enumerate() {
             self.read_ahead.ask(ctx, &nodes, j);
-            match weight {
-                1 => self.row(ctx, row)?,
-                _ => self.weighted(ctx, row, weight)?,
+            match (weight, self.grouper.is_some()) {
+                (_, true) => self.group(ctx, &row, weight)?,
+                (1, false) => self.row(ctx, row)?,
+                _ => self.copies(ctx, row, weight)?,
             }
         }
         Ok(Flow::More)
+    }
+    fn folds(&self) -> bool {
+        self.grouper.is_some()
+    }
+    fn fold(&mut self, ctx: &mut Ctx<'_, '_>, row: &[Value], weight: u64) -> Result<(), Error> {
+        self.group(ctx, row, weight)
+    }
+    fn fold_count(&mut self, ctx: &mut Ctx<'_, '_>, n: usize) -> Result<(), Error> {
+        let name = self.name();
+        let Some(g) = self.grouper.as_mut() else {
+            return Err(super::operator::no_groups());
+        };
+        // The one group, made as `Grouper::finish` makes it for no rows.
+        let nulls: Vec<Value> = self.names.iter().map(|_| Value::Null).collect();
+        let gi = g.group(&mut Vec::new(), || nulls);
+        g.add_distinct_count(gi, 0, i64::try_from(n).map_err(|_| super::ops::overflow())?);
+        if g.groups() > self.groups {
+            self.groups = g.groups();
+            let bytes = 2 * row_bytes(&[]) + 64;
+            ctx.mem.charge(bytes, name)?;
+            self.held += bytes;
+        }
+        Ok(())
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
         let out = match &mut self.grouper {
@@ -1131,7 +1195,7 @@ impl<'q> Operator for CountProductOp<'q> {
                 fresh,
                 conj,
                 None,
-                false,
+                Ends::Trails,
                 &mut sink,
             )?;
             total = total.checked_mul(n).ok_or_else(overflow)?;
@@ -1291,7 +1355,7 @@ fn run_write(
                     new,
                     &[],
                     None,
-                    false,
+                    Ends::Trails,
                     &mut |_, r| {
                         matched.push(r.to_vec());
                         Ok(Flow::More)
@@ -1548,6 +1612,15 @@ impl<'q> Operator for Described<'q> {
     fn inclusive_nanos(&self) -> u128 {
         self.inner.inclusive_nanos()
     }
+    fn folds(&self) -> bool {
+        self.inner.folds()
+    }
+    fn fold(&mut self, ctx: &mut Ctx<'_, '_>, row: &[Value], weight: u64) -> Result<(), Error> {
+        self.inner.fold(ctx, row, weight)
+    }
+    fn fold_count(&mut self, ctx: &mut Ctx<'_, '_>, n: usize) -> Result<(), Error> {
+        self.inner.fold_count(ctx, n)
+    }
 }
 
 // ---------------------------------------------------------------- build
@@ -1766,6 +1839,16 @@ fn build_single<'q>(
                 let mut names = bound;
                 names.extend(new.iter().cloned(), &ctx.symbols);
                 visible = Some(names.to_vec());
+                let ends_once =
+                    ctx.rules.on(Rule::PruneHops) && liveness::counts_distinct_only(&q.clauses, at);
+                let fold = ctx.rules.on(Rule::FoldIntoGroups) && next.folds();
+                let tally = match (
+                    ends_once && fold && !m.optional,
+                    liveness::counted_variable(&q.clauses, at),
+                ) {
+                    (true, Some(var)) => names.slot(var).map(|slot| EndTally::new(var, slot)),
+                    _ => None,
+                };
                 Box::new(MatchOp {
                     m,
                     dead: dead(at),
@@ -1776,8 +1859,9 @@ fn build_single<'q>(
                     early: ctx.rules.on(Rule::PredicatePushdown),
                     as_of: None,
                     runs,
-                    ends_once: ctx.rules.on(Rule::PruneHops)
-                        && liveness::counts_distinct_only(&q.clauses, at),
+                    ends_once,
+                    fold,
+                    tally,
                     out: Out::new(next),
                 })
             }

@@ -9,6 +9,7 @@ use crate::query::ast::{Child, Expr, ExprKind, Projection, SortItem};
 use crate::query::bind::func::{Aggregate, Func};
 use crate::query::bind::symbols::Names;
 use crate::value::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 pub type Rows = Vec<Vec<Value>>;
@@ -222,7 +223,7 @@ impl Acc {
         &mut self,
         kind: &AggKind,
         count: &mut i64,
-        v: Value,
+        v: Cow<'_, Value>,
         seen: &mut Seen,
         at: (usize, usize),
     ) -> Result<(), Error> {
@@ -238,7 +239,7 @@ impl Acc {
         }
         match &mut self.total {
             Some(total) => {
-                if !matches!(v, Value::Int(_) | Value::Float(_) | Value::Estimate(_)) {
+                if !matches!(*v, Value::Int(_) | Value::Float(_) | Value::Estimate(_)) {
                     return Err(ops::type_error(format!(
                         "sum() cannot add {}",
                         v.type_name()
@@ -246,7 +247,7 @@ impl Acc {
                 }
                 *total = ops::add(total, &v)?;
             }
-            None if kind.keeps_values => self.values.push(v),
+            None if kind.keeps_values => self.values.push(v.into_owned()),
             None => {}
         }
         Ok(())
@@ -317,6 +318,9 @@ pub struct Grouper<'q> {
     key_slots: Vec<Option<usize>>,
     /// Aggregates of the items, then those only ORDER BY uses.
     aggs: Vec<&'q Expr>,
+    /// For each aggregate whose argument is a bare variable of the row,
+    /// its position: read in place, not evaluated into a copy.
+    arg_slots: Vec<Option<usize>>,
     kinds: Vec<AggKind>,
     groups: fxhash::FxHashMap<String, usize>,
     /// Per group: key values, the first source row, accumulators.
@@ -357,7 +361,18 @@ impl<'q> Grouper<'q> {
             .collect();
         let slots = last_slots(names);
         let direct = direct_slots(p, &slots);
+        let arg_slots = aggs
+            .iter()
+            .map(|a| match &a.kind {
+                ExprKind::Function { args, .. } => match args.first().map(|x| &x.kind) {
+                    Some(ExprKind::Variable(v, _)) => slots.get(v.as_str()).copied(),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
         Some(Grouper {
+            arg_slots,
             p,
             star: star_slots(p, &columns(p, names), &slots),
             key_slots: key_items.iter().map(|&i| direct[i]).collect(),
@@ -430,7 +445,7 @@ impl<'q> Grouper<'q> {
     ) -> Result<(), Error> {
         let env = Env::new(names, row);
         let gi = self.group_of(ctx, &env, row, key_vals)?;
-        self.accumulate(gi, |x| eval(x, &env, ctx))
+        self.accumulate_row(gi, row, |x| eval(x, &env, ctx))
     }
 
     /// Whether every aggregate is `count(*)` or a non-DISTINCT `count(…)`:
@@ -549,6 +564,18 @@ impl<'q> Grouper<'q> {
     pub fn accumulate(
         &mut self,
         gi: usize,
+        arg: impl FnMut(&'q Expr) -> Result<Value, Error>,
+    ) -> Result<(), Error> {
+        self.accumulate_row(gi, &[], arg)
+    }
+
+    /// `accumulate` for source row `row`, whose values an argument that is
+    /// a bare variable is read from in place (`arg_slots`), not evaluated
+    /// into a copy.
+    fn accumulate_row(
+        &mut self,
+        gi: usize,
+        row: &[Value],
         mut arg: impl FnMut(&'q Expr) -> Result<Value, Error>,
     ) -> Result<(), Error> {
         for (ai, a) in self.aggs.iter().enumerate() {
@@ -557,8 +584,11 @@ impl<'q> Grouper<'q> {
                 ExprKind::CountStar => self.counts[at] += 1,
                 ExprKind::Function { args, .. } => {
                     let v = match args.first() {
-                        Some(x) => arg(x)?,
-                        None => Value::Null,
+                        Some(x) => match self.arg_slots[ai].and_then(|s| row.get(s)) {
+                            Some(v) => Cow::Borrowed(v),
+                            None => Cow::Owned(arg(x)?),
+                        },
+                        None => Cow::Owned(Value::Null),
                     };
                     let acc = &mut self.accs[at];
                     if !v.is_null() {
@@ -1055,7 +1085,7 @@ fn finish(a: &Expr, acc: Acc, count: i64) -> Result<Value, Error> {
             }
             let mut total = Value::Float(0.0);
             for v in &values {
-                if !matches!(v, Value::Int(_) | Value::Float(_) | Value::Estimate(_)) {
+                if !matches!(*v, Value::Int(_) | Value::Float(_) | Value::Estimate(_)) {
                     return Err(ops::type_error(format!(
                         "avg() cannot average {}",
                         v.type_name()

@@ -39,9 +39,12 @@ pub enum Rule {
     /// or ranges over the hop's own list), and tests the nodes it reaches
     /// against its end's `{id: …}` looked up in the index.
     PruneHops,
+    /// A MATCH whose rows go straight to a grouping projection lends it
+    /// each match as it is found: no row is copied and no batch built.
+    FoldIntoGroups,
 }
 
-const ALL: [Rule; 10] = [
+const ALL: [Rule; 11] = [
     Rule::PredicatePushdown,
     Rule::StartByCardinality,
     Rule::TopK,
@@ -52,6 +55,7 @@ const ALL: [Rule; 10] = [
     Rule::SiftLinks,
     Rule::ReadNodesAhead,
     Rule::PruneHops,
+    Rule::FoldIntoGroups,
 ];
 
 /// Which rules are on.
@@ -77,7 +81,7 @@ impl Rules {
         Rules(self.0 & !bit(r))
     }
 
-    pub fn all() -> [Rule; 10] {
+    pub fn all() -> [Rule; 11] {
         ALL
     }
 

@@ -82,6 +82,18 @@ const QUERIES: &[&str] = &[
     "MATCH p = (a:Company {id: 'k1'})-[*1..4]->(b:Company {id: 'k135'}) WHERE none(r IN relationships(p) WHERE r.qty = 0) RETURN count(p)",
     "MATCH (a:Company {id: 'k2'})-[rs:SUPPLIES*1..3]->(b) WHERE all(r IN rs WHERE r.qty <> 1 AND r.qty IS NOT NULL) RETURN count(*), count(DISTINCT b)",
     "MATCH p = (a:Company {id: 'k1'})-[*1..3]->(b:Company {id: 'k73'}) RETURN length(p)",
+    // Rows lent to the groups, and distinct nodes counted in place: one
+    // search, several (their ends overlap), rows of a fixed pattern, a
+    // WITH … WHERE after, an OPTIONAL MATCH, values that are not nodes,
+    // several aggregates, weighted rows.
+    "MATCH (a:Company {id: 'k1'})-[*1..3]->(b) RETURN count(DISTINCT b)",
+    "UNWIND [1, 2, 1] AS i MATCH (a:Company {id: 'k' + toString(i)})-[*1..3]->(b:Company) RETURN count(DISTINCT b) AS n",
+    "MATCH (a:Company)-[:SUPPLIES]->(b)-[:SUPPLIES]->(c) WHERE a.size = 3 RETURN count(DISTINCT c)",
+    "MATCH (a:Company {id: 'k1'})-[*0..2]->(b) WITH count(DISTINCT b) AS n WHERE n > 1 RETURN n",
+    "MATCH (c:Country) OPTIONAL MATCH (c)<-[:IN]-(k {size: 3}) RETURN count(DISTINCT k)",
+    "MATCH (a:Company {id: 'k1'}) UNWIND [a, 1, a, 'x', 1, null] AS v MATCH (b:Company {id: 'k2'}) RETURN count(DISTINCT v)",
+    "MATCH (a:Company {id: 'k3'})-[*1..2]->(b) RETURN count(DISTINCT b), count(DISTINCT b.size)",
+    "MATCH (a:Company)-[:SUPPLIES]->(b) RETURN b.size % 3 AS k, count(*), collect(DISTINCT a.size % 4) ORDER BY k",
 ];
 
 fn rows(db: &mut Database, q: &str) -> Vec<String> {
@@ -349,4 +361,86 @@ fn dead_columns_are_not_carried_into_held_rows() {
     let (on, off) = fits(q, 4 << 20, Rule::DeadColumns);
     assert!(on);
     assert!(off.contains("MemoryLimit"), "{off}");
+}
+
+#[test]
+fn fold_into_groups_counts_distinct_ends_where_they_are_found() {
+    let q = "MATCH (a:Company {id: 'k1'})-[*1..3]->(b) RETURN count(DISTINCT b)";
+    let (on, off) = plans(q, Rule::FoldIntoGroups);
+    assert!(on.contains("distinct nodes counted here"), "{on}");
+    assert!(!off.contains("distinct nodes counted here"), "{off}");
+    // Not with a grouping key, nor a count of anything else.
+    for q in [
+        "MATCH (a:Company)-[*1..2]->(b) RETURN a.size, count(DISTINCT b)",
+        "MATCH (a:Company {id: 'k1'})-[*1..3]->(b) RETURN count(DISTINCT b.size)",
+        "MATCH (a:Company {id: 'k1'})-[*1..3]->(b) RETURN count(b)",
+    ] {
+        let (on, _) = plans(q, Rule::FoldIntoGroups);
+        assert!(!on.contains("distinct nodes counted here"), "{q}: {on}");
+    }
+    // PROFILE counts the ends as the Match's rows, as when they were sent.
+    let profile = |db: &mut Database| {
+        let r = db.execute(&format!("PROFILE {q}"), &Params::new()).unwrap();
+        let plan = r.plan.unwrap();
+        let line = plan
+            .lines()
+            .find(|l| l.trim_start().starts_with("Match"))
+            .unwrap()
+            .to_string();
+        (
+            r.rows,
+            line.split("rows")
+                .next()
+                .unwrap()
+                .rsplit(' ')
+                .nth(1)
+                .unwrap()
+                .to_string(),
+        )
+    };
+    let mut db = graph();
+    let on = profile(&mut db);
+    db.rules = Rules::default().without(Rule::FoldIntoGroups);
+    assert_eq!(profile(&mut db), on);
+}
+
+/// The ends counted in place are charged to the statement's memory, and
+/// given back: the next statement runs under the same limit.
+#[test]
+fn a_tally_is_charged_and_released() {
+    let mut db = Database::open_memory().unwrap();
+    db.execute(
+        "UNWIND range(0, 20000) AS i CREATE (:N {id: i})",
+        &Params::new(),
+    )
+    .unwrap();
+    db.execute(
+        "MATCH (a:N), (b:N {id: a.id + 1}) CREATE (a)-[:T]->(b)",
+        &Params::new(),
+    )
+    .unwrap();
+    // Ends of a search, and nodes of rows (2 hops: not the fused scan).
+    // (The search's own set is charged too, and meets the limit first.)
+    for (q, n, by) in [
+        (
+            "MATCH (a:N {id: 0})-[*1..30000]->(b) RETURN count(DISTINCT b)",
+            20000,
+            "search",
+        ),
+        (
+            "MATCH (a:N)-[:T]->()-[:T]->(b) RETURN count(DISTINCT b)",
+            19999,
+            "count(DISTINCT",
+        ),
+    ] {
+        db.set_memory_limit(64 << 10);
+        let err = db.execute(q, &Params::new()).unwrap_err();
+        assert!(err.to_string().contains("MemoryLimit"), "{q}: {err}");
+        assert!(err.to_string().contains(by), "{q}: {err}");
+        db.set_memory_limit(64 << 20);
+        for _ in 0..3 {
+            let r = db.execute(q, &Params::new()).unwrap();
+            assert_eq!(r.rows, vec![vec![crate::value::Value::Int(n)]], "{q}");
+        }
+    }
 }

@@ -21,17 +21,134 @@
 //!
 //! An end's map is checked as for a trail, with the end's ids
 //! (`hop_prune::end_ids`) first.
+//!
+//! When the one thing counted is `count(DISTINCT b)` of the hop's end `b`
+//! (Q4: the actors reachable within 3 links), an end is not bound and sent
+//! as a row through the groups: it goes into an `EndTally`, whose count the
+//! groups take at the end (`Rule::FoldIntoGroups`). A row cost Q4 about
+//! 100 ns an end; a set entry costs a few.
 
-use super::{hop_entries, var_end, walk_dir, Hops, Matcher, PathBuild, Step};
+use super::{hop_entries, node_fits, var_end, walk_dir, Hops, Matcher, PathBuild, Step};
 use crate::error::Error;
 use crate::query::ast::PatternPart;
+use crate::query::bind::symbols::Sym;
 use crate::query::exec::context::Ctx;
-use crate::value::NodeId;
+use crate::value::{NodeId, Value};
 use fxhash::FxHashSet;
 
 /// Bytes charged per node the search has seen: its set entry and its place
 /// in a frontier.
 const SEEN_BYTES: usize = 24;
+
+/// Bytes charged per entry a tally holds.
+const TALLY_BYTES: usize = 8;
+
+/// A tally's entries are sorted and their repeats dropped once they reach
+/// this many, and then each time they double.
+const TALLY_COMPACT_AT: usize = 1024;
+
+/// The distinct nodes one MATCH bound to the variable that the next
+/// clause's `count(DISTINCT v)` counts, over all its input rows: hop ends
+/// found breadth-first, and `v` of the rows it would otherwise send. Ids
+/// are pushed and sorted out at the end, as the groups' own distinct
+/// counts are (`projection::Seen`): a hash set growing from nothing cost
+/// Q4 more than its search.
+pub struct EndTally {
+    var: Sym,
+    /// `v`'s position in the MATCH's rows.
+    slot: usize,
+    ids: Vec<NodeId>,
+    /// Entries already sorted and distinct, at the last compaction.
+    compacted: usize,
+    /// Ends counted (PROFILE's rows).
+    ends: u64,
+    /// Whether every entry came from one search, which finds each end
+    /// once: then they are distinct without sorting.
+    one_search: Option<bool>,
+    held: usize,
+}
+
+impl EndTally {
+    pub fn new(var: Sym, slot: usize) -> Self {
+        EndTally {
+            var,
+            slot,
+            ids: Vec::new(),
+            compacted: 0,
+            ends: 0,
+            one_search: None,
+            held: 0,
+        }
+    }
+
+    /// A search for ends begins (`walk`).
+    fn search_begins(&mut self) {
+        self.one_search = Some(self.one_search.is_none());
+    }
+
+    /// Counts node `n`; its entries grow charged to the statement's memory.
+    pub fn add(&mut self, ctx: &mut Ctx<'_, '_>, n: NodeId) -> Result<(), Error> {
+        self.ends += 1;
+        if self.ids.len() == self.ids.capacity() {
+            self.ids.reserve(self.ids.len().max(64));
+            let bytes = self.ids.capacity() * TALLY_BYTES;
+            ctx.mem.charge(bytes - self.held, "count(DISTINCT …)")?;
+            self.held = bytes;
+        }
+        self.ids.push(n);
+        if self.ids.len() >= TALLY_COMPACT_AT.max(2 * self.compacted) {
+            self.compact();
+        }
+        Ok(())
+    }
+
+    fn compact(&mut self) {
+        self.ids.sort_unstable();
+        self.ids.dedup();
+        self.compacted = self.ids.len();
+    }
+
+    /// Counts the row's value when it is a node: true. Else (null, or a
+    /// value that is no node) the row goes on to the groups.
+    pub fn add_row(&mut self, ctx: &mut Ctx<'_, '_>, row: &[Value]) -> Result<bool, Error> {
+        match row.get(self.slot) {
+            Some(Value::Node(n)) => {
+                self.one_search = Some(false);
+                self.add(ctx, *n).map(|_| true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// The number of distinct nodes counted, and how many counts that
+    /// took; the tally is emptied and its memory released.
+    pub fn take(&mut self, ctx: &mut Ctx<'_, '_>) -> (usize, u64) {
+        if self.one_search != Some(true) {
+            self.compact();
+        }
+        let n = self.ids.len();
+        self.one_search = None;
+        ctx.mem.release(std::mem::take(&mut self.held));
+        self.ids = Vec::new();
+        self.compacted = 0;
+        (n, std::mem::take(&mut self.ends))
+    }
+
+    /// As new, holding nothing (its memory was released with the
+    /// statement's).
+    pub fn reset(&mut self) {
+        self.ids = Vec::new();
+        self.one_search = None;
+        self.compacted = 0;
+        self.ends = 0;
+        self.held = 0;
+    }
+
+    /// Whether hop end `p` binds the counted variable.
+    fn counts(&self, p: &crate::query::ast::NodePattern) -> bool {
+        p.variable.as_ref().is_some_and(|v| v.sym == self.var)
+    }
+}
 
 /// Whether the variable-length `step` (the `si`-th of part `part_i` in the
 /// plan's order) may send each of its ends once. Nothing matched after it
@@ -79,6 +196,9 @@ pub(super) fn walk(
     hops: &Hops<'_>,
 ) -> Result<(), Error> {
     ctx.hops_cut.searches += 1;
+    if let Some(t) = m.tally.as_deref_mut().filter(|t| t.counts(hops.end)) {
+        t.search_begins();
+    }
     let at = At {
         parts,
         part_i,
@@ -162,6 +282,14 @@ fn end_at(
 ) -> Result<(), Error> {
     if at.hops.passes_over(ctx, node) {
         ctx.hops_cut.nodes += 1;
+        return Ok(());
+    }
+    if m.tally.as_ref().is_some_and(|t| t.counts(at.hops.end)) {
+        if node_fits(ctx, m, at.hops.end, node)? {
+            if let Some(t) = m.tally.as_deref_mut() {
+                t.add(ctx, node)?;
+            }
+        }
         return Ok(());
     }
     trail.nodes.push(node);
