@@ -168,6 +168,7 @@ pub fn counts_distinct_only(clauses: &[Clause], at: usize) -> bool {
 /// When `counts_distinct_only` holds and the clause's one item is
 /// `count(DISTINCT v)` of a bare variable: `v` (`pattern::EndTally`).
 pub fn counted_variable(clauses: &[Clause], at: usize) -> Option<Sym> {
+    // Every item is a `count(DISTINCT …)`: only the argument is left to see.
     if !counts_distinct_only(clauses, at) {
         return None;
     }

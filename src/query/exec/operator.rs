@@ -159,7 +159,8 @@ pub trait Operator: Send {
     }
     /// One row standing for `weight` rows, as `push` would take it in a
     /// batch of its own, but lent: the producer builds no row and no batch
-    /// (`Rule::FoldIntoGroups`; only where `folds`).
+    /// (`Rule::FoldIntoGroups`). Only where `folds`: a grouping never
+    /// answers `Flow::Stop`, which this default would drop.
     fn fold(&mut self, ctx: &mut Ctx<'_, '_>, row: &[Value], weight: u64) -> Result<(), Error> {
         let mut one = Batch::default();
         one.push(row.to_vec(), weight);
@@ -281,10 +282,9 @@ impl<'q> Out<'q> {
         match made {
             Ok(Flow::More) => self.flush(ctx),
             Ok(Flow::Stop) => self.flush(ctx).map(|_| Flow::Stop),
-            Err(err) => {
-                let _ = self.flush(ctx);
-                Err(err)
-            }
+            // An error of a row made earlier comes first, as it would one
+            // row at a time (and as it does when rows are folded).
+            Err(err) => self.flush(ctx).and(Err(err)),
         }
     }
 
@@ -340,7 +340,7 @@ impl<'q> Out<'q> {
 
 /// PROFILE wraps every operator: its time is what its calls took, less what
 /// the operator after it took within them. The clock is read once per
-/// batch.
+/// batch, and once per row folded into a grouping (`Operator::fold`).
 pub struct Profiled<'q> {
     pub inner: Next<'q>,
     pub nanos: u128,

@@ -311,20 +311,10 @@ struct Matcher<'m, 'q> {
     early: bool,
     /// Only which distinct rows are sent matters (`ends_once`).
     ends_once: bool,
-    /// Ends of a hop searched breadth-first that bind this tally's
-    /// variable are counted here, not sent (`Ends::Tally`).
+    /// The one thing counted after the MATCH is the distinct nodes of
+    /// this tally's variable: a row holding one there is counted, not
+    /// sent, and so is a breadth-first hop's end bound to it.
     tally: Option<&'m mut EndTally>,
-}
-
-/// What a variable-length hop sends on (`ends_once`).
-pub enum Ends<'t> {
-    /// Every trail.
-    Trails,
-    /// Only which distinct rows are sent matters: each end once.
-    Once,
-    /// As `Once`, and the one thing counted is the distinct values of the
-    /// tally's variable: an end bound to it is counted, not sent.
-    Tally(&'t mut EndTally),
 }
 
 impl Matcher<'_, '_> {
@@ -409,8 +399,9 @@ impl Matcher<'_, '_> {
 /// paths of `plan` (from `plan_parts`), handing each row extended by the
 /// pattern's new variables to `sink`. `names` are the columns of the rows
 /// handed on: the input row's, then the `new` the pattern binds. With
-/// `Ends::Once`, only which distinct rows reach the sink matters (see
-/// `ends_once`). Returns `Flow::Stop` when the sink stopped the search.
+/// `ends_once`, only which distinct rows reach the sink matters (see
+/// `ends_once`); with a `tally`, rows it counts do not reach the sink.
+/// Returns `Flow::Stop` when the sink stopped the search.
 #[allow(clippy::too_many_arguments)]
 pub fn match_row(
     ctx: &mut Ctx<'_, '_>,
@@ -421,7 +412,8 @@ pub fn match_row(
     new: usize,
     conj: &[Conjunct<'_>],
     as_of: Option<AsOf>,
-    ends: Ends<'_>,
+    ends_once: bool,
+    tally: Option<&mut EndTally>,
     sink: &mut RowSink<'_>,
 ) -> Result<Flow, Error> {
     let mut full = row.to_vec();
@@ -449,11 +441,8 @@ pub fn match_row(
         stopped: false,
         outer: None,
         early: ctx.rules.on(super::rules::Rule::PredicatePushdown),
-        ends_once: !matches!(ends, Ends::Trails),
-        tally: match ends {
-            Ends::Tally(t) => Some(t),
-            _ => None,
-        },
+        ends_once,
+        tally,
     };
     let mut newly = Slots::new();
     if m.check_ready(ctx, &mut newly)? {
@@ -483,10 +472,8 @@ fn match_parts(
                 }
             }
         }
-        if let Some(t) = m.tally.as_deref_mut() {
-            if t.add_row(ctx, &m.row)? {
-                return Ok(());
-            }
+        if m.tally.as_deref_mut().is_some_and(|t| t.add_row(&m.row)) {
+            return Ok(());
         }
         if (m.sink)(ctx, &m.row)? == Flow::Stop {
             m.stopped = true;
@@ -1590,7 +1577,8 @@ fn each_match(
         fresh,
         &[],
         None,
-        Ends::Trails,
+        false,
+        None,
         sink,
     )?;
     Ok(all)
@@ -1669,7 +1657,8 @@ pub fn shortest_expr(
         fresh,
         &[],
         None,
-        Ends::Trails,
+        false,
+        None,
         &mut |_, r| {
             paths.extend(idx.and_then(|i| r.get(i)).cloned());
             Ok(if all { Flow::More } else { Flow::Stop })

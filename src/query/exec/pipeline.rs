@@ -18,7 +18,7 @@ use super::link_aggregate;
 use super::liveness;
 use super::memory::row_bytes;
 use super::operator::{each_copy, Batch, Counters, Next, Operator, Out, Profiled};
-use super::pattern::{self, Access, AsOf, Conjunct, EndTally, Ends, Flow, PartPlan};
+use super::pattern::{self, Access, AsOf, Conjunct, EndTally, Flow, PartPlan};
 use super::projection::{self, Grouper, OutRow, Rows};
 use super::read_ahead::ReadAhead;
 use super::rules::Rule;
@@ -222,11 +222,6 @@ impl<'q> MatchOp<'q> {
             ..
         } = self;
         let mut any = false;
-        let ends = match (tally.as_mut(), *ends_once) {
-            (Some(t), _) => Ends::Tally(t),
-            (None, true) => Ends::Once,
-            (None, false) => Ends::Trails,
-        };
         let flow = {
             let mut sink = |ctx: &mut Ctx<'_, '_>, r: &[Value]| {
                 any = true;
@@ -250,7 +245,8 @@ impl<'q> MatchOp<'q> {
                 new.len(),
                 conj,
                 as_of,
-                ends,
+                *ends_once,
+                tally.as_mut(),
                 &mut sink,
             )?
         };
@@ -289,7 +285,7 @@ impl<'q> Operator for MatchOp<'q> {
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
         if let Some(t) = &mut self.tally {
-            let (n, ends) = t.take(ctx);
+            let (n, ends) = t.take();
             self.out.c.rows += ends;
             if n > 0 {
                 self.out.next.fold_count(ctx, n)?;
@@ -863,7 +859,12 @@ impl<'q> Operator for BreakerOp<'q> {
     }
     fn fold_count(&mut self, ctx: &mut Ctx<'_, '_>, n: usize) -> Result<(), Error> {
         let name = self.name();
-        let Some(g) = self.grouper.as_mut() else {
+        // Only a grouping without keys whose one aggregate is the count.
+        let Some(g) = self
+            .grouper
+            .as_mut()
+            .filter(|g| g.key_exprs().next().is_none() && g.aggregates().len() == 1)
+        else {
             return Err(super::operator::no_groups());
         };
         // The one group, made as `Grouper::finish` makes it for no rows.
@@ -1195,7 +1196,8 @@ impl<'q> Operator for CountProductOp<'q> {
                 fresh,
                 conj,
                 None,
-                Ends::Trails,
+                false,
+                None,
                 &mut sink,
             )?;
             total = total.checked_mul(n).ok_or_else(overflow)?;
@@ -1355,7 +1357,8 @@ fn run_write(
                     new,
                     &[],
                     None,
-                    Ends::Trails,
+                    false,
+                    None,
                     &mut |_, r| {
                         matched.push(r.to_vec());
                         Ok(Flow::More)
@@ -1843,7 +1846,7 @@ fn build_single<'q>(
                     ctx.rules.on(Rule::PruneHops) && liveness::counts_distinct_only(&q.clauses, at);
                 let fold = ctx.rules.on(Rule::FoldIntoGroups) && next.folds();
                 let tally = match (
-                    ends_once && fold && !m.optional,
+                    fold && !m.optional,
                     liveness::counted_variable(&q.clauses, at),
                 ) {
                     (true, Some(var)) => names.slot(var).map(|slot| EndTally::new(var, slot)),

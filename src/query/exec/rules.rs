@@ -41,6 +41,8 @@ pub enum Rule {
     PruneHops,
     /// A MATCH whose rows go straight to a grouping projection lends it
     /// each match as it is found: no row is copied and no batch built.
+    /// When that projection is one `count(DISTINCT v)`, the MATCH counts
+    /// the nodes of `v` itself (`pattern::EndTally`).
     FoldIntoGroups,
 }
 

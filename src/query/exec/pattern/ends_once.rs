@@ -40,9 +40,6 @@ use fxhash::FxHashSet;
 /// in a frontier.
 const SEEN_BYTES: usize = 24;
 
-/// Bytes charged per entry a tally holds.
-const TALLY_BYTES: usize = 8;
-
 /// A tally's entries are sorted and their repeats dropped once they reach
 /// this many, and then each time they double.
 const TALLY_COMPACT_AT: usize = 1024;
@@ -52,7 +49,9 @@ const TALLY_COMPACT_AT: usize = 1024;
 /// found breadth-first, and `v` of the rows it would otherwise send. Ids
 /// are pushed and sorted out at the end, as the groups' own distinct
 /// counts are (`projection::Seen`): a hash set growing from nothing cost
-/// Q4 more than its search.
+/// Q4 more than its search. Like those, it is not charged to the memory
+/// limit (8 bytes a node of the graph, twice that between compactions):
+/// charged, it failed where the groups it stands in for did not.
 pub struct EndTally {
     var: Sym,
     /// `v`'s position in the MATCH's rows.
@@ -65,7 +64,6 @@ pub struct EndTally {
     /// Whether every entry came from one search, which finds each end
     /// once: then they are distinct without sorting.
     one_search: Option<bool>,
-    held: usize,
 }
 
 impl EndTally {
@@ -77,7 +75,6 @@ impl EndTally {
             compacted: 0,
             ends: 0,
             one_search: None,
-            held: 0,
         }
     }
 
@@ -86,20 +83,13 @@ impl EndTally {
         self.one_search = Some(self.one_search.is_none());
     }
 
-    /// Counts node `n`; its entries grow charged to the statement's memory.
-    pub fn add(&mut self, ctx: &mut Ctx<'_, '_>, n: NodeId) -> Result<(), Error> {
+    /// Counts node `n`.
+    pub fn add(&mut self, n: NodeId) {
         self.ends += 1;
-        if self.ids.len() == self.ids.capacity() {
-            self.ids.reserve(self.ids.len().max(64));
-            let bytes = self.ids.capacity() * TALLY_BYTES;
-            ctx.mem.charge(bytes - self.held, "count(DISTINCT …)")?;
-            self.held = bytes;
-        }
         self.ids.push(n);
         if self.ids.len() >= TALLY_COMPACT_AT.max(2 * self.compacted) {
             self.compact();
         }
-        Ok(())
     }
 
     fn compact(&mut self) {
@@ -110,38 +100,36 @@ impl EndTally {
 
     /// Counts the row's value when it is a node: true. Else (null, or a
     /// value that is no node) the row goes on to the groups.
-    pub fn add_row(&mut self, ctx: &mut Ctx<'_, '_>, row: &[Value]) -> Result<bool, Error> {
+    pub fn add_row(&mut self, row: &[Value]) -> bool {
         match row.get(self.slot) {
             Some(Value::Node(n)) => {
                 self.one_search = Some(false);
-                self.add(ctx, *n).map(|_| true)
+                self.add(*n);
+                true
             }
-            _ => Ok(false),
+            _ => false,
         }
     }
 
     /// The number of distinct nodes counted, and how many counts that
-    /// took; the tally is emptied and its memory released.
-    pub fn take(&mut self, ctx: &mut Ctx<'_, '_>) -> (usize, u64) {
+    /// took; the tally is emptied.
+    pub fn take(&mut self) -> (usize, u64) {
         if self.one_search != Some(true) {
             self.compact();
         }
         let n = self.ids.len();
         self.one_search = None;
-        ctx.mem.release(std::mem::take(&mut self.held));
         self.ids = Vec::new();
         self.compacted = 0;
         (n, std::mem::take(&mut self.ends))
     }
 
-    /// As new, holding nothing (its memory was released with the
-    /// statement's).
+    /// As new, holding nothing.
     pub fn reset(&mut self) {
         self.ids = Vec::new();
         self.one_search = None;
         self.compacted = 0;
         self.ends = 0;
-        self.held = 0;
     }
 
     /// Whether hop end `p` binds the counted variable.
@@ -287,7 +275,7 @@ fn end_at(
     if m.tally.as_ref().is_some_and(|t| t.counts(at.hops.end)) {
         if node_fits(ctx, m, at.hops.end, node)? {
             if let Some(t) = m.tally.as_deref_mut() {
-                t.add(ctx, node)?;
+                t.add(node);
             }
         }
         return Ok(());
