@@ -172,8 +172,9 @@ struct MatchOp<'q> {
     /// `Rule::FoldIntoGroups`: the next operator groups, and each match is
     /// lent to it as it is found (`Operator::fold`), not copied into a batch.
     fold: bool,
-    /// With `fold` and `ends_once`, when the next clause's one item is
-    /// `count(DISTINCT v)`: the distinct nodes of `v`, counted here.
+    /// With `fold`, when the next clause's one item is `count(DISTINCT v)`
+    /// (and the MATCH is not OPTIONAL): the distinct nodes of `v`, counted
+    /// here.
     tally: Option<EndTally>,
     out: Out<'q>,
 }
@@ -761,7 +762,7 @@ impl<'q> BreakerOp<'q> {
     fn group(&mut self, ctx: &mut Ctx<'_, '_>, row: &[Value], weight: u64) -> Result<(), Error> {
         let name = self.name();
         let Some(g) = self.grouper.as_mut() else {
-            return Ok(());
+            return Err(super::operator::no_groups());
         };
         match weight {
             1 => g.add_row(ctx, &self.names, row, &mut self.key_vals)?,
