@@ -55,6 +55,7 @@ pub fn list(unpacked: &[u8], dir: Option<Dir>, types: Option<&[u32]>, out: &mut 
         Some(Dir::In) => &entries[split..],
         None => entries,
     };
+    out.reserve(part.len() / ENTRY);
     for e in part.chunks_exact(ENTRY) {
         let rel_type = u32::from_le_bytes([e[16], e[17], e[18], e[19]]);
         if types.is_none_or(|t| t.contains(&rel_type)) {

@@ -28,6 +28,7 @@ pub use ends_once::EndTally;
 mod hop_prune;
 mod link_filter;
 mod prop_map;
+mod reached;
 
 /// What a consumer of matched rows tells the matcher: go on, or stop the
 /// search (a LIMIT is met, an EXISTS found its first match).
@@ -841,13 +842,28 @@ fn hop_entries(
     r: &RelPattern,
     flipped: bool,
 ) -> Result<Vec<AdjEntry>, Error> {
+    let mut out = Vec::new();
+    hop_entries_into(ctx, m, node, r, flipped, &mut out)?;
+    Ok(out)
+}
+
+/// `hop_entries` into `out`, emptied first: a search that expands many
+/// nodes reuses one buffer.
+fn hop_entries_into(
+    ctx: &mut Ctx<'_, '_>,
+    m: &Matcher<'_, '_>,
+    node: NodeId,
+    r: &RelPattern,
+    flipped: bool,
+    out: &mut Vec<AdjEntry>,
+) -> Result<(), Error> {
+    out.clear();
     let types = rel_types(ctx, r);
     if types.as_ref().is_some_and(|t| t.is_empty()) {
-        return Ok(vec![]);
+        return Ok(());
     }
-    let mut out = Vec::new();
     let dir = walk_dir(r, flipped);
-    ctx.tx.expand(node, dir, types.as_deref(), &mut out)?;
+    ctx.tx.expand(node, dir, types.as_deref(), out)?;
     if dir.is_none() {
         // A self-loop appears in both lists; undirected matching sees it once.
         let mut seen = HashSet::new();
@@ -855,7 +871,7 @@ fn hop_entries(
     }
     if m.as_of.is_some() || r.properties.is_some() {
         let mut kept = Vec::with_capacity(out.len());
-        for e in out {
+        for e in out.drain(..) {
             let rec = ctx.rel(e.rel)?;
             if let Some(a) = &m.as_of {
                 if !a.admits(&rec.props) {
@@ -869,9 +885,9 @@ fn hop_entries(
             }
             kept.push(e);
         }
-        out = kept;
+        *out = kept;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A hop's links are prefetched (`Tx::prefetch_rel`, each stage of a

@@ -28,13 +28,13 @@
 //! groups take at the end (`Rule::FoldIntoGroups`). A row cost Q4 about
 //! 100 ns an end; a set entry costs a few.
 
-use super::{hop_entries, node_fits, var_end, walk_dir, Hops, Matcher, PathBuild, Step};
+use super::reached::Reached;
+use super::{hop_entries_into, node_fits, var_end, walk_dir, Hops, Matcher, PathBuild, Step};
 use crate::error::Error;
 use crate::query::ast::PatternPart;
 use crate::query::bind::symbols::Sym;
 use crate::query::exec::context::Ctx;
 use crate::value::{NodeId, Value};
-use fxhash::FxHashSet;
 
 /// Bytes charged per node the search has seen: its set entry and its place
 /// in a frontier.
@@ -196,31 +196,33 @@ pub(super) fn walk(
         hops,
     };
     let mut charged = 0;
-    let r = search(ctx, m, &at, trail, &mut charged);
+    let mut seen = Reached::take();
+    let r = search(ctx, m, &at, trail, &mut seen, &mut charged);
+    seen.give_back();
     ctx.mem.release(charged);
     r
 }
 
-/// The search itself; `charged` is what it has taken of the statement's
-/// memory, released by the caller however it ends.
+/// The search itself, over the empty set `seen`; `charged` is what it has
+/// taken of the statement's memory, released by the caller however it
+/// ends.
 fn search(
     ctx: &mut Ctx<'_, '_>,
     m: &mut Matcher<'_, '_>,
     at: &At<'_, '_>,
     trail: &mut PathBuild,
+    seen: &mut Reached,
     charged: &mut usize,
 ) -> Result<(), Error> {
     let step = &at.steps[at.si];
     let start = *trail.nodes.last().unwrap_or(&0);
-    // Room for a few levels of a sparse graph: growing from nothing
-    // rehashed the set eight times for Q4's 243 ends.
-    let mut seen = FxHashSet::with_capacity_and_hasher(512, Default::default());
     seen.insert(start);
     let mut start_ends = at.hops.min == 0;
     if start_ends {
         end_at(ctx, m, at, trail, start)?;
     }
     let mut frontier = vec![start];
+    let mut entries = Vec::new();
     let mut depth = 0;
     while !frontier.is_empty() && depth < at.hops.max && !m.stopped {
         depth += 1;
@@ -228,7 +230,8 @@ fn search(
         let last = depth == at.hops.max;
         let mut next = Vec::new();
         for &n in &frontier {
-            for e in hop_entries(ctx, m, n, step.rel, step.flipped)? {
+            hop_entries_into(ctx, m, n, step.rel, step.flipped, &mut entries)?;
+            for &e in &entries {
                 ctx.tick()?;
                 if m.used.contains(&e.rel) {
                     continue;
