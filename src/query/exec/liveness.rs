@@ -137,10 +137,8 @@ pub fn count_keys(clauses: &[Clause], at: usize, names: &[String]) -> Option<Vec
 /// A variable-length hop may then send each of its ends once
 /// (`pattern::ends_once`).
 pub fn counts_distinct_only(clauses: &[Clause], at: usize) -> bool {
-    let p = match clauses.get(at + 1) {
-        Some(Clause::With(w)) => &w.projection,
-        Some(Clause::Return(r)) => &r.projection,
-        _ => return false,
+    let Some((p, ..)) = clauses.get(at + 1).and_then(super::projection_of) else {
+        return false;
     };
     let counted = |e: &Expr| match &e.kind {
         ExprKind::Variable(..) => true,
@@ -172,11 +170,7 @@ pub fn counted_variable(clauses: &[Clause], at: usize) -> Option<Sym> {
     if !counts_distinct_only(clauses, at) {
         return None;
     }
-    let p = match clauses.get(at + 1)? {
-        Clause::With(w) => &w.projection,
-        Clause::Return(r) => &r.projection,
-        _ => return None,
-    };
+    let (p, ..) = super::projection_of(clauses.get(at + 1)?)?;
     match p.items.as_slice() {
         [item] => match &item.expr.kind {
             ExprKind::Function { args, .. } => match args.first().map(|a| &a.kind) {

@@ -289,13 +289,15 @@ fn star_slots(p: &Projection, cols: &[String], slots: &HashMap<&str, usize>) -> 
 /// For each item that is a bare variable of the row, its position: the
 /// value is copied without evaluating (and without a name lookup per row).
 fn direct_slots(p: &Projection, slots: &HashMap<&str, usize>) -> Vec<Option<usize>> {
-    p.items
-        .iter()
-        .map(|it| match &it.expr.kind {
-            ExprKind::Variable(v, _) => slots.get(v.as_str()).copied(),
-            _ => None,
-        })
-        .collect()
+    p.items.iter().map(|it| var_slot(&it.expr, slots)).collect()
+}
+
+/// When `e` is a bare variable of the row, its position.
+fn var_slot(e: &Expr, slots: &HashMap<&str, usize>) -> Option<usize> {
+    match &e.kind {
+        ExprKind::Variable(v, _) => slots.get(v.as_str()).copied(),
+        _ => None,
+    }
 }
 
 /// What a grouper made, as `Grouper::take_groups` hands it over.
@@ -364,10 +366,7 @@ impl<'q> Grouper<'q> {
         let arg_slots = aggs
             .iter()
             .map(|a| match &a.kind {
-                ExprKind::Function { args, .. } => match args.first().map(|x| &x.kind) {
-                    Some(ExprKind::Variable(v, _)) => slots.get(v.as_str()).copied(),
-                    _ => None,
-                },
+                ExprKind::Function { args, .. } => args.first().and_then(|x| var_slot(x, &slots)),
                 _ => None,
             })
             .collect();
@@ -1085,7 +1084,7 @@ fn finish(a: &Expr, acc: Acc, count: i64) -> Result<Value, Error> {
             }
             let mut total = Value::Float(0.0);
             for v in &values {
-                if !matches!(*v, Value::Int(_) | Value::Float(_) | Value::Estimate(_)) {
+                if !matches!(v, Value::Int(_) | Value::Float(_) | Value::Estimate(_)) {
                     return Err(ops::type_error(format!(
                         "avg() cannot average {}",
                         v.type_name()
