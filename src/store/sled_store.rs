@@ -614,6 +614,75 @@ mod tests {
         last
     }
 
+    /// sled patch 6: a leaf of small values holds up to 64 entries, so
+    /// sled's snapshot (its page table, read whole at every open) has a
+    /// page for about every 32 of them, where an unpatched leaf split at
+    /// 17; a leaf of large values still splits at 17 entries, so no page
+    /// outgrows its share of a log segment and goes to a blob file.
+    #[test]
+    fn leaves_fill_up_to_their_bytes_and_no_page_becomes_a_blob() {
+        if in_own_process(
+            "store::sled_store::tests::leaves_fill_up_to_their_bytes_and_no_page_becomes_a_blob",
+        ) {
+            return;
+        }
+        let key = |tag: u8, i: u16| {
+            let [a, b] = i.to_be_bytes();
+            vec![crate::store::keys::META, tag, a, b]
+        };
+        let mut rng = crate::test_rng::XorShift(0x2f6b_3a5d_91c7_e805);
+        let mut noise = |n: usize| -> Vec<u8> { (0..n).map(|_| rng.next() as u8).collect() };
+        let dir = tempfile::tempdir().unwrap();
+        let write = |tag: u8, n: u16, bytes: usize, noise: &mut dyn FnMut(usize) -> Vec<u8>| {
+            let s = SledStore::open(dir.path()).unwrap();
+            let mut last = Vec::new();
+            for i in 0..n {
+                last.push((key(tag, i), noise(bytes)));
+            }
+            for chunk in last.chunks(64) {
+                s.apply(
+                    chunk
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Some(v.clone())))
+                        .collect(),
+                )
+                .unwrap();
+            }
+            drop(s);
+            // An open writes the snapshot of what the last one left.
+            let s = SledStore::open(dir.path()).unwrap();
+            for (k, v) in &last {
+                assert_eq!(s.get(k).unwrap().as_ref(), Some(v));
+            }
+        };
+        let names = |dir: &Path| -> Vec<(String, u64)> {
+            let entries = std::fs::read_dir(dir).into_iter().flatten().flatten();
+            entries
+                .map(|e| {
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        e.metadata().unwrap().len(),
+                    )
+                })
+                .collect()
+        };
+        const SMALL: u16 = 8192;
+        write(b's', SMALL, 120, &mut noise);
+        let snapshot = names(dir.path())
+            .into_iter()
+            .filter(|(name, _)| name.starts_with("snap."))
+            .map(|(_, len)| len)
+            .max()
+            .unwrap();
+        assert!(
+            snapshot < u64::from(SMALL),
+            "a snapshot of {snapshot} bytes for {SMALL} small values"
+        );
+        write(b'l', 512, 6 << 10, &mut noise);
+        let blobs = names(&dir.path().join("blobs"));
+        assert!(blobs.is_empty(), "blob files: {blobs:?}");
+    }
+
     /// Which of the 256 test keys `write_then_delete_most` leaves a value.
     fn kept(i: u8) -> bool {
         i.is_multiple_of(32)

@@ -605,10 +605,34 @@ impl Node {
             16
         };
 
-        let size_checks = self.data.len() > threshold;
+        // supplygraph: and a leaf is full (`leaf_full`).
+        let size_checks = self.data.len() > threshold && self.leaf_full();
         let safety_checks = self.merging_child.is_none() && !self.merging;
 
         size_checks && safety_checks
+    }
+
+    /// supplygraph: a leaf of more than 16 entries splits only once it
+    /// holds more than `LEAF_BYTES` of keys and values, or more than
+    /// `LEAF_ENTRIES` entries (PATCHED.md, 6).
+    fn leaf_full(&self) -> bool {
+        const LEAF_ENTRIES: usize = 64;
+        const LEAF_BYTES: usize = 16 << 10;
+        let leaf = match self.data.leaf_ref() {
+            Some(leaf) if !cfg!(any(test, feature = "lock_free_delays")) => leaf,
+            _ => return true,
+        };
+        if leaf.keys.len() > LEAF_ENTRIES {
+            return true;
+        }
+        let mut bytes = 0;
+        for (k, v) in leaf.keys.iter().zip(leaf.values.iter()) {
+            bytes += k.len() + v.len();
+            if bytes > LEAF_BYTES {
+                return true;
+            }
+        }
+        false
     }
 
     pub(crate) fn should_merge(&self) -> bool {
