@@ -20,8 +20,8 @@ use crate::store::catalog::NameKind;
 use crate::store::codec::{self, RelRecord};
 use crate::store::keys::Dir;
 use crate::value::{Date, NodeId, Path, RelId, Value};
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 mod ends_once;
 pub use ends_once::EndTally;
@@ -316,9 +316,34 @@ struct Matcher<'m, 'q> {
     /// this tally's variable: a row holding one there is counted, not
     /// sent, and so is a breadth-first hop's end bound to it.
     tally: Option<&'m mut EndTally>,
+    /// Hop ends without the labels every node carries, by pattern, made
+    /// at the first expansion that needs each rather than at every one
+    /// (a clone of the pattern each time: a sixth of Q3), and made again
+    /// after a write (`ends_at`: `Tx::writes` when they were made).
+    ends: Vec<(*const NodePattern, Rc<NodePattern>)>,
+    ends_at: u64,
 }
 
 impl Matcher<'_, '_> {
+    /// `n` without the labels every node carries (`without_universal_labels`).
+    fn end_pattern(
+        &mut self,
+        ctx: &Ctx<'_, '_>,
+        n: &NodePattern,
+    ) -> Result<Rc<NodePattern>, Error> {
+        if ctx.tx.writes() != self.ends_at {
+            self.ends.clear();
+            self.ends_at = ctx.tx.writes();
+        }
+        let key: *const NodePattern = n;
+        if let Some((_, end)) = self.ends.iter().find(|(k, _)| *k == key) {
+            return Ok(Rc::clone(end));
+        }
+        let end = Rc::new(without_universal_labels(ctx, n)?);
+        self.ends.push((key, Rc::clone(&end)));
+        Ok(end)
+    }
+
     fn slot(&self, sym: Sym) -> Option<usize> {
         self.names.slot(sym)
     }
@@ -444,6 +469,8 @@ pub fn match_row(
         early: ctx.rules.on(super::rules::Rule::PredicatePushdown),
         ends_once,
         tally,
+        ends: Vec::new(),
+        ends_at: ctx.tx.writes(),
     };
     let mut newly = Slots::new();
     if m.check_ready(ctx, &mut newly)? {
@@ -944,9 +971,13 @@ fn match_steps(
             // Every end of a link exists: a label every node carries is not
             // checked (at scale L, reading 112,896 node records for `(s:Actor)`
             // cost a quarter of Q2).
+            let dropped;
             let end = match step.node.labels.is_empty() || entries.is_empty() {
-                true => Cow::Borrowed(step.node),
-                false => Cow::Owned(without_universal_labels(ctx, step.node)?),
+                true => step.node,
+                false => {
+                    dropped = m.end_pattern(ctx, step.node)?;
+                    &*dropped
+                }
             };
             // A link filtered by `r.key = 'text'` is sifted in batches
             // before it is bound (`link_filter`). Otherwise a named link is
@@ -1027,7 +1058,7 @@ fn match_steps(
                 .as_ref()
                 .and_then(|v| m.bound_value(v.sym).cloned());
             // Every end of a hop exists: labels all nodes carry go unchecked.
-            let end = without_universal_labels(ctx, step.node)?;
+            let end = m.end_pattern(ctx, step.node)?;
             let hops = Hops {
                 end: &end,
                 min,
