@@ -1020,7 +1020,7 @@ fn match_steps(
                     }
                     let mut newly = Slots::new();
                     m.bind_unbound(step.rel.variable.as_ref(), Value::Rel(e.rel), &mut newly);
-                    if !bind_node(ctx, m, &end, e.other, &mut newly)? {
+                    if !bind_node(ctx, m, end, e.other, &mut newly)? {
                         unbind(m, &newly);
                         continue;
                     }
