@@ -214,6 +214,16 @@ mod tests {
                 .collect();
             assert_eq!(found, whole, "{want:?}");
         }
+        // A lookup stops past its value's entries: damage after them is
+        // not read.
+        let mut tail = b.clone();
+        tail.extend([0, 0, 0, 1]);
+        let (mut found, mut whole) = (Vec::new(), Vec::new());
+        nodes_matching(&tail, b"ab", &mut found).unwrap();
+        nodes_matching(&b, b"ab", &mut whole).unwrap();
+        assert_eq!((found.len(), found), (nodes.len(), whole));
+        // A value after every entry reads them all, and the damage.
+        assert!(nodes_matching(&tail, &[0xFF; 9], &mut Vec::new()).is_err());
         // Damage before the value's entries is still an error.
         let mut cut = b.clone();
         cut[3] = 3;
