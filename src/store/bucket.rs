@@ -40,18 +40,32 @@ pub fn value_of(entry: &[u8]) -> &[u8] {
 
 /// The entries of a bucket, in stored order; checks framing, not order.
 pub fn decode(bucket: &[u8]) -> Result<Vec<&[u8]>, StorageError> {
-    let mut out = Vec::new();
+    entries(bucket).collect()
+}
+
+/// The entries of a bucket read in place, in stored order; a damaged frame
+/// is the last item.
+fn entries(bucket: &[u8]) -> impl Iterator<Item = Result<&[u8], StorageError>> {
     let mut rest = bucket;
-    while !rest.is_empty() {
-        let (len, tail) = rest.split_first_chunk::<4>().ok_or_else(damaged)?;
-        let len = u32::from_be_bytes(*len) as usize;
-        if len < 8 || len > tail.len() {
-            return Err(damaged());
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
         }
-        out.push(&tail[..len]);
-        rest = &tail[len..];
-    }
-    Ok(out)
+        let framed = rest.split_first_chunk::<4>().and_then(|(len, tail)| {
+            let len = u32::from_be_bytes(*len) as usize;
+            (len >= 8 && len <= tail.len()).then(|| tail.split_at(len))
+        });
+        Some(match framed {
+            Some((e, next)) => {
+                rest = next;
+                Ok(e)
+            }
+            None => {
+                rest = &[];
+                Err(damaged())
+            }
+        })
+    })
 }
 
 /// Checks framing and that entries are strictly ascending.
@@ -74,20 +88,13 @@ pub fn nodes_matching(
     value: &[u8],
     out: &mut Vec<NodeId>,
 ) -> Result<(), StorageError> {
-    let mut rest = bucket;
-    while !rest.is_empty() {
-        let (len, tail) = rest.split_first_chunk::<4>().ok_or_else(damaged)?;
-        let len = u32::from_be_bytes(*len) as usize;
-        if len < 8 || len > tail.len() {
-            return Err(damaged());
-        }
-        let (e, next) = tail.split_at(len);
+    for e in entries(bucket) {
+        let e = e?;
         if e.len() == value.len() + 8 && e.starts_with(value) {
             out.push(node_of(e));
         } else if after_all(e, value) {
             break;
         }
-        rest = next;
     }
     Ok(())
 }
@@ -105,7 +112,9 @@ fn after_all(e: &[u8], value: &[u8]) -> bool {
 
 /// Pushes the node of every entry.
 pub fn all_nodes(bucket: &[u8], out: &mut Vec<NodeId>) -> Result<(), StorageError> {
-    out.extend(decode(bucket)?.into_iter().map(node_of));
+    for e in entries(bucket) {
+        out.push(node_of(e?));
+    }
     Ok(())
 }
 

@@ -617,22 +617,11 @@ impl Node {
     /// `LEAF_ENTRIES` entries (PATCHED.md, 6).
     fn leaf_full(&self) -> bool {
         const LEAF_ENTRIES: usize = 64;
-        const LEAF_BYTES: usize = 16 << 10;
-        let leaf = match self.data.leaf_ref() {
-            Some(leaf) if !cfg!(any(test, feature = "lock_free_delays")) => leaf,
-            _ => return true,
-        };
-        if leaf.keys.len() > LEAF_ENTRIES {
+        const LEAF_BYTES: u64 = 16 << 10;
+        if cfg!(any(test, feature = "lock_free_delays")) || self.data.is_index() {
             return true;
         }
-        let mut bytes = 0;
-        for (k, v) in leaf.keys.iter().zip(leaf.values.iter()) {
-            bytes += k.len() + v.len();
-            if bytes > LEAF_BYTES {
-                return true;
-            }
-        }
-        false
+        self.data.len() > LEAF_ENTRIES || self.data.rss() > LEAF_BYTES
     }
 
     pub(crate) fn should_merge(&self) -> bool {
