@@ -197,6 +197,23 @@ pub fn node_prop(bytes: &[u8], key: u32) -> Result<Option<Value>, StorageError> 
     r.find_prop(key)
 }
 
+/// Whether property `key` of a stored node holds a string, read from its
+/// tag without decoding it (a string `id` is unique: `check_unique_id`).
+pub fn node_prop_is_string(bytes: &[u8], key: u32) -> Result<bool, StorageError> {
+    let mut r = Reader::open(bytes, NodeRecord::WHAT)?;
+    let n = r.varint()?;
+    for _ in 0..n {
+        r.varint()?;
+    }
+    while !r.done() {
+        if r.u32()? == key {
+            return Ok(r.bytes.get(r.at) == Some(&tag::STRING));
+        }
+        r.skip_value(0)?;
+    }
+    Ok(false)
+}
+
 /// Property `key` of a stored link, skipping over the others.
 pub fn rel_prop(bytes: &[u8], key: u32) -> Result<Option<Value>, StorageError> {
     let mut r = Reader::open(bytes, RelRecord::WHAT)?;
@@ -862,9 +879,20 @@ mod tests {
         assert!(rel_prop_is_str(&bad, 0, "ab").is_err());
         let node = NodeRecord {
             labels: vec![4, 9],
-            props: vec![(5, Value::String("belarus".into()))],
+            props: vec![
+                (2, Value::Int(7)),
+                (5, Value::String("belarus".into())),
+                (6, Value::List(vec![Value::String("x".into())])),
+            ],
         };
         let b = encode(&node);
+        // Whether a property is a string, from its tag: after another, not
+        // a string, absent.
+        assert!(node_prop_is_string(&b, 5).unwrap());
+        assert!(!node_prop_is_string(&b, 2).unwrap());
+        assert!(!node_prop_is_string(&b, 6).unwrap());
+        assert!(!node_prop_is_string(&b, 8).unwrap());
+        assert!(node_prop_is_string(&b[..b.len() - 1], 8).is_err());
         assert!(node_has_labels(&b, &[9, 4]).unwrap());
         assert!(node_has_labels(&b, &[]).unwrap());
         assert!(!node_has_labels(&b, &[4, 5]).unwrap());

@@ -732,9 +732,29 @@ impl<'a> Tx<'a> {
     pub fn for_each_rel_in_block<E: From<StorageError>>(
         &self,
         n: u64,
-        mut f: impl FnMut(RelId, &[u8]) -> Result<(), E>,
+        f: impl FnMut(RelId, &[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
-        let Some(b) = self.block(keys::REL, n)? else {
+        self.for_each_in_block(keys::REL, n, f)
+    }
+
+    /// `for_each_rel_in_block` for the nodes of node block `n` (node `id`
+    /// is in block `id >> keys::BLOCK_BITS`): a pass over many nodes reads
+    /// each block once, not once per node.
+    pub fn for_each_node_in_block<E: From<StorageError>>(
+        &self,
+        n: u64,
+        f: impl FnMut(NodeId, &[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.for_each_in_block(keys::NODE, n, f)
+    }
+
+    fn for_each_in_block<E: From<StorageError>>(
+        &self,
+        tag: u8,
+        n: u64,
+        mut f: impl FnMut(u64, &[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let Some(b) = self.block(tag, n)? else {
             return Ok(());
         };
         let base = n << keys::BLOCK_BITS;

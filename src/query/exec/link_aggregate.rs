@@ -17,7 +17,7 @@ use super::context::{Cancel, Ctx};
 use super::eval::{binary_values, logic, truthy};
 use super::ops;
 use super::pattern::{and_parts, new_variables, rel_types, without_universal_labels};
-use super::projection::{columns, finish_rows, Grouper, Rows};
+use super::projection::{columns, finish_rows, order_item, skip_limit, Grouper, Rows};
 use crate::error::{Error, ErrorKind};
 use crate::prefetch::prefetch_line;
 use crate::query::ast::{
@@ -815,6 +815,95 @@ impl PerNodeScan {
     }
 }
 
+/// An `ORDER BY … LIMIT` whose first sort key is one of the per-node
+/// path's counts. When every node is a group of its own, only the nodes
+/// whose count ranks among the first `keep` can be in the answer: only
+/// they need keys read and groups made (Q7 at L: a few dozen of a million).
+#[derive(Clone, Copy, Debug)]
+struct Top {
+    /// The aggregate (`Grouper::aggregates`) the first sort key is.
+    agg: usize,
+    descending: bool,
+    /// SKIP plus LIMIT.
+    keep: usize,
+}
+
+impl Top {
+    /// `None` when the projection does not rank so, or its SKIP or LIMIT
+    /// fails (`finish_rows` then says why).
+    fn of(
+        ctx: &mut Ctx<'_, '_>,
+        p: &Projection,
+        grouper: &Grouper<'_>,
+        where_: Option<&Expr>,
+    ) -> Option<Top> {
+        if p.distinct || where_.is_some() || p.limit.is_none() {
+            return None;
+        }
+        let first = p.order_by.first()?;
+        let item = &p.items.get(order_item(p, first)?)?.expr;
+        let agg = grouper
+            .aggregates()
+            .iter()
+            .position(|a| std::ptr::eq(*a, item))?;
+        let (skip, limit) = skip_limit(ctx, p).ok()?;
+        Some(Top {
+            agg,
+            descending: first.descending,
+            keep: skip.saturating_add(limit?),
+        })
+    }
+
+    /// Per node, whether its count (`counts`, by node number) is at least
+    /// as good as the `keep`th best: ties with it rank by later sort keys,
+    /// so they stay. `keep` is in `1..counts.len()`.
+    fn candidates(&self, counts: &[i64]) -> Vec<bool> {
+        let mut order = counts.to_vec();
+        let at = self.keep - 1;
+        let bar = match self.descending {
+            true => *order.select_nth_unstable_by(at, |a, b| b.cmp(a)).1,
+            false => *order.select_nth_unstable(at).1,
+        };
+        counts
+            .iter()
+            .map(|&n| match self.descending {
+                true => n >= bar,
+                false => n <= bar,
+            })
+            .collect()
+    }
+}
+
+/// Whether a grouping key is a node's own: the node itself, or its `id`
+/// (key code), which is unique when a string.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Own {
+    No,
+    Node,
+    Id(u32),
+}
+
+/// An inconsistency of the fused plan with itself: a bug, reported as an
+/// error, not a panic.
+fn unplanned() -> Error {
+    Error::runtime(
+        ErrorKind::StorageError,
+        "InternalError",
+        "a ranked aggregate is not among the per-node path's",
+    )
+}
+
+/// A node's first link as the per-node path kept it (id, start, end): its
+/// keys read the nodes only.
+fn first_link((id, start, end): (RelId, NodeId, NodeId)) -> Link<'static> {
+    Link {
+        id,
+        start,
+        end,
+        props: Props::Record(&[]),
+    }
+}
+
 /// One fused scan at work: the plan, the groups it feeds and what it
 /// remembers between links.
 struct Scan<'q, 'c, 'x> {
@@ -1123,18 +1212,139 @@ impl Scan<'_, '_, '_> {
     /// Hands the groups what the per-node path gathered: the keys of each
     /// node, read in node id order (records side by side, not one random
     /// record per group), its group, made in the order the nodes arrived,
-    /// then the counts of each group.
-    fn finish_per_node(&mut self) -> Result<(), Error> {
+    /// then the counts of each group. With a ranking `top` over groups of
+    /// one node each, only the nodes that can rank get keys and groups.
+    fn finish_per_node(&mut self, top: Option<Top>) -> Result<(), Error> {
         let Some(mut pn) = self.per_node.take() else {
             return Ok(());
         };
         let (c, plan) = (self.c, self.plan);
-        let link = |(id, start, end): (RelId, NodeId, NodeId)| Link {
-            id,
-            start,
-            end,
-            props: Props::Record(&[]),
+        // A key that holds the node itself, or its string `id` (unique in
+        // the store), is no other node's: its group is made without hashing.
+        let id_key = c.key_id("id");
+        let own: Vec<Own> = plan
+            .keys
+            .iter()
+            .map(|k| match k {
+                Simple::Var(_) => Own::Node,
+                Simple::NodeProp(_, Some(k)) if Some(*k) == id_key => Own::Id(*k),
+                _ => Own::No,
+            })
+            .collect();
+        // Per node number: its distinct other ends, counted before any
+        // group is made when the ranking needs them.
+        let mut node_distinct = None;
+        let kept = match top {
+            Some(t) if t.keep > 0 && t.keep < pn.firsts.len() => {
+                let counts = match pn.aggs.get(t.agg) {
+                    Some(PerNode::Rows) => &pn.rows,
+                    Some(PerNode::Distinct) => &*node_distinct.insert(distinct_per_group(
+                        &pn.pairs,
+                        &pn.rows,
+                        pn.nodes,
+                        || c.cancel.check(),
+                    )?),
+                    None => return Err(unplanned()),
+                };
+                let ranked = t.candidates(counts);
+                match self.others_own(&own, &ranked)? {
+                    true => Some(ranked),
+                    false => None,
+                }
+            }
+            _ => None,
         };
+        // The keys of the nodes kept (by node number: the `n`th keys are
+        // node number `number(n)`'s).
+        let (numbers, mut keys) = match &kept {
+            // A few nodes: read where they are.
+            Some(ranked) => {
+                let numbers: Vec<usize> = (0..ranked.len()).filter(|&i| ranked[i]).collect();
+                let mut keys = Vec::with_capacity(numbers.len());
+                for &i in &numbers {
+                    let l = first_link(pn.firsts[i]);
+                    let kv = plan.keys.iter().map(|k| k.eval(c, &l));
+                    keys.push(kv.collect::<Result<Vec<_>, _>>()?);
+                }
+                (Some(numbers), keys)
+            }
+            None => (None, self.every_nodes_keys(&pn)?),
+        };
+        let number = |n: usize| numbers.as_ref().map_or(n, |m| m[n]);
+        let read = keys.len();
+        // At most one group per node (fewer when nodes share keys).
+        self.grouper.reserve(read);
+        let mut group = vec![u32::MAX; pn.firsts.len()];
+        for n in 0..read {
+            let i = number(n);
+            if let Some(v) = keys.get(n + AHEAD).and_then(|kv| kv.first()) {
+                prefetch_line(v);
+            }
+            let kv = &mut keys[n];
+            let unique = kv
+                .iter()
+                .zip(&own)
+                .any(|(v, &own)| own != Own::No && matches!(v, Value::Node(_) | Value::String(_)));
+            let first_row = || plan.first_row(&first_link(pn.firsts[i]));
+            let gi = match unique {
+                true => self.grouper.new_group(kv, first_row),
+                false => self.grouper.group(kv, first_row),
+            };
+            group[i] = gi as u32;
+        }
+        drop(keys);
+        // Nodes with equal keys share a group: count per group.
+        let mut rows = vec![0i64; self.grouper.groups()];
+        for (&g, &r) in group.iter().zip(&pn.rows) {
+            if g != u32::MAX {
+                rows[g as usize] += r;
+            }
+        }
+        let distinct = match pn.aggs.contains(&PerNode::Distinct) {
+            true => match node_distinct {
+                // Each group one node's: its count is the node's.
+                Some(by_node) if rows.len() == read => {
+                    let mut d = vec![0; rows.len()];
+                    for (&g, n) in group.iter().zip(by_node) {
+                        if g != u32::MAX {
+                            d[g as usize] = n;
+                        }
+                    }
+                    d
+                }
+                _ => {
+                    // Each node its own group, in their order (ids, or the
+                    // nodes themselves): the pairs already name their
+                    // groups. Else they are renamed, those of nodes left
+                    // out dropped.
+                    if group.iter().enumerate().any(|(i, &g)| g as usize != i) {
+                        pn.pairs.retain_mut(|p| {
+                            p.0 = group[p.0 as usize];
+                            p.0 != u32::MAX
+                        });
+                    }
+                    distinct_per_group(&pn.pairs, &rows, pn.nodes, || c.cancel.check())?
+                }
+            },
+            false => Vec::new(),
+        };
+        drop(pn.pairs);
+        for (gi, &n) in rows.iter().enumerate() {
+            for (ai, a) in pn.aggs.iter().enumerate() {
+                match a {
+                    PerNode::Rows => self.grouper.add_totals(gi, ai, n, 0)?,
+                    PerNode::Distinct => self.grouper.add_distinct_count(gi, ai, distinct[gi]),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The keys of every node the per-node path numbered, by number, read
+    /// in node id order (records side by side, not one random record per
+    /// node).
+    fn every_nodes_keys(&self, pn: &PerNodeScan) -> Result<Vec<Vec<Value>>, Error> {
+        let (c, plan) = (self.c, self.plan);
         let mut keys: Vec<Vec<Value>> = Vec::new();
         keys.resize_with(pn.firsts.len(), Vec::new);
         for (node, &at) in self.memo.iter().enumerate() {
@@ -1150,71 +1360,57 @@ impl Scan<'_, '_, '_> {
                 }
             }
             if at != u32::MAX {
-                let l = link(pn.firsts[at as usize]);
+                let l = first_link(pn.firsts[at as usize]);
                 let kv = &mut keys[at as usize];
                 for k in &plan.keys {
                     kv.push(k.eval(c, &l)?);
                 }
             }
         }
-        // At most one group per node (fewer when nodes share keys). A key
-        // that holds the node itself, or its string `id` (unique in the
-        // store), is no other node's: its group is made without hashing.
-        let id_key = c.key_id("id");
-        let own: Vec<bool> = plan
-            .keys
-            .iter()
-            .map(|k| match k {
-                Simple::Var(_) => true,
-                Simple::NodeProp(_, Some(k)) => Some(*k) == id_key,
-                _ => false,
-            })
-            .collect();
-        self.grouper.reserve(keys.len());
-        let mut group = Vec::with_capacity(keys.len());
-        for (i, &first) in pn.firsts.iter().enumerate() {
-            if let Some(v) = keys.get(i + AHEAD).and_then(|kv| kv.first()) {
-                prefetch_line(v);
-            }
-            let kv = &mut keys[i];
-            let unique = kv
-                .iter()
-                .zip(&own)
-                .any(|(v, &own)| own && matches!(v, Value::Node(_) | Value::String(_)));
-            let first_row = || plan.first_row(&link(first));
-            let gi = match unique {
-                true => self.grouper.new_group(kv, first_row),
-                false => self.grouper.group(kv, first_row),
-            };
-            group.push(gi as u32);
+        Ok(keys)
+    }
+
+    /// Whether the nodes a ranking leaves out (`ranked` false, by node
+    /// number) each have keys of their own, so that none would share a
+    /// group with another and no group of theirs could outrank the ones
+    /// kept: some key is the node itself, or its `id`, a string for every
+    /// node left out.
+    fn others_own(&self, own: &[Own], ranked: &[bool]) -> Result<bool, Error> {
+        if own.contains(&Own::Node) {
+            return Ok(true);
         }
-        drop(keys);
-        // Nodes with equal keys share a group: count per group.
-        let mut rows = vec![0i64; self.grouper.groups()];
-        for (&g, &r) in group.iter().zip(&pn.rows) {
-            rows[g as usize] += r;
-        }
-        let distinct = match pn.aggs.contains(&PerNode::Distinct) {
-            true => {
-                // Each node its own group (ids, or the nodes themselves):
-                // the pairs already name their groups.
-                if group.iter().enumerate().any(|(i, &g)| g as usize != i) {
-                    pn.pairs.iter_mut().for_each(|p| p.0 = group[p.0 as usize]);
-                }
-                distinct_per_group(&pn.pairs, &rows, pn.nodes, || c.cancel.check())?
-            }
-            false => Vec::new(),
+        let Some(id) = own.iter().find_map(|o| match o {
+            Own::Id(k) => Some(*k),
+            _ => None,
+        }) else {
+            return Ok(false);
         };
-        drop(pn.pairs);
-        for (gi, &n) in rows.iter().enumerate() {
-            for (ai, a) in pn.aggs.iter().enumerate() {
-                match a {
-                    PerNode::Rows => self.grouper.add_totals(gi, ai, n, 0)?,
-                    PerNode::Distinct => self.grouper.add_distinct_count(gi, ai, distinct[gi]),
+        let c = self.c;
+        let left_out = |node: u64| match self.memo.get(node as usize) {
+            Some(&at) => at != u32::MAX && !ranked[at as usize],
+            None => false,
+        };
+        // Nearly every node is left out: their records are read block by
+        // block, in id order.
+        let (mut strings, mut all) = (0, true);
+        let per_block = 1u64 << crate::store::keys::BLOCK_BITS;
+        for block in 0..(self.memo.len() as u64).div_ceil(per_block) {
+            c.cancel.check()?;
+            c.tx.for_each_node_in_block(block, |node, bytes| -> Result<(), Error> {
+                if all && left_out(node) {
+                    match codec::node_prop_is_string(bytes, id)? {
+                        true => strings += 1,
+                        false => all = false,
+                    }
                 }
+                Ok(())
+            })?;
+            if !all {
+                return Ok(false);
             }
         }
-        Ok(())
+        // Every node left out was read (none is missing).
+        Ok(strings == ranked.iter().filter(|&&r| !r).count())
     }
 
     /// Feeds link `id` (type `ty`, stored from `src` to `dst`) to the groups.
@@ -1334,6 +1530,7 @@ pub fn run(
     let Some((plan, grouper)) = plan else {
         return Ok(None);
     };
+    let top = Top::of(ctx, p, &grouper, where_);
     let types = rel_types(ctx, plan.rel);
     let labels = (label_ids(ctx, plan.start)?, label_ids(ctx, plan.end)?);
     let c: &Ctx<'_, '_> = ctx;
@@ -1428,7 +1625,7 @@ pub fn run(
         for _ in 0..times {
             scan.pass(kept.as_ref(), &mut tick)?;
         }
-        scan.finish_per_node()?;
+        scan.finish_per_node(top)?;
     }
     let names = Columns::new(plan.names.clone(), &ctx.symbols);
     let out = scan.grouper.finish(ctx, &names)?;

@@ -776,7 +776,7 @@ static NULL: Value = Value::Null;
 /// The projected item an ORDER BY item names: the item a bare name is the
 /// alias of (an alias hides the variable it shadows: `RETURN x AS y, -x AS
 /// x ORDER BY x` sorts by `-x`), else the same expression.
-fn order_item(p: &Projection, s: &SortItem) -> Option<usize> {
+pub(crate) fn order_item(p: &Projection, s: &SortItem) -> Option<usize> {
     if let ExprKind::Variable(v, _) = &s.expr.kind {
         let named = p
             .items
