@@ -680,12 +680,11 @@ impl PerNodeWalk<'_> {
             if i % 1024 == 0 {
                 self.cancel.check()?;
             }
-            if let Some(m) = self
-                .keyed
-                .get(i + AHEAD)
-                .and_then(|&n| memo.get(n as usize))
-            {
-                prefetch_line(m);
+            if let Some(&n) = self.keyed.get(i + AHEAD) {
+                if let (Some(m), Some(l)) = (memo.get(n as usize), pn.links.get(n as usize)) {
+                    prefetch_line(m);
+                    prefetch_line(l);
+                }
             }
             if !(self.wanted)(ends.ty[i]) {
                 continue;
@@ -744,7 +743,12 @@ struct PerNodeScan {
     aggs: Vec<PerNode>,
     /// Per node number: the first link (id, start, end).
     firsts: Vec<(RelId, NodeId, NodeId)>,
-    /// Per node number: its links.
+    /// Per node id: its links counted. Beside the memo, read at the same
+    /// node (both asked for ahead), not at its number, which is known only
+    /// once the memo is read: a link costs one wait on memory, not two.
+    /// Below `u32::MAX` (`PerNodeScan::fits`).
+    links: Vec<u32>,
+    /// Per node number: its links, once the scan is over (`count_rows`).
     rows: Vec<i64>,
     /// (node number, node at the other end) of every link.
     pairs: Vec<(u32, u32)>,
@@ -760,6 +764,7 @@ impl PerNodeScan {
             other: self.other,
             aggs: self.aggs.clone(),
             firsts: Vec::new(),
+            links: vec![0; self.links.len()],
             rows: Vec::new(),
             pairs: Vec::with_capacity(links),
             nodes: self.nodes,
@@ -772,18 +777,17 @@ impl PerNodeScan {
     /// number one pass would give it.
     fn absorb(&mut self, memo: &mut [u32], later: PerNodeScan) {
         let mut number = Vec::with_capacity(later.firsts.len());
-        for (&(id, start, end), &rows) in later.firsts.iter().zip(&later.rows) {
+        for &(id, start, end) in &later.firsts {
             let key = match self.other {
                 Slot::Start => end,
                 _ => start,
-            };
-            let m = &mut memo[key as usize];
+            } as usize;
+            let m = &mut memo[key];
             if *m == u32::MAX {
                 *m = self.firsts.len() as u32;
                 self.firsts.push((id, start, end));
-                self.rows.push(0);
             }
-            self.rows[*m as usize] += rows;
+            self.links[key] += later.links[key];
             number.push(*m);
         }
         self.pairs.extend(
@@ -808,10 +812,26 @@ impl PerNodeScan {
         if *m == u32::MAX {
             *m = self.firsts.len() as u32;
             self.firsts.push((id, start, end));
-            self.rows.push(0);
         }
-        self.rows[*m as usize] += 1;
+        self.links[key as usize] += 1;
         self.pairs.push((*m, other as u32));
+    }
+
+    /// Whether `links` link slots, visited `times` times, keep every
+    /// node's count in `links` below `u32::MAX`.
+    fn fits(links: u64, times: u64) -> bool {
+        links.saturating_mul(times) < u64::from(u32::MAX)
+    }
+
+    /// Each node's links by its number, from their counts by node id.
+    fn count_rows(&mut self, memo: &[u32]) {
+        self.rows = vec![0; self.firsts.len()];
+        for (&at, &n) in memo.iter().zip(&self.links) {
+            if at != u32::MAX {
+                self.rows[at as usize] = i64::from(n);
+            }
+        }
+        self.links = Vec::new();
     }
 }
 
@@ -1218,6 +1238,7 @@ impl Scan<'_, '_, '_> {
         let Some(mut pn) = self.per_node.take() else {
             return Ok(());
         };
+        pn.count_rows(&self.memo);
         let (c, plan) = (self.c, self.plan);
         // A key that holds the node itself, or its string `id` (unique in
         // the store), is no other node's: its group is made without hashing.
@@ -1609,7 +1630,9 @@ pub fn run(
         // Groups remembered per node, fed counts of rows and of distinct
         // other ends: pairs counted at the end. The node ids fit the memo,
         // and so in 32 bits, as do the group numbers.
-        if !scan.memo.is_empty() && scan.typed.is_none() {
+        // A link is counted at most twice (both ways) per pass.
+        let visits = c.tx.meta().next_rel.saturating_mul(2);
+        if !scan.memo.is_empty() && scan.typed.is_none() && PerNodeScan::fits(visits, times) {
             // A pair per link: room for every link slot from the start (only
             // what is written is touched), not a copy at each doubling.
             let slots = kept.as_ref().map_or(0, |k| k.ends.ty.len());
@@ -1617,6 +1640,7 @@ pub fn run(
                 other,
                 aggs,
                 firsts: Vec::new(),
+                links: vec![0; scan.memo.len()],
                 rows: Vec::new(),
                 pairs: Vec::with_capacity(slots),
                 nodes: scan.memo.len(),
@@ -1637,6 +1661,19 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A node's count of links in 32 bits is taken only where no node can
+    /// reach `u32::MAX` of them: every visit of every link slot to one node.
+    #[test]
+    fn per_node_counts_fit_their_bits() {
+        let max = u64::from(u32::MAX);
+        assert!(PerNodeScan::fits(max - 1, 1));
+        assert!(!PerNodeScan::fits(max, 1));
+        assert!(PerNodeScan::fits(max / 3, 2));
+        assert!(!PerNodeScan::fits(max / 2 + 1, 2));
+        assert!(!PerNodeScan::fits(u64::MAX, 2));
+        assert!(PerNodeScan::fits(0, u64::MAX));
+    }
 
     fn distinct(pairs: &[(u32, u32)], groups: usize, values: usize) -> Vec<i64> {
         let mut rows = vec![0i64; groups];
