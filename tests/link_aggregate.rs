@@ -544,3 +544,50 @@ fn a_ranking_by_counts_answers_as_the_whole_order() {
     let first = outcome(&mut db, q, &Params::new()).expect(q);
     assert_eq!(first[0][0], Value::Null, "{first:?}");
 }
+
+/// Nodes kept by a ranking that share a key (no `id`, or equal integer
+/// ids) make one group: fewer groups than were ranked, or one that ranks
+/// elsewhere. The answers must be the general plan's.
+#[test]
+fn kept_nodes_that_share_a_key_answer_as_the_general_plan() {
+    let mut db = Database::open_memory().expect("memory database");
+    let mut general = Database::open_memory().expect("memory database");
+    general.disable_rule("LinkAggregate").unwrap();
+    let setup = [
+        "CREATE (:X {id: 'a'}), (:X {n: 'b'}), (:X {n: 'c'}), (:X {id: 'd'}), (:X {id: 'e'})",
+        "UNWIND range(1, 6) AS i CREATE (:S {i: i})",
+        "UNWIND [['a', [1, 2, 3, 4, 5]], ['b', [1, 2, 3]], ['c', [4, 5, 6]], ['d', [1, 2]], ['e', [1]]] AS p
+         MATCH (x:X) WHERE x.id = p[0] OR x.n = p[0]
+         UNWIND p[1] AS i MATCH (s:S {i: i}) CREATE (s)-[:T]->(x)",
+    ];
+    for db in [&mut db, &mut general] {
+        for q in setup {
+            db.execute(q, &Params::new()).expect(q);
+        }
+    }
+    let queries = [
+        "MATCH (s)-[r:T]->(x) RETURN x.id AS id, count(DISTINCT s) AS n ORDER BY n DESC LIMIT 3",
+        "MATCH (s)-[r:T]->(x) RETURN x.id AS id, count(DISTINCT s) AS n ORDER BY n LIMIT 2",
+        "MATCH (s)-[r:T]->(x) RETURN x.id AS id, count(*) AS n ORDER BY n DESC, id SKIP 1 LIMIT 2",
+    ];
+    let check = |db: &mut Database, general: &mut Database, stage: &str| {
+        for q in queries {
+            let want = outcome(general, q, &Params::new());
+            assert!(
+                matches!(&want, Ok(rows) if rows.len() >= 2),
+                "{q}: {want:?}"
+            );
+            assert_eq!(outcome(db, q, &Params::new()), want, "{stage}: {q}");
+            assert!(fused(db, q, &Params::new()), "not fused: {q}");
+        }
+    };
+    check(&mut db, &mut general, "no ids");
+    for db in [&mut db, &mut general] {
+        db.execute(
+            "MATCH (x:X) WHERE x.id IS NULL SET x.id = 1",
+            &Params::new(),
+        )
+        .expect("equal ids");
+    }
+    check(&mut db, &mut general, "equal integer ids");
+}

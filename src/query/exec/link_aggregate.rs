@@ -764,7 +764,11 @@ impl PerNodeScan {
             other: self.other,
             aggs: self.aggs.clone(),
             firsts: Vec::new(),
-            links: vec![0; self.links.len()],
+            // Counts for a scan that takes links (none: a stand-in).
+            links: match links {
+                0 => Vec::new(),
+                _ => vec![0; self.links.len()],
+            },
             rows: Vec::new(),
             pairs: Vec::with_capacity(links),
             nodes: self.nodes,
@@ -1277,7 +1281,13 @@ impl Scan<'_, '_, '_> {
         };
         // The keys of the nodes kept (by node number: the `n`th keys are
         // node number `number(n)`'s).
-        let (numbers, mut keys) = match &kept {
+        // Whether keys `kv` are their node's alone.
+        let unique = |kv: &[Value]| {
+            kv.iter()
+                .zip(&own)
+                .any(|(v, &own)| own != Own::No && matches!(v, Value::Node(_) | Value::String(_)))
+        };
+        let kept_keys = match &kept {
             // A few nodes: read where they are.
             Some(ranked) => {
                 let numbers: Vec<usize> = (0..ranked.len()).filter(|&i| ranked[i]).collect();
@@ -1287,8 +1297,15 @@ impl Scan<'_, '_, '_> {
                     let kv = plan.keys.iter().map(|k| k.eval(c, &l));
                     keys.push(kv.collect::<Result<Vec<_>, _>>()?);
                 }
-                (Some(numbers), keys)
+                // Kept nodes that could share a group (no string `id`)
+                // would leave fewer groups than ranked, or a group that
+                // ranks otherwise: then every node's keys are read.
+                keys.iter().all(|kv| unique(kv)).then_some((numbers, keys))
             }
+            None => None,
+        };
+        let (numbers, mut keys) = match kept_keys {
+            Some((numbers, keys)) => (Some(numbers), keys),
             None => (None, self.every_nodes_keys(&pn)?),
         };
         let number = |n: usize| numbers.as_ref().map_or(n, |m| m[n]);
@@ -1302,10 +1319,7 @@ impl Scan<'_, '_, '_> {
                 prefetch_line(v);
             }
             let kv = &mut keys[n];
-            let unique = kv
-                .iter()
-                .zip(&own)
-                .any(|(v, &own)| own != Own::No && matches!(v, Value::Node(_) | Value::String(_)));
+            let unique = unique(kv);
             let first_row = || plan.first_row(&first_link(pn.firsts[i]));
             let gi = match unique {
                 true => self.grouper.new_group(kv, first_row),
@@ -1630,7 +1644,9 @@ pub fn run(
         // Groups remembered per node, fed counts of rows and of distinct
         // other ends: pairs counted at the end. The node ids fit the memo,
         // and so in 32 bits, as do the group numbers.
-        // A link is counted at most twice (both ways) per pass.
+        // A node's count grows by at most one per link slot and pass (both
+        // ways, a link meets a node once, or once as a loop); twice that
+        // is a bound to spare.
         let visits = c.tx.meta().next_rel.saturating_mul(2);
         if !scan.memo.is_empty() && scan.typed.is_none() && PerNodeScan::fits(visits, times) {
             // A pair per link: room for every link slot from the start (only
