@@ -452,6 +452,43 @@ fn ranked_counts_and_string_filters_on_links() {
     assert!(out.ends_with("id,n\nc,2\nb,1\ns\na\nb\nc\n"), "{out}");
 }
 
+/// Through the binary: a ranking by a per-node count reads the keys of the
+/// nodes that can rank only when each node is its own group. Two nodes
+/// without an id first make one group (6 distinct suppliers, first); with
+/// string ids every node stands alone.
+#[test]
+fn a_ranking_by_counts_groups_nodes_without_ids_together() {
+    let ranked = |tie: &str| {
+        format!("MATCH (s)-[r:T]->(x) RETURN x.id AS id, count(DISTINCT s) AS n ORDER BY n DESC{tie} LIMIT 3")
+    };
+    let o = bin()
+        .args([
+            "--memory",
+            "--format",
+            "csv",
+            "-c",
+            "CREATE (a {id: 'a'}), (b {n: 'b'}), (c {n: 'c'}), (d {id: 'd'}), (e {id: 'e'}),
+                    (s1), (s2), (s3), (s4), (s5), (s6)
+             CREATE (s1)-[:T]->(a), (s2)-[:T]->(a), (s3)-[:T]->(a), (s4)-[:T]->(a), (s5)-[:T]->(a),
+                    (s1)-[:T]->(b), (s2)-[:T]->(b), (s3)-[:T]->(b), (s4)-[:T]->(c), (s5)-[:T]->(c),
+                    (s6)-[:T]->(c), (s1)-[:T]->(d), (s2)-[:T]->(d), (s1)-[:T]->(e)",
+            "-c",
+            &ranked(""),
+            "-c",
+            "MATCH (x) WHERE x.n IS NOT NULL SET x.id = x.n",
+            "-c",
+            &ranked(", id"),
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        out.contains("id,n\n,6\na,5\nd,2\n") && out.contains("id,n\na,5\nb,3\nc,3\n"),
+        "{out}"
+    );
+}
+
 #[test]
 fn a_statement_run_again_answers_for_its_new_parameters_and_new_data() {
     // The second and third runs of the MATCH reuse the plan of the first

@@ -187,24 +187,25 @@ pub fn node_has_labels(bytes: &[u8], labels: &[u32]) -> Result<bool, StorageErro
     Ok(labels.is_empty() || found == u64::MAX >> (64 - labels.len()))
 }
 
-/// Property `key` of a stored node, skipping over the others.
-pub fn node_prop(bytes: &[u8], key: u32) -> Result<Option<Value>, StorageError> {
+/// A stored node's bytes, read up to its properties (past its labels).
+fn node_props(bytes: &[u8]) -> Result<Reader<'_>, StorageError> {
     let mut r = Reader::open(bytes, NodeRecord::WHAT)?;
     let n = r.varint()?;
     for _ in 0..n {
         r.varint()?;
     }
-    r.find_prop(key)
+    Ok(r)
+}
+
+/// Property `key` of a stored node, skipping over the others.
+pub fn node_prop(bytes: &[u8], key: u32) -> Result<Option<Value>, StorageError> {
+    node_props(bytes)?.find_prop(key)
 }
 
 /// Whether property `key` of a stored node holds a string, read from its
 /// tag without decoding it (a string `id` is unique: `check_unique_id`).
 pub fn node_prop_is_string(bytes: &[u8], key: u32) -> Result<bool, StorageError> {
-    let mut r = Reader::open(bytes, NodeRecord::WHAT)?;
-    let n = r.varint()?;
-    for _ in 0..n {
-        r.varint()?;
-    }
+    let mut r = node_props(bytes)?;
     while !r.done() {
         if r.u32()? == key {
             return Ok(r.bytes.get(r.at) == Some(&tag::STRING));

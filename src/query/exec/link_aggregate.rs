@@ -907,16 +907,6 @@ enum Own {
     Id(u32),
 }
 
-/// An inconsistency of the fused plan with itself: a bug, reported as an
-/// error, not a panic.
-fn unplanned() -> Error {
-    Error::runtime(
-        ErrorKind::StorageError,
-        "InternalError",
-        "a ranked aggregate is not among the per-node path's",
-    )
-}
-
 /// A node's first link as the per-node path kept it (id, start, end): its
 /// keys read the nodes only.
 fn first_link((id, start, end): (RelId, NodeId, NodeId)) -> Link<'static> {
@@ -1259,34 +1249,31 @@ impl Scan<'_, '_, '_> {
         // Per node number: its distinct other ends, counted before any
         // group is made when the ranking needs them.
         let mut node_distinct = None;
-        let kept = match top {
-            Some(t) if t.keep > 0 && t.keep < pn.firsts.len() => {
-                let counts = match pn.aggs.get(t.agg) {
-                    Some(PerNode::Rows) => &pn.rows,
-                    Some(PerNode::Distinct) => &*node_distinct.insert(distinct_per_group(
+        let ranking = top.and_then(|t| Some((t, *pn.aggs.get(t.agg)?)));
+        let kept = match ranking {
+            Some((t, by)) if t.keep > 0 && t.keep < pn.firsts.len() => {
+                let counts = match by {
+                    PerNode::Rows => &pn.rows,
+                    PerNode::Distinct => &*node_distinct.insert(distinct_per_group(
                         &pn.pairs,
                         &pn.rows,
                         pn.nodes,
                         || c.cancel.check(),
                     )?),
-                    None => return Err(unplanned()),
                 };
                 let ranked = t.candidates(counts);
-                match self.others_own(&own, &ranked)? {
-                    true => Some(ranked),
-                    false => None,
-                }
+                self.others_own(&own, &ranked)?.then_some(ranked)
             }
             _ => None,
         };
-        // The keys of the nodes kept (by node number: the `n`th keys are
-        // node number `number(n)`'s).
         // Whether keys `kv` are their node's alone.
         let unique = |kv: &[Value]| {
             kv.iter()
                 .zip(&own)
                 .any(|(v, &own)| own != Own::No && matches!(v, Value::Node(_) | Value::String(_)))
         };
+        // The keys of the nodes kept (by node number: the `n`th keys are
+        // node number `number(n)`'s).
         let kept_keys = match &kept {
             // A few nodes: read where they are.
             Some(ranked) => {
