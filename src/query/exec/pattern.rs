@@ -21,7 +21,7 @@ use crate::store::codec::{self, RelRecord};
 use crate::store::keys::Dir;
 use crate::value::{Date, NodeId, Path, RelId, Value};
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
+use std::sync::Arc;
 
 mod ends_once;
 pub use ends_once::EndTally;
@@ -316,12 +316,20 @@ struct Matcher<'m, 'q> {
     /// this tally's variable: a row holding one there is counted, not
     /// sent, and so is a breadth-first hop's end bound to it.
     tally: Option<&'m mut EndTally>,
-    /// Hop ends without the labels every node carries, by pattern, made
-    /// at the first expansion that needs each rather than at every one
-    /// (a clone of the pattern each time: 8% of Q3 at M), and made again
-    /// after a write (`ends_at`: `Tx::writes` when they were made).
-    ends: Vec<(*const NodePattern, Rc<NodePattern>)>,
-    ends_at: u64,
+    ends: &'m mut EndPatterns,
+}
+
+/// Hop ends without the labels every node carries, by pattern, made at the
+/// first expansion that needs each rather than at every one (a clone of the
+/// pattern each time: 8% of Q3 at M), and kept by the MATCH between its
+/// input rows and between the runs of a kept plan (which is dropped at every
+/// commit). Made again after a write (`at`: `Tx::writes` when they were
+/// made). Keyed by the pattern's address in the statement, which outlives
+/// the MATCH's operator.
+#[derive(Default)]
+pub struct EndPatterns {
+    made: Vec<(usize, Arc<NodePattern>)>,
+    at: u64,
 }
 
 impl Matcher<'_, '_> {
@@ -330,17 +338,18 @@ impl Matcher<'_, '_> {
         &mut self,
         ctx: &Ctx<'_, '_>,
         n: &NodePattern,
-    ) -> Result<Rc<NodePattern>, Error> {
-        if ctx.tx.writes() != self.ends_at {
-            self.ends.clear();
-            self.ends_at = ctx.tx.writes();
+    ) -> Result<Arc<NodePattern>, Error> {
+        let ends = &mut *self.ends;
+        if ctx.tx.writes() != ends.at {
+            ends.made.clear();
+            ends.at = ctx.tx.writes();
         }
-        let key: *const NodePattern = n;
-        if let Some((_, end)) = self.ends.iter().find(|(k, _)| *k == key) {
-            return Ok(Rc::clone(end));
+        let key = n as *const NodePattern as usize;
+        if let Some((_, end)) = ends.made.iter().find(|(k, _)| *k == key) {
+            return Ok(Arc::clone(end));
         }
-        let end = Rc::new(without_universal_labels(ctx, n)?);
-        self.ends.push((key, Rc::clone(&end)));
+        let end = Arc::new(without_universal_labels(ctx, n)?);
+        ends.made.push((key, Arc::clone(&end)));
         Ok(end)
     }
 
@@ -440,6 +449,7 @@ pub fn match_row(
     as_of: Option<AsOf>,
     ends_once: bool,
     tally: Option<&mut EndTally>,
+    ends: &mut EndPatterns,
     sink: &mut RowSink<'_>,
 ) -> Result<Flow, Error> {
     let mut full = row.to_vec();
@@ -469,8 +479,7 @@ pub fn match_row(
         early: ctx.rules.on(super::rules::Rule::PredicatePushdown),
         ends_once,
         tally,
-        ends: Vec::new(),
-        ends_at: ctx.tx.writes(),
+        ends,
     };
     let mut newly = Slots::new();
     if m.check_ready(ctx, &mut newly)? {
@@ -979,6 +988,9 @@ fn match_steps(
                     &*dropped
                 }
             };
+            if bound_rel.is_none() && tallies_ends(m, part_i, steps, si) {
+                return tally_ends(ctx, m, end, &entries);
+            }
             // A link filtered by `r.key = 'text'` is sifted in batches
             // before it is bound (`link_filter`). Otherwise a named link is
             // most likely read (a WHERE on its property): over a long list
@@ -1074,6 +1086,47 @@ fn match_steps(
             var_hops(ctx, m, parts, part_i, steps, si, trail, reversed, &hops)
         }
     }
+}
+
+/// Whether the single hop (the `si`-th step of part `part_i` in the plan's
+/// order) is the last thing the pattern matches and each of its links
+/// would only end a row the tally counts: its end is the counted
+/// variable, and every WHERE conjunct was checked before it. Its ends then
+/// go to the tally as they are found, without binding the end and link
+/// and finishing a row for each (Q3's second hop: 36 links for 28 ends,
+/// about 60 ns a link that way).
+fn tallies_ends(m: &Matcher<'_, '_>, part_i: usize, steps: &[Step<'_>], si: usize) -> bool {
+    let step = &steps[si];
+    part_i + 1 == m.plan.len()
+        && si + 1 == steps.len()
+        && m.tally.as_ref().is_some_and(|t| t.counts(step.node))
+        && m.checked.iter().all(|&c| c)
+}
+
+/// Counts the end of every link of `entries` that the pattern may take:
+/// one the pattern has not used, to a node that fits `end`.
+fn tally_ends(
+    ctx: &mut Ctx<'_, '_>,
+    m: &mut Matcher<'_, '_>,
+    end: &NodePattern,
+    entries: &[AdjEntry],
+) -> Result<(), Error> {
+    let unbound = end
+        .variable
+        .as_ref()
+        .is_none_or(|v| m.bound_value(v.sym).is_none());
+    let check =
+        !(unbound && end.labels.is_empty() && end.properties.is_none() && end.actor.is_none());
+    for e in entries {
+        ctx.tick()?;
+        if m.used.contains(&e.rel) || (check && !node_fits(ctx, m, end, e.other)?) {
+            continue;
+        }
+        if let Some(t) = m.tally.as_deref_mut() {
+            t.add_walk_end(e.other);
+        }
+    }
+    Ok(())
 }
 
 /// What stays the same through one variable-length step's recursion.
@@ -1626,6 +1679,7 @@ fn each_match(
         None,
         false,
         None,
+        &mut EndPatterns::default(),
         sink,
     )?;
     Ok(all)
@@ -1706,6 +1760,7 @@ pub fn shortest_expr(
         None,
         false,
         None,
+        &mut EndPatterns::default(),
         &mut |_, r| {
             paths.extend(idx.and_then(|i| r.get(i)).cloned());
             Ok(if all { Flow::More } else { Flow::Stop })

@@ -176,6 +176,8 @@ struct MatchOp<'q> {
     /// (and the MATCH is not OPTIONAL): the distinct nodes of `v`, counted
     /// here.
     tally: Option<EndTally>,
+    /// Hop ends without the labels every node carries.
+    ends: pattern::EndPatterns,
     out: Out<'q>,
 }
 
@@ -219,6 +221,7 @@ impl<'q> MatchOp<'q> {
             ends_once,
             fold,
             tally,
+            ends,
             out,
             ..
         } = self;
@@ -248,6 +251,7 @@ impl<'q> MatchOp<'q> {
                 as_of,
                 *ends_once,
                 tally.as_mut(),
+                ends,
                 &mut sink,
             )?
         };
@@ -1199,6 +1203,7 @@ impl<'q> Operator for CountProductOp<'q> {
                 None,
                 false,
                 None,
+                &mut pattern::EndPatterns::default(),
                 &mut sink,
             )?;
             total = total.checked_mul(n).ok_or_else(overflow)?;
@@ -1360,6 +1365,7 @@ fn run_write(
                     None,
                     false,
                     None,
+                    &mut pattern::EndPatterns::default(),
                     &mut |_, r| {
                         matched.push(r.to_vec());
                         Ok(Flow::More)
@@ -1866,6 +1872,7 @@ fn build_single<'q>(
                     ends_once,
                     fold,
                     tally,
+                    ends: pattern::EndPatterns::default(),
                     out: Out::new(next),
                 })
             }
