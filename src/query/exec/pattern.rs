@@ -1284,6 +1284,16 @@ fn var_end(
     }
     if bind_node(ctx, m, hops.end, here, &mut newly)? {
         let mut checked = Slots::new();
+        // A link test that saw every link the conjunct ranges over has
+        // checked it (Q8: its `all(...)` over each of the 10 paths' links,
+        // read again, was a fifth of the query).
+        let written = ctx.tx.writes() != hops.writes;
+        if let Some(i) = hops.test.as_ref().and_then(|t| t.covers(written)) {
+            if !m.checked[i] {
+                m.checked[i] = true;
+                checked.push(i);
+            }
+        }
         if m.check_ready(ctx, &mut checked)? {
             match_steps(ctx, m, parts, part_i, steps, si + 1, trail, reversed)?;
         }

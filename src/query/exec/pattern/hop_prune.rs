@@ -42,12 +42,19 @@ use std::sync::Arc;
 pub(super) struct LinkTest<'q> {
     variable: &'q Ident,
     predicate: &'q Expr,
+    /// What the quantifier ranges over: `relationships(p)` or the list.
+    over: &'q Expr,
     /// What the test gives for a link that may stay: true under `all`,
     /// false under `none`.
     keeps: bool,
     /// The test as one comparison of a link property, made when the walk
     /// begins.
     compare: Option<Compare>,
+    /// The conjunct's index, when the links it ranges over are the hop's
+    /// alone (its list, or the path of a part that is this one hop): a
+    /// trail whose every link the test admitted passes it, and it is not
+    /// evaluated again on the trail's row (`covers`).
+    whole: Option<usize>,
 }
 
 /// `r.key op value` (either way round): the property read from a kept
@@ -87,11 +94,13 @@ pub(super) fn link_test<'q>(
             continue;
         }
         match (found.is_none(), of(c.expr, path, list)) {
-            (true, Some(t)) => found = Some(t),
+            (true, Some(t)) => found = Some((i, t)),
             _ => return None,
         }
     }
-    let mut t = found?;
+    let (i, mut t) = found?;
+    let over_path = matches!(&t.over.kind, ExprKind::Function { .. });
+    t.whole = (!over_path || steps.len() == 1).then_some(i);
     t.compare = compare(ctx, t.predicate, t.variable.sym);
     Some(t)
 }
@@ -144,8 +153,10 @@ fn of(e: &Expr, path: Option<Sym>, list: Option<Sym>) -> Option<LinkTest<'_>> {
     (links && test_cannot_fail(predicate, variable.sym)).then_some(LinkTest {
         variable,
         predicate,
+        over,
         keeps,
         compare: None,
+        whole: None,
     })
 }
 
@@ -252,6 +263,13 @@ impl LinkTest<'_> {
                 col.prefetch(e.rel as usize);
             }
         }
+    }
+
+    /// The conjunct a trail's row need not check again: the trail's every
+    /// link was admitted by this test, while nothing was written since the
+    /// walk began (`written_since` false: else links went untested).
+    pub(super) fn covers(&self, written_since: bool) -> Option<usize> {
+        self.whole.filter(|_| !written_since)
     }
 
     /// Whether a trail may go on through link `rel`.
@@ -371,6 +389,11 @@ mod tests {
         "MATCH p = (b:A)<-[*1..3]-(a:A {id: 't0_0'}) WHERE all(r IN relationships(p) WHERE 0.2 <= r.c) RETURN b.id",
         "MATCH p = (a:A {id: 't0_0'})-[*1..3]->(b) WHERE all(r IN relationships(p) WHERE r.c >= date('2023-01-01')) RETURN b.id",
         "MATCH p = (a:A {id: 't0_0'})-[*1..3]->(b) WHERE all(r IN relationships(p) WHERE r.c >= 0) RETURN b.id LIMIT 2",
+        // The path holds a link the hop's test did not see: the conjunct
+        // is checked again on each trail's row.
+        "MATCH p = (x:A)-[:L]->(a:A)-[*1..2]->(b) WHERE x.l = 0 AND all(r IN relationships(p) WHERE r.c < 1) RETURN x.id, b.id, length(p)",
+        "MATCH p = (b:A)<-[*1..2]-(a:A)<-[:L]-(x:A {id: 't0_4'}) WHERE none(r IN relationships(p) WHERE r.c = 'x') RETURN b.id, length(p)",
+        "MATCH p = (a:A {id: 't1_0'})-[*0..2]->(b) WHERE all(r IN relationships(p) WHERE r.c < 1) RETURN b.id, length(p)",
         // Not cut: a test or another conjunct that could fail.
         "MATCH p = (a:A {id: 't0_0'})-[*1..3]->(b) WHERE all(r IN relationships(p) WHERE r.c > 1) AND b.i / (b.i - b.i) = 1 RETURN b.id",
         "MATCH p = (a:A {id: 't0_0'})-[*1..3]->(b) WHERE all(r IN relationships(p) WHERE r.k / (r.k - r.k) > 1) RETURN b.id",
