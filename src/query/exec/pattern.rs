@@ -316,20 +316,41 @@ struct Matcher<'m, 'q> {
     /// this tally's variable: a row holding one there is counted, not
     /// sent, and so is a breadth-first hop's end bound to it.
     tally: Option<&'m mut EndTally>,
-    ends: &'m mut EndPatterns,
+    scratch: &'m mut Scratch,
 }
 
-/// Hop ends without the labels every node carries, by pattern, made at the
-/// first expansion that needs each rather than at every one (a clone of the
-/// pattern each time: 8% of Q3 at M), and kept by the MATCH between its
-/// input rows and between the runs of a kept plan (which is dropped at every
-/// commit). Made again after a write (`at`: `Tx::writes` when they were
-/// made). Keyed by the pattern's address in the statement, which outlives
-/// the MATCH's operator.
+/// What a MATCH keeps between its input rows and between the runs of a kept
+/// plan (which is dropped at every commit), rather than making it again.
 #[derive(Default)]
-pub struct EndPatterns {
+pub struct Scratch {
+    /// Node patterns without the labels every node carries, made at the
+    /// first expansion that needs each rather than at every one (a clone
+    /// of the pattern each time: 8% of Q3 at M). Made again after a write
+    /// (`at`: `Tx::writes` when they were made). Keyed by the pattern's
+    /// address in the statement, which outlives the MATCH's operator.
     made: Vec<(usize, Arc<NodePattern>)>,
     at: u64,
+    /// Emptied buffers for the links of a node a walk expands (one for
+    /// each depth of a walk in progress: allocating each anew was 6% of
+    /// Q3 at M).
+    lists: Vec<Vec<AdjEntry>>,
+}
+
+/// Buffers kept at most, and the entries a kept one may hold.
+const LISTS_KEPT: usize = 16;
+const LIST_KEPT_LEN: usize = 4096;
+
+impl Scratch {
+    fn list(&mut self) -> Vec<AdjEntry> {
+        self.lists.pop().unwrap_or_default()
+    }
+
+    fn give_back(&mut self, mut list: Vec<AdjEntry>) {
+        if self.lists.len() < LISTS_KEPT && list.capacity() <= LIST_KEPT_LEN {
+            list.clear();
+            self.lists.push(list);
+        }
+    }
 }
 
 impl Matcher<'_, '_> {
@@ -339,7 +360,7 @@ impl Matcher<'_, '_> {
         ctx: &Ctx<'_, '_>,
         n: &NodePattern,
     ) -> Result<Arc<NodePattern>, Error> {
-        let ends = &mut *self.ends;
+        let ends = &mut *self.scratch;
         if ctx.tx.writes() != ends.at {
             ends.made.clear();
             ends.at = ctx.tx.writes();
@@ -449,7 +470,7 @@ pub fn match_row(
     as_of: Option<AsOf>,
     ends_once: bool,
     tally: Option<&mut EndTally>,
-    ends: &mut EndPatterns,
+    scratch: &mut Scratch,
     sink: &mut RowSink<'_>,
 ) -> Result<Flow, Error> {
     let mut full = row.to_vec();
@@ -479,7 +500,7 @@ pub fn match_row(
         early: ctx.rules.on(super::rules::Rule::PredicatePushdown),
         ends_once,
         tally,
-        ends,
+        scratch,
     };
     let mut newly = Slots::new();
     if m.check_ready(ctx, &mut newly)? {
@@ -533,13 +554,24 @@ fn match_parts(
                 &part.element.start
             };
             let candidates = node_candidates(ctx, m, start)?;
+            // A label every node carries is not checked on the candidates
+            // either (Q3's start, found by its id, had its record read for
+            // `:Actor`).
+            let kept;
+            let fits = match start.labels.is_empty() || candidates.is_empty() {
+                true => start,
+                false => {
+                    kept = m.end_pattern(ctx, start)?;
+                    &*kept
+                }
+            };
             for n in candidates {
                 let mut trail = PathBuild {
                     nodes: vec![n],
                     rels: vec![],
                 };
                 let mut newly_bound = Slots::new();
-                if !bind_node(ctx, m, start, n, &mut newly_bound)? {
+                if !bind_node(ctx, m, fits, n, &mut newly_bound)? {
                     continue;
                 }
                 let mut newly = Slots::new();
@@ -870,8 +902,23 @@ fn walk_dir(r: &RelPattern, flipped: bool) -> Option<Dir> {
 }
 
 /// The links a hop may take from `node`, filtered by type, AS OF and
-/// (for a single hop) the relationship's property map.
+/// (for a single hop) the relationship's property map, in a buffer from the
+/// matcher's scratch (given back with `Scratch::give_back`).
 fn hop_entries(
+    ctx: &mut Ctx<'_, '_>,
+    m: &mut Matcher<'_, '_>,
+    node: NodeId,
+    r: &RelPattern,
+    flipped: bool,
+) -> Result<Vec<AdjEntry>, Error> {
+    let mut out = m.scratch.list();
+    hop_entries_into(ctx, m, node, r, flipped, &mut out)?;
+    Ok(out)
+}
+
+/// `hop_entries` in a buffer of its own, for a search that holds the
+/// matcher shared.
+fn fresh_hop_entries(
     ctx: &mut Ctx<'_, '_>,
     m: &Matcher<'_, '_>,
     node: NodeId,
@@ -989,7 +1036,9 @@ fn match_steps(
                 }
             };
             if bound_rel.is_none() && tallies_ends(m, part_i, steps, si) {
-                return tally_ends(ctx, m, end, &entries);
+                let r = tally_ends(ctx, m, end, &entries);
+                m.scratch.give_back(entries);
+                return r;
             }
             // A link filtered by `r.key = 'text'` is sifted in batches
             // before it is bound (`link_filter`). Otherwise a named link is
@@ -1059,6 +1108,7 @@ fn match_steps(
                     break;
                 }
             }
+            m.scratch.give_back(entries);
             Ok(())
         }
         Some(range) => {
@@ -1228,7 +1278,9 @@ fn var_hops(
                 arrived = true;
                 continue;
             }
-            stack.pop();
+            if let Some((entries, _)) = stack.pop() {
+                m.scratch.give_back(entries);
+            }
         }
         // Back off the last hop: its links are all tried (or it is at max).
         if hop_rels.pop().is_none() {
@@ -1422,7 +1474,7 @@ fn bfs(
         let mut next = Vec::new();
         for &n in &frontier {
             ctx.tick()?;
-            for e in hop_entries(ctx, m, n, r, false)? {
+            for e in fresh_hop_entries(ctx, m, n, r, false)? {
                 match depth.get(&e.other) {
                     None => {
                         depth.insert(e.other, d);
@@ -1500,7 +1552,7 @@ fn bfs_two_way(
         let mut meet: Option<(u64, NodeId)> = None;
         for &n in &std::mem::take(&mut frontiers[s]) {
             ctx.tick()?;
-            for e in hop_entries(ctx, m, n, r, s == 1)? {
+            for e in fresh_hop_entries(ctx, m, n, r, s == 1)? {
                 if sides[s].contains_key(&e.other) {
                     continue;
                 }
@@ -1581,7 +1633,7 @@ fn strongest(
         if hops >= max {
             continue;
         }
-        for e in hop_entries(ctx, m, n, r, false)? {
+        for e in fresh_hop_entries(ctx, m, n, r, false)? {
             ctx.tick()?;
             let c = conf
                 .and_then(|k| {
@@ -1689,7 +1741,7 @@ fn each_match(
         None,
         false,
         None,
-        &mut EndPatterns::default(),
+        &mut Scratch::default(),
         sink,
     )?;
     Ok(all)
@@ -1770,7 +1822,7 @@ pub fn shortest_expr(
         None,
         false,
         None,
-        &mut EndPatterns::default(),
+        &mut Scratch::default(),
         &mut |_, r| {
             paths.extend(idx.and_then(|i| r.get(i)).cloned());
             Ok(if all { Flow::More } else { Flow::Stop })

@@ -176,8 +176,8 @@ struct MatchOp<'q> {
     /// (and the MATCH is not OPTIONAL): the distinct nodes of `v`, counted
     /// here.
     tally: Option<EndTally>,
-    /// Hop ends without the labels every node carries.
-    ends: pattern::EndPatterns,
+    /// What matching keeps between rows and runs.
+    scratch: pattern::Scratch,
     out: Out<'q>,
 }
 
@@ -221,7 +221,7 @@ impl<'q> MatchOp<'q> {
             ends_once,
             fold,
             tally,
-            ends,
+            scratch,
             out,
             ..
         } = self;
@@ -251,7 +251,7 @@ impl<'q> MatchOp<'q> {
                 as_of,
                 *ends_once,
                 tally.as_mut(),
-                ends,
+                scratch,
                 &mut sink,
             )?
         };
@@ -1203,7 +1203,7 @@ impl<'q> Operator for CountProductOp<'q> {
                 None,
                 false,
                 None,
-                &mut pattern::EndPatterns::default(),
+                &mut pattern::Scratch::default(),
                 &mut sink,
             )?;
             total = total.checked_mul(n).ok_or_else(overflow)?;
@@ -1365,7 +1365,7 @@ fn run_write(
                     None,
                     false,
                     None,
-                    &mut pattern::EndPatterns::default(),
+                    &mut pattern::Scratch::default(),
                     &mut |_, r| {
                         matched.push(r.to_vec());
                         Ok(Flow::More)
@@ -1872,7 +1872,7 @@ fn build_single<'q>(
                     ends_once,
                     fold,
                     tally,
-                    ends: pattern::EndPatterns::default(),
+                    scratch: pattern::Scratch::default(),
                     out: Out::new(next),
                 })
             }
