@@ -149,7 +149,8 @@ pub trait Operator: Send {
     /// Forgets what a run left in this operator and those after it, as
     /// if just built, holding nothing: a kept plan runs again from here
     /// (`plan_cache.rs`). What a run left is dropped, not cleared, so an
-    /// idle plan keeps no room a large run grew.
+    /// idle plan keeps no room a large run grew (a MATCH keeps a few small
+    /// buffers, under 7 KiB: `pattern::Scratch`, `EndTally`).
     fn reset(&mut self);
     /// Whether it takes rows one at a time by reference (`fold`): a
     /// grouping projection, which folds each row into its groups and keeps

@@ -314,31 +314,39 @@ struct Matcher<'m, 'q> {
     ends_once: bool,
     /// The one thing counted after the MATCH is the distinct nodes of
     /// this tally's variable: a row holding one there is counted, not
-    /// sent, and so is a breadth-first hop's end bound to it.
+    /// sent, and so is a breadth-first hop's end bound to it, and the end
+    /// of each link of a last single hop (`tally_ends`).
     tally: Option<&'m mut EndTally>,
     scratch: &'m mut Scratch,
 }
 
-/// What a MATCH keeps between its input rows and between the runs of a kept
-/// plan (which is dropped at every commit), rather than making it again.
+/// What a MATCH keeps between its input rows, and between the runs of a
+/// kept plan (which is dropped at every commit), rather than making it
+/// again. A MATCH's operator keeps one; a pattern matched on its own
+/// (a pattern expression, MERGE, a count of parts) has a fresh one.
 #[derive(Default)]
 pub struct Scratch {
-    /// Node patterns without the labels every node carries, made at the
-    /// first expansion that needs each rather than at every one (a clone
-    /// of the pattern each time: 8% of Q3 at M). Made again after a write
-    /// (`at`: `Tx::writes` when they were made). Keyed by the pattern's
-    /// address in the statement, which outlives the MATCH's operator.
+    /// Hop ends without the labels every node carries, made at the first
+    /// expansion that needs each rather than at every one (a clone of the
+    /// pattern each time: 8% of Q3 at M). Made again after a write (`at`:
+    /// `Tx::writes` when they were made). Keyed by the pattern's address
+    /// in the statement, which outlives the operator.
     made: Vec<(usize, Arc<NodePattern>)>,
     at: u64,
-    /// Emptied buffers for the links of a node a walk expands (one for
-    /// each depth of a walk in progress: allocating each anew was 6% of
-    /// Q3 at M).
+    /// Emptied buffers for the links of a node a walk expands, one for
+    /// each depth of a walk in progress (allocating each anew was 6% of
+    /// Q3 at M, and Q8 expands 94 nodes).
     lists: Vec<Vec<AdjEntry>>,
 }
 
-/// Buffers kept at most, and the entries a kept one may hold.
+/// Buffers kept during a run at most, and the entries a kept one may hold.
 const LISTS_KEPT: usize = 16;
 const LIST_KEPT_LEN: usize = 4096;
+
+/// What an idle plan keeps of them (`Scratch::reset`): a few small ones,
+/// 6 KiB at most, so that a point query's next run allocates none.
+const LISTS_IDLE: usize = 4;
+const LIST_IDLE_LEN: usize = 64;
 
 impl Scratch {
     fn list(&mut self) -> Vec<AdjEntry> {
@@ -350,6 +358,12 @@ impl Scratch {
             list.clear();
             self.lists.push(list);
         }
+    }
+
+    /// Between runs: drops every buffer but a few small ones.
+    pub fn reset(&mut self) {
+        self.lists.retain(|l| l.capacity() <= LIST_IDLE_LEN);
+        self.lists.truncate(LISTS_IDLE);
     }
 }
 
@@ -554,24 +568,13 @@ fn match_parts(
                 &part.element.start
             };
             let candidates = node_candidates(ctx, m, start)?;
-            // A label every node carries is not checked on the candidates
-            // either (Q3's start, found by its id, had its record read for
-            // `:Actor`).
-            let kept;
-            let fits = match start.labels.is_empty() || candidates.is_empty() {
-                true => start,
-                false => {
-                    kept = m.end_pattern(ctx, start)?;
-                    &*kept
-                }
-            };
             for n in candidates {
                 let mut trail = PathBuild {
                     nodes: vec![n],
                     rels: vec![],
                 };
                 let mut newly_bound = Slots::new();
-                if !bind_node(ctx, m, fits, n, &mut newly_bound)? {
+                if !bind_node(ctx, m, start, n, &mut newly_bound)? {
                     continue;
                 }
                 let mut newly = Slots::new();
@@ -953,8 +956,10 @@ fn hop_entries_into(
         out.retain(|e| e.other != node || seen.insert(e.rel));
     }
     if m.as_of.is_some() || r.properties.is_some() {
-        let mut kept = Vec::with_capacity(out.len());
-        for e in out.drain(..) {
+        // Sifted in place: the buffer stays the caller's.
+        let mut kept = 0;
+        for i in 0..out.len() {
+            let e = out[i];
             let rec = ctx.rel(e.rel)?;
             if let Some(a) = &m.as_of {
                 if !a.admits(&rec.props) {
@@ -966,9 +971,10 @@ fn hop_entries_into(
                     continue;
                 }
             }
-            kept.push(e);
+            out[kept] = e;
+            kept += 1;
         }
-        *out = kept;
+        out.truncate(kept);
     }
     Ok(())
 }

@@ -387,6 +387,7 @@ impl<'q> Operator for MatchOp<'q> {
         if let Some(t) = &mut self.tally {
             t.reset();
         }
+        self.scratch.reset();
         self.out.reset();
     }
 }
