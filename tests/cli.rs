@@ -890,3 +890,30 @@ fn bound_names_answer_as_written() {
         "x,l,u\n3,\"[6, 9]\",AB\n4,\"[7, 10]\",AB\nl,p\n1,5\nn\n70\n"
     );
 }
+
+/// Through the binary: a last hop's ends counted where they are found take
+/// no link twice (a's self-loop does not end a walk of two links back at
+/// a), and a path whose links a hop's test admitted is counted without its
+/// `all(...)` checked again, the link it cut (b to c) left out.
+#[test]
+fn a_last_hop_and_a_tested_path_count_as_their_rows() {
+    let o = bin()
+        .args([
+            "--memory",
+            "--format",
+            "csv",
+            "-c",
+            "CREATE (a {id: 'a'}), (b {id: 'b'}), (c {id: 'c'})
+             CREATE (a)-[:T {w: 1}]->(a), (a)-[:T {w: 1}]->(b), (b)-[:T {w: 0}]->(c)",
+            "-c",
+            "MATCH ({id: 'a'})-[:T]->()-[:T]->(e) RETURN count(DISTINCT e) AS n",
+            "-c",
+            "MATCH p = ({id: 'a'})-[*1..2]->(e) WHERE all(r IN relationships(p) WHERE r.w > 0)
+             RETURN count(p) AS paths",
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(out, "n\n2\npaths\n3\n");
+}

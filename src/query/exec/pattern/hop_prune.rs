@@ -42,8 +42,6 @@ use std::sync::Arc;
 pub(super) struct LinkTest<'q> {
     variable: &'q Ident,
     predicate: &'q Expr,
-    /// What the quantifier ranges over: `relationships(p)` or the list.
-    over: &'q Expr,
     /// What the test gives for a link that may stay: true under `all`,
     /// false under `none`.
     keeps: bool,
@@ -98,8 +96,7 @@ pub(super) fn link_test<'q>(
             _ => return None,
         }
     }
-    let (i, mut t) = found?;
-    let over_path = matches!(&t.over.kind, ExprKind::Function { .. });
+    let (i, (mut t, over_path)) = found?;
     t.whole = (!over_path || steps.len() == 1).then_some(i);
     t.compare = compare(ctx, t.predicate, t.variable.sym);
     Some(t)
@@ -123,8 +120,9 @@ pub(super) fn ends_the_pattern(
 }
 
 /// `all|none(x IN relationships(p) WHERE test)` or `all|none(x IN list
-/// WHERE test)`, with `p` the part's path or `list` the hop's links.
-fn of(e: &Expr, path: Option<Sym>, list: Option<Sym>) -> Option<LinkTest<'_>> {
+/// WHERE test)`, with `p` the part's path or `list` the hop's links, and
+/// whether it ranges over the path.
+fn of(e: &Expr, path: Option<Sym>, list: Option<Sym>) -> Option<(LinkTest<'_>, bool)> {
     let ExprKind::Quantifier {
         kind,
         variable,
@@ -139,25 +137,26 @@ fn of(e: &Expr, path: Option<Sym>, list: Option<Sym>) -> Option<LinkTest<'_>> {
         Quantifier::None => false,
         _ => return None,
     };
-    let links = match &over.kind {
-        ExprKind::Variable(_, s) => list.is_some_and(|l| l == *s),
+    let (links, over_path) = match &over.kind {
+        ExprKind::Variable(_, s) => (list.is_some_and(|l| l == *s), false),
         ExprKind::Function {
             func: Func::Scalar(Scalar::Relationships),
             args,
             ..
-        } => {
-            matches!(&args[..], [a] if matches!(a.kind, ExprKind::Variable(_, s) if path == Some(s)))
-        }
-        _ => false,
+        } => (
+            matches!(&args[..], [a] if matches!(a.kind, ExprKind::Variable(_, s) if path == Some(s))),
+            true,
+        ),
+        _ => (false, false),
     };
-    (links && test_cannot_fail(predicate, variable.sym)).then_some(LinkTest {
+    let test = LinkTest {
         variable,
         predicate,
-        over,
         keeps,
         compare: None,
         whole: None,
-    })
+    };
+    (links && test_cannot_fail(predicate, variable.sym)).then_some((test, over_path))
 }
 
 /// `predicate` as a `Compare`, if it is one comparison of a property of
