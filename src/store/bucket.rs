@@ -99,6 +99,76 @@ pub fn nodes_matching(
     Ok(())
 }
 
+/// A bucket as the block cache keeps it: its bytes, then where each entry
+/// starts (u32 LE each), then how many entries (u32 LE). A lookup then
+/// halves its way to a value instead of reading the entries before it: a
+/// bucket of the `id` index holds some 250 entries at scale L, and reading
+/// them one by one made a point lookup there twice M's (2.0 against 1.0
+/// µs prepared). Building it reads the whole bucket once, so damage
+/// anywhere in it is an error on the first lookup.
+pub fn keep(bucket: &[u8]) -> Result<Vec<u8>, StorageError> {
+    let mut starts = Vec::new();
+    let mut at = 0usize;
+    for e in entries(bucket) {
+        let e = e?;
+        starts.push(u32::try_from(at + 4).map_err(|_| damaged())?);
+        at += 4 + e.len();
+    }
+    let mut kept = Vec::with_capacity(bucket.len() + 4 * starts.len() + 4);
+    kept.extend_from_slice(bucket);
+    for s in &starts {
+        kept.extend_from_slice(&s.to_le_bytes());
+    }
+    kept.extend_from_slice(&(starts.len() as u32).to_le_bytes());
+    Ok(kept)
+}
+
+/// `nodes_matching` over a bucket made by `keep`: finds by halving the
+/// first entry that sorts at or after `value`, then reads on as
+/// `nodes_matching` does.
+pub fn kept_nodes_matching(
+    kept: &[u8],
+    value: &[u8],
+    out: &mut Vec<NodeId>,
+) -> Result<(), StorageError> {
+    let (rest, count) = kept.split_last_chunk::<4>().ok_or_else(damaged)?;
+    let count = u32::from_le_bytes(*count) as usize;
+    let table_at = count
+        .checked_mul(4)
+        .and_then(|t| rest.len().checked_sub(t))
+        .ok_or_else(damaged)?;
+    let (bucket, table) = rest.split_at(table_at);
+    let entry_at = |i: usize| -> Result<&[u8], StorageError> {
+        let s = table[4 * i..4 * i + 4].try_into().map_err(|_| damaged())?;
+        let start = u32::from_le_bytes(s) as usize;
+        let len = bucket
+            .get(start.wrapping_sub(4)..start)
+            .ok_or_else(damaged)?;
+        let len = u32::from_be_bytes(len.try_into().map_err(|_| damaged())?) as usize;
+        bucket.get(start..start + len).ok_or_else(damaged)
+    };
+    // The first entry not below `value`: every entry below it sorts before
+    // `value` followed by any node id, so none of them matches.
+    let (mut lo, mut hi) = (0, count);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if entry_at(mid)? < value {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    for i in lo..count {
+        let e = entry_at(i)?;
+        if e.len() == value.len() + 8 && e.starts_with(value) {
+            out.push(node_of(e));
+        } else if after_all(e, value) {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// Whether `e` sorts after `value` followed by any node id: after every
 /// entry `value` can have, and so are all the entries after it.
 fn after_all(e: &[u8], value: &[u8]) -> bool {
@@ -222,6 +292,9 @@ mod tests {
                 .map(node_of)
                 .collect();
             assert_eq!(found, whole, "{want:?}");
+            let mut kept = Vec::new();
+            kept_nodes_matching(&keep(&b).unwrap(), want, &mut kept).unwrap();
+            assert_eq!(kept, whole, "kept {want:?}");
         }
         // A lookup stops past its value's entries: damage after them is
         // not read.
@@ -239,6 +312,44 @@ mod tests {
         assert!(nodes_matching(&cut, b"b", &mut Vec::new()).is_err());
     }
 
+    /// Over buckets of every size up to 300 entries, of values that share
+    /// long prefixes and are prefixes of one another, a kept bucket's
+    /// lookup finds what reading every entry finds.
+    #[test]
+    fn a_kept_bucket_finds_what_a_whole_read_finds() {
+        let mut rng = crate::test_rng::XorShift(0x9e37_79b9_7f4a_7c15);
+        let mut below = |n: u64| rng.next() % n;
+        for size in (0..40).chain([100, 255, 256, 300]) {
+            let entries: Vec<Vec<u8>> = (0..size)
+                .map(|_| {
+                    let len = below(4) as usize;
+                    let v: Vec<u8> = (0..len).map(|_| b"ab\0\xff"[below(4) as usize]).collect();
+                    entry(&v, below(5) * 0x3f00_0000_0000_00ff)
+                })
+                .collect();
+            let b = apply(None, &entries, &[]).unwrap().unwrap_or_default();
+            let kept = keep(&b).unwrap();
+            let mut wants: Vec<Vec<u8>> = entries.iter().map(|e| value_of(e).to_vec()).collect();
+            wants.extend([
+                vec![],
+                b"b\xff\xff\xff".to_vec(),
+                vec![0xff; 9],
+                b"a\0".to_vec(),
+            ]);
+            for want in &wants {
+                let whole: Vec<NodeId> = decode(&b)
+                    .unwrap()
+                    .into_iter()
+                    .filter(|e| value_of(e) == &want[..])
+                    .map(node_of)
+                    .collect();
+                let mut found = Vec::new();
+                kept_nodes_matching(&kept, want, &mut found).unwrap();
+                assert_eq!(found, whole, "{size} {want:?}");
+            }
+        }
+    }
+
     #[test]
     fn damaged_buckets_are_errors_not_panics() {
         let b = apply(None, &[entry(b"xy", 1), entry(b"z", 2)], &[])
@@ -248,6 +359,20 @@ mod tests {
             let _ = decode(&b[..cut]);
             let _ = validate(&b[..cut]);
             let _ = nodes_matching(&b[..cut], b"z", &mut Vec::new());
+            // Cut anywhere but between its two entries, it is damaged.
+            assert_eq!(keep(&b[..cut]).is_err(), cut != 4 + 2 + 8, "{cut}");
+        }
+        // A kept bucket cut anywhere, or with a byte changed, is an error
+        // or an answer, never a panic.
+        let kept = keep(&b).unwrap();
+        for cut in 0..kept.len() {
+            let _ = kept_nodes_matching(&kept[..cut], b"z", &mut Vec::new());
+            for flip in [0x01, 0x80, 0xff] {
+                let mut k = kept.clone();
+                k[cut] ^= flip;
+                let _ = kept_nodes_matching(&k, b"z", &mut Vec::new());
+                let _ = kept_nodes_matching(&k, b"xy", &mut Vec::new());
+            }
         }
         let swapped = encode([&entry(b"z", 2)[..], &entry(b"xy", 1)[..]]);
         assert!(validate(&swapped).is_err());

@@ -903,7 +903,8 @@ impl<'a> Tx<'a> {
 
     /// Reads an index bucket through the block cache when this transaction
     /// has not written it: a point lookup (Q1) then pays neither the engine
-    /// read nor the decompression again.
+    /// read nor the decompression again, and halves its way through the
+    /// bucket (`bucket::keep`).
     fn bucket_lookup(&self, key: &[u8], value: &[u8]) -> Result<Vec<NodeId>, StorageError> {
         let mut out = Vec::new();
         let cached = keys::cache_slot(key)
@@ -914,18 +915,18 @@ impl<'a> Tx<'a> {
             }
             return Ok(out);
         };
-        let b = match self.cache.get(tag, n) {
-            Some(b) => b,
-            None => match self.store.get(key)? {
-                Some(v) => {
-                    let b: Arc<[u8]> = Arc::from(v);
-                    self.cache.insert(tag, n, b.clone());
-                    b
-                }
-                None => return Ok(out),
-            },
-        };
-        bucket::nodes_matching(&b, value, &mut out)?;
+        if let Some(found) = self
+            .cache
+            .with(tag, n, |b| bucket::kept_nodes_matching(b, value, &mut out))
+        {
+            found?;
+            return Ok(out);
+        }
+        if let Some(v) = self.store.get(key)? {
+            let b: Arc<[u8]> = Arc::from(bucket::keep(&v)?);
+            self.cache.insert(tag, n, b.clone());
+            bucket::kept_nodes_matching(&b, value, &mut out)?;
+        }
         Ok(out)
     }
 
