@@ -333,31 +333,12 @@ fn scan_segment_headers_and_tail(
         segments
     );
 
-    // scatter
-    let header_promises_res: Result<Vec<_>> = (0..segments)
-        .map({
-            // let config = config.clone();
-            move |idx| {
-                threadpool::spawn({
-                    let config = config.clone();
-                    move || fetch(idx, min, &config)
-                })
-            }
-        })
-        .collect();
-
-    let header_promises = header_promises_res?;
-
-    // gather
-    let mut headers: Vec<(LogOffset, SegmentHeader)> = vec![];
-    for promise in header_promises {
-        let read_attempt =
-            promise.wait().expect("thread pool should not crash");
-
-        if let Some(completed_result) = read_attempt {
-            headers.push(completed_result);
-        }
-    }
+    // supplygraph patch: the headers are read here in turn. sled handed
+    // each to its thread pool and waited for them all: a job, a clone of
+    // the configuration and a one-shot channel per 20-byte read, 1.6 ms
+    // for the 1,724 segments of a store at scale L.
+    let headers: Vec<(LogOffset, SegmentHeader)> =
+        (0..segments).filter_map(|idx| fetch(idx, min, config)).collect();
 
     // find max stable LSN recorded in segment headers
     let mut ordering = BTreeMap::new();

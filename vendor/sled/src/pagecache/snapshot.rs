@@ -311,7 +311,7 @@ fn advance_snapshot(
             trace!("bumping snapshot.stable_lsn to {}", bumped);
             (bumped, None)
         } else {
-            if let Some(BasedBuf { offset, .. }) = iter.segment_base {
+            if let Some(BasedBuf { offset, ref buf }) = iter.segment_base {
                 // either situation 3 or situation 4. we need to zero the
                 // tail of the segment after the recovered tip
                 let shred_len = config.segment_size
@@ -320,6 +320,14 @@ fn advance_snapshot(
                 let shred_zone = vec![MessageKind::Corrupted.into(); shred_len];
                 let shred_base =
                     offset + LogOffset::try_from(segment_progress).unwrap();
+                // supplygraph patch: a tail that the iterator read as
+                // zeros already (every open after the first, or a punched
+                // segment) is left as it is. sled wrote it again and synced
+                // the file on every open: 0.3-0.9 ms of a cold start.
+                let progress = usize::try_from(segment_progress).unwrap();
+                let zeroed = buf
+                    .get(progress..progress + shred_len)
+                    .map_or(false, |tail| tail == &shred_zone[..]);
 
                 #[cfg(feature = "testing")]
                 {
@@ -332,8 +340,10 @@ fn advance_snapshot(
                     shred_base,
                     shred_base + shred_len as LogOffset
                 );
-                pwrite_all(&config.file, &shred_zone, shred_base)?;
-                config.file.sync_all()?;
+                if !zeroed {
+                    pwrite_all(&config.file, &shred_zone, shred_base)?;
+                    config.file.sync_all()?;
+                }
             }
             (iterated_lsn, iter.segment_base.map(|bb| bb.offset))
         };
