@@ -381,6 +381,35 @@ impl Segment {
         }
     }
 
+    /// supplygraph patch: `insert_pid` at recovery, without the insert into
+    /// the set of pids: the caller gathers them for `recovered_pids`.
+    fn recover_pid(&mut self, pid: PageId, lsn: Lsn, size: usize) {
+        if let Segment::Active(active) = self {
+            assert_eq!(
+                lsn, active.lsn,
+                "insert_pid specified lsn {} for pid {} in segment {:?}",
+                lsn, pid, active
+            );
+            active.rss += size;
+        } else {
+            panic!("called insert_pid on {:?}", self);
+        }
+    }
+
+    /// supplygraph patch: the pids `recover_pid` was given, into the set
+    /// (built in one pass from a sorted list when it is empty).
+    fn recovered_pids(&mut self, pids: Vec<PageId>) {
+        if let Segment::Active(active) = self {
+            if active.pids.is_empty() {
+                active.pids = pids.into_iter().collect();
+            } else {
+                active.pids.extend(pids);
+            }
+        } else {
+            panic!("called recovered_pids on {:?}", self);
+        }
+    }
+
     /// Add a pid to the Segment. The caller must provide
     /// the Segment's LSN.
     fn insert_pid(&mut self, pid: PageId, lsn: Lsn, size: usize) {
@@ -566,7 +595,12 @@ impl SegmentAccountant {
             );
         }
 
-        let add =
+        // supplygraph patch: each segment's pages are gathered in a list
+        // (they come in ascending order) and its set is built from the list
+        // at the end, in one pass, instead of one tree insert per page: at
+        // scale L, 42,849 inserts were a tenth of a cold start.
+        let mut pids: Vec<Vec<PageId>> = vec![Vec::new(); segments.len()];
+        let mut add =
             |pid, lsn: Lsn, sz, lid: LogOffset, segments: &mut Vec<Segment>| {
                 let idx = assert_usize(lid / segment_size as LogOffset);
                 trace!(
@@ -580,11 +614,12 @@ impl SegmentAccountant {
                 );
                 let segment_lsn = self.config.normalize(lsn);
                 segments[idx].recovery_ensure_initialized(segment_lsn);
-                segments[idx].insert_pid(
+                segments[idx].recover_pid(
                     pid,
                     segment_lsn,
                     usize::try_from(sz).unwrap(),
                 );
+                pids[idx].push(pid);
             };
 
         for (pid, state) in snapshot.pt.iter().enumerate() {
@@ -611,6 +646,12 @@ impl SegmentAccountant {
                     );
                 }
                 _ => panic!("tried to recover pagestate from a {:?}", state),
+            }
+        }
+
+        for (segment, pids) in segments.iter_mut().zip(pids) {
+            if !pids.is_empty() {
+                segment.recovered_pids(pids);
             }
         }
 
