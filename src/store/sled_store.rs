@@ -839,6 +839,61 @@ mod tests {
         assert_eq!(s.get(&test_key(101)).unwrap(), Some(vec![1; 10]));
     }
 
+    /// The patched sled reads the log's segment headers in turn at open
+    /// while that is quick, and hands the rest to its thread pool when it
+    /// is not (vendor/sled/PATCHED.md, item 7); here the pool reads every
+    /// header past the first 32, and each open, with writes between them,
+    /// still finds every value.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn segment_headers_read_by_the_thread_pool_recover_everything() {
+        if in_own_process(
+            "store::sled_store::tests::segment_headers_read_by_the_thread_pool_recover_everything",
+        ) {
+            return;
+        }
+        std::env::set_var("SUPPLYGRAPH_TEST_HEADER_JOBS", "1");
+        const KEYS: u16 = 12_000;
+        let key = |i: u16| {
+            let [a, b] = i.to_be_bytes();
+            vec![crate::store::keys::META, b'h', a, b]
+        };
+        // Noise, which compression leaves at its size; small enough that
+        // leaves stay in the log, not in blob files.
+        let value = |i: u16, round: u8| {
+            let mut rng = crate::test_rng::XorShift((u64::from(i) << 8 | u64::from(round)) + 1);
+            (0..2 << 10).map(|_| rng.next() as u8).collect::<Vec<u8>>()
+        };
+        // Round r writes every key whose number is a multiple of r + 1.
+        let last = |i: u16, rounds: u8| (0..rounds).rev().find(|r| i % (u16::from(*r) + 1) == 0);
+        let dir = tempfile::tempdir().unwrap();
+        for round in 0..4u8 {
+            let s = SledStore::open(dir.path()).unwrap();
+            for i in 0..KEYS {
+                let want = last(i, round).map(|r| value(i, r));
+                assert!(s.get(&key(i)).unwrap() == want, "round {round}, key {i}");
+            }
+            if round == 3 {
+                break;
+            }
+            let keys: Vec<u16> = (0..KEYS)
+                .filter(|i| i % (u16::from(round) + 1) == 0)
+                .collect();
+            for chunk in keys.chunks(256) {
+                s.apply(
+                    chunk
+                        .iter()
+                        .map(|&i| (key(i), Some(value(i, round))))
+                        .collect(),
+                )
+                .unwrap();
+            }
+            drop(s);
+            let segments = std::fs::metadata(dir.path().join("db")).unwrap().len() / SEGMENT;
+            assert!(segments > 40, "{segments} segments");
+        }
+    }
+
     /// `reclaim` gives the free segments back without closing the store
     /// for its user: every value is still there, writes go on, and the
     /// files stay locked against other openers.
