@@ -865,7 +865,11 @@ mod tests {
             (0..2 << 10).map(|_| rng.next() as u8).collect::<Vec<u8>>()
         };
         // Round r writes every key whose number is a multiple of r + 1.
-        let last = |i: u16, rounds: u8| (0..rounds).rev().find(|r| i % (u16::from(*r) + 1) == 0);
+        let last = |i: u16, rounds: u8| {
+            (0..rounds)
+                .rev()
+                .find(|r| i.is_multiple_of(u16::from(*r) + 1))
+        };
         let dir = tempfile::tempdir().unwrap();
         for round in 0..4u8 {
             let s = SledStore::open(dir.path()).unwrap();
@@ -877,7 +881,7 @@ mod tests {
                 break;
             }
             let keys: Vec<u16> = (0..KEYS)
-                .filter(|i| i % (u16::from(round) + 1) == 0)
+                .filter(|i| i.is_multiple_of(u16::from(round) + 1))
                 .collect();
             for chunk in keys.chunks(256) {
                 s.apply(
