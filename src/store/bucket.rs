@@ -82,7 +82,9 @@ pub fn validate(bucket: &[u8]) -> Result<(), StorageError> {
 /// entry `value` can have: a bucket of the `id` index holds some 250
 /// entries at scale L (ten times M's, for the same 4,096 buckets), and
 /// listing them all first cost a point lookup more than the rest of it.
-/// Damage past that entry goes unseen here (`check` reads it all).
+/// Damage past that entry goes unseen here (`check` reads it all). Used
+/// for a bucket this transaction staged, made whole by `apply`; a
+/// committed one is read through `keep`, which checks all of it.
 pub fn nodes_matching(
     bucket: &[u8],
     value: &[u8],
@@ -104,13 +106,19 @@ pub fn nodes_matching(
 /// halves its way to a value instead of reading the entries before it: a
 /// bucket of the `id` index holds some 250 entries at scale L, and reading
 /// them one by one made a point lookup there twice M's (2.0 against 1.0
-/// µs prepared). Building it reads the whole bucket once, so damage
-/// anywhere in it is an error on the first lookup.
+/// µs prepared). Building it reads the whole bucket once and checks its
+/// framing and order (which halving relies on), so damage anywhere in it
+/// is an error on the first lookup.
 pub fn keep(bucket: &[u8]) -> Result<Vec<u8>, StorageError> {
     let mut starts = Vec::new();
     let mut at = 0usize;
+    let mut last: Option<&[u8]> = None;
     for e in entries(bucket) {
         let e = e?;
+        if last.is_some_and(|l| l >= e) {
+            return Err(damaged());
+        }
+        last = Some(e);
         starts.push(u32::try_from(at + 4).map_err(|_| damaged())?);
         at += 4 + e.len();
     }
@@ -145,7 +153,8 @@ pub fn kept_nodes_matching(
             .get(start.wrapping_sub(4)..start)
             .ok_or_else(damaged)?;
         let len = u32::from_be_bytes(len.try_into().map_err(|_| damaged())?) as usize;
-        bucket.get(start..start + len).ok_or_else(damaged)
+        let end = start.checked_add(len).ok_or_else(damaged)?;
+        bucket.get(start..end).ok_or_else(damaged)
     };
     // The first entry not below `value`: every entry below it sorts before
     // `value` followed by any node id, so none of them matches.
@@ -362,6 +371,9 @@ mod tests {
             // Cut anywhere but between its two entries, it is damaged.
             assert_eq!(keep(&b[..cut]).is_err(), cut != 4 + 2 + 8, "{cut}");
         }
+        // Out of order, or with an entry twice, it is damaged.
+        assert!(keep(&encode([&entry(b"z", 2)[..], &entry(b"xy", 1)[..]])).is_err());
+        assert!(keep(&encode([&entry(b"z", 2)[..], &entry(b"z", 2)[..]])).is_err());
         // A kept bucket cut anywhere, or with a byte changed, is an error
         // or an answer, never a panic.
         let kept = keep(&b).unwrap();

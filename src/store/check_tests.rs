@@ -222,6 +222,33 @@ fn a_missing_actor_bucket_and_a_damaged_bucket_are_reported() {
     let k = keys_of(&g, keys::PROP).remove(0);
     put(&g, k, vec![0, 0, 0, 1]);
     assert_reports(&g, "index bucket");
+
+    // A lookup through such a bucket is an error, not an answer: one cut
+    // short, and one whose entries are out of order (a halving search
+    // would find what a reading in turn misses).
+    let id = g.catalog().id(NameKind::Key, "id").unwrap();
+    let (b, a) = index::prop_lookup(id, &Value::String("a".into())).unwrap();
+    let z = keys::encode_index_value(&Value::String("z".into())).unwrap();
+    let reversed = bucket::encode([&bucket::entry(&z, 7)[..], &bucket::entry(&a, 0)[..]]);
+    let whole = bucket::encode([&bucket::entry(&a, 0)[..]]);
+    for damaged in [whole[..whole.len() - 1].to_vec(), reversed] {
+        let g = sample();
+        put(&g, b.clone(), damaged);
+        assert_reports(&g, "index bucket");
+        let mut tx = g.begin();
+        let found = g
+            .tx(&mut tx)
+            .nodes_with_prop(id, &Value::String("a".into()));
+        assert!(found.is_err(), "{found:?}");
+    }
+    // Whole and in order, it answers.
+    let g = sample();
+    put(&g, b, whole);
+    let mut tx = g.begin();
+    let found = g
+        .tx(&mut tx)
+        .nodes_with_prop(id, &Value::String("a".into()));
+    assert_eq!(found.unwrap(), vec![0]);
 }
 
 #[test]

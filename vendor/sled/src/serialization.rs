@@ -770,11 +770,11 @@ struct ConsumeSequence<'a, 'b, T> {
     done: bool,
 }
 
-/// supplygraph patch: the page states of a snapshot, into a vector sized
-/// from the bytes left (one page state takes 18 bytes on average in
-/// supplygraph's stores, at least 4). Collected through a `Result`, the
-/// vector had no size hint and grew by doubling, each time copied to fresh
-/// memory: a third of reading the snapshot of 42,849 pages at scale L.
+/// supplygraph patch: the page states of a snapshot, into a vector whose
+/// size is guessed from the bytes left (a page state takes 18 bytes on
+/// average in supplygraph's stores, at least 4: a guess below grows the
+/// vector as before). Collected through a `Result`, the vector had no size
+/// hint and grew by doubling, each time copied to fresh memory.
 fn deserialize_page_states(buf: &mut &[u8]) -> Result<Vec<PageState>> {
     let mut out = Vec::with_capacity(buf.len() / 16);
     while !buf.is_empty() {

@@ -339,13 +339,12 @@ fn scan_segment_headers_and_tail(
     // the disk). sled made a job, a clone of the configuration and a
     // one-shot channel per 20-byte read: 1.6 ms for the 1,724 segments of
     // a store at scale L, cached, where reading them in turn takes 0.9 ms
-    // and starts no thread. `SUPPLYGRAPH_TEST_HEADER_JOBS` in the
-    // environment hands every header past the first 32 to the pool (a
-    // test of that path).
-    const PER_JOB: u64 = 128;
-    let budget = match std::env::var_os("SUPPLYGRAPH_TEST_HEADER_JOBS") {
-        Some(_) => std::time::Duration::ZERO,
-        None => std::time::Duration::from_millis(5),
+    // and starts no thread. `SUPPLYGRAPH_TEST_HEADER_JOBS=n` in the
+    // environment hands every header past the first 32 to the pool, n
+    // segments a job (a test of that path).
+    let (per_job, budget) = match std::env::var("SUPPLYGRAPH_TEST_HEADER_JOBS") {
+        Ok(n) => (n.parse().unwrap_or(8).max(1), std::time::Duration::ZERO),
+        Err(_) => (128, std::time::Duration::from_millis(5)),
     };
     let read = move |from: u64, to: u64, config: &RunningConfig| {
         (from..to).filter_map(|idx| fetch(idx, min, config)).collect::<Vec<_>>()
@@ -364,10 +363,10 @@ fn scan_segment_headers_and_tail(
         next += 1;
     }
     let jobs: Result<Vec<_>> = (next..segments)
-        .step_by(PER_JOB as usize)
+        .step_by(per_job as usize)
         .map(|from| {
             let config = config.clone();
-            let to = segments.min(from + PER_JOB);
+            let to = segments.min(from + per_job);
             threadpool::spawn(move || read(from, to, &config))
         })
         .collect();
