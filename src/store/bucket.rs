@@ -90,7 +90,18 @@ pub fn nodes_matching(
     value: &[u8],
     out: &mut Vec<NodeId>,
 ) -> Result<(), StorageError> {
-    for e in entries(bucket) {
+    matching_from(entries(bucket), value, out)
+}
+
+/// Pushes the nodes of the entries of `from` (in stored order) whose value
+/// part is exactly `value`, until one sorts after every entry `value` can
+/// have.
+fn matching_from<'b>(
+    from: impl Iterator<Item = Result<&'b [u8], StorageError>>,
+    value: &[u8],
+    out: &mut Vec<NodeId>,
+) -> Result<(), StorageError> {
+    for e in from {
         let e = e?;
         if e.len() == value.len() + 8 && e.starts_with(value) {
             out.push(node_of(e));
@@ -132,8 +143,7 @@ pub fn keep(bucket: &[u8]) -> Result<Vec<u8>, StorageError> {
 }
 
 /// `nodes_matching` over a bucket made by `keep`: finds by halving the
-/// first entry that sorts at or after `value`, then reads on as
-/// `nodes_matching` does.
+/// first entry that sorts at or after `value`, then reads on from there.
 pub fn kept_nodes_matching(
     kept: &[u8],
     value: &[u8],
@@ -167,15 +177,7 @@ pub fn kept_nodes_matching(
             hi = mid;
         }
     }
-    for i in lo..count {
-        let e = entry_at(i)?;
-        if e.len() == value.len() + 8 && e.starts_with(value) {
-            out.push(node_of(e));
-        } else if after_all(e, value) {
-            break;
-        }
-    }
-    Ok(())
+    matching_from((lo..count).map(entry_at), value, out)
 }
 
 /// Whether `e` sorts after `value` followed by any node id: after every

@@ -374,17 +374,17 @@ impl Matcher<'_, '_> {
         ctx: &Ctx<'_, '_>,
         n: &NodePattern,
     ) -> Result<Arc<NodePattern>, Error> {
-        let ends = &mut *self.scratch;
-        if ctx.tx.writes() != ends.at {
-            ends.made.clear();
-            ends.at = ctx.tx.writes();
+        let kept = &mut *self.scratch;
+        if ctx.tx.writes() != kept.at {
+            kept.made.clear();
+            kept.at = ctx.tx.writes();
         }
         let key = n as *const NodePattern as usize;
-        if let Some((_, end)) = ends.made.iter().find(|(k, _)| *k == key) {
+        if let Some((_, end)) = kept.made.iter().find(|(k, _)| *k == key) {
             return Ok(Arc::clone(end));
         }
         let end = Arc::new(without_universal_labels(ctx, n)?);
-        ends.made.push((key, Arc::clone(&end)));
+        kept.made.push((key, Arc::clone(&end)));
         Ok(end)
     }
 

@@ -381,8 +381,9 @@ impl Segment {
         }
     }
 
-    /// supplygraph patch: `insert_pid` at recovery, without the insert into
-    /// the set of pids: the caller gathers them for `recovered_pids`.
+    /// supplygraph patch: `insert_pid`'s check and size count, without the
+    /// insert into the set of pids (at recovery the caller gathers them for
+    /// `recovered_pids`).
     fn recover_pid(&mut self, pid: PageId, lsn: Lsn, size: usize) {
         if let Segment::Active(active) = self {
             assert_eq!(
@@ -417,16 +418,9 @@ impl Segment {
         // logic right in write_to_log, and maybe a thread is
         // using the SA to add pids AFTER their calls to
         // res.complete() worked.
+        self.recover_pid(pid, lsn, size);
         if let Segment::Active(active) = self {
-            assert_eq!(
-                lsn, active.lsn,
-                "insert_pid specified lsn {} for pid {} in segment {:?}",
-                lsn, pid, active
-            );
             active.pids.insert(pid);
-            active.rss += size;
-        } else {
-            panic!("called insert_pid on {:?}", self);
         }
     }
 
