@@ -218,6 +218,24 @@ pub fn rel_prop(bytes: &[u8], key: u32) -> Result<Option<Value>, StorageError> {
     r.find_prop(key)
 }
 
+/// Property `key` of a stored link when it is absent (null), null, an
+/// integer or a float; `None` for any other kind of value, left undecoded
+/// (nothing here allocates, for a walk that reads the links it meets in
+/// bulk).
+pub fn rel_prop_number(bytes: &[u8], key: u32) -> Result<Option<Value>, StorageError> {
+    let mut r = Reader::open(bytes, RelRecord::WHAT)?;
+    r.varint()?;
+    r.varint()?;
+    r.varint()?;
+    if !r.seek(key)? {
+        return Ok(Some(Value::Null));
+    }
+    match r.bytes.get(r.at) {
+        Some(&(tag::NULL | tag::INT | tag::FLOAT | tag::DECIMAL)) => r.value(0).map(Some),
+        _ => Ok(None),
+    }
+}
+
 /// Whether property `key` of a stored link is the string `want`, compared
 /// in its stored bytes rather than decoded into a value (a WHERE
 /// `r.category = 'ammunition'` over a hub's hundred thousand links).

@@ -20,6 +20,7 @@ use crate::store::catalog::NameKind;
 use crate::store::codec::{self, RelRecord};
 use crate::store::keys::Dir;
 use crate::value::{Date, NodeId, Path, RelId, Value};
+use hop_prune::{ADMITS, REFUSES, UNKNOWN};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -1229,8 +1230,10 @@ fn var_hops(
 ) -> Result<(), Error> {
     let step = &steps[si];
     let mut hop_rels: Vec<RelId> = Vec::new();
-    // Per depth: the links out of the trail's end and how many were tried.
-    let mut stack: Vec<(Vec<AdjEntry>, usize)> = Vec::new();
+    // Per depth: the links out of the trail's end, how many were tried,
+    // and where their outcomes of the link test begin in `known`.
+    let mut stack: Vec<(Vec<AdjEntry>, usize, usize)> = Vec::new();
+    let mut known: Vec<u8> = Vec::new();
     let mut arrived = true;
     loop {
         ctx.tick()?;
@@ -1252,14 +1255,20 @@ fn var_hops(
             }
             if depth < hops.max {
                 let entries = hop_entries(ctx, m, here, step.rel, step.flipped)?;
+                let base = known.len();
                 if let Some(t) = &hops.test {
-                    t.prefetch(&entries);
+                    // What `admits` would be asked below: after a write, nothing.
+                    let fresh = ctx.tx.writes() == hops.writes;
+                    let last = depth + 1 == hops.max && depth + 1 >= hops.min;
+                    let wanted = |e: &AdjEntry| fresh && !(last && hops.passes_over(ctx, e.other));
+                    t.ahead(ctx, &entries, wanted, &mut known);
                 }
-                stack.push((entries, 0));
+                stack.push((entries, 0, base));
                 continue;
             }
-        } else if let Some((entries, tried)) = stack.last_mut() {
+        } else if let Some((entries, tried, base)) = stack.last_mut() {
             if let Some(e) = entries.get(*tried).copied() {
+                let outcome = known.get(*base + *tried).copied().unwrap_or(UNKNOWN);
                 *tried += 1;
                 if m.used.contains(&e.rel) {
                     continue;
@@ -1272,9 +1281,16 @@ fn var_hops(
                     continue;
                 }
                 if let Some(t) = &hops.test {
-                    if ctx.tx.writes() == hops.writes && !t.admits(ctx, m, e.rel)? {
-                        ctx.hops_cut.links += 1;
-                        continue;
+                    if ctx.tx.writes() == hops.writes {
+                        let admitted = match outcome {
+                            ADMITS => true,
+                            REFUSES => false,
+                            _ => t.admits(ctx, m, e.rel)?,
+                        };
+                        if !admitted {
+                            ctx.hops_cut.links += 1;
+                            continue;
+                        }
                     }
                 }
                 m.used.push(e.rel);
@@ -1284,8 +1300,9 @@ fn var_hops(
                 arrived = true;
                 continue;
             }
-            if let Some((entries, _)) = stack.pop() {
+            if let Some((entries, _, base)) = stack.pop() {
                 m.scratch.give_back(entries);
+                known.truncate(base);
             }
         }
         // Back off the last hop: its links are all tried (or it is at max).

@@ -454,3 +454,63 @@ fn errors_come_in_row_order_with_and_without_folding() {
     assert!(on.contains("sum() cannot add"), "{on}");
     assert_eq!(on, off);
 }
+
+/// A walk's link test had ahead (`LinkTest::ahead`), from records and from
+/// a kept column, keeps the rows and warnings of testing each trail's
+/// links at its end: links holding integers, floats stored as decimals and
+/// as doubles, nulls, nothing, strings, booleans and dates, tested against
+/// a number and against a date, with ends found by id and not.
+#[test]
+fn link_tests_had_ahead_keep_rows_and_warnings() {
+    let mut db = Database::open_memory().unwrap();
+    db.execute(
+        "UNWIND range(0, 59) AS i CREATE (:N {id: 'n' + toString(i)})",
+        &Params::new(),
+    )
+    .unwrap();
+    db.execute(
+        "UNWIND range(0, 59) AS i UNWIND range(1, 3) AS k
+         MATCH (a:N {id: 'n' + toString(i)}), (b:N {id: 'n' + toString((i * k * 7 + k) % 60)})
+         WITH a, b, i, (i + k) % 9 AS kind, i * 0.37 + k AS f
+         CREATE (a)-[:L {c: CASE kind
+             WHEN 0 THEN i % 4 WHEN 1 THEN f WHEN 2 THEN toFloat(i) / 3.0 WHEN 3 THEN null
+             WHEN 4 THEN 'text' WHEN 5 THEN true WHEN 6 THEN date('2020-01-01')
+             WHEN 7 THEN 1.5 ELSE 2 END}]->(b)",
+        &Params::new(),
+    )
+    .unwrap();
+    let queries = [
+        "MATCH p = (a:N {id: 'n6'})-[*1..3]->(b) WHERE all(r IN relationships(p) WHERE r.c >= 1.5) RETURN b.id, length(p)",
+        "MATCH p = (a:N {id: 'n0'})-[*1..3]->(b:N {id: 'n57'}) WHERE all(r IN relationships(p) WHERE 2 > r.c) RETURN count(p)",
+        "MATCH p = (a:N {id: 'n3'})-[*1..3]->(b) WHERE none(r IN relationships(p) WHERE r.c = 2) RETURN count(p)",
+        "MATCH p = (a:N {id: 'n4'})-[rs*1..3]->(b) WHERE all(r IN rs WHERE r.c < date('2021-01-01')) RETURN count(p)",
+        "MATCH p = (a:N {id: 'n5'})-[*1..3]->(b) WHERE all(r IN relationships(p) WHERE r.nokey >= 0) RETURN count(p)",
+    ];
+    let run = |db: &mut Database, q: &str| {
+        let r = db.execute(q, &Params::new()).unwrap();
+        let mut rows: Vec<String> = r.rows.iter().map(|row| format!("{row:?}")).collect();
+        rows.sort();
+        let warnings: Vec<String> = r.warnings.iter().map(|w| w.message.clone()).collect();
+        (rows, warnings)
+    };
+    let walked: Vec<_> = {
+        db.rules = Rules::default().without(Rule::PruneHops);
+        queries.iter().map(|q| run(&mut db, q)).collect()
+    };
+    db.rules = Rules::default();
+    assert!(walked[0].0.len() > 10, "{walked:?}");
+    assert_eq!(walked[1].0, ["[Int(1)]"]);
+    assert!(walked.iter().any(|(_, w)| !w.is_empty()), "no query warns");
+    for (q, want) in queries.iter().zip(&walked) {
+        assert_eq!(&run(&mut db, q), want, "from records: {q}");
+    }
+    // A scan over every link keeps `c` as a column; the walks read it.
+    db.execute(
+        "MATCH ()-[r:L]->() RETURN r.c AS c, count(*)",
+        &Params::new(),
+    )
+    .unwrap();
+    for (q, want) in queries.iter().zip(&walked) {
+        assert_eq!(&run(&mut db, q), want, "from the column: {q}");
+    }
+}

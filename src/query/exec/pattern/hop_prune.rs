@@ -55,6 +55,12 @@ pub(super) struct LinkTest<'q> {
     whole: Option<usize>,
 }
 
+/// A link's outcome in `LinkTest::ahead`'s list: to be tested when met,
+/// admitted, refused.
+pub(super) const UNKNOWN: u8 = 0;
+pub(super) const ADMITS: u8 = 1;
+pub(super) const REFUSES: u8 = 2;
+
 /// `r.key op value` (either way round): the property read from a kept
 /// link column when there is one, else from the record, and compared as
 /// `eval` would, without walking the expression per link.
@@ -256,7 +262,7 @@ fn map_cannot_fail(props: &Expr) -> bool {
 impl LinkTest<'_> {
     /// Asks for the column entries of `entries`' links before they are
     /// tested: they lie anywhere in an array of every link.
-    pub(super) fn prefetch(&self, entries: &[AdjEntry]) {
+    fn prefetch(&self, entries: &[AdjEntry]) {
         if let Some(col) = self.compare.as_ref().and_then(|c| c.column.as_ref()) {
             for e in entries {
                 col.prefetch(e.rel as usize);
@@ -269,6 +275,70 @@ impl LinkTest<'_> {
     /// walk began (`written_since` false: else links went untested).
     pub(super) fn covers(&self, written_since: bool) -> Option<usize> {
         self.whole.filter(|_| !written_since)
+    }
+
+    /// Appends to `known`, for each of `entries`, the test's outcome for its
+    /// link when it can be had now, from a kept column or a record in a
+    /// kept block, read under one hold of the cache (`Tx::with_kept_rels`):
+    /// `ADMITS`, `REFUSES`, or `UNKNOWN` for a link to be tested when the
+    /// walk meets it (`admits`). Only outcomes that note nothing are had
+    /// ahead, numbers and nulls compared with anything but a date, and any
+    /// read that fails is left to `admits`, so the walk's warnings and
+    /// errors stay those of testing each link as it is met. Entries that
+    /// `wanted` refuses are not read. Q8 at M tests 190 links from their
+    /// records: one by one, through `Ctx::rel_prop`, a value decoded and
+    /// the cache's lock taken for each, it took 29 µs, in bulk 25.
+    pub(super) fn ahead(
+        &self,
+        ctx: &Ctx<'_, '_>,
+        entries: &[AdjEntry],
+        wanted: impl Fn(&AdjEntry) -> bool,
+        known: &mut Vec<u8>,
+    ) {
+        let base = known.len();
+        known.resize(base + entries.len(), UNKNOWN);
+        let Some(c) = &self.compare else {
+            return;
+        };
+        let Some(key) = c.key else {
+            return;
+        };
+        if matches!(c.value, Value::Date(_)) {
+            return;
+        }
+        let outcome = |have: &Value| {
+            let (x, y) = match c.link_left {
+                true => (have, &c.value),
+                false => (&c.value, have),
+            };
+            match compare_values(c.op, x, y) == Some(self.keeps) {
+                true => ADMITS,
+                false => REFUSES,
+            }
+        };
+        let plain = |v: &Value| matches!(v, Value::Null | Value::Int(_) | Value::Float(_));
+        let known = &mut known[base..];
+        if let Some(col) = &c.column {
+            self.prefetch(entries);
+            for (k, e) in known.iter_mut().zip(entries) {
+                if wanted(e) {
+                    if let Some(have) = col.get(e.rel as usize).filter(|v| plain(v)) {
+                        *k = outcome(have);
+                    }
+                }
+            }
+            return;
+        }
+        let id_at = |j: usize| entries.get(j).filter(|e| wanted(e)).map(|e| e.rel);
+        // A damaged block stops the reading ahead; `admits` reports it if
+        // the walk meets a link there.
+        let read = ctx.tx.with_kept_rels(entries.len(), id_at, |j, record| {
+            if let Ok(Some(have)) = crate::store::codec::rel_prop_number(record, key) {
+                known[j] = outcome(&have);
+            }
+            Ok(())
+        });
+        drop(read);
     }
 
     /// Whether a trail may go on through link `rel`.
