@@ -51,6 +51,9 @@ impl Stamp {
 struct Kept {
     stamp: Stamp,
     plan: Owned,
+    /// The codes of the statement's names (`Ctx::take_codes`): the same
+    /// under the same stamp, as the catalog only grows.
+    codes: Vec<[Option<u32>; 3]>,
 }
 
 /// One statement's kept plan, if any. A statement run by two threads at
@@ -83,7 +86,7 @@ impl PlanCache {
         let kept = self.slot.lock().take().filter(|k| k.stamp == stamp);
         let mut plan = match kept {
             Some(k) => {
-                ctx.bind(&query_of(stmt)?.symbols);
+                ctx.bind_with(&query_of(stmt)?.symbols, k.codes);
                 k.plan
             }
             None => Owned::try_new(Arc::clone(stmt), |s| pipeline::build(ctx, query_of(s)?))?,
@@ -91,7 +94,8 @@ impl PlanCache {
         let out = plan.with_dependent_mut(|_, p| run(ctx, p))?;
         if plan.borrow_dependent().reusable() {
             plan.with_dependent_mut(|_, p| p.reset());
-            *self.slot.lock() = Some(Kept { stamp, plan });
+            let codes = ctx.take_codes();
+            *self.slot.lock() = Some(Kept { stamp, plan, codes });
         }
         Ok(out)
     }
@@ -202,6 +206,29 @@ mod tests {
         // A write keeps no plan.
         db.execute("CREATE (:Depot)", &Params::new()).unwrap();
         assert!(kept(&db, "CREATE (:Depot)").is_none());
+    }
+
+    /// The label code a kept plan runs with again: none while the catalog
+    /// lacks the name, found anew once a commit adds it.
+    #[test]
+    fn a_kept_plan_keeps_its_names_codes_until_the_catalog_changes() {
+        let mut db = chain();
+        let q = "MATCH (d:Depot) RETURN count(d)";
+        let label = |db: &Database| {
+            let p = db.statement(q).unwrap();
+            let slot = p.plan.slot.lock();
+            slot.as_ref().map(|k| k.codes[0][0])
+        };
+        for _ in 0..2 {
+            db.execute(q, &Params::new()).unwrap();
+            assert_eq!(label(&db), Some(None), "no Depot yet");
+        }
+        db.execute("CREATE (:Depot)", &Params::new()).unwrap();
+        for _ in 0..2 {
+            let rows = db.execute(q, &Params::new()).unwrap().rows;
+            assert_eq!(rows[0][0], Value::Int(1));
+            assert!(matches!(label(&db), Some(Some(_))), "Depot's code found");
+        }
     }
 
     #[test]
