@@ -218,22 +218,89 @@ pub fn rel_prop(bytes: &[u8], key: u32) -> Result<Option<Value>, StorageError> {
     r.find_prop(key)
 }
 
-/// Property `key` of a stored link when it is absent (null), null, an
-/// integer or a float; `None` for any other kind of value, left undecoded
-/// (nothing here allocates, for a walk that reads the links it meets in
-/// bulk).
-pub fn rel_prop_number(bytes: &[u8], key: u32) -> Result<Option<Value>, StorageError> {
+/// A link property read by `rel_prop_number`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Number {
+    /// Absent, or stored as null.
+    Null,
+    Int(i64),
+    Float(f64),
+}
+
+impl Number {
+    pub fn value(self) -> Value {
+        match self {
+            Number::Null => Value::Null,
+            Number::Int(i) => Value::Int(i),
+            Number::Float(f) => Value::Float(f),
+        }
+    }
+}
+
+/// Property `key` of a stored link when it is absent, null, an integer or
+/// a float; `None` for any other kind of value, left undecoded. For a walk
+/// that tests the links it meets in bulk: an intact record is read in
+/// place, without a `Reader` (whose moves were a third of this read in
+/// Q8 at L), and anything else again the checked way, which reports damage.
+pub fn rel_prop_number(bytes: &[u8], key: u32) -> Result<Option<Number>, StorageError> {
+    let plain = rel_props_at(bytes)
+        .and_then(|at| seek_plain(bytes, at, key))
+        .and_then(|found| match found {
+            None => Some(Some(Number::Null)),
+            Some(at) => plain_number(bytes, at),
+        });
+    if let Some(read) = plain {
+        return Ok(read);
+    }
     let mut r = Reader::open(bytes, RelRecord::WHAT)?;
     r.varint()?;
     r.varint()?;
     r.varint()?;
     if !r.seek(key)? {
-        return Ok(Some(Value::Null));
+        return Ok(Some(Number::Null));
     }
-    match r.bytes.get(r.at) {
-        Some(&(tag::NULL | tag::INT | tag::FLOAT | tag::DECIMAL)) => r.value(0).map(Some),
-        _ => Ok(None),
+    Ok(match r.bytes.get(r.at) {
+        Some(&(tag::NULL | tag::INT | tag::FLOAT | tag::DECIMAL)) => match r.value(0)? {
+            Value::Int(i) => Some(Number::Int(i)),
+            Value::Float(f) => Some(Number::Float(f)),
+            _ => Some(Number::Null),
+        },
+        _ => None,
+    })
+}
+
+/// Where a link record's properties begin, past its version, type and
+/// ends; `None` for anything but an intact header.
+fn rel_props_at(bytes: &[u8]) -> Option<usize> {
+    if bytes.first() != Some(&RECORD_VERSION) {
+        return None;
     }
+    let mut at = 1;
+    for _ in 0..3 {
+        varint::read(bytes, &mut at)?;
+    }
+    Some(at)
+}
+
+/// The value at `at` when it is null or a number (`Some(None)`: another
+/// kind), decoded as `Reader::value` decodes it; `None` at damage.
+fn plain_number(bytes: &[u8], mut at: usize) -> Option<Option<Number>> {
+    let t = *bytes.get(at)?;
+    at += 1;
+    Some(Some(match t {
+        tag::NULL => Number::Null,
+        tag::INT => Number::Int(varint::unzigzag(varint::read(bytes, &mut at)?)),
+        tag::FLOAT => {
+            let b: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
+            Number::Float(f64::from_le_bytes(b))
+        }
+        tag::DECIMAL => {
+            let p = *POW10.get(*bytes.get(at)? as usize)?;
+            at += 1;
+            Number::Float(varint::unzigzag(varint::read(bytes, &mut at)?) as f64 / p)
+        }
+        _ => return Some(None),
+    }))
 }
 
 /// Whether property `key` of a stored link is the string `want`, compared
@@ -1025,6 +1092,20 @@ mod tests {
             // As printed: a NaN (in a damaged record) equals itself.
             let (fast, slow) = (rel_prop(b, key), checked_prop(b, key));
             assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "key {key}");
+            // A number read in place is the checked read's, or nothing for
+            // another kind, which is left undecoded (damage in it too).
+            let number = slow.map(|v| match v {
+                None | Some(Value::Null) => Some(Number::Null),
+                Some(Value::Int(i)) => Some(Number::Int(i)),
+                Some(Value::Float(f)) => Some(Number::Float(f)),
+                Some(_) => None,
+            });
+            match (rel_prop_number(b, key), number) {
+                (Ok(None), Err(_)) => {}
+                (read, number) => {
+                    assert_eq!(format!("{read:?}"), format!("{number:?}"), "key {key}")
+                }
+            }
         };
         for &k in &keys {
             assert_eq!(

@@ -334,7 +334,7 @@ impl LinkTest<'_> {
         // the walk meets a link there.
         let read = ctx.tx.with_kept_rels(entries.len(), id_at, |j, record| {
             if let Ok(Some(have)) = crate::store::codec::rel_prop_number(record, key) {
-                known[j] = outcome(&have);
+                known[j] = outcome(&have.value());
             }
             Ok(())
         });
