@@ -20,7 +20,7 @@ use crate::store::catalog::NameKind;
 use crate::store::codec::{self, RelRecord};
 use crate::store::keys::Dir;
 use crate::value::{Date, NodeId, Path, RelId, Value};
-use hop_prune::{ADMITS, REFUSES, UNKNOWN};
+use hop_prune::Outcome;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -1233,7 +1233,7 @@ fn var_hops(
     // Per depth: the links out of the trail's end, how many were tried,
     // and where their outcomes of the link test begin in `known`.
     let mut stack: Vec<(Vec<AdjEntry>, usize, usize)> = Vec::new();
-    let mut known: Vec<u8> = Vec::new();
+    let mut known: Vec<Outcome> = Vec::new();
     let mut arrived = true;
     loop {
         ctx.tick()?;
@@ -1268,7 +1268,7 @@ fn var_hops(
             }
         } else if let Some((entries, tried, base)) = stack.last_mut() {
             if let Some(e) = entries.get(*tried).copied() {
-                let outcome = known.get(*base + *tried).copied().unwrap_or(UNKNOWN);
+                let outcome = known.get(*base + *tried).copied();
                 *tried += 1;
                 if m.used.contains(&e.rel) {
                     continue;
@@ -1283,9 +1283,9 @@ fn var_hops(
                 if let Some(t) = &hops.test {
                     if ctx.tx.writes() == hops.writes {
                         let admitted = match outcome {
-                            ADMITS => true,
-                            REFUSES => false,
-                            _ => t.admits(ctx, m, e.rel)?,
+                            Some(Outcome::Admits) => true,
+                            Some(Outcome::Refuses) => false,
+                            Some(Outcome::Unknown) | None => t.admits(ctx, m, e.rel)?,
                         };
                         if !admitted {
                             ctx.hops_cut.links += 1;
