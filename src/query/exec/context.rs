@@ -61,6 +61,8 @@ pub struct HopsCut {
     /// Searches that sent each end of a hop once, found breadth-first
     /// (one per row the hop starts from).
     pub searches: u64,
+    /// Links whose test was had ahead of the walk (`LinkTest::ahead`).
+    pub ahead: u64,
 }
 
 pub struct Ctx<'a, 'g> {

@@ -122,10 +122,16 @@ fn profile_notes(ctx: &Ctx<'_, '_>) -> String {
         links,
         nodes,
         searches,
+        ahead,
     } = ctx.hops_cut;
     if links + nodes > 0 {
         notes.push_str(&format!(
             "\nvariable-length hops: {links} links not walked on from, {nodes} nodes passed over by the end's ids"
+        ));
+    }
+    if ahead > 0 {
+        notes.push_str(&format!(
+            "\nvariable-length hops: {ahead} links tested ahead of the walk"
         ));
     }
     if searches > 0 {

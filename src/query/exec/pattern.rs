@@ -1213,6 +1213,10 @@ impl Hops<'_> {
     }
 }
 
+/// How many links of a node a walk's link test reads at once, ahead of
+/// the walk (`LinkTest::ahead`).
+const AHEAD: usize = 64;
+
 /// A variable-length step as a depth-first walk with an explicit stack of
 /// the links still to try at each depth: a trail of a million links costs
 /// memory for its links, never a stack frame per hop.
@@ -1256,18 +1260,29 @@ fn var_hops(
             if depth < hops.max {
                 let entries = hop_entries(ctx, m, here, step.rel, step.flipped)?;
                 let base = known.len();
-                if let Some(t) = &hops.test {
-                    // What `admits` would be asked below: after a write, nothing.
-                    let fresh = ctx.tx.writes() == hops.writes;
-                    let last = depth + 1 == hops.max && depth + 1 >= hops.min;
-                    let wanted = |e: &AdjEntry| fresh && !(last && hops.passes_over(ctx, e.other));
-                    t.ahead(ctx, &entries, wanted, &mut known);
+                if hops.test.is_some() {
+                    known.resize(base + entries.len(), Outcome::Unknown);
                 }
                 stack.push((entries, 0, base));
                 continue;
             }
         } else if let Some((entries, tried, base)) = stack.last_mut() {
             if let Some(e) = entries.get(*tried).copied() {
+                // The test had ahead for the next few links at once, not all
+                // of them: a walk stopped early (a LIMIT) has read at most
+                // a few more than it needed, even at a hub.
+                if let Some(t) = hops.test.as_ref().filter(|_| *tried % AHEAD == 0) {
+                    // What `admits` would be asked below: after a write, nothing.
+                    let fresh = ctx.tx.writes() == hops.writes;
+                    let last = depth + 1 == hops.max && depth + 1 >= hops.min;
+                    let wanted = |e: &AdjEntry| fresh && !(last && hops.passes_over(ctx, e.other));
+                    let to = (*tried + AHEAD).min(entries.len());
+                    let chunk = known
+                        .get_mut(*base + *tried..*base + to)
+                        .unwrap_or_default();
+                    let had = t.ahead(ctx, &entries[*tried..to], wanted, chunk);
+                    ctx.hops_cut.ahead += had as u64;
+                }
                 let outcome = known.get(*base + *tried).copied();
                 *tried += 1;
                 if m.used.contains(&e.rel) {

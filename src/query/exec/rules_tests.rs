@@ -534,3 +534,35 @@ fn link_tests_had_ahead_keep_rows_and_warnings() {
         assert_eq!(&run(&mut db, q), want, "from the column: {q}");
     }
 }
+
+/// A walk stopped early reads few links ahead: from a hub of 300 links,
+/// `LIMIT 1` has the test of one chunk had ahead, not of every link, and
+/// PROFILE says how many.
+#[test]
+fn a_walk_stopped_early_reads_few_links_ahead() {
+    let mut db = Database::open_memory().unwrap();
+    db.execute(
+        "CREATE (h:N {id: 'h'}) WITH h UNWIND range(1, 300) AS i
+         CREATE (h)-[:L {w: i}]->(:N {id: 'x' + toString(i)})",
+        &Params::new(),
+    )
+    .unwrap();
+    let q = "MATCH p = (h:N {id: 'h'})-[*1..2]->(x) WHERE all(r IN relationships(p) WHERE r.w >= 0) RETURN x.id";
+    let ahead = |db: &mut Database, q: &str| -> u64 {
+        let plan = db
+            .execute(&format!("PROFILE {q}"), &Params::new())
+            .unwrap()
+            .plan
+            .unwrap_or_default();
+        plan.split_once("variable-length hops: ")
+            .and_then(|(_, rest)| rest.split_once(" links tested ahead"))
+            .and_then(|(n, _)| n.rsplit(' ').next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    // The first walk reads the records into the cache, the second has
+    // every test ahead.
+    db.execute(q, &Params::new()).unwrap();
+    assert_eq!(ahead(&mut db, q), 300);
+    let limited = ahead(&mut db, &format!("{q} LIMIT 1"));
+    assert!((1..=64).contains(&limited), "{limited}");
+}

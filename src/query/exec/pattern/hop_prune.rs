@@ -280,10 +280,11 @@ impl LinkTest<'_> {
         self.whole.filter(|_| !written_since)
     }
 
-    /// Appends to `known`, for each of `entries`, the test's outcome for its
-    /// link when it can be had now, from a kept column or a record in a
-    /// kept block, read under one hold of the cache (`Tx::with_kept_rels`);
-    /// else `Outcome::Unknown`. Only outcomes that note nothing are had
+    /// Sets `known[j]` (as long as `entries`) to the test's outcome for the
+    /// link of `entries[j]` when it can be had now, from a kept column or a
+    /// record in a kept block, read under one hold of the cache
+    /// (`Tx::with_kept_rels`); else leaves it as it is. Returns how many
+    /// it set. Only outcomes that note nothing are had
     /// ahead, numbers and nulls compared with anything but a date, and any
     /// read that fails is left to `admits`, so the walk's warnings and
     /// errors stay those of testing each link as it is met. Entries that
@@ -296,19 +297,19 @@ impl LinkTest<'_> {
         ctx: &Ctx<'_, '_>,
         entries: &[AdjEntry],
         wanted: impl Fn(&AdjEntry) -> bool,
-        known: &mut Vec<Outcome>,
-    ) {
-        let base = known.len();
-        known.resize(base + entries.len(), Outcome::Unknown);
+        known: &mut [Outcome],
+    ) -> usize {
+        let entries = &entries[..entries.len().min(known.len())];
         let Some(c) = &self.compare else {
-            return;
+            return 0;
         };
         let Some(key) = c.key else {
-            return;
+            return 0;
         };
         if matches!(c.value, Value::Date(_)) {
-            return;
+            return 0;
         }
+        let mut had = 0;
         let outcome = |have: &Value| {
             let (x, y) = match c.link_left {
                 true => (have, &c.value),
@@ -321,7 +322,6 @@ impl LinkTest<'_> {
             }
         };
         let plain = |v: &Value| matches!(v, Value::Null | Value::Int(_) | Value::Float(_));
-        let known = &mut known[base..];
         if let Some(col) = &c.column {
             self.prefetch(entries);
             for (k, e) in known.iter_mut().zip(entries) {
@@ -329,9 +329,10 @@ impl LinkTest<'_> {
                 let have = col.get(e.rel as usize).unwrap_or(&Value::Null);
                 if wanted(e) && plain(have) {
                     *k = outcome(have);
+                    had += 1;
                 }
             }
-            return;
+            return had;
         }
         let id_at = |j: usize| entries.get(j).filter(|e| wanted(e)).map(|e| e.rel);
         // A damaged block stops the reading ahead; `admits` reports it if
@@ -339,9 +340,11 @@ impl LinkTest<'_> {
         let _ = ctx.tx.with_kept_rels(entries.len(), id_at, |j, record| {
             if let Ok(Some(have)) = crate::store::codec::rel_prop_number(record, key) {
                 known[j] = outcome(&have.value());
+                had += 1;
             }
             Ok(())
         });
+        had
     }
 
     /// Whether a trail may go on through link `rel`.
