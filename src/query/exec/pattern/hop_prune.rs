@@ -283,15 +283,15 @@ impl LinkTest<'_> {
     /// Sets `known[j]` (as long as `entries`) to the test's outcome for the
     /// link of `entries[j]` when it can be had now, from a kept column or a
     /// record in a kept block, read under one hold of the cache
-    /// (`Tx::with_kept_rels`); else leaves it as it is. Returns how many
-    /// it set. Only outcomes that note nothing are had
-    /// ahead, numbers and nulls compared with anything but a date, and any
-    /// read that fails is left to `admits`, so the walk's warnings and
-    /// errors stay those of testing each link as it is met. Entries that
-    /// `wanted` refuses are not read. Q8 at M tests 190 links from their
-    /// records: one by one, through `Ctx::rel_prop`, a value decoded and
-    /// the cache's lock taken for each, it took 29 µs; in bulk, each number
-    /// read in place (`codec::rel_prop_number`), 22.
+    /// (`Tx::with_kept_rels`); else leaves it as it is. Returns how many it
+    /// set. Only outcomes that note nothing are had ahead, numbers and
+    /// nulls compared with anything but a date, and any read that fails is
+    /// left to `admits`, so the walk's warnings and errors stay those of
+    /// testing each link as it is met. Entries that `wanted` refuses are
+    /// not read. Q8 at M tests 190 links from their records: one by one,
+    /// through `Ctx::rel_prop`, a value decoded and the cache's lock taken
+    /// for each, it took 29 µs; in bulk, each number read in place
+    /// (`codec::rel_prop_number`), 20-22.
     pub(super) fn ahead(
         &self,
         ctx: &Ctx<'_, '_>,
