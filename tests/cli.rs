@@ -571,6 +571,8 @@ fn variable_length_hops_are_cut_short() {
     let once = "variable-length hops searched breadth-first, each end sent once: 1 searches";
     let (first, second) = out.split_once(once).unwrap_or_else(|| panic!("{out}"));
     assert!(first.contains(cut) && first.contains("n\n1\n"), "{out}");
+    // Links whose record the cache held were tested ahead of the walk.
+    assert!(first.contains("links tested ahead of the walk"), "{out}");
     assert!(second.contains("n\n4\n"), "{out}");
     // The ends are counted where they are found (`Rule::FoldIntoGroups`).
     let (p1, p2) = out.split_once("n\n1\n").unwrap_or_else(|| panic!("{out}"));

@@ -1268,13 +1268,15 @@ fn var_hops(
             }
         } else if let Some((entries, tried, base)) = stack.last_mut() {
             if let Some(e) = entries.get(*tried).copied() {
+                // A hop to the last depth that ends nowhere is not taken,
+                // nor its link tested.
+                let last = depth + 1 == hops.max && depth + 1 >= hops.min;
                 // The test had ahead for the next few links at once, not all
                 // of them: a walk stopped early (a LIMIT) has read at most
                 // a few more than it needed, even at a hub.
                 if let Some(t) = hops.test.as_ref().filter(|_| *tried % AHEAD == 0) {
                     // What `admits` would be asked below: after a write, nothing.
                     let fresh = ctx.tx.writes() == hops.writes;
-                    let last = depth + 1 == hops.max && depth + 1 >= hops.min;
                     let wanted = |e: &AdjEntry| fresh && !(last && hops.passes_over(ctx, e.other));
                     let to = (*tried + AHEAD).min(entries.len());
                     let chunk = known
@@ -1288,10 +1290,7 @@ fn var_hops(
                 if m.used.contains(&e.rel) {
                     continue;
                 }
-                // A hop to the last depth that ends nowhere is not taken,
-                // nor its link tested.
-                if depth + 1 == hops.max && depth + 1 >= hops.min && hops.passes_over(ctx, e.other)
-                {
+                if last && hops.passes_over(ctx, e.other) {
                     ctx.hops_cut.nodes += 1;
                     continue;
                 }

@@ -168,6 +168,16 @@ fn of(e: &Expr, path: Option<Sym>, list: Option<Sym>) -> Option<(LinkTest<'_>, b
     (links && test_cannot_fail(predicate, variable.sym)).then_some((test, over_path))
 }
 
+impl Compare {
+    /// The comparison's operands, the link's value `have` on its side.
+    fn operands<'v>(&'v self, have: &'v Value) -> (&'v Value, &'v Value) {
+        match self.link_left {
+            true => (have, &self.value),
+            false => (&self.value, have),
+        }
+    }
+}
+
 /// `predicate` as a `Compare`, if it is one comparison of a property of
 /// `var` with a value known before the walk.
 fn compare(ctx: &Ctx<'_, '_>, predicate: &Expr, var: Sym) -> Option<Compare> {
@@ -311,10 +321,7 @@ impl LinkTest<'_> {
         }
         let mut had = 0;
         let outcome = |have: &Value| {
-            let (x, y) = match c.link_left {
-                true => (have, &c.value),
-                false => (&c.value, have),
-            };
+            let (x, y) = c.operands(have);
             if compare_values(c.op, x, y) == Some(self.keeps) {
                 Outcome::Admits
             } else {
@@ -367,10 +374,7 @@ impl LinkTest<'_> {
                     &Value::Null
                 }
             };
-            let (x, y) = match c.link_left {
-                true => (have, &c.value),
-                false => (&c.value, have),
-            };
+            let (x, y) = c.operands(have);
             ctx.note_comparison(c.op, x, y, Some(c.span));
             return Ok(compare_values(c.op, x, y) == Some(self.keeps));
         }
