@@ -566,3 +566,32 @@ fn a_walk_stopped_early_reads_few_links_ahead() {
     let limited = ahead(&mut db, &format!("{q} LIMIT 1"));
     assert!((1..=64).contains(&limited), "{limited}");
 }
+
+/// A walk counts, as passed over by the end's ids, each node it reaches
+/// that cannot be the end, and each link at its last depth to such a node
+/// that the trail has not used (`Level::pass_over` steps over those
+/// without a turn of the walk each).
+#[test]
+fn nodes_passed_over_are_counted_as_the_walk_would_reach_them() {
+    let mut db = Database::open_memory().unwrap();
+    db.execute(
+        "CREATE (a:N {id: 'a'})-[:L]->(b:N {id: 'b'})-[:L]->(a),
+                (b)-[:L]->(c:N {id: 'c'})-[:L]->(a), (:N {id: 'z'})",
+        &Params::new(),
+    )
+    .unwrap();
+    let plan = db
+        .execute(
+            "PROFILE MATCH (a:N {id: 'a'})-[*1..3]->(z:N {id: 'z'}) RETURN z",
+            &Params::new(),
+        )
+        .unwrap()
+        .plan
+        .unwrap_or_default();
+    // Reached: b, then a and c at depth 2. At the last depth, a's link to
+    // b is the trail's first (not counted), c's link to a is not.
+    assert!(
+        plan.contains("0 links not walked on from, 4 nodes passed over"),
+        "{plan}"
+    );
+}
