@@ -314,7 +314,17 @@ fn plain_number(bytes: &[u8], mut at: usize) -> Option<Option<Number>> {
 /// Absent is `Some(false)` (null passes no WHERE); `None` when the property
 /// holds something other than a string, which the caller then reads whole.
 pub fn rel_prop_is_str(bytes: &[u8], key: u32, want: &str) -> Result<Option<bool>, StorageError> {
-    let mut r = rel_props(bytes)?;
+    prop_is_str(rel_props(bytes)?, key, want)
+}
+
+/// `rel_prop_is_str` for a stored node.
+pub fn node_prop_is_str(bytes: &[u8], key: u32, want: &str) -> Result<Option<bool>, StorageError> {
+    prop_is_str(node_props(bytes)?, key, want)
+}
+
+/// Whether property `key` of the properties `r` is at is the string
+/// `want`, compared where it is stored; `None` when it holds another kind.
+fn prop_is_str(mut r: Reader<'_>, key: u32, want: &str) -> Result<Option<bool>, StorageError> {
     if r.seek(key)? {
         if r.bytes.get(r.at) != Some(&tag::STRING) {
             return Ok(None);
@@ -1039,6 +1049,14 @@ mod tests {
             node_prop(&b, 5).unwrap(),
             Some(Value::String("belarus".into()))
         );
+        // A node's string compared in place, past its labels: equal,
+        // unequal, absent, a list holding it, not a string, cut short.
+        assert_eq!(node_prop_is_str(&b, 5, "belarus").unwrap(), Some(true));
+        assert_eq!(node_prop_is_str(&b, 5, "belaru").unwrap(), Some(false));
+        assert_eq!(node_prop_is_str(&b, 8, "belarus").unwrap(), Some(false));
+        assert_eq!(node_prop_is_str(&b, 6, "x").unwrap(), None);
+        assert_eq!(node_prop_is_str(&b, 2, "7").unwrap(), None);
+        assert!(node_prop_is_str(&b[..b.len() - 1], 8, "x").is_err());
     }
 
     /// The checked way alone, as `Reader::seek` reads when `seek_plain`

@@ -369,7 +369,10 @@ impl Scratch {
 }
 
 impl Matcher<'_, '_> {
-    /// `n` without the labels every node carries (`without_universal_labels`).
+    /// `n` without the labels every node carries (`without_universal_labels`),
+    /// for a node known to exist: a hop's end, or a start node found by
+    /// an index or a scan (a point lookup of `(a:Actor {id: $id})` read the
+    /// node's record once for its labels, then again for its `id`).
     fn end_pattern(
         &mut self,
         ctx: &Ctx<'_, '_>,
@@ -569,6 +572,14 @@ fn match_parts(
                 &part.element.start
             };
             let candidates = node_candidates(ctx, m, start)?;
+            let dropped;
+            let start = match start.labels.is_empty() {
+                true => start,
+                false => {
+                    dropped = m.end_pattern(ctx, start)?;
+                    &*dropped
+                }
+            };
             for n in candidates {
                 let mut trail = PathBuild {
                     nodes: vec![n],
@@ -799,7 +810,7 @@ fn node_candidates(
             if !crate::store::index::INDEXED_KEYS.contains(&k.name.as_str()) {
                 continue;
             }
-            let Some(key) = ctx.key_id(&k.name) else {
+            let Some(key) = ctx.code(NameKind::Key, k.sym, &k.name) else {
                 return Ok(vec![]);
             };
             let env = m.env();
@@ -1458,9 +1469,10 @@ fn match_shortest(
         ));
     };
     let starts = node_candidates(ctx, m, &e.start)?;
+    let start = m.end_pattern(ctx, &e.start)?;
     for s in starts {
         let mut newly = Slots::new();
-        if !bind_node(ctx, m, &e.start, s, &mut newly)? {
+        if !bind_node(ctx, m, &start, s, &mut newly)? {
             continue;
         }
         let ends = node_candidates(ctx, m, end)?;

@@ -27,6 +27,24 @@ pub(super) fn node_matches(
         let first = entries
             .first()
             .and_then(|(k, _)| ctx.code(NameKind::Key, k.sym, &k.name));
+        // A string known without evaluating anything (a parameter, a
+        // literal) is compared where the record stores it, not decoded
+        // into a value of its own; the read tells whether the node exists.
+        if let (Some(key), Some(want)) =
+            (first, entries.first().and_then(|(_, e)| known_str(ctx, e)))
+        {
+            match ctx.tx.node_prop_is_str(n, key, want)? {
+                None => return Ok(false),
+                Some(Some(equal)) => {
+                    return entries_match(ctx, env, &entries[1..], equal, |ctx, key, want| {
+                        let actual = ctx.tx.node_prop(n, key)?.flatten();
+                        Ok(actual.is_some_and(|a| ops::equals(&a, want) == Some(true)))
+                    });
+                }
+                // Another kind: decoded and compared as any value.
+                Some(None) => {}
+            }
+        }
         let mut read_first = match first {
             Some(key) => match ctx.tx.node_prop(n, key)? {
                 Some(value) => Some(value),
@@ -36,7 +54,7 @@ pub(super) fn node_matches(
             None => None,
         };
         // `has` is asked first for the first entry when its key is stored.
-        return entries_match(ctx, env, entries, |ctx, key, want| {
+        return entries_match(ctx, env, entries, true, |ctx, key, want| {
             let actual = match read_first.take() {
                 Some(value) => value,
                 None => ctx.tx.node_prop(n, key)?.flatten(),
@@ -58,7 +76,7 @@ pub(super) fn record_matches(
     have: &[(u32, Value)],
 ) -> Result<bool, Error> {
     match written_out(props) {
-        Some(entries) => entries_match(ctx, env, entries, |_, key, want| {
+        Some(entries) => entries_match(ctx, env, entries, true, |_, key, want| {
             Ok(stored_equals(have, Some(key), want))
         }),
         None => map_matches(ctx, env, props, have),
@@ -82,13 +100,14 @@ pub(super) fn written_out(props: &Expr) -> Option<&[(Ident, Expr)]> {
 /// that an error in any entry is raised whether or not an earlier one
 /// matched; `has(ctx, key, want)` says whether the candidate's value of a
 /// stored key equals `want`. A parameter's value is compared where it is.
+/// `all`: whether the entries before these matched.
 fn entries_match(
     ctx: &mut Ctx<'_, '_>,
     env: &Env<'_>,
     entries: &[(Ident, Expr)],
+    mut all: bool,
     mut has: impl FnMut(&mut Ctx<'_, '_>, u32, &Value) -> Result<bool, Error>,
 ) -> Result<bool, Error> {
-    let mut all = true;
     for (k, e) in entries {
         let given = match &e.kind {
             ExprKind::Parameter(p, sym) => ctx.param(*sym, p),
@@ -110,6 +129,19 @@ fn entries_match(
         }
     }
     Ok(all)
+}
+
+/// The string `e` is when it is known without evaluating it.
+fn known_str<'c>(ctx: &Ctx<'c, '_>, e: &'c Expr) -> Option<&'c str> {
+    let v = match &e.kind {
+        ExprKind::Parameter(p, sym) => ctx.param(*sym, p)?,
+        ExprKind::String(s) => return Some(s),
+        _ => return None,
+    };
+    match v {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
 }
 
 /// `props` evaluated to a map, matched against `have`.
