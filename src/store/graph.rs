@@ -899,6 +899,18 @@ impl<'a> Tx<'a> {
         Ok(self.label_count(label)? == self.st.meta.nodes)
     }
 
+    /// `label_is_universal` when the label's count is remembered, without
+    /// counting it: `None` when that would scan the label's buckets (at
+    /// scale L a million entries, for a point lookup that needs one
+    /// node's labels).
+    pub fn label_is_universal_if_known(&self, label: u32) -> Option<bool> {
+        if !self.st.overlay.is_empty() {
+            return Some(false);
+        }
+        let n = *self.label_counts.read().get(&label)?;
+        Some(n == self.st.meta.nodes)
+    }
+
     /// How many nodes carry `label`: known from one scan of the label's
     /// buckets, remembered until the next commit. In a transaction that
     /// has written, the count last committed if one is remembered (the

@@ -331,8 +331,9 @@ pub struct Scratch {
     /// expansion that needs each rather than at every one (a clone of the
     /// pattern each time: 8% of Q3 at M). Made again after a write (`at`:
     /// `Tx::writes` when they were made). Keyed by the pattern's address
-    /// in the statement, which outlives the operator.
-    made: Vec<(usize, Arc<NodePattern>)>,
+    /// in the statement, which outlives the operator, and whether made
+    /// for a start node (`Matcher::start_pattern`).
+    made: Vec<((usize, bool), Arc<NodePattern>)>,
     at: u64,
     /// Emptied buffers for the links of a node a walk expands, one for
     /// each depth of a walk in progress (allocating each anew was 6% of
@@ -370,26 +371,70 @@ impl Scratch {
 
 impl Matcher<'_, '_> {
     /// `n` without the labels every node carries (`without_universal_labels`),
-    /// for a node known to exist: a hop's end, or a start node found by
-    /// an index or a scan (a point lookup of `(a:Actor {id: $id})` read the
-    /// node's record once for its labels, then again for its `id`).
+    /// for a hop's end: it exists.
     fn end_pattern(
         &mut self,
         ctx: &Ctx<'_, '_>,
         n: &NodePattern,
     ) -> Result<Arc<NodePattern>, Error> {
+        let key = (n as *const NodePattern as usize, false);
+        if let Some(end) = self.kept_pattern(ctx, key) {
+            return Ok(end);
+        }
+        let end = Arc::new(without_universal_labels(ctx, n)?);
+        self.scratch.made.push((key, Arc::clone(&end)));
+        Ok(end)
+    }
+
+    /// `n` without the labels every node carries, for a start node found
+    /// by an index or a scan, so known to exist (a point lookup of
+    /// `(a:Actor {id: $id})` read the node's record once for its labels,
+    /// then again for its `id`). `None` unless whether each label is
+    /// universal is known without counting its nodes: a point lookup
+    /// checks one node's labels for less.
+    fn start_pattern(&mut self, ctx: &Ctx<'_, '_>, n: &NodePattern) -> Option<Arc<NodePattern>> {
+        let key = (n as *const NodePattern as usize, true);
+        if let Some(start) = self.kept_pattern(ctx, key) {
+            return Some(start);
+        }
+        let total = ctx.tx.meta().nodes;
+        let mut out = n.clone();
+        out.labels.clear();
+        for l in &n.labels {
+            let universal = match ctx.code(NameKind::Label, l.sym, &l.name) {
+                Some(id) => total > 0 && ctx.tx.label_is_universal_if_known(id)?,
+                None => false,
+            };
+            if !universal {
+                out.labels.push(l.clone());
+            }
+        }
+        let start = Arc::new(out);
+        self.scratch.made.push((key, Arc::clone(&start)));
+        Some(start)
+    }
+
+    /// The pattern made for `key` since the last write, if any.
+    fn kept_pattern(&mut self, ctx: &Ctx<'_, '_>, key: (usize, bool)) -> Option<Arc<NodePattern>> {
         let kept = &mut *self.scratch;
         if ctx.tx.writes() != kept.at {
             kept.made.clear();
             kept.at = ctx.tx.writes();
         }
-        let key = n as *const NodePattern as usize;
-        if let Some((_, end)) = kept.made.iter().find(|(k, _)| *k == key) {
-            return Ok(Arc::clone(end));
-        }
-        let end = Arc::new(without_universal_labels(ctx, n)?);
-        kept.made.push((key, Arc::clone(&end)));
-        Ok(end)
+        kept.made
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, p)| Arc::clone(p))
+    }
+
+    /// Whether `n`'s variable is bound already: its node came from the
+    /// row, not from the store, and may have been deleted since (by a
+    /// batch of `CALL { … } IN TRANSACTIONS` committed before it), so its
+    /// labels are checked, universal or not.
+    fn binds_from_row(&self, n: &NodePattern) -> bool {
+        n.variable
+            .as_ref()
+            .is_some_and(|v| self.bound_value(v.sym).is_some())
     }
 
     fn slot(&self, sym: Sym) -> Option<usize> {
@@ -572,14 +617,11 @@ fn match_parts(
                 &part.element.start
             };
             let candidates = node_candidates(ctx, m, start)?;
-            let dropped;
-            let start = match start.labels.is_empty() {
-                true => start,
-                false => {
-                    dropped = m.end_pattern(ctx, start)?;
-                    &*dropped
-                }
+            let dropped = match start.labels.is_empty() || m.binds_from_row(start) {
+                true => None,
+                false => m.start_pattern(ctx, start),
             };
+            let start = dropped.as_deref().unwrap_or(start);
             for n in candidates {
                 let mut trail = PathBuild {
                     nodes: vec![n],
@@ -1469,10 +1511,14 @@ fn match_shortest(
         ));
     };
     let starts = node_candidates(ctx, m, &e.start)?;
-    let start = m.end_pattern(ctx, &e.start)?;
+    let dropped = match e.start.labels.is_empty() || m.binds_from_row(&e.start) {
+        true => None,
+        false => m.start_pattern(ctx, &e.start),
+    };
+    let start = dropped.as_deref().unwrap_or(&e.start);
     for s in starts {
         let mut newly = Slots::new();
-        if !bind_node(ctx, m, &start, s, &mut newly)? {
+        if !bind_node(ctx, m, start, s, &mut newly)? {
             continue;
         }
         let ends = node_candidates(ctx, m, end)?;

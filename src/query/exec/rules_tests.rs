@@ -595,3 +595,74 @@ fn nodes_passed_over_are_counted_as_the_walk_would_reach_them() {
         "{plan}"
     );
 }
+
+/// Links to the end among 150 of a node, the first at the tenth, then
+/// every third: the walk steps over the others to each, and the outcomes
+/// of the test had ahead from there stay those of their own links (read
+/// nine places off, each would be its opposite).
+#[test]
+fn links_to_the_end_past_the_chunks_keep_their_own_outcomes() {
+    let mut db = Database::open_memory().unwrap();
+    db.execute(
+        "CREATE (h:N {id: 'h'}), (z:N {id: 'z'}) WITH h, z UNWIND range(1, 150) AS i
+         CALL { WITH h, z, i WITH h, z, i WHERE i >= 10 AND i % 3 = 1
+                CREATE (h)-[:L {w: i, c: i % 2}]->(z) }
+         CALL { WITH h, i WITH h, i WHERE NOT (i >= 10 AND i % 3 = 1)
+                CREATE (h)-[:L {w: i, c: i % 2}]->(:N {id: 'x' + toString(i)}) }",
+        &Params::new(),
+    )
+    .unwrap();
+    let q = "MATCH p = (h:N {id: 'h'})-[*1..1]->(z:N {id: 'z'})
+             WHERE all(r IN relationships(p) WHERE r.c >= 1)
+             RETURN relationships(p)[0].w AS w ORDER BY w";
+    let expected: Vec<Vec<Value>> = (10..=150)
+        .filter(|i| i % 3 == 1 && i % 2 == 1)
+        .map(|i| vec![Value::Int(i)])
+        .collect();
+    // Read from the engine, then from the cache with the test had ahead:
+    // for each of the 47 links to the end, none of the others.
+    assert_eq!(db.execute(q, &Params::new()).unwrap().rows, expected);
+    let r = db.execute(&format!("PROFILE {q}"), &Params::new()).unwrap();
+    assert_eq!(r.rows, expected);
+    let plan = r.plan.unwrap_or_default();
+    assert!(plan.contains("47 links tested ahead"), "{plan}");
+}
+
+/// A start node bound from the row may have been deleted by a batch
+/// committed since; its labels are checked even when every node that is
+/// left carries them (and that is known: the hop to `(x:S)` counted them).
+#[test]
+fn a_start_node_from_the_row_keeps_its_labels_checked() {
+    let mut db = Database::open_memory().unwrap();
+    db.execute(
+        "UNWIND range(1, 5) AS i CREATE (:S {i: i, id: 's' + toString(i)})",
+        &Params::new(),
+    )
+    .unwrap();
+    db.execute(
+        "MATCH (a:S {id: 's1'}), (b:S {id: 's2'}), (c:S {id: 's3'})
+         CREATE (a)-[:L]->(b)-[:L]->(c)",
+        &Params::new(),
+    )
+    .unwrap();
+    let shortest =
+        "MATCH p = shortestPath((a:S {id: 's1'})-[*]->(b:S {id: 's3'})) RETURN length(p)";
+    assert_eq!(
+        db.execute(shortest, &Params::new()).unwrap().rows,
+        vec![vec![Value::Int(2)]]
+    );
+    let rows = db
+        .execute(
+            "MATCH (s:S) WHERE s.i > 2 CALL { WITH s DETACH DELETE s } IN TRANSACTIONS
+             WITH collect(s) AS gone MATCH ()-[:L]->(x:S) WITH gone, count(x) AS left
+             UNWIND gone AS s MATCH (s:S) RETURN count(*) AS n",
+            &Params::new(),
+        )
+        .unwrap()
+        .rows;
+    assert_eq!(rows, vec![vec![Value::Int(0)]]);
+    assert_eq!(
+        db.execute(shortest, &Params::new()).unwrap().rows,
+        Vec::<Vec<Value>>::new()
+    );
+}
