@@ -398,17 +398,20 @@ impl Matcher<'_, '_> {
             return Some(start);
         }
         let total = ctx.tx.meta().nodes;
-        let mut out = n.clone();
-        out.labels.clear();
-        for l in &n.labels {
-            let universal = match ctx.code(NameKind::Label, l.sym, &l.name) {
-                Some(id) => total > 0 && ctx.tx.label_is_universal_if_known(id)?,
-                None => false,
-            };
-            if !universal {
-                out.labels.push(l.clone());
-            }
+        let universal = |l: &Ident| match ctx.code(NameKind::Label, l.sym, &l.name) {
+            Some(id) => ctx
+                .tx
+                .label_is_universal_if_known(id)
+                .map(|u| total > 0 && u),
+            None => Some(false),
+        };
+        // Asked before the pattern is cloned: while a count is unknown,
+        // every run asks again.
+        if n.labels.iter().any(|l| universal(l).is_none()) {
+            return None;
         }
+        let mut out = n.clone();
+        out.labels.retain(|l| universal(l) == Some(false));
         let start = Arc::new(out);
         self.scratch.made.push((key, Arc::clone(&start)));
         Some(start)
