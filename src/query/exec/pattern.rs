@@ -397,22 +397,10 @@ impl Matcher<'_, '_> {
         if let Some(start) = self.kept_pattern(ctx, key) {
             return Some(start);
         }
-        let total = ctx.tx.meta().nodes;
-        let universal = |l: &Ident| match ctx.code(NameKind::Label, l.sym, &l.name) {
-            Some(id) => ctx
-                .tx
-                .label_is_universal_if_known(id)
-                .map(|u| total > 0 && u),
-            None => Some(false),
-        };
-        // Asked before the pattern is cloned: while a count is unknown,
-        // every run asks again.
-        if n.labels.iter().any(|l| universal(l).is_none()) {
-            return None;
-        }
-        let mut out = n.clone();
-        out.labels.retain(|l| universal(l) == Some(false));
-        let start = Arc::new(out);
+        // While a count is unknown, every run asks again.
+        let start = Arc::new(drop_labels(ctx, n, |id| {
+            ctx.tx.label_is_universal_if_known(id)
+        })?);
         self.scratch.made.push((key, Arc::clone(&start)));
         Some(start)
     }
@@ -805,23 +793,40 @@ pub(crate) fn without_universal_labels(
     ctx: &Ctx<'_, '_>,
     n: &NodePattern,
 ) -> Result<NodePattern, Error> {
-    let mut out = n.clone();
-    if n.labels.is_empty() {
-        return Ok(out);
-    }
-    let total = ctx.tx.meta().nodes;
-    let mut kept = Vec::new();
-    for l in &n.labels {
-        let universal = match ctx.code(NameKind::Label, l.sym, &l.name) {
-            Some(id) => total > 0 && ctx.tx.label_is_universal(id)?,
-            None => false,
-        };
-        if !universal {
-            kept.push(l.clone());
+    let mut failed = None;
+    let out = drop_labels(ctx, n, |id| match ctx.tx.label_is_universal(id) {
+        Ok(u) => Some(u),
+        Err(e) => {
+            failed = Some(e);
+            None
         }
+    });
+    match (out, failed) {
+        (_, Some(e)) => Err(e.into()),
+        (out, None) => Ok(out.unwrap_or_else(|| n.clone())),
     }
-    out.labels = kept;
-    Ok(out)
+}
+
+/// `n` without the labels `universal(label)` says every node carries
+/// (none of an empty graph's), or `None` as soon as it answers `None`:
+/// every label is asked about before the pattern is cloned.
+fn drop_labels(
+    ctx: &Ctx<'_, '_>,
+    n: &NodePattern,
+    mut universal: impl FnMut(u32) -> Option<bool>,
+) -> Option<NodePattern> {
+    let total = ctx.tx.meta().nodes;
+    let mut dropped = Vec::with_capacity(n.labels.len());
+    for l in &n.labels {
+        dropped.push(match ctx.code(NameKind::Label, l.sym, &l.name) {
+            Some(id) => total > 0 && universal(id)?,
+            None => false,
+        });
+    }
+    let mut out = n.clone();
+    let mut at = dropped.iter();
+    out.labels.retain(|_| at.next() == Some(&false));
+    Some(out)
 }
 
 fn node_candidates(
@@ -1283,19 +1288,14 @@ struct Level {
 
 impl Level {
     /// Steps over the next links that end at a node that cannot be the
-    /// end, counting each the walk has not used, as the walk's turn for
-    /// it would.
+    /// end (`Hops::passes_over`), counting each the walk has not used, as
+    /// the walk's turn for it would.
     fn pass_over(&mut self, ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, hops: &Hops<'_>) {
-        let Some(ids) = hops.end_ids.as_ref() else {
-            return;
-        };
-        if ctx.tx.writes() != hops.writes {
-            return;
-        }
-        while let Some(e) = self.entries.get(self.tried) {
-            if ids.binary_search(&e.other).is_ok() {
-                break;
-            }
+        while let Some(e) = self
+            .entries
+            .get(self.tried)
+            .filter(|e| hops.passes_over(ctx, e.other))
+        {
             if !m.used.contains(&e.rel) {
                 ctx.hops_cut.nodes += 1;
             }
@@ -1390,11 +1390,9 @@ fn var_hops(
                 }
                 let outcome = known.get(level.base + level.tried).copied();
                 level.tried += 1;
+                // At the last depth, `pass_over` has left only links that
+                // can reach the end.
                 if m.used.contains(&e.rel) {
-                    continue;
-                }
-                if last && hops.passes_over(ctx, e.other) {
-                    ctx.hops_cut.nodes += 1;
                     continue;
                 }
                 if let Some(t) = &hops.test {

@@ -114,6 +114,12 @@ fn explain(db: &mut Database, q: &str) -> String {
     r.plan.unwrap()
 }
 
+/// The plan and figures `PROFILE q` prints.
+fn profile(db: &mut Database, q: &str) -> String {
+    let r = db.execute(&format!("PROFILE {q}"), &Params::new()).unwrap();
+    r.plan.unwrap()
+}
+
 #[test]
 fn every_rule_keeps_every_result_equal() {
     let mut db = graph();
@@ -549,12 +555,8 @@ fn a_walk_stopped_early_reads_few_links_ahead() {
     .unwrap();
     let q = "MATCH p = (h:N {id: 'h'})-[*1..2]->(x) WHERE all(r IN relationships(p) WHERE r.w >= 0) RETURN x.id";
     let ahead = |db: &mut Database, q: &str| -> u64 {
-        let plan = db
-            .execute(&format!("PROFILE {q}"), &Params::new())
-            .unwrap()
-            .plan
-            .unwrap_or_default();
-        plan.split_once("variable-length hops: ")
+        profile(db, q)
+            .split_once("variable-length hops: ")
             .and_then(|(_, rest)| rest.split_once(" links tested ahead"))
             .and_then(|(n, _)| n.rsplit(' ').next()?.parse().ok())
             .unwrap_or(0)
@@ -580,14 +582,10 @@ fn nodes_passed_over_are_counted_as_the_walk_would_reach_them() {
         &Params::new(),
     )
     .unwrap();
-    let plan = db
-        .execute(
-            "PROFILE MATCH (a:N {id: 'a'})-[*1..3]->(z:N {id: 'z'}) RETURN z",
-            &Params::new(),
-        )
-        .unwrap()
-        .plan
-        .unwrap_or_default();
+    let plan = profile(
+        &mut db,
+        "MATCH (a:N {id: 'a'})-[*1..3]->(z:N {id: 'z'}) RETURN z",
+    );
     // Reached: b, then a and c at depth 2. At the last depth, a's link to
     // b is the trail's first (not counted), c's link to a is not.
     assert!(

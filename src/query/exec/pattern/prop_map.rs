@@ -30,31 +30,32 @@ pub(super) fn node_matches(
         // A string known without evaluating anything (a parameter, a
         // literal) is compared where the record stores it, not decoded
         // into a value of its own; the read tells whether the node exists.
+        let mut compared = None;
         if let (Some(key), Some(want)) =
             (first, entries.first().and_then(|(_, e)| known_str(ctx, e)))
         {
             match ctx.tx.node_prop_is_str(n, key, want)? {
                 None => return Ok(false),
-                Some(Some(equal)) => {
-                    return entries_match(ctx, env, &entries[1..], equal, |ctx, key, want| {
-                        let actual = ctx.tx.node_prop(n, key)?.flatten();
-                        Ok(actual.is_some_and(|a| ops::equals(&a, want) == Some(true)))
-                    });
-                }
-                // Another kind: decoded and compared as any value.
-                Some(None) => {}
+                Some(equal) => compared = equal,
             }
         }
-        let mut read_first = match first {
-            Some(key) => match ctx.tx.node_prop(n, key)? {
-                Some(value) => Some(value),
-                None => return Ok(false),
-            },
-            None if !ctx.tx.node_has_labels(n, &[])? => return Ok(false),
-            None => None,
+        // Else (another kind too) the first entry's value is decoded.
+        let (rest, all, mut read_first) = match compared {
+            Some(equal) => (&entries[1..], equal, None),
+            None => {
+                let read = match first {
+                    Some(key) => match ctx.tx.node_prop(n, key)? {
+                        Some(value) => Some(value),
+                        None => return Ok(false),
+                    },
+                    None if !ctx.tx.node_has_labels(n, &[])? => return Ok(false),
+                    None => None,
+                };
+                (entries, true, read)
+            }
         };
         // `has` is asked first for the first entry when its key is stored.
-        return entries_match(ctx, env, entries, true, |ctx, key, want| {
+        return entries_match(ctx, env, rest, all, |ctx, key, want| {
             let actual = match read_first.take() {
                 Some(value) => value,
                 None => ctx.tx.node_prop(n, key)?.flatten(),
