@@ -68,6 +68,50 @@ pub fn list(unpacked: &[u8], dir: Option<Dir>, types: Option<&[u32]>, out: &mut 
     }
 }
 
+/// Whether `list` would give a link to one of `ends` (ascending), and how
+/// many links it looked at to know: read in place, without listing them.
+pub fn reaches(
+    unpacked: &[u8],
+    dir: Option<Dir>,
+    types: Option<&[u32]>,
+    ends: &[u64],
+) -> (bool, usize) {
+    let Some((count, entries)) = unpacked.split_first_chunk::<HEADER>() else {
+        return (false, 0);
+    };
+    let split = (u32::from_le_bytes(*count) as usize * ENTRY).min(entries.len());
+    let part = match dir {
+        Some(Dir::Out) => &entries[..split],
+        Some(Dir::In) => &entries[split..],
+        None => entries,
+    };
+    for (i, e) in part.chunks_exact(ENTRY).enumerate() {
+        let other = u64::from_le_bytes(e[8..16].try_into().expect("8 bytes"));
+        if ends.binary_search(&other).is_ok() {
+            let rel_type = u32::from_le_bytes([e[16], e[17], e[18], e[19]]);
+            if types.is_none_or(|t| t.contains(&rel_type)) {
+                return (true, i + 1);
+            }
+        }
+    }
+    (false, part.len() / ENTRY)
+}
+
+/// How many links `list` would give in direction `dir` with no type
+/// filter, counted from the header without reading an entry.
+pub fn count(unpacked: &[u8], dir: Option<Dir>) -> usize {
+    let Some((count, entries)) = unpacked.split_first_chunk::<HEADER>() else {
+        return 0;
+    };
+    let all = entries.len() / ENTRY;
+    let outs = (u32::from_le_bytes(*count) as usize).min(all);
+    match dir {
+        Some(Dir::Out) => outs,
+        Some(Dir::In) => all - outs,
+        None => all,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,11 +136,24 @@ mod tests {
                 adjacency::list_packed(&packed, dir, types, &mut want).unwrap();
                 list(&unpacked, dir, types, &mut got);
                 assert_eq!(got, want, "{dir:?} {types:?}");
+                if types.is_none() {
+                    assert_eq!(count(&unpacked, dir), want.len(), "{dir:?}");
+                }
+                for ends in [&[][..], &[u64::MAX - 7][..], &[5, u64::MAX - 299][..]] {
+                    let (found, looked) = reaches(&unpacked, dir, types, ends);
+                    let at = want.iter().position(|e| ends.contains(&e.other));
+                    assert_eq!(found, at.is_some(), "{dir:?} {types:?} {ends:?}");
+                    if at.is_none() {
+                        assert_eq!(looked, count(&unpacked, dir), "{dir:?} {types:?} {ends:?}");
+                    }
+                }
             }
         }
         let mut none = Vec::new();
         list(&unpack(&[]).unwrap(), None, None, &mut none);
         assert!(none.is_empty());
+        assert_eq!(count(&unpack(&[]).unwrap(), None), 0);
+        assert_eq!(count(&[], Some(Dir::In)), 0);
         assert!(unpack(&[0x80]).is_err());
     }
 }

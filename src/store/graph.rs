@@ -879,6 +879,50 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
+    /// `f` over `node`'s kept adjacency list; `None` when it is not kept
+    /// or this transaction has staged a change to it.
+    fn with_kept_list<R>(&self, node: NodeId, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+        if !self.st.overlay.is_empty() && self.st.overlay.touches_prefix(&keys::adj_prefix(node)) {
+            return None;
+        }
+        self.cache.with(keys::ADJ, node, f)
+    }
+
+    /// How many links `expand(node, dir, None, _)` would list: read from
+    /// the kept list's header without listing them (a hub's 112,896 links
+    /// at scale L cost a lookup, not a copy).
+    pub fn degree(&self, node: NodeId, dir: Option<Dir>) -> Result<usize, StorageError> {
+        if let Some(n) = self.with_kept_list(node, |b| adjacency_unpacked::count(b, dir)) {
+            return Ok(n);
+        }
+        // Listed once: a committed list is kept by the listing.
+        let mut out = Vec::new();
+        self.expand(node, dir, None, &mut out)?;
+        Ok(out.len())
+    }
+
+    /// Whether `expand(node, dir, types, _)` would list a link to one of
+    /// `ends` (ascending), and how many links were looked at to know: the
+    /// kept list is read in place, none is copied out.
+    pub fn links_reach(
+        &self,
+        node: NodeId,
+        dir: Option<Dir>,
+        types: Option<&[u32]>,
+        ends: &[NodeId],
+    ) -> Result<(bool, usize), StorageError> {
+        let kept = self.with_kept_list(node, |b| adjacency_unpacked::reaches(b, dir, types, ends));
+        if let Some(r) = kept {
+            return Ok(r);
+        }
+        let mut out = Vec::new();
+        self.expand(node, dir, types, &mut out)?;
+        let at = out
+            .iter()
+            .position(|e| ends.binary_search(&e.other).is_ok());
+        Ok((at.is_some(), at.map_or(out.len(), |i| i + 1)))
+    }
+
     /// Nodes with `label`, ascending.
     pub fn nodes_with_label(&self, label: u32) -> Result<Vec<NodeId>, StorageError> {
         let mut out = Vec::new();

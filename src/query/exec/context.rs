@@ -63,6 +63,9 @@ pub struct HopsCut {
     pub searches: u64,
     /// Links whose test was had ahead of the walk (`LinkTest::ahead`).
     pub ahead: u64,
+    /// Nodes one hop before a walk's last depth whose links were not
+    /// listed, as none leads to an end (`pattern::before_end`).
+    pub unlisted: u64,
 }
 
 pub struct Ctx<'a, 'g> {

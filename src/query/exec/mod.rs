@@ -123,6 +123,7 @@ fn profile_notes(ctx: &Ctx<'_, '_>) -> String {
         nodes,
         searches,
         ahead,
+        unlisted,
     } = ctx.hops_cut;
     if links + nodes > 0 {
         notes.push_str(&format!(
@@ -132,6 +133,11 @@ fn profile_notes(ctx: &Ctx<'_, '_>) -> String {
     if ahead > 0 {
         notes.push_str(&format!(
             "\nvariable-length hops: {ahead} links tested ahead of the walk"
+        ));
+    }
+    if unlisted > 0 {
+        notes.push_str(&format!(
+            "\nvariable-length hops: {unlisted} nodes before the last hop not expanded, with no link to the end"
         ));
     }
     if searches > 0 {

@@ -24,6 +24,7 @@ use hop_prune::Outcome;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+mod before_end;
 mod ends_once;
 pub use ends_once::EndTally;
 mod hop_prune;
@@ -1329,6 +1330,7 @@ fn var_hops(
     // outcomes of the link test had ahead for them are in `known`.
     let mut stack: Vec<Level> = Vec::new();
     let mut known: Vec<Outcome> = Vec::new();
+    let mut before_end = before_end::BeforeEnd::new();
     let mut arrived = true;
     loop {
         ctx.tick()?;
@@ -1348,7 +1350,12 @@ fn var_hops(
                     )?;
                 }
             }
-            if depth < hops.max {
+            // The links listed here would be at the last depth, where
+            // only those to an end are taken.
+            let before_last = depth + 1 == hops.max && depth + 1 >= hops.min;
+            if before_last && !before_end.may_reach(ctx, step, hops, here)? {
+                ctx.hops_cut.unlisted += 1;
+            } else if depth < hops.max {
                 let entries = hop_entries(ctx, m, here, step.rel, step.flipped)?;
                 let base = known.len();
                 if hops.test.is_some() {

@@ -578,20 +578,104 @@ fn nodes_passed_over_are_counted_as_the_walk_would_reach_them() {
     let mut db = Database::open_memory().unwrap();
     db.execute(
         "CREATE (a:N {id: 'a'})-[:L]->(b:N {id: 'b'})-[:L]->(a),
-                (b)-[:L]->(c:N {id: 'c'})-[:L]->(a), (:N {id: 'z'})",
+                (b)-[:L]->(c:N {id: 'c'})-[:L]->(a), (z:N {id: 'z'}),
+                (a)-[:L]->(z), (c)-[:L]->(z)",
         &Params::new(),
     )
     .unwrap();
-    let plan = profile(
-        &mut db,
-        "MATCH (a:N {id: 'a'})-[*1..3]->(z:N {id: 'z'}) RETURN z",
-    );
-    // Reached: b, then a and c at depth 2. At the last depth, a's link to
-    // b is the trail's first (not counted), c's link to a is not.
+    let q = "MATCH (a:N {id: 'a'})-[*1..3]->(z:N {id: 'z'}) RETURN z";
+    assert_eq!(db.execute(q, &Params::new()).unwrap().rows.len(), 3);
+    let plan = profile(&mut db, q);
+    // Reached: b, then a and c at depth 2, each with a link to z. At the
+    // last depth, a's link to b is the trail's first (not counted), c's
+    // link to a is not.
     assert!(
         plan.contains("0 links not walked on from, 4 nodes passed over"),
         "{plan}"
     );
+}
+
+/// One hop before the last depth, a node is expanded only if it links to
+/// an end: found in its own list, or among the nodes the end lists once
+/// the walk has looked at as many links as the end has. Rows and their
+/// order stay those of walking every trail, in every direction, for types,
+/// a lower bound, an end that is a hub, an id the index finds only in a
+/// list, and a link to the end staged in the transaction.
+#[test]
+fn nodes_before_the_last_hop_are_expanded_only_towards_the_end() {
+    let mut db = Database::open_memory().unwrap();
+    for setup in [
+        "UNWIND range(0, 39) AS i CREATE (:N {id: 'n' + toString(i)})",
+        "CREATE (:N {id: 'e'}), (:N {id: 'h'}), (:N {id: ['x', 'y']})",
+        "UNWIND range(0, 39) AS i
+         MATCH (a:N {id: 'n' + toString(i)}), (b:N {id: 'n' + toString((i * 7 + 3) % 40)}),
+               (c:N {id: 'n' + toString((i * 11 + 5) % 40)}), (d:N {id: 'n' + toString((i + 1) % 40)})
+         CREATE (a)-[:L]->(b), (a)-[:L]->(c), (a)-[:M]->(d)",
+        "MATCH (a:N), (e:N {id: 'e'}) WHERE a.id IN ['n24', 'n20', 'n2', 'n5']
+         CREATE (a)-[:L]->(e), (e)-[:M]->(a)",
+        "MATCH (a:N), (h:N {id: 'h'}) WHERE a.id STARTS WITH 'n' AND a.id <> 'n0' CREATE (a)-[:L]->(h)",
+        "MATCH (a:N), (x:N) WHERE a.id IN ['n3', 'n25'] AND x.id = ['x', 'y'] CREATE (a)-[:L]->(x)",
+    ] {
+        db.execute(setup, &Params::new()).unwrap();
+    }
+    let queries = [
+        "MATCH p = (a:N {id: 'n0'})-[*1..3]->(e:N {id: 'e'}) RETURN [n IN nodes(p) | n.id]",
+        "MATCH p = (a:N {id: 'n0'})-[:L*2..3]->(e:N {id: 'e'}) RETURN [n IN nodes(p) | n.id]",
+        "MATCH p = (a:N {id: 'n0'})-[*3..3]->(e:N {id: 'e'}) RETURN [n IN nodes(p) | n.id]",
+        "MATCH p = (a:N {id: 'n0'})<-[*1..3]-(e:N {id: 'e'}) RETURN [n IN nodes(p) | n.id]",
+        "MATCH p = (a:N {id: 'n0'})-[*1..3]-(e:N {id: 'e'}) RETURN [n IN nodes(p) | n.id]",
+        "MATCH p = (a:N {id: 'n0'})-[:M*1..3]->(e:N {id: 'e'}) RETURN [n IN nodes(p) | n.id]",
+        "MATCH p = (a:N {id: 'n0'})-[*1..3]->(h:N {id: 'h'}) RETURN [n IN nodes(p) | n.id]",
+        "MATCH p = (a:N {id: 'n0'})-[*1..3]->(x:N {id: 'x'}) RETURN [n IN nodes(p) | n.id]",
+        "MATCH p = (a:N {id: 'n0'})-[*1..3]->(x:N {id: 'nothing'}) RETURN [n IN nodes(p) | n.id]",
+        "MATCH (e:N {id: 'e'}) MATCH p = (a:N {id: 'n1'})-[*1..3]->(e) RETURN [n IN nodes(p) | n.id]",
+    ];
+    let run = |db: &mut Database| -> Vec<Vec<String>> {
+        queries
+            .iter()
+            .map(|q| {
+                let r = db
+                    .execute(q, &Params::new())
+                    .unwrap_or_else(|e| panic!("{q}: {e}"));
+                r.rows.iter().map(|row| format!("{row:?}")).collect()
+            })
+            .collect()
+    };
+    db.rules = Rules::default().without(Rule::PruneHops);
+    let walked = run(&mut db);
+    db.rules = Rules::default();
+    assert_eq!(run(&mut db), walked);
+    for (i, rows) in walked.iter().enumerate() {
+        // Only links of type L lead to e; no node's id is 'x' (one holds
+        // it in a list), nor 'nothing'.
+        assert_eq!(
+            rows.is_empty(),
+            [5, 7, 8].contains(&i),
+            "{}: {rows:?}",
+            queries[i]
+        );
+    }
+    for q in [queries[0], queries[6]] {
+        let plan = profile(&mut db, q);
+        assert!(
+            plan.contains("nodes before the last hop not expanded"),
+            "{plan}"
+        );
+    }
+    // A link to the end staged in the transaction: a node reached lists
+    // it from the overlay, and so does the end.
+    for q in [
+        "CREATE ()-[:L]->(:Other)",
+        "MATCH (a:N {id: 'n7'}), (e:N {id: 'e'}) CREATE (a)-[:L]->(e)",
+    ] {
+        db.execute("BEGIN", &Params::new()).unwrap();
+        db.execute(q, &Params::new()).unwrap();
+        db.rules = Rules::default().without(Rule::PruneHops);
+        let walked = run(&mut db);
+        db.rules = Rules::default();
+        assert_eq!(run(&mut db), walked, "after {q}");
+        db.execute("ROLLBACK", &Params::new()).unwrap();
+    }
 }
 
 /// Links to the end among 150 of a node, the first at the tenth, then
