@@ -748,3 +748,35 @@ fn a_start_node_from_the_row_keeps_its_labels_checked() {
         Vec::<Vec<Value>>::new()
     );
 }
+
+/// A kept column of more values than the walk keeps outcomes for is
+/// tested value by value, and one of few values through the outcomes
+/// kept per value: both answer as a walk that tests every link.
+#[test]
+fn link_tests_from_a_column_of_many_values_or_few_agree() {
+    let mut db = Database::open_memory().unwrap();
+    db.execute(
+        "CREATE (h:N {id: 'h'}), (z:N {id: 'z'}) WITH h, z UNWIND range(0, 4999) AS i
+         CREATE (h)-[:L {many: i * 0.001, few: i % 7}]->(z)",
+        &Params::new(),
+    )
+    .unwrap();
+    // Each column is kept by a scan over every link.
+    for key in ["many", "few"] {
+        let q = format!("MATCH ()-[r:L]->() RETURN r.{key} AS v, count(*)");
+        db.execute(&q, &Params::new()).unwrap();
+    }
+    for (test, want) in [("r.many >= 2.5", 2500), ("r.few < 3", 2144)] {
+        let q = format!(
+            "MATCH p = (h:N {{id: 'h'}})-[*1..1]->(z:N {{id: 'z'}})
+             WHERE all(r IN relationships(p) WHERE {test}) RETURN count(p) AS n"
+        );
+        let n = |db: &mut Database| db.execute(&q, &Params::new()).unwrap().rows;
+        assert_eq!(n(&mut db), vec![vec![Value::Int(want)]], "{test}");
+        let plan = profile(&mut db, &q);
+        assert!(plan.contains("5000 links tested ahead"), "{plan}");
+        db.rules = Rules::default().without(Rule::PruneHops);
+        assert_eq!(n(&mut db), vec![vec![Value::Int(want)]], "{test}");
+        db.rules = Rules::default();
+    }
+}
