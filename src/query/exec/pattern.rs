@@ -21,6 +21,7 @@ use crate::store::codec::{self, RelRecord};
 use crate::store::keys::Dir;
 use crate::value::{Date, NodeId, Path, RelId, Value};
 use hop_prune::Outcome;
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -898,7 +899,20 @@ fn bind_node(
     n: NodeId,
     newly: &mut Slots,
 ) -> Result<bool, Error> {
-    if !node_fits(ctx, m, p, n)? {
+    bind_node_with(ctx, m, p, n, newly, true)
+}
+
+/// `bind_node`, reading the property map only when `map` says so (false:
+/// `n` is known to match it).
+fn bind_node_with(
+    ctx: &mut Ctx<'_, '_>,
+    m: &mut Matcher<'_, '_>,
+    p: &NodePattern,
+    n: NodeId,
+    newly: &mut Slots,
+    map: bool,
+) -> Result<bool, Error> {
+    if !node_fits_with(ctx, m, p, n, map)? {
         return Ok(false);
     }
     m.bind_unbound(p.variable.as_ref(), Value::Node(n), newly);
@@ -912,6 +926,17 @@ fn node_fits(
     m: &Matcher<'_, '_>,
     p: &NodePattern,
     n: NodeId,
+) -> Result<bool, Error> {
+    node_fits_with(ctx, m, p, n, true)
+}
+
+/// `node_fits`, reading the property map only when `map` says so.
+fn node_fits_with(
+    ctx: &mut Ctx<'_, '_>,
+    m: &Matcher<'_, '_>,
+    p: &NodePattern,
+    n: NodeId,
+    map: bool,
 ) -> Result<bool, Error> {
     if let Some(v) = &p.variable {
         if let Some(val) = m.bound_value(v.sym) {
@@ -927,7 +952,7 @@ fn node_fits(
             _ => return Ok(false),
         }
     }
-    if let Some(props) = &p.properties {
+    if let Some(props) = p.properties.as_ref().filter(|_| map) {
         if !prop_map::node_matches(ctx, &m.env(), n, props)? {
             return Ok(false);
         }
@@ -1198,6 +1223,7 @@ fn match_steps(
                 end_ids: hop_prune::end_ids(ctx, &end)?,
                 test: hop_prune::link_test(ctx, m, parts, part_i, steps, si, &end),
                 writes: ctx.tx.writes(),
+                map_matched: Cell::new(None),
             };
             if ends_once::applies(m, parts, part_i, steps, si, &hops) {
                 return ends_once::walk(ctx, m, parts, part_i, steps, si, trail, reversed, &hops);
@@ -1263,6 +1289,10 @@ struct Hops<'h> {
     test: Option<hop_prune::LinkTest<'h>>,
     /// `Tx::writes` when the walk began: after a write, neither cuts.
     writes: u64,
+    /// The last end the walk bound whose property map it read, while
+    /// nothing has been written since the walk began: Q8's 10 paths all
+    /// end at one node, read once.
+    map_matched: Cell<Option<NodeId>>,
 }
 
 impl Hops<'_> {
@@ -1479,7 +1509,14 @@ fn var_end(
     if let Some(list_value) = list_value {
         m.bind_unbound(step.rel.variable.as_ref(), list_value, &mut newly);
     }
-    if bind_node(ctx, m, hops.end, here, &mut newly)? {
+    // The end's map holds only values known before the walk when it has
+    // ids (`hop_prune::end_ids`): a node it matched matches it again.
+    let fresh = ctx.tx.writes() == hops.writes && hops.end_ids.is_some();
+    let map = !(fresh && hops.map_matched.get() == Some(here));
+    if bind_node_with(ctx, m, hops.end, here, &mut newly, map)? {
+        if fresh {
+            hops.map_matched.set(Some(here));
+        }
         let mut checked = Slots::new();
         // A link test that saw every link the conjunct ranges over has
         // checked it (Q8: its `all(...)` over each of the 10 paths' links,
