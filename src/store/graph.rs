@@ -857,7 +857,7 @@ impl<'a> Tx<'a> {
         types: Option<&[u32]>,
         out: &mut Vec<AdjEntry>,
     ) -> Result<(), StorageError> {
-        if !self.st.overlay.is_empty() && self.st.overlay.touches_prefix(&keys::adj_prefix(node)) {
+        if self.list_staged(node) {
             return adjacency::list(self.view(), node, dir, types, out);
         }
         // Read in place: a share of the kept list (`get`) costs two atomic
@@ -871,31 +871,44 @@ impl<'a> Tx<'a> {
         {
             return Ok(());
         }
-        // Nothing staged under this list: the view reads the committed one.
+        let list = self.keep_list(node)?;
+        adjacency_unpacked::list(&list, dir, types, out);
+        Ok(())
+    }
+
+    /// Reads `node`'s committed list (nothing is staged under it) and keeps
+    /// it in the block cache, unpacked.
+    fn keep_list(&self, node: NodeId) -> Result<Arc<[u8]>, StorageError> {
         let packed = adjacency::read_list(self.view(), node)?;
         let list: Arc<[u8]> = Arc::from(adjacency_unpacked::unpack(&packed)?);
         self.cache.insert(keys::ADJ, node, list.clone());
-        adjacency_unpacked::list(&list, dir, types, out);
-        Ok(())
+        Ok(list)
+    }
+
+    /// Whether this transaction has staged a change to `node`'s list.
+    fn list_staged(&self, node: NodeId) -> bool {
+        !self.st.overlay.is_empty() && self.st.overlay.touches_prefix(&keys::adj_prefix(node))
     }
 
     /// `f` over `node`'s kept adjacency list; `None` when it is not kept
     /// or this transaction has staged a change to it.
     fn with_kept_list<R>(&self, node: NodeId, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
-        if !self.st.overlay.is_empty() && self.st.overlay.touches_prefix(&keys::adj_prefix(node)) {
+        if self.list_staged(node) {
             return None;
         }
         self.cache.with(keys::ADJ, node, f)
     }
 
-    /// How many links `expand(node, dir, None, _)` would list: read from
-    /// the kept list's header without listing them (a hub's 112,896 links
-    /// at scale L cost a lookup, not a copy).
+    /// How many links `expand(node, dir, None, _)` would list, counted
+    /// from the list's header without listing them (a hub's 112,896 links
+    /// at scale L cost a lookup once the list is kept, not a copy).
     pub fn degree(&self, node: NodeId, dir: Option<Dir>) -> Result<usize, StorageError> {
         if let Some(n) = self.with_kept_list(node, |b| adjacency_unpacked::count(b, dir)) {
             return Ok(n);
         }
-        // Listed once: a committed list is kept by the listing.
+        if !self.list_staged(node) {
+            return Ok(adjacency_unpacked::count(&self.keep_list(node)?, dir));
+        }
         let mut out = Vec::new();
         self.expand(node, dir, None, &mut out)?;
         Ok(out.len())

@@ -64,7 +64,8 @@ pub struct HopsCut {
     /// Links whose test was had ahead of the walk (`LinkTest::ahead`).
     pub ahead: u64,
     /// Nodes one hop before a walk's last depth whose links were not
-    /// listed, as none leads to an end (`pattern::before_end`).
+    /// listed, as none leads to an end (`pattern::before_end`): each time
+    /// a trail reaches one, nodes without links included.
     pub unlisted: u64,
 }
 

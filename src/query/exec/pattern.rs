@@ -992,9 +992,9 @@ fn walk_dir(r: &RelPattern, flipped: bool) -> Option<Dir> {
     }
 }
 
-/// The links a hop may take from `node`, filtered by type, AS OF and
-/// (for a single hop) the relationship's property map, in a buffer from the
-/// matcher's scratch (given back with `Scratch::give_back`).
+/// The links a hop may take from `node`, filtered by type, AS OF and the
+/// relationship's property map, in a buffer from the matcher's scratch
+/// (given back with `Scratch::give_back`).
 fn hop_entries(
     ctx: &mut Ctx<'_, '_>,
     m: &mut Matcher<'_, '_>,
@@ -1360,7 +1360,7 @@ fn var_hops(
     // outcomes of the link test had ahead for them are in `known`.
     let mut stack: Vec<Level> = Vec::new();
     let mut known: Vec<Outcome> = Vec::new();
-    let mut before_end = before_end::BeforeEnd::new();
+    let mut before_end = before_end::BeforeEnd::new(step, m.as_of.is_some());
     let mut arrived = true;
     loop {
         ctx.tick()?;

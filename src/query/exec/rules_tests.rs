@@ -599,8 +599,9 @@ fn nodes_passed_over_are_counted_as_the_walk_would_reach_them() {
 /// an end: found in its own list, or among the nodes the end lists once
 /// the walk has looked at as many links as the end has. Rows and their
 /// order stay those of walking every trail, in every direction, for types,
-/// a lower bound, an end that is a hub, an id the index finds only in a
-/// list, and a link to the end staged in the transaction.
+/// a lower bound, hops of at most one link, an end that is a hub, an id the
+/// index finds only in a list, and a link to the end staged in the
+/// transaction; a hop with a property map lists every node.
 #[test]
 fn nodes_before_the_last_hop_are_expanded_only_towards_the_end() {
     let mut db = Database::open_memory().unwrap();
@@ -611,8 +612,9 @@ fn nodes_before_the_last_hop_are_expanded_only_towards_the_end() {
          MATCH (a:N {id: 'n' + toString(i)}), (b:N {id: 'n' + toString((i * 7 + 3) % 40)}),
                (c:N {id: 'n' + toString((i * 11 + 5) % 40)}), (d:N {id: 'n' + toString((i + 1) % 40)})
          CREATE (a)-[:L]->(b), (a)-[:L]->(c), (a)-[:M]->(d)",
-        "MATCH (a:N), (e:N {id: 'e'}) WHERE a.id IN ['n24', 'n20', 'n2', 'n5']
-         CREATE (a)-[:L]->(e), (e)-[:M]->(a)",
+        // Links into e and out of it join different nodes.
+        "MATCH (a:N), (e:N {id: 'e'}) WHERE a.id IN ['n24', 'n20', 'n2', 'n5'] CREATE (a)-[:L]->(e)",
+        "MATCH (a:N), (e:N {id: 'e'}) WHERE a.id IN ['n11', 'n25', 'n39'] CREATE (e)-[:M]->(a)",
         "MATCH (a:N), (h:N {id: 'h'}) WHERE a.id STARTS WITH 'n' AND a.id <> 'n0' CREATE (a)-[:L]->(h)",
         "MATCH (a:N), (x:N) WHERE a.id IN ['n3', 'n25'] AND x.id = ['x', 'y'] CREATE (a)-[:L]->(x)",
     ] {
@@ -629,6 +631,8 @@ fn nodes_before_the_last_hop_are_expanded_only_towards_the_end() {
         "MATCH p = (a:N {id: 'n0'})-[*1..3]->(x:N {id: 'x'}) RETURN [n IN nodes(p) | n.id]",
         "MATCH p = (a:N {id: 'n0'})-[*1..3]->(x:N {id: 'nothing'}) RETURN [n IN nodes(p) | n.id]",
         "MATCH (e:N {id: 'e'}) MATCH p = (a:N {id: 'n1'})-[*1..3]->(e) RETURN [n IN nodes(p) | n.id]",
+        "MATCH p = (a:N {id: 'n5'})-[*0..1]->(e:N {id: 'e'}) RETURN [n IN nodes(p) | n.id]",
+        "MATCH p = (a:N {id: 'n0'})-[*1]->(e:N {id: 'e'}) RETURN [n IN nodes(p) | n.id]",
     ];
     let run = |db: &mut Database| -> Vec<Vec<String>> {
         queries
@@ -647,10 +651,10 @@ fn nodes_before_the_last_hop_are_expanded_only_towards_the_end() {
     assert_eq!(run(&mut db), walked);
     for (i, rows) in walked.iter().enumerate() {
         // Only links of type L lead to e; no node's id is 'x' (one holds
-        // it in a list), nor 'nothing'.
+        // it in a list), nor 'nothing'; n0 has no link to e.
         assert_eq!(
             rows.is_empty(),
-            [5, 7, 8].contains(&i),
+            [5, 7, 8, 11].contains(&i),
             "{}: {rows:?}",
             queries[i]
         );
@@ -662,18 +666,37 @@ fn nodes_before_the_last_hop_are_expanded_only_towards_the_end() {
             "{plan}"
         );
     }
-    // A link to the end staged in the transaction: a node reached lists
-    // it from the overlay, and so does the end.
-    for q in [
-        "CREATE ()-[:L]->(:Other)",
-        "MATCH (a:N {id: 'n7'}), (e:N {id: 'e'}) CREATE (a)-[:L]->(e)",
+    // Over links of type M, n0 reaches only n2 one hop before the last
+    // depth, and n2's link to e is of type L.
+    let plan = profile(&mut db, queries[5]);
+    assert!(
+        plan.contains("hops: 1 nodes before the last hop not expanded"),
+        "{plan}"
+    );
+    // A property map on the hop reads each listed link's record: every
+    // node is listed, and its error is raised either way.
+    let failing = "MATCH (a:N {id: 'n0'})-[:L*1 {w: 1 / 0}]->(e:N {id: 'e'}) RETURN e";
+    for rules in [Rules::default().without(Rule::PruneHops), Rules::default()] {
+        db.rules = rules;
+        let e = db.execute(failing, &Params::new()).unwrap_err();
+        assert!(e.to_string().contains("zero"), "{e}");
+    }
+    // A link to e staged in the transaction, from a node reached one hop
+    // before the last depth: it lists the link from the overlay.
+    for (q, more) in [
+        ("CREATE ()-[:L]->(:Other)", 0),
+        (
+            "MATCH (a:N {id: 'n38'}), (e:N {id: 'e'}) CREATE (a)-[:L]->(e)",
+            2,
+        ),
     ] {
         db.execute("BEGIN", &Params::new()).unwrap();
         db.execute(q, &Params::new()).unwrap();
         db.rules = Rules::default().without(Rule::PruneHops);
-        let walked = run(&mut db);
+        let staged = run(&mut db);
         db.rules = Rules::default();
-        assert_eq!(run(&mut db), walked, "after {q}");
+        assert_eq!(run(&mut db), staged, "after {q}");
+        assert_eq!(staged[0].len(), walked[0].len() + more, "after {q}");
         db.execute("ROLLBACK", &Params::new()).unwrap();
     }
 }

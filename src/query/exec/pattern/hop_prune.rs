@@ -36,7 +36,7 @@ use crate::store::catalog::NameKind;
 use crate::store::index::INDEXED_KEYS;
 use crate::store::link_columns::Column;
 use crate::value::{NodeId, RelId, Value};
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::sync::Arc;
 
 /// The conjunct a hop's links are tested by as the walk meets them.
@@ -80,13 +80,15 @@ struct Compare {
     /// The outcome for each of the column's values, found when first met
     /// (`None` until then): Q8's `confidence` takes 101 values over 720
     /// links, and a comparison of `Value`s was a twelfth of its time.
-    /// Empty for a column of more values than `BY_VALUE_LIMIT`.
-    by_value: Vec<Cell<Option<Outcome>>>,
+    /// One slot per value and one for links without the property
+    /// (`Column::memo_len`), made when first needed; empty for a column of
+    /// more than `BY_VALUE_LIMIT` slots.
+    by_value: OnceCell<Vec<Cell<Option<Outcome>>>>,
 }
 
-/// The most values a column may take for `Compare::by_value` to be kept
-/// (a walk allocates it whole).
-const BY_VALUE_LIMIT: usize = 4096;
+/// The most slots `Compare::by_value` may have: each walk that tests a
+/// link ahead allocates it whole, and a statement may walk once per row.
+const BY_VALUE_LIMIT: usize = 1024;
 
 /// The link test for the variable-length `step` (the `si`-th of part
 /// `part_i` in the plan's order), if cutting trails by it changes no
@@ -210,19 +212,14 @@ fn compare(ctx: &Ctx<'_, '_>, predicate: &Expr, var: Sym) -> Option<Compare> {
     };
     let value = known_value(ctx, known)?;
     let key = ctx.code(NameKind::Key, key.sym, &key.name);
-    let column = key.and_then(|k| ctx.tx.kept_link_column(k));
-    let by_value = match &column {
-        Some(col) if col.memo_len() <= BY_VALUE_LIMIT => vec![Cell::new(None); col.memo_len()],
-        _ => Vec::new(),
-    };
     Some(Compare {
         op: *op,
         key,
         value,
         link_left,
         span: Span::new(a.span.start, b.span.end),
-        column,
-        by_value,
+        column: key.and_then(|k| ctx.tx.kept_link_column(k)),
+        by_value: OnceCell::new(),
     })
 }
 
@@ -352,12 +349,16 @@ impl LinkTest<'_> {
                 have if plain(have) => outcome(have),
                 _ => Outcome::Unknown,
             };
+            let by_value = c.by_value.get_or_init(|| match col.memo_len() {
+                n if n <= BY_VALUE_LIMIT => vec![Cell::new(None); n],
+                _ => Vec::new(),
+            });
             for (k, e) in known.iter_mut().zip(entries) {
                 if !wanted(e) {
                     continue;
                 }
                 let i = e.rel as usize;
-                let o = match col.memo_index(i).and_then(|at| c.by_value.get(at)) {
+                let o = match col.memo_index(i).and_then(|at| by_value.get(at)) {
                     Some(memo) => memo.get().unwrap_or_else(|| {
                         let o = decide(i);
                         memo.set(Some(o));
