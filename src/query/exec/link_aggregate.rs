@@ -16,7 +16,7 @@
 use super::context::{Cancel, Ctx};
 use super::eval::{binary_values, logic, truthy};
 use super::ops;
-use super::pattern::{and_parts, new_variables, rel_types, without_universal_labels};
+use super::pattern::{and_parts, new_variables, rel_types, without_universal_labels, TypeCodes};
 use super::projection::{columns, finish_rows, order_item, skip_limit, Grouper, Rows};
 use crate::error::{Error, ErrorKind};
 use crate::prefetch::prefetch_line;
@@ -924,7 +924,7 @@ struct Scan<'q, 'c, 'x> {
     c: &'c Ctx<'x, 'x>,
     plan: &'q Plan<'q>,
     grouper: Grouper<'q>,
-    types: Option<Vec<u32>>,
+    types: Option<TypeCodes>,
     start_labels: Vec<u32>,
     end_labels: Vec<u32>,
     /// Group of each node id or column code (u32::MAX: not seen yet).

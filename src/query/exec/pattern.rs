@@ -972,7 +972,11 @@ fn unbind(m: &mut Matcher<'_, '_>, slots: &[usize]) {
     }
 }
 
-pub(crate) fn rel_types(ctx: &Ctx<'_, '_>, r: &RelPattern) -> Option<Vec<u32>> {
+/// The codes of a hop's link types, held inline: a walk asks for them once
+/// per node it expands (Q3: seven heap allocations a run, as a `Vec`).
+pub(crate) type TypeCodes = smallvec::SmallVec<[u32; 4]>;
+
+pub(crate) fn rel_types(ctx: &Ctx<'_, '_>, r: &RelPattern) -> Option<TypeCodes> {
     if r.types.is_empty() {
         return None;
     }

@@ -19,7 +19,7 @@
 //! node. The ends' lists are read only to save work: one that cannot be
 //! read (damage) leaves every node listed, its error to whatever reads it.
 
-use super::{rel_types, walk_dir, Hops, Step};
+use super::{rel_types, walk_dir, Hops, Step, TypeCodes};
 use crate::error::Error;
 use crate::query::exec::context::Ctx;
 use crate::store::keys::Dir;
@@ -32,7 +32,7 @@ pub(super) struct BeforeEnd {
     /// Links the walk has looked at one hop before its ends.
     looked_at: usize,
     /// The hop's link types, read once (`rel_types`).
-    types: Option<Option<Vec<u32>>>,
+    types: Option<Option<TypeCodes>>,
     state: State,
 }
 
