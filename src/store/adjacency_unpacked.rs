@@ -46,15 +46,7 @@ pub fn unpack(packed: &[u8]) -> Result<Vec<u8>, StorageError> {
 /// `dir` (both: outgoing, then incoming), of the given types, in the order
 /// they were added.
 pub fn list(unpacked: &[u8], dir: Option<Dir>, types: Option<&[u32]>, out: &mut Vec<AdjEntry>) {
-    let Some((count, entries)) = unpacked.split_first_chunk::<HEADER>() else {
-        return;
-    };
-    let split = (u32::from_le_bytes(*count) as usize * ENTRY).min(entries.len());
-    let part = match dir {
-        Some(Dir::Out) => &entries[..split],
-        Some(Dir::In) => &entries[split..],
-        None => entries,
-    };
+    let part = entries(unpacked, dir);
     out.reserve(part.len() / ENTRY);
     for e in part.chunks_exact(ENTRY) {
         let rel_type = u32::from_le_bytes([e[16], e[17], e[18], e[19]]);
@@ -76,15 +68,7 @@ pub fn reaches(
     types: Option<&[u32]>,
     ends: &[u64],
 ) -> (bool, usize) {
-    let Some((count, entries)) = unpacked.split_first_chunk::<HEADER>() else {
-        return (false, 0);
-    };
-    let split = (u32::from_le_bytes(*count) as usize * ENTRY).min(entries.len());
-    let part = match dir {
-        Some(Dir::Out) => &entries[..split],
-        Some(Dir::In) => &entries[split..],
-        None => entries,
-    };
+    let part = entries(unpacked, dir);
     for (i, e) in part.chunks_exact(ENTRY).enumerate() {
         let other = u64::from_le_bytes(e[8..16].try_into().expect("8 bytes"));
         if ends.binary_search(&other).is_ok() {
@@ -100,15 +84,19 @@ pub fn reaches(
 /// How many links `list` would give in direction `dir` with no type
 /// filter, counted from the header without reading an entry.
 pub fn count(unpacked: &[u8], dir: Option<Dir>) -> usize {
+    entries(unpacked, dir).len() / ENTRY
+}
+
+/// The entries of direction `dir` (both: all), back to back.
+fn entries(unpacked: &[u8], dir: Option<Dir>) -> &[u8] {
     let Some((count, entries)) = unpacked.split_first_chunk::<HEADER>() else {
-        return 0;
+        return &[];
     };
-    let all = entries.len() / ENTRY;
-    let outs = (u32::from_le_bytes(*count) as usize).min(all);
+    let split = (u32::from_le_bytes(*count) as usize * ENTRY).min(entries.len());
     match dir {
-        Some(Dir::Out) => outs,
-        Some(Dir::In) => all - outs,
-        None => all,
+        Some(Dir::Out) => &entries[..split],
+        Some(Dir::In) => &entries[split..],
+        None => entries,
     }
 }
 

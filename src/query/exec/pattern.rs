@@ -391,10 +391,14 @@ impl Matcher<'_, '_> {
     /// `n` without the labels every node carries, for a start node found
     /// by an index or a scan, so known to exist (a point lookup of
     /// `(a:Actor {id: $id})` read the node's record once for its labels,
-    /// then again for its `id`). `None` unless whether each label is
-    /// universal is known without counting its nodes: a point lookup
-    /// checks one node's labels for less.
+    /// then again for its `id`). `None` for a pattern without labels, for
+    /// one whose node comes from the row (`binds_from_row`), and unless
+    /// whether each label is universal is known without counting its nodes:
+    /// a point lookup checks one node's labels for less.
     fn start_pattern(&mut self, ctx: &Ctx<'_, '_>, n: &NodePattern) -> Option<Arc<NodePattern>> {
+        if n.labels.is_empty() || self.binds_from_row(n) {
+            return None;
+        }
         let key = (n as *const NodePattern as usize, true);
         if let Some(start) = self.kept_pattern(ctx, key) {
             return Some(start);
@@ -610,10 +614,7 @@ fn match_parts(
                 &part.element.start
             };
             let candidates = node_candidates(ctx, m, start)?;
-            let dropped = match start.labels.is_empty() || m.binds_from_row(start) {
-                true => None,
-                false => m.start_pattern(ctx, start),
-            };
+            let dropped = m.start_pattern(ctx, start);
             let start = dropped.as_deref().unwrap_or(start);
             for n in candidates {
                 let mut trail = PathBuild {
@@ -899,20 +900,7 @@ fn bind_node(
     n: NodeId,
     newly: &mut Slots,
 ) -> Result<bool, Error> {
-    bind_node_with(ctx, m, p, n, newly, true)
-}
-
-/// `bind_node`, reading the property map only when `map` says so (false:
-/// `n` is known to match it).
-fn bind_node_with(
-    ctx: &mut Ctx<'_, '_>,
-    m: &mut Matcher<'_, '_>,
-    p: &NodePattern,
-    n: NodeId,
-    newly: &mut Slots,
-    map: bool,
-) -> Result<bool, Error> {
-    if !node_fits_with(ctx, m, p, n, map)? {
+    if !node_fits(ctx, m, p, n)? {
         return Ok(false);
     }
     m.bind_unbound(p.variable.as_ref(), Value::Node(n), newly);
@@ -1517,7 +1505,8 @@ fn var_end(
     // ids (`hop_prune::end_ids`): a node it matched matches it again.
     let fresh = ctx.tx.writes() == hops.writes && hops.end_ids.is_some();
     let map = !(fresh && hops.map_matched.get() == Some(here));
-    if bind_node_with(ctx, m, hops.end, here, &mut newly, map)? {
+    if node_fits_with(ctx, m, hops.end, here, map)? {
+        m.bind_unbound(hops.end.variable.as_ref(), Value::Node(here), &mut newly);
         if fresh {
             hops.map_matched.set(Some(here));
         }
@@ -1560,10 +1549,7 @@ fn match_shortest(
         ));
     };
     let starts = node_candidates(ctx, m, &e.start)?;
-    let dropped = match e.start.labels.is_empty() || m.binds_from_row(&e.start) {
-        true => None,
-        false => m.start_pattern(ctx, &e.start),
-    };
+    let dropped = m.start_pattern(ctx, &e.start);
     let start = dropped.as_deref().unwrap_or(&e.start);
     for s in starts {
         let mut newly = Slots::new();

@@ -120,6 +120,16 @@ fn profile(db: &mut Database, q: &str) -> String {
     r.plan.unwrap()
 }
 
+/// A database in memory holding what `statements` create, in turn.
+fn db_with(statements: &[&str]) -> Database {
+    let mut db = Database::open_memory().unwrap();
+    for q in statements {
+        db.execute(q, &Params::new())
+            .unwrap_or_else(|e| panic!("{q}: {e}"));
+    }
+    db
+}
+
 #[test]
 fn every_rule_keeps_every_result_equal() {
     let mut db = graph();
@@ -575,14 +585,9 @@ fn a_walk_stopped_early_reads_few_links_ahead() {
 /// without a turn of the walk each).
 #[test]
 fn nodes_passed_over_are_counted_as_the_walk_would_reach_them() {
-    let mut db = Database::open_memory().unwrap();
-    db.execute(
-        "CREATE (a:N {id: 'a'})-[:L]->(b:N {id: 'b'})-[:L]->(a),
+    let mut db = db_with(&["CREATE (a:N {id: 'a'})-[:L]->(b:N {id: 'b'})-[:L]->(a),
                 (b)-[:L]->(c:N {id: 'c'})-[:L]->(a), (z:N {id: 'z'}),
-                (a)-[:L]->(z), (c)-[:L]->(z)",
-        &Params::new(),
-    )
-    .unwrap();
+                (a)-[:L]->(z), (c)-[:L]->(z)"]);
     let q = "MATCH (a:N {id: 'a'})-[*1..3]->(z:N {id: 'z'}) RETURN z";
     assert_eq!(db.execute(q, &Params::new()).unwrap().rows.len(), 3);
     let plan = profile(&mut db, q);
@@ -604,8 +609,7 @@ fn nodes_passed_over_are_counted_as_the_walk_would_reach_them() {
 /// transaction; a hop with a property map lists every node.
 #[test]
 fn nodes_before_the_last_hop_are_expanded_only_towards_the_end() {
-    let mut db = Database::open_memory().unwrap();
-    for setup in [
+    let mut db = db_with(&[
         "UNWIND range(0, 39) AS i CREATE (:N {id: 'n' + toString(i)})",
         "CREATE (:N {id: 'e'}), (:N {id: 'h'}), (:N {id: ['x', 'y']})",
         "UNWIND range(0, 39) AS i
@@ -617,9 +621,7 @@ fn nodes_before_the_last_hop_are_expanded_only_towards_the_end() {
         "MATCH (a:N), (e:N {id: 'e'}) WHERE a.id IN ['n11', 'n25', 'n39'] CREATE (e)-[:M]->(a)",
         "MATCH (a:N), (h:N {id: 'h'}) WHERE a.id STARTS WITH 'n' AND a.id <> 'n0' CREATE (a)-[:L]->(h)",
         "MATCH (a:N), (x:N) WHERE a.id IN ['n3', 'n25'] AND x.id = ['x', 'y'] CREATE (a)-[:L]->(x)",
-    ] {
-        db.execute(setup, &Params::new()).unwrap();
-    }
+    ]);
     let queries = [
         "MATCH p = (a:N {id: 'n0'})-[*1..3]->(e:N {id: 'e'}) RETURN [n IN nodes(p) | n.id]",
         "MATCH p = (a:N {id: 'n0'})-[:L*2..3]->(e:N {id: 'e'}) RETURN [n IN nodes(p) | n.id]",
@@ -707,16 +709,13 @@ fn nodes_before_the_last_hop_are_expanded_only_towards_the_end() {
 /// nine places off, each would be its opposite).
 #[test]
 fn links_to_the_end_past_the_chunks_keep_their_own_outcomes() {
-    let mut db = Database::open_memory().unwrap();
-    db.execute(
+    let mut db = db_with(&[
         "CREATE (h:N {id: 'h'}), (z:N {id: 'z'}) WITH h, z UNWIND range(1, 150) AS i
-         CALL { WITH h, z, i WITH h, z, i WHERE i >= 10 AND i % 3 = 1
-                CREATE (h)-[:L {w: i, c: i % 2}]->(z) }
-         CALL { WITH h, i WITH h, i WHERE NOT (i >= 10 AND i % 3 = 1)
-                CREATE (h)-[:L {w: i, c: i % 2}]->(:N {id: 'x' + toString(i)}) }",
-        &Params::new(),
-    )
-    .unwrap();
+             CALL { WITH h, z, i WITH h, z, i WHERE i >= 10 AND i % 3 = 1
+                    CREATE (h)-[:L {w: i, c: i % 2}]->(z) }
+             CALL { WITH h, i WITH h, i WHERE NOT (i >= 10 AND i % 3 = 1)
+                    CREATE (h)-[:L {w: i, c: i % 2}]->(:N {id: 'x' + toString(i)}) }",
+    ]);
     let q = "MATCH p = (h:N {id: 'h'})-[*1..1]->(z:N {id: 'z'})
              WHERE all(r IN relationships(p) WHERE r.c >= 1)
              RETURN relationships(p)[0].w AS w ORDER BY w";
@@ -738,18 +737,11 @@ fn links_to_the_end_past_the_chunks_keep_their_own_outcomes() {
 /// left carries them (and that is known: the hop to `(x:S)` counted them).
 #[test]
 fn a_start_node_from_the_row_keeps_its_labels_checked() {
-    let mut db = Database::open_memory().unwrap();
-    db.execute(
+    let mut db = db_with(&[
         "UNWIND range(1, 5) AS i CREATE (:S {i: i, id: 's' + toString(i)})",
-        &Params::new(),
-    )
-    .unwrap();
-    db.execute(
         "MATCH (a:S {id: 's1'}), (b:S {id: 's2'}), (c:S {id: 's3'})
-         CREATE (a)-[:L]->(b)-[:L]->(c)",
-        &Params::new(),
-    )
-    .unwrap();
+             CREATE (a)-[:L]->(b)-[:L]->(c)",
+    ]);
     let shortest =
         "MATCH p = shortestPath((a:S {id: 's1'})-[*]->(b:S {id: 's3'})) RETURN length(p)";
     assert_eq!(
@@ -777,13 +769,10 @@ fn a_start_node_from_the_row_keeps_its_labels_checked() {
 /// kept per value: both answer as a walk that tests every link.
 #[test]
 fn link_tests_from_a_column_of_many_values_or_few_agree() {
-    let mut db = Database::open_memory().unwrap();
-    db.execute(
+    let mut db = db_with(&[
         "CREATE (h:N {id: 'h'}), (z:N {id: 'z'}) WITH h, z UNWIND range(0, 4999) AS i
-         CREATE (h)-[:L {many: i * 0.001, few: i % 7}]->(z)",
-        &Params::new(),
-    )
-    .unwrap();
+             CREATE (h)-[:L {many: i * 0.001, few: i % 7}]->(z)",
+    ]);
     // Each column is kept by a scan over every link.
     for key in ["many", "few"] {
         let q = format!("MATCH ()-[r:L]->() RETURN r.{key} AS v, count(*)");
