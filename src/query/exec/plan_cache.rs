@@ -156,6 +156,20 @@ mod tests {
              RETURN a.id, count(DISTINCT b) ORDER BY a.id",
             "UNWIND range(1, $k) AS x WITH x WHERE x > $s RETURN x",
             "MATCH (a:Actor)-[r]->() WITH a.n AS n, sum(r.v) AS t RETURN n, t",
+            // One group without a key, kept between runs, and none at all.
+            "MATCH (a:Actor) WHERE a.n >= $s AND a.n < $k \
+             RETURN count(*) AS c, collect(a.id) AS ids, min(a.n) AS lo, count(DISTINCT a.n) AS d",
+            "MATCH (a:Actor {id: 'a' + toString($k)})-[:SUPPLIES]->()-[:SUPPLIES]->(c) \
+             RETURN count(DISTINCT c) AS n",
+            // Groups ranked by an aggregate before their rows are built.
+            "MATCH (a:Actor) WHERE a.n >= $s RETURN a.n AS n, count(*) AS c \
+             ORDER BY c DESC, n LIMIT $k",
+            // Two parts, each walked from its own start nodes.
+            "MATCH p = (a:Actor {n: $s})-[:SUPPLIES]->(b), q = (c:Actor {n: $k % 4})-[r]->(d) \
+             RETURN a.id, b.id, c.id, d.id, r.v, length(p) + length(q)",
+            // Many input rows, each matched in the row of the one before.
+            "UNWIND range(1, $k) AS i MATCH (a:Actor {n: i % 4})-[r:SUPPLIES]->(b) \
+             RETURN i, a.id, b.id, r.v",
         ];
         let runs = [(2003, 0, 1), (2010, 2, 5), (2000, 1, 12), (2020, 3, 2)];
         for text in statements {

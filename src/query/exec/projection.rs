@@ -334,7 +334,19 @@ pub struct Grouper<'q> {
     counts: Vec<i64>,
     seen: Seen,
     key: String,
+    /// For each item, `None` when it is a key and `Some(ai)` when it is
+    /// aggregate `ai` itself; `None` unless every item is one or the other
+    /// and ORDER BY adds no aggregate. `finish` then builds rows without
+    /// evaluating anything.
+    direct: Option<Vec<Option<usize>>>,
+    /// Finished aggregates, `aggs.len()` per group: emptied buffer kept
+    /// between runs of a kept plan.
+    done: Vec<Option<Value>>,
 }
+
+/// Groups whose buffers an emptied grouper keeps for its next run: a point
+/// query's one group then allocates none of them again.
+const GROUPS_KEPT: usize = 4;
 
 impl<'q> Grouper<'q> {
     /// `None` when the projection has no aggregate (no grouping).
@@ -370,6 +382,19 @@ impl<'q> Grouper<'q> {
                 _ => None,
             })
             .collect();
+        let finished: Option<Vec<Option<usize>>> = p
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| match key_items.contains(&i) {
+                true => Some(None),
+                false => aggs
+                    .iter()
+                    .position(|a| std::ptr::eq(*a, &it.expr))
+                    .map(Some),
+            })
+            .collect();
+        let finished = finished.filter(|d| d.iter().flatten().count() == aggs.len());
         Some(Grouper {
             arg_slots,
             p,
@@ -384,6 +409,8 @@ impl<'q> Grouper<'q> {
             counts: Vec::new(),
             seen: Seen::default(),
             key: String::new(),
+            direct: finished,
+            done: Vec::new(),
         })
     }
 
@@ -488,9 +515,12 @@ impl<'q> Grouper<'q> {
         key_vals: &mut Vec<Value>,
         first_row: impl FnOnce() -> Vec<Value>,
     ) -> usize {
-        // No key (`RETURN count(*)`): one group, no hashing per row.
-        if key_vals.is_empty() && !self.group_rows.is_empty() {
-            return 0;
+        // No key (`RETURN count(*)`): one group, never hashed.
+        if key_vals.is_empty() {
+            return match self.group_rows.is_empty() {
+                true => self.new_group(key_vals, first_row),
+                false => 0,
+            };
         }
         self.key.clear();
         for v in key_vals.iter() {
@@ -606,10 +636,13 @@ impl<'q> Grouper<'q> {
         Ok(())
     }
 
-    /// Drops every group made so far: the grouper is then as `new` made
-    /// it, and holds nothing (`Operator::reset`).
+    /// Drops every group made so far: the grouper then answers as `new`
+    /// made it, holding at most the small emptied buffers `keep_buffers`
+    /// keeps (`Operator::reset`).
     pub fn reset(&mut self) {
-        self.take_groups();
+        let t = self.take_groups();
+        let done = std::mem::take(&mut self.done);
+        self.keep_buffers(t.group_rows, t.accs, t.counts, done);
     }
 
     /// Takes out every group made so far, leaving none.
@@ -621,6 +654,28 @@ impl<'q> Grouper<'q> {
             accs: std::mem::take(&mut self.accs),
             counts: std::mem::take(&mut self.counts),
             seen: std::mem::take(&mut self.seen),
+        }
+    }
+
+    /// Puts the emptied buffers of a finished run back when they are small
+    /// (`GROUPS_KEPT`), for the next run of a kept plan.
+    fn keep_buffers(
+        &mut self,
+        mut group_rows: Vec<(Vec<Value>, Vec<Value>)>,
+        mut accs: Vec<Acc>,
+        mut counts: Vec<i64>,
+        mut done: Vec<Option<Value>>,
+    ) {
+        if group_rows.capacity() <= GROUPS_KEPT && accs.capacity() <= GROUPS_KEPT * self.aggs.len()
+        {
+            group_rows.clear();
+            accs.clear();
+            counts.clear();
+            done.clear();
+            self.group_rows = group_rows;
+            self.accs = accs;
+            self.counts = counts;
+            self.done = done;
         }
     }
 
@@ -641,29 +696,11 @@ impl<'q> Grouper<'q> {
         }
         seen.deferred_counts(self.aggs.len(), &mut counts);
         let mut out = Vec::with_capacity(group_rows.len());
-        // Where each item is a key or one of the aggregates itself (and ORDER
-        // BY adds none), the row is the keys and the finished aggregates; no
-        // expression is evaluated and no aggregate map is kept.
-        let direct: Option<Vec<Option<usize>>> = p
-            .items
-            .iter()
-            .enumerate()
-            .map(|(i, it)| match self.key_items.contains(&i) {
-                true => Some(None),
-                false => self
-                    .aggs
-                    .iter()
-                    .position(|a| std::ptr::eq(*a, &it.expr))
-                    .map(Some),
-            })
-            .collect();
-        let direct = direct.filter(|d| d.iter().flatten().count() == self.aggs.len());
-        let mut accs = accs.into_iter().zip(counts);
-        if let Some(direct) = direct {
+        if let Some(direct) = &self.direct {
             let n = self.aggs.len();
-            let mut done: Vec<Option<Value>> = Vec::with_capacity(group_rows.len() * n);
-            for (at, (acc, count)) in accs.enumerate() {
-                done.push(Some(finish(self.aggs[at % n], acc, count)?));
+            let mut done = std::mem::take(&mut self.done);
+            for (at, (acc, count)) in accs.drain(..).zip(counts.iter()).enumerate() {
+                done.push(Some(finish(self.aggs[at % n], acc, *count)?));
             }
             // With ORDER BY … LIMIT over keys and aggregates, the groups are
             // ranked first and only those kept become rows.
@@ -681,7 +718,7 @@ impl<'q> Grouper<'q> {
                 for _ in &self.star {
                     row_out.push(kv.next().unwrap_or(Value::Null));
                 }
-                for d in &direct {
+                for d in direct {
                     row_out.push(
                         match d {
                             None => kv.next(),
@@ -692,8 +729,10 @@ impl<'q> Grouper<'q> {
                 }
                 out.push((row_out, Some(first_row), None));
             }
+            self.keep_buffers(group_rows, accs, counts, done);
             return Ok(out);
         }
+        let mut accs = accs.into_iter().zip(counts);
         for (key_vals, first_row) in group_rows {
             let mut values = AggValues::default();
             for (a, (acc, count)) in self.aggs.iter().zip(accs.by_ref()) {
