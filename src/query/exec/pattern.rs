@@ -341,6 +341,12 @@ pub struct Scratch {
     /// each depth of a walk in progress (allocating each anew was 6% of
     /// Q3 at M, and Q8 expands 94 nodes).
     lists: Vec<Vec<AdjEntry>>,
+    /// The emptied row and bound flags of the last input row matched, for
+    /// the next (allocated anew, two of a point query's few allocations).
+    row: Vec<Value>,
+    bound: Vec<bool>,
+    /// The trail of the last part walked from its start nodes, likewise.
+    trail: PathBuild,
 }
 
 /// Buffers kept during a run at most, and the entries a kept one may hold.
@@ -352,9 +358,30 @@ const LIST_KEPT_LEN: usize = 4096;
 const LISTS_IDLE: usize = 4;
 const LIST_IDLE_LEN: usize = 64;
 
+/// Slots of a row (and nodes or links of a trail) kept for the next input
+/// row.
+const ROW_KEPT_LEN: usize = 64;
+
 impl Scratch {
     fn list(&mut self) -> Vec<AdjEntry> {
         self.lists.pop().unwrap_or_default()
+    }
+
+    fn keep_row(&mut self, mut row: Vec<Value>, mut bound: Vec<bool>) {
+        if row.capacity() <= ROW_KEPT_LEN {
+            row.clear();
+            bound.clear();
+            self.row = row;
+            self.bound = bound;
+        }
+    }
+
+    fn keep_trail(&mut self, mut trail: PathBuild) {
+        if trail.nodes.capacity() <= ROW_KEPT_LEN && trail.rels.capacity() <= ROW_KEPT_LEN {
+            trail.nodes.clear();
+            trail.rels.clear();
+            self.trail = trail;
+        }
     }
 
     fn give_back(&mut self, mut list: Vec<AdjEntry>) {
@@ -364,7 +391,8 @@ impl Scratch {
         }
     }
 
-    /// Between runs: drops every buffer but a few small ones.
+    /// Between runs: drops every list buffer but a few small ones (the row,
+    /// bound flags and trail are kept only while small: `ROW_KEPT_LEN`).
     pub fn reset(&mut self) {
         self.lists.retain(|l| l.capacity() <= LIST_IDLE_LEN);
         self.lists.truncate(LISTS_IDLE);
@@ -533,9 +561,11 @@ pub fn match_row(
     scratch: &mut Scratch,
     sink: &mut RowSink<'_>,
 ) -> Result<Flow, Error> {
-    let mut full = row.to_vec();
+    let mut full = std::mem::take(&mut scratch.row);
+    full.extend_from_slice(row);
     full.extend(std::iter::repeat_n(Value::Null, new));
-    let mut bound = vec![true; row.len()];
+    let mut bound = std::mem::take(&mut scratch.bound);
+    bound.extend(std::iter::repeat_n(true, row.len()));
     bound.extend(std::iter::repeat_n(false, new));
     let str_eqs = conj
         .iter()
@@ -566,7 +596,9 @@ pub fn match_row(
     if m.check_ready(ctx, &mut newly)? {
         match_parts(ctx, &mut m, parts, 0)?;
     }
-    Ok(if m.stopped { Flow::Stop } else { Flow::More })
+    let flow = if m.stopped { Flow::Stop } else { Flow::More };
+    m.scratch.keep_row(m.row, m.bound);
+    Ok(flow)
 }
 
 /// Matches the `i`-th part of the plan and those after it.
@@ -616,11 +648,11 @@ fn match_parts(
             let candidates = node_candidates(ctx, m, start)?;
             let dropped = m.start_pattern(ctx, start);
             let start = dropped.as_deref().unwrap_or(start);
+            let mut trail = std::mem::take(&mut m.scratch.trail);
             for n in candidates {
-                let mut trail = PathBuild {
-                    nodes: vec![n],
-                    rels: vec![],
-                };
+                trail.nodes.clear();
+                trail.nodes.push(n);
+                trail.rels.clear();
                 let mut newly_bound = Slots::new();
                 if !bind_node(ctx, m, start, n, &mut newly_bound)? {
                     continue;
@@ -635,12 +667,14 @@ fn match_parts(
                     break;
                 }
             }
+            m.scratch.keep_trail(trail);
             Ok(())
         }
         Access::PathSearch { .. } => match_shortest(ctx, m, parts, i),
     }
 }
 
+#[derive(Default)]
 struct PathBuild {
     nodes: Vec<NodeId>,
     rels: Vec<RelId>,
@@ -654,7 +688,10 @@ struct Step<'q> {
     flipped: bool,
 }
 
-fn steps_of(e: &PatternElement, reversed: bool) -> Vec<Step<'_>> {
+/// A chain's steps, inline for up to four hops (made for every input row).
+type Steps<'q> = smallvec::SmallVec<[Step<'q>; 4]>;
+
+fn steps_of(e: &PatternElement, reversed: bool) -> Steps<'_> {
     if !reversed {
         return e
             .chain
@@ -666,7 +703,7 @@ fn steps_of(e: &PatternElement, reversed: bool) -> Vec<Step<'_>> {
             })
             .collect();
     }
-    let mut out = Vec::new();
+    let mut out = Steps::new();
     for i in (0..e.chain.len()).rev() {
         let node = if i == 0 { &e.start } else { &e.chain[i - 1].1 };
         out.push(Step {
@@ -819,7 +856,8 @@ fn drop_labels(
     mut universal: impl FnMut(u32) -> Option<bool>,
 ) -> Option<NodePattern> {
     let total = ctx.tx.meta().nodes;
-    let mut dropped = Vec::with_capacity(n.labels.len());
+    // Inline: a point lookup asks on every run while a count is unknown.
+    let mut dropped: smallvec::SmallVec<[bool; 8]> = smallvec::SmallVec::new();
     for l in &n.labels {
         dropped.push(match ctx.code(NameKind::Label, l.sym, &l.name) {
             Some(id) => total > 0 && universal(id)?,
