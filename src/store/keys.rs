@@ -193,7 +193,14 @@ pub fn fold(name: &str) -> String {
 /// then big-endian bytes with the sign bit flipped, or the string's bytes
 /// escaped and terminated). `None` for values that are not indexed.
 pub fn encode_index_value(v: &Value) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
+    // Sized for the value (a point lookup encodes it on every run), a
+    // string's zero bytes aside.
+    let mut out = Vec::with_capacity(match v {
+        Value::String(s) => s.len() + 3,
+        Value::Bool(_) => 2,
+        Value::Int(_) | Value::Float(_) => 9,
+        _ => return None,
+    });
     match v {
         Value::Bool(b) => {
             out.push(0x10);
@@ -215,9 +222,9 @@ pub fn encode_index_value(v: &Value) -> Option<Vec<u8>> {
         }
         Value::String(s) => {
             out.push(STRING_TYPE);
-            for &b in s.as_bytes() {
-                out.push(b);
-                if b == 0 {
+            for part in s.as_bytes().split_inclusive(|&b| b == 0) {
+                out.extend_from_slice(part);
+                if part.last() == Some(&0) {
                     out.push(0xff);
                 }
             }
@@ -314,6 +321,9 @@ mod tests {
     fn index_values_encode_canonically() {
         let s = encode_index_value(&Value::String("a\0b".into())).unwrap();
         assert_eq!(decode_index_string(&s).as_deref(), Some("a\0b"));
+        // A zero byte is escaped wherever it stands, the last one too.
+        let s = encode_index_value(&Value::String("\0a\0".into())).unwrap();
+        assert_eq!(s, [STRING_TYPE, 0, 0xff, b'a', 0, 0xff, 0, 0]);
         assert_ne!(
             encode_index_value(&Value::Int(1)),
             encode_index_value(&Value::Float(1.0))
