@@ -511,6 +511,33 @@ MATCH (t:T) RETURN t.n AS n ORDER BY n LIMIT $k;
     assert_eq!(out, "n\n1\nn\n1\n2\n3\nn\n0\n1\n2\n");
 }
 
+#[test]
+fn a_kept_plans_aggregate_without_a_key_answers_each_run_afresh() {
+    // The second run of each MATCH reuses the first's plan, its one group's
+    // buffers and its MATCH's row and trail (`projection::Grouper`,
+    // `pattern::Scratch`): a run without rows still answers one row.
+    let script = "CREATE (:T {n: 1}), (:T {n: 2}), (:T {n: 3})-[:L]->(:T {n: 4});
+.param k 1
+MATCH (t:T) WHERE t.n > $k RETURN count(*) AS c, collect(t.n) AS l, min(t.n) AS lo;
+.param k 9
+MATCH (t:T) WHERE t.n > $k RETURN count(*) AS c, collect(t.n) AS l, min(t.n) AS lo;
+.param k 3
+MATCH (t:T {n: $k})-[:L]->(u) RETURN count(DISTINCT u) AS d;
+.param k 1
+MATCH (t:T {n: $k})-[:L]->(u) RETURN count(DISTINCT u) AS d;
+";
+    let o = run_with_stdin(
+        &["--memory".as_ref(), "--format".as_ref(), "csv".as_ref()],
+        script,
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        out.starts_with("c,l,lo\n3,\"[2, 3, 4]\",2\nc,l,lo\n0,[],\nd\n1\nd\n0\n"),
+        "{out}"
+    );
+}
+
 /// Through the binary: a string test on a hub's 100 links sifts them before
 /// binding (`SiftLinks`), PROFILE says how many it kept, and the rows are
 /// those the test keeps.

@@ -857,23 +857,12 @@ impl<'a> Tx<'a> {
         types: Option<&[u32]>,
         out: &mut Vec<AdjEntry>,
     ) -> Result<(), StorageError> {
-        if self.list_staged(node) {
-            return adjacency::list(self.view(), node, dir, types, out);
+        let listed =
+            self.with_committed_list(node, |b| adjacency_unpacked::list(b, dir, types, out))?;
+        match listed {
+            Some(()) => Ok(()),
+            None => adjacency::list(self.view(), node, dir, types, out),
         }
-        // Read in place: a share of the kept list (`get`) costs two atomic
-        // operations more than the lookup, once per node a walk expands.
-        if self
-            .cache
-            .with(keys::ADJ, node, |b| {
-                adjacency_unpacked::list(b, dir, types, out)
-            })
-            .is_some()
-        {
-            return Ok(());
-        }
-        let list = self.keep_list(node)?;
-        adjacency_unpacked::list(&list, dir, types, out);
-        Ok(())
     }
 
     /// Reads `node`'s committed list (nothing is staged under it) and keeps
@@ -890,24 +879,31 @@ impl<'a> Tx<'a> {
         !self.st.overlay.is_empty() && self.st.overlay.touches_prefix(&keys::adj_prefix(node))
     }
 
-    /// `f` over `node`'s kept adjacency list; `None` when it is not kept
-    /// or this transaction has staged a change to it.
-    fn with_kept_list<R>(&self, node: NodeId, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    /// `f` over `node`'s committed list, read in place where the block
+    /// cache keeps it (read and kept there first if it is not: a share of
+    /// the kept list costs two atomic operations more than the lookup, once
+    /// per node a walk expands); `None` when this transaction has staged a
+    /// change to it, which only the transaction's own view lists.
+    fn with_committed_list<R>(
+        &self,
+        node: NodeId,
+        mut f: impl FnMut(&[u8]) -> R,
+    ) -> Result<Option<R>, StorageError> {
         if self.list_staged(node) {
-            return None;
+            return Ok(None);
         }
-        self.cache.with(keys::ADJ, node, f)
+        if let Some(r) = self.cache.with(keys::ADJ, node, &mut f) {
+            return Ok(Some(r));
+        }
+        Ok(Some(f(&self.keep_list(node)?)))
     }
 
     /// How many links `expand(node, dir, None, _)` would list, counted
     /// from the list's header without listing them (a hub's 112,896 links
     /// at scale L cost a lookup once the list is kept, not a copy).
     pub fn degree(&self, node: NodeId, dir: Option<Dir>) -> Result<usize, StorageError> {
-        if let Some(n) = self.with_kept_list(node, |b| adjacency_unpacked::count(b, dir)) {
+        if let Some(n) = self.with_committed_list(node, |b| adjacency_unpacked::count(b, dir))? {
             return Ok(n);
-        }
-        if !self.list_staged(node) {
-            return Ok(adjacency_unpacked::count(&self.keep_list(node)?, dir));
         }
         let mut out = Vec::new();
         self.expand(node, dir, None, &mut out)?;
@@ -916,7 +912,7 @@ impl<'a> Tx<'a> {
 
     /// Whether `expand(node, dir, types, _)` would list a link to one of
     /// `ends` (ascending), and how many links were looked at to know: the
-    /// kept list is read in place, none is copied out.
+    /// committed list is read in place, none is copied out.
     pub fn links_reach(
         &self,
         node: NodeId,
@@ -924,8 +920,9 @@ impl<'a> Tx<'a> {
         types: Option<&[u32]>,
         ends: &[NodeId],
     ) -> Result<(bool, usize), StorageError> {
-        let kept = self.with_kept_list(node, |b| adjacency_unpacked::reaches(b, dir, types, ends));
-        if let Some(r) = kept {
+        let committed =
+            self.with_committed_list(node, |b| adjacency_unpacked::reaches(b, dir, types, ends))?;
+        if let Some(r) = committed {
             return Ok(r);
         }
         let mut out = Vec::new();

@@ -362,26 +362,27 @@ const LIST_IDLE_LEN: usize = 64;
 /// row.
 const ROW_KEPT_LEN: usize = 64;
 
+/// Puts `v`, emptied, in `slot` unless it grew past `ROW_KEPT_LEN`.
+fn keep_emptied<T>(slot: &mut Vec<T>, mut v: Vec<T>) {
+    if v.capacity() <= ROW_KEPT_LEN {
+        v.clear();
+        *slot = v;
+    }
+}
+
 impl Scratch {
     fn list(&mut self) -> Vec<AdjEntry> {
         self.lists.pop().unwrap_or_default()
     }
 
-    fn keep_row(&mut self, mut row: Vec<Value>, mut bound: Vec<bool>) {
-        if row.capacity() <= ROW_KEPT_LEN {
-            row.clear();
-            bound.clear();
-            self.row = row;
-            self.bound = bound;
-        }
+    fn keep_row(&mut self, row: Vec<Value>, bound: Vec<bool>) {
+        keep_emptied(&mut self.row, row);
+        keep_emptied(&mut self.bound, bound);
     }
 
-    fn keep_trail(&mut self, mut trail: PathBuild) {
-        if trail.nodes.capacity() <= ROW_KEPT_LEN && trail.rels.capacity() <= ROW_KEPT_LEN {
-            trail.nodes.clear();
-            trail.rels.clear();
-            self.trail = trail;
-        }
+    fn keep_trail(&mut self, trail: PathBuild) {
+        keep_emptied(&mut self.trail.nodes, trail.nodes);
+        keep_emptied(&mut self.trail.rels, trail.rels);
     }
 
     fn give_back(&mut self, mut list: Vec<AdjEntry>) {

@@ -86,23 +86,20 @@ impl BeforeEnd {
             links,
         } = &mut self.state
         {
+            let mut unread = false;
             while *counted < ends.len() && *links <= self.looked_at {
                 match ctx.tx.degree(ends[*counted], back) {
                     Ok(n) => *links += n,
                     Err(_) => {
-                        self.state = State::Unread;
+                        unread = true;
                         break;
                     }
                 }
                 *counted += 1;
             }
-        }
-        if let State::Counting {
-            ends: counted,
-            links,
-        } = self.state
-        {
-            if counted == ends.len() && links <= self.looked_at {
+            if unread {
+                self.state = State::Unread;
+            } else if *counted == ends.len() && *links <= self.looked_at {
                 self.state = match Self::link_to(ctx, ends, back, types.as_deref())? {
                     Some(nodes) => State::Known(nodes),
                     None => State::Unread,
