@@ -15,7 +15,8 @@ use crate::query::exec::plan_cache::PlanCache;
 use crate::query::exec::procedures::{self, Procedures};
 use crate::query::exec::rules::Rules;
 use crate::query::parse;
-use crate::result::{Entities, NodeData, QueryResult, RelData};
+use crate::result::{Entities, NodeData, QueryResult, RelData, Warning};
+use crate::store::catalog::Catalog;
 use crate::store::graph::{Graph, Tx, TxState};
 use crate::store::StorageError;
 use crate::value::Value;
@@ -30,6 +31,9 @@ pub type Params = BTreeMap<String, Value>;
 #[derive(Debug, Clone)]
 pub struct Prepared {
     parsed: Arc<Parsed>,
+    /// The database that prepared it (`Database::serial`): its kept plan
+    /// and name verdict hold only there.
+    db: u64,
 }
 
 /// A statement parsed once, kept by its text, and whether the checker has
@@ -40,6 +44,11 @@ pub struct Prepared {
 pub(crate) struct Parsed {
     pub(crate) stmt: Arc<Statement>,
     checked: std::sync::atomic::AtomicBool,
+    /// Whether the unknown-name walk found nothing to report over a
+    /// committed catalog: it never will again, as committed names are never
+    /// taken back (`notify::unknown_names` hashes each name otherwise, on
+    /// every run).
+    names_known: std::sync::atomic::AtomicBool,
     pub(crate) plan: PlanCache,
 }
 
@@ -53,6 +62,27 @@ impl Parsed {
         crate::query::check::check_query_with(q, params)?;
         self.checked.store(true, Relaxed);
         Ok(())
+    }
+
+    /// `notify::unknown_names` for this statement's query `q` over
+    /// `catalog`, skipped once it found nothing over a committed one.
+    /// `committed` says whether `catalog` is: an explicit transaction's
+    /// holds names a rollback may take back.
+    pub(crate) fn unknown_names(
+        &self,
+        q: &Query,
+        catalog: &Catalog,
+        committed: bool,
+    ) -> Vec<Warning> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.names_known.load(Relaxed) {
+            return Vec::new();
+        }
+        let warnings = crate::query::notify::unknown_names(q, catalog);
+        if warnings.is_empty() && committed {
+            self.names_known.store(true, Relaxed);
+        }
+        warnings
     }
 }
 
@@ -79,6 +109,16 @@ pub struct Database {
     /// The planner's rewrites that may fire: all, but in tests that
     /// compare a plan with and without one.
     pub(crate) rules: Rules,
+    /// This database among those the process opened: a statement prepared
+    /// by another runs here as if new (`Prepared::db`).
+    serial: u64,
+}
+
+/// The next `Database::serial`.
+static NEXT_SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn next_serial() -> u64 {
+    NEXT_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Stack of the thread a deeply nested statement runs on: reserved, not
@@ -99,6 +139,7 @@ impl Database {
             parsed: Default::default(),
             memory_limit: None,
             rules: Default::default(),
+            serial: next_serial(),
         })
     }
 
@@ -111,6 +152,7 @@ impl Database {
             parsed: Default::default(),
             memory_limit: None,
             rules: Default::default(),
+            serial: next_serial(),
         })
     }
 
@@ -192,6 +234,7 @@ impl Database {
         let p = Arc::new(Parsed {
             stmt,
             checked: Default::default(),
+            names_known: Default::default(),
             plan: Default::default(),
         });
         let mut parsed = self.parsed.lock();
@@ -226,7 +269,10 @@ impl Database {
             Body::Query(q) => crate::query::check::check_query(q),
             _ => Ok(()),
         })?;
-        Ok(Prepared { parsed })
+        Ok(Prepared {
+            parsed,
+            db: self.serial,
+        })
     }
 
     /// Runs a statement made by `prepare` with `params`, as `execute` would
@@ -241,9 +287,10 @@ impl Database {
         if !given_all(q, params) {
             crate::query::check::check_query_with(q, params)?;
         }
-        on_stack(stmt, || {
-            self.run_checked(q, stmt.mode, params, Some(&p.parsed))
-        })
+        // Prepared by another database: its plan's names and statistics
+        // are that one's, so it is planned here anew.
+        let parsed = (p.db == self.serial).then_some(&*p.parsed);
+        on_stack(stmt, || self.run_checked(q, stmt.mode, params, parsed))
     }
 
     /// A statement's context over `tx`, under this database's planner rules
@@ -357,7 +404,10 @@ impl Database {
         let mut plan_text = None;
         let outcome = {
             let mut ctx = self.ctx(self.graph.tx(&mut state), params, &self.cancel);
-            let mut warnings = crate::query::notify::unknown_names(query, ctx.tx.catalog());
+            let mut warnings = match parsed {
+                Some(p) => p.unknown_names(query, ctx.tx.catalog(), !explicit),
+                None => crate::query::notify::unknown_names(query, ctx.tx.catalog()),
+            };
             let ran = if mode == Mode::Profile {
                 exec::profile(&mut ctx, query).map(|(c, r, p)| {
                     plan_text = Some(p);

@@ -162,3 +162,50 @@ fn a_parameter_in_a_pattern_map_matches_as_its_value_written_out() {
     );
     assert_eq!(r.unwrap().rows, vec![vec![Value::String("c".into())]]);
 }
+
+#[test]
+fn a_statement_prepared_by_another_database_runs_on_this_ones_names() {
+    // The same counters in both, and the labels' codes the other way round.
+    let mut one = Database::open_memory().unwrap();
+    one.execute("CREATE (:A {v: 1}), (:B {v: 2})", &Params::new())
+        .unwrap();
+    let mut two = Database::open_memory().unwrap();
+    two.execute("CREATE (:B {v: 3}), (:A {v: 4})", &Params::new())
+        .unwrap();
+    let p = one.prepare("MATCH (n:A) RETURN n.v").unwrap();
+    for _ in 0..2 {
+        let r = one.run_prepared(&p, &Params::new()).unwrap();
+        assert_eq!(r.rows, vec![vec![Value::Int(1)]]);
+        let r = two.run_prepared(&p, &Params::new()).unwrap();
+        assert_eq!(r.rows, vec![vec![Value::Int(4)]]);
+    }
+}
+
+#[test]
+fn an_unknown_name_is_warned_of_until_a_commit_makes_it_known() {
+    let mut db = Database::open_memory().unwrap();
+    let q = "MATCH (n:Foo) RETURN count(n) AS c";
+    let p = db.prepare(q).unwrap();
+    // Each answer is compared with one from the statement parsed anew,
+    // which keeps no verdict.
+    let stmt = crate::query::parse::parse_statement(q).unwrap();
+    let warned = |db: &mut Database| {
+        let anew = db.execute_parsed(&stmt, &Params::new()).unwrap().warnings;
+        let by_text = db.execute(q, &Params::new()).unwrap().warnings;
+        let prepared = db.run_prepared(&p, &Params::new()).unwrap().warnings;
+        assert_eq!((by_text.len(), prepared.len()), (anew.len(), anew.len()));
+        !prepared.is_empty()
+    };
+    assert!(warned(&mut db));
+    // Known inside a transaction that is then rolled back: still unknown.
+    db.execute("BEGIN", &Params::new()).unwrap();
+    db.execute("CREATE (:Foo)", &Params::new()).unwrap();
+    assert!(!warned(&mut db));
+    db.execute("ROLLBACK", &Params::new()).unwrap();
+    assert!(warned(&mut db));
+    db.execute("CREATE (:Foo)", &Params::new()).unwrap();
+    assert!(!warned(&mut db));
+    db.execute("MATCH (n:Foo) DELETE n", &Params::new())
+        .unwrap();
+    assert!(!warned(&mut db));
+}

@@ -13,7 +13,6 @@ use crate::query::exec;
 use crate::query::exec::context::Cancel;
 use crate::query::exec::pattern::Flow;
 use crate::query::exec::sink::ResultSink;
-use crate::query::notify;
 use crate::result::{Entities, QueryResult};
 use crate::store::graph::{Tx, TxState};
 use crate::value::Value;
@@ -139,7 +138,7 @@ impl Database {
         let staged = state.overlay.len();
         let mut ctx = self.ctx(self.graph.tx(state), params, cancel);
         let mut out = QueryResult {
-            warnings: notify::unknown_names(query, ctx.tx.catalog()),
+            warnings: parsed.unknown_names(query, ctx.tx.catalog(), fresh),
             ..Default::default()
         };
         match stmt.mode {
