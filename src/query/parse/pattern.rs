@@ -120,17 +120,18 @@ impl Lower<'_> {
             .into_inner()
             .next()
             .ok_or_else(|| missing(span, "properties"))?;
-        let kind = match inner.as_rule() {
+        let mut kind = match inner.as_rule() {
             Rule::map_literal => self.map_literal(inner)?,
             Rule::parameter => self.parameter(inner)?,
             _ => return Err(internal(&inner)),
         };
         // A pattern's keys are property keys the statement reads (or
-        // writes): numbered with the others, for `notify`'s quick check.
-        if let crate::query::ast::ExprKind::Map(entries) = &kind {
+        // writes): numbered with the others, for `notify`'s quick check and
+        // so that a run finds their codes where `Ctx::bind` put them.
+        if let crate::query::ast::ExprKind::Map(entries) = &mut kind {
             let mut symbols = self.symbols.borrow_mut();
             for (k, _) in entries {
-                symbols.intern_stored(&k.name, NameKind::Key as usize);
+                k.sym = symbols.intern_stored(&k.name, NameKind::Key as usize);
             }
         }
         Ok(crate::query::ast::Expr { kind, span })

@@ -140,6 +140,34 @@ fn match_clauses() {
     );
 }
 
+/// A pattern map's key carries its number among the store names, as a
+/// property read's does: a run finds its code by it, not by a hash lookup.
+#[test]
+fn a_pattern_maps_keys_are_numbered_as_store_names() {
+    let stmt = parse("MATCH (a {id: $x})-[r {w: 1}]->(b) WHERE b.id = 2 RETURN a");
+    let Body::Query(q) = &stmt.body else { panic!() };
+    let Clause::Match(m) = &q.first.clauses[0] else {
+        panic!()
+    };
+    let element = &m.pattern[0].element;
+    let key = |e: &Option<Expr>| match &e.as_ref().unwrap().kind {
+        ExprKind::Map(entries) => entries[0].0.sym,
+        k => panic!("{k:?}"),
+    };
+    let stored = q.symbols.stored();
+    let id = key(&element.start.properties);
+    assert_eq!(stored.get(id.0 as usize).map(String::as_str), Some("id"));
+    let w = key(&element.chain[0].0.properties);
+    assert_eq!(stored.get(w.0 as usize).map(String::as_str), Some("w"));
+    let ExprKind::Binary(_, lhs, _) = &m.where_.as_ref().unwrap().kind else {
+        panic!()
+    };
+    let ExprKind::Property(_, read) = &lhs.kind else {
+        panic!()
+    };
+    assert_eq!(read.sym, id, "the same number as the read of b.id");
+}
+
 #[test]
 fn with_and_return_projections() {
     let c = clauses(
