@@ -209,3 +209,47 @@ fn an_unknown_name_is_warned_of_until_a_commit_makes_it_known() {
         .unwrap();
     assert!(!warned(&mut db));
 }
+
+#[test]
+fn a_node_with_labels_and_a_string_id_matches_only_with_both() {
+    let mut db = Database::open_memory().unwrap();
+    db.execute(
+        "CREATE (:A {id: 'x'}), (:B {id: 'y'}), (:A {id: 7}), (:A:B {id: 'z'})",
+        &Params::new(),
+    )
+    .unwrap();
+    let count = |db: &mut Database, q: &str, s: Value| {
+        let p = db.prepare(q).unwrap();
+        let ps = params(&[("s", s)]);
+        let r = db.run_prepared(&p, &ps).unwrap().rows;
+        assert_eq!(db.execute(q, &ps).unwrap().rows, r, "{q}");
+        r
+    };
+    let one = |n| vec![vec![Value::Int(n)]];
+    let s = |v: &str| Value::String(v.into());
+    let a = "MATCH (n:A {id: $s}) RETURN count(n)";
+    assert_eq!(count(&mut db, a, s("x")), one(1));
+    // The id is there, the label is not.
+    assert_eq!(count(&mut db, a, s("y")), one(0));
+    assert_eq!(count(&mut db, a, s("z")), one(1));
+    // Stored as a number: not the string, but the number.
+    assert_eq!(count(&mut db, a, s("7")), one(0));
+    assert_eq!(count(&mut db, a, Value::Int(7)), one(1));
+    let ab = "MATCH (n:A:B {id: $s}) RETURN count(n)";
+    assert_eq!(count(&mut db, ab, s("z")), one(1));
+    assert_eq!(count(&mut db, ab, s("x")), one(0));
+    let unknown = "MATCH (n:A:C {id: $s}) RETURN count(n)";
+    assert_eq!(count(&mut db, unknown, s("z")), one(0));
+    // Reached by a link, not looked up: the labels and the id from one read.
+    db.execute(
+        "MATCH (x {id: 'x'}), (y {id: 'y'}), (z {id: 'z'}) CREATE (x)-[:T]->(y), (x)-[:T]->(z)",
+        &Params::new(),
+    )
+    .unwrap();
+    let hop = "MATCH ({id: 'x'})-[:T]->(n:B {id: $s}) RETURN count(n)";
+    assert_eq!(count(&mut db, hop, s("y")), one(1));
+    assert_eq!(count(&mut db, hop, s("z")), one(1));
+    let hop_a = "MATCH ({id: 'x'})-[:T]->(n:A {id: $s}) RETURN count(n)";
+    assert_eq!(count(&mut db, hop_a, s("y")), one(0));
+    assert_eq!(count(&mut db, hop_a, s("z")), one(1));
+}

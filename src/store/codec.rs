@@ -184,6 +184,34 @@ pub fn node_has_labels(bytes: &[u8], labels: &[u32]) -> Result<bool, StorageErro
         let have = NodeRecord::read(&mut r)?.labels;
         return Ok(labels.iter().all(|l| have.contains(l)));
     }
+    has_labels(&mut r, labels)
+}
+
+/// `node_has_labels` and, for a node that has them, `node_prop_is_str`,
+/// from one read of the record for up to 64 labels: a pattern node with a
+/// label and a string property (`(a:Actor {id: $id})`) read it twice.
+pub fn node_has_labels_and_str(
+    bytes: &[u8],
+    labels: &[u32],
+    key: u32,
+    want: &str,
+) -> Result<(bool, Option<bool>), StorageError> {
+    if labels.len() > 64 {
+        return Ok(match node_has_labels(bytes, labels)? {
+            true => (true, node_prop_is_str(bytes, key, want)?),
+            false => (false, None),
+        });
+    }
+    let mut r = Reader::open(bytes, NodeRecord::WHAT)?;
+    if !has_labels(&mut r, labels)? {
+        return Ok((false, None));
+    }
+    Ok((true, prop_is_str(r, key, want)?))
+}
+
+/// Whether the label list `r` is at holds every one of `labels` (at most
+/// 64), leaving `r` past it, at the properties.
+fn has_labels(r: &mut Reader<'_>, labels: &[u32]) -> Result<bool, StorageError> {
     let n = r.varint()?;
     let mut found = 0u64; // bit i: labels[i] seen
     for _ in 0..n {
@@ -1057,6 +1085,21 @@ mod tests {
         assert_eq!(node_prop_is_str(&b, 6, "x").unwrap(), None);
         assert_eq!(node_prop_is_str(&b, 2, "7").unwrap(), None);
         assert!(node_prop_is_str(&b[..b.len() - 1], 8, "x").is_err());
+        // Both from one read: the labels' verdict, and the string's only
+        // for a node that has them.
+        let both = |labels: &[u32], key, want| node_has_labels_and_str(&b, labels, key, want);
+        assert_eq!(both(&[9], 5, "belarus").unwrap(), (true, Some(true)));
+        assert_eq!(both(&[4, 9], 5, "belaru").unwrap(), (true, Some(false)));
+        assert_eq!(both(&[4, 5], 5, "belarus").unwrap(), (false, None));
+        assert_eq!(both(&[], 6, "x").unwrap(), (true, None));
+        assert_eq!(both(&[4], 8, "x").unwrap(), (true, Some(false)));
+        for n in [64, 70] {
+            let mut many: Vec<u32> = (0..n).map(|i| [4, 9][i % 2]).collect();
+            assert_eq!(both(&many, 5, "belarus").unwrap(), (true, Some(true)));
+            many[n - 1] = 5;
+            assert_eq!(both(&many, 5, "belarus").unwrap(), (false, None), "{n}");
+        }
+        assert!(node_has_labels_and_str(&b[..b.len() - 1], &[4], 8, "x").is_err());
     }
 
     /// The checked way alone, as `Reader::seek` reads when `seek_plain`

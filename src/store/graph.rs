@@ -700,6 +700,22 @@ impl<'a> Tx<'a> {
             .unwrap_or(false))
     }
 
+    /// `node_has_labels` and, when it has them, `node_prop_is_str` of node
+    /// `id`, from one read of its record for up to 64 labels
+    /// (`codec::node_has_labels_and_str`);
+    /// `None` for a node that does not exist.
+    pub fn node_has_labels_and_str(
+        &self,
+        id: NodeId,
+        labels: &[u32],
+        key: u32,
+        want: &str,
+    ) -> Result<Option<(bool, Option<bool>)>, StorageError> {
+        self.with_record(keys::NODE, id, |b| {
+            codec::node_has_labels_and_str(b, labels, key, want)
+        })
+    }
+
     /// Applies `f` to the stored bytes of record `id` of keyspace `tag`
     /// (`NODE` or `REL`).
     fn with_record<R>(

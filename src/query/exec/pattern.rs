@@ -972,17 +972,23 @@ fn node_fits_with(
             }
         }
     }
-    // Reads the node's label list only, not its properties.
+    let mut labels: smallvec::SmallVec<[u32; 4]> = smallvec::SmallVec::new();
     for l in &p.labels {
         match ctx.code(NameKind::Label, l.sym, &l.name) {
-            Some(id) if ctx.tx.node_has_labels(n, &[id])? => {}
-            _ => return Ok(false),
+            Some(id) => labels.push(id),
+            None => return Ok(false),
         }
     }
-    if let Some(props) = p.properties.as_ref().filter(|_| map) {
-        if !prop_map::node_matches(ctx, &m.env(), n, props)? {
-            return Ok(false);
+    // The labels are read with the map's first property where it can be;
+    // alone, the node's label list is read, not its properties.
+    match p.properties.as_ref().filter(|_| map) {
+        Some(props) => {
+            if !prop_map::node_matches(ctx, &m.env(), n, props, &labels)? {
+                return Ok(false);
+            }
         }
+        None if !labels.is_empty() && !ctx.tx.node_has_labels(n, &labels)? => return Ok(false),
+        None => {}
     }
     if let Some(a) = &p.actor {
         if resolve_actor(ctx, &a.name).map_err(|e| e.with_span(a.span))? != n {

@@ -13,28 +13,41 @@ use crate::query::ast::{Expr, ExprKind, Ident};
 use crate::store::catalog::NameKind;
 use crate::value::{NodeId, Value};
 
-/// Whether node `n` has the properties of `props`.
+/// Whether node `n` has the properties of `props` and carries every one
+/// of `labels` (which are tested before any property is evaluated).
 pub(super) fn node_matches(
     ctx: &mut Ctx<'_, '_>,
     env: &Env<'_>,
     n: NodeId,
     props: &Expr,
+    labels: &[u32],
 ) -> Result<bool, Error> {
-    if let Some(entries) = written_out(props) {
-        // A node without a record (deleted earlier in the statement)
-        // matches nothing, with nothing evaluated, as when it was decoded.
-        // Reading the first entry's property tells, with no other read.
-        let first = entries
-            .first()
-            .and_then(|(k, _)| ctx.code(NameKind::Key, k.sym, &k.name));
-        // A string known without evaluating anything (a parameter, a
-        // literal) is compared where the record stores it, not decoded
-        // into a value of its own; the read tells whether the node exists.
+    let entries = written_out(props);
+    // A node without a record (deleted earlier in the statement) matches
+    // nothing, with nothing evaluated, as when it was decoded. Reading the
+    // first entry's property tells, with no other read.
+    let first = entries
+        .and_then(|e| e.first())
+        .and_then(|(k, _)| ctx.code(NameKind::Key, k.sym, &k.name));
+    // A string known without evaluating anything (a parameter, a literal)
+    // is compared where the record stores it, not decoded into a value of
+    // its own; the read tells whether the node exists, and the node's
+    // `labels` are read with it. Else they are read first, alone.
+    let first_str = first.zip(entries.and_then(|e| known_str(ctx, &e.first()?.1)));
+    if first_str.is_none() && !labels.is_empty() && !ctx.tx.node_has_labels(n, labels)? {
+        return Ok(false);
+    }
+    if let Some(entries) = entries {
         let mut compared = None;
-        if let (Some(key), Some(want)) =
-            (first, entries.first().and_then(|(_, e)| known_str(ctx, e)))
-        {
-            match ctx.tx.node_prop_is_str(n, key, want)? {
+        if let Some((key, want)) = first_str {
+            let read = match labels.is_empty() {
+                true => ctx.tx.node_prop_is_str(n, key, want)?,
+                false => match ctx.tx.node_has_labels_and_str(n, labels, key, want)? {
+                    Some((false, _)) => return Ok(false),
+                    read => read.map(|(_, equal)| equal),
+                },
+            };
+            match read {
                 None => return Ok(false),
                 Some(equal) => compared = equal,
             }
