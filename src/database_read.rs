@@ -250,6 +250,27 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
+    /// A read inside BEGIN sees the transaction's names; its finding that
+    /// all are known is not kept, as a ROLLBACK takes them back.
+    #[test]
+    fn a_read_inside_a_transaction_keeps_no_verdict_on_its_names() {
+        let mut db = Database::open_memory().unwrap();
+        let cancel = Cancel::default();
+        let q = "MATCH (n:Foo) RETURN count(n) AS c";
+        let warned = |db: &mut Database| {
+            let mut keep = Keep::default();
+            let r = db.stream_read_in_transaction(q, &Params::new(), &cancel, &mut keep);
+            r.unwrap().warnings.len()
+        };
+        assert_eq!(warned(&mut db), 1);
+        db.execute("BEGIN", &Params::new()).unwrap();
+        db.execute("CREATE (:Foo)", &Params::new()).unwrap();
+        assert_eq!(warned(&mut db), 0);
+        db.execute("ROLLBACK", &Params::new()).unwrap();
+        assert_eq!(warned(&mut db), 1);
+        assert_eq!(db.execute(q, &Params::new()).unwrap().warnings.len(), 1);
+    }
+
     fn db_with(n: i64) -> Database {
         let mut db = Database::open_memory().unwrap();
         let mut p = Params::new();
