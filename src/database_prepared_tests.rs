@@ -12,14 +12,16 @@ pub(crate) fn params(pairs: &[(&str, Value)]) -> Params {
         .collect()
 }
 
+/// A database in memory after `setup` has run.
+fn db_after(setup: &str) -> Database {
+    let mut db = Database::open_memory().unwrap();
+    db.execute(setup, &Params::new()).unwrap();
+    db
+}
+
 #[test]
 fn a_prepared_statement_answers_as_its_text_does_with_each_new_parameter() {
-    let mut db = Database::open_memory().unwrap();
-    db.execute(
-        "UNWIND range(1, 20) AS i CREATE (:Actor {id: 'a' + toString(i), n: i})",
-        &Params::new(),
-    )
-    .unwrap();
+    let mut db = db_after("UNWIND range(1, 20) AS i CREATE (:Actor {id: 'a' + toString(i), n: i})");
     let q = "MATCH (a:Actor) WHERE a.n > $min RETURN a.id ORDER BY a.n LIMIT $k";
     let p = db.prepare(q).unwrap();
     for (min, k) in [(0, 3), (15, 10), (19, 1), (20, 5)] {
@@ -95,12 +97,7 @@ fn a_statement_that_cannot_run_is_refused_when_prepared() {
 /// `EXISTS { … }`, in a comprehension and a LIMIT, each run sees its own.
 #[test]
 fn every_run_binds_its_own_parameters_wherever_the_statement_reads_them() {
-    let mut db = Database::open_memory().unwrap();
-    db.execute(
-        "UNWIND range(1, 10) AS i CREATE (:Actor {n: i})",
-        &Params::new(),
-    )
-    .unwrap();
+    let mut db = db_after("UNWIND range(1, 10) AS i CREATE (:Actor {n: i})");
     let q =
         "MATCH (a:Actor) WHERE a.n >= $lo AND EXISTS { MATCH (b:Actor) WHERE b.n = a.n + $step } \
              RETURN a.n AS n, [x IN range(1, 2) | x * $step] AS l, $lo AS lo ORDER BY n LIMIT $k";
@@ -128,12 +125,8 @@ fn every_run_binds_its_own_parameters_wherever_the_statement_reads_them() {
 /// where it is, run after run, as a literal of the same value does.
 #[test]
 fn a_parameter_in_a_pattern_map_matches_as_its_value_written_out() {
-    let mut db = Database::open_memory().unwrap();
-    db.execute(
-        "CREATE (:P {id: 'a'})-[:R]->(:P {id: 'b', n: 2})-[:R]->(:P {id: 'c', n: 3})",
-        &Params::new(),
-    )
-    .unwrap();
+    let mut db =
+        db_after("CREATE (:P {id: 'a'})-[:R]->(:P {id: 'b', n: 2})-[:R]->(:P {id: 'c', n: 3})");
     let q = "MATCH (a:P {id: 'a'})-[*1..2]->(x:P {id: $to}) RETURN count(*) AS n";
     let p = db.prepare(q).unwrap();
     for (to, want) in [
@@ -166,12 +159,8 @@ fn a_parameter_in_a_pattern_map_matches_as_its_value_written_out() {
 #[test]
 fn a_statement_prepared_by_another_database_runs_on_this_ones_names() {
     // The same counters in both, and the labels' codes the other way round.
-    let mut one = Database::open_memory().unwrap();
-    one.execute("CREATE (:A {v: 1}), (:B {v: 2})", &Params::new())
-        .unwrap();
-    let mut two = Database::open_memory().unwrap();
-    two.execute("CREATE (:B {v: 3}), (:A {v: 4})", &Params::new())
-        .unwrap();
+    let mut one = db_after("CREATE (:A {v: 1}), (:B {v: 2})");
+    let mut two = db_after("CREATE (:B {v: 3}), (:A {v: 4})");
     let p = one.prepare("MATCH (n:A) RETURN n.v").unwrap();
     for _ in 0..2 {
         let r = one.run_prepared(&p, &Params::new()).unwrap();
@@ -212,12 +201,7 @@ fn an_unknown_name_is_warned_of_until_a_commit_makes_it_known() {
 
 #[test]
 fn a_node_with_labels_and_a_string_id_matches_only_with_both() {
-    let mut db = Database::open_memory().unwrap();
-    db.execute(
-        "CREATE (:A {id: 'x'}), (:B {id: 'y'}), (:A {id: 7}), (:A:B {id: 'z'})",
-        &Params::new(),
-    )
-    .unwrap();
+    let mut db = db_after("CREATE (:A {id: 'x'}), (:B {id: 'y'}), (:A {id: 7}), (:A:B {id: 'z'})");
     let count = |db: &mut Database, q: &str, s: Value| {
         let p = db.prepare(q).unwrap();
         let ps = params(&[("s", s)]);

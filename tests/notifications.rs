@@ -131,3 +131,48 @@ fn a_date_compared_with_a_number_warns_and_partial_dates_follow_as_of() {
     );
     assert!(err.starts_with("warning: a date (2022-02) compared with a number (2022) is never true; write date('2022') (DateComparedWithNumberWarning)\n  --> <command>:1:32\n"), "{err}");
 }
+
+/// The same statement run again in one session (its parse and its finding
+/// on names kept between runs): warned of until a commit makes the name;
+/// a name made inside BEGIN quiets it only until ROLLBACK.
+#[test]
+fn a_repeated_statement_warns_until_a_commit_makes_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("q.cypher");
+    let q = "MATCH (s:Supplier) RETURN count(s) AS c;\n";
+    let text_of = [
+        q,
+        q,
+        "BEGIN;\nCREATE (:Supplier);\n",
+        q,
+        "ROLLBACK;\n",
+        q,
+        "CREATE (:Supplier);\n",
+        q,
+        q,
+    ]
+    .concat();
+    std::fs::write(&script, text_of).unwrap();
+    let o = bin()
+        .args(["--memory", "--format", "csv", "-f"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(out, "c\n0\nc\n0\nc\n1\nc\n0\nc\n1\nc\n1\n", "{err}");
+    // Lines 1, 2 and 7 (after ROLLBACK) warn; inside BEGIN and after the
+    // commit, none.
+    let at: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("--> "))
+        .collect();
+    assert_eq!(at.len(), 3, "{err}");
+    for (place, line) in at.iter().zip([1, 2, 7]) {
+        assert!(
+            place.ends_with(&format!("q.cypher:{line}:10")),
+            "{place}\n{err}"
+        );
+    }
+    assert_eq!(err.matches("UnknownLabelWarning").count(), 3, "{err}");
+}

@@ -193,34 +193,30 @@ pub fn fold(name: &str) -> String {
 /// then big-endian bytes with the sign bit flipped, or the string's bytes
 /// escaped and terminated). `None` for values that are not indexed.
 pub fn encode_index_value(v: &Value) -> Option<Vec<u8>> {
-    // Sized for the value (a point lookup encodes it on every run), a
-    // string's zero bytes aside.
-    let mut out = Vec::with_capacity(match v {
-        Value::String(s) => s.len() + 3,
-        Value::Bool(_) => 2,
-        Value::Int(_) | Value::Float(_) => 9,
-        _ => return None,
-    });
-    match v {
-        Value::Bool(b) => {
-            out.push(0x10);
-            out.push(*b as u8);
-        }
+    // Each sized for its value (a point lookup encodes one on every run),
+    // a string's zero bytes aside.
+    let out = match v {
+        Value::Bool(b) => vec![0x10, *b as u8],
         Value::Int(i) => {
+            let mut out = Vec::with_capacity(9);
             out.push(0x20);
             out.extend_from_slice(&((*i as u64) ^ (1 << 63)).to_be_bytes());
+            out
         }
         Value::Float(f) => {
-            out.push(0x21);
             let bits = f.to_bits();
             let ordered = if bits >> 63 == 1 {
                 !bits
             } else {
                 bits ^ (1 << 63)
             };
+            let mut out = Vec::with_capacity(9);
+            out.push(0x21);
             out.extend_from_slice(&ordered.to_be_bytes());
+            out
         }
         Value::String(s) => {
+            let mut out = Vec::with_capacity(s.len() + 3);
             out.push(STRING_TYPE);
             for part in s.as_bytes().split_inclusive(|&b| b == 0) {
                 out.extend_from_slice(part);
@@ -229,9 +225,10 @@ pub fn encode_index_value(v: &Value) -> Option<Vec<u8>> {
                 }
             }
             out.extend_from_slice(&[0, 0]);
+            out
         }
         _ => return None,
-    }
+    };
     Some(out)
 }
 
