@@ -48,19 +48,37 @@ const IDS_KEPT: usize = 64;
 /// this many, and then each time they double.
 const TALLY_COMPACT_AT: usize = 1024;
 
+/// Slots of a tally's small set: a power of two.
+const SMALL_SLOTS: usize = 64;
+
+/// The most distinct nodes the small set holds (half its slots, so that a
+/// probe ends soon); past them, the tally pushes and sorts.
+const SMALL_MAX: usize = SMALL_SLOTS / 2;
+
 /// The distinct nodes one MATCH bound to the variable that the next
 /// clause's `count(DISTINCT v)` counts, over all its input rows: hop ends
 /// found breadth-first, the ends of a last single hop's links
-/// (`pattern::tally_ends`), and `v` of the rows it would otherwise send. Ids
-/// are pushed and sorted out at the end, as the groups' own distinct
-/// counts are (`projection::Seen`): a hash set growing from nothing cost
-/// Q4 more than its search. Like those, it is not charged to the memory
-/// limit (8 bytes a node of the graph, twice that between compactions):
-/// charged, it failed where the groups it stands in for did not.
+/// (`pattern::tally_ends`), and `v` of the rows it would otherwise send.
+///
+/// The first few distinct nodes go into a small fixed hash set, which a
+/// point query's count never leaves (sorting Q3's 29 ends out at the end
+/// cost more than finding them). Past it, ids are pushed and sorted out at
+/// the end, as the groups' own distinct counts are (`projection::Seen`): a
+/// hash set growing from nothing cost Q4 more than its search. Like those,
+/// it is not charged to the memory limit (8 bytes a node of the graph,
+/// twice that between compactions): charged, it failed where the groups
+/// it stands in for did not.
 pub struct EndTally {
     var: Sym,
     /// `v`'s position in the MATCH's rows.
     slot: usize,
+    /// The small set: each node as its id plus one, 0 for a free slot.
+    small: [u64; SMALL_SLOTS],
+    /// Nodes in the small set.
+    small_len: usize,
+    /// Whether the small set has overflowed into `ids`: nodes are pushed
+    /// there, the small set empty, until the tally is emptied.
+    spilled: bool,
     ids: Vec<NodeId>,
     /// Entries already sorted and distinct, at the last compaction.
     compacted: usize,
@@ -76,6 +94,9 @@ impl EndTally {
         EndTally {
             var,
             slot,
+            small: [0; SMALL_SLOTS],
+            small_len: 0,
+            spilled: false,
             ids: Vec::new(),
             compacted: 0,
             ends: 0,
@@ -88,12 +109,69 @@ impl EndTally {
         self.one_search = Some(self.one_search.is_none());
     }
 
-    /// Counts node `n`.
+    /// Counts node `n`, found by a search that finds each node once
+    /// (`search_begins`): pushed as it comes.
     pub fn add(&mut self, n: NodeId) {
         self.ends += 1;
+        self.push(n);
+    }
+
+    /// Counts node `n`, which may have been counted before: in the small
+    /// set while it holds them all.
+    fn add_repeated(&mut self, n: NodeId) {
+        self.one_search = Some(false);
+        self.ends += 1;
+        if self.spilled || !self.add_small(n) {
+            self.push(n);
+        }
+    }
+
+    fn push(&mut self, n: NodeId) {
         self.ids.push(n);
         if self.ids.len() >= TALLY_COMPACT_AT.max(2 * self.compacted) {
             self.compact();
+        }
+    }
+
+    /// Counts `n` in the small set: false when it is full (it is then
+    /// emptied into `ids`, for `n` to be pushed after it) or cannot hold
+    /// `n` (`u64::MAX`, whose id plus one is no free slot's 0).
+    fn add_small(&mut self, n: NodeId) -> bool {
+        let Some(key) = n.checked_add(1) else {
+            self.spill();
+            return false;
+        };
+        // Fibonacci hashing: the product's top bits pick the slot.
+        let mut i = (n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize;
+        loop {
+            match self.small[i] {
+                0 => break,
+                k if k == key => return true,
+                _ => i = (i + 1) % SMALL_SLOTS,
+            }
+        }
+        if self.small_len == SMALL_MAX {
+            self.spill();
+            return false;
+        }
+        self.small[i] = key;
+        self.small_len += 1;
+        true
+    }
+
+    /// Moves the small set's nodes into `ids`, where the tally goes on.
+    #[cold]
+    fn spill(&mut self) {
+        self.ids
+            .extend(self.small.iter().filter(|&&k| k != 0).map(|k| k - 1));
+        self.clear_small();
+        self.spilled = true;
+    }
+
+    fn clear_small(&mut self) {
+        if self.small_len > 0 {
+            self.small = [0; SMALL_SLOTS];
+            self.small_len = 0;
         }
     }
 
@@ -105,8 +183,7 @@ impl EndTally {
 
     /// Counts node `n`, the end of a walk: ends of walks may repeat.
     pub(super) fn add_walk_end(&mut self, n: NodeId) {
-        self.one_search = Some(false);
-        self.add(n);
+        self.add_repeated(n);
     }
 
     /// Counts the row's value when it is a node: true. Else (null, or a
@@ -114,8 +191,7 @@ impl EndTally {
     pub fn add_row(&mut self, row: &[Value]) -> bool {
         match row.get(self.slot) {
             Some(Value::Node(n)) => {
-                self.one_search = Some(false);
-                self.add(*n);
+                self.add_repeated(*n);
                 true
             }
             _ => false,
@@ -125,10 +201,14 @@ impl EndTally {
     /// The number of distinct nodes counted, and how many counts that
     /// took; the tally is emptied.
     pub fn take(&mut self) -> (usize, u64) {
-        if self.one_search != Some(true) {
+        // A search's nodes and the small set's may meet.
+        if self.small_len > 0 && !self.ids.is_empty() {
+            self.spill();
+        }
+        if self.one_search != Some(true) && !self.ids.is_empty() {
             self.compact();
         }
-        let n = self.ids.len();
+        let n = self.small_len + self.ids.len();
         self.one_search = None;
         self.empty();
         self.compacted = 0;
@@ -139,6 +219,8 @@ impl EndTally {
     /// next run of a kept plan (growing it from nothing again was 3% of Q3
     /// at M).
     fn empty(&mut self) {
+        self.clear_small();
+        self.spilled = false;
         match self.ids.capacity() <= IDS_KEPT {
             true => self.ids.clear(),
             false => self.ids = Vec::new(),
@@ -337,7 +419,9 @@ fn end_at(
 
 #[cfg(test)]
 mod tests {
+    use super::{EndTally, SMALL_MAX};
     use crate::database::{Database, Params};
+    use crate::query::bind::symbols::Sym;
     use crate::query::exec::rules::{Rule, Rules};
     use std::time::{Duration, Instant};
 
@@ -437,6 +521,51 @@ mod tests {
             ["[Int(12)]"],
             "the link back to the start is used before the hop"
         );
+    }
+
+    /// The small set, its overflow into the pushed ids and their
+    /// compactions count each node once, however the ids repeat, hash to
+    /// one slot, or are the largest id; and an emptied tally counts anew.
+    #[test]
+    fn a_tally_counts_each_node_once_in_and_past_its_small_set() {
+        let mut t = EndTally::new(Sym(0), 0);
+        let mut seen = std::collections::BTreeSet::new();
+        let mut check = |t: &mut EndTally, ids: &[u64], walk: bool| {
+            for &n in ids {
+                match walk {
+                    true => t.add_walk_end(n),
+                    false => t.add(n),
+                }
+                seen.insert(n);
+            }
+            let (n, ends) = t.take();
+            assert_eq!((n, ends), (seen.len(), ids.len() as u64), "{ids:?}");
+            seen.clear();
+        };
+        let repeats: Vec<u64> = (0..200).map(|i| i % 7 * 1_000_003).collect();
+        check(&mut t, &repeats, true);
+        // Ids 2^58 apart share a slot.
+        let one_slot: Vec<u64> = (0..40).map(|i| (i % 20) << 58).collect();
+        check(&mut t, &one_slot, true);
+        for distinct in [SMALL_MAX - 1, SMALL_MAX, SMALL_MAX + 1, 3000] {
+            let ids: Vec<u64> = (0..distinct as u64 * 3)
+                .map(|i| i % distinct as u64)
+                .collect();
+            check(&mut t, &ids, true);
+            let once: Vec<u64> = (0..distinct as u64).map(|i| i * 37).collect();
+            t.search_begins();
+            check(&mut t, &once, false);
+        }
+        // A search's nodes meet walk ends, in the small set and past it.
+        for extra in [0, SMALL_MAX as u64 * 2] {
+            t.search_begins();
+            (1..=3).for_each(|n| t.add(n));
+            (2..=5 + extra).for_each(|n| t.add_walk_end(n));
+            assert_eq!(t.take(), (5 + extra as usize, 7 + extra));
+        }
+        check(&mut t, &[u64::MAX, 0, u64::MAX, 5, 0], true);
+        check(&mut t, &[], true);
+        check(&mut t, &[9, 9], true);
     }
 
     /// A pattern's last single hop counts its ends in the tally as it finds
