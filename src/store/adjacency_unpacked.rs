@@ -46,18 +46,33 @@ pub fn unpack(packed: &[u8]) -> Result<Vec<u8>, StorageError> {
 /// `dir` (both: outgoing, then incoming), of the given types, in the order
 /// they were added.
 pub fn list(unpacked: &[u8], dir: Option<Dir>, types: Option<&[u32]>, out: &mut Vec<AdjEntry>) {
-    let part = entries(unpacked, dir);
-    out.reserve(part.len() / ENTRY);
-    for e in part.chunks_exact(ENTRY) {
-        let rel_type = u32::from_le_bytes([e[16], e[17], e[18], e[19]]);
-        if types.is_none_or(|t| t.contains(&rel_type)) {
-            out.push(AdjEntry {
-                rel: u64::from_le_bytes(e[..8].try_into().expect("8 bytes")),
-                other: u64::from_le_bytes(e[8..16].try_into().expect("8 bytes")),
-                rel_type,
-            });
+    let (part, _) = entries(unpacked, dir).as_chunks::<ENTRY>();
+    // One type (most hops name one) is compared, not looked for in a list.
+    match types {
+        None => out.extend(part.iter().map(entry)),
+        Some(&[t]) => {
+            out.reserve(part.len());
+            out.extend(part.iter().filter(|e| rel_type(e) == t).map(entry));
+        }
+        Some(t) => {
+            out.reserve(part.len());
+            out.extend(part.iter().filter(|e| t.contains(&rel_type(e))).map(entry));
         }
     }
+}
+
+fn entry(e: &[u8; ENTRY]) -> AdjEntry {
+    let (rel, rest) = e.split_first_chunk::<8>().expect("an entry is 20 bytes");
+    let (other, _) = rest.split_first_chunk::<8>().expect("an entry is 20 bytes");
+    AdjEntry {
+        rel: u64::from_le_bytes(*rel),
+        other: u64::from_le_bytes(*other),
+        rel_type: rel_type(e),
+    }
+}
+
+fn rel_type(e: &[u8; ENTRY]) -> u32 {
+    u32::from_le_bytes([e[16], e[17], e[18], e[19]])
 }
 
 /// Whether `list` would give a link to one of `ends` (ascending), and how
@@ -68,17 +83,14 @@ pub fn reaches(
     types: Option<&[u32]>,
     ends: &[u64],
 ) -> (bool, usize) {
-    let part = entries(unpacked, dir);
-    for (i, e) in part.chunks_exact(ENTRY).enumerate() {
+    let (part, _) = entries(unpacked, dir).as_chunks::<ENTRY>();
+    for (i, e) in part.iter().enumerate() {
         let other = u64::from_le_bytes(e[8..16].try_into().expect("8 bytes"));
-        if ends.binary_search(&other).is_ok() {
-            let rel_type = u32::from_le_bytes([e[16], e[17], e[18], e[19]]);
-            if types.is_none_or(|t| t.contains(&rel_type)) {
-                return (true, i + 1);
-            }
+        if ends.binary_search(&other).is_ok() && types.is_none_or(|t| t.contains(&rel_type(e))) {
+            return (true, i + 1);
         }
     }
-    (false, part.len() / ENTRY)
+    (false, part.len())
 }
 
 /// How many links `list` would give in direction `dir` with no type

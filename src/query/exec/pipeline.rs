@@ -710,6 +710,11 @@ struct BreakerOp<'q> {
     /// equal to one of them sorts as it did).
     numbers: bool,
     held: usize,
+    /// A count folded in (`fold_count`) before any group was made, when
+    /// the projection's one row is that count alone, as it is: `finish`
+    /// gives the row without making the group (for a point query, making
+    /// and finishing it cost more than its whole count).
+    folded: Option<i64>,
     /// Node records the projection reads, asked for rows ahead.
     read_ahead: ReadAhead,
     out: Out<'q>,
@@ -873,10 +878,18 @@ impl<'q> Operator for BreakerOp<'q> {
         else {
             return Err(super::operator::no_groups());
         };
+        let n = i64::try_from(n).map_err(|_| super::ops::overflow())?;
+        let p = self.p;
+        let alone = p.skip.is_none() && p.limit.is_none() && p.order_by.is_empty();
+        if alone && self.where_.is_none() && g.groups() == 0 && g.is_one_aggregate() {
+            let was = self.folded.unwrap_or(0);
+            self.folded = Some(was.checked_add(n).ok_or_else(super::ops::overflow)?);
+            return Ok(());
+        }
         // The one group, made as `Grouper::finish` makes it for no rows.
         let nulls: Vec<Value> = self.names.iter().map(|_| Value::Null).collect();
         let gi = g.group(&mut Vec::new(), || nulls);
-        g.add_distinct_count(gi, 0, i64::try_from(n).map_err(|_| super::ops::overflow())?);
+        g.add_distinct_count(gi, 0, n);
         if g.groups() > self.groups {
             self.groups = g.groups();
             let bytes = 2 * row_bytes(&[]) + 64;
@@ -886,6 +899,16 @@ impl<'q> Operator for BreakerOp<'q> {
         Ok(())
     }
     fn finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), Error> {
+        if let (Some(n), Some(g)) = (self.folded.take(), &mut self.grouper) {
+            if g.groups() == 0 {
+                self.out.emit(ctx, vec![Value::Int(n)], 1)?;
+                return self.out.finish(ctx);
+            }
+            // Rows made the group after the count was folded: it joins them.
+            let nulls: Vec<Value> = self.names.iter().map(|_| Value::Null).collect();
+            let gi = g.group(&mut Vec::new(), || nulls);
+            g.add_distinct_count(gi, 0, n);
+        }
         let out = match &mut self.grouper {
             Some(g) => g.finish(ctx, &self.names)?,
             None => std::mem::take(&mut self.rows),
@@ -927,6 +950,7 @@ impl<'q> Operator for BreakerOp<'q> {
         self.full = false;
         self.numbers = false;
         self.held = 0;
+        self.folded = None;
         self.out.reset();
     }
 }
@@ -1982,6 +2006,7 @@ fn projection_op<'q>(
             full: false,
             numbers: false,
             held: 0,
+            folded: None,
             read_ahead: ReadAhead::default(),
             out: Out::new(next),
         }),
@@ -2002,6 +2027,7 @@ fn projection_op<'q>(
             full: false,
             numbers: false,
             held: 0,
+            folded: None,
             read_ahead,
             out: Out::new(next),
         }),

@@ -435,6 +435,14 @@ impl<'q> Grouper<'q> {
         self.key_items.iter().map(|&i| &self.p.items[i].expr)
     }
 
+    /// Whether each output row is the one aggregate and nothing else (no
+    /// key, no `*`, no expression around it).
+    pub fn is_one_aggregate(&self) -> bool {
+        self.key_items.is_empty()
+            && self.star.is_empty()
+            && self.direct.as_deref() == Some(&[Some(0)][..])
+    }
+
     /// Every aggregate call, each once per occurrence.
     pub fn aggregates(&self) -> &[&'q Expr] {
         &self.aggs

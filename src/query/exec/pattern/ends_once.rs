@@ -574,7 +574,10 @@ mod tests {
     /// twice), parallel links, a label only some nodes carry, the end's map,
     /// an end bound before, a link used by an earlier part, an end seen in
     /// another part, many input rows, and a WHERE on the end (checked on
-    /// each row instead).
+    /// each row instead). The count is given as the row alone when it is
+    /// (`BreakerOp::folded`), and goes through the group under SKIP, LIMIT,
+    /// ORDER BY, a WITH's WHERE, an expression, DISTINCT, and rows that
+    /// made the group first.
     #[test]
     fn a_last_hop_counts_its_ends_as_its_rows_would() {
         let mut db = ladder(3, 3);
@@ -606,6 +609,20 @@ mod tests {
             "MATCH (a:L)-[:T]->(x)-[:T]->(c) WHERE a.l = 0 RETURN count(DISTINCT c)",
             "MATCH (a:L {id: 'l1_1'})-[:T]->()-[r:T]->(c) RETURN count(DISTINCT c)",
             "MATCH (a:L)-[:T]->(c {l: 10 / (a.l - 1)}) RETURN count(DISTINCT c)",
+            // The count given alone, and where it is not the row alone.
+            "MATCH (a:L {id: 'l9'})-[:T]->(c) RETURN count(DISTINCT c)",
+            "UNWIND [1, 2] AS i MATCH (a:L {id: 'l0_0'})-[:T]->(c) RETURN count(DISTINCT c)",
+            "MATCH (a:L) OPTIONAL MATCH (a)-[:U]->(c) RETURN count(DISTINCT c)",
+            "MATCH (a:L)-[:T]->(c) RETURN count(DISTINCT c) AS n SKIP 1",
+            "MATCH (a:L)-[:T]->(c) RETURN count(DISTINCT c) AS n LIMIT 0",
+            "MATCH (a:L)-[:T]->(c) RETURN count(DISTINCT c) AS n ORDER BY n",
+            "MATCH (a:L)-[:T]->(c) WITH count(DISTINCT c) AS n WHERE n > 3 RETURN n",
+            "MATCH (a:L)-[:T]->(c) WITH count(DISTINCT c) AS n WHERE n > 99 RETURN n",
+            "MATCH (a:L)-[:T]->(c) RETURN count(DISTINCT c) + 1 AS n",
+            "MATCH (a:L)-[:T]->(c) RETURN DISTINCT count(DISTINCT c) AS n",
+            // Rows whose `c` is null go to the group; the rest are counted.
+            "UNWIND ['l0_0', 'l9', 'l1_1'] AS id OPTIONAL MATCH (c:L {id: id}) \
+             MATCH (a:L {id: 'l2_2'}) RETURN count(DISTINCT c)",
         ];
         let mut counted = Vec::new();
         for q in queries {
@@ -624,6 +641,12 @@ mod tests {
         // l2_0 alone is red.
         let by_hand = ["[Int(6)]", "[Int(6)]", "[Int(7)]", "[Int(4)]", "[Int(1)]"];
         assert_eq!(counted[..5], by_hand);
+        let alone = ["[Int(0)]", "[Int(4)]", "[Int(1)]", "", "", "[Int(10)]"];
+        assert_eq!(counted[18..24], alone);
+        assert_eq!(
+            counted[24..],
+            ["[Int(10)]", "", "[Int(11)]", "[Int(10)]", "[Int(2)]"]
+        );
     }
 
     /// 3^40 trails lead from the first node; the search reads each of the
