@@ -711,9 +711,10 @@ struct BreakerOp<'q> {
     numbers: bool,
     held: usize,
     /// A count folded in (`fold_count`) before any group was made, when
-    /// the projection's one row is that count alone, as it is: `finish`
-    /// gives the row without making the group (for a point query, making
-    /// and finishing it cost more than its whole count).
+    /// the projection is that count alone (no key, no expression around
+    /// it, no SKIP, LIMIT, ORDER BY or WHERE): `finish` gives its one row
+    /// without making the group (for Q3, making and finishing the group
+    /// cost more than counting its 29 ends).
     folded: Option<i64>,
     /// Node records the projection reads, asked for rows ahead.
     read_ahead: ReadAhead,
@@ -904,7 +905,8 @@ impl<'q> Operator for BreakerOp<'q> {
                 self.out.emit(ctx, vec![Value::Int(n)], 1)?;
                 return self.out.finish(ctx);
             }
-            // Rows made the group after the count was folded: it joins them.
+            // Should rows make the group after the count was folded, it
+            // joins them.
             let nulls: Vec<Value> = self.names.iter().map(|_| Value::Null).collect();
             let gi = g.group(&mut Vec::new(), || nulls);
             g.add_distinct_count(gi, 0, n);
