@@ -559,17 +559,6 @@ impl<'a> Tx<'a> {
         self.with_record(keys::NODE, id, |b| codec::node_prop(b, key))
     }
 
-    /// Whether property `key` of node `id` is the string `want`
-    /// (`codec::node_prop_is_str`); `None` for a node that does not exist.
-    pub fn node_prop_is_str(
-        &self,
-        id: NodeId,
-        key: u32,
-        want: &str,
-    ) -> Result<Option<Option<bool>>, StorageError> {
-        self.with_record(keys::NODE, id, |b| codec::node_prop_is_str(b, key, want))
-    }
-
     /// Property `key` of link `id` (`None` if the link does not exist).
     pub fn rel_prop(&self, id: RelId, key: u32) -> Result<Option<Option<Value>>, StorageError> {
         self.with_record(keys::REL, id, |b| codec::rel_prop(b, key))
@@ -700,10 +689,11 @@ impl<'a> Tx<'a> {
             .unwrap_or(false))
     }
 
-    /// `node_has_labels` and, when it has them, `node_prop_is_str` of node
-    /// `id`, from one read of its record for up to 64 labels
-    /// (`codec::node_has_labels_and_str`);
-    /// `None` for a node that does not exist.
+    /// Whether node `id` has `labels` (none: true) and, when it has them,
+    /// whether its property `key` is the string `want`, compared where it
+    /// is stored (`None`: another kind), from one read of its record for
+    /// up to 64 labels (`codec::node_has_labels_and_str`); `None` for a
+    /// node that does not exist.
     pub fn node_has_labels_and_str(
         &self,
         id: NodeId,

@@ -1305,7 +1305,7 @@ fn tally_ends(
             continue;
         }
         if let Some(t) = m.tally.as_deref_mut() {
-            t.add_walk_end(e.other);
+            t.add_repeated(e.other);
         }
     }
     Ok(())

@@ -887,10 +887,7 @@ impl<'q> Operator for BreakerOp<'q> {
             self.folded = Some(was.checked_add(n).ok_or_else(super::ops::overflow)?);
             return Ok(());
         }
-        // The one group, made as `Grouper::finish` makes it for no rows.
-        let nulls: Vec<Value> = self.names.iter().map(|_| Value::Null).collect();
-        let gi = g.group(&mut Vec::new(), || nulls);
-        g.add_distinct_count(gi, 0, n);
+        count_into_group(g, &self.names, n);
         if g.groups() > self.groups {
             self.groups = g.groups();
             let bytes = 2 * row_bytes(&[]) + 64;
@@ -907,9 +904,7 @@ impl<'q> Operator for BreakerOp<'q> {
             }
             // Should rows make the group after the count was folded, it
             // joins them.
-            let nulls: Vec<Value> = self.names.iter().map(|_| Value::Null).collect();
-            let gi = g.group(&mut Vec::new(), || nulls);
-            g.add_distinct_count(gi, 0, n);
+            count_into_group(g, &self.names, n);
         }
         let out = match &mut self.grouper {
             Some(g) => g.finish(ctx, &self.names)?,
@@ -955,6 +950,14 @@ impl<'q> Operator for BreakerOp<'q> {
         self.folded = None;
         self.out.reset();
     }
+}
+
+/// Adds `n` distinct values to the one count of a grouping without keys,
+/// in its one group, made as `Grouper::finish` makes it for no rows.
+fn count_into_group(g: &mut Grouper<'_>, names: &Names, n: i64) {
+    let nulls: Vec<Value> = names.iter().map(|_| Value::Null).collect();
+    let gi = g.group(&mut Vec::new(), || nulls);
+    g.add_distinct_count(gi, 0, n);
 }
 
 fn describe_projection(

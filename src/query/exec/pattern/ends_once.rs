@@ -116,9 +116,9 @@ impl EndTally {
         self.push(n);
     }
 
-    /// Counts node `n`, which may have been counted before: in the small
-    /// set while it holds them all.
-    fn add_repeated(&mut self, n: NodeId) {
+    /// Counts node `n`, which may have been counted before (the end of a
+    /// walk, a row's value): in the small set while it holds them all.
+    pub(super) fn add_repeated(&mut self, n: NodeId) {
         self.one_search = Some(false);
         self.ends += 1;
         if self.spilled || !self.add_small(n) {
@@ -179,11 +179,6 @@ impl EndTally {
         self.ids.sort_unstable();
         self.ids.dedup();
         self.compacted = self.ids.len();
-    }
-
-    /// Counts node `n`, the end of a walk: ends of walks may repeat.
-    pub(super) fn add_walk_end(&mut self, n: NodeId) {
-        self.add_repeated(n);
     }
 
     /// Counts the row's value when it is a node: true. Else (null, or a
@@ -533,7 +528,7 @@ mod tests {
         let mut check = |t: &mut EndTally, ids: &[u64], walk: bool| {
             for &n in ids {
                 match walk {
-                    true => t.add_walk_end(n),
+                    true => t.add_repeated(n),
                     false => t.add(n),
                 }
                 seen.insert(n);
@@ -560,7 +555,7 @@ mod tests {
         for extra in [0, SMALL_MAX as u64 * 2] {
             t.search_begins();
             (1..=3).for_each(|n| t.add(n));
-            (2..=5 + extra).for_each(|n| t.add_walk_end(n));
+            (2..=5 + extra).for_each(|n| t.add_repeated(n));
             assert_eq!(t.take(), (5 + extra as usize, 7 + extra));
         }
         check(&mut t, &[u64::MAX, 0, u64::MAX, 5, 0], true);

@@ -40,16 +40,9 @@ pub(super) fn node_matches(
     if let Some(entries) = entries {
         let mut compared = None;
         if let Some((key, want)) = first_str {
-            let read = match labels.is_empty() {
-                true => ctx.tx.node_prop_is_str(n, key, want)?,
-                false => match ctx.tx.node_has_labels_and_str(n, labels, key, want)? {
-                    Some((false, _)) => return Ok(false),
-                    read => read.map(|(_, equal)| equal),
-                },
-            };
-            match read {
-                None => return Ok(false),
-                Some(equal) => compared = equal,
+            match ctx.tx.node_has_labels_and_str(n, labels, key, want)? {
+                None | Some((false, _)) => return Ok(false),
+                Some((true, equal)) => compared = equal,
             }
         }
         // Else (another kind too) the first entry's value is decoded.
