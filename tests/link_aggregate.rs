@@ -591,3 +591,50 @@ fn kept_nodes_that_share_a_key_answer_as_the_general_plan() {
     }
     check(&mut db, &mut general, "equal integer ids");
 }
+
+/// The tight loop over columns takes types asked for that are a run of
+/// codes with one comparison, and at most three aggregates that read a
+/// property; other types and more aggregates take the general loop. Each
+/// answers as the general plan.
+#[test]
+fn types_and_aggregates_of_the_tight_loop_answer_as_the_general_plan() {
+    let make = || {
+        let mut db = Database::open_memory().expect("memory database");
+        let link = |m: u32, rel: &str| {
+            format!(
+                "MATCH (a:N), (b:N) WHERE a.i % 4 = {m} AND b.i = (a.i * 7) % 60 CREATE (a)-[{rel}]->(b)"
+            )
+        };
+        for q in [
+            "UNWIND range(0, 59) AS i CREATE (:N {i: i})".to_string(),
+            link(0, ":A {c: 'k' + toString(a.i % 3), x: a.i, y: 2}"),
+            link(1, ":B {c: 'k' + toString(a.i % 3), x: -a.i}"),
+            link(2, ":C {c: 'k' + toString(a.i % 5), y: a.i * 3}"),
+            link(3, ":D {x: 1, y: 1}"),
+        ] {
+            db.execute(&q, &Params::new()).expect("setup");
+        }
+        db
+    };
+    let (mut db, mut general) = (make(), make());
+    general.disable_rule("LinkAggregate").unwrap();
+    let p = Params::new();
+    let all = "count(*) AS n, sum(r.x) AS x, count(r.y) AS ys";
+    for types in [
+        "", ":A", ":D", ":A|B", ":C|B|B", ":A|B|C|D", ":A|C", ":B|D", ":D|NOPE", ":NOPE",
+    ] {
+        for q in [
+            format!("MATCH ()-[r{types}]->() RETURN r.c AS c, {all} ORDER BY c"),
+            format!("MATCH ()-[r{types}]->() RETURN {all}"),
+            format!(
+                "MATCH ()<-[r{types}]-() RETURN r.c AS c, sum(r.x) AS x, sum(r.y) AS y, \
+                 count(r.x) AS xs, count(r.y) AS ys, count(*) AS n ORDER BY c"
+            ),
+        ] {
+            let want = outcome(&mut general, &q, &p);
+            assert!(want.is_ok(), "{q}: {want:?}");
+            assert_eq!(outcome(&mut db, &q, &p), want, "{q}");
+            assert!(fused(&mut db, &q, &p), "not fused: {q}");
+        }
+    }
+}

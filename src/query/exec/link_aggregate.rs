@@ -710,29 +710,142 @@ impl PerNodeWalk<'_> {
     }
 }
 
-/// What the typed path gathers per memo slot (a grouping key's column
-/// code, or the one slot of a scan without keys): the first link with it,
-/// and per aggregate the rows counted and integers added.
-struct SlotTotals {
-    first: Vec<usize>,
-    counts: Vec<i64>,
-    totals: Vec<i64>,
+/// What the typed path gathers for one memo slot (a grouping key's column
+/// code, or the one slot of a scan without keys): its first link, its
+/// rows, and per integer aggregate (`Adder`) the values counted and the
+/// integers added.
+#[derive(Clone, Copy)]
+struct SlotTotal<const N: usize> {
+    first: usize,
+    rows: i64,
+    adds: [(i64, i64); N],
 }
 
-impl SlotTotals {
-    /// Both halves of one scan as one.
-    fn merge(mut self, other: SlotTotals) -> Result<SlotTotals, Error> {
-        for (a, b) in self.first.iter_mut().zip(other.first) {
-            *a = (*a).min(b);
+impl<const N: usize> SlotTotal<N> {
+    const EMPTY: SlotTotal<N> = SlotTotal {
+        first: usize::MAX,
+        rows: 0,
+        adds: [(0, 0); N],
+    };
+}
+
+/// A non-DISTINCT `count` or `sum` of one link property on the typed
+/// path's tight loop: its column's codes, and per code (one more for a
+/// link without the property) the count and the integer it adds.
+struct Adder<'a> {
+    codes: &'a [u32],
+    adds: Vec<(i64, i64)>,
+}
+
+impl<'a> Adder<'a> {
+    fn new(col: &'a Column, ints: &[Option<i64>], sum: bool) -> Adder<'a> {
+        let adds = ints
+            .iter()
+            .map(|x| match x {
+                Some(x) => (1, if sum { *x } else { 0 }),
+                None => (0, 0),
+            })
+            .chain([(0, 0)])
+            .collect();
+        Adder {
+            codes: &col.codes,
+            adds,
         }
-        for (a, b) in self.counts.iter_mut().zip(other.counts) {
-            *a += b;
-        }
-        for (a, b) in self.totals.iter_mut().zip(other.totals) {
-            *a = a.checked_add(b).ok_or_else(ops::overflow)?;
-        }
-        Ok(self)
     }
+}
+
+/// Which link types the tight loop takes: those whose code less `from`
+/// is at most `span`, so one comparison answers for one type, a run of
+/// codes, or every type (every code below `ABSENT`).
+#[derive(Clone, Copy)]
+struct Wanted {
+    from: u32,
+    span: u32,
+}
+
+impl Wanted {
+    /// `None` when the types asked for are not a run of codes.
+    fn of(types: Option<&[u32]>) -> Option<Wanted> {
+        let Some(types) = types else {
+            return Some(Wanted {
+                from: 0,
+                span: ABSENT - 1,
+            });
+        };
+        let (&from, &to) = (types.iter().min()?, types.iter().max()?);
+        let mut codes = types.to_vec();
+        codes.sort_unstable();
+        codes.dedup();
+        (u64::from(to - from) + 1 == codes.len() as u64 && to != ABSENT).then_some(Wanted {
+            from,
+            span: to - from,
+        })
+    }
+
+    fn takes(self, ty: u32) -> bool {
+        ty.wrapping_sub(self.from) <= self.span
+    }
+}
+
+/// Links the tight loop takes between checks for cancellation.
+const CHUNK: usize = 4096;
+
+/// The key codes of a scan without keys: every link in slot 0.
+static ONE_SLOT: [u32; CHUNK] = [0; CHUNK];
+
+/// Takes links `from..from + ty.len()` into `totals`: those whose type
+/// (`ty`) is wanted, each in the slot of its code in `key` (at most the
+/// last slot, where links without the key go), and each adding to the
+/// aggregates what its code in their column gives in their table.
+/// `key` and every column of `codes` hold at least `ty.len()` codes.
+/// Not inlined: alone, its loop keeps every value in a register.
+#[inline(never)]
+fn gather<const N: usize>(
+    totals: &mut [SlotTotal<N>],
+    from: usize,
+    ty: &[u32],
+    wanted: Wanted,
+    key: &[u32],
+    codes: [&[u32]; N],
+    adds: [&[(i64, i64)]; N],
+) -> Result<(), Error> {
+    let n = ty.len();
+    let (key, codes) = (&key[..n], codes.map(|c| &c[..n]));
+    let last = totals.len() - 1;
+    for (j, (&t, &k)) in ty.iter().zip(key).enumerate() {
+        if !wanted.takes(t) {
+            continue;
+        }
+        let s = &mut totals[(k as usize).min(last)];
+        if s.rows == 0 {
+            s.first = from + j;
+        }
+        s.rows += 1;
+        for a in 0..N {
+            let table = adds[a];
+            let (count, x) = table[(codes[a][j] as usize).min(table.len() - 1)];
+            let add = &mut s.adds[a];
+            add.0 += count;
+            add.1 = add.1.checked_add(x).ok_or_else(ops::overflow)?;
+        }
+    }
+    Ok(())
+}
+
+/// Both halves of one scan as one.
+fn merge<const N: usize>(
+    mut a: Vec<SlotTotal<N>>,
+    b: Vec<SlotTotal<N>>,
+) -> Result<Vec<SlotTotal<N>>, Error> {
+    for (a, b) in a.iter_mut().zip(b) {
+        a.first = a.first.min(b.first);
+        a.rows += b.rows;
+        for (x, y) in a.adds.iter_mut().zip(b.adds) {
+            x.0 += y.0;
+            x.1 = x.1.checked_add(y.1).ok_or_else(ops::overflow)?;
+        }
+    }
+    Ok(a)
 }
 
 /// What the per-node path gathers during the scan. Nodes are numbered in
@@ -987,11 +1100,12 @@ impl Scan<'_, '_, '_> {
 
     /// The typed path's loop over kept columns, for the plainest shape:
     /// one direction, no labels, no WHERE that reads a link, and keys that
-    /// read one link property or nothing. A link then costs its type, one
-    /// code to find its key's slot and the codes its aggregates read;
-    /// counts and sums gather per slot in flat arrays (two halves of the
-    /// links on two threads, when large) and go to the groups at the end.
-    /// `Ok(false)` when the shape is not that plain.
+    /// read one link property or nothing, types asked for that are a run of
+    /// codes (or none), and at most three aggregates that read a property.
+    /// A link then costs its type, one code to find its key's slot and the
+    /// codes its aggregates read; counts and sums gather per slot (two
+    /// halves of the links on two threads, when large) and go to the groups
+    /// at the end. `Ok(false)` when the shape is not that plain.
     fn tight(&mut self, cols: &LinkColumns) -> Result<bool, Error> {
         let plain = self.typed.is_some()
             && self.plan.each.is_empty()
@@ -1016,61 +1130,63 @@ impl Scan<'_, '_, '_> {
         if key.is_some_and(|col| col.codes.len() < ends.ty.len()) {
             return Ok(false);
         }
+        let Some(wanted) = Wanted::of(self.types.as_deref()) else {
+            return Ok(false);
+        };
+        let ints = self.typed.iter().flatten();
+        let ints = ints.filter(|t| matches!(t, Typed::Ints(..))).count();
+        match ints {
+            0 => self.tight_with::<0>(cols, key, wanted),
+            1 => self.tight_with::<1>(cols, key, wanted),
+            2 => self.tight_with::<2>(cols, key, wanted),
+            3 => self.tight_with::<3>(cols, key, wanted),
+            _ => Ok(false),
+        }
+    }
+
+    /// `tight` for `N` aggregates that add integers.
+    fn tight_with<const N: usize>(
+        &mut self,
+        cols: &LinkColumns,
+        key: Option<&Column>,
+        wanted: Wanted,
+    ) -> Result<bool, Error> {
         let Some(typed) = self.typed.take() else {
             return Ok(false);
         };
-        let wanted: Vec<bool> = match &self.types {
-            Some(t) => {
-                let top = t.iter().copied().max().map_or(0, |m| m as usize + 1);
-                let mut w = vec![false; top];
-                t.iter().for_each(|&ty| w[ty as usize] = true);
-                w
-            }
-            None => Vec::new(),
+        // Counts of rows are the slot's rows; the others each an adder.
+        let adders: Vec<Adder<'_>> = typed
+            .iter()
+            .filter_map(|t| match t {
+                Typed::Rows => None,
+                Typed::Ints(col, ints, sum) => Some(Adder::new(col, ints, *sum)),
+            })
+            .collect();
+        let Ok(adders) = <[Adder<'_>; N]>::try_from(adders) else {
+            return Ok(false);
         };
-        let n = typed.len();
+        let ends = &cols.ends;
         let slots = key.map_or(1, Column::memo_len);
         let links = ends.ty.len();
         let cancel = self.c.cancel;
-        let types_given = self.types.is_some();
-        // Per memo slot: its first link, rows counted and integers added.
-        let gather = |range: std::ops::Range<usize>| -> Result<SlotTotals, Error> {
-            let mut t = SlotTotals {
-                first: vec![usize::MAX; slots],
-                counts: vec![0; slots * n],
-                totals: vec![0; slots * n],
-            };
-            for i in range {
-                if i % 1024 == 0 {
-                    cancel.check()?;
-                }
-                let ty = ends.ty[i];
-                let wanted = match types_given {
-                    true => wanted.get(ty as usize).copied().unwrap_or(false),
-                    false => ty != ABSENT,
-                };
-                if !wanted {
-                    continue;
-                }
-                let slot = key.and_then(|col| col.memo_index(i)).unwrap_or(0);
-                let first = &mut t.first[slot];
-                *first = (*first).min(i);
-                for (ai, ty) in typed.iter().enumerate() {
-                    let at = slot * n + ai;
-                    match ty {
-                        Typed::Rows => t.counts[at] += 1,
-                        Typed::Ints(col, ints, sum) => {
-                            let x = col.codes.get(i).and_then(|&c| ints.get(c as usize));
-                            if let Some(&Some(x)) = x {
-                                t.counts[at] += 1;
-                                if *sum {
-                                    t.totals[at] =
-                                        t.totals[at].checked_add(x).ok_or_else(ops::overflow)?;
-                                }
-                            }
-                        }
-                    }
-                }
+        let codes = adders.each_ref().map(|a| a.codes);
+        let adds = adders.each_ref().map(|a| a.adds.as_slice());
+        // Every link has a code in each column (`Column` keeps one per
+        // link slot).
+        if codes.iter().any(|c| c.len() < links) {
+            self.typed = Some(typed);
+            return Ok(false);
+        }
+        let gather = |range: std::ops::Range<usize>| -> Result<Vec<SlotTotal<N>>, Error> {
+            let mut t = vec![SlotTotal::<N>::EMPTY; slots];
+            let mut from = range.start;
+            while from < range.end {
+                cancel.check()?;
+                let to = range.end.min(from + CHUNK);
+                let key = key.map_or(&ONE_SLOT[..to - from], |col| &col.codes[from..to]);
+                let codes = codes.map(|c| &c[from..to]);
+                gather(&mut t, from, &ends.ty[from..to], wanted, key, codes, adds)?;
+                from = to;
             }
             Ok(t)
         };
@@ -1091,22 +1207,25 @@ impl Scan<'_, '_, '_> {
                 || gather(mid..links),
                 || gather(mid..links),
             );
-            a?.merge(b?)?
+            merge(a?, b?)?
         } else {
             gather(0..links)?
         };
         // Groups are made in the order of their first links, as one pass
         // over the links makes them.
-        let mut order: Vec<usize> = (0..slots).filter(|&s| t.first[s] != usize::MAX).collect();
-        order.sort_unstable_by_key(|&s| t.first[s]);
+        let mut order: Vec<usize> = (0..slots).filter(|&s| t[s].rows > 0).collect();
+        order.sort_unstable_by_key(|&s| t[s].first);
         let incoming = self.plan.rel.direction == Direction::Incoming;
         for slot in order {
-            let l = Link::kept(cols, t.first[slot], incoming);
+            let l = Link::kept(cols, t[slot].first, incoming);
             let gi = self.group_of(&l, slot)?;
-            for ai in 0..n {
-                let at = slot * n + ai;
-                self.grouper
-                    .add_totals(gi, ai, t.counts[at], t.totals[at])?;
+            let mut adds = t[slot].adds.iter();
+            for (ai, ty) in typed.iter().enumerate() {
+                let (count, total) = match ty {
+                    Typed::Rows => (t[slot].rows, 0),
+                    Typed::Ints(..) => adds.next().copied().unwrap_or_default(),
+                };
+                self.grouper.add_totals(gi, ai, count, total)?;
             }
         }
         Ok(true)
@@ -1667,6 +1786,24 @@ mod tests {
 
     /// A node's count of links in 32 bits is taken only where no node can
     /// reach `u32::MAX` of them: every visit of every link slot to one node.
+    /// One comparison answers for the types asked for when they are a run
+    /// of codes, in any order and with repeats; else the tight loop is not
+    /// taken.
+    #[test]
+    fn wanted_types_are_a_run_of_codes() {
+        let takes = |types: Option<&[u32]>| {
+            Wanted::of(types).map(|w| (0..8).filter(|&t| w.takes(t)).collect::<Vec<u32>>())
+        };
+        assert_eq!(takes(Some(&[3])), Some(vec![3]));
+        assert_eq!(takes(Some(&[4, 2, 3, 3])), Some(vec![2, 3, 4]));
+        assert_eq!(takes(Some(&[0, 7])), None);
+        assert_eq!(takes(Some(&[])), None);
+        assert_eq!(takes(None), Some((0..8).collect()));
+        let any = Wanted::of(None).unwrap();
+        assert!(any.takes(ABSENT - 1) && !any.takes(ABSENT));
+        assert!(Wanted::of(Some(&[ABSENT - 1, ABSENT])).is_none());
+    }
+
     #[test]
     fn per_node_counts_fit_their_bits() {
         let max = u64::from(u32::MAX);
