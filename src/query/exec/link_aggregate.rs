@@ -1163,6 +1163,7 @@ impl Scan<'_, '_, '_> {
             })
             .collect();
         let Ok(adders) = <[Adder<'_>; N]>::try_from(adders) else {
+            self.typed = Some(typed);
             return Ok(false);
         };
         let ends = &cols.ends;
@@ -1784,8 +1785,6 @@ pub fn run(
 mod tests {
     use super::*;
 
-    /// A node's count of links in 32 bits is taken only where no node can
-    /// reach `u32::MAX` of them: every visit of every link slot to one node.
     /// One comparison answers for the types asked for when they are a run
     /// of codes, in any order and with repeats; else the tight loop is not
     /// taken.
@@ -1804,6 +1803,8 @@ mod tests {
         assert!(Wanted::of(Some(&[ABSENT - 1, ABSENT])).is_none());
     }
 
+    /// A node's count of links in 32 bits is taken only where no node can
+    /// reach `u32::MAX` of them: every visit of every link slot to one node.
     #[test]
     fn per_node_counts_fit_their_bits() {
         let max = u64::from(u32::MAX);
