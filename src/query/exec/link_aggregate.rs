@@ -462,10 +462,31 @@ fn label_ids(ctx: &Ctx<'_, '_>, n: &NodePattern) -> Result<Option<Vec<u32>>, Err
 enum Typed {
     /// `count(*)`.
     Rows,
-    /// Non-DISTINCT `count(r.k)` or `sum(r.k)`: per column code, nothing
-    /// for null, else the integer to add (any value, for a count); and
-    /// whether it is a sum.
-    Ints(Arc<Column>, Vec<Option<i64>>, bool),
+    /// Non-DISTINCT `count(r.k)` or `sum(r.k)`.
+    Ints(Ints),
+}
+
+/// A non-DISTINCT `count` or `sum` of one link property, read by column
+/// code: per code, the count and the integer it adds (null: none; a
+/// count adds 0), and one more entry, adding nothing, for a link without
+/// the property.
+struct Ints {
+    col: Arc<Column>,
+    table: Vec<(i64, i64)>,
+}
+
+impl Ints {
+    /// What link slot `i` adds: its code's entry, or the last one when it
+    /// lacks the property (`ABSENT` is above every code).
+    fn at(&self, i: usize) -> (i64, i64) {
+        let last = self.table.len() - 1;
+        let code = self
+            .col
+            .codes
+            .get(i)
+            .map_or(last, |&c| (c as usize).min(last));
+        self.table[code]
+    }
 }
 
 /// The typed path's plan: every aggregate is `count(*)`, or a non-DISTINCT
@@ -489,17 +510,19 @@ fn typed(plan: &Plan<'_>, grouper: &Grouper<'_>, cols: &LinkColumns) -> Option<V
                     return None;
                 };
                 let (_, col) = cols.columns.iter().find(|(key, _)| key == k)?;
-                let ints = col
+                let mut table = col
                     .values
                     .iter()
                     .map(|v| match v {
-                        Value::Null => Some(None),
-                        Value::Int(i) => Some(Some(*i)),
-                        _ if !sum => Some(Some(0)),
+                        Value::Null => Some((0, 0)),
+                        Value::Int(i) => Some((1, if sum { *i } else { 0 })),
+                        _ if !sum => Some((1, 0)),
                         _ => None,
                     })
                     .collect::<Option<Vec<_>>>()?;
-                Some(Typed::Ints(col.clone(), ints, sum))
+                table.push((0, 0));
+                let col = col.clone();
+                Some(Typed::Ints(Ints { col, table }))
             }
             _ => None,
         })
@@ -712,7 +735,7 @@ impl PerNodeWalk<'_> {
 
 /// What the typed path gathers for one memo slot (a grouping key's column
 /// code, or the one slot of a scan without keys): its first link, its
-/// rows, and per integer aggregate (`Adder`) the values counted and the
+/// rows, and per integer aggregate (`Ints`) the values counted and the
 /// integers added.
 #[derive(Clone, Copy)]
 struct SlotTotal<const N: usize> {
@@ -727,31 +750,6 @@ impl<const N: usize> SlotTotal<N> {
         rows: 0,
         adds: [(0, 0); N],
     };
-}
-
-/// A non-DISTINCT `count` or `sum` of one link property on the typed
-/// path's tight loop: its column's codes, and per code (one more for a
-/// link without the property) the count and the integer it adds.
-struct Adder<'a> {
-    codes: &'a [u32],
-    adds: Vec<(i64, i64)>,
-}
-
-impl<'a> Adder<'a> {
-    fn new(col: &'a Column, ints: &[Option<i64>], sum: bool) -> Adder<'a> {
-        let adds = ints
-            .iter()
-            .map(|x| match x {
-                Some(x) => (1, if sum { *x } else { 0 }),
-                None => (0, 0),
-            })
-            .chain([(0, 0)])
-            .collect();
-        Adder {
-            codes: &col.codes,
-            adds,
-        }
-    }
 }
 
 /// Which link types the tight loop takes: those whose code less `from`
@@ -1154,15 +1152,15 @@ impl Scan<'_, '_, '_> {
         let Some(typed) = self.typed.take() else {
             return Ok(false);
         };
-        // Counts of rows are the slot's rows; the others each an adder.
-        let adders: Vec<Adder<'_>> = typed
+        // Counts of rows are the slot's rows; the others each read a column.
+        let ints: Vec<&Ints> = typed
             .iter()
             .filter_map(|t| match t {
                 Typed::Rows => None,
-                Typed::Ints(col, ints, sum) => Some(Adder::new(col, ints, *sum)),
+                Typed::Ints(ints) => Some(ints),
             })
             .collect();
-        let Ok(adders) = <[Adder<'_>; N]>::try_from(adders) else {
+        let Ok(ints) = <[&Ints; N]>::try_from(ints) else {
             self.typed = Some(typed);
             return Ok(false);
         };
@@ -1170,8 +1168,8 @@ impl Scan<'_, '_, '_> {
         let slots = key.map_or(1, Column::memo_len);
         let links = ends.ty.len();
         let cancel = self.c.cancel;
-        let codes = adders.each_ref().map(|a| a.codes);
-        let adds = adders.each_ref().map(|a| a.adds.as_slice());
+        let codes = ints.map(|a| a.col.codes.as_slice());
+        let adds = ints.map(|a| a.table.as_slice());
         // Every link has a code in each column (`Column` keeps one per
         // link slot).
         if codes.iter().any(|c| c.len() < links) {
@@ -1196,10 +1194,11 @@ impl Scan<'_, '_, '_> {
         // overflows in some order only if the total does, and the halves
         // answer as one pass would.
         let one_sign = typed.iter().all(|t| match t {
-            Typed::Ints(_, ints, true) => {
-                ints.iter().flatten().all(|&x| x >= 0) || ints.iter().flatten().all(|&x| x <= 0)
+            // A count adds 0 (of both signs).
+            Typed::Ints(a) => {
+                a.table.iter().all(|&(_, x)| x >= 0) || a.table.iter().all(|&(_, x)| x <= 0)
             }
-            _ => true,
+            Typed::Rows => true,
         });
         let t = if one_sign && two_cores() && links >= PARALLEL_LINKS {
             let mid = links / 2;
@@ -1630,12 +1629,10 @@ impl Scan<'_, '_, '_> {
                     for (ai, t) in typed.iter().enumerate() {
                         match t {
                             Typed::Rows => self.grouper.add_totals(gi, ai, 1, 0)?,
-                            Typed::Ints(col, ints, _) => {
-                                let x = col.codes.get(i).and_then(|&c| ints.get(c as usize));
-                                if let Some(&Some(x)) = x {
-                                    self.grouper.add_totals(gi, ai, 1, x)?;
-                                }
-                            }
+                            Typed::Ints(a) => match a.at(i) {
+                                (0, _) => {}
+                                (n, x) => self.grouper.add_totals(gi, ai, n, x)?,
+                            },
                         }
                     }
                 }
