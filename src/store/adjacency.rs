@@ -95,7 +95,18 @@ pub fn push_entry(buf: &mut Vec<u8>, e: &Stored) {
 
 /// The writes that append `entries` to `node`'s list, filling its last chunk first.
 pub fn append(view: View<'_>, node: NodeId, entries: &[Stored]) -> Result<Writes, StorageError> {
-    let (mut chunk_no, mut buf, mut count) = match view.last_under(&keys::adj_prefix(node))? {
+    let last = view.last_under(&keys::adj_prefix(node))?;
+    append_after(last, node, entries)
+}
+
+/// The writes that append `entries` after `last`, the key and value of
+/// `node`'s last chunk (`None`: the node has no list).
+pub fn append_after(
+    last: Option<(Vec<u8>, Vec<u8>)>,
+    node: NodeId,
+    entries: &[Stored],
+) -> Result<Writes, StorageError> {
+    let (mut chunk_no, mut buf, mut count) = match last {
         Some((k, v)) => {
             let (_, no) = keys::parse_adj(&k)
                 .ok_or_else(|| StorageError::Corrupt("damaged adjacency key".into()))?;

@@ -191,6 +191,37 @@ fn a_duplicate_inside_one_bulk_create_stages_nothing() {
     assert_eq!(t.meta().nodes, 0);
 }
 
+/// Bulk creates group their index entries by bucket: into a database
+/// without nodes (no id looked up) and then beside stored nodes, sharing
+/// label, id and name buckets, every entry is found and none is extra.
+#[test]
+fn bulk_created_nodes_share_their_buckets_with_stored_ones() {
+    let mut g = graph();
+    for (batch, first) in [(0u64, 0u64), (1, 3000)] {
+        let mut tx = g.begin();
+        let mut t = g.tx(&mut tx);
+        let recs: Vec<NodeRecord> = (0..3000)
+            .map(|i| actor(&mut t, &format!("n{batch}-{i}"), &format!("Name {}", i % 7)))
+            .collect();
+        assert_eq!(t.create_nodes(recs).unwrap(), first..first + 3000);
+        g.commit(tx).unwrap();
+    }
+    let mut tx = g.begin();
+    let mut t = g.tx(&mut tx);
+    let key = t.catalog_mut().intern(NameKind::Key, "id");
+    assert_eq!(t.nodes_with_prop(key, &s("n0-17")).unwrap(), vec![17]);
+    assert_eq!(t.nodes_with_prop(key, &s("n1-17")).unwrap(), vec![3017]);
+    let named = t.actors_named("name 3").unwrap();
+    assert_eq!(named.len(), 2 * (0..3000).filter(|i| i % 7 == 3).count());
+    let dup = vec![actor(&mut t, "n2-0", "A"), actor(&mut t, "n0-5", "B")];
+    assert_eq!(
+        t.create_nodes(dup).unwrap_err().kind,
+        ErrorKind::ConstraintError
+    );
+    let report = super::super::check::check(&g).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
+
 #[test]
 fn aliases_are_indexed_by_membership() {
     let g = graph();

@@ -31,6 +31,9 @@ pub(crate) struct Load {
     /// actor, without asking the index (at a million actors the lookups
     /// of staged index buckets were most of the node load).
     stored_actors: bool,
+    /// Whether the database had ever held a link when the load began: if
+    /// not, no actor has an adjacency list before `finish` writes it.
+    stored_links: bool,
     pub summary: Summary,
     started: Instant,
 }
@@ -40,6 +43,7 @@ impl Load {
         let mut tx = graph.begin();
         let id_key = graph.tx(&mut tx).catalog_mut().intern(NameKind::Key, "id");
         let stored_actors = graph.tx(&mut tx).meta().next_node > 0;
+        let stored_links = graph.tx(&mut tx).meta().next_rel > 0;
         Load {
             tx,
             ids: Ids::default(),
@@ -49,6 +53,7 @@ impl Load {
             names: Default::default(),
             id_key,
             stored_actors,
+            stored_links,
             summary: Summary::default(),
             started: Instant::now(),
         }
@@ -158,8 +163,11 @@ impl Load {
         }
         // What only staging needed goes before the commit's peak.
         drop(std::mem::take(&mut self.ids));
-        std::mem::take(&mut self.ends)
-            .for_each_actor(|node, entries| t.append_adjacency_entries(node, entries))?;
+        let stored_links = self.stored_links;
+        std::mem::take(&mut self.ends).for_each_actor(|node, entries| match stored_links {
+            true => t.append_adjacency_entries(node, entries),
+            false => t.write_new_adjacency(node, entries),
+        })?;
         graph.commit_load(self.tx)?;
         self.summary.seconds = self.started.elapsed().as_secs_f64();
         Ok(self.summary)

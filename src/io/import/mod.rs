@@ -341,4 +341,37 @@ mod tests {
         let e = load("", "src,dst,type\na1,a9,SUPPLIES\n").unwrap_err();
         assert!(e.message.contains("unknown actor 'a9'"), "{}", e.message);
     }
+
+    /// A load into a database that never held a link writes each actor's
+    /// list without looking for one (`Load::stored_links`); a later load
+    /// appends to the lists the first wrote, as a load into any database
+    /// with links does.
+    #[test]
+    fn a_load_after_links_appends_to_the_lists_of_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Database::open_memory().unwrap();
+        let nodes = [source(dir.path(), "a.csv", "id\na1\na2\na3\n")];
+        let links = |body: &str| [source(dir.path(), "l.csv", body)];
+        let first =
+            "src,dst,type\na1,a2,SUPPLIES\na1,a3,SUPPLIES\na3,a1,SUPPLIES\na2,a2,SUPPLIES\n";
+        import(db.graph_mut(), &nodes, &links(first), &mut |_, _| {}).unwrap();
+        let second = "src,dst,type\na3,a2,SUPPLIES\na1,a2,SUPPLIES\n";
+        import(db.graph_mut(), &[], &links(second), &mut |_, _| {}).unwrap();
+        let r = db
+            .execute(
+                "MATCH (a) OPTIONAL MATCH (a)-[o]->(x) WITH a, collect(x.id) AS outs
+                 OPTIONAL MATCH (a)<-[i]-(y) RETURN a.id, outs, collect(y.id) AS ins ORDER BY a.id",
+                &crate::Params::new(),
+            )
+            .unwrap();
+        let rows: Vec<String> = r.rows.iter().map(|row| format!("{row:?}")).collect();
+        let expected = [
+            r#"[String("a1"), List([String("a2"), String("a3"), String("a2")]), List([String("a3")])]"#,
+            r#"[String("a2"), List([String("a2")]), List([String("a1"), String("a2"), String("a3"), String("a1")])]"#,
+            r#"[String("a3"), List([String("a1"), String("a2")]), List([String("a1")])]"#,
+        ];
+        assert_eq!(rows, expected);
+        let report = crate::store::check::check(db.graph_mut()).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+    }
 }
