@@ -123,8 +123,8 @@ impl Tx<'_> {
             let mut seen: HashSet<&str> = HashSet::new();
             for rec in &recs {
                 if let Some(v @ Value::String(s)) = rec.prop(key) {
-                    if !seen.insert(s) || !(none_stored || self.nodes_with_prop(key, v)?.is_empty())
-                    {
+                    let stored = !none_stored && !self.nodes_with_prop(key, v)?.is_empty();
+                    if !seen.insert(s) || stored {
                         return Err(constraint(format!("an actor with id '{s}' already exists")));
                     }
                 }

@@ -164,9 +164,12 @@ impl Load {
         // What only staging needed goes before the commit's peak.
         drop(std::mem::take(&mut self.ids));
         let stored_links = self.stored_links;
-        std::mem::take(&mut self.ends).for_each_actor(|node, entries| match stored_links {
-            true => t.append_adjacency_entries(node, entries),
-            false => t.write_new_adjacency(node, entries),
+        std::mem::take(&mut self.ends).for_each_actor(|node, entries| {
+            if stored_links {
+                t.append_adjacency_entries(node, entries)
+            } else {
+                t.write_new_adjacency(node, entries)
+            }
         })?;
         graph.commit_load(self.tx)?;
         self.summary.seconds = self.started.elapsed().as_secs_f64();
