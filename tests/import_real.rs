@@ -746,6 +746,69 @@ fn a_failed_import_into_an_existing_database_keeps_it_as_it_was() {
     assert_eq!(text(&o).0.trim(), "ok: 10 actors, 19 links");
 }
 
+/// A second import of links into a database that has links appends to the
+/// lists the first import wrote: every path through them is still found.
+#[test]
+fn a_second_import_of_links_extends_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let fixture = |f: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/belarus-2025")
+            .join(f)
+    };
+    let o = bin()
+        .arg("import")
+        .arg(&db)
+        .arg("--nodes")
+        .arg(fixture("actors.csv"))
+        .arg("--relationships")
+        .arg(fixture("links.csv"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let more = dir.path().join("more.csv");
+    std::fs::write(
+        &more,
+        "src,dst,type,category\nchina_manufacturers,belarus_factories,SUPPLIES,electronics\nbelarus,russia,SUPPLIES,optics\n",
+    )
+    .unwrap();
+    let o = bin()
+        .arg("import")
+        .arg(&db)
+        .arg("--relationships")
+        .arg(&more)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let q = "MATCH ({id: 'china_manufacturers'})-[r*1..3]->(b {id: 'russia'})
+             RETURN [x IN r | x.category] AS via ORDER BY via";
+    let o = bin()
+        .arg(&db)
+        .args(["--format", "csv", "-c", q])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let out = text(&o).0;
+    // Through the new link to the factories, and through Belarus's old and
+    // new links to Russia.
+    assert!(out.contains("electronics"), "{out}");
+    assert!(out.contains("optics"), "{out}");
+    let o = bin()
+        .arg(&db)
+        .args([
+            "--format",
+            "csv",
+            "-c",
+            "MATCH ({id: 'belarus'})-[r]->({id: 'russia'}) RETURN count(r) AS n",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(text(&o).0, "n\n9\n");
+    let o = bin().arg("check").arg(&db).output().unwrap();
+    assert_eq!(text(&o).0.trim(), "ok: 10 actors, 21 links");
+}
+
 /// Arbitrary bytes in any importer's input give an error or an import, never
 /// a panic (a panic would exit with 101).
 #[test]

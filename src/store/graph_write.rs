@@ -10,7 +10,11 @@ fn constraint(msg: String) -> Error {
 }
 
 /// Index changes grouped by bucket key: (entries added, entries removed).
-type IndexChanges = BTreeMap<Vec<u8>, (Vec<Vec<u8>>, Vec<Vec<u8>>)>;
+/// A hash map: at scale M a load's 100,000 actors have about 500,000
+/// entries in some 12,000 buckets, and put into a `BTreeMap` of byte-string
+/// keys they took most of the time of staging the actors, in comparisons
+/// and cache misses. The order buckets are written in is the overlay's.
+type IndexChanges = fxhash::FxHashMap<Vec<u8>, (Vec<Vec<u8>>, Vec<Vec<u8>>)>;
 
 impl Tx<'_> {
     fn stage(&mut self, writes: adjacency::Writes) {
@@ -81,34 +85,6 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Adds index entries in bulk, one read-modify-write per bucket, the
-    /// entries grouped by bucket key in a hash map, buckets in the order
-    /// first met. At scale M a load's 100,000 actors have about 500,000
-    /// entries in some 12,000 buckets; put one by one into a `BTreeMap`
-    /// of byte-string keys they took most of the time of staging the
-    /// actors, in comparisons and cache misses.
-    fn add_index_entries(&mut self, entries: Vec<index::Entry>) -> Result<(), StorageError> {
-        let mut group: fxhash::FxHashMap<Vec<u8>, usize> = Default::default();
-        let mut buckets: Vec<(Vec<u8>, Vec<Vec<u8>>)> = Vec::new();
-        for (key, e) in entries {
-            match group.get(key.as_slice()) {
-                Some(&g) => buckets[g].1.push(e),
-                None => {
-                    group.insert(key.clone(), buckets.len());
-                    buckets.push((key, vec![e]));
-                }
-            }
-        }
-        for (key, adds) in buckets {
-            let old = self.view().get(&key)?;
-            match bucket::apply(old.as_deref(), &adds, &[])? {
-                Some(b) => self.st.overlay.put(key, b),
-                None => self.st.overlay.delete(key),
-            }
-        }
-        Ok(())
-    }
-
     pub fn create_node(&mut self, rec: NodeRecord) -> Result<NodeId, Error> {
         Ok(self.create_nodes(vec![rec])?.start)
     }
@@ -131,11 +107,13 @@ impl Tx<'_> {
             }
         }
         let first = self.st.meta.next_node;
-        let mut entries = Vec::with_capacity(recs.len() * 4);
+        let mut changes = IndexChanges::default();
         for (i, rec) in recs.iter().enumerate() {
-            entries.extend(index::node_entries(&self.st.catalog, first + i as u64, rec));
+            for (k, e) in index::node_entries(&self.st.catalog, first + i as u64, rec) {
+                changes.entry(k).or_default().0.push(e);
+            }
         }
-        self.add_index_entries(entries)?;
+        self.write_index(changes)?;
         let n = recs.len() as u64;
         self.write_records(
             keys::node_block,
@@ -295,7 +273,7 @@ impl Tx<'_> {
         let after = new
             .map(|r| index::node_entries(&self.st.catalog, id, r))
             .unwrap_or_default();
-        let mut changes = IndexChanges::new();
+        let mut changes = IndexChanges::default();
         for e in &before {
             if after.binary_search(e).is_err() {
                 changes.entry(e.0.clone()).or_default().1.push(e.1.clone());

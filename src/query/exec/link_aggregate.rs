@@ -770,10 +770,10 @@ impl Wanted {
                 span: ABSENT - 1,
             });
         };
-        let (&from, &to) = (types.iter().min()?, types.iter().max()?);
         let mut codes = types.to_vec();
         codes.sort_unstable();
         codes.dedup();
+        let (&from, &to) = (codes.first()?, codes.last()?);
         (u64::from(to - from) + 1 == codes.len() as u64 && to != ABSENT).then_some(Wanted {
             from,
             span: to - from,
@@ -798,7 +798,7 @@ static ONE_SLOT: [u32; CHUNK] = [0; CHUNK];
 /// `key` and every column of `codes` hold at least `ty.len()` codes.
 /// Not inlined: alone, its loop keeps every value in a register.
 #[inline(never)]
-fn gather<const N: usize>(
+fn gather_chunk<const N: usize>(
     totals: &mut [SlotTotal<N>],
     from: usize,
     ty: &[u32],
@@ -1131,9 +1131,8 @@ impl Scan<'_, '_, '_> {
         let Some(wanted) = Wanted::of(self.types.as_deref()) else {
             return Ok(false);
         };
-        let ints = self.typed.iter().flatten();
-        let ints = ints.filter(|t| matches!(t, Typed::Ints(..))).count();
-        match ints {
+        let typed = self.typed.iter().flatten();
+        match typed.filter(|t| matches!(t, Typed::Ints(..))).count() {
             0 => self.tight_with::<0>(cols, key, wanted),
             1 => self.tight_with::<1>(cols, key, wanted),
             2 => self.tight_with::<2>(cols, key, wanted),
@@ -1184,7 +1183,7 @@ impl Scan<'_, '_, '_> {
                 let to = range.end.min(from + CHUNK);
                 let key = key.map_or(&ONE_SLOT[..to - from], |col| &col.codes[from..to]);
                 let codes = codes.map(|c| &c[from..to]);
-                gather(&mut t, from, &ends.ty[from..to], wanted, key, codes, adds)?;
+                gather_chunk(&mut t, from, &ends.ty[from..to], wanted, key, codes, adds)?;
                 from = to;
             }
             Ok(t)
