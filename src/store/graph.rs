@@ -564,6 +564,16 @@ impl<'a> Tx<'a> {
         self.with_record(keys::REL, id, |b| codec::rel_prop(b, key))
     }
 
+    /// Property `key` of link `id` when it is absent, null or a number
+    /// (`codec::rel_prop_number`); `None` for a link that does not exist.
+    pub fn rel_prop_number(
+        &self,
+        id: RelId,
+        key: u32,
+    ) -> Result<Option<Option<codec::Number>>, StorageError> {
+        self.with_record(keys::REL, id, |b| codec::rel_prop_number(b, key))
+    }
+
     /// Whether property `key` of link `id` is the string `want`
     /// (`codec::rel_prop_is_str`); `None` for a link that does not exist.
     pub fn rel_prop_is_str(

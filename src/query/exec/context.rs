@@ -5,6 +5,7 @@ use crate::error::{Error, ErrorKind, Phase};
 use crate::query::ast::{BinaryOp, Span};
 use crate::result::{Stats, Warning};
 use crate::store::catalog::NameKind;
+use crate::store::codec::Number;
 use crate::store::graph::{NodeRecord, RelRecord, Tx};
 use crate::value::{NodeId, RelId, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -333,6 +334,14 @@ impl<'a, 'g> Ctx<'a, 'g> {
     pub fn rel_prop(&self, id: RelId, key: u32) -> Result<Option<Value>, Error> {
         self.tx
             .rel_prop(id, key)?
+            .ok_or_else(|| deleted("relationship", id))
+    }
+
+    /// Property `key` of link `id` when it is absent, null or a number
+    /// (`codec::rel_prop_number`); `None` for another kind, undecoded.
+    pub fn rel_prop_number(&self, id: RelId, key: u32) -> Result<Option<Number>, Error> {
+        self.tx
+            .rel_prop_number(id, key)?
             .ok_or_else(|| deleted("relationship", id))
     }
 

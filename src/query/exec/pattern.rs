@@ -29,6 +29,7 @@ mod before_end;
 mod ends_once;
 pub use ends_once::EndTally;
 mod hop_prune;
+mod link_compare;
 mod link_filter;
 mod prop_map;
 mod reached;
@@ -129,6 +130,10 @@ pub struct Conjunct<'q> {
     /// conjunct holds exactly when the stored property is that string, so
     /// it is checked in the record's bytes without decoding a value.
     pub str_eq: Option<StrEq<'q>>,
+    /// `var.key op number` (`link_compare`): when `var` holds a link, the
+    /// conjunct is judged in the record's bytes where the property is a
+    /// number or null.
+    pub compare: Option<link_compare::LinkCompare<'q>>,
 }
 
 /// The parts of a `var.key = 'text'` conjunct.
@@ -170,6 +175,7 @@ pub fn conjuncts<'q>(e: Option<&'q Expr>, symbols: &Symbols) -> Vec<Conjunct<'q>
                 vars,
                 syms,
                 str_eq: StrEq::of(e),
+                compare: link_compare::LinkCompare::of(e),
             }
         })
         .collect()
@@ -302,6 +308,8 @@ struct Matcher<'m, 'q> {
     /// Each conjunct's `str_eq` as the row slot of its variable and the
     /// code of its key, looked up once, not per link.
     str_eqs: Vec<Option<(usize, u32)>>,
+    /// Each conjunct's `compare` bound to the run, likewise.
+    compares: Vec<Option<link_compare::Bound>>,
     checked: Vec<bool>,
     as_of: Option<AsOf>,
     /// How each part is found, in the order they are matched.
@@ -520,7 +528,10 @@ impl Matcher<'_, '_> {
                         .map_err(|e| e.with_span(c.expr.span))?,
                     _ => None,
                 },
-                _ => None,
+                _ => match &self.compares[i] {
+                    Some(b) => b.judge(ctx, self, c)?,
+                    None => None,
+                },
             };
             let pass = match known {
                 Some(pass) => pass,
@@ -575,6 +586,10 @@ pub fn match_row(
             Some((names.slot(f.var)?, ctx.key_id(f.key)?))
         })
         .collect();
+    let compares = conj
+        .iter()
+        .map(|c| c.compare.as_ref()?.bind(ctx, names))
+        .collect();
     let mut m = Matcher {
         names,
         row: full,
@@ -582,6 +597,7 @@ pub fn match_row(
         used: Used::default(),
         conjuncts: conj,
         str_eqs,
+        compares,
         checked: vec![false; conj.len()],
         as_of,
         plan,
