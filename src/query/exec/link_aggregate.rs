@@ -1473,7 +1473,7 @@ impl Scan<'_, '_, '_> {
             for (ai, a) in pn.aggs.iter().enumerate() {
                 match a {
                     PerNode::Rows => self.grouper.add_totals(gi, ai, n, 0)?,
-                    PerNode::Distinct => self.grouper.add_distinct_count(gi, ai, distinct[gi]),
+                    PerNode::Distinct => self.grouper.add_count(gi, ai, distinct[gi]),
                 }
             }
         }

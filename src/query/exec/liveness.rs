@@ -183,6 +183,22 @@ pub fn counted_variable(clauses: &[Clause], at: usize) -> Option<Sym> {
     }
 }
 
+/// Whether the clause after the MATCH at `at` reads nothing of its rows
+/// but how many there are: its one item is `count(*)`, and no aggregate
+/// is in its ORDER BY (`pattern::EndTally::rows`).
+pub fn counts_rows_only(clauses: &[Clause], at: usize) -> bool {
+    let Some((p, ..)) = clauses.get(at + 1).and_then(super::projection_of) else {
+        return false;
+    };
+    let mut in_order = Vec::new();
+    for s in &p.order_by {
+        aggregates_in(&s.expr, &mut in_order);
+    }
+    !p.star
+        && in_order.is_empty()
+        && matches!(&p.items[..], [item] if matches!(item.expr.kind, ExprKind::CountStar))
+}
+
 /// Adds the variables `c` reads or binds; true when it projects `*`.
 fn clause_vars(c: &Clause, out: &mut Vec<String>) -> bool {
     let expr = |e: &Expr, out: &mut Vec<String>| free_vars(e, out);

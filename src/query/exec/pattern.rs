@@ -308,7 +308,8 @@ struct Matcher<'m, 'q> {
     /// Each conjunct's `str_eq` as the row slot of its variable and the
     /// code of its key, looked up once, not per link.
     str_eqs: Vec<Option<(usize, u32)>>,
-    /// Each conjunct's `compare` bound to the run, likewise.
+    /// Each conjunct's `compare` bound to the run, likewise (empty when
+    /// no conjunct has one).
     compares: Vec<Option<link_compare::Bound>>,
     checked: Vec<bool>,
     as_of: Option<AsOf>,
@@ -528,9 +529,9 @@ impl Matcher<'_, '_> {
                         .map_err(|e| e.with_span(c.expr.span))?,
                     _ => None,
                 },
-                _ => match &self.compares[i] {
-                    Some(b) => b.judge(ctx, self, c)?,
-                    None => None,
+                _ => match self.compares.get(i) {
+                    Some(Some(b)) => b.judge(ctx, self, c)?,
+                    _ => None,
                 },
             };
             let pass = match known {
@@ -586,10 +587,14 @@ pub fn match_row(
             Some((names.slot(f.var)?, ctx.key_id(f.key)?))
         })
         .collect();
-    let compares = conj
-        .iter()
-        .map(|c| c.compare.as_ref()?.bind(ctx, names))
-        .collect();
+    // Most statements have none: no allocation per input row then.
+    let compares = match conj.iter().any(|c| c.compare.is_some()) {
+        true => conj
+            .iter()
+            .map(|c| c.compare.as_ref()?.bind(ctx, names))
+            .collect(),
+        false => Vec::new(),
+    };
     let mut m = Matcher {
         names,
         row: full,
@@ -1301,8 +1306,9 @@ fn tallies_ends(m: &Matcher<'_, '_>, part_i: usize, steps: &[Step<'_>], si: usiz
         && m.checked.iter().all(|&c| c)
 }
 
-/// Counts the end of every link of `entries` that the pattern may take:
-/// one the pattern has not used, to a node that fits `end`.
+/// Counts the end of every link of `entries` that the pattern may take
+/// (one the pattern has not used, to a node that fits `end`), or for a
+/// tally of rows, how many links it may take.
 fn tally_ends(
     ctx: &mut Ctx<'_, '_>,
     m: &mut Matcher<'_, '_>,
@@ -1315,14 +1321,20 @@ fn tally_ends(
         .is_none_or(|v| m.bound_value(v.sym).is_none());
     let check =
         !(unbound && end.labels.is_empty() && end.properties.is_none() && end.actor.is_none());
+    let rows = m.tally.as_ref().is_some_and(|t| t.counts_rows());
+    let mut taken = 0;
     for e in entries {
         ctx.tick()?;
         if m.used.contains(&e.rel) || (check && !node_fits(ctx, m, end, e.other)?) {
             continue;
         }
-        if let Some(t) = m.tally.as_deref_mut() {
-            t.add_repeated(e.other);
+        match m.tally.as_deref_mut() {
+            Some(t) if !rows => t.add_repeated(e.other),
+            _ => taken += 1,
         }
+    }
+    if let Some(t) = m.tally.as_deref_mut().filter(|_| rows) {
+        t.add_rows(taken);
     }
     Ok(())
 }

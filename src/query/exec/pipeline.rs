@@ -225,6 +225,9 @@ impl<'q> MatchOp<'q> {
             out,
             ..
         } = self;
+        if let Some(t) = tally {
+            t.set_weight(weight);
+        }
         let mut any = false;
         let flow = {
             let mut sink = |ctx: &mut Ctx<'_, '_>, r: &[Value]| {
@@ -333,8 +336,12 @@ impl<'q> Operator for MatchOp<'q> {
         }
         // A fold changes no plan (only how rows reach the aggregation); a
         // tally counts in place of it.
-        if self.tally.is_some() {
-            details.push("distinct nodes counted here for the aggregation".into());
+        match &self.tally {
+            Some(t) if t.counts_rows() => {
+                details.push("rows counted here for the aggregation".into())
+            }
+            Some(_) => details.push("distinct nodes counted here for the aggregation".into()),
+            None => {}
         }
         out.push(line(0, &self.out.c, name, details.join("; ")));
         for pp in &self.plan {
@@ -957,7 +964,7 @@ impl<'q> Operator for BreakerOp<'q> {
 fn count_into_group(g: &mut Grouper<'_>, names: &Names, n: i64) {
     let nulls: Vec<Value> = names.iter().map(|_| Value::Null).collect();
     let gi = g.group(&mut Vec::new(), || nulls);
-    g.add_distinct_count(gi, 0, n);
+    g.add_count(gi, 0, n);
 }
 
 fn describe_projection(
@@ -1887,6 +1894,9 @@ fn build_single<'q>(
                     liveness::counted_variable(&q.clauses, at),
                 ) {
                     (true, Some(var)) => names.slot(var).map(|slot| EndTally::new(var, slot)),
+                    (true, None) if liveness::counts_rows_only(&q.clauses, at) => {
+                        Some(EndTally::rows())
+                    }
                     _ => None,
                 };
                 Box::new(MatchOp {

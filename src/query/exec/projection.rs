@@ -588,12 +588,15 @@ impl<'q> Grouper<'q> {
         Ok(())
     }
 
-    /// Adds `n` to the count of `count(DISTINCT …)` aggregate `ai` of group
-    /// `gi`: values its caller counted as distinct itself, all of them, so
-    /// that no other value reaches that aggregate of that group (the fused
-    /// link scan's per-node path).
-    pub fn add_distinct_count(&mut self, gi: usize, ai: usize, n: i64) {
-        debug_assert!(self.kinds[ai].count_distinct);
+    /// Adds `n` to the count of `count(*)` or `count(DISTINCT …)`
+    /// aggregate `ai` of group `gi`: rows, or values its caller counted as
+    /// distinct itself, all of them, so that no other value reaches that
+    /// aggregate of that group (a MATCH's tally, the fused link scan's
+    /// per-node path).
+    pub fn add_count(&mut self, gi: usize, ai: usize, n: i64) {
+        debug_assert!(
+            self.kinds[ai].count_distinct || matches!(self.aggs[ai].kind, ExprKind::CountStar)
+        );
         self.counts[gi * self.aggs.len() + ai] += n;
     }
 

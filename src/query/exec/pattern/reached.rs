@@ -1,4 +1,5 @@
-//! The nodes a breadth-first search has reached (`ends_once`): a bit per
+//! The nodes a breadth-first search has reached (`ends_once`), or a
+//! distinct count past its small set has counted (`EndTally`): a bit per
 //! node id, in words each thread keeps from one search to the next, with
 //! the words set listed so that emptying the set costs what the search
 //! set, not the size of the graph. A hash set grown per search cost Q4 at
