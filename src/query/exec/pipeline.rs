@@ -1899,6 +1899,8 @@ fn build_single<'q>(
                     }
                     _ => None,
                 };
+                // Every row goes to a tally of rows: none is left to fold.
+                let runs = runs.filter(|_| !tally.as_ref().is_some_and(EndTally::counts_rows));
                 Box::new(MatchOp {
                     m,
                     dead: dead(at),

@@ -28,6 +28,8 @@
 //! groups take at the end (`Rule::FoldIntoGroups`). A row cost Q4 about
 //! 100 ns an end; a set entry costs a few. So does the end of each link of
 //! a pattern's last single hop (`pattern::tally_ends`: Q3's second hop).
+//! When the one thing counted is `count(*)`, a tally of rows counts each
+//! such link, and each row, as one (`EndTally::rows`).
 
 use super::reached::Reached;
 use super::{hop_entries_into, node_fits, var_end, walk_dir, Hops, Matcher, PathBuild, Step};
