@@ -706,10 +706,10 @@ fn import_help_describes_arguments_and_csv_rules() {
     }
 }
 
-#[test]
-fn a_failed_import_into_an_existing_database_keeps_it_as_it_was() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db");
+/// A database at `dir/db` made by importing the Belarus fixture with the
+/// binary.
+fn imported_fixture(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("db");
     let fixture = |f: &str| {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/belarus-2025")
@@ -725,6 +725,13 @@ fn a_failed_import_into_an_existing_database_keeps_it_as_it_was() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o).1);
+    db
+}
+
+#[test]
+fn a_failed_import_into_an_existing_database_keeps_it_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported_fixture(dir.path());
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"id\": \"x\", \"schema\": \"Person\"}\n[]\n").unwrap();
     let o = bin()
@@ -751,22 +758,7 @@ fn a_failed_import_into_an_existing_database_keeps_it_as_it_was() {
 #[test]
 fn a_second_import_of_links_extends_the_first() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db");
-    let fixture = |f: &str| {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/belarus-2025")
-            .join(f)
-    };
-    let o = bin()
-        .arg("import")
-        .arg(&db)
-        .arg("--nodes")
-        .arg(fixture("actors.csv"))
-        .arg("--relationships")
-        .arg(fixture("links.csv"))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", text(&o).1);
+    let db = imported_fixture(dir.path());
     let more = dir.path().join("more.csv");
     std::fs::write(
         &more,

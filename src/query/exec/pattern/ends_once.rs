@@ -543,6 +543,18 @@ mod tests {
             .unwrap()
     }
 
+    /// The answer of `q`, asserted the same when run again by the plan
+    /// kept from the first run and with its rows sent to the groups
+    /// (`Rule::FoldIntoGroups` off).
+    fn answer_kept_and_as_rows(db: &mut Database, q: &str) -> Result<Vec<String>, String> {
+        let on = answer(db, q);
+        assert_eq!(answer(db, q), on, "{q}, again");
+        db.rules = Rules::default().without(Rule::FoldIntoGroups);
+        assert_eq!(answer(db, q), on, "{q}, as rows");
+        db.rules = Rules::default();
+        on
+    }
+
     const BREADTH_FIRST: &str = "searched breadth-first, each end sent once: ";
 
     /// The ends sent once each count as every trail's ends do: bounded and
@@ -731,12 +743,7 @@ mod tests {
         ];
         let mut counted = Vec::new();
         for q in queries {
-            let on = answer(&mut db, q);
-            // Run again, by the plan kept from the first run.
-            assert_eq!(answer(&mut db, q), on, "{q}");
-            db.rules = Rules::default().without(Rule::FoldIntoGroups);
-            assert_eq!(answer(&mut db, q), on, "{q}");
-            db.rules = Rules::default();
+            let on = answer_kept_and_as_rows(&mut db, q);
             counted.push(on.map(|r| r.concat()).unwrap_or_else(|e| e));
         }
         assert!(counted[17].contains("division by zero"), "{}", counted[17]);
@@ -791,11 +798,7 @@ mod tests {
         ];
         let mut counted = Vec::new();
         for q in queries {
-            let on = answer(&mut db, q);
-            assert_eq!(answer(&mut db, q), on, "{q}, again");
-            db.rules = Rules::default().without(Rule::FoldIntoGroups);
-            assert_eq!(answer(&mut db, q), on, "{q}, as rows");
-            db.rules = Rules::default();
+            let on = answer_kept_and_as_rows(&mut db, q);
             counted.push(on.map(|r| r.concat()).unwrap_or_else(|e| e));
         }
         // By hand: from l0_0 its loop then its 3 other links (the loop is
@@ -831,11 +834,7 @@ mod tests {
             ),
         ] {
             let want = Ok(vec![format!("[Int({n})]")]);
-            assert_eq!(answer(&mut db, q), want, "{q}");
-            assert_eq!(answer(&mut db, q), want, "{q}, again");
-            db.rules = Rules::default().without(Rule::FoldIntoGroups);
-            assert_eq!(answer(&mut db, q), want, "{q}, as rows");
-            db.rules = Rules::default();
+            assert_eq!(answer_kept_and_as_rows(&mut db, q), want, "{q}");
         }
     }
 
