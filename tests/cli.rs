@@ -565,6 +565,47 @@ fn a_hubs_links_are_sifted_by_a_string_test() {
     assert!(out.ends_with("i\n3\n8\n13\n"), "{out}");
 }
 
+/// Through the binary: counts of a 2-hop pattern through a hub, taken
+/// where its last hop's links are found (past the tally's small set of
+/// distinct ends, counts of rows, and links a WHERE tests), answer as
+/// the rows they stand for do (read off the graph by hand).
+#[test]
+fn counts_through_a_hub_are_taken_where_its_links_are_found() {
+    let count = |q: &str| format!("MATCH (h:Hub)<-[:SUPPLIES]-(s)<-[r:SUPPLIES]-(f) {q}");
+    let o = bin()
+        .args([
+            "--memory",
+            "--format",
+            "csv",
+            "-c",
+            "CREATE (h:Hub) WITH h UNWIND range(0, 59) AS i
+             CREATE (s:Mid {i: i})-[:SUPPLIES]->(h) WITH s, i
+             UNWIND range(0, 49) AS k WITH s, i, k WHERE (k + 50 - i % 50) % 50 < 40
+             CREATE (:Far {k: k, i: i})-[:SUPPLIES {w: k % 7}]->(s)",
+            "-c",
+            &count("RETURN count(DISTINCT f.k) AS ks, count(*) AS walks"),
+            "-c",
+            &count("RETURN count(DISTINCT f) AS far"),
+            "-c",
+            &count("RETURN count(*) AS walks"),
+            "-c",
+            &count("WHERE r.w > 5 RETURN count(DISTINCT f) AS far"),
+            "-c",
+            &count("WHERE r.w > 5 RETURN count(*) AS walks"),
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    // 60 middle nodes, each with 40 far nodes of its own: 2,400; of them,
+    // those whose k % 7 = 6 (k = 6, 13, ..., 48): 7 of every 50 ks, each
+    // reached from the 48 middle nodes i = 0..59 whose window holds it.
+    assert_eq!(
+        out,
+        "ks,walks\n50,2400\nfar\n2400\nwalks\n2400\nfar\n336\nwalks\n336\n"
+    );
+}
+
 /// Through the binary: a variable-length hop does not walk on from a link
 /// that fails the path's all(), passes over nodes that are not its end's
 /// id (`PruneHops`), and under count(DISTINCT) sends each end once;

@@ -125,6 +125,7 @@ impl BlockCache {
 
     /// `f` over the kept block, without taking a share of it; `None` if
     /// the block is not kept.
+    #[inline]
     pub fn with<R>(&self, tag: u8, block: u64, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
         self.read().with(tag, block, f)
     }

@@ -8,14 +8,14 @@
 //! other stored kind (a string, a date) goes the general way, which also
 //! notes what it compares; a number with a number notes nothing.
 
-use super::{Conjunct, Matcher};
+use super::Conjunct;
 use crate::error::Error;
 use crate::query::ast::{BinaryOp, Expr, ExprKind, Ident};
 use crate::query::bind::symbols::{Names, Sym};
 use crate::query::exec::context::Ctx;
 use crate::query::exec::eval::compare_values;
 use crate::store::catalog::NameKind;
-use crate::value::Value;
+use crate::value::{RelId, Value};
 
 /// The parts of a `var.key op value` conjunct.
 pub struct LinkCompare<'q> {
@@ -93,18 +93,20 @@ pub(super) struct Bound {
 }
 
 impl Bound {
-    /// Whether conjunct `c` holds for the row's link, read in place;
-    /// `None` when the variable holds no link or the property is stored
-    /// as something other than a number or null.
+    /// The row slot of the conjunct's variable.
+    pub(super) fn slot(&self) -> usize {
+        self.slot
+    }
+
+    /// Whether conjunct `c` holds for link `id`, read in place; `None`
+    /// when the property is stored as something other than a number or
+    /// null.
     pub(super) fn judge(
         &self,
         ctx: &Ctx<'_, '_>,
-        m: &Matcher<'_, '_>,
+        id: RelId,
         c: &Conjunct<'_>,
     ) -> Result<Option<bool>, Error> {
-        let Value::Rel(id) = m.row[self.slot] else {
-            return Ok(None);
-        };
         let Some(have) = ctx
             .rel_prop_number(id, self.key)
             .map_err(|e| e.with_span(c.expr.span))?
