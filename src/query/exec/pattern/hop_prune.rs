@@ -21,6 +21,7 @@
 //! meets, whether or not a trail through it reaches the end, and not for
 //! one behind a link that was cut.
 
+use super::link_compare::LinkCompare;
 use super::{Matcher, Step};
 use crate::error::Error;
 use crate::query::ast::{
@@ -193,30 +194,17 @@ impl Compare {
 /// `predicate` as a `Compare`, if it is one comparison of a property of
 /// `var` with a value known before the walk.
 fn compare(ctx: &Ctx<'_, '_>, predicate: &Expr, var: Sym) -> Option<Compare> {
-    use BinaryOp::*;
-    let ExprKind::Binary(op @ (Eq | Ne | Lt | Le | Gt | Ge), a, b) = &predicate.kind else {
+    let shape = LinkCompare::shape(predicate).filter(|c| c.var() == var)?;
+    let ExprKind::Binary(_, a, b) = &predicate.kind else {
         return None;
     };
-    fn prop(e: &Expr, var: Sym) -> Option<&Ident> {
-        match &e.kind {
-            ExprKind::Property(t, key) if matches!(t.kind, ExprKind::Variable(_, s) if s == var) => {
-                Some(key)
-            }
-            _ => None,
-        }
-    }
-    let (key, known, link_left) = match (prop(a, var), prop(b, var)) {
-        (Some(k), None) => (k, b, true),
-        (None, Some(k)) => (k, a, false),
-        _ => return None,
-    };
-    let value = known_value(ctx, known)?;
-    let key = ctx.code(NameKind::Key, key.sym, &key.name);
+    let value = known_value(ctx, shape.value())?;
+    let key = ctx.code(NameKind::Key, shape.key().sym, &shape.key().name);
     Some(Compare {
-        op: *op,
+        op: shape.op(),
         key,
         value,
-        link_left,
+        link_left: shape.prop_left(),
         span: Span::new(a.span.start, b.span.end),
         column: key.and_then(|k| ctx.tx.kept_link_column(k)),
         by_value: OnceCell::new(),

@@ -29,6 +29,19 @@ pub struct LinkCompare<'q> {
 
 impl<'q> LinkCompare<'q> {
     pub fn of(e: &'q Expr) -> Option<LinkCompare<'q>> {
+        let c = LinkCompare::shape(e)?;
+        matches!(
+            c.value.kind,
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Parameter(..)
+        )
+        .then_some(c)
+    }
+
+    /// `e` as `var.key op value` either way round, `op` a comparison and
+    /// `value` anything but a variable's property, shared with the walk's
+    /// link test (`hop_prune`), which takes other values and binds them
+    /// its own way.
+    pub(super) fn shape(e: &'q Expr) -> Option<LinkCompare<'q>> {
         use BinaryOp::*;
         let ExprKind::Binary(op @ (Eq | Ne | Lt | Le | Gt | Ge), a, b) = &e.kind else {
             return None;
@@ -40,15 +53,9 @@ impl<'q> LinkCompare<'q> {
             },
             _ => None,
         };
-        let number = |v: &Expr| {
-            matches!(
-                v.kind,
-                ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Parameter(..)
-            )
-        };
         let ((var, key), value, prop_left) = match (prop(a), prop(b)) {
-            (Some(p), None) if number(b) => (p, &**b, true),
-            (None, Some(p)) if number(a) => (p, &**a, false),
+            (Some(p), None) => (p, &**b, true),
+            (None, Some(p)) => (p, &**a, false),
             _ => return None,
         };
         Some(LinkCompare {
@@ -58,6 +65,27 @@ impl<'q> LinkCompare<'q> {
             value,
             prop_left,
         })
+    }
+
+    pub(super) fn var(&self) -> Sym {
+        self.var
+    }
+
+    pub(super) fn key(&self) -> &'q Ident {
+        self.key
+    }
+
+    pub(super) fn op(&self) -> BinaryOp {
+        self.op
+    }
+
+    /// The operand compared with the property.
+    pub(super) fn value(&self) -> &'q Expr {
+        self.value
+    }
+
+    pub(super) fn prop_left(&self) -> bool {
+        self.prop_left
     }
 
     /// For one input row: the variable's slot, the key's code and the
