@@ -270,6 +270,25 @@ impl Number {
             Number::Float(f) => Value::Float(f),
         }
     }
+
+    /// A value that is null or a number, as one.
+    pub fn of(v: &Value) -> Option<Number> {
+        match v {
+            Value::Null => Some(Number::Null),
+            Value::Int(i) => Some(Number::Int(*i)),
+            Value::Float(f) => Some(Number::Float(*f)),
+            _ => None,
+        }
+    }
+
+    /// The number as a float, as `Value::as_f64` has it (null: NaN).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Number::Null => f64::NAN,
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
 }
 
 /// Property `key` of a stored link when it is absent, null, an integer or

@@ -31,9 +31,11 @@ use crate::query::bind::func::{Func, Scalar};
 use crate::query::bind::symbols::Sym;
 use crate::query::exec::context::Ctx;
 use crate::query::exec::eval::{compare_values, eval, truthy, Columns, Env};
+use crate::query::exec::ops::compare_numbers;
 use crate::query::exec::rules::Rule;
 use crate::store::adjacency::AdjEntry;
 use crate::store::catalog::NameKind;
+use crate::store::codec::Number;
 use crate::store::index::INDEXED_KEYS;
 use crate::store::link_columns::Column;
 use crate::value::{NodeId, RelId, Value};
@@ -74,6 +76,9 @@ struct Compare {
     /// `None`: a key the store lacks (every link lacks it).
     key: Option<u32>,
     value: Value,
+    /// `value` when it is null or a number: compared with a link's number
+    /// read in place without making a value (`ops::compare_numbers`).
+    number: Option<Number>,
     /// The link's property is the left operand.
     link_left: bool,
     span: Span,
@@ -203,6 +208,7 @@ fn compare(ctx: &Ctx<'_, '_>, predicate: &Expr, var: Sym) -> Option<Compare> {
     Some(Compare {
         op: shape.op(),
         key,
+        number: Number::of(&value),
         value,
         link_left: shape.prop_left(),
         span: Span::new(a.span.start, b.span.end),
@@ -366,7 +372,20 @@ impl LinkTest<'_> {
         // the walk meets a link there.
         let _ = ctx.tx.with_kept_rels(entries.len(), id_at, |j, record| {
             if let Ok(Some(have)) = crate::store::codec::rel_prop_number(record, key) {
-                known[j] = outcome(&have.value());
+                known[j] = match c.number {
+                    Some(value) => {
+                        let (x, y) = if c.link_left {
+                            (have, value)
+                        } else {
+                            (value, have)
+                        };
+                        match compare_numbers(c.op, x, y) == Some(self.keeps) {
+                            true => Outcome::Admits,
+                            false => Outcome::Refuses,
+                        }
+                    }
+                    None => outcome(&have.value()),
+                };
                 had += 1;
             }
             Ok(())

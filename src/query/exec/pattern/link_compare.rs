@@ -2,7 +2,7 @@
 //! and `value` a number literal or a parameter holding a number, judged
 //! for a link in its record's bytes (`codec::rel_prop_number`) when the
 //! property is stored as a number or null: no value decoded from the
-//! record, no expression walked. Checked the general way, `r.confidence >
+//! record or made to compare, no expression walked. Checked the general way, `r.confidence >
 //! 0.9` over the 120,000 second links of a 2-hop pattern into the
 //! workload's hub at scale M cost some 2,260 instructions a link. Any
 //! other stored kind (a string, a date) goes the general way, which also
@@ -13,8 +13,9 @@ use crate::error::Error;
 use crate::query::ast::{BinaryOp, Expr, ExprKind, Ident};
 use crate::query::bind::symbols::{Names, Sym};
 use crate::query::exec::context::Ctx;
-use crate::query::exec::eval::compare_values;
+use crate::query::exec::ops::compare_numbers;
 use crate::store::catalog::NameKind;
+use crate::store::codec::Number;
 use crate::value::{RelId, Value};
 
 /// The parts of a `var.key op value` conjunct.
@@ -93,10 +94,11 @@ impl<'q> LinkCompare<'q> {
     /// parameter that holds no number.
     pub(super) fn bind(&self, ctx: &Ctx<'_, '_>, names: &Names) -> Option<Bound> {
         let value = match &self.value.kind {
-            ExprKind::Int(i) => Value::Int(*i),
-            ExprKind::Float(f) => Value::Float(*f),
+            ExprKind::Int(i) => Number::Int(*i),
+            ExprKind::Float(f) => Number::Float(*f),
             ExprKind::Parameter(p, sym) => match ctx.param(*sym, p)? {
-                v @ (Value::Int(_) | Value::Float(_)) => v.clone(),
+                Value::Int(i) => Number::Int(*i),
+                Value::Float(f) => Number::Float(*f),
                 _ => return None,
             },
             _ => return None,
@@ -116,7 +118,7 @@ pub(super) struct Bound {
     slot: usize,
     key: u32,
     op: BinaryOp,
-    value: Value,
+    value: Number,
     prop_left: bool,
 }
 
@@ -141,12 +143,11 @@ impl Bound {
         else {
             return Ok(None);
         };
-        let have = have.value();
         let (x, y) = match self.prop_left {
-            true => (&have, &self.value),
-            false => (&self.value, &have),
+            true => (have, self.value),
+            false => (self.value, have),
         };
-        Ok(Some(compare_values(self.op, x, y) == Some(true)))
+        Ok(Some(compare_numbers(self.op, x, y) == Some(true)))
     }
 }
 
