@@ -225,6 +225,16 @@ impl Reader<'_> {
         if let Some(byte) = b.get(at) {
             prefetch_line(byte);
         }
+        // A record's first 64 bytes, which hold its ends and first
+        // properties, lie on two lines unless it begins a line: with the
+        // second left to the read, the 112,896 link records into the
+        // workload's hub at scale L, tested for a category, waited on it in
+        // turn (Q2 there 17.7 -> 15.0 ms).
+        if what == Prefetch::Record {
+            if let Some(byte) = b.get(at + 63) {
+                prefetch_line(byte);
+            }
+        }
     }
 }
 

@@ -523,3 +523,77 @@ fn a_large_load_into_files_leaves_the_graph_open() {
     let mut st = g.begin();
     assert!(g.tx(&mut st).node(extra).unwrap().is_some());
 }
+
+/// A batch of link reads long enough to be shared between two threads
+/// (`Tx::with_rels`, `SPLIT_READS`) reads what one read at a time does,
+/// in order: records in kept blocks and in blocks not yet kept, deleted
+/// and never-made links, inside a transaction that has staged a write;
+/// and an error in a record read on the second thread is the batch's.
+#[test]
+fn a_batch_of_link_reads_split_between_threads_reads_as_one_at_a_time() {
+    let mut g = graph();
+    let mut st = g.begin();
+    let mut t = g.tx(&mut st);
+    let (ra, rb) = (actor(&mut t, "a", "A"), actor(&mut t, "b", "B"));
+    let (a, b) = (t.create_node(ra).unwrap(), t.create_node(rb).unwrap());
+    let n = 3 * SPLIT_READS as u64;
+    for i in 0..n {
+        let rec = RelRecord {
+            rel_type: 0,
+            src: a,
+            dst: b,
+            props: vec![(7, Value::Int(i as i64))],
+        };
+        t.create_rel(rec, true).unwrap();
+    }
+    for id in (0..n).step_by(97) {
+        let old = t.rel(id).unwrap().unwrap();
+        t.delete_rel(id, &old).unwrap();
+    }
+    g.commit(st).unwrap();
+    // Links in an order that visits blocks back and forth, past the last.
+    let ids: Vec<RelId> = (0..n + 300).map(|i| (i * 7919) % (n + 300)).collect();
+    let one_by_one = |t: &Tx<'_>| -> Vec<Option<Option<Value>>> {
+        ids.iter()
+            .map(|&id| t.rel(id).unwrap().map(|r| r.prop(7).cloned()))
+            .collect()
+    };
+    let batch = |t: &Tx<'_>| t.with_rels(&ids, |r| codec::rel_prop(r, 7)).unwrap();
+    let mut st = g.begin();
+    let mut t = g.tx(&mut st);
+    // No block kept, every block kept, every other block kept.
+    g.cache.clear();
+    let cold = batch(&t);
+    let want = one_by_one(&t);
+    assert_eq!(cold, want);
+    let gone = want.iter().filter(|r| r.is_none()).count();
+    assert_eq!(gone, 300 + (n as usize).div_ceil(97));
+    assert_eq!(want[1], Some(Some(Value::Int((7919 % (n + 300)) as i64))));
+    assert_eq!(batch(&t), want);
+    g.cache.clear();
+    for id in (0..n).step_by(2 * keys::BLOCK_SLOTS) {
+        t.rel(id).unwrap();
+    }
+    assert_eq!(batch(&t), want);
+    // A record that cannot be read, met on the second thread.
+    let late = *ids
+        .iter()
+        .rev()
+        .find(|&&id| id < n && id % 97 != 0)
+        .unwrap();
+    let failed = t.with_rels(&ids, |r| match codec::rel_prop(r, 7)? {
+        Some(Value::Int(i)) if i as u64 == late => Err(StorageError::Corrupt("late".into())),
+        v => Ok(v),
+    });
+    assert!(matches!(failed, Err(StorageError::Corrupt(m)) if m == "late"));
+    // With a write staged, every record is read through the overlay.
+    let old = t.rel(1).unwrap().unwrap();
+    t.delete_rel(1, &old).unwrap();
+    let mut staged = want.clone();
+    for (j, &id) in ids.iter().enumerate() {
+        if id == 1 {
+            staged[j] = None;
+        }
+    }
+    assert_eq!(batch(&t), staged);
+}

@@ -1278,11 +1278,7 @@ fn match_steps(
             };
             let ahead =
                 filter.is_none() && step.rel.variable.is_some() && entries.len() >= PREFETCH_FROM;
-            let chunk = match filter {
-                Some(_) => link_filter::CHUNK,
-                None => entries.len().max(1),
-            };
-            for part in entries.chunks(chunk) {
+            for part in link_filter::batches(&entries, filter.is_some()) {
                 let mut sifted = filter.as_ref().map(|f| f.sift(ctx, m, part));
                 for (j, &e) in part.iter().enumerate() {
                     if ahead {

@@ -12,12 +12,38 @@ use crate::store::adjacency::AdjEntry;
 use crate::store::codec;
 use crate::value::RelId;
 
-/// Links sifted at a time, so that a search the sink stops (a LIMIT)
-/// reads at most this many records it did not need.
-pub(super) const CHUNK: usize = 256;
+/// Links sifted in the first batch, so that a search the sink stops at
+/// once (a LIMIT) reads at most this many records it did not need.
+const FIRST_BATCH: usize = 256;
+
+/// The most links sifted in one batch.
+const MAX_BATCH: usize = 16384;
 
 /// Shorter lists are not sifted: the batch's own costs would outweigh it.
 pub(super) const MIN_LINKS: usize = 64;
+
+/// The batches a hop takes `entries` in: all at once, or when they are
+/// `sifted`, `FIRST_BATCH` links, then twice as many each time up to
+/// `MAX_BATCH`. A search the sink stops (a LIMIT) has then read about as
+/// many records again as it used, and a hub's links are read in batches
+/// long enough to share between two cores (`Tx::with_rels`; 256 at a
+/// time, Q2 at scale L read them all on one).
+pub(super) fn batches<T>(entries: &[T], sifted: bool) -> impl Iterator<Item = &[T]> {
+    let first = match sifted {
+        true => FIRST_BATCH,
+        false => entries.len(),
+    };
+    let (mut rest, mut size) = (entries, first);
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (batch, after) = rest.split_at(size.min(rest.len()));
+        rest = after;
+        size = (size * 2).min(MAX_BATCH);
+        Some(batch)
+    })
+}
 
 /// The conjunct a hop's links are sifted by.
 pub(super) struct LinkFilter<'q> {
@@ -228,6 +254,49 @@ mod tests {
         assert_eq!(answer(&mut db, q).unwrap(), ["[Int(237)]"]);
         db.execute("ROLLBACK", &Params::new()).unwrap();
         assert_eq!(answer(&mut db, q).unwrap(), ["[Int(234)]"]);
+    }
+
+    /// Sifted links are taken in batches that double from 256 to 16,384
+    /// (all at once when not sifted), and a hub's links sifted in batches
+    /// long enough to be read on two threads answer as checked one by one.
+    #[test]
+    fn a_hubs_links_are_sifted_in_doubling_batches() {
+        let sizes = |n: usize, sifted: bool| -> Vec<usize> {
+            let v = vec![0u8; n];
+            super::batches(&v, sifted).map(<[u8]>::len).collect()
+        };
+        assert_eq!(
+            sizes(40_000, true),
+            [256, 512, 1024, 2048, 4096, 8192, 16384, 7488]
+        );
+        assert_eq!(sizes(300, true), [256, 44]);
+        assert_eq!(sizes(40_000, false), [40_000]);
+        assert!(sizes(0, true).is_empty() && sizes(0, false).is_empty());
+        let mut db = hub(9000);
+        let cases = [
+            "MATCH (h:H)<-[r:L]-(s) WHERE r.c = 'x' RETURN s.i",
+            "MATCH (h:H)<-[r:L]-(s) WHERE r.k = 'k4' RETURN s.i ORDER BY s.i DESC LIMIT 5",
+            "PROFILE MATCH (h:H)<-[r:L]-(s) WHERE r.c = 'é' RETURN s.i",
+        ];
+        let sifted: Vec<_> = cases.iter().map(|q| answer(&mut db, q)).collect();
+        let every_third: Vec<String> = (0..3000).map(|i| format!("[Int({})]", 3 * i)).collect();
+        assert_eq!(sifted[0].as_ref().unwrap(), &every_third);
+        assert_eq!(
+            sifted[1].as_ref().unwrap(),
+            &[
+                "[Int(8999)]",
+                "[Int(8994)]",
+                "[Int(8989)]",
+                "[Int(8984)]",
+                "[Int(8979)]"
+            ]
+        );
+        let plan = db.execute(cases[2], &Params::new()).unwrap().plan.unwrap();
+        assert!(plan.contains("links sifted before binding: 9000"), "{plan}");
+        db.rules = Rules::default().without(Rule::SiftLinks);
+        for (q, a) in cases.iter().zip(&sifted).take(2) {
+            assert_eq!(*a, answer(&mut db, q), "{q}");
+        }
     }
 
     /// PROFILE says how many links were sifted and kept; with the rule
