@@ -2,11 +2,12 @@
 //! and `value` a number literal or a parameter holding a number, judged
 //! for a link in its record's bytes (`codec::rel_prop_number`) when the
 //! property is stored as a number or null: no value decoded from the
-//! record or made to compare, no expression walked. Checked the general way, `r.confidence >
-//! 0.9` over the 120,000 second links of a 2-hop pattern into the
-//! workload's hub at scale M cost some 2,260 instructions a link. Any
-//! other stored kind (a string, a date) goes the general way, which also
-//! notes what it compares; a number with a number notes nothing.
+//! record or made to compare (`ops::compare_numbers`), no expression
+//! walked. Checked the general way, `r.confidence > 0.9` over the 120,000
+//! second links of a 2-hop pattern into the workload's hub at scale M
+//! cost some 2,260 instructions a link. Any other stored kind (a string,
+//! a date) goes the general way, which also notes what it compares; a
+//! number with a number notes nothing.
 
 use super::Conjunct;
 use crate::error::Error;
