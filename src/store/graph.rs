@@ -640,14 +640,13 @@ impl<'a> Tx<'a> {
             let (out_now, out_later) = out.split_at_mut(split);
             let (kept, f) = (&kept, &f);
             let (now, later) = std::thread::scope(|s| {
-                let later = (!ids_later.is_empty())
-                    .then(|| {
-                        std::thread::Builder::new()
-                            .name("record reads".into())
-                            .spawn_scoped(s, move || read_kept(kept, ids_later, out_later, f))
-                            .ok()
-                    })
-                    .flatten();
+                let later = match ids_later.is_empty() {
+                    true => None,
+                    false => std::thread::Builder::new()
+                        .name("record reads".into())
+                        .spawn_scoped(s, move || read_kept(kept, ids_later, out_later, f))
+                        .ok(),
+                };
                 let now = read_kept(kept, ids_now, out_now, f);
                 let later = match later {
                     Some(h) => h.join().unwrap_or_else(|_| {

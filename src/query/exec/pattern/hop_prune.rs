@@ -76,9 +76,6 @@ struct Compare {
     /// `None`: a key the store lacks (every link lacks it).
     key: Option<u32>,
     value: Value,
-    /// `value` when it is null or a number: compared with a link's number
-    /// read in place without making a value (`ops::compare_numbers`).
-    number: Option<Number>,
     /// The link's property is the left operand.
     link_left: bool,
     span: Span,
@@ -208,7 +205,6 @@ fn compare(ctx: &Ctx<'_, '_>, predicate: &Expr, var: Sym) -> Option<Compare> {
     Some(Compare {
         op: shape.op(),
         key,
-        number: Number::of(&value),
         value,
         link_left: shape.prop_left(),
         span: Span::new(a.span.start, b.span.end),
@@ -327,13 +323,13 @@ impl LinkTest<'_> {
             return 0;
         }
         let mut had = 0;
+        let verdict = |holds: Option<bool>| match holds == Some(self.keeps) {
+            true => Outcome::Admits,
+            false => Outcome::Refuses,
+        };
         let outcome = |have: &Value| {
             let (x, y) = c.operands(have);
-            if compare_values(c.op, x, y) == Some(self.keeps) {
-                Outcome::Admits
-            } else {
-                Outcome::Refuses
-            }
+            verdict(compare_values(c.op, x, y))
         };
         let plain = |v: &Value| matches!(v, Value::Null | Value::Int(_) | Value::Float(_));
         if let Some(col) = &c.column {
@@ -367,23 +363,17 @@ impl LinkTest<'_> {
             }
             return had;
         }
+        // A number read in place is compared without making a value of it
+        // (`ops::compare_numbers`).
+        let value = Number::of(&c.value);
         let id_at = |j: usize| entries.get(j).filter(|e| wanted(e)).map(|e| e.rel);
         // A damaged block stops the reading ahead; `admits` reports it if
         // the walk meets a link there.
         let _ = ctx.tx.with_kept_rels(entries.len(), id_at, |j, record| {
             if let Ok(Some(have)) = crate::store::codec::rel_prop_number(record, key) {
-                known[j] = match c.number {
-                    Some(value) => {
-                        let (x, y) = if c.link_left {
-                            (have, value)
-                        } else {
-                            (value, have)
-                        };
-                        match compare_numbers(c.op, x, y) == Some(self.keeps) {
-                            true => Outcome::Admits,
-                            false => Outcome::Refuses,
-                        }
-                    }
+                known[j] = match value {
+                    Some(value) if c.link_left => verdict(compare_numbers(c.op, have, value)),
+                    Some(value) => verdict(compare_numbers(c.op, value, have)),
                     None => outcome(&have.value()),
                 };
                 had += 1;
