@@ -6,7 +6,7 @@ use super::adjacency::{self, AdjEntry, Stored};
 use super::adjacency_unpacked;
 use super::block_cache::{self, BlockCache, Prefetch};
 use super::catalog::{Catalog, NameKind};
-pub use super::codec::{NodeRecord, RelRecord};
+pub use super::codec::{EncodedProps, EncodedRels, NodeRecord, RelRecord};
 use super::keys::{self, Dir};
 use super::link_columns::{self, ColumnCache, LinkColumns};
 use super::manifest::{self, Kept, Manifest};

@@ -31,7 +31,7 @@ impl Tx<'_> {
     fn write_block(
         &mut self,
         key: Vec<u8>,
-        updates: &[(usize, Vec<u8>)],
+        updates: &[(usize, impl AsRef<[u8]>)],
     ) -> Result<(), StorageError> {
         let old = self.view().get(&key)?;
         let mut slots = match &old {
@@ -39,7 +39,7 @@ impl Tx<'_> {
             None => vec![&[][..]; keys::BLOCK_SLOTS],
         };
         for (i, bytes) in updates {
-            slots[*i] = bytes;
+            slots[*i] = bytes.as_ref();
         }
         match block::encode(&slots) {
             Some(b) => self.st.overlay.put(key, b),
@@ -52,7 +52,7 @@ impl Tx<'_> {
     fn write_records(
         &mut self,
         block_of: fn(u64) -> (Vec<u8>, usize),
-        records: impl IntoIterator<Item = (u64, Vec<u8>)>,
+        records: impl IntoIterator<Item = (u64, impl AsRef<[u8]>)>,
     ) -> Result<(), StorageError> {
         let mut current: Option<Vec<u8>> = None;
         let mut updates = Vec::new();
@@ -197,6 +197,20 @@ impl Tx<'_> {
                 .enumerate()
                 .map(|(i, r)| (first + i as u64, codec::encode(r))),
         )?;
+        self.st.meta.next_rel += n;
+        self.st.meta.rels += n;
+        Ok(first..first + n)
+    }
+
+    /// `create_rels` without adjacency of links whose records a bulk load
+    /// encoded as it staged them.
+    pub fn create_encoded_rels(
+        &mut self,
+        recs: &codec::EncodedRels,
+    ) -> Result<Range<RelId>, StorageError> {
+        let first = self.st.meta.next_rel;
+        let n = recs.len() as u64;
+        self.write_records(keys::rel_block, (first..).zip(recs.iter()))?;
         self.st.meta.next_rel += n;
         self.st.meta.rels += n;
         Ok(first..first + n)

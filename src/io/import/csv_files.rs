@@ -8,7 +8,7 @@ use super::mapping::ColumnMap;
 use super::{file_len, import_error, quote, Source};
 use crate::error::Error;
 use crate::store::catalog::NameKind;
-use crate::store::graph::Graph;
+use crate::store::graph::{EncodedProps, Graph};
 use crate::value::{NodeId, Value};
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
@@ -242,7 +242,13 @@ pub(super) fn load_nodes(
                 labels.push(l);
             }
         }
-        let props = row_props(&file, &roles, &record)?;
+        let mut props = Vec::with_capacity(roles.len());
+        row_props(&file, &roles, &record, |key, field| {
+            props.push(match field {
+                Field::Str(s) => (key, Value::String(s.to_string())),
+                Field::Value(v) => (key, v),
+            })
+        })?;
         load.add_node(graph, Some(&key), labels, props)
             .map_err(|m| import_error(&src.path, line(), Some((id_col, "id")), m))?;
         if load.summary.nodes.is_multiple_of(4096) {
@@ -305,7 +311,12 @@ pub(super) fn load_rels(
     let name_key = load.key(graph, "name");
     let mut type_ids: HashMap<String, u32> = HashMap::new();
     let created_before = load.summary.nodes;
-    let parse = |record: &csv::StringRecord| row_props(&file, &roles, record);
+    let parse = |record: &csv::StringRecord, props: &mut EncodedProps| {
+        row_props(&file, &roles, record, |key, field| match field {
+            Field::Str(s) => props.push_str(key, s),
+            Field::Value(v) => props.push(key, &v),
+        })
+    };
     let rdr = open_reader(&src.path)?;
     link_rows::for_each_row(rdr, &src.path, &parse, |row, ahead| {
         if let Some(ahead) = ahead {
@@ -356,8 +367,8 @@ pub(super) fn load_rels(
                 )
             })?,
         };
-        let props = std::mem::replace(&mut row.props, Ok(Vec::new()))?;
-        load.add_link(graph, rel_type, s, d, props)?;
+        std::mem::replace(&mut row.parsed, Ok(()))?;
+        load.add_encoded_link(graph, rel_type, s, d, &row.props)?;
         if load.summary.rels.is_multiple_of(4096) {
             meter.at(record.position().map(|p| p.byte()).unwrap_or(0));
         }
@@ -384,23 +395,36 @@ fn label_from_kind(kind: &str) -> String {
     }
 }
 
+/// A row's property field as `row_props` hands it on: a string as it
+/// stands, any other type converted.
+enum Field<'r> {
+    Str(&'r str),
+    Value(Value),
+}
+
+/// Hands `each` the key and value of every non-empty property field of a
+/// row, in column order.
 fn row_props(
     file: &CsvFile,
     roles: &[Role],
     record: &csv::StringRecord,
-) -> Result<Vec<(u32, Value)>, Error> {
-    let mut props = Vec::with_capacity(roles.len());
+    mut each: impl FnMut(u32, Field<'_>),
+) -> Result<(), Error> {
     for (i, (role, field)) in roles.iter().zip(record.iter()).enumerate() {
         if let Role::Property(key, ty) = role {
             if field.is_empty() {
+                continue;
+            }
+            if *ty == ColType::String {
+                each(*key, Field::Str(field));
                 continue;
             }
             let v = columns::convert(field, *ty).map_err(|m| {
                 let line = line_of(&file.path, record.position());
                 import_error(&file.path, line, Some((i, &file.columns[i].name)), m)
             })?;
-            props.push((*key, v));
+            each(*key, Field::Value(v));
         }
     }
-    Ok(props)
+    Ok(())
 }

@@ -7,11 +7,13 @@
 //! Rows reach the loader in file order, in batches, and an error ends the
 //! rows where it stands: the loader meets it only after every row before
 //! it, as when it read the file itself. A row's parsed properties wait in
-//! it, so that the loader reports a row's faults in its own order.
+//! it, so that the loader reports a row's faults in its own order; they
+//! are encoded as the record will hold them, into a buffer each row keeps
+//! from batch to batch.
 
 use super::csv_files::csv_error;
 use crate::error::Error;
-use crate::value::Value;
+use crate::store::graph::EncodedProps;
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 
@@ -24,8 +26,10 @@ const AHEAD: usize = 8;
 /// One row as the loader gets it.
 pub(super) struct Row {
     pub record: csv::StringRecord,
-    /// Its properties, or why they do not parse.
-    pub props: Result<Vec<(u32, Value)>, Error>,
+    /// Its properties, encoded.
+    pub props: EncodedProps,
+    /// Why its properties do not parse, if they do not.
+    pub parsed: Result<(), Error>,
 }
 
 enum Chunk {
@@ -33,9 +37,9 @@ enum Chunk {
     Failed(csv::Error),
 }
 
-/// What parses a row's properties.
+/// What parses a row's properties into (empty) encoded ones.
 pub(super) type Parse<'a> =
-    &'a (dyn Fn(&csv::StringRecord) -> Result<Vec<(u32, Value)>, Error> + Sync);
+    &'a (dyn Fn(&csv::StringRecord, &mut EncodedProps) -> Result<(), Error> + Sync);
 
 /// Calls `f` on every row of `rdr` in order, with the record `AHEAD` rows
 /// later when it is at hand (to ask for what that row will need), until
@@ -88,12 +92,15 @@ fn read_rows(
             if n == rows.len() {
                 rows.push(Row {
                     record: csv::StringRecord::new(),
-                    props: Ok(Vec::new()),
+                    props: EncodedProps::default(),
+                    parsed: Ok(()),
                 });
             }
-            match rdr.read_record(&mut rows[n].record) {
+            let row = &mut rows[n];
+            match rdr.read_record(&mut row.record) {
                 Ok(true) => {
-                    rows[n].props = parse(&rows[n].record);
+                    row.props.clear();
+                    row.parsed = parse(&row.record, &mut row.props);
                     n += 1;
                 }
                 Ok(false) => break,
@@ -121,6 +128,7 @@ fn read_rows(
 mod tests {
     use super::*;
     use crate::error::{ErrorKind, Phase};
+    use crate::value::Value;
     use std::io::Write;
 
     /// A file of `n` rows `i,i*2`, the row numbered `short` (if any)
@@ -146,8 +154,8 @@ mod tests {
     /// Parses field `b` as the property, refusing the value `bad`.
     fn parse_refusing(
         bad: i64,
-    ) -> impl Fn(&csv::StringRecord) -> Result<Vec<(u32, Value)>, Error> + Sync {
-        move |r: &csv::StringRecord| {
+    ) -> impl Fn(&csv::StringRecord, &mut EncodedProps) -> Result<(), Error> + Sync {
+        move |r: &csv::StringRecord, props: &mut EncodedProps| {
             let v: i64 = r[1].parse().unwrap();
             if v == bad {
                 return Err(Error::new(
@@ -157,8 +165,15 @@ mod tests {
                     "bad value",
                 ));
             }
-            Ok(vec![(0, Value::Int(v))])
+            props.push(0, &Value::Int(v));
+            Ok(())
         }
+    }
+
+    fn int_prop(v: i64) -> EncodedProps {
+        let mut props = EncodedProps::default();
+        props.push(0, &Value::Int(v));
+        props
     }
 
     #[test]
@@ -168,8 +183,9 @@ mod tests {
         let (mut seen, mut with_ahead) = (0, 0);
         for_each_row(reader(&f), f.path(), &parse, |row, ahead| {
             assert_eq!(row.record[0].parse::<usize>().unwrap(), seen);
-            let props = std::mem::replace(&mut row.props, Ok(Vec::new())).unwrap();
-            assert_eq!(props, vec![(0, Value::Int(seen as i64 * 2))]);
+            assert!(row.parsed.is_ok());
+            // Each row's own, though the buffers are reused.
+            assert_eq!(row.props, int_prop(seen as i64 * 2));
             if let Some(a) = ahead {
                 assert_eq!(a[0].parse::<usize>().unwrap(), seen + AHEAD);
                 with_ahead += 1;
@@ -202,7 +218,7 @@ mod tests {
         let parse = parse_refusing(2_400);
         let mut seen = 0;
         let e = for_each_row(reader(&f), f.path(), &parse, |row, _| {
-            std::mem::replace(&mut row.props, Ok(Vec::new()))?;
+            std::mem::replace(&mut row.parsed, Ok(()))?;
             seen += 1;
             Ok(())
         })

@@ -7,7 +7,7 @@ use super::link_ends::LinkEnds;
 use super::Summary;
 use crate::error::Error;
 use crate::store::catalog::NameKind;
-use crate::store::graph::{Graph, NodeRecord, RelRecord, TxState};
+use crate::store::graph::{EncodedProps, EncodedRels, Graph, NodeRecord, RelRecord, TxState};
 use crate::store::keys::BLOCK_SLOTS;
 use crate::value::{NodeId, Value};
 use std::collections::HashMap;
@@ -20,7 +20,8 @@ pub(crate) struct Load {
     /// up (`ids.rs`).
     pub ids: Ids,
     pending_nodes: Vec<NodeRecord>,
-    pending_rels: Vec<RelRecord>,
+    /// Links staged for the record block being filled, encoded.
+    pending_rels: EncodedRels,
     /// Both ends of every link, in link order.
     ends: LinkEnds,
     /// Catalog ids by name, one map per kind (label, type, key).
@@ -48,7 +49,7 @@ impl Load {
             tx,
             ids: Ids::default(),
             pending_nodes: Vec::new(),
-            pending_rels: Vec::with_capacity(BLOCK_SLOTS),
+            pending_rels: EncodedRels::default(),
             ends: LinkEnds::default(),
             names: Default::default(),
             id_key,
@@ -138,17 +139,43 @@ impl Load {
         dst: NodeId,
         props: Vec<(u32, Value)>,
     ) -> Result<(), Error> {
-        let mut t = graph.tx(&mut self.tx);
-        let rel = t.meta().next_rel + self.pending_rels.len() as u64;
-        self.pending_rels.push(RelRecord {
+        self.pending_rels.push(&RelRecord {
             rel_type,
             src,
             dst,
             props,
         });
+        self.staged_link(graph, rel_type, src, dst)
+    }
+
+    /// `add_link` of a link whose properties were encoded as they were
+    /// parsed.
+    pub fn add_encoded_link(
+        &mut self,
+        graph: &Graph,
+        rel_type: u32,
+        src: NodeId,
+        dst: NodeId,
+        props: &EncodedProps,
+    ) -> Result<(), Error> {
+        self.pending_rels.push_parts(rel_type, src, dst, props);
+        self.staged_link(graph, rel_type, src, dst)
+    }
+
+    /// Takes the link just staged, writing its record block once full.
+    fn staged_link(
+        &mut self,
+        graph: &Graph,
+        rel_type: u32,
+        src: NodeId,
+        dst: NodeId,
+    ) -> Result<(), Error> {
+        let mut t = graph.tx(&mut self.tx);
+        let rel = t.meta().next_rel + self.pending_rels.len() as u64 - 1;
         self.ends.push(rel, src, dst, rel_type);
         if (rel + 1).is_multiple_of(BLOCK_SLOTS as u64) {
-            t.create_rels(std::mem::take(&mut self.pending_rels), false)?;
+            t.create_encoded_rels(&self.pending_rels)?;
+            self.pending_rels.clear();
         }
         self.summary.rels += 1;
         Ok(())
@@ -159,7 +186,7 @@ impl Load {
         self.flush_nodes(graph)?;
         let mut t = graph.tx(&mut self.tx);
         if !self.pending_rels.is_empty() {
-            t.create_rels(std::mem::take(&mut self.pending_rels), false)?;
+            t.create_encoded_rels(&std::mem::take(&mut self.pending_rels))?;
         }
         // What only staging needed goes before the commit's peak.
         drop(std::mem::take(&mut self.ids));
