@@ -373,6 +373,41 @@ impl Tree {
     /// // now do exist.
     /// # Ok(()) }
     /// ```
+    /// supplygraph (PATCHED.md, 8): inserts `kvs`, whose keys ascend,
+    /// putting each run of them that falls in one leaf into it at once,
+    /// up to the size at which the leaf splits: one copy of the leaf and
+    /// one write of it whole a run, where `insert` copies the leaf and
+    /// logs a link for every key (and the whole leaf every tenth). Like a
+    /// series of `insert`s it is not atomic, and it tells no subscriber.
+    pub fn insert_ascending(&self, kvs: &[(IVec, IVec)]) -> Result<()> {
+        debug_assert!(kvs.windows(2).all(|w| w[0].0 < w[1].0));
+        let _cc = concurrency_control::read();
+        let mut at = 0;
+        while let Some((first, _)) = kvs.get(at) {
+            // Pinned a run at a time, so that the leaves replaced can be
+            // freed as the writing goes on.
+            let guard = pin();
+            let View { node_view, pid, .. } =
+                self.view_for_key(first.as_ref(), &guard)?;
+            let mut node: Node = node_view.deref().clone();
+            let mut end = at;
+            for (key, value) in &kvs[at..] {
+                let within = node.hi.is_empty() || key.as_ref() < node.hi.as_ref();
+                if !within || (end > at && node.should_split()) {
+                    break;
+                }
+                let (encoded_key, _) = node.node_kv_pair(key.as_ref());
+                node.set_leaf(encoded_key, value.clone());
+                end += 1;
+            }
+            if self.context.pagecache.replace(pid, node_view.0, node, &guard)?.is_ok() {
+                at = end;
+            }
+            // Otherwise the leaf changed meanwhile: it is looked up again.
+        }
+        Ok(())
+    }
+
     pub fn apply_batch(&self, batch: Batch) -> Result<()> {
         let _cc = concurrency_control::write();
         let mut guard = pin();

@@ -773,21 +773,14 @@ impl SegmentAccountant {
             self.ordering.remove(&last_lsn);
         }
 
-        // we want to avoid aggressive truncation because it can cause
-        // blocking if we allocate a segment that was just truncated.
-        let laziness_factor = 1;
-
-        // truncate if possible
-        while self.tip != 0 && self.free.len() > laziness_factor {
-            let last_segment = self.tip - self.config.segment_size as LogOffset;
-            if self.free.contains(&last_segment) {
-                self.free.remove(&last_segment);
-                self.truncate(last_segment)?;
-            } else {
-                break;
-            }
-        }
-
+        // supplygraph (PATCHED.md, 9): free segments at the end of the
+        // file are no longer truncated away here. The truncation ran on
+        // the thread pool, and the next segment past it waited for it
+        // while holding this accountant's lock, which every pool thread
+        // writing a buffer was waiting for: with all of them waiting, the
+        // truncation never ran (a bulk load at scale L hung so). A free
+        // segment stays in the free list, taken before the file grows,
+        // and an open punches it out of the file (patch 1).
         Ok(())
     }
 
@@ -1167,46 +1160,6 @@ impl SegmentAccountant {
                 }
             })
             .collect()
-    }
-
-    // truncate the file to the desired length
-    fn truncate(&mut self, at: LogOffset) -> Result<()> {
-        trace!("asynchronously truncating file to length {}", at);
-
-        assert_eq!(
-            at % self.config.segment_size as LogOffset,
-            0,
-            "new length must be io-buf-len aligned"
-        );
-
-        self.tip = at;
-
-        assert!(!self.free.contains(&at), "double-free of a segment occurred");
-
-        let (completer, promise) = OneShot::pair();
-
-        let config = self.config.clone();
-
-        io_fail!(&config, "file truncation");
-        threadpool::spawn(move || {
-            debug!("truncating file to length {}", at);
-            let res = config
-                .file
-                .set_len(at)
-                .and_then(|_| config.file.sync_all())
-                .map_err(|e| e.into());
-            completer.fill(res);
-        })?;
-
-        if self.async_truncations.insert(at, promise).is_some() {
-            panic!(
-                "somehow segment {} was truncated before \
-                 the previous truncation completed",
-                at
-            );
-        }
-
-        Ok(())
     }
 
     fn segment_id(&mut self, lid: LogOffset) -> SegmentId {
