@@ -169,7 +169,6 @@ impl Tx<'_> {
         adjacency: bool,
     ) -> Result<Range<RelId>, StorageError> {
         let first = self.st.meta.next_rel;
-        let n = recs.len() as u64;
         if adjacency {
             let mut lists: BTreeMap<NodeId, Vec<Stored>> = BTreeMap::new();
             for (i, r) in recs.iter().enumerate() {
@@ -191,19 +190,16 @@ impl Tx<'_> {
                 self.append_adjacency_entries(node, &entries)?;
             }
         }
-        self.write_records(
-            keys::rel_block,
-            recs.iter()
-                .enumerate()
-                .map(|(i, r)| (first + i as u64, codec::encode(r))),
-        )?;
-        self.st.meta.next_rel += n;
-        self.st.meta.rels += n;
-        Ok(first..first + n)
+        let mut encoded = codec::EncodedRels::default();
+        for r in &recs {
+            encoded.push(r);
+        }
+        self.create_encoded_rels(&encoded)
     }
 
-    /// `create_rels` without adjacency of links whose records a bulk load
-    /// encoded as it staged them.
+    /// Creates links with consecutive ids from their encoded records (a
+    /// bulk load encodes them as it stages them), leaving the adjacency
+    /// lists to the caller.
     pub fn create_encoded_rels(
         &mut self,
         recs: &codec::EncodedRels,
