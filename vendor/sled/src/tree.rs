@@ -347,32 +347,6 @@ impl Tree {
         Transactional::transaction(&self, f)
     }
 
-    /// Create a new batched update that can be
-    /// atomically applied.
-    ///
-    /// It is possible to apply a `Batch` in a transaction
-    /// as well, which is the way you can apply a `Batch`
-    /// to multiple `Tree`s atomically.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let config = sled::Config::new().temporary(true);
-    /// # let db = config.open()?;
-    /// db.insert("key_0", "val_0")?;
-    ///
-    /// let mut batch = sled::Batch::default();
-    /// batch.insert("key_a", "val_a");
-    /// batch.insert("key_b", "val_b");
-    /// batch.insert("key_c", "val_c");
-    /// batch.remove("key_0");
-    ///
-    /// db.apply_batch(batch)?;
-    /// // key_0 no longer exists, and key_a, key_b, and key_c
-    /// // now do exist.
-    /// # Ok(()) }
-    /// ```
     /// supplygraph (PATCHED.md, 8): inserts `kvs`, whose keys ascend,
     /// putting each run of them that falls in one leaf into it at once,
     /// up to the size at which the leaf splits: one copy of the leaf and
@@ -408,6 +382,32 @@ impl Tree {
         Ok(())
     }
 
+    /// Create a new batched update that can be
+    /// atomically applied.
+    ///
+    /// It is possible to apply a `Batch` in a transaction
+    /// as well, which is the way you can apply a `Batch`
+    /// to multiple `Tree`s atomically.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let config = sled::Config::new().temporary(true);
+    /// # let db = config.open()?;
+    /// db.insert("key_0", "val_0")?;
+    ///
+    /// let mut batch = sled::Batch::default();
+    /// batch.insert("key_a", "val_a");
+    /// batch.insert("key_b", "val_b");
+    /// batch.insert("key_c", "val_c");
+    /// batch.remove("key_0");
+    ///
+    /// db.apply_batch(batch)?;
+    /// // key_0 no longer exists, and key_a, key_b, and key_c
+    /// // now do exist.
+    /// # Ok(()) }
+    /// ```
     pub fn apply_batch(&self, batch: Batch) -> Result<()> {
         let _cc = concurrency_control::write();
         let mut guard = pin();
