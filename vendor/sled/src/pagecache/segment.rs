@@ -95,7 +95,6 @@ pub(crate) struct SegmentAccountant {
     max_stabilized_lsn: Lsn,
     segment_cleaner: SegmentCleaner,
     ordering: BTreeMap<Lsn, LogOffset>,
-    async_truncations: BTreeMap<LogOffset, OneShot<Result<()>>>,
     // supplygraph patch: `SEGMENT_CLEANUP_THRESHOLD`, raised by `compact`
     // while it marks segments.
     cleanup_threshold: usize,
@@ -532,7 +531,6 @@ impl SegmentAccountant {
             max_stabilized_lsn: -1,
             segment_cleaner,
             ordering: BTreeMap::default(),
-            async_truncations: BTreeMap::default(),
             cleanup_threshold: SEGMENT_CLEANUP_THRESHOLD,
         };
 
@@ -711,12 +709,6 @@ impl SegmentAccountant {
                     segment_base,
                 )?;
             }
-        }
-
-        // we want to complete all truncations because
-        // they could cause calls to `next` to block.
-        for (_, promise) in self.async_truncations.split_off(&0) {
-            promise.wait().expect("threadpool should not crash")?;
         }
 
         for (idx, segment_lsn) in maybe_clean {
@@ -1065,20 +1057,8 @@ impl SegmentAccountant {
     }
 
     fn bump_tip(&mut self) -> Result<LogOffset> {
+        // supplygraph (patch 9): no truncation is ever pending to wait for.
         let lid = self.tip;
-
-        let truncations = self.async_truncations.split_off(&lid);
-
-        for (_at, truncation) in truncations {
-            match truncation.wait().unwrap() {
-                Ok(()) => {}
-                Err(error) => {
-                    error!("failed to shrink file: {:?}", error);
-                    return Err(error);
-                }
-            }
-        }
-
         self.tip += self.config.segment_size as LogOffset;
 
         trace!("advancing file tip from {} to {}", lid, self.tip);
