@@ -1585,9 +1585,18 @@ impl Hops<'_> {
     /// Whether `node` cannot be the end: not among the end's ids, while
     /// nothing has been written since the walk began.
     fn passes_over(&self, ctx: &Ctx<'_, '_>, node: NodeId) -> bool {
-        self.end_ids
-            .as_ref()
-            .is_some_and(|ids| ids.binary_search(&node).is_err() && ctx.tx.writes() == self.writes)
+        self.not_an_end(node) && ctx.tx.writes() == self.writes
+    }
+
+    /// Whether `node` is not among the end's ids (false without them),
+    /// written or not: for a caller that has checked `Tx::writes` once for
+    /// many nodes.
+    fn not_an_end(&self, node: NodeId) -> bool {
+        match self.end_ids.as_deref() {
+            None => false,
+            Some([one]) => *one != node,
+            Some(ids) => ids.binary_search(&node).is_err(),
+        }
     }
 }
 
@@ -1608,10 +1617,13 @@ impl Level {
     /// end (`Hops::passes_over`), counting each the walk has not used, as
     /// the walk's turn for it would.
     fn pass_over(&mut self, ctx: &mut Ctx<'_, '_>, m: &Matcher<'_, '_>, hops: &Hops<'_>) {
+        if ctx.tx.writes() != hops.writes {
+            return;
+        }
         while let Some(e) = self
             .entries
             .get(self.tried)
-            .filter(|e| hops.passes_over(ctx, e.other))
+            .filter(|e| hops.not_an_end(e.other))
         {
             if !m.used.contains(&e.rel) {
                 ctx.hops_cut.nodes += 1;
@@ -1702,7 +1714,7 @@ fn var_hops(
                 if let Some(t) = hops.test.as_ref().filter(|_| level.tried >= level.had_to) {
                     // What `admits` would be asked below: after a write, nothing.
                     let fresh = ctx.tx.writes() == hops.writes;
-                    let wanted = |e: &AdjEntry| fresh && !(last && hops.passes_over(ctx, e.other));
+                    let wanted = |e: &AdjEntry| fresh && !(last && hops.not_an_end(e.other));
                     let (from, to) = (level.tried, (level.tried + AHEAD).min(level.entries.len()));
                     let chunk = known
                         .get_mut(level.base + from..level.base + to)

@@ -331,13 +331,20 @@ impl LinkTest<'_> {
             let (x, y) = c.operands(have);
             verdict(compare_values(c.op, x, y))
         };
-        let plain = |v: &Value| matches!(v, Value::Null | Value::Int(_) | Value::Float(_));
+        // A number is compared without making or matching values
+        // (`ops::compare_numbers`), as `eval` would compare it.
+        let value = Number::of(&c.value);
+        let number = |have: Number| match value {
+            Some(value) if c.link_left => verdict(compare_numbers(c.op, have, value)),
+            Some(value) => verdict(compare_numbers(c.op, value, have)),
+            None => outcome(&have.value()),
+        };
         if let Some(col) = &c.column {
             self.prefetch(entries);
             // Absent is null, as `admits` reads it; another kind is left.
-            let decide = |i: usize| match col.get(i).unwrap_or(&Value::Null) {
-                have if plain(have) => outcome(have),
-                _ => Outcome::Unknown,
+            let decide = |i: usize| match Number::of(col.get(i).unwrap_or(&Value::Null)) {
+                Some(have) => number(have),
+                None => Outcome::Unknown,
             };
             let by_value = c.by_value.get_or_init(|| match col.memo_len() {
                 n if n <= BY_VALUE_LIMIT => vec![Cell::new(None); n],
@@ -363,19 +370,12 @@ impl LinkTest<'_> {
             }
             return had;
         }
-        // A number read in place is compared without making a value of it
-        // (`ops::compare_numbers`).
-        let value = Number::of(&c.value);
         let id_at = |j: usize| entries.get(j).filter(|e| wanted(e)).map(|e| e.rel);
         // A damaged block stops the reading ahead; `admits` reports it if
         // the walk meets a link there.
         let _ = ctx.tx.with_kept_rels(entries.len(), id_at, |j, record| {
             if let Ok(Some(have)) = crate::store::codec::rel_prop_number(record, key) {
-                known[j] = match value {
-                    Some(value) if c.link_left => verdict(compare_numbers(c.op, have, value)),
-                    Some(value) => verdict(compare_numbers(c.op, value, have)),
-                    None => outcome(&have.value()),
-                };
+                known[j] = number(have);
                 had += 1;
             }
             Ok(())
