@@ -293,6 +293,13 @@ fn scan_segment_headers_and_tail(
         let segment_len = u64::try_from(config.segment_size).unwrap();
         let base_lid = idx * segment_len;
         let segment = read_segment_header(&config.file, base_lid).ok()?;
+        accept(base_lid, segment, min)
+    }
+    fn accept(
+        base_lid: LogOffset,
+        segment: SegmentHeader,
+        min: Lsn,
+    ) -> Option<(LogOffset, SegmentHeader)> {
         trace!(
             "SA scanned header at lid {} during startup: {:?}",
             base_lid,
@@ -352,6 +359,15 @@ fn scan_segment_headers_and_tail(
     let started = std::time::Instant::now();
     let mut headers: Vec<(LogOffset, SegmentHeader)> = vec![];
     let mut next = 0;
+    // supplygraph patch: free segments are holes in the file (patch 1),
+    // often one long run of them (after a bulk load at scale L, 612 of
+    // 1,650 segments in one hole). A hole's header reads as zeros, which
+    // is never `ok`, so no header below `data_from` is read: after a
+    // header of zeros the file system is asked where data starts again
+    // (`lseek(SEEK_DATA)`). Where it reports data at once (no holes, or
+    // zeros written), it is not asked again.
+    let mut data_from: LogOffset = 0;
+    let mut probe = true;
     while next < segments {
         if next % 32 == 0
             && next > 0
@@ -359,8 +375,21 @@ fn scan_segment_headers_and_tail(
         {
             break;
         }
-        headers.extend(fetch(next, min, config));
+        let base_lid = next * segment_len;
         next += 1;
+        if base_lid + SEG_HEADER_LEN as LogOffset <= data_from {
+            continue;
+        }
+        let Ok(segment) = read_segment_header(&config.file, base_lid) else {
+            continue;
+        };
+        if probe && segment.reads_as_zeros() {
+            match next_data(&config.file, base_lid) {
+                Some(at) if at > base_lid => data_from = at,
+                _ => probe = false,
+            }
+        }
+        headers.extend(accept(base_lid, segment, min));
     }
     let jobs: Result<Vec<_>> = (next..segments)
         .step_by(per_job as usize)
@@ -408,6 +437,31 @@ fn scan_segment_headers_and_tail(
         )?;
 
     Ok((ordering, end_of_last_contiguous_message_in_unstable_tail))
+}
+
+/// supplygraph patch: where data starts at or after `at` in `file` (its
+/// length when there is none); `None` where the platform or file system
+/// cannot say.
+#[cfg(target_os = "linux")]
+fn next_data(file: &std::fs::File, at: LogOffset) -> Option<LogOffset> {
+    use std::os::unix::io::AsRawFd;
+    let at = libc::off_t::try_from(at).ok()?;
+    // SAFETY: lseek only reads its integer arguments and moves the
+    // descriptor's offset, which sled never uses (it reads and writes at
+    // explicit offsets).
+    let data = unsafe { libc::lseek(file.as_raw_fd(), at, libc::SEEK_DATA) };
+    if data >= 0 {
+        return LogOffset::try_from(data).ok();
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+        Some(libc::ENXIO) => file.metadata().ok().map(|m| m.len()),
+        _ => None,
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn next_data(_file: &std::fs::File, _at: LogOffset) -> Option<LogOffset> {
+    None
 }
 
 // This ensures that the last <# io buffers> segments on

@@ -572,6 +572,16 @@ impl From<[u8; SEG_HEADER_LEN]> for SegmentHeader {
     }
 }
 
+impl SegmentHeader {
+    /// supplygraph patch: whether its lsn fields were read as zeros, as a
+    /// hole in the file reads (its checksum then never matches: `ok` is
+    /// false).
+    pub(crate) fn reads_as_zeros(&self) -> bool {
+        self.lsn == 0x7FFF_FFFF_FFFF_FFFF
+            && self.max_stable_lsn == 0x7FFF_FFFF_FFFF_FFFF
+    }
+}
+
 impl Into<[u8; SEG_HEADER_LEN]> for SegmentHeader {
     fn into(self) -> [u8; SEG_HEADER_LEN] {
         let mut buf = [0; SEG_HEADER_LEN];
