@@ -586,6 +586,26 @@ fn a_batch_of_link_reads_split_between_threads_reads_as_one_at_a_time() {
         v => Ok(v),
     });
     assert!(matches!(failed, Err(StorageError::Corrupt(m)) if m == "late"));
+    // Read from the engine, split between threads too: the first error
+    // in the links' order is the one reported.
+    let early = *ids.iter().find(|&&id| id < n && id % 97 != 0).unwrap();
+    let failing = |t: &Tx<'_>, early_fails: bool| {
+        t.with_rels(&ids, |r| match codec::rel_prop(r, 7)? {
+            Some(Value::Int(i)) if i as u64 == late => Err(StorageError::Corrupt("late".into())),
+            Some(Value::Int(i)) if i as u64 == early && early_fails => {
+                Err(StorageError::Corrupt("early".into()))
+            }
+            v => Ok(v),
+        })
+    };
+    for (early_fails, first) in [(false, "late"), (true, "early")] {
+        g.cache.clear();
+        let failed = failing(&t, early_fails);
+        assert!(
+            matches!(failed, Err(StorageError::Corrupt(m)) if m == first),
+            "{first}"
+        );
+    }
     // With a write staged, every record is read through the overlay.
     let old = t.rel(1).unwrap().unwrap();
     t.delete_rel(1, &old).unwrap();
