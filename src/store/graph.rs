@@ -802,6 +802,20 @@ impl<'a> Tx<'a> {
     /// Block `n` of keyspace `tag`: the overlay's if this transaction wrote
     /// it, else the committed one, through the graph's block cache.
     fn block(&self, tag: u8, n: u64) -> Result<Option<BlockRef<'_>>, StorageError> {
+        self.block_kept_or_not(tag, n, true)
+    }
+
+    /// `block`, but a block read from the engine is kept only if `keep`:
+    /// a pass over every block (`link_columns`) would otherwise fill the
+    /// cache with blocks it reads once, and on this kind of machine the
+    /// memory the cache takes costs more to hand out (zeroed pages) than
+    /// the reads themselves.
+    fn block_kept_or_not(
+        &self,
+        tag: u8,
+        n: u64,
+        keep: bool,
+    ) -> Result<Option<BlockRef<'_>>, StorageError> {
         if !self.st.overlay.is_empty() {
             if let Some(staged) = self.st.overlay.staged(&keys::tag_u64(tag, n)) {
                 return Ok(staged.map(BlockRef::Staged));
@@ -815,6 +829,9 @@ impl<'a> Tx<'a> {
                 // Checked once here, so that a record is read from a kept
                 // block without its header's version (`in_slot`).
                 block::validate(&v)?;
+                if !keep {
+                    return Ok(Some(BlockRef::Owned(v)));
+                }
                 let b: Arc<[u8]> = Arc::from(v);
                 self.cache.insert(tag, n, b.clone());
                 Some(BlockRef::Shared(b))
@@ -865,9 +882,19 @@ impl<'a> Tx<'a> {
         &self,
         tag: u8,
         n: u64,
+        f: impl FnMut(u64, &[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.for_each_in_block_kept_or_not(tag, n, true, f)
+    }
+
+    fn for_each_in_block_kept_or_not<E: From<StorageError>>(
+        &self,
+        tag: u8,
+        n: u64,
+        keep: bool,
         mut f: impl FnMut(u64, &[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
-        let Some(b) = self.block(tag, n)? else {
+        let Some(b) = self.block_kept_or_not(tag, n, keep)? else {
             return Ok(());
         };
         let base = n << keys::BLOCK_BITS;
@@ -884,27 +911,46 @@ impl<'a> Tx<'a> {
     /// until a commit writes a link. `check` runs every 1024 links of a
     /// build (cancellation). `None` when this transaction has staged a link
     /// (its records must be read) or there are too many links for columns.
-    pub fn link_columns<E: From<StorageError>>(
+    ///
+    /// A build reads every link block once: those the cache does not hold
+    /// are read without being kept, and from `SPLIT_READS` links on, with
+    /// a second core, the two halves of the blocks are read and decoded on
+    /// two threads. At scale L (78,000 blocks) a first aggregate then took
+    /// 1.4 s, not 3.7-5.0 s, and 0.8 GB less memory (Q6, a fresh process).
+    pub fn link_columns<E: From<StorageError> + Send>(
         &self,
         keys: &[u32],
-        mut check: impl FnMut() -> Result<(), E>,
+        check: impl Fn() -> Result<(), E> + Sync,
     ) -> Result<Option<LinkColumns>, E> {
         if self.st.overlay.touches_prefix(&[keys::REL]) {
             return Ok(None);
         }
-        let Some(mut b) = link_columns::Builder::new(self.columns, self.st.meta.next_rel, keys)
-        else {
+        let next_rel = self.st.meta.next_rel;
+        let Some(mut b) = link_columns::Builder::new(self.columns, next_rel, keys) else {
             return Ok(None);
         };
         if b.has_work() {
-            let mut seen = 0u32;
-            self.for_each_rel(|id, bytes| -> Result<(), E> {
-                seen = seen.wrapping_add(1);
-                if seen.is_multiple_of(1024) {
-                    check()?;
-                }
-                Ok(b.add(id, bytes)?)
-            })?;
+            let blocks = self.rel_blocks();
+            let two = next_rel >= SPLIT_READS as u64 && second_core();
+            let at = (blocks / 2) << keys::BLOCK_BITS;
+            b.fill(
+                usize::try_from(at).unwrap_or(usize::MAX),
+                two,
+                |part| -> Result<(), E> {
+                    let slots = part.slots();
+                    let first = slots.start >> keys::BLOCK_BITS;
+                    let end = slots.end.div_ceil(keys::BLOCK_SLOTS as u64);
+                    for n in first..end {
+                        if (n - first).is_multiple_of(8) {
+                            check()?;
+                        }
+                        self.for_each_in_block_kept_or_not(keys::REL, n, false, |id, bytes| {
+                            Ok::<(), E>(part.add(id, bytes)?)
+                        })?;
+                    }
+                    Ok(())
+                },
+            )?;
         }
         Ok(Some(b.finish()))
     }
@@ -1143,6 +1189,8 @@ pub fn decode_node_block(
 enum BlockRef<'a> {
     Staged(&'a [u8]),
     Shared(Arc<[u8]>),
+    /// Read for one pass, not kept.
+    Owned(Vec<u8>),
 }
 
 impl std::ops::Deref for BlockRef<'_> {
@@ -1151,6 +1199,7 @@ impl std::ops::Deref for BlockRef<'_> {
         match self {
             BlockRef::Staged(b) => b,
             BlockRef::Shared(b) => b,
+            BlockRef::Owned(b) => b,
         }
     }
 }

@@ -498,6 +498,60 @@ fn link_columns_are_kept_until_a_commit_writes_a_link() {
     assert_eq!(g.columns.bytes(), 0);
 }
 
+/// A build of columns over enough links for two threads gives what the
+/// records hold, and keeps none of the link blocks it read that the cache
+/// did not hold already.
+#[test]
+fn link_columns_over_many_links_are_built_in_halves_without_keeping_blocks() {
+    let mut g = graph();
+    let mut st = g.begin();
+    let mut t = g.tx(&mut st);
+    let (ra, rb) = (actor(&mut t, "a", "A"), actor(&mut t, "b", "B"));
+    let (a, b) = (t.create_node(ra).unwrap(), t.create_node(rb).unwrap());
+    let cats = ["fuel", "drones", "shells", "radios"];
+    let n = 2 * SPLIT_READS + 300;
+    for i in 0..n {
+        // The second half meets "radios" first, and only it meets it.
+        let cat = match i < n / 2 {
+            true => cats[i % 3],
+            false => cats[3 - i % 3],
+        };
+        let mut props = vec![(7, s(cat))];
+        if i % 5 != 0 {
+            props.push((8, Value::Int(i as i64)));
+        }
+        let rec = RelRecord {
+            rel_type: (i % 2) as u32,
+            src: if i % 3 == 0 { b } else { a },
+            dst: a,
+            props,
+        };
+        t.create_rel(rec, true).unwrap();
+    }
+    g.commit(st).unwrap();
+    let mut st = g.begin();
+    let t = g.tx(&mut st);
+    // One block read before is kept, and read from the cache.
+    t.rel(3).unwrap().unwrap();
+    assert!(g.cache.get(keys::REL, 0).is_some());
+    let cols = t
+        .link_columns(&[8, 7], || Ok::<(), StorageError>(()))
+        .unwrap()
+        .expect("columns");
+    let blocks = t.rel_blocks();
+    assert!((1..blocks).all(|n| g.cache.get(keys::REL, n).is_none()));
+    let (cat, num) = (cols.column(7).unwrap(), cols.column(8).unwrap());
+    assert_eq!(cat.values.len(), 4, "each value once: {:?}", cat.values);
+    for id in 0..n as u64 {
+        let rec = t.rel(id).unwrap().unwrap();
+        let i = id as usize;
+        assert_eq!(cols.ends.ty[i], rec.rel_type);
+        assert_eq!((cols.ends.src[i], cols.ends.dst[i]), (rec.src, rec.dst));
+        assert_eq!(cat.get(i), rec.prop(7), "link {id}");
+        assert_eq!(num.get(i), rec.prop(8), "link {id}");
+    }
+}
+
 /// A large load into files ends by reopening them (`KvStore::reclaim`):
 /// the same graph reads the load and takes writes afterwards, and they are
 /// all there when the files are opened again.

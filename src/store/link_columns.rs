@@ -191,27 +191,36 @@ impl ColumnCache {
     }
 }
 
-/// One column on its way: codes so far, the values, and while there are
-/// few of them, the code of each encoded value.
+/// One column on its way: the code of every link slot, and its values
+/// once the parts that found them are joined.
 struct ColumnBuilder {
     key: u32,
     codes: Vec<u32>,
     values: Vec<Value>,
+}
+
+/// The values one part found for one column, and while there are few of
+/// them, the code of each encoded value.
+struct PartValues {
+    values: Vec<Value>,
     dictionary: Option<FxHashMap<Box<[u8]>, u32>>,
 }
 
-impl ColumnBuilder {
-    fn add(&mut self, id: usize, raw: &[u8]) -> Result<(), StorageError> {
-        if let Some(&code) = self.dictionary.as_ref().and_then(|d| d.get(raw)) {
-            self.codes[id] = code;
-            return Ok(());
+impl PartValues {
+    fn new() -> PartValues {
+        PartValues {
+            values: Vec::new(),
+            dictionary: Some(FxHashMap::default()),
         }
-        let code = u32::try_from(self.values.len())
-            .ok()
-            .filter(|&c| c != ABSENT)
-            .ok_or_else(|| StorageError::Corrupt("too many link values for a column".into()))?;
+    }
+
+    /// The code of encoded value `raw`, a new one if not seen yet.
+    fn code(&mut self, raw: &[u8]) -> Result<u32, StorageError> {
+        if let Some(&code) = self.dictionary.as_ref().and_then(|d| d.get(raw)) {
+            return Ok(code);
+        }
+        let code = next_code(self.values.len())?;
         self.values.push(codec::decode_value(raw)?);
-        self.codes[id] = code;
         if let Some(d) = &mut self.dictionary {
             if d.len() < DICTIONARY_LIMIT {
                 d.insert(raw.into(), code);
@@ -219,13 +228,96 @@ impl ColumnBuilder {
                 self.dictionary = None;
             }
         }
+        Ok(code)
+    }
+}
+
+/// The code after `len` values, if it is not `ABSENT` or beyond.
+fn next_code(len: usize) -> Result<u32, StorageError> {
+    u32::try_from(len)
+        .ok()
+        .filter(|&c| c != ABSENT)
+        .ok_or_else(|| StorageError::Corrupt("too many link values for a column".into()))
+}
+
+/// The ends of a run of link slots, being filled.
+struct EndsPart<'b> {
+    ty: &'b mut [u32],
+    src: &'b mut [u64],
+    dst: &'b mut [u64],
+}
+
+/// The link slots from `base` on of a build, filled by `add` from their
+/// records, apart from the other part (on another thread).
+pub struct Part<'b> {
+    base: usize,
+    len: usize,
+    ends: Option<EndsPart<'b>>,
+    keys: Vec<u32>,
+    codes: Vec<&'b mut [u32]>,
+    values: Vec<PartValues>,
+    /// Where each missing property's encoded value lies in the current record.
+    found: Vec<Option<(usize, usize)>>,
+}
+
+impl<'b> Part<'b> {
+    fn new(
+        base: usize,
+        len: usize,
+        ends: Option<EndsPart<'b>>,
+        codes: Vec<&'b mut [u32]>,
+        keys: &[u32],
+    ) -> Part<'b> {
+        Part {
+            base,
+            len,
+            ends,
+            keys: keys.to_vec(),
+            values: codes.iter().map(|_| PartValues::new()).collect(),
+            found: vec![None; codes.len()],
+            codes,
+        }
+    }
+
+    /// The link slots this part fills.
+    pub fn slots(&self) -> std::ops::Range<u64> {
+        self.base as u64..(self.base + self.len) as u64
+    }
+
+    /// Takes the record of link `id`, one of `slots()`.
+    pub fn add(&mut self, id: u64, bytes: &[u8]) -> Result<(), StorageError> {
+        let i = usize::try_from(id)
+            .ok()
+            .and_then(|i| i.checked_sub(self.base))
+            .filter(|&i| i < self.len)
+            .ok_or_else(|| StorageError::Corrupt(format!("link {id} beyond the link counter")))?;
+        self.found.iter_mut().for_each(|f| *f = None);
+        let (keys, found) = (&self.keys, &mut self.found);
+        let base = bytes.as_ptr() as usize;
+        let (ty, src, dst) = codec::rel_scan(bytes, |k, raw| {
+            if let Some(j) = keys.iter().position(|&c| c == k) {
+                let at = raw.as_ptr() as usize - base;
+                found[j] = Some((at, at + raw.len()));
+            }
+            Ok(())
+        })?;
+        if let Some(e) = &mut self.ends {
+            e.ty[i] = ty;
+            e.src[i] = src;
+            e.dst[i] = dst;
+        }
+        for (j, f) in self.found.iter().enumerate() {
+            if let Some((a, b)) = *f {
+                self.codes[j][i] = self.values[j].code(&bytes[a..b])?;
+            }
+        }
         Ok(())
     }
 }
 
 /// Builds the columns of one scan: the kept ones are reused, the missing
-/// ones (and the ends, if not kept) are filled by `add` from each link
-/// record in one pass, and kept by `finish`. Dropped unfinished (the pass
+/// ones (and the ends, if not kept) are filled from each link record in
+/// one pass (`fill`), and kept by `finish`. Dropped unfinished (the pass
 /// failed or was cancelled), it keeps nothing.
 pub struct Builder<'c> {
     cache: &'c ColumnCache,
@@ -235,8 +327,6 @@ pub struct Builder<'c> {
     ends: Result<Arc<Ends>, Ends>,
     kept: Vec<Option<Arc<Column>>>,
     columns: Vec<ColumnBuilder>,
-    /// Where each missing property's encoded value lies in the current record.
-    found: Vec<Option<(usize, usize)>>,
 }
 
 impl<'c> Builder<'c> {
@@ -259,7 +349,6 @@ impl<'c> Builder<'c> {
                 key,
                 codes: vec![ABSENT; n],
                 values: Vec::new(),
-                dictionary: Some(FxHashMap::default()),
             })
             .collect();
         Some(Builder {
@@ -272,7 +361,6 @@ impl<'c> Builder<'c> {
                 dst: vec![0; n],
             }),
             kept,
-            found: vec![None; columns.len()],
             columns,
         })
     }
@@ -282,31 +370,80 @@ impl<'c> Builder<'c> {
         self.ends.is_err() || !self.columns.is_empty()
     }
 
-    /// Takes the record of link `id`.
-    pub fn add(&mut self, id: u64, bytes: &[u8]) -> Result<(), StorageError> {
-        let i = usize::try_from(id)
-            .ok()
-            .filter(|&i| i < self.slots)
-            .ok_or_else(|| StorageError::Corrupt(format!("link {id} beyond the link counter")))?;
-        self.found.iter_mut().for_each(|f| *f = None);
-        let (columns, found) = (&self.columns, &mut self.found);
-        let base = bytes.as_ptr() as usize;
-        let (ty, src, dst) = codec::rel_scan(bytes, |k, raw| {
-            if let Some(j) = columns.iter().position(|c| c.key == k) {
-                let at = raw.as_ptr() as usize - base;
-                found[j] = Some((at, at + raw.len()));
-            }
-            Ok(())
-        })?;
-        if let Err(e) = &mut self.ends {
-            e.ty[i] = ty;
-            e.src[i] = src;
-            e.dst[i] = dst;
+    /// Fills the link slots below `at` and those from `at` on as two parts,
+    /// each by `fill` (which adds the record of every link of
+    /// `Part::slots`): on two threads when `two`, else one after the
+    /// other. The first part's error is reported before the second's.
+    /// A column's values are then those the first part found, followed by
+    /// those only the second found, and each code of the second part is
+    /// moved to its value's place.
+    pub fn fill<E: From<StorageError> + Send>(
+        &mut self,
+        at: usize,
+        two: bool,
+        fill: impl Fn(&mut Part<'_>) -> Result<(), E> + Sync,
+    ) -> Result<(), E> {
+        let at = at.min(self.slots);
+        let keys: Vec<u32> = self.columns.iter().map(|c| c.key).collect();
+        let (mut heads, mut tails) = (Vec::new(), Vec::new());
+        for c in &mut self.columns {
+            let (h, t) = c.codes.split_at_mut(at);
+            heads.push(h);
+            tails.push(t);
         }
-        for (c, f) in self.columns.iter_mut().zip(&self.found) {
-            if let Some((a, b)) = *f {
-                c.add(i, &bytes[a..b])?;
+        let (head_ends, tail_ends) = match &mut self.ends {
+            Ok(_) => (None, None),
+            Err(e) => {
+                let (ty0, ty1) = e.ty.split_at_mut(at);
+                let (src0, src1) = e.src.split_at_mut(at);
+                let (dst0, dst1) = e.dst.split_at_mut(at);
+                (
+                    Some(EndsPart {
+                        ty: ty0,
+                        src: src0,
+                        dst: dst0,
+                    }),
+                    Some(EndsPart {
+                        ty: ty1,
+                        src: src1,
+                        dst: dst1,
+                    }),
+                )
             }
+        };
+        let mut head = Part::new(0, at, head_ends, heads, &keys);
+        let tail = Mutex::new(Part::new(at, self.slots - at, tail_ends, tails, &keys));
+        let fill = &fill;
+        let (first, second) = match two && at < self.slots {
+            false => {
+                let first = fill(&mut head);
+                let second = match first.is_ok() {
+                    true => fill(&mut tail.lock()),
+                    false => Ok(()),
+                };
+                (first, second)
+            }
+            true => std::thread::scope(|s| {
+                let spawned = std::thread::Builder::new()
+                    .name("link columns".into())
+                    .spawn_scoped(s, || fill(&mut tail.lock()));
+                let first = fill(&mut head);
+                let second = match spawned {
+                    Ok(h) => h.join().unwrap_or_else(|_| {
+                        Err(E::from(StorageError::Corrupt(
+                            "a thread building link columns stopped unexpectedly".into(),
+                        )))
+                    }),
+                    Err(_) => fill(&mut tail.lock()),
+                };
+                (first, second)
+            }),
+        };
+        first?;
+        second?;
+        let (heads, tails) = (head.values, tail.into_inner().values);
+        for ((c, h), t) in self.columns.iter_mut().zip(heads).zip(tails) {
+            c.join(at, h, t)?;
         }
         Ok(())
     }
@@ -343,6 +480,55 @@ impl<'c> Builder<'c> {
             .filter_map(|(k, c)| Some((*k, c.or_else(|| fresh.next())?)))
             .collect();
         LinkColumns { ends, columns }
+    }
+}
+
+impl ColumnBuilder {
+    /// Takes the values of the part below slot `at` (`head`) and of the
+    /// part from `at` on (`tail`): the tail's values not among the head's
+    /// follow them, and the tail's codes are moved to match.
+    fn join(&mut self, at: usize, head: PartValues, tail: PartValues) -> Result<(), StorageError> {
+        let mut values = head.values;
+        let moved: Vec<u32> = match (head.dictionary, tail.dictionary) {
+            // Both parts coded each value once: a value both found keeps
+            // the head's code.
+            (Some(seen), Some(theirs)) => {
+                let mut raw: Vec<Option<Box<[u8]>>> = vec![None; tail.values.len()];
+                for (bytes, code) in theirs {
+                    raw[code as usize] = Some(bytes);
+                }
+                let mut moved = Vec::with_capacity(raw.len());
+                for (bytes, value) in raw.into_iter().zip(tail.values) {
+                    match bytes.and_then(|b| seen.get(&b).copied()) {
+                        Some(code) => moved.push(code),
+                        None => {
+                            moved.push(next_code(values.len())?);
+                            values.push(value);
+                        }
+                    }
+                }
+                moved
+            }
+            // Equal values may hold different codes (as past
+            // `DICTIONARY_LIMIT` in one part): the tail's follow.
+            _ => {
+                let from = values.len();
+                if let Some(last) = (from + tail.values.len()).checked_sub(1) {
+                    next_code(last)?;
+                }
+                values.extend(tail.values);
+                (from..values.len()).map(|c| c as u32).collect()
+            }
+        };
+        if moved.iter().enumerate().any(|(i, &c)| i as u32 != c) {
+            for c in &mut self.codes[at..] {
+                if *c != ABSENT {
+                    *c = moved[*c as usize];
+                }
+            }
+        }
+        self.values = values;
+        Ok(())
     }
 }
 
@@ -383,5 +569,129 @@ mod tests {
         // More links than the cache holds ends for: no columns.
         assert!(Builder::new(&ColumnCache::new(199), 10, &[1]).is_none());
         assert!(Builder::new(&ColumnCache::new(200), 10, &[1]).is_some());
+    }
+
+    fn record(ty: u32, props: Vec<(u32, Value)>) -> Vec<u8> {
+        codec::encode(&codec::RelRecord {
+            rel_type: ty,
+            src: 10 + u64::from(ty),
+            dst: 20,
+            props,
+        })
+    }
+
+    /// Fills a build of `records` (slot = index, `None`: no link) split
+    /// at `at`, on one thread or two.
+    fn build(records: &[Option<Vec<u8>>], at: usize, two: bool) -> LinkColumns {
+        let cache = ColumnCache::new(1 << 20);
+        let mut b = Builder::new(&cache, records.len() as u64, &[1, 2]).unwrap();
+        b.fill(at, two, |part| -> Result<(), StorageError> {
+            for id in part.slots() {
+                if let Some(r) = &records[id as usize] {
+                    part.add(id, r)?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+        b.finish()
+    }
+
+    /// Two parts give what one pass gives: a value both found keeps one
+    /// code, one only the second found follows the first's values.
+    #[test]
+    fn parts_filled_apart_join_as_one_pass() {
+        let s = |x: &str| Value::String(x.into());
+        let records: Vec<Option<Vec<u8>>> = vec![
+            Some(record(0, vec![(1, s("fuel")), (2, Value::Int(5))])),
+            None,
+            Some(record(1, vec![(1, s("drones"))])),
+            Some(record(0, vec![(1, s("shells")), (2, Value::Int(5))])),
+            Some(record(0, vec![(1, s("fuel")), (2, Value::Int(7))])),
+            Some(record(0, vec![(2, Value::Int(6))])),
+        ];
+        let one = build(&records, records.len(), false);
+        let cat = one.column(1).unwrap();
+        assert_eq!(cat.values, vec![s("fuel"), s("drones"), s("shells")]);
+        assert_eq!(cat.codes, vec![0, ABSENT, 1, 2, 0, ABSENT]);
+        for two in [false, true] {
+            for at in 0..=records.len() {
+                let split = build(&records, at, two);
+                assert_eq!(split.ends.ty, one.ends.ty, "split at {at}");
+                assert_eq!(split.ends.src, one.ends.src);
+                for key in [1, 2] {
+                    let (a, b) = (one.column(key).unwrap(), split.column(key).unwrap());
+                    let got: Vec<_> = (0..records.len()).map(|i| b.get(i)).collect();
+                    let want: Vec<_> = (0..records.len()).map(|i| a.get(i)).collect();
+                    assert_eq!(got, want, "key {key} split at {at}");
+                    // Each value has one code, in the order first met.
+                    assert_eq!(b.values, a.values, "key {key} split at {at}");
+                }
+            }
+        }
+        // Split after "shells": the second part's "fuel" takes the first's code.
+        let split = build(&records, 4, true);
+        assert_eq!(split.column(1).unwrap().codes, cat.codes);
+    }
+
+    /// A part past `DICTIONARY_LIMIT` values gives equal values new codes;
+    /// the join then appends the other part's values as they are.
+    #[test]
+    fn a_part_without_a_dictionary_joins_by_appending() {
+        let mut head = PartValues::new();
+        let mut tail = PartValues::new();
+        // A value's bytes as `codec::rel_scan` hands them over.
+        let raw = |i: i64| {
+            let mut raw = Vec::new();
+            codec::rel_scan(&record(0, vec![(1, Value::Int(i))]), |_, r| {
+                raw = r.to_vec();
+                Ok(())
+            })
+            .unwrap();
+            raw
+        };
+        for i in 0..=DICTIONARY_LIMIT as i64 {
+            tail.code(&raw(i)).unwrap();
+        }
+        assert!(tail.dictionary.is_none());
+        assert_eq!(tail.code(&raw(0)).unwrap() as usize, DICTIONARY_LIMIT + 1);
+        head.code(&raw(3)).unwrap();
+        let mut col = ColumnBuilder {
+            key: 1,
+            codes: vec![0, ABSENT, 0, 1, DICTIONARY_LIMIT as u32 + 1],
+            values: Vec::new(),
+        };
+        col.join(2, head, tail).unwrap();
+        assert_eq!(
+            col.codes,
+            vec![0, ABSENT, 1, 2, DICTIONARY_LIMIT as u32 + 2]
+        );
+        assert_eq!(col.values[0], Value::Int(3));
+        assert_eq!(col.values[1], Value::Int(0));
+        assert_eq!(col.values[DICTIONARY_LIMIT + 2], Value::Int(0));
+    }
+
+    /// The first part's error is the one reported, whichever thread
+    /// meets its error first.
+    #[test]
+    fn the_first_parts_error_is_reported() {
+        let cache = ColumnCache::new(1 << 20);
+        for two in [false, true] {
+            let mut b = Builder::new(&cache, 8, &[1]).unwrap();
+            let got = b.fill(4, two, |part| -> Result<(), StorageError> {
+                if part.slots().start > 0 {
+                    return Err(StorageError::Io("second".into()));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                Err(StorageError::Io("first".into()))
+            });
+            assert!(matches!(got, Err(StorageError::Io(m)) if m == "first"));
+            // A record beyond its part is refused.
+            let mut b = Builder::new(&cache, 8, &[1]).unwrap();
+            let got = b.fill(4, two, |part| -> Result<(), StorageError> {
+                part.add(part.slots().end, &record(0, vec![]))
+            });
+            assert!(matches!(got, Err(StorageError::Corrupt(_))));
+        }
     }
 }
