@@ -148,9 +148,11 @@ fn rel_props(bytes: &[u8]) -> Result<Reader<'_>, StorageError> {
 /// The type, source and target of a stored link, handing `prop` each
 /// property's key and encoded value (`decode_value` reads it) on the way:
 /// one pass over the record however many properties the caller keeps.
+/// `prop` returns whether to read on: a caller that has what it wants
+/// stops there, and the rest of the record is not read.
 pub fn rel_scan(
     bytes: &[u8],
-    mut prop: impl FnMut(u32, &[u8]) -> Result<(), StorageError>,
+    mut prop: impl FnMut(u32, &[u8]) -> Result<bool, StorageError>,
 ) -> Result<(u32, u64, u64), StorageError> {
     let mut r = Reader::open(bytes, RelRecord::WHAT)?;
     let ends = (r.u32()?, r.varint()?, r.varint()?);
@@ -158,7 +160,9 @@ pub fn rel_scan(
         let key = r.u32()?;
         let start = r.at;
         r.skip_value(0)?;
-        prop(key, &bytes[start..r.at])?;
+        if !prop(key, &bytes[start..r.at])? {
+            break;
+        }
     }
     Ok(ends)
 }
@@ -1099,7 +1103,7 @@ mod tests {
         let mut seen = Vec::new();
         let ends = rel_scan(&bytes, |k, raw| {
             seen.push((k, decode_value(raw)?));
-            Ok(())
+            Ok(true)
         })
         .unwrap();
         assert_eq!(ends, (2, 1, u64::MAX));
@@ -1108,6 +1112,14 @@ mod tests {
             assert_eq!(k1, k2);
             assert!(same(v1, v2), "{v1:?} != {v2:?}");
         }
+        // A scan told to stop hands over nothing more.
+        let mut calls = 0;
+        let ends = rel_scan(&bytes, |_, _| {
+            calls += 1;
+            Ok(calls < 2)
+        })
+        .unwrap();
+        assert_eq!((ends, calls), ((2, 1, u64::MAX), 2));
     }
 
     /// A bulk load's records, encoded in parts, are the bytes `encode`
@@ -1357,7 +1369,7 @@ mod tests {
         for cut in 0..bytes.len() {
             let _ = decode::<RelRecord>(&bytes[..cut]);
             let _ = rel_prop(&bytes[..cut], 20);
-            let _ = rel_scan(&bytes[..cut], |_, raw| decode_value(raw).map(|_| ()));
+            let _ = rel_scan(&bytes[..cut], |_, raw| decode_value(raw).map(|_| true));
             let _ = decode_value(&bytes[cut..]);
             let _ = decode::<NodeRecord>(&bytes[..cut]);
         }
@@ -1366,7 +1378,7 @@ mod tests {
             flipped[i] ^= 0xa5;
             let _ = decode::<RelRecord>(&flipped);
             let _ = rel_prop(&flipped, 3);
-            let _ = rel_scan(&flipped, |_, raw| decode_value(raw).map(|_| ()));
+            let _ = rel_scan(&flipped, |_, raw| decode_value(raw).map(|_| true));
             flipped[i] ^= 0xa5;
         }
         assert!(matches!(

@@ -294,12 +294,22 @@ impl<'b> Part<'b> {
         self.found.iter_mut().for_each(|f| *f = None);
         let (keys, found) = (&self.keys, &mut self.found);
         let base = bytes.as_ptr() as usize;
+        // Once every property wanted is found, the rest is not read (Q6
+        // wants the first two of a link's eight).
+        let mut missing = keys.len();
         let (ty, src, dst) = codec::rel_scan(bytes, |k, raw| {
-            if let Some(j) = keys.iter().position(|&c| c == k) {
-                let at = raw.as_ptr() as usize - base;
-                found[j] = Some((at, at + raw.len()));
+            if missing == 0 {
+                return Ok(false);
             }
-            Ok(())
+            // The first of a key counts, as for `codec::rel_prop`.
+            if let Some(j) = keys.iter().position(|&c| c == k) {
+                if found[j].is_none() {
+                    let at = raw.as_ptr() as usize - base;
+                    found[j] = Some((at, at + raw.len()));
+                    missing -= 1;
+                }
+            }
+            Ok(missing > 0)
         })?;
         if let Some(e) = &mut self.ends {
             e.ty[i] = ty;
@@ -609,11 +619,15 @@ mod tests {
             Some(record(0, vec![(1, s("shells")), (2, Value::Int(5))])),
             Some(record(0, vec![(1, s("fuel")), (2, Value::Int(7))])),
             Some(record(0, vec![(2, Value::Int(6))])),
+            Some(record(1, vec![(1, s("armoured personnel carriers"))])),
+            Some(record(1, vec![(2, s("armoured personnel carriers"))])),
+            Some(record(1, vec![(1, s("armoured personnel carriers"))])),
         ];
         let one = build(&records, records.len(), false);
         let cat = one.column(1).unwrap();
-        assert_eq!(cat.values, vec![s("fuel"), s("drones"), s("shells")]);
-        assert_eq!(cat.codes, vec![0, ABSENT, 1, 2, 0, ABSENT]);
+        let long = s("armoured personnel carriers");
+        assert_eq!(cat.values, vec![s("fuel"), s("drones"), s("shells"), long]);
+        assert_eq!(cat.codes, vec![0, ABSENT, 1, 2, 0, ABSENT, 3, ABSENT, 3]);
         for two in [false, true] {
             for at in 0..=records.len() {
                 let split = build(&records, at, two);
@@ -645,7 +659,7 @@ mod tests {
             let mut raw = Vec::new();
             codec::rel_scan(&record(0, vec![(1, Value::Int(i))]), |_, r| {
                 raw = r.to_vec();
-                Ok(())
+                Ok(true)
             })
             .unwrap();
             raw
