@@ -23,6 +23,7 @@ mod prefetch;
 mod test_process;
 #[cfg(test)]
 mod test_rng;
+mod two_threads;
 pub use database::{Database, Params};
 pub use error::{Error, ErrorKind};
 pub use result::QueryResult;

@@ -12,6 +12,7 @@ use super::link_columns::{self, ColumnCache, LinkColumns};
 use super::manifest::{self, Kept, Manifest};
 use super::{block, bucket, codec, index, Batch, KvStore, Overlay, StorageError, View};
 use crate::error::{Error, ErrorKind};
+use crate::two_threads::{beside, second_core};
 use crate::value::{NodeId, RelId, Value};
 use fxhash::FxHashMap;
 use parking_lot::RwLock;
@@ -641,25 +642,19 @@ impl<'a> Tx<'a> {
             let (ids_now, ids_later) = ids.split_at(split);
             let (out_now, out_later) = out.split_at_mut(split);
             let (kept, f) = (&kept, &f);
-            let (now, later) = std::thread::scope(|s| {
-                let later = match ids_later.is_empty() {
-                    true => None,
-                    false => std::thread::Builder::new()
-                        .name("record reads".into())
-                        .spawn_scoped(s, move || read_kept(kept, ids_later, out_later, f))
-                        .ok(),
-                };
-                let now = read_kept(kept, ids_now, out_now, f);
-                let later = match later {
-                    Some(h) => h.join().unwrap_or_else(|_| {
-                        Err(StorageError::Corrupt(
-                            "a thread reading records stopped unexpectedly".into(),
-                        ))
-                    }),
-                    None => Ok((0..ids_later.len()).collect()),
-                };
-                (now, later)
-            });
+            let mut now = || read_kept(kept, ids_now, out_now, f);
+            let (now, later) = match ids_later.is_empty() {
+                true => (now(), Ok(Vec::new())),
+                // Without a second thread, the later half is read from
+                // the engine below.
+                false => beside(
+                    "record reads",
+                    now,
+                    move || read_kept(kept, ids_later, out_later, f),
+                    || Ok((0..ids_later.len()).collect()),
+                    reads_stopped,
+                ),
+            };
             missed.extend(now?);
             missed.extend(later?.into_iter().map(|j| j + split));
         } else {
@@ -682,21 +677,13 @@ impl<'a> Tx<'a> {
         let (now, later) = missed.split_at(split);
         let (now, later) = match later.is_empty() {
             true => (read(now), Ok(Vec::new())),
-            false => std::thread::scope(|s| {
-                let spawned = std::thread::Builder::new()
-                    .name("record reads".into())
-                    .spawn_scoped(s, || read(later));
-                let now = read(now);
-                let later = match spawned {
-                    Ok(h) => h.join().unwrap_or_else(|_| {
-                        Err(StorageError::Corrupt(
-                            "a thread reading records stopped unexpectedly".into(),
-                        ))
-                    }),
-                    Err(_) => read(later),
-                };
-                (now, later)
-            }),
+            false => beside(
+                "record reads",
+                || read(now),
+                || read(later),
+                || read(later),
+                reads_stopped,
+            ),
         };
         for (&j, r) in missed.iter().zip(now?.into_iter().chain(later?)) {
             out[j] = r;
@@ -1209,10 +1196,9 @@ impl std::ops::Deref for BlockRef<'_> {
 /// links.
 const SPLIT_READS: usize = 4096;
 
-/// Whether this machine has a second core for a batch of reads.
-fn second_core() -> bool {
-    static CORES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
+/// The error of a thread of `Tx::with_rels` that stopped unexpectedly.
+fn reads_stopped() -> StorageError {
+    StorageError::Corrupt("a thread reading records stopped unexpectedly".into())
 }
 
 /// `Tx::with_rels`'s reads of kept blocks for `ids`, into `out`; returns

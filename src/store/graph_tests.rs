@@ -21,6 +21,12 @@ fn actor(t: &mut Tx<'_>, id: &str, name: &str) -> NodeRecord {
     }
 }
 
+/// Creates actors "a" and "b".
+fn two_actors(t: &mut Tx<'_>) -> (NodeId, NodeId) {
+    let (ra, rb) = (actor(t, "a", "A"), actor(t, "b", "B"));
+    (t.create_node(ra).unwrap(), t.create_node(rb).unwrap())
+}
+
 fn s(v: &str) -> Value {
     Value::String(v.into())
 }
@@ -420,9 +426,7 @@ fn link_columns_are_kept_until_a_commit_writes_a_link() {
     let mut st = g.begin();
     let (a, b) = {
         let mut t = g.tx(&mut st);
-        let (ra, rb) = (actor(&mut t, "a", "A"), actor(&mut t, "b", "B"));
-        let a = t.create_node(ra).unwrap();
-        let b = t.create_node(rb).unwrap();
+        let (a, b) = two_actors(&mut t);
         for (i, cat) in ["fuel", "drones", "fuel"].into_iter().enumerate() {
             let rec = RelRecord {
                 rel_type: 0,
@@ -506,8 +510,7 @@ fn link_columns_over_many_links_are_built_in_halves_without_keeping_blocks() {
     let mut g = graph();
     let mut st = g.begin();
     let mut t = g.tx(&mut st);
-    let (ra, rb) = (actor(&mut t, "a", "A"), actor(&mut t, "b", "B"));
-    let (a, b) = (t.create_node(ra).unwrap(), t.create_node(rb).unwrap());
+    let (a, b) = two_actors(&mut t);
     let cats = ["fuel", "drones", "shells", "radios"];
     let n = 2 * SPLIT_READS + 300;
     for i in 0..n {
@@ -588,8 +591,7 @@ fn a_batch_of_link_reads_split_between_threads_reads_as_one_at_a_time() {
     let mut g = graph();
     let mut st = g.begin();
     let mut t = g.tx(&mut st);
-    let (ra, rb) = (actor(&mut t, "a", "A"), actor(&mut t, "b", "B"));
-    let (a, b) = (t.create_node(ra).unwrap(), t.create_node(rb).unwrap());
+    let (a, b) = two_actors(&mut t);
     let n = 3 * SPLIT_READS as u64;
     for i in 0..n {
         let rec = RelRecord {

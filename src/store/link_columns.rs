@@ -13,6 +13,7 @@
 //! is built (two reads may then build the same column; one is kept).
 
 use super::{codec, StorageError};
+use crate::two_threads::beside;
 use crate::value::Value;
 use fxhash::FxHashMap;
 use parking_lot::Mutex;
@@ -433,21 +434,17 @@ impl<'c> Builder<'c> {
                 };
                 (first, second)
             }
-            true => std::thread::scope(|s| {
-                let spawned = std::thread::Builder::new()
-                    .name("link columns".into())
-                    .spawn_scoped(s, || fill(&mut tail.lock()));
-                let first = fill(&mut head);
-                let second = match spawned {
-                    Ok(h) => h.join().unwrap_or_else(|_| {
-                        Err(E::from(StorageError::Corrupt(
-                            "a thread building link columns stopped unexpectedly".into(),
-                        )))
-                    }),
-                    Err(_) => fill(&mut tail.lock()),
-                };
-                (first, second)
-            }),
+            true => beside(
+                "link columns",
+                || fill(&mut head),
+                || fill(&mut tail.lock()),
+                || fill(&mut tail.lock()),
+                || {
+                    E::from(StorageError::Corrupt(
+                        "a thread building link columns stopped unexpectedly".into(),
+                    ))
+                },
+            ),
         };
         first?;
         second?;

@@ -29,6 +29,7 @@ use crate::query::bind::symbols::Names as Columns;
 use crate::store::catalog::NameKind;
 use crate::store::codec;
 use crate::store::link_columns::{Column, Ends, LinkColumns, ABSENT};
+use crate::two_threads::second_core;
 use crate::value::{NodeId, RelId, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -91,36 +92,19 @@ impl<'b> Link<'b> {
     }
 }
 
-/// Runs `later` on a second thread while `now` runs on this one, and
-/// gives both outcomes. Without a thread to be had, `instead` gives the
-/// second after `now` has run here.
+/// `two_threads::beside` for a link scan: `later` on a second thread.
 fn beside<A, B: Send>(
     now: impl FnOnce() -> A,
     later: impl FnOnce() -> Result<B, Error> + Send,
     instead: impl FnOnce() -> Result<B, Error>,
 ) -> (A, Result<B, Error>) {
-    std::thread::scope(|s| {
-        let spawned = std::thread::Builder::new()
-            .name("link scan".into())
-            .spawn_scoped(s, later);
-        let a = now();
-        let b = match spawned {
-            Ok(h) => h.join().unwrap_or_else(|_| {
-                Err(Error::runtime(
-                    ErrorKind::StorageError,
-                    "InternalError",
-                    "a link scan's thread stopped unexpectedly",
-                ))
-            }),
-            Err(_) => instead(),
-        };
-        (a, b)
+    crate::two_threads::beside("link scan", now, later, instead, || {
+        Error::runtime(
+            ErrorKind::StorageError,
+            "InternalError",
+            "a link scan's thread stopped unexpectedly",
+        )
     })
-}
-
-/// Whether this machine has a second core for a scan to use.
-fn two_cores() -> bool {
-    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
 }
 
 /// What the group of a link is remembered by, when the keys allow it.
@@ -1199,7 +1183,7 @@ impl Scan<'_, '_, '_> {
             }
             Typed::Rows => true,
         });
-        let t = if one_sign && two_cores() && links >= PARALLEL_LINKS {
+        let t = if one_sign && second_core() && links >= PARALLEL_LINKS {
             let mid = links / 2;
             let (a, b) = beside(
                 || gather(0..mid),
@@ -1290,7 +1274,7 @@ impl Scan<'_, '_, '_> {
             &mut evaluated(c, plan, &mut self.outcomes),
         )?;
         let mut from = prefix;
-        if two_cores() && links - prefix >= PARALLEL_LINKS {
+        if second_core() && links - prefix >= PARALLEL_LINKS {
             // The later half on another thread, with its own numbering, taken
             // in after the earlier half: nodes keep the order their first
             // links came in. At a code whose outcome is not known yet it
