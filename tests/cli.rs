@@ -352,7 +352,7 @@ fn a_format_5_database_is_moved_with_a_notice_and_answers() {
     let (out, err) = text(&moved);
     assert!(moved.status.success(), "{err}");
     assert!(
-        err.contains("note: database moved from format 5 to 6"),
+        err.contains("note: database moved from format 5 to 7"),
         "{err}"
     );
     assert_eq!(out, "id\ny\n");

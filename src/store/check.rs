@@ -24,7 +24,7 @@ pub struct Report {
 const MAX_PROBLEMS: usize = 1000;
 
 impl Report {
-    fn problem(&mut self, msg: String) {
+    pub(super) fn problem(&mut self, msg: String) {
         if self.problems.len() < MAX_PROBLEMS {
             self.problems.push(msg);
         }
@@ -176,6 +176,7 @@ pub fn check(graph: &Graph) -> Result<Report, StorageError> {
         }
     }
     check_unique_ids(graph, &mut report)?;
+    super::check_chunks::check_chunks(store, catalog, &mut report)?;
     if meta.nodes != report.nodes || meta.rels != report.rels {
         report.problem(format!(
             "counters say {} actors and {} links, records hold {} and {}",

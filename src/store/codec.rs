@@ -167,6 +167,16 @@ pub fn rel_scan(
     Ok(ends)
 }
 
+/// Whether an encoded value (as `rel_scan` hands it over) is null, a
+/// boolean or a number.
+pub fn is_plain_scalar(raw: &[u8]) -> bool {
+    use tag::*;
+    matches!(
+        raw.first(),
+        Some(&(NULL | FALSE | TRUE | INT | FLOAT | DECIMAL))
+    )
+}
+
 /// One value as `rel_scan` hands it over.
 pub fn decode_value(raw: &[u8]) -> Result<Value, StorageError> {
     let mut r = Reader {

@@ -20,7 +20,7 @@ use std::cell::RefCell;
 const RAW: u8 = 0;
 const ZSTD: u8 = 1;
 /// Values shorter than this are not worth a zstd frame.
-const MIN_BYTES: usize = 48;
+pub(super) const MIN_BYTES: usize = 48;
 /// Adjacency lists shorter than this are not tried: their varints are
 /// nearly random bytes, so at scale M none of 92,600 lists under 256 bytes
 /// and 4 of 4,524 under 512 came out smaller, and trying them all took
@@ -37,9 +37,13 @@ thread_local! {
     static DECOMPRESSOR: RefCell<Option<zstd::block::Decompressor>> = const { RefCell::new(None) };
 }
 
-/// Whether values under `key` are stored packed.
+/// Whether values under `key` are stored packed. Link column chunks
+/// pack each of their parts themselves (`link_chunks.rs`).
 fn packed(key: &[u8]) -> bool {
-    !matches!(key.first(), None | Some(&keys::META) | Some(&keys::CATALOG))
+    !matches!(
+        key.first(),
+        None | Some(&keys::META) | Some(&keys::CATALOG) | Some(&keys::LCOL)
+    )
 }
 
 /// Whether values under `key` are record blocks.
@@ -70,7 +74,7 @@ pub(crate) fn pack_as_format_5(value: &[u8]) -> Vec<u8> {
 
 /// A data value's bytes packed: a zstd frame when the value has at least
 /// `min` bytes and the frame is smaller, or else the bytes themselves.
-fn pack_bytes(value: &[u8], min: usize) -> Vec<u8> {
+pub(super) fn pack_bytes(value: &[u8], min: usize) -> Vec<u8> {
     if value.len() >= min {
         let frame = COMPRESSOR.with(|c| {
             c.borrow_mut()
@@ -105,7 +109,7 @@ pub fn unpack(key: &[u8], stored: &[u8]) -> Result<Vec<u8>, StorageError> {
 }
 
 /// A packed value's bytes, with room for `spare` more.
-fn unpack_bytes(stored: &[u8], spare: usize) -> Result<Vec<u8>, StorageError> {
+pub(super) fn unpack_bytes(stored: &[u8], spare: usize) -> Result<Vec<u8>, StorageError> {
     let damaged = || StorageError::Corrupt("damaged compressed value".into());
     match stored.split_first() {
         Some((&RAW, rest)) => {

@@ -8,13 +8,16 @@ use super::block_cache::{self, BlockCache, Prefetch};
 use super::catalog::{Catalog, NameKind};
 pub use super::codec::{EncodedProps, EncodedRels, NodeRecord, RelRecord};
 use super::keys::{self, Dir};
-use super::link_columns::{self, ColumnCache, LinkColumns};
+use super::link_chunks;
+use super::link_columns::{self, ColumnCache, EndsWanted, LinkColumns, Part};
 use super::manifest::{self, Kept, Manifest};
-use super::{block, bucket, codec, index, Batch, KvStore, Overlay, StorageError, View};
+use super::{
+    block, bucket, codec, index, prefix_end, Batch, KvPair, KvStore, Overlay, StorageError, View,
+};
 use crate::error::{Error, ErrorKind};
 use crate::two_threads::{beside, second_core};
 use crate::value::{NodeId, RelId, Value};
-use fxhash::FxHashMap;
+use fxhash::{FxHashMap, FxHashSet};
 use parking_lot::RwLock;
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
@@ -39,9 +42,13 @@ use std::sync::Arc;
 ///    check, by writing its format record (with a notice); one of format 4
 ///    has its names rewritten first. Its blocks stay as they were until a
 ///    commit rewrites them.
-pub const FORMAT_VERSION: u32 = 6;
+/// 7: as 6, plus link columns kept on disk by a load (`link_chunks.rs`),
+///    which every commit that writes a link block deletes for its chunk: a
+///    build of format 6 would leave them stale, so it refuses the database.
+///    Older databases have none, and are moved to 7 as 5 is to 6.
+pub const FORMAT_VERSION: u32 = 7;
 /// The older formats `Graph::open` moves to this one in place.
-const MIGRATES_FROM: std::ops::RangeInclusive<u32> = 4..=5;
+const MIGRATES_FROM: std::ops::RangeInclusive<u32> = 4..=6;
 /// The last format with catalog names as bare bytes.
 const BARE_NAMES: u32 = 4;
 
@@ -65,7 +72,7 @@ const LOAD_MARKER: &str = "load_in_progress";
 /// were never written, so every record, adjacency and index key goes.
 fn undo_interrupted_load(store: &dyn KvStore) -> Result<(), StorageError> {
     let mut batch = Vec::new();
-    for item in store.scan(&[keys::NODE], Some(&[keys::ACTOR + 1])) {
+    for item in store.scan(&[keys::NODE], Some(&[keys::LCOL + 1])) {
         batch.push((item?.0, None));
         if batch.len() >= 65536 {
             store.apply(std::mem::take(&mut batch))?;
@@ -296,8 +303,12 @@ impl Graph {
         };
         if let Some(version) = moves_from {
             store.apply(vec![format_record()])?;
+            let what = match version {
+                6 => "link columns kept on disk",
+                _ => "record blocks stored compact, link columns kept on disk",
+            };
             let moved = format!(
-                "database moved from format {version} to {FORMAT_VERSION} (record blocks stored compact): builds before this one cannot open it"
+                "database moved from format {version} to {FORMAT_VERSION} ({what}): builds before this one cannot open it"
             );
             notice = Some(match notice {
                 Some(before) => format!("{before}; {moved}"),
@@ -416,13 +427,20 @@ impl Graph {
     /// names, which make the records visible, go down last with the marker's
     /// removal; a database opened with the marker still present is put back
     /// to having no records (`undo_interrupted_load`).
+    ///
+    /// The chunks of links the load alone wrote get their columns on disk
+    /// (`link_chunks.rs`), written with it.
     pub fn commit_load(&mut self, mut tx: TxState) -> Result<(), StorageError> {
-        let staged: usize = tx.overlay.staged_bytes();
-        if self.meta.nodes != 0 || self.meta.rels != 0 || staged <= PART_BYTES {
-            return self.commit(tx);
-        }
         if let Some(e) = tx.deferred.take() {
             return Err(e);
+        }
+        let chunks = load_chunks(&tx.overlay, self.meta.next_rel, tx.meta.next_rel)?;
+        let staged: usize = tx.overlay.staged_bytes();
+        if self.meta.nodes != 0 || self.meta.rels != 0 || staged <= PART_BYTES {
+            for (k, v) in chunks {
+                tx.overlay.put(k, v);
+            }
+            return self.commit(tx);
         }
         let names = tx.catalog.take_added();
         let marker = keys::meta(LOAD_MARKER);
@@ -440,7 +458,9 @@ impl Graph {
             }
             tail.push((marker, None));
             let mut tail = Some(tail);
-            let mut writes = std::mem::take(&mut tx.overlay).into_writes();
+            // Column keys sort after every key the overlay holds.
+            let chunks = chunks.into_iter().map(|(k, v)| (k, Some(v)));
+            let mut writes = std::mem::take(&mut tx.overlay).into_writes().chain(chunks);
             let mut parts = std::iter::from_fn(|| {
                 let mut part = Vec::new();
                 let mut bytes = 0;
@@ -496,6 +516,7 @@ fn write_batch(
     for (name, value) in META_FIELDS.iter().zip(meta.fields()) {
         batch.push((keys::meta(name), Some(value.to_be_bytes().to_vec())));
     }
+    drop_chunks(store, &mut batch)?;
     for (k, _) in &batch {
         cache.invalidate(k);
     }
@@ -510,6 +531,92 @@ fn write_batch(
         columns.clear();
     }
     applied
+}
+
+/// The chunks of links that hold `part`'s link slots.
+fn part_chunks(part: &Part<'_>) -> Range<u64> {
+    let slots = part.slots();
+    slots.start >> keys::CHUNK_BITS..slots.end.div_ceil(keys::CHUNK_LINKS as u64)
+}
+
+/// Adds to `batch` the deletion of every column on disk of each link chunk
+/// whose blocks it writes, unless it writes the chunk's head itself (a
+/// load): a column never says other than the records.
+fn drop_chunks(store: &dyn KvStore, batch: &mut Batch) -> Result<(), StorageError> {
+    let chunk_of = |k: &[u8]| match k.first() {
+        Some(&keys::REL) => keys::block_base(k).map(|id| id >> keys::CHUNK_BITS),
+        _ => None,
+    };
+    let mut touched: Vec<u64> = batch.iter().filter_map(|(k, _)| chunk_of(k)).collect();
+    if touched.is_empty() {
+        return Ok(());
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    let written: FxHashSet<u64> = batch
+        .iter()
+        .filter_map(|(k, v)| match (keys::parse_chunk_column(k), v) {
+            (Some((c, keys::CHUNK_HEAD)), Some(_)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    for c in touched.into_iter().filter(|c| !written.contains(c)) {
+        let prefix = keys::chunk_prefix(c);
+        for item in store.scan(&prefix, prefix_end(&prefix).as_deref()) {
+            batch.push((item?.0, None));
+        }
+    }
+    Ok(())
+}
+
+/// The columns on disk (`link_chunks.rs`) of each chunk that holds links
+/// `from..to` of a load's `overlay` only, as (key, value) in key order;
+/// the chunks split between two threads, when there are many.
+fn load_chunks(overlay: &Overlay, from: u64, to: u64) -> Result<Vec<KvPair>, StorageError> {
+    let chunk = keys::CHUNK_LINKS as u64;
+    let (first, end) = (from.div_ceil(chunk), to.div_ceil(chunk));
+    if first >= end {
+        return Ok(Vec::new());
+    }
+    let per_block = 1u64 << (keys::CHUNK_BITS - keys::BLOCK_BITS);
+    let encode = |chunks: Range<u64>| -> Result<Vec<KvPair>, StorageError> {
+        let mut out = Vec::new();
+        for c in chunks {
+            let mut records = Vec::new();
+            for n in c * per_block..(c + 1) * per_block {
+                if let Some(Some(b)) = overlay.staged(&keys::tag_u64(keys::REL, n)) {
+                    let base = ((n - c * per_block) as usize) << keys::BLOCK_BITS;
+                    for (i, r) in block::slots(b)?.into_iter().enumerate() {
+                        if !r.is_empty() {
+                            records.push((base + i, r));
+                        }
+                    }
+                }
+            }
+            if let Some(columns) = link_chunks::encode(records)? {
+                out.extend(
+                    columns
+                        .into_iter()
+                        .map(|(key, v)| (keys::chunk_column(c, key), v)),
+                );
+            }
+        }
+        Ok(out)
+    };
+    let mid = first + (end - first) / 2;
+    let (a, b) = match end - first >= 2 && second_core() {
+        true => beside(
+            "link columns",
+            || encode(first..mid),
+            || encode(mid..end),
+            || encode(mid..end),
+            || StorageError::Corrupt("a thread writing link columns stopped unexpectedly".into()),
+        ),
+        false => (encode(first..end), Ok(Vec::new())),
+    };
+    let mut out = a?;
+    out.extend(b?);
+    Ok(out)
 }
 
 pub struct Tx<'a> {
@@ -893,53 +1000,163 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
-    /// The committed links as columns (`link_columns.rs`): their ends and
-    /// the properties `keys`, built from the records on first use and kept
-    /// until a commit writes a link. `check` runs every 1024 links of a
-    /// build (cancellation). `None` when this transaction has staged a link
-    /// (its records must be read) or there are too many links for columns.
+    /// The committed links as columns (`link_columns.rs`): their ends as
+    /// `ends` asks (`EndsWanted::Types` or `Nodes`) and the properties
+    /// `keys`, built on first use and kept until a commit writes a link.
+    /// `check` runs every 1024 links of a build (cancellation). `None` when
+    /// this transaction has staged a link (its records must be read) or
+    /// there are too many links for columns.
     ///
-    /// A build reads every link block once: those the cache does not hold
-    /// are read without being kept, and from `SPLIT_READS` links on, with
-    /// a second core, the two halves of the blocks are read and decoded on
-    /// two threads. At scale L (78,000 blocks) a first aggregate then took
-    /// 1.4 s, not 3.7-5.0 s, and 0.8 GB less memory (Q6, a fresh process).
+    /// A build reads each chunk of links from its columns on disk where
+    /// they answer (`link_chunks.rs`: the types, and every column asked
+    /// for kept), else every link block of the chunk: those the cache does
+    /// not hold are read without being kept. From `SPLIT_READS` links on,
+    /// with a second core, the two halves of the chunks are read and
+    /// decoded on two threads. At scale L (78,000 blocks) a first aggregate
+    /// from the records took 1.4 s, not 3.7-5.0 s, and 0.8 GB less memory
+    /// (Q6, a fresh process).
     pub fn link_columns<E: From<StorageError> + Send>(
         &self,
         keys: &[u32],
+        ends: EndsWanted,
         check: impl Fn() -> Result<(), E> + Sync,
     ) -> Result<Option<LinkColumns>, E> {
         if self.st.overlay.touches_prefix(&[keys::REL]) {
             return Ok(None);
         }
         let next_rel = self.st.meta.next_rel;
-        let Some(mut b) = link_columns::Builder::new(self.columns, next_rel, keys) else {
+        let Some(mut b) = link_columns::Builder::new(self.columns, next_rel, keys, ends) else {
             return Ok(None);
         };
         if b.has_work() {
             let blocks = self.rel_blocks();
-            let two = next_rel >= SPLIT_READS as u64 && second_core();
-            let at = (blocks / 2) << keys::BLOCK_BITS;
+            let per_chunk = 1u64 << (keys::CHUNK_BITS - keys::BLOCK_BITS);
             b.fill(
-                usize::try_from(at).unwrap_or(usize::MAX),
-                two,
+                self.chunk_split(),
+                self.two_parts(),
                 |part| -> Result<(), E> {
-                    let slots = part.slots();
-                    let first = slots.start >> keys::BLOCK_BITS;
-                    let end = slots.end.div_ceil(keys::BLOCK_SLOTS as u64);
-                    for n in first..end {
-                        if (n - first).is_multiple_of(8) {
-                            check()?;
+                    for c in part_chunks(part) {
+                        check()?;
+                        if self.chunk_into(part, c)? {
+                            continue;
                         }
-                        self.for_each_in_block_kept_or_not(keys::REL, n, false, |id, bytes| {
-                            Ok::<(), E>(part.add(id, bytes)?)
-                        })?;
+                        for n in c * per_chunk..((c + 1) * per_chunk).min(blocks) {
+                            if n % 8 == 0 {
+                                check()?;
+                            }
+                            self.for_each_in_block_kept_or_not(
+                                keys::REL,
+                                n,
+                                false,
+                                |id, bytes| Ok::<(), E>(part.add(id, bytes)?),
+                            )?;
+                        }
                     }
                     Ok(())
                 },
             )?;
         }
         Ok(Some(b.finish()))
+    }
+
+    /// Property `key` of every committed link as a column: the kept one,
+    /// or one built from the columns on disk when every chunk keeps it and
+    /// reading the records of `links` links would read more blocks than
+    /// there are chunks (Q2's hub at scale L: 96,057 links in some 55,000
+    /// blocks, against 4,883 chunks). `None` otherwise, or while this
+    /// transaction has staged a link.
+    pub fn link_column(
+        &self,
+        key: u32,
+        links: usize,
+    ) -> Result<Option<Arc<link_columns::Column>>, StorageError> {
+        if self.st.overlay.touches_prefix(&[keys::REL]) {
+            return Ok(None);
+        }
+        if let Some(kept) = self.columns.kept(key) {
+            return Ok(Some(kept));
+        }
+        let chunks = self.st.meta.next_rel.div_ceil(keys::CHUNK_LINKS as u64);
+        if chunks == 0 || (links as u64) < chunks {
+            return Ok(None);
+        }
+        let next_rel = self.st.meta.next_rel;
+        let wanted = EndsWanted::None;
+        let Some(mut b) = link_columns::Builder::new(self.columns, next_rel, &[key], wanted) else {
+            return Ok(None);
+        };
+        /// Why a build from the chunks stopped.
+        enum Stop {
+            /// A chunk does not keep the column.
+            NotKept,
+            Failed(StorageError),
+        }
+        impl From<StorageError> for Stop {
+            fn from(e: StorageError) -> Stop {
+                Stop::Failed(e)
+            }
+        }
+        let built = b.fill(self.chunk_split(), self.two_parts(), |part| {
+            for c in part_chunks(part) {
+                if !self.chunk_into(part, c)? {
+                    return Err(Stop::NotKept);
+                }
+            }
+            Ok(())
+        });
+        match built {
+            Ok(()) => Ok(b.finish().columns.pop().map(|(_, c)| c)),
+            Err(Stop::NotKept) => Ok(None),
+            Err(Stop::Failed(e)) => Err(e),
+        }
+    }
+
+    /// Where a build splits the link slots: between the two halves of the
+    /// chunks, so that each chunk is read by one part.
+    fn chunk_split(&self) -> usize {
+        let chunks = self.st.meta.next_rel.div_ceil(keys::CHUNK_LINKS as u64);
+        usize::try_from((chunks / 2) << keys::CHUNK_BITS).unwrap_or(usize::MAX)
+    }
+
+    /// Whether a build's two parts go on two threads.
+    fn two_parts(&self) -> bool {
+        self.st.meta.next_rel >= SPLIT_READS as u64 && second_core()
+    }
+
+    /// Fills `part`'s share of chunk `c` from its columns on disk, if
+    /// they answer for all the part wants: not the sources and targets,
+    /// and of each property wanted, its kept column or that no link of the
+    /// chunk has it. `Ok(false)` when they do not, or were never written.
+    fn chunk_into(&self, part: &mut Part<'_>, c: u64) -> Result<bool, StorageError> {
+        if part.wants_nodes() {
+            return Ok(false);
+        }
+        let Some(head) = self.store.get(&keys::chunk_column(c, keys::CHUNK_HEAD))? else {
+            return Ok(false);
+        };
+        let head = link_chunks::head(&head, part.wants_types())?;
+        let mut columns = Vec::with_capacity(part.keys().len());
+        for &key in part.keys() {
+            columns.push(match head.answers(key) {
+                None => return Ok(false),
+                Some(false) => None,
+                Some(true) => match self.store.get(&keys::chunk_column(c, key))? {
+                    Some(stored) => Some(link_chunks::column(&stored)?),
+                    None => {
+                        return Err(StorageError::Corrupt(format!(
+                            "link column chunk {c} lacks a column its head lists"
+                        )))
+                    }
+                },
+            });
+        }
+        part.add_chunk(c << keys::CHUNK_BITS, &head.types, &columns)?;
+        Ok(true)
+    }
+
+    /// Whether this transaction has staged a write to a link record.
+    pub fn links_staged(&self) -> bool {
+        self.st.overlay.touches_prefix(&[keys::REL])
     }
 
     /// Property `key` of every committed link, if a scan kept it as a
@@ -1372,3 +1589,7 @@ mod tests {
 #[cfg(test)]
 #[path = "graph_tests.rs"]
 mod layout_tests;
+
+#[cfg(test)]
+#[path = "link_chunks_tests.rs"]
+mod link_chunks_tests;

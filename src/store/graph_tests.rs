@@ -352,6 +352,8 @@ impl KvStore for Failing {
 
 /// Nodes of 100 KB each, one and a half parts' worth.
 const BIG_NODES: u64 = (PART_BYTES / 100_000 * 3 / 2) as u64;
+/// Links among them, in two chunks of link columns.
+const BIG_LINKS: u64 = keys::CHUNK_LINKS as u64 + 300;
 
 fn big_load(g: &Graph) -> TxState {
     let mut tx = g.begin();
@@ -364,7 +366,17 @@ fn big_load(g: &Graph) -> TxState {
             props: vec![(k, Value::String(format!("{i}{}", "x".repeat(100_000))))],
         })
         .collect();
-    t.create_nodes(recs).unwrap();
+    let nodes = t.create_nodes(recs).unwrap();
+    let c = t.catalog_mut().intern(NameKind::Key, "category");
+    let links = (0..BIG_LINKS)
+        .map(|i| RelRecord {
+            rel_type: 0,
+            src: nodes.start + i % BIG_NODES,
+            dst: nodes.start,
+            props: vec![(c, s(["fuel", "drones"][i as usize % 2]))],
+        })
+        .collect();
+    t.create_rels(links, true).unwrap();
     tx
 }
 
@@ -391,7 +403,13 @@ fn a_large_load_is_written_in_parts_and_an_interrupted_one_leaves_no_records() {
     );
     let g = open(&inner, &Arc::new(AtomicUsize::new(usize::MAX)));
     assert_eq!(g.meta().nodes, BIG_NODES);
+    assert_eq!(g.meta().rels, BIG_LINKS);
     assert!(g.store().get(&keys::meta(LOAD_MARKER)).unwrap().is_none());
+    // The links' columns on disk went down with the parts.
+    for c in 0..2 {
+        let head = keys::chunk_column(c, keys::CHUNK_HEAD);
+        assert!(g.store().get(&head).unwrap().is_some(), "chunk {c}");
+    }
     let report = super::super::check::check(&g).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     assert_eq!(report.nodes, BIG_NODES);
@@ -407,7 +425,7 @@ fn a_large_load_is_written_in_parts_and_an_interrupted_one_leaves_no_records() {
         assert_eq!((g.meta().nodes, g.meta().next_node), (0, 0));
         assert!(g.store().get(&keys::meta(LOAD_MARKER)).unwrap().is_none());
         assert!(inner
-            .scan(&[keys::NODE], Some(&[keys::ACTOR + 1]))
+            .scan(&[keys::NODE], Some(&[keys::LCOL + 1]))
             .next()
             .is_none());
         let report = super::super::check::check(&g).unwrap();
@@ -441,14 +459,14 @@ fn link_columns_are_kept_until_a_commit_writes_a_link() {
     // A transaction that has staged links reads records, not columns.
     assert!(g
         .tx(&mut st)
-        .link_columns(&[7], || Ok::<(), StorageError>(()))
+        .link_columns(&[7], EndsWanted::Nodes, || Ok::<(), StorageError>(()))
         .unwrap()
         .is_none());
     g.commit(st).unwrap();
     let mut st = g.begin();
     let cols = g
         .tx(&mut st)
-        .link_columns(&[8, 7, 7], || Ok::<(), StorageError>(()))
+        .link_columns(&[8, 7, 7], EndsWanted::Nodes, || Ok::<(), StorageError>(()))
         .unwrap()
         .expect("columns");
     assert_eq!(cols.ends.ty, vec![0, 0, 0]);
@@ -475,7 +493,7 @@ fn link_columns_are_kept_until_a_commit_writes_a_link() {
     let mut st = g.begin();
     let cols = g
         .tx(&mut st)
-        .link_columns(&[7], || Ok::<(), StorageError>(()))
+        .link_columns(&[7], EndsWanted::Nodes, || Ok::<(), StorageError>(()))
         .unwrap()
         .unwrap();
     assert_eq!(cols.ends.ty, vec![0, link_columns::ABSENT, 0]);
@@ -495,9 +513,9 @@ fn link_columns_are_kept_until_a_commit_writes_a_link() {
     }
     g.commit(st).unwrap();
     let mut st = g.begin();
-    let stopped = g
-        .tx(&mut st)
-        .link_columns(&[7], || Err(StorageError::Io("cancelled".into())));
+    let stopped = g.tx(&mut st).link_columns(&[7], EndsWanted::Nodes, || {
+        Err(StorageError::Io("cancelled".into()))
+    });
     assert!(stopped.is_err());
     assert_eq!(g.columns.bytes(), 0);
 }
@@ -538,7 +556,7 @@ fn link_columns_over_many_links_are_built_in_halves_without_keeping_blocks() {
     t.rel(3).unwrap().unwrap();
     assert!(g.cache.get(keys::REL, 0).is_some());
     let cols = t
-        .link_columns(&[8, 7], || Ok::<(), StorageError>(()))
+        .link_columns(&[8, 7], EndsWanted::Nodes, || Ok::<(), StorageError>(()))
         .unwrap()
         .expect("columns");
     let blocks = t.rel_blocks();

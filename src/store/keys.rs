@@ -1,5 +1,5 @@
-//! Every key of the store (format versions 2 to 6; format 4 compresses the
-//! values of every keyspace but META and CATALOG, `compress.rs`). A key is a tag byte naming its
+//! Every key of the store (format versions 2 to 7; format 4 compresses the
+//! values of every keyspace but META, CATALOG and LCOL, `compress.rs`). A key is a tag byte naming its
 //! keyspace followed by big-endian fixed-width integers, so that byte order
 //! is tuple order and one keyspace, or one actor's part of it, is one ordered
 //! prefix scan. Nothing here goes through bincode.
@@ -17,6 +17,7 @@
 //! | `LABEL, label u32, node>>10 u64` | bucket of node ids (`bucket.rs`) |
 //! | `PROP, key u32, hash(value) & 0xfff u32` | bucket of (encoded value, node) |
 //! | `ACTOR, hash(folded name) & 0xfff u32` | bucket of (folded name, node) |
+//! | `LCOL, id>>11 u64, key u32` | links' types (key `u32::MAX`) or one property as a column (`link_chunks.rs`, format 7) |
 //!
 //! The bucket hash is part of the format: 32-bit FNV-1a (offset basis
 //! `0x811c9dc5`, prime `0x01000193`) over the bytes of `encode_index_value`
@@ -33,10 +34,17 @@ pub const ADJ: u8 = 0x04;
 pub const LABEL: u8 = 0x05;
 pub const PROP: u8 = 0x06;
 pub const ACTOR: u8 = 0x07;
+pub const LCOL: u8 = 0x08;
 
 /// Records per node or relationship block: `id >> BLOCK_BITS` names the block.
 pub const BLOCK_BITS: u32 = 7;
 pub const BLOCK_SLOTS: usize = 1 << BLOCK_BITS;
+/// Links per link column chunk: `id >> CHUNK_BITS` names the chunk.
+pub const CHUNK_BITS: u32 = 11;
+pub const CHUNK_LINKS: usize = 1 << CHUNK_BITS;
+/// The key under which a chunk keeps its links' types and which
+/// properties it holds.
+pub const CHUNK_HEAD: u32 = u32::MAX;
 /// Node ids per label bucket: `node >> LABEL_RANGE_BITS` names the bucket.
 pub const LABEL_RANGE_BITS: u32 = 10;
 /// Hash buckets per indexed property key, and of the actor-name index.
@@ -67,6 +75,28 @@ pub fn tag_u64(tag: u8, n: u64) -> Vec<u8> {
     k.push(tag);
     k.extend_from_slice(&n.to_be_bytes());
     k
+}
+
+/// `LCOL, chunk`: every column of one link chunk.
+pub fn chunk_prefix(chunk: u64) -> Vec<u8> {
+    tag_u64(LCOL, chunk)
+}
+
+/// `LCOL, chunk, key`: one column of a link chunk (`CHUNK_HEAD`: its head).
+pub fn chunk_column(chunk: u64, key: u32) -> Vec<u8> {
+    let mut k = chunk_prefix(chunk);
+    k.extend_from_slice(&key.to_be_bytes());
+    k
+}
+
+/// The chunk and column of an `LCOL` key.
+pub fn parse_chunk_column(key: &[u8]) -> Option<(u64, u32)> {
+    if key.len() != 13 || key[0] != LCOL {
+        return None;
+    }
+    let chunk = u64::from_be_bytes(key[1..9].try_into().ok()?);
+    let col = u32::from_be_bytes(key[9..13].try_into().ok()?);
+    Some((chunk, col))
 }
 
 /// The block holding node `id`, and the slot in it.

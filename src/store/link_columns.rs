@@ -5,14 +5,15 @@
 //! instead of decoding a million records, and a grouping key that is one
 //! property groups by code.
 //!
-//! Built from the records on first use. Any commit that writes a link
+//! Built on first use from the records, or from the columns a load kept
+//! on disk (`link_chunks.rs`) where they answer. Any commit that writes a link
 //! record drops all of it (`Graph::commit`), and a transaction that has
 //! staged a link reads its records instead, so a column never answers with
 //! anything but the records' current values. Concurrent reads share it
 //! behind a mutex, taken only to look up or keep columns, never while one
 //! is built (two reads may then build the same column; one is kept).
 
-use super::{codec, StorageError};
+use super::{codec, keys, link_chunks, StorageError};
 use crate::two_threads::beside;
 use crate::value::Value;
 use fxhash::FxHashMap;
@@ -33,8 +34,20 @@ const DICTIONARY_LIMIT: usize = 1 << 16;
 pub struct Ends {
     /// `ABSENT` for a slot without a link (never created, or deleted).
     pub ty: Vec<u32>,
+    /// Empty when built without them (`EndsWanted::Types`).
     pub src: Vec<u64>,
     pub dst: Vec<u64>,
+}
+
+/// What a build makes of the links' ends. An aggregate that reads no
+/// node (Q6) needs the types only, which the columns on disk hold; the
+/// sources and targets are read from the records.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum EndsWanted {
+    /// None: the build makes columns only (`Builder::finish_columns`).
+    None,
+    Types,
+    Nodes,
 }
 
 /// One property of every link: `values[codes[id]]`, or absent.
@@ -90,7 +103,12 @@ const ENDS_BYTES: usize = 20;
 
 impl Ends {
     fn bytes(&self) -> usize {
-        self.ty.len() * ENDS_BYTES
+        self.ty.len() * 4 + (self.src.len() + self.dst.len()) * 8
+    }
+
+    /// Whether the sources and targets were built.
+    pub fn has_nodes(&self) -> bool {
+        self.src.len() == self.ty.len() && self.dst.len() == self.ty.len()
     }
 }
 
@@ -164,7 +182,9 @@ impl ColumnCache {
     /// Something larger than the whole capacity is used once and not kept.
     fn keep(&self, ends: Option<&Arc<Ends>>, columns: &[(u32, Arc<Column>)]) {
         let mut c = self.inner.lock();
-        if let Some(e) = ends {
+        // Ends with nodes are not given up for ends without.
+        let lesser = |kept: &Ends, new: &Ends| kept.has_nodes() && !new.has_nodes();
+        if let Some(e) = ends.filter(|e| !c.ends.as_ref().is_some_and(|k| lesser(k, e))) {
             if e.bytes() <= c.capacity {
                 // Another read may have kept the same ends meanwhile.
                 if let Some(old) = c.ends.take() {
@@ -244,8 +264,8 @@ fn next_code(len: usize) -> Result<u32, StorageError> {
 /// The ends of a run of link slots, being filled.
 struct EndsPart<'b> {
     ty: &'b mut [u32],
-    src: &'b mut [u64],
-    dst: &'b mut [u64],
+    /// Sources and targets, when wanted.
+    nodes: Option<(&'b mut [u64], &'b mut [u64])>,
 }
 
 /// The link slots from `base` on of a build, filled by `add` from their
@@ -285,6 +305,69 @@ impl<'b> Part<'b> {
         self.base as u64..(self.base + self.len) as u64
     }
 
+    /// The properties this part builds columns of.
+    pub fn keys(&self) -> &[u32] {
+        &self.keys
+    }
+
+    /// Whether this part fills the types of links.
+    pub fn wants_types(&self) -> bool {
+        self.ends.is_some()
+    }
+
+    /// Whether this part fills the sources and targets of links.
+    pub fn wants_nodes(&self) -> bool {
+        self.ends.as_ref().is_some_and(|e| e.nodes.is_some())
+    }
+
+    /// Takes the links of the chunk from link slot `first` on, from its
+    /// columns on disk: `types` by slot in the chunk, and for each of
+    /// `keys()` its column (`None`: no link has the property). Only the
+    /// chunk's slots within `slots()` are read; the sources and targets
+    /// must not be wanted.
+    pub fn add_chunk(
+        &mut self,
+        first: u64,
+        types: &[u32],
+        columns: &[Option<link_chunks::Column>],
+    ) -> Result<(), StorageError> {
+        let damaged = || StorageError::Corrupt("link column chunk does not fit its build".into());
+        if self.wants_nodes() || columns.len() != self.keys.len() {
+            return Err(damaged());
+        }
+        let range = self.slots();
+        let chunk = keys::CHUNK_LINKS as u64;
+        let (lo, hi) = (first.max(range.start), (first + chunk).min(range.end));
+        if self.ends.is_some() && types.len() != keys::CHUNK_LINKS {
+            return Err(damaged());
+        }
+        if lo >= hi {
+            return Ok(());
+        }
+        let at = |id: u64| ((id - first) as usize, (id - range.start) as usize);
+        if let Some(e) = &mut self.ends {
+            for id in lo..hi {
+                let (s, p) = at(id);
+                e.ty[p] = types[s];
+            }
+        }
+        for (j, col) in columns.iter().enumerate() {
+            let Some(col) = col else {
+                continue;
+            };
+            let moved = (0..col.values())
+                .map(|c| self.values[j].code(col.value(c)))
+                .collect::<Result<Vec<u32>, _>>()?;
+            for id in lo..hi {
+                let (s, p) = at(id);
+                if let Some(c) = col.codes[s].checked_sub(1) {
+                    self.codes[j][p] = moved[c as usize];
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Takes the record of link `id`, one of `slots()`.
     pub fn add(&mut self, id: u64, bytes: &[u8]) -> Result<(), StorageError> {
         let i = usize::try_from(id)
@@ -314,8 +397,10 @@ impl<'b> Part<'b> {
         })?;
         if let Some(e) = &mut self.ends {
             e.ty[i] = ty;
-            e.src[i] = src;
-            e.dst[i] = dst;
+            if let Some((s, d)) = &mut e.nodes {
+                s[i] = src;
+                d[i] = dst;
+            }
         }
         for (j, f) in self.found.iter().enumerate() {
             if let Some((a, b)) = *f {
@@ -334,16 +419,27 @@ pub struct Builder<'c> {
     cache: &'c ColumnCache,
     keys: Vec<u32>,
     slots: usize,
-    /// The kept ends (`Ok`), or the ends being built.
-    ends: Result<Arc<Ends>, Ends>,
+    ends: EndsState,
     kept: Vec<Option<Arc<Column>>>,
     columns: Vec<ColumnBuilder>,
+}
+
+/// The ends of a build.
+enum EndsState {
+    Kept(Arc<Ends>),
+    Building(Ends),
+    NotWanted,
 }
 
 impl<'c> Builder<'c> {
     /// `None` when the ends of all link slots would not fit the cache
     /// (scans then read the records).
-    pub fn new(cache: &'c ColumnCache, slots: u64, keys: &[u32]) -> Option<Builder<'c>> {
+    pub fn new(
+        cache: &'c ColumnCache,
+        slots: u64,
+        keys: &[u32],
+        wanted: EndsWanted,
+    ) -> Option<Builder<'c>> {
         let n = usize::try_from(slots).ok()?;
         if n.checked_mul(ENDS_BYTES)? > cache.inner.lock().capacity {
             return None;
@@ -362,15 +458,21 @@ impl<'c> Builder<'c> {
                 values: Vec::new(),
             })
             .collect();
+        let nodes = wanted == EndsWanted::Nodes;
+        let ends = match ends {
+            _ if wanted == EndsWanted::None => EndsState::NotWanted,
+            Some(e) if e.has_nodes() || !nodes => EndsState::Kept(e),
+            _ => EndsState::Building(Ends {
+                ty: vec![ABSENT; n],
+                src: if nodes { vec![0; n] } else { Vec::new() },
+                dst: if nodes { vec![0; n] } else { Vec::new() },
+            }),
+        };
         Some(Builder {
             cache,
             keys,
             slots: n,
-            ends: ends.ok_or_else(|| Ends {
-                ty: vec![ABSENT; n],
-                src: vec![0; n],
-                dst: vec![0; n],
-            }),
+            ends,
             kept,
             columns,
         })
@@ -378,7 +480,7 @@ impl<'c> Builder<'c> {
 
     /// Whether anything must be read from the records.
     pub fn has_work(&self) -> bool {
-        self.ends.is_err() || !self.columns.is_empty()
+        matches!(self.ends, EndsState::Building(_)) || !self.columns.is_empty()
     }
 
     /// Fills the link slots below `at` and those from `at` on as two parts,
@@ -403,21 +505,26 @@ impl<'c> Builder<'c> {
             tails.push(t);
         }
         let (head_ends, tail_ends) = match &mut self.ends {
-            Ok(_) => (None, None),
-            Err(e) => {
+            EndsState::Kept(_) | EndsState::NotWanted => (None, None),
+            EndsState::Building(e) => {
+                let nodes = e.has_nodes();
                 let (ty0, ty1) = e.ty.split_at_mut(at);
-                let (src0, src1) = e.src.split_at_mut(at);
-                let (dst0, dst1) = e.dst.split_at_mut(at);
+                let (nodes0, nodes1) = match nodes {
+                    true => {
+                        let (src0, src1) = e.src.split_at_mut(at);
+                        let (dst0, dst1) = e.dst.split_at_mut(at);
+                        (Some((src0, dst0)), Some((src1, dst1)))
+                    }
+                    false => (None, None),
+                };
                 (
                     Some(EndsPart {
                         ty: ty0,
-                        src: src0,
-                        dst: dst0,
+                        nodes: nodes0,
                     }),
                     Some(EndsPart {
                         ty: ty1,
-                        src: src1,
-                        dst: dst1,
+                        nodes: nodes1,
                     }),
                 )
             }
@@ -455,7 +562,8 @@ impl<'c> Builder<'c> {
         Ok(())
     }
 
-    /// The columns asked for, in the order of the keys; what was built is kept.
+    /// The columns asked for, in the order of the keys; what was built is
+    /// kept. A build that wanted no ends has none (`ty` empty).
     pub fn finish(self) -> LinkColumns {
         let built: Vec<(u32, Arc<Column>)> = self
             .columns
@@ -469,14 +577,22 @@ impl<'c> Builder<'c> {
             })
             .collect();
         let ends = match self.ends {
-            Ok(kept) => {
+            EndsState::Kept(kept) => {
                 self.cache.keep(None, &built);
                 kept
             }
-            Err(new) => {
+            EndsState::Building(new) => {
                 let new = Arc::new(new);
                 self.cache.keep(Some(&new), &built);
                 new
+            }
+            EndsState::NotWanted => {
+                self.cache.keep(None, &built);
+                Arc::new(Ends {
+                    ty: Vec::new(),
+                    src: Vec::new(),
+                    dst: Vec::new(),
+                })
             }
         };
         let mut fresh = built.into_iter().map(|(_, c)| c);
@@ -574,8 +690,8 @@ mod tests {
         assert_eq!(c.bytes(), 0);
         assert!(c.get(&[2]).0.is_none());
         // More links than the cache holds ends for: no columns.
-        assert!(Builder::new(&ColumnCache::new(199), 10, &[1]).is_none());
-        assert!(Builder::new(&ColumnCache::new(200), 10, &[1]).is_some());
+        assert!(Builder::new(&ColumnCache::new(199), 10, &[1], EndsWanted::Nodes).is_none());
+        assert!(Builder::new(&ColumnCache::new(200), 10, &[1], EndsWanted::Nodes).is_some());
     }
 
     fn record(ty: u32, props: Vec<(u32, Value)>) -> Vec<u8> {
@@ -591,7 +707,7 @@ mod tests {
     /// at `at`, on one thread or two.
     fn build(records: &[Option<Vec<u8>>], at: usize, two: bool) -> LinkColumns {
         let cache = ColumnCache::new(1 << 20);
-        let mut b = Builder::new(&cache, records.len() as u64, &[1, 2]).unwrap();
+        let mut b = Builder::new(&cache, records.len() as u64, &[1, 2], EndsWanted::Nodes).unwrap();
         b.fill(at, two, |part| -> Result<(), StorageError> {
             for id in part.slots() {
                 if let Some(r) = &records[id as usize] {
@@ -688,7 +804,7 @@ mod tests {
     fn the_first_parts_error_is_reported() {
         let cache = ColumnCache::new(1 << 20);
         for two in [false, true] {
-            let mut b = Builder::new(&cache, 8, &[1]).unwrap();
+            let mut b = Builder::new(&cache, 8, &[1], EndsWanted::Nodes).unwrap();
             let got = b.fill(4, two, |part| -> Result<(), StorageError> {
                 if part.slots().start > 0 {
                     return Err(StorageError::Io("second".into()));
@@ -698,7 +814,7 @@ mod tests {
             });
             assert!(matches!(got, Err(StorageError::Io(m)) if m == "first"));
             // A record beyond its part is refused.
-            let mut b = Builder::new(&cache, 8, &[1]).unwrap();
+            let mut b = Builder::new(&cache, 8, &[1], EndsWanted::Nodes).unwrap();
             let got = b.fill(4, two, |part| -> Result<(), StorageError> {
                 part.add(part.slots().end, &record(0, vec![]))
             });

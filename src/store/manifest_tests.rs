@@ -210,7 +210,7 @@ fn a_format_5_database_reads_its_blocks_and_moves_to_this_format() {
     .unwrap();
     let mut g = Graph::open_path(dir.path()).unwrap();
     let notice = g.notice().unwrap_or_default().to_string();
-    assert!(notice.contains("moved from format 5 to 6"), "{notice}");
+    assert!(notice.contains("moved from format 5 to 7"), "{notice}");
     let mut st = g.begin();
     let read: Vec<_> = (0..3).map(|i| g.tx(&mut st).node(i).unwrap()).collect();
     assert_eq!(read, records);

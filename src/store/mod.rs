@@ -11,12 +11,14 @@ pub mod block_cache;
 pub mod bucket;
 pub mod catalog;
 pub mod check;
+mod check_chunks;
 pub mod codec;
 pub mod compress;
 pub mod epoch;
 pub mod graph;
 pub mod index;
 pub mod keys;
+pub mod link_chunks;
 pub mod link_columns;
 pub mod manifest;
 #[cfg(test)]

@@ -28,7 +28,7 @@ use crate::query::bind::func::{Aggregate, Func};
 use crate::query::bind::symbols::Names as Columns;
 use crate::store::catalog::NameKind;
 use crate::store::codec;
-use crate::store::link_columns::{Column, Ends, LinkColumns, ABSENT};
+use crate::store::link_columns::{Column, Ends, EndsWanted, LinkColumns, ABSENT};
 use crate::two_threads::second_core;
 use crate::value::{NodeId, RelId, Value};
 use std::collections::BTreeMap;
@@ -79,9 +79,20 @@ impl<'b> Link<'b> {
     /// target to its source).
     fn kept(cols: &'b LinkColumns, i: usize, incoming: bool) -> Link<'b> {
         let ends = &cols.ends;
+        Link::kept_between(cols, i, incoming, (ends.src[i], ends.dst[i]))
+    }
+
+    /// `kept` for columns built without the links' sources and targets
+    /// (`EndsWanted::Types`), given link slot `i`'s as `(src, dst)`.
+    fn kept_between(
+        cols: &'b LinkColumns,
+        i: usize,
+        incoming: bool,
+        (src, dst): (NodeId, NodeId),
+    ) -> Link<'b> {
         let (start, end) = match incoming {
-            true => (ends.dst[i], ends.src[i]),
-            false => (ends.src[i], ends.dst[i]),
+            true => (dst, src),
+            false => (src, dst),
         };
         Link {
             id: i as RelId,
@@ -1055,10 +1066,12 @@ impl Scan<'_, '_, '_> {
         kept: Option<&LinkColumns>,
         tick: &mut dyn FnMut() -> Result<(), Error>,
     ) -> Result<(), Error> {
+        // Without the links' sources and targets (`EndsWanted::Types`),
+        // only the plainest shape reads the columns.
         match kept {
             Some(cols) if self.tight(cols)? => {}
-            Some(cols) if self.tight_per_node(cols)? => {}
-            Some(cols) => {
+            Some(cols) if cols.ends.has_nodes() && self.tight_per_node(cols)? => {}
+            Some(cols) if cols.ends.has_nodes() => {
                 let ends = &cols.ends;
                 for (i, &ty) in ends.ty.iter().enumerate() {
                     tick()?;
@@ -1068,7 +1081,7 @@ impl Scan<'_, '_, '_> {
                     }
                 }
             }
-            None => {
+            _ => {
                 let c = self.c;
                 c.tx.for_each_rel(|id, bytes| -> Result<(), Error> {
                     tick()?;
@@ -1200,7 +1213,19 @@ impl Scan<'_, '_, '_> {
         order.sort_unstable_by_key(|&s| t[s].first);
         let incoming = self.plan.rel.direction == Direction::Incoming;
         for slot in order {
-            let l = Link::kept(cols, t[slot].first, incoming);
+            let first = t[slot].first;
+            // A group's first row may show its nodes: built without them,
+            // they are read from the record of the group's first link.
+            let l = match cols.ends.has_nodes() {
+                true => Link::kept(cols, first, incoming),
+                false => {
+                    let ends = self.c.tx.rel_ends(first as RelId)?;
+                    let (_, src, dst) = ends.ok_or_else(|| {
+                        Error::storage(format!("link {first} of a kept column has no record"))
+                    })?;
+                    Link::kept_between(cols, first, incoming, (src, dst))
+                }
+            };
             let gi = self.group_of(&l, slot)?;
             let mut adds = t[slot].adds.iter();
             for (ai, ty) in typed.iter().enumerate() {
@@ -1685,9 +1710,27 @@ pub fn run(
         per_node: None,
     };
     if let (true, (Some(start_labels), Some(end_labels))) = (live, labels) {
+        // The plainest shape (`Scan::tight`) reads the links' types and
+        // properties only, which the columns on disk hold; the sources and
+        // targets are built when another path is taken.
+        let plain = times == 1
+            && plan.each.is_empty()
+            && start_labels.is_empty()
+            && end_labels.is_empty()
+            && plan.rel.direction != Direction::Both
+            && match plan.memo {
+                Memo::RelProp(_) => true,
+                Memo::None => plan.keys.is_empty(),
+                Memo::Node(_) => false,
+            };
         scan.start_labels = start_labels;
         scan.end_labels = end_labels;
-        let kept = c.tx.link_columns(&plan.rel_keys, || c.cancel.check())?;
+        let ends = match plain {
+            true => EndsWanted::Types,
+            false => EndsWanted::Nodes,
+        };
+        let check = || c.cancel.check();
+        let mut kept = c.tx.link_columns(&plan.rel_keys, ends, check)?;
         // Node ids are dense, and so are column codes: the memos are arrays
         // (none past MEMO_NODES entries).
         let memo_len = |k: Option<u32>| {
@@ -1720,6 +1763,10 @@ pub fn run(
                 .and_then(|cols| typed(&plan, &scan.grouper, cols)),
             _ => None,
         };
+        if plain && scan.typed.is_none() {
+            kept =
+                c.tx.link_columns(&plan.rel_keys, EndsWanted::Nodes, check)?;
+        }
         let mut seen: u32 = 0;
         let mut tick = || {
             seen = seen.wrapping_add(1);

@@ -1273,7 +1273,7 @@ fn match_steps(
             // that the reads of several records, each in its own block,
             // wait on memory together and not one by one.
             let filter = match entries.len() >= link_filter::MIN_LINKS {
-                true => link_filter::find(ctx, m, step),
+                true => link_filter::find(ctx, m, step, entries.len()),
                 false => None,
             };
             let ahead =

@@ -4,13 +4,20 @@
 //! the workload's hub); reading every record in one batch
 //! (`Tx::with_rels`) and binding only the links that pass spares the rest
 //! the matcher's binding, checking and unbinding, and a lock per read.
+//!
+//! When the property is kept as a link column, or its columns on disk can
+//! make one for less than the records would cost (`Tx::link_column`), the
+//! links are judged from the column: a hub's first sift at scale L read
+//! some 55,000 blocks from the records.
 
 use super::{Matcher, Step};
 use crate::query::exec::context::Ctx;
 use crate::query::exec::rules::Rule;
 use crate::store::adjacency::AdjEntry;
 use crate::store::codec;
-use crate::value::RelId;
+use crate::store::link_columns::Column;
+use crate::value::{RelId, Value};
+use std::sync::Arc;
 
 /// Links sifted in the first batch, so that a search the sink stops at
 /// once (a LIMIT) reads at most this many records it did not need.
@@ -50,6 +57,8 @@ pub(super) struct LinkFilter<'q> {
     conj: usize,
     key: u32,
     text: &'q str,
+    /// The property as a column of every committed link, if there is one.
+    column: Option<Arc<Column>>,
 }
 
 /// The conjunct to sift the links of `step` by, if sifting them first
@@ -58,11 +67,13 @@ pub(super) struct LinkFilter<'q> {
 /// not bound already; the end node is matched by its labels only (a
 /// property map or an actor name could fail with an error for a link the
 /// conjunct rejects); and no conjunct listed before it could be checked in
-/// this hop (it is checked first, and could fail with an error).
+/// this hop (it is checked first, and could fail with an error). `links`
+/// is how many links the hop sifts.
 pub(super) fn find<'q>(
     ctx: &Ctx<'_, '_>,
     m: &Matcher<'_, 'q>,
     step: &Step<'_>,
+    links: usize,
 ) -> Option<LinkFilter<'q>> {
     let rel = step.rel.variable.as_ref()?;
     if !m.early || !ctx.rules.on(Rule::SiftLinks) || step.rel.length.is_some() {
@@ -86,10 +97,14 @@ pub(super) fn find<'q>(
         }
         if let (Some(f), Some((_, key))) = (&c.str_eq, m.str_eqs[i]) {
             if f.var == rel.sym && c.syms.iter().all(|&s| s == rel.sym) {
+                // A column that cannot be read leaves the links to the
+                // records, whose reads report any damage.
+                let column = ctx.tx.link_column(key, links).ok().flatten();
                 return Some(LinkFilter {
                     conj: i,
                     key,
                     text: f.text,
+                    column,
                 });
             }
         }
@@ -128,12 +143,26 @@ impl LinkFilter<'_> {
         let ids: Vec<RelId> = part.iter().map(|e| e.rel).collect();
         let writes = ctx.tx.writes();
         let (key, text) = (self.key, self.text);
-        let known = ctx
-            .tx
-            .with_rels(&ids, |b| {
-                Ok(codec::rel_prop_is_str(b, key, text).ok().flatten())
-            })
-            .unwrap_or_else(|_| vec![None; ids.len()]);
+        // The column holds the committed links: not once this statement
+        // has staged one.
+        let known = match self.column.as_ref().filter(|_| !ctx.tx.links_staged()) {
+            // As `codec::rel_prop_is_str` judges a record: absent is false,
+            // a value of another kind unknown.
+            Some(col) => ids
+                .iter()
+                .map(|&id| match col.get(id as usize) {
+                    None => Some(Some(false)),
+                    Some(Value::String(s)) => Some(Some(s == text)),
+                    Some(_) => Some(None),
+                })
+                .collect(),
+            None => ctx
+                .tx
+                .with_rels(&ids, |b| {
+                    Ok(codec::rel_prop_is_str(b, key, text).ok().flatten())
+                })
+                .unwrap_or_else(|_| vec![None; ids.len()]),
+        };
         let keep: Vec<bool> = known.iter().map(|k| *k != Some(Some(false))).collect();
         let holds = known.iter().all(|k| matches!(k, Some(Some(_))));
         ctx.sifted[0] += part.len() as u64;
