@@ -44,7 +44,7 @@ pub struct Ends {
 /// sources and targets are read from the records.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum EndsWanted {
-    /// None: the build makes columns only (`Builder::finish_columns`).
+    /// None: the build makes columns only (`Builder::finish` gives no ends).
     None,
     Types,
     Nodes,
