@@ -42,9 +42,9 @@ fn chunk_records(
     store: &dyn KvStore,
     c: u64,
 ) -> Result<Option<Vec<(usize, Vec<u8>)>>, StorageError> {
-    let per_chunk = 1u64 << (keys::CHUNK_BITS - keys::BLOCK_BITS);
-    let start = keys::tag_u64(keys::REL, c * per_chunk);
-    let end = keys::tag_u64(keys::REL, (c + 1) * per_chunk);
+    let blocks = keys::chunk_blocks(c);
+    let start = keys::tag_u64(keys::REL, blocks.start);
+    let end = keys::tag_u64(keys::REL, blocks.end);
     let mut out = Vec::new();
     for item in store.scan(&start, Some(&end)) {
         let (k, v): KvPair = item?;

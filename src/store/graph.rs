@@ -578,14 +578,14 @@ fn load_chunks(overlay: &Overlay, from: u64, to: u64) -> Result<Vec<KvPair>, Sto
     if first >= end {
         return Ok(Vec::new());
     }
-    let per_block = 1u64 << (keys::CHUNK_BITS - keys::BLOCK_BITS);
     let encode = |chunks: Range<u64>| -> Result<Vec<KvPair>, StorageError> {
         let mut out = Vec::new();
         for c in chunks {
             let mut records = Vec::new();
-            for n in c * per_block..(c + 1) * per_block {
+            let blocks = keys::chunk_blocks(c);
+            for n in blocks.clone() {
                 if let Some(Some(b)) = overlay.staged(&keys::tag_u64(keys::REL, n)) {
-                    let base = ((n - c * per_block) as usize) << keys::BLOCK_BITS;
+                    let base = ((n - blocks.start) as usize) << keys::BLOCK_BITS;
                     for (i, r) in block::slots(b)?.into_iter().enumerate() {
                         if !r.is_empty() {
                             records.push((base + i, r));
@@ -1021,7 +1021,7 @@ impl<'a> Tx<'a> {
         ends: EndsWanted,
         check: impl Fn() -> Result<(), E> + Sync,
     ) -> Result<Option<LinkColumns>, E> {
-        if self.st.overlay.touches_prefix(&[keys::REL]) {
+        if self.links_staged() {
             return Ok(None);
         }
         let next_rel = self.st.meta.next_rel;
@@ -1030,7 +1030,6 @@ impl<'a> Tx<'a> {
         };
         if b.has_work() {
             let blocks = self.rel_blocks();
-            let per_chunk = 1u64 << (keys::CHUNK_BITS - keys::BLOCK_BITS);
             b.fill(
                 self.chunk_split(),
                 self.two_parts(),
@@ -1040,7 +1039,8 @@ impl<'a> Tx<'a> {
                         if self.chunk_into(part, c)? {
                             continue;
                         }
-                        for n in c * per_chunk..((c + 1) * per_chunk).min(blocks) {
+                        let chunk = keys::chunk_blocks(c);
+                        for n in chunk.start..chunk.end.min(blocks) {
                             if n % 8 == 0 {
                                 check()?;
                             }
@@ -1070,7 +1070,7 @@ impl<'a> Tx<'a> {
         key: u32,
         links: usize,
     ) -> Result<Option<Arc<link_columns::Column>>, StorageError> {
-        if self.st.overlay.touches_prefix(&[keys::REL]) {
+        if self.links_staged() {
             return Ok(None);
         }
         if let Some(kept) = self.columns.kept(key) {
@@ -1164,7 +1164,7 @@ impl<'a> Tx<'a> {
     /// read by link id then costs an array index, not a record's decoding.
     /// Never builds one.
     pub fn kept_link_column(&self, key: u32) -> Option<Arc<link_columns::Column>> {
-        if self.st.overlay.touches_prefix(&[keys::REL]) {
+        if self.links_staged() {
             return None;
         }
         self.columns.kept(key)

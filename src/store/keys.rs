@@ -89,6 +89,12 @@ pub fn chunk_column(chunk: u64, key: u32) -> Vec<u8> {
     k
 }
 
+/// The link blocks whose records chunk `chunk` holds.
+pub fn chunk_blocks(chunk: u64) -> std::ops::Range<u64> {
+    let per_chunk = 1u64 << (CHUNK_BITS - BLOCK_BITS);
+    chunk * per_chunk..(chunk + 1) * per_chunk
+}
+
 /// The chunk and column of an `LCOL` key.
 pub fn parse_chunk_column(key: &[u8]) -> Option<(u64, u32)> {
     if key.len() != 13 || key[0] != LCOL {
